@@ -1,0 +1,145 @@
+/**
+ * The storage contract: Elasticsearch and the embedded local store both
+ * implement it, so the shipper and the query API never know which is in use.
+ */
+import type {
+  IMetricPoint,
+  IRunSummary,
+  ITflogDocument,
+  RunStatus
+} from '../types';
+
+/** One batch handed to a store: everything parsed from a span of spool records. */
+export interface IWriteBatch {
+  documents: ITflogDocument[];
+  points: IMetricPoint[];
+  /** Summaries to upsert (the shipper folds events into them). */
+  runs: IRunSummary[];
+}
+
+/** Outcome of a write: the store either took everything or says why not. */
+export interface IWriteResult {
+  /** Items newly stored. */
+  created: number;
+  /** Items that were already stored (same `_id`): a replay, not an error. */
+  duplicates: number;
+  /** Items the store refused for good (mapping errors…), with reasons. */
+  rejected: { id: string; reason: string }[];
+}
+
+/**
+ * A failure worth retrying later (store down, 429, 5xx). Anything else a
+ * store throws is a bug or a configuration error.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+    readonly retryAfterMs?: number
+  ) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** A request the store refuses as invalid (maps to HTTP 400). */
+export class StoreQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreQueryError';
+  }
+}
+
+export interface IRunQuery {
+  notebook?: string;
+  user?: string;
+  status?: RunStatus[];
+  /** Tag filters, all must match. */
+  tags?: Record<string, string>;
+  /** Runs started at or after / before these ISO times. */
+  from?: string;
+  to?: string;
+  /** Free text over run name, notebook and tags. */
+  text?: string;
+  size: number;
+  /** Opaque cursor from a previous page. */
+  after?: string;
+}
+
+export interface IRunPage {
+  runs: IRunSummary[];
+  total: number;
+  /** Cursor for the next page, absent on the last one. */
+  next?: string;
+}
+
+export type SeriesAxis = 'step' | 'epoch' | 'time';
+
+export interface ISeriesQuery {
+  runId: string;
+  /** Metric names; all when absent. */
+  names?: string[];
+  axis: SeriesAxis;
+  scope?: 'epoch' | 'batch' | 'log';
+  /** Points drawn at most, per metric; thinned keeping min/max/last per bucket. */
+  maxPoints: number;
+  /** Only points after this x (for live updates): a step, epoch or ISO time. */
+  after?: number | string;
+}
+
+export interface ISeriesPoint {
+  /** Step, epoch or epoch-milliseconds, as the axis says. */
+  x: number;
+  /** Null when the value was not finite; `nonfinite` then says which. */
+  y: number | null;
+  nonfinite?: string;
+  time: string;
+}
+
+export interface ISeries {
+  name: string;
+  scope: string;
+  source: string;
+  points: ISeriesPoint[];
+  /** True when the series was thinned to fit maxPoints. */
+  downsampled: boolean;
+}
+
+export interface ILogQuery {
+  runId: string;
+  levels?: string[];
+  kinds?: string[];
+  text?: string;
+  size: number;
+  /** Cursor from a previous page (ordering by sequence). */
+  after?: string;
+  order: 'asc' | 'desc';
+}
+
+export interface ILogPage {
+  lines: ITflogDocument[];
+  total: number;
+  next?: string;
+}
+
+export interface IStoreStatus {
+  kind: 'elasticsearch' | 'embedded';
+  /** Human-readable location: cluster URL(s) without credentials, or a directory. */
+  location: string;
+  healthy: boolean;
+  version?: string;
+  /** Features this store lacks (e.g. ILM on a cluster without x-pack), with why. */
+  degraded: string[];
+}
+
+export interface IStore {
+  /** Prepare templates/indices or directories; safe to call repeatedly. */
+  init(): Promise<void>;
+  write(batch: IWriteBatch): Promise<IWriteResult>;
+  getRun(runId: string): Promise<IRunSummary | null>;
+  searchRuns(query: IRunQuery): Promise<IRunPage>;
+  series(query: ISeriesQuery): Promise<ISeries[]>;
+  logs(query: ILogQuery): Promise<ILogPage>;
+  status(): Promise<IStoreStatus>;
+  close(): Promise<void>;
+}

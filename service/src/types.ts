@@ -1,0 +1,243 @@
+/**
+ * Wire types shared by every part of the service.
+ *
+ * Spool records (`SpoolRecord`) are what the kernel side appends, one JSON
+ * object per line, to `<spool>/<run_id>.ndjson`. Documents (`ITflogDocument`,
+ * `IMetricPoint`, `IRunSummary`) are what the service stores. docs/formats.md
+ * describes both for admins; keep the two in step.
+ */
+
+/** Version of the spool record format written by the kernel side. */
+export const SPOOL_FORMAT_VERSION = 1;
+
+/** ECS version the documents follow. */
+export const ECS_VERSION = '8.11.0';
+
+/** A number that JSON and Elasticsearch cannot carry, spelt out. */
+export type NonFinite = 'NaN' | 'Infinity' | '-Infinity';
+
+/** A metric value as the kernel writes it: finite numbers stay numbers. */
+export type MetricValue = number | NonFinite;
+
+export type RunStatus =
+  | 'running'
+  | 'finished'
+  | 'failed'
+  | 'interrupted'
+  | 'stopped';
+
+/** Fields every spool record has. `seq` is unique and increasing per run file. */
+export interface IRecordBase {
+  /** Record sequence number within the run, from 0 (the start record). */
+  seq: number;
+  /** Event time, seconds since the epoch (float). */
+  ts: number;
+}
+
+/** Who and where: sent in the start record, updated by context records. */
+export interface IRunContext {
+  notebook: string | null;
+  kernel_id: string | null;
+  user: string;
+  host: string;
+  pid: number;
+  python?: string;
+  tflog_version?: string;
+}
+
+export interface IStartRecord extends IRecordBase {
+  t: 'start';
+  v: number;
+  run: string;
+  name: string | null;
+  tags: Record<string, string>;
+  ctx: IRunContext;
+}
+
+export interface ILogRecord extends IRecordBase {
+  t: 'log';
+  level: string;
+  logger: string;
+  msg: string;
+  /** Formatted exception text, when the record carried exc_info. */
+  exc?: string | null;
+  file?: string;
+  line?: number;
+  func?: string;
+  thread?: string;
+}
+
+/**
+ * Text written to stdout or stderr, exactly as emitted (\r, \b, ANSI kept).
+ * The kernel side assembles writes into segments that end with '\n' or '\r';
+ * `partial` marks text flushed without a terminator after an idle pause.
+ */
+export interface IStreamRecord extends IRecordBase {
+  t: 'stream';
+  stream: 'stdout' | 'stderr';
+  text: string;
+  partial?: boolean;
+}
+
+/** Exact metrics from the Keras callback. */
+export interface IMetricsRecord extends IRecordBase {
+  t: 'metrics';
+  scope: 'epoch' | 'batch';
+  /** 0-based epoch as Keras counts it. */
+  epoch?: number;
+  /** Batch index within the epoch (scope 'batch'). */
+  batch?: number;
+  /** Global training step (batches seen since fit started). */
+  step?: number;
+  values: Record<string, MetricValue>;
+}
+
+export interface IHparamsRecord extends IRecordBase {
+  t: 'hparams';
+  values: Record<string, string | number | boolean | null>;
+}
+
+/** The notebook was renamed or the frontend told us its path. */
+export interface IContextRecord extends IRecordBase {
+  t: 'context';
+  notebook?: string | null;
+  kernel_id?: string | null;
+}
+
+export interface IErrorInfo {
+  type: string;
+  message: string;
+  stack_trace?: string;
+}
+
+export interface IEndRecord extends IRecordBase {
+  t: 'end';
+  status: Exclude<RunStatus, 'running'>;
+  error?: IErrorInfo | null;
+}
+
+/** Records the kernel could not write (disk full, unwritable spool). */
+export interface ILossRecord extends IRecordBase {
+  t: 'loss';
+  dropped: number;
+  reason: string;
+}
+
+export type SpoolRecord =
+  | IStartRecord
+  | ILogRecord
+  | IStreamRecord
+  | IMetricsRecord
+  | IHparamsRecord
+  | IContextRecord
+  | IEndRecord
+  | ILossRecord;
+
+/** What a parsed event is about. */
+export type EventKind =
+  | 'log'
+  | 'progress'
+  | 'epoch'
+  | 'step'
+  | 'metrics'
+  | 'nan'
+  | 'warning'
+  | 'error'
+  | 'run_start'
+  | 'run_end'
+  | 'hparams'
+  | 'loss';
+
+/** The training namespace of a document: everything not in ECS. */
+export interface ITflogFields {
+  run_id: string;
+  run_name: string | null;
+  notebook: string | null;
+  kernel_id: string | null;
+  /** Where the event came from. */
+  source: 'logging' | 'stdout' | 'stderr' | 'callback' | 'tflog';
+  kind: EventKind;
+  /** Name of the parse pattern that matched, when one did. */
+  pattern?: string;
+  epoch?: number;
+  epochs_total?: number;
+  step?: number;
+  steps_total?: number;
+  /** Finite metric values (mapped as `flattened` for search and display). */
+  metrics?: Record<string, number>;
+  /** Metrics whose value was NaN or infinite, spelt out. */
+  nonfinite?: Record<string, NonFinite>;
+  hparams?: Record<string, string | number | boolean | null>;
+  status?: RunStatus;
+  /** Raw text before terminal normalisation (stream events only). */
+  raw?: string;
+  partial?: boolean;
+}
+
+/** One stored event, ECS-shaped. `_id` is deterministic: replay never duplicates. */
+export interface ITflogDocument {
+  _id: string;
+  '@timestamp': string;
+  message: string;
+  log: { level: string; logger?: string };
+  event: { dataset: string; sequence: number; kind: 'event' | 'metric' };
+  error?: IErrorInfo;
+  user: { name: string };
+  host: { name: string };
+  process: { pid: number };
+  service: { name: 'tflog' };
+  ecs: { version: string };
+  labels: Record<string, string>;
+  tflog: ITflogFields;
+}
+
+/**
+ * One value of one metric at one point: the unit charts are drawn from.
+ * Stored apart from the events so metric names never become mapped fields.
+ */
+export interface IMetricPoint {
+  _id: string;
+  '@timestamp': string;
+  run_id: string;
+  notebook: string | null;
+  user: string;
+  name: string;
+  /** The value when finite; absent when not. */
+  value?: number;
+  /** 'NaN', 'Infinity' or '-Infinity' when the value was not finite. */
+  nonfinite?: NonFinite;
+  step?: number;
+  epoch?: number;
+  scope: 'epoch' | 'batch' | 'log';
+  /** 'callback' when exact, else the parse pattern's name. */
+  source: string;
+}
+
+/** One summary per run, kept up to date so run lists stay fast. */
+export interface IRunSummary {
+  run_id: string;
+  name: string | null;
+  status: RunStatus;
+  notebook: string | null;
+  kernel_id: string | null;
+  user: string;
+  host: string;
+  tags: Record<string, string>;
+  hparams: Record<string, string | number | boolean | null>;
+  started: string;
+  ended: string | null;
+  updated: string;
+  last_metrics: Record<string, MetricValue>;
+  last_epoch: number | null;
+  last_step: number | null;
+  counts: { events: number; errors: number; warnings: number; nan: number };
+  error: IErrorInfo | null;
+  /** Records the kernel reported it could not spool. */
+  dropped: number;
+}
+
+/** What parsing one record yields. */
+export interface IParsedRecord {
+  documents: ITflogDocument[];
+  points: IMetricPoint[];
+}
