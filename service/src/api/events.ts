@@ -1,0 +1,134 @@
+/**
+ * Server-Sent Events for the panel: one `data:` line of JSON per event, a
+ * comment line as heartbeat so idle proxies keep the stream open. There is
+ * no replay: a client that reconnects re-reads what it shows.
+ */
+import type { IncomingMessage, ServerResponse } from 'http';
+
+/** Sent when the service has stored new data of a run. */
+export interface IRunUpdate {
+  run_id: string;
+  /** The run summary's `updated` time (ISO). */
+  updated: string;
+  /** Highest spool sequence number stored so far. */
+  last_seq: number;
+}
+
+export type ApiEvent =
+  { type: 'ready'; api_version: number } | ({ type: 'run' } & IRunUpdate);
+
+/** How long a client may lag before it is dropped (it reconnects and re-reads). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** Reconnection delay suggested to EventSource clients. */
+const RETRY_MS = 3000;
+
+export interface IEventHubCounters {
+  clients: number;
+  sent: number;
+  dropped: number;
+}
+
+export class EventHub {
+  private readonly _clients = new Set<ServerResponse>();
+  private _heartbeat: NodeJS.Timeout | null = null;
+  private _sent = 0;
+  private _dropped = 0;
+
+  constructor(
+    private readonly _heartbeatMs: number,
+    private readonly _apiVersion: number
+  ) {}
+
+  get counters(): IEventHubCounters {
+    return {
+      clients: this._clients.size,
+      sent: this._sent,
+      dropped: this._dropped
+    };
+  }
+
+  /** Turn a response into an event stream and keep it until the client leaves. */
+  attach(request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      // Tells buffering reverse proxies (nginx) to pass events through at once.
+      'X-Accel-Buffering': 'no'
+    });
+    response.write(`retry: ${RETRY_MS}\n\n`);
+    this._clients.add(response);
+    const forget = (): void => this._forget(response);
+    request.on('close', forget);
+    response.on('close', forget);
+    response.on('error', forget);
+    this._write(
+      response,
+      frame({ type: 'ready', api_version: this._apiVersion })
+    );
+    this._startHeartbeat();
+  }
+
+  publish(event: ApiEvent): void {
+    const text = frame(event);
+    for (const client of this._clients) {
+      if (this._write(client, text)) {
+        this._sent++;
+      }
+    }
+  }
+
+  /** End every stream (server shutdown). */
+  closeAll(): void {
+    for (const client of this._clients) {
+      // Close the connection too, so the server's close() need not wait for it.
+      client.end(() => client.destroy());
+    }
+    this._clients.clear();
+    this._stopHeartbeat();
+  }
+
+  /** Write unless the client lags too far behind, in which case drop it. */
+  private _write(client: ServerResponse, text: string): boolean {
+    if (client.writableLength > MAX_BUFFERED_BYTES) {
+      this._dropped++;
+      this._forget(client);
+      client.destroy();
+      return false;
+    }
+    client.write(text);
+    return true;
+  }
+
+  private _forget(client: ServerResponse): void {
+    this._clients.delete(client);
+    if (this._clients.size === 0) {
+      this._stopHeartbeat();
+    }
+  }
+
+  private _startHeartbeat(): void {
+    if (this._heartbeat) {
+      return;
+    }
+    this._heartbeat = setInterval(() => {
+      for (const client of this._clients) {
+        this._write(client, ': heartbeat\n\n');
+      }
+    }, this._heartbeatMs);
+    // Heartbeats alone must not keep the process alive.
+    this._heartbeat.unref();
+  }
+
+  private _stopHeartbeat(): void {
+    if (this._heartbeat) {
+      clearInterval(this._heartbeat);
+      this._heartbeat = null;
+    }
+  }
+}
+
+/** One SSE event: a single `data:` line (JSON never contains a raw newline). */
+export function frame(event: ApiEvent): string {
+  return `data: ${JSON.stringify(event)}\n\n`;
+}

@@ -1,0 +1,226 @@
+/**
+ * The JSON endpoints: read parameters, ask the store, shape the answer.
+ * Errors are thrown, never answered here (see errors.ts).
+ */
+import type { IServiceStatus } from '../ship/status';
+import type {
+  ILogPage,
+  IRunPage,
+  ISeries,
+  IStore,
+  IStoreStatus,
+  SeriesAxis
+} from '../store/store';
+import type { EventKind, IRunSummary, RunStatus } from '../types';
+import { ApiError } from './errors';
+import { checkRunId, QueryParams } from './params';
+
+export const API_VERSION = 1;
+
+const RUN_STATUSES: readonly RunStatus[] = [
+  'running',
+  'finished',
+  'failed',
+  'interrupted',
+  'stopped'
+];
+const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
+const SCOPES = ['epoch', 'batch', 'log'] as const;
+const ORDERS = ['asc', 'desc'] as const;
+const EVENT_KINDS: readonly EventKind[] = [
+  'log',
+  'progress',
+  'epoch',
+  'step',
+  'metrics',
+  'nan',
+  'warning',
+  'error',
+  'run_start',
+  'run_end',
+  'hparams',
+  'loss'
+];
+const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
+const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
+
+/** How long /status waits for the store before reporting it as not answering. */
+const STORE_STATUS_TIMEOUT_MS = 5000;
+
+/** What the endpoints need from the server. */
+export interface IHandlerDeps {
+  /** The store, or a 503 explaining why there is none. */
+  store(): IStore;
+  /** The store if one is configured, for /status. */
+  storeIfAny(): IStore | null;
+  user: string;
+  version: string;
+  configError: string | null;
+  getStatus(): Promise<IServiceStatus> | IServiceStatus;
+  apiCounters(): object;
+}
+
+export async function versions(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<object> {
+  params.done();
+  return { name: 'tflog', version: deps.version, api_versions: [API_VERSION] };
+}
+
+export async function status(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<object> {
+  params.done();
+  const [service, store] = await Promise.all([
+    deps.getStatus(),
+    storeStatus(deps.storeIfAny())
+  ]);
+  return {
+    apiVersion: API_VERSION,
+    version: deps.version,
+    user: deps.user,
+    configError: deps.configError,
+    ...service,
+    store,
+    api: deps.apiCounters()
+  };
+}
+
+export async function runs(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<IRunPage> {
+  const user = params.text('user', 256);
+  if (user !== undefined && user !== deps.user) {
+    throw new ApiError(
+      403,
+      'forbidden',
+      `this service answers for user '${deps.user}' only`,
+      { parameter: 'user' }
+    );
+  }
+  const from = params.isoTime('from');
+  const to = params.isoTime('to');
+  if (from !== undefined && to !== undefined && from > to) {
+    throw ApiError.invalidParameter('to', 'is earlier than from');
+  }
+  const query = {
+    user: deps.user,
+    notebook: params.text('notebook'),
+    status: params.listOf('status', RUN_STATUSES),
+    tags: params.tags('tag'),
+    from,
+    to,
+    text: params.text('q', 256),
+    size: params.integer('size', { min: 1, max: 1000, default: 50 }),
+    after: params.cursor('after')
+  };
+  params.done();
+  return deps.store().searchRuns(withoutUndefined(query));
+}
+
+export async function run(
+  deps: IHandlerDeps,
+  params: QueryParams,
+  runId: string
+): Promise<IRunSummary> {
+  params.done();
+  return ownRun(deps, runId);
+}
+
+export async function series(
+  deps: IHandlerDeps,
+  params: QueryParams,
+  runId: string
+): Promise<{ run: IRunSummary; series: ISeries[] }> {
+  const axis = params.oneOf('axis', AXES, 'step');
+  const query = {
+    runId: checkRunId(runId),
+    names: params.listMatching('names', METRIC_NAME, 'a metric name'),
+    axis,
+    scope: params.oneOf('scope', SCOPES),
+    maxPoints: params.integer('max_points', {
+      min: 2,
+      max: 10000,
+      default: 1000
+    }),
+    after: axis === 'time' ? params.isoTime('after') : params.number('after')
+  };
+  params.done();
+  const summary = await ownRun(deps, runId);
+  const found = await deps.store().series(withoutUndefined(query));
+  return { run: summary, series: found };
+}
+
+export async function logs(
+  deps: IHandlerDeps,
+  params: QueryParams,
+  runId: string
+): Promise<ILogPage> {
+  const query = {
+    runId: checkRunId(runId),
+    levels: params.listMatching('level', LOG_LEVEL, 'a log level'),
+    kinds: params.listOf('kind', EVENT_KINDS),
+    text: params.text('q', 256),
+    size: params.integer('size', { min: 1, max: 1000, default: 100 }),
+    after: params.cursor('after'),
+    order: params.oneOf('order', ORDERS, 'asc')
+  };
+  params.done();
+  await ownRun(deps, runId);
+  return deps.store().logs(withoutUndefined(query));
+}
+
+/**
+ * The run when it exists and belongs to the current user. Another user's
+ * run is reported as missing, so run ids of others cannot be probed.
+ */
+async function ownRun(deps: IHandlerDeps, runId: string): Promise<IRunSummary> {
+  const summary = await deps.store().getRun(checkRunId(runId));
+  if (!summary || summary.user !== deps.user) {
+    throw ApiError.notFound(`no run '${runId}'`);
+  }
+  return summary;
+}
+
+type StoreReport = IStoreStatus | { healthy: false; error: string } | null;
+
+async function storeStatus(store: IStore | null): Promise<StoreReport> {
+  if (!store) {
+    return null;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(`no answer within ${STORE_STATUS_TIMEOUT_MS / 1000} s`)
+        ),
+      STORE_STATUS_TIMEOUT_MS
+    );
+  });
+  try {
+    return await Promise.race([store.status(), timeout]);
+  } catch (error) {
+    // An unreachable store is what /status exists to report, not a failure of it.
+    return {
+      healthy: false,
+      error: error instanceof Error ? error.message : String(error)
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Drop absent optional fields so stores see only what was asked. */
+function withoutUndefined<T extends object>(value: T): T {
+  const copy = { ...value };
+  for (const key of Object.keys(copy) as (keyof T)[]) {
+    if (copy[key] === undefined) {
+      delete copy[key];
+    }
+  }
+  return copy;
+}

@@ -1,0 +1,276 @@
+/**
+ * The HTTP query API of the service: a plain `node:http` server that Jupyter
+ * reaches through jupyter-server-proxy, on a unix socket (or a loopback port
+ * in development and tests). See docs/api.md.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
+import type { AddressInfo } from 'net';
+import { chmod } from 'fs/promises';
+
+import type { IServiceStatus } from '../ship/status';
+import type { IStore } from '../store/store';
+import { ApiError, errorReply } from './errors';
+import { EventHub, IRunUpdate } from './events';
+import * as handlers from './handlers';
+import { QueryParams } from './params';
+import { redactDeep } from './redact';
+import {
+  IRouteMatch,
+  matchRoute,
+  normaliseBasePath,
+  stripBasePath
+} from './router';
+import { removeStaleSocket } from './socket';
+import { checkXsrf, isSafeMethod } from './xsrf';
+
+export type ListenTarget = { socket: string } | { port: number; host?: string };
+
+/** Where the server ended up listening (the port is real when 0 was asked). */
+export type ListeningAt = { socket: string } | { port: number; host: string };
+
+/** Where the API reports what it could not answer; the service's logger fits. */
+export interface IApiLogger {
+  error(message: string): void;
+}
+
+export interface IApiServerOptions {
+  /** The store to query; null when none could be set up (see configError). */
+  store: IStore | null;
+  /**
+   * The service's own status (state, backlog, last error, counters). /status
+   * sends it with the store's status added under `store`, URLs stripped of
+   * credentials.
+   */
+  getStatus: () => Promise<IServiceStatus> | IServiceStatus;
+  /** Why the service is not configured; data endpoints answer 503 with it. */
+  configError?: string | null;
+  /** Path prefix the proxy may forward, e.g. `/user/alice/tflog/`. */
+  basePath?: string;
+  /** The service version, reported by /status. */
+  version: string;
+  /**
+   * Whose runs to serve: the service's own user (config `user`: TFLOG_USER,
+   * else JUPYTERHUB_USER, else the OS account), never a request's say-so.
+   */
+  user: string;
+  /** Ship everything spooled now; enables `POST /api/v1/flush`. */
+  flush?: () => Promise<void>;
+  logger?: IApiLogger;
+  /** Interval of SSE heartbeat comments (default 15 s). */
+  heartbeatMs?: number;
+}
+
+export interface IApiServer {
+  listen(target: ListenTarget): Promise<ListeningAt>;
+  close(): Promise<void>;
+  /** Tell live clients that runs have new stored data. */
+  notify(updates: readonly IRunUpdate[]): void;
+  /** The user whose runs this server answers for. */
+  readonly user: string;
+}
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff'
+};
+
+const DEFAULT_HEARTBEAT_MS = 15000;
+
+export function createApiServer(options: IApiServerOptions): IApiServer {
+  const user = options.user;
+  const basePath = normaliseBasePath(options.basePath);
+  const logger: IApiLogger = options.logger ?? {
+    error: message => process.stderr.write(`${message}\n`)
+  };
+  const events = new EventHub(
+    options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    handlers.API_VERSION
+  );
+  const counters = { requests: 0, clientErrors: 0, serverErrors: 0 };
+  const configError = options.configError ?? null;
+
+  const deps: handlers.IHandlerDeps = {
+    user,
+    version: options.version,
+    configError,
+    getStatus: options.getStatus,
+    storeIfAny: () => options.store,
+    store: () => {
+      if (configError !== null) {
+        throw new ApiError(503, 'not_configured', configError);
+      }
+      if (!options.store) {
+        throw new ApiError(503, 'not_configured', 'no store is set up');
+      }
+      return options.store;
+    },
+    apiCounters: () => ({ ...counters, events: events.counters })
+  };
+
+  const dispatch = async (
+    request: IncomingMessage,
+    response: ServerResponse
+  ): Promise<void> => {
+    const method = request.method ?? 'GET';
+    // Split by hand: `new URL` would read a path starting with '//' as a host.
+    const target = request.url ?? '/';
+    const queryStart = target.indexOf('?');
+    const path = queryStart < 0 ? target : target.slice(0, queryStart);
+    const query = queryStart < 0 ? '' : target.slice(queryStart + 1);
+    if (!isSafeMethod(method)) {
+      checkXsrf(request.headers);
+    }
+    const route = matchRoute(method, stripBasePath(path, basePath));
+    const params = new QueryParams(new URLSearchParams(query));
+    if (route.endpoint === 'events') {
+      params.done();
+      openEventStream(request, response, events);
+      return;
+    }
+    // Bodies are never read; drain any so the connection stays usable.
+    request.resume();
+    sendJson(response, 200, await answer(route, deps, params, options.flush));
+  };
+
+  const server: Server = createServer((request, response) => {
+    counters.requests++;
+    dispatch(request, response).catch(error => {
+      const reply = errorReply(error);
+      if (reply.status >= 500) {
+        counters.serverErrors++;
+      } else {
+        counters.clientErrors++;
+      }
+      if (reply.logDetail) {
+        logger.error(
+          `api: ${request.method} ${request.url}: ${reply.logDetail}`
+        );
+      }
+      if (response.headersSent) {
+        // Too late for a status: cut the stream so the client sees the failure.
+        response.destroy();
+        return;
+      }
+      request.resume();
+      sendJson(response, reply.status, reply.body, reply.headers);
+    });
+  });
+
+  return {
+    user,
+    notify: updates => {
+      for (const update of updates) {
+        events.publish({ type: 'run', ...update });
+      }
+    },
+    listen: async target => {
+      if ('socket' in target) {
+        await removeStaleSocket(target.socket);
+        await listenOn(server, target.socket);
+        // Only the user's own Jupyter server may connect.
+        await chmod(target.socket, 0o600);
+        return { socket: target.socket };
+      }
+      const host = target.host ?? '127.0.0.1';
+      await listenOn(server, { port: target.port, host });
+      const address = server.address() as AddressInfo;
+      return { port: address.port, host };
+    },
+    close: async () => {
+      events.closeAll();
+      if (!server.listening) {
+        return;
+      }
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close(error => (error ? reject(error) : resolve()))
+      );
+      server.closeIdleConnections();
+      // Node removes the socket file it created once the server is closed.
+      await closed;
+    }
+  };
+}
+
+async function answer(
+  route: IRouteMatch,
+  deps: handlers.IHandlerDeps,
+  params: QueryParams,
+  flush: (() => Promise<void>) | undefined
+): Promise<unknown> {
+  const runId = route.params.runId ?? '';
+  switch (route.endpoint) {
+    case 'versions':
+      return handlers.versions(deps, params);
+    case 'status':
+      return redactDeep(await handlers.status(deps, params));
+    case 'runs':
+      return handlers.runs(deps, params);
+    case 'run':
+      return handlers.run(deps, params, runId);
+    case 'series':
+      return handlers.series(deps, params, runId);
+    case 'logs':
+      return handlers.logs(deps, params, runId);
+    case 'flush':
+      params.done();
+      if (!flush) {
+        throw new ApiError(501, 'not_implemented', 'flushing is not available');
+      }
+      await flush();
+      return { flushed: true };
+    case 'events':
+      throw new Error('the event stream is not a JSON endpoint');
+  }
+}
+
+function openEventStream(
+  request: IncomingMessage,
+  response: ServerResponse,
+  events: EventHub
+): void {
+  const accept = request.headers.accept ?? '';
+  if (
+    !accept.split(',').some(type => type.trim().startsWith('text/event-stream'))
+  ) {
+    throw new ApiError(
+      406,
+      'not_acceptable',
+      'this is a Server-Sent Events stream: send Accept: text/event-stream'
+    );
+  }
+  events.attach(request, response);
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...JSON_HEADERS,
+    ...headers,
+    'Content-Length': String(Buffer.byteLength(text))
+  });
+  response.end(text);
+}
+
+function listenOn(
+  server: Server,
+  target: string | { port: number; host: string }
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (typeof target === 'string') {
+      server.listen(target, done);
+    } else {
+      server.listen(target.port, target.host, done);
+    }
+  });
+}
