@@ -1,0 +1,63 @@
+import os
+
+from tflog.kernel import context, paths
+
+
+def test_kernel_id_from_connection_file_names():
+    find = context.kernel_id_from_connection_file
+    assert find("/run/user/1000/jupyter/runtime/kernel-4f6c9d1e-aa.json") == "4f6c9d1e-aa"
+    assert find(r"C:\Users\a\AppData\jupyter\runtime\kernel-abc.json") == "abc"
+    assert find("/tmp/tmp_x1y2.json") is None
+    assert find(None) is None
+
+
+def test_kernel_id_outside_a_kernel_falls_back_to_the_environment():
+    assert context.detect_kernel_id({"TFLOG_KERNEL_ID": "from-env"}) == "from-env"
+    assert context.detect_kernel_id({}) is None
+
+
+def test_user_prefers_jupyterhub():
+    assert context.detect_user({"JUPYTERHUB_USER": "alice"}) == "alice"
+    assert context.detect_user({}) == context.detect_user({"JUPYTERHUB_USER": ""})
+    assert context.detect_user({})  # the OS user
+
+
+def test_notebook_from_frontend_else_session_name():
+    env = {"JPY_SESSION_NAME": "start/path.ipynb"}
+    assert context.detect_notebook("renamed.ipynb", env) == "renamed.ipynb"
+    assert context.detect_notebook(None, env) == "start/path.ipynb"
+    assert context.detect_notebook(None, {}) is None
+
+
+def test_run_context_fields():
+    ctx = context.run_context(None, {"JUPYTERHUB_USER": "bob", "JPY_SESSION_NAME": "n.ipynb"})
+    assert ctx["user"] == "bob" and ctx["notebook"] == "n.ipynb"
+    assert ctx["pid"] == os.getpid() and ctx["host"]
+    assert set(ctx) == {"notebook", "kernel_id", "user", "host", "pid", "python", "tflog_version"}
+
+
+def test_spool_dir_resolution(tmp_path):
+    home = os.path.expanduser("~")
+    assert paths.default_spool_dir({"TFLOG_SPOOL_DIR": "/x"}) == "/x"
+    assert paths.default_spool_dir({"JUPYTER_DATA_DIR": "/d"}) == os.path.join(
+        "/d", "tflog", "spool"
+    )
+    assert paths.default_spool_dir({}, "linux") == os.path.join(
+        home, ".local", "share", "jupyter", "tflog", "spool"
+    )
+    assert paths.default_spool_dir({"XDG_DATA_HOME": "/xdg"}, "linux") == os.path.join(
+        "/xdg", "jupyter", "tflog", "spool"
+    )
+    assert paths.default_spool_dir({}, "darwin") == os.path.join(
+        home, "Library", "Jupyter", "tflog", "spool"
+    )
+    assert paths.default_spool_dir({"APPDATA": "/appdata"}, "win32") == os.path.join(
+        "/appdata", "jupyter", "tflog", "spool"
+    )
+
+
+def test_run_ids_sort_by_time_and_are_unique():
+    early = paths.new_run_id(1_800_000_000.0)
+    late = paths.new_run_id(1_800_000_001.0)
+    assert early.startswith("20270115T") and early < late
+    assert len({paths.new_run_id(1_800_000_000.0) for _ in range(200)}) == 200

@@ -1,0 +1,79 @@
+"""Kernel side of tflog: capture in the notebook's kernel, spool to disk.
+
+Standard library only (IPython is imported when the extension is loaded).
+Public entry points:
+
+- `%load_ext tflog` → `load_ipython_extension`: the `%tflog` / `%%tflog` magics.
+- `set_notebook_path(path)`: called silently by the JupyterLab frontend.
+- `start(...)`, `stop()`, `status()`: the same as the magics, from Python.
+"""
+
+import logging
+from typing import Any, Optional
+
+from tflog.kernel import keras_hook, state
+from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
+from tflog.kernel.options import DEFAULT_BATCH_INTERVAL, RunOptions
+from tflog.kernel.paths import default_spool_dir
+from tflog.kernel.run import set_notebook_path, start_run, stop_active
+
+internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
+
+__all__ = [
+    "default_spool_dir",
+    "load_ipython_extension",
+    "set_notebook_path",
+    "start",
+    "status",
+    "stop",
+    "unload_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    from tflog.kernel import magics
+
+    magics.register(ipython)
+    try:
+        # Patch Keras flavours already imported and watch for later imports,
+        # so that a fit in the first %%tflog cell is seen too.
+        keras_hook.install()
+    except Exception:
+        internal_logger.exception("install failed", extra=at("keras hook"))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from tflog.kernel import magics
+
+    stop_active("stopped")
+    keras_hook.uninstall_import_watcher()
+    magics.unregister(ipython)
+
+
+def start(
+    name: Optional[str] = None,
+    tags: Optional[dict] = None,
+    keras: bool = True,
+    batch_interval: float = DEFAULT_BATCH_INTERVAL,
+) -> str:
+    """Starts a run like `%tflog start`; returns its id."""
+    options = RunOptions(name, dict(tags or {}), keras, batch_interval)
+    return start_run(options, "line").id
+
+
+def stop() -> Optional[str]:
+    """Ends the active run ('stopped'); returns its id, None when none was active."""
+    run = stop_active("stopped")
+    return run.id if run is not None else None
+
+
+def status() -> str:
+    """The text of `%tflog status`."""
+    from tflog.kernel.report import status_text
+
+    return status_text()
+
+
+def active_run_id() -> Optional[str]:
+    run = state.active_run
+    return run.id if run is not None else None

@@ -1,0 +1,84 @@
+"""Who and where a run happens: the `ctx` of the start record.
+
+Every probe here is best effort: a missing piece becomes None (or a
+placeholder for the user), never an exception.
+"""
+
+import getpass
+import os
+import platform
+import re
+import socket
+import sys
+from typing import Dict, Mapping, Optional, Union
+
+from tflog import __version__
+
+ContextValue = Union[str, int, None]
+
+_CONNECTION_FILE = re.compile(r"kernel-(?P<id>[^/\\]+)\.json$")
+
+
+def kernel_id_from_connection_file(path: Optional[str]) -> Optional[str]:
+    """`.../kernel-<id>.json` → `<id>`, as Jupyter names connection files."""
+    if not path:
+        return None
+    match = _CONNECTION_FILE.search(path)
+    return match.group("id") if match else None
+
+
+def detect_kernel_id(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """The id Jupyter gave this kernel, from ipykernel's connection file."""
+    env = os.environ if env is None else env
+    # Only ask ipykernel when it is what runs us: importing it elsewhere
+    # would be slow and pointless.
+    if "ipykernel" in sys.modules:
+        try:
+            from ipykernel.connect import get_connection_file
+
+            found = kernel_id_from_connection_file(get_connection_file())
+        except (ImportError, RuntimeError, AttributeError, ValueError):
+            # Not a running kernel app (an IPython shell that merely imported
+            # ipykernel): fall back to the environment.
+            found = None
+        if found:
+            return found
+    return env.get("TFLOG_KERNEL_ID") or None
+
+
+def detect_user(env: Optional[Mapping[str, str]] = None) -> str:
+    """JupyterHub's user name, else the OS account running the kernel."""
+    env = os.environ if env is None else env
+    hub_user = env.get("JUPYTERHUB_USER")
+    if hub_user:
+        return hub_user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError, ImportError):
+        # No passwd entry and no LOGNAME/USER (e.g. an arbitrary container uid).
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def detect_notebook(
+    explicit: Optional[str], env: Optional[Mapping[str, str]] = None
+) -> Optional[str]:
+    """The path the frontend reported, else the session name the server set."""
+    if explicit:
+        return explicit
+    env = os.environ if env is None else env
+    return env.get("JPY_SESSION_NAME") or None
+
+
+def run_context(
+    notebook: Optional[str], env: Optional[Mapping[str, str]] = None
+) -> Dict[str, ContextValue]:
+    """The `ctx` object of a start record (IRunContext)."""
+    return {
+        "notebook": detect_notebook(notebook, env),
+        "kernel_id": detect_kernel_id(env),
+        "user": detect_user(env),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "python": platform.python_version(),
+        "tflog_version": __version__,
+    }

@@ -1,0 +1,193 @@
+"""Parsing `%tflog ...` and `%%tflog ...` arguments.
+
+argparse with an error path of our own: a bad option becomes `OptionsError`
+(shown by the magic as one clear message, never a traceback) and `--help`
+becomes `HelpRequested` carrying the text.
+"""
+
+import argparse
+import math
+import re
+import shlex
+from typing import Dict, List, NamedTuple, NoReturn, Optional, Tuple
+
+DEFAULT_BATCH_INTERVAL = 0.5
+TAG_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_TAG_VALUE = 1024
+
+
+class OptionsError(Exception):
+    """A bad option; `str()` is the message to show, with the usage line."""
+
+
+class HelpRequested(Exception):
+    """`--help` was given; `.text` is what to print."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class RunOptions(NamedTuple):
+    name: Optional[str] = None
+    tags: Dict[str, str] = {}
+    keras: bool = True
+    batch_interval: float = DEFAULT_BATCH_INTERVAL
+
+
+class Command(NamedTuple):
+    action: str  # 'start', 'stop', 'status', 'notebook'
+    run: Optional[RunOptions] = None
+    path: Optional[str] = None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise OptionsError(f"{self.prog}: {message}\n{self.format_usage().rstrip()}")
+
+    def print_help(self, file: object = None) -> None:
+        raise HelpRequested(self.format_help())
+
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+        raise OptionsError(message or f"{self.prog}: exit {status}")
+
+
+def tag(text: str) -> Tuple[str, str]:
+    key, separator, value = text.partition("=")
+    if not separator:
+        raise argparse.ArgumentTypeError(f"{text!r} is not key=value")
+    if not TAG_KEY.fullmatch(key):
+        raise argparse.ArgumentTypeError(
+            f"tag key {key!r} must be 1-64 characters of A-Z a-z 0-9 _ . -"
+        )
+    if len(value) > MAX_TAG_VALUE:
+        raise argparse.ArgumentTypeError(f"tag {key!r}: value longer than {MAX_TAG_VALUE}")
+    return key, value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds >= 0")
+    return value
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", help="a name for the run (shown in the panel)")
+    parser.add_argument(
+        "--tag",
+        dest="tags",
+        action="append",
+        type=tag,
+        default=[],
+        metavar="KEY=VALUE",
+        help="a custom tag for every record of the run; repeatable. KEY: 1-64 of A-Z a-z 0-9 _ . -",
+    )
+    parser.add_argument(
+        "--no-keras",
+        dest="keras",
+        action="store_false",
+        help="do not attach tflog's callback to Model.fit in this run "
+        "(output and logging are still captured)",
+    )
+    parser.add_argument(
+        "--batch-interval",
+        type=seconds,
+        default=DEFAULT_BATCH_INTERVAL,
+        metavar="SECONDS",
+        help="record per-batch Keras metrics at most this often "
+        f"(default {DEFAULT_BATCH_INTERVAL}; 0 = every batch). Epoch metrics are always "
+        "recorded",
+    )
+
+
+def _run_options(namespace: argparse.Namespace) -> RunOptions:
+    return RunOptions(
+        name=namespace.name,
+        tags=dict(namespace.tags),
+        keras=namespace.keras,
+        batch_interval=namespace.batch_interval,
+    )
+
+
+LINE_DESCRIPTION = """\
+Capture a training run: Python logging records, everything written to stdout
+and stderr (progress bars included), and exact Keras metrics and
+hyperparameters from Model.fit. Records are spooled to disk and shipped by the
+tflog service; see them in JupyterLab's tflog panel.
+
+One run at a time: starting a run while another is active ends the active one
+with status 'stopped' (and says so)."""
+
+
+def line_parsers() -> Tuple[_Parser, Dict[str, _Parser]]:
+    """The `%tflog` parser and its commands' parsers by name."""
+    parser = _Parser(
+        prog="%tflog",
+        description=LINE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="action", metavar="COMMAND", parser_class=_Parser)
+    start = commands.add_parser("start", help="start a run that lasts until %%tflog stop")
+    _add_run_options(start)
+    stop = commands.add_parser("stop", help="end the active run (status 'stopped')")
+    status = commands.add_parser("status", help="show the active run, the spool and any problems")
+    notebook = commands.add_parser(
+        "notebook", help="tell tflog the notebook's path (the frontend does this for you)"
+    )
+    notebook.add_argument("path", help="notebook path, relative to the server root")
+    return parser, {"start": start, "stop": stop, "status": status, "notebook": notebook}
+
+
+def cell_parser() -> _Parser:
+    parser = _Parser(
+        prog="%%tflog",
+        description="Run this cell as one tflog run. It ends 'finished', 'failed' (with "
+        "the exception) or 'interrupted'.",
+    )
+    _add_run_options(parser)
+    return parser
+
+
+def full_help() -> str:
+    """`%tflog --help`: the command list, then every command's options."""
+    parser, commands = line_parsers()
+    sections = [parser.format_help()]
+    for name, command in commands.items():
+        sections.append(f"--- %tflog {name} ---\n" + command.format_help())
+    sections.append("--- %%tflog (cell magic) ---\n" + cell_parser().format_help())
+    return "\n".join(sections)
+
+
+def _split(line: str, prog: str) -> List[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as error:
+        raise OptionsError(f"{prog}: cannot read the options: {error}") from None
+
+
+def parse_line(line: str) -> Command:
+    """`%tflog ...` → Command. Raises OptionsError or HelpRequested."""
+    words = _split(line, "%tflog")
+    if not words:
+        return Command("status")
+    if words[0] in ("-h", "--help"):
+        raise HelpRequested(full_help())
+    parser, commands = line_parsers()
+    namespace, extra = parser.parse_known_args(words)
+    if extra:
+        # Name the command whose options were wrong, not just "%tflog".
+        commands[namespace.action].error("unrecognized arguments: " + " ".join(extra))
+    if namespace.action == "start":
+        return Command("start", run=_run_options(namespace))
+    if namespace.action == "notebook":
+        return Command("notebook", path=namespace.path)
+    return Command(namespace.action)
+
+
+def parse_cell_line(line: str) -> RunOptions:
+    """`%%tflog ...` → RunOptions. Raises OptionsError or HelpRequested."""
+    return _run_options(cell_parser().parse_args(_split(line, "%%tflog")))

@@ -1,0 +1,223 @@
+"""Runs: starting, ending and the notebook path, shared by magics and API.
+
+One run is active at a time (`state.active_run`). Starting a run while another
+is active ends the active one with status 'stopped'. Ending a run removes the
+hooks first (so nothing tflog prints afterwards is captured), then writes the
+`end` record, fsyncs and closes the spool file.
+"""
+
+import atexit
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from typing import Any, Callable, Optional
+
+from tflog.kernel import keras_hook, state
+from tflog.kernel.context import run_context
+from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
+from tflog.kernel.logcapture import LoggingCapture
+from tflog.kernel.options import RunOptions
+from tflog.kernel.paths import default_spool_dir, ensure_spool_dir, new_run_id
+from tflog.kernel.records import SPOOL_FORMAT_VERSION, error_info
+from tflog.kernel.spool import SpoolStats, SpoolWriter
+from tflog.kernel.streams import StdStreamsCapture
+
+internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
+
+CLOSE_TIMEOUT = 10.0
+EXIT_CLOSE_TIMEOUT = 3.0
+
+
+class Run:
+    """One run: its spool writer and the capture hooks that feed it."""
+
+    def __init__(
+        self,
+        options: RunOptions,
+        kind: str,
+        notebook: Optional[str],
+        spool_dir: Optional[str] = None,
+        writer_options: Optional[dict] = None,
+    ) -> None:
+        self.id = new_run_id()
+        self.name = options.name
+        self.tags = dict(options.tags)
+        self.keras_enabled = options.keras
+        self.batch_interval = options.batch_interval
+        self.kind = kind  # 'line' (%tflog start) or 'cell' (%%tflog)
+        self.started = time.time()
+        self.status = "running"
+        self.final_stats: Optional[SpoolStats] = None
+        directory = spool_dir or default_spool_dir()
+        try:
+            ensure_spool_dir(directory)
+        except OSError:
+            # The writer reports the failure (once) and keeps retrying.
+            internal_logger.debug("cannot create %s", directory, exc_info=True)
+        self.path = os.path.join(directory, self.id + ".ndjson")
+        self.context = run_context(notebook)
+        start_record = {
+            "t": "start",
+            "ts": self.started,
+            "v": SPOOL_FORMAT_VERSION,
+            "run": self.id,
+            "name": self.name,
+            "tags": self.tags,
+            "ctx": self.context,
+        }
+        self.writer = SpoolWriter(self.path, start_record, **(writer_options or {}))
+        self._streams = StdStreamsCapture(self.writer.stream)
+        self._logging = LoggingCapture(self.writer.put)
+        self._cell_events: Any = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({self.name})" if self.name else self.id
+
+    def activate(self) -> None:
+        self._logging.install()
+        self._streams.install()
+        self._cell_events = ipython_events() if self._streams.watches_fds else None
+        if self._cell_events is not None:
+            self._cell_events.register("pre_run_cell", self._streams.before_cell)
+        if self.keras_enabled:
+            try:
+                keras_hook.install()
+            except Exception:
+                internal_logger.exception("install failed", extra=at("keras hook"))
+        state.active_run = self
+
+    def notebook_changed(self, notebook: Optional[str]) -> None:
+        if notebook == self.context.get("notebook"):
+            return
+        self.context["notebook"] = notebook
+        self.writer.context(notebook, self.context.get("kernel_id"))
+
+    def end(
+        self, status: str, error: Optional[dict] = None, timeout: float = CLOSE_TIMEOUT
+    ) -> SpoolStats:
+        """Removes the hooks, writes the end record and closes the spool."""
+        if state.active_run is self:
+            state.active_run = None
+        self._logging.uninstall()
+        self._streams.uninstall()
+        if self._cell_events is not None:
+            try:
+                self._cell_events.unregister("pre_run_cell", self._streams.before_cell)
+            except ValueError:
+                internal_logger.debug("pre_run_cell hook was already removed")
+            self._cell_events = None
+        self.status = status
+        self.final_stats = self.writer.close(status, error, timeout=timeout)
+        return self.final_stats
+
+
+class _Runs:
+    """The active run, the last one, and the notebook path for new runs."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.notebook: Optional[str] = None
+        self.last: Optional[Run] = None
+        self.spool_dir: Optional[str] = None  # tests point this elsewhere
+        self.writer_options: dict = {}
+
+
+RUNS = _Runs()
+
+
+def ipython_events() -> Any:
+    """The running IPython shell's event manager, or None outside IPython."""
+    ipython_module = sys.modules.get("IPython")
+    get_ipython = getattr(ipython_module, "get_ipython", None)
+    shell = get_ipython() if get_ipython is not None else None
+    return getattr(shell, "events", None)
+
+
+def start_run(
+    options: RunOptions, kind: str = "line", notify: Optional[Callable[[str], None]] = None
+) -> Run:
+    """Starts a run; an active one is ended first ('stopped') and `notify` told."""
+    with RUNS.lock:
+        previous = state.active_run
+        if previous is not None:
+            previous.end("stopped")
+            if notify is not None:
+                notify(f"tflog: run {previous.label} stopped: a new run was started")
+        run = Run(options, kind, RUNS.notebook, RUNS.spool_dir, RUNS.writer_options)
+        run.activate()
+        RUNS.last = run
+    return run
+
+
+def end_run(run: Run, status: str, error: Optional[dict] = None) -> Optional[SpoolStats]:
+    """Ends `run` if it is still the active one; None when it was not."""
+    with RUNS.lock:
+        if state.active_run is not run:
+            return None
+        return run.end(status, error)
+
+
+def stop_active(status: str = "stopped") -> Optional[Run]:
+    with RUNS.lock:
+        run = state.active_run
+        if run is None:
+            return None
+        run.end(status)
+        return run
+
+
+def set_notebook_path(path: Optional[str]) -> None:
+    """Records the notebook's current path; a `context` record when a run is active.
+
+    Called silently by the JupyterLab frontend (after opening and renaming a
+    notebook). Never raises.
+    """
+    try:
+        notebook = str(path) if path else None
+        with RUNS.lock:
+            RUNS.notebook = notebook
+            run = state.active_run
+            if run is not None:
+                run.notebook_changed(notebook)
+    except Exception:
+        internal_logger.exception("set_notebook_path failed", extra=at("set_notebook_path"))
+
+
+def describe_exception(error: BaseException, user_globals: Any = None) -> dict:
+    """IErrorInfo of an exception raised by a cell, without IPython's frames."""
+    tb = error.__traceback__
+    # Skip the leading frames that belong to IPython, not to the cell.
+    while (
+        user_globals is not None
+        and tb is not None
+        and tb.tb_next is not None
+        and tb.tb_frame.f_globals is not user_globals
+    ):
+        tb = tb.tb_next
+    stack = "".join(traceback.format_exception(type(error), error, tb))
+    return error_info(exception_type_name(error), str(error), stack.rstrip("\n"))
+
+
+def exception_type_name(error: BaseException) -> str:
+    cls = type(error)
+    if cls.__module__ in ("builtins", "__main__"):
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _end_on_exit() -> None:
+    """Kernel shutdown: an open-ended run is 'stopped', a running cell 'interrupted'."""
+    run = state.active_run
+    if run is None:
+        return
+    try:
+        run.end("interrupted" if run.kind == "cell" else "stopped", timeout=EXIT_CLOSE_TIMEOUT)
+    except Exception:
+        internal_logger.exception("ending at exit failed", extra=at("kernel shutdown"))
+
+
+atexit.register(_end_on_exit)

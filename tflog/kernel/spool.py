@@ -1,0 +1,487 @@
+"""The on-disk spool: one NDJSON file per run, written by a background thread.
+
+The capture hooks only append tuples to a bounded deque (`SpoolWriter.put`).
+The writer thread wakes every `wake_seconds` (sooner when the queue grows),
+assembles stream segments, serialises records in batches with one reused
+JSON encoder and writes each batch with a single `os.write`. There is no
+fsync per batch; the file is fsynced when the run ends.
+
+When the spool cannot be written (disk full, unwritable directory) training
+goes on: the unwritten batch is kept and retried, the queue keeps up to
+`max_queue` items, and whatever does not fit is counted. The first failure is
+reported once on the real stderr; once writing works again a `loss` record
+says how many records were dropped and why.
+"""
+
+import collections
+import json
+import logging
+import os
+import threading
+import time
+from json.encoder import encode_basestring as _escape
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from tflog.kernel.diagnostics import DIAGNOSTICS, INTERNAL_LOGGER_NAME, Diagnostics, at
+from tflog.kernel.records import hparam_values, metric_values
+from tflog.kernel.segments import StreamAssembler
+
+# Item kinds in the queue (first element of each tuple).
+KIND_LOG = 0  # (KIND_LOG, ts, level, logger, msg, exc, file, line, func, thread)
+KIND_STREAM = 1  # (KIND_STREAM, stream, text, ts)
+KIND_METRICS = 2  # (KIND_METRICS, ts, scope, epoch, batch, step, logs)
+KIND_HPARAMS = 3  # (KIND_HPARAMS, ts, values)
+KIND_CONTEXT = 4  # (KIND_CONTEXT, ts, notebook, kernel_id)
+KIND_END = 5  # (KIND_END, ts, status, error)
+
+DEFAULT_MAX_QUEUE = 200_000
+
+internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
+
+
+class FileSink:
+    """An append-only file opened with mode 0600, written with raw os.write."""
+
+    def __init__(self, path: str) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+        self._fd = os.open(path, flags, 0o600)
+
+    def write(self, data: memoryview) -> int:
+        return os.write(self._fd, data)
+
+    def sync(self) -> None:
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class SpoolStats:
+    """A snapshot of a writer's counters for `%tflog status`."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class SpoolWriter:
+    """Serialises one run's records to `path`; see the module docstring."""
+
+    def __init__(
+        self,
+        path: str,
+        start_record: Dict[str, Any],
+        *,
+        opener: Callable[[str], Any] = FileSink,
+        diagnostics: Diagnostics = DIAGNOSTICS,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        wake_seconds: float = 0.05,
+        partial_after: float = 0.25,
+        retry_seconds: float = 1.0,
+        batch_limit: int = 5000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self._opener = opener
+        self._diagnostics = diagnostics
+        self._max_queue = max_queue
+        self._wake_threshold = max(1, min(batch_limit, max_queue // 4))
+        self._wake_seconds = wake_seconds
+        self._partial_after = partial_after
+        self._retry_seconds = retry_seconds
+        self._batch_limit = batch_limit
+        self._clock = clock
+
+        self._queue: collections.deque = collections.deque()
+        self._wake = threading.Event()
+        self._encode = json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode
+        self._assemblers = {"stdout": StreamAssembler(), "stderr": StreamAssembler()}
+        self._site_cache: Dict[Tuple[Any, ...], str] = {}
+        self._seq = 0
+
+        # Serialised, not yet written: bytes, how far they were written, and
+        # how many records they hold.
+        self._pending = b""
+        self._pending_offset = 0
+        self._pending_records = 0
+
+        self._sink: Any = None
+        self._failure: Optional[str] = None
+        self._last_failure: Optional[str] = None
+        self._next_retry = 0.0
+
+        self._drop_lock = threading.Lock()
+        self._overflow = 0  # items refused by the full queue (any thread)
+        self._overflow_reported = 0
+        self._dropped_unwritten = 0  # records still unwritten when the run ended
+        self._written = 0
+        self._stopping = False
+        self._end_serialised = False
+        self._stop_deadline = 0.0
+        self._finished = threading.Event()
+        self._cycled = threading.Condition()
+        self._busy = False
+
+        self._append_lines([self._encode(self._with_seq(start_record))], 1)
+        self._write_pending(self._clock())
+        self._thread = threading.Thread(target=self._run, name="tflog-spool-writer", daemon=True)
+        self._thread.start()
+
+    # ----------------------------------------------------------- capture side
+    def put(self, item: Tuple[Any, ...]) -> None:
+        """Queues one item; never blocks, never raises. Called from any thread."""
+        queue = self._queue
+        if len(queue) < self._max_queue:
+            queue.append(item)
+            if len(queue) >= self._wake_threshold and not self._wake.is_set():
+                self._wake.set()
+        else:
+            with self._drop_lock:
+                self._overflow += 1
+
+    def stream(self, stream: str, text: str) -> None:
+        self.put((KIND_STREAM, stream, text, time.time()))
+
+    def metrics(
+        self,
+        scope: str,
+        logs: Optional[Dict[str, Any]],
+        epoch: Optional[int] = None,
+        batch: Optional[int] = None,
+        step: Optional[int] = None,
+    ) -> None:
+        self.put((KIND_METRICS, time.time(), scope, epoch, batch, step, logs))
+
+    def hparams(self, values: Dict[str, Any]) -> None:
+        self.put((KIND_HPARAMS, time.time(), values))
+
+    def context(self, notebook: Optional[str], kernel_id: Optional[str]) -> None:
+        self.put((KIND_CONTEXT, time.time(), notebook, kernel_id))
+
+    # --------------------------------------------------------------- control
+    def close(
+        self, status: str, error: Optional[Dict[str, str]] = None, timeout: float = 10.0
+    ) -> SpoolStats:
+        """Writes the end record, fsyncs and closes; waits at most ~`timeout`."""
+        if not self._stopping:
+            # The end record bypasses the bound: a full queue must not lose it.
+            self._queue.append((KIND_END, time.time(), status, error))
+            self._stop_deadline = time.monotonic() + timeout
+            self._stopping = True
+            self._wake.set()
+        self._thread.join(timeout + 2 * self._wake_seconds + 1.0)
+        if self._thread.is_alive():
+            self._diagnostics.warn_once(
+                "spool-stuck:" + self.path,
+                f"tflog: the spool writer for {self.path} did not finish in {timeout:.0f}s; "
+                "its last records may be missing",
+            )
+        return self.stats()
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Waits until everything queued so far is written; False on timeout.
+
+        For benchmarks and tests: the capture path itself never waits.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cycled:
+            # Read in this order: an empty queue with no cycle busy means
+            # every item taken was either written or is still pending.
+            while self._queue or self._busy or self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._finished.is_set():
+                    return False
+                self._wake.set()
+                self._cycled.wait(min(remaining, 0.1))
+        return True
+
+    def stats(self) -> SpoolStats:
+        with self._drop_lock:
+            overflow = self._overflow
+        return SpoolStats(
+            path=self.path,
+            written=self._written,
+            queued=len(self._queue),
+            unwritten=self._pending_records,
+            dropped=overflow + self._dropped_unwritten,
+            failure=self._failure,
+            last_failure=self._last_failure,
+            finished=self._finished.is_set(),
+        )
+
+    # ---------------------------------------------------------- writer thread
+    def _run(self) -> None:
+        ended = False
+        while not ended:
+            self._wake.wait(self._wake_seconds)
+            self._wake.clear()
+            self._busy = True
+            try:
+                ended = self._cycle()
+            except Exception:  # the writer must outlive its own bugs
+                internal_logger.exception("spool writer cycle failed", extra=at("spool writer"))
+            if not ended and self._stopping and time.monotonic() >= self._stop_deadline:
+                # The spool stayed unwritable until the deadline.
+                self._abandon_unwritten()
+                break
+            self._busy = False
+            with self._cycled:
+                self._cycled.notify_all()
+        self._busy = False
+        self._close_sink()
+        self._finished.set()
+        with self._cycled:
+            self._cycled.notify_all()
+
+    def _cycle(self) -> bool:
+        """One wake-up: write what is pending, then serialise a batch.
+
+        Returns True once the end record is written and synced.
+        """
+        now = self._clock()
+        if not self._write_pending(now):
+            # Still failing: leave the backlog in the bounded queue.
+            return False
+        if self._end_serialised:
+            self._sync()
+            return True
+        lines: List[str] = []
+        records = self._report_losses(lines)
+        limit = None if self._stopping else self._batch_limit
+        drained = self._drain(lines, limit)
+        records += drained
+        if not self._end_serialised:
+            records += self._flush_idle_streams(lines, now)
+        if lines:
+            self._append_lines(lines, records)
+            if not self._write_pending(now):
+                return False
+        if self._end_serialised:
+            self._sync()
+            return True
+        return False
+
+    def _drain(self, lines: List[str], limit: Optional[int]) -> int:
+        """Serialises queued items into `lines`; returns how many records."""
+        queue = self._queue
+        popleft = queue.popleft
+        append = lines.append
+        log_line = self._log_line
+        count = 0
+        available = len(queue)
+        for _ in range(available if limit is None else min(limit, available)):
+            item = popleft()
+            kind = item[0]
+            seq = self._seq
+            try:
+                if kind == KIND_LOG:  # the common case first, without detours
+                    append(log_line(seq, item))
+                    self._seq = seq + 1
+                elif kind == KIND_STREAM:
+                    for text, first_write in self._assemblers[item[1]].feed(item[2], item[3]):
+                        append(self._stream_line(item[1], text, first_write, False))
+                        count += 1
+                    continue
+                elif kind == KIND_END:
+                    count += self._flush_all_streams(lines)
+                    append(self._end_line(item))
+                    self._end_serialised = True
+                    return count + 1
+                else:
+                    append(self._serialise(item))
+            except (TypeError, ValueError):
+                # One odd value must not cost the batch: skip the record and
+                # give its sequence number back so that seq stays dense.
+                self._seq = seq
+                internal_logger.exception("bad spool record", extra=at("serialising a record"))
+                continue
+            count += 1
+        return count
+
+    def _serialise(self, item: Tuple[Any, ...]) -> str:
+        kind = item[0]
+        seq = self._next_seq()
+        if kind == KIND_LOG:
+            return self._log_line(seq, item)
+        if kind == KIND_METRICS:
+            record = {"t": "metrics", "seq": seq, "ts": item[1], "scope": item[2]}
+            for key, value in (("epoch", item[3]), ("batch", item[4]), ("step", item[5])):
+                if value is not None:
+                    record[key] = value
+            record["values"] = metric_values(item[6])
+        elif kind == KIND_HPARAMS:
+            record = {"t": "hparams", "seq": seq, "ts": item[1], "values": hparam_values(item[2])}
+        elif kind == KIND_CONTEXT:
+            record = {
+                "t": "context",
+                "seq": seq,
+                "ts": item[1],
+                "notebook": item[2],
+                "kernel_id": item[3],
+            }
+        else:
+            raise ValueError(f"unknown spool item kind {kind!r}")
+        return self._encode(record)
+
+    def _log_line(self, seq: int, item: Tuple[Any, ...]) -> str:
+        # Log and stream records are the frequent ones: formatted directly
+        # (the same JSON the encoder gives, several times faster). Fields that
+        # repeat for every record of one logging call site are escaped once
+        # and cached together.
+        _, ts, level, logger, message, exc, file, line, func, thread = item
+        site_key = (level, logger, file, line, func, thread)
+        site = self._site_cache.get(site_key)
+        if site is None:
+            site = self._call_site(site_key)
+        exc_field = "" if exc is None else ',"exc":' + _escape(exc)
+        return f'{{"t":"log","seq":{seq},"ts":{ts!r},{site},"msg":{_escape(message)}{exc_field}}}'
+
+    def _call_site(self, key: Tuple[Any, ...]) -> str:
+        level, logger, file, line, func, thread = key
+        encode = self._encode
+        site = (
+            f'"level":{encode(level)},"logger":{encode(logger)},"file":{encode(file)},'
+            f'"line":{encode(line)},"func":{encode(func)},"thread":{encode(thread)}'
+        )
+        if len(self._site_cache) >= 4096:
+            self._site_cache.clear()
+        self._site_cache[key] = site
+        return site
+
+    def _stream_line(self, stream: str, text: str, ts: float, partial: bool) -> str:
+        partial_field = ',"partial":true' if partial else ""
+        return (
+            f'{{"t":"stream","seq":{self._next_seq()},"ts":{ts!r},'
+            f'"stream":"{stream}","text":{_escape(text)}{partial_field}}}'
+        )
+
+    def _end_line(self, item: Tuple[Any, ...]) -> str:
+        record = {"t": "end", "seq": self._next_seq(), "ts": item[1], "status": item[2]}
+        record["error"] = item[3]
+        return self._encode(record)
+
+    def _flush_idle_streams(self, lines: List[str], now: float) -> int:
+        count = 0
+        for stream, assembler in self._assemblers.items():
+            segment = assembler.flush_idle(now, self._partial_after)
+            if segment is not None:
+                lines.append(self._stream_line(stream, segment[0], segment[1], True))
+                count += 1
+        return count
+
+    def _flush_all_streams(self, lines: List[str]) -> int:
+        count = 0
+        for stream, assembler in self._assemblers.items():
+            segment = assembler.flush()
+            if segment is not None:
+                lines.append(self._stream_line(stream, segment[0], segment[1], True))
+                count += 1
+        return count
+
+    def _report_losses(self, lines: List[str]) -> int:
+        with self._drop_lock:
+            dropped = self._overflow - self._overflow_reported
+            self._overflow_reported = self._overflow
+        if not dropped:
+            return 0
+        reason = f"queue full ({self._max_queue} items)"
+        if self._last_failure:
+            reason += " while the spool was unwritable: " + self._last_failure
+        record = {
+            "t": "loss",
+            "seq": self._next_seq(),
+            "ts": self._clock(),
+            "dropped": dropped,
+            "reason": reason,
+        }
+        lines.append(self._encode(record))
+        return 1
+
+    def _next_seq(self) -> int:
+        seq = self._seq
+        self._seq = seq + 1
+        return seq
+
+    def _with_seq(self, record: Dict[str, Any]) -> Dict[str, Any]:
+        stamped = {"t": record["t"], "seq": self._next_seq()}
+        stamped.update((key, value) for key, value in record.items() if key not in stamped)
+        return stamped
+
+    def _append_lines(self, lines: List[str], records: int) -> None:
+        data = ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace")
+        if self._pending_offset:
+            self._pending = self._pending[self._pending_offset :]
+            self._pending_offset = 0
+        self._pending += data
+        self._pending_records += records
+
+    def _write_pending(self, now: float) -> bool:
+        """Writes the pending bytes; False while the spool is failing."""
+        if not self._pending:
+            return True
+        if self._failure is not None and now < self._next_retry:
+            return False
+        try:
+            if self._sink is None:
+                self._sink = self._opener(self.path)
+            view = memoryview(self._pending)
+            while self._pending_offset < len(self._pending):
+                self._pending_offset += self._sink.write(view[self._pending_offset :])
+        except OSError as error:
+            self._record_failure(error, now)
+            return False
+        self._written += self._pending_records
+        self._pending = b""
+        self._pending_offset = 0
+        self._pending_records = 0
+        self._failure = None
+        return True
+
+    def _record_failure(self, error: OSError, now: float) -> None:
+        self._failure = f"{type(error).__name__}: {error.strerror or error}"
+        self._last_failure = self._failure
+        self._next_retry = now + self._retry_seconds
+        self._diagnostics.warn_once(
+            "spool-failure:" + self.path,
+            f"tflog: cannot write the spool file {self.path} ({self._failure}). "
+            f"Training goes on; up to {self._max_queue} records wait in memory and any "
+            "beyond are counted as dropped (see %tflog status).",
+        )
+
+    def _sync(self) -> None:
+        if self._sink is None:
+            return
+        try:
+            self._sink.sync()
+        except OSError as error:
+            self._record_failure(error, self._clock())
+
+    def _abandon_unwritten(self) -> None:
+        """At the end, whatever could not be written is counted as dropped."""
+        unwritten = self._pending_records + len(self._queue)
+        if unwritten:
+            self._dropped_unwritten += unwritten
+            self._pending = b""
+            self._pending_offset = 0
+            self._pending_records = 0
+            self._queue.clear()
+            self._diagnostics.warn_once(
+                "spool-abandoned:" + self.path,
+                "tflog: {} records of this run could not be written to {} ({})".format(
+                    unwritten, self.path, self._last_failure or "writer stopped"
+                ),
+            )
+
+    def _close_sink(self) -> None:
+        if self._sink is None:
+            return
+        try:
+            self._sink.close()
+        except OSError:
+            internal_logger.exception("close failed", extra=at("closing the spool file"))
+        self._sink = None
