@@ -12,6 +12,7 @@ copies each record onto the spool queue, then calls the original.
 """
 
 import logging
+import threading
 import traceback
 from typing import Any, Callable, Optional
 
@@ -21,6 +22,16 @@ from tflog.kernel.spool import KIND_LOG
 internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 Put = Callable[[tuple], None]
+
+# Set while a captured record is being handled on this thread. The stream tee
+# reads it: what a StreamHandler echoes to stdout/stderr is the record already
+# captured with its structure, so the echo is not captured a second time.
+handling_captured_record = threading.local()
+
+
+def echo_of_captured_record() -> bool:
+    """True when the current thread is writing out a record tflog captured."""
+    return getattr(handling_captured_record, "active", False)
 
 
 def log_item(record: logging.LogRecord) -> tuple:
@@ -65,12 +76,19 @@ class LoggingCapture:
 
         def callHandlers(logger: logging.Logger, record: logging.LogRecord) -> None:
             put = capture._put
-            if put is not None and record.name != INTERNAL_LOGGER_NAME:
-                try:
-                    put(log_item(record))
-                except Exception:
-                    internal_logger.exception("capture failed", extra=at("logging capture"))
-            return original(logger, record)
+            if put is None or record.name == INTERNAL_LOGGER_NAME:
+                return original(logger, record)
+            try:
+                put(log_item(record))
+            except Exception:
+                internal_logger.exception("capture failed", extra=at("logging capture"))
+                return original(logger, record)
+            outer = echo_of_captured_record()
+            handling_captured_record.active = True
+            try:
+                return original(logger, record)
+            finally:
+                handling_captured_record.active = outer
 
         self._original = original
         self._wrapper = callHandlers

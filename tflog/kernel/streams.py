@@ -19,6 +19,7 @@ import threading
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
+from tflog.kernel.logcapture import echo_of_captured_record
 
 internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 
@@ -37,7 +38,7 @@ class StreamTee:
     def write(self, text: str) -> Any:
         result = self.tflog_original.write(text)
         capture = self._capture
-        if capture is not None and text:
+        if capture is not None and text and not echo_of_captured_record():
             try:
                 capture(self.tflog_name, text)
             except Exception:

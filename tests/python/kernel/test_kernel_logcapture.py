@@ -5,6 +5,7 @@ import pytest
 
 from tflog.kernel.logcapture import LoggingCapture, log_item
 from tflog.kernel.spool import KIND_LOG
+from tflog.kernel.streams import StreamTee
 
 
 @pytest.fixture
@@ -128,3 +129,24 @@ def test_a_failing_capture_never_reaches_the_user(user_logger):
     finally:
         capture.uninstall()
     assert stream.getvalue() == "INFO still logged\n"
+
+
+def test_a_handlers_echo_to_a_captured_stream_is_not_captured_twice():
+    queued = []
+    capture = LoggingCapture(queued.append)
+    stream_text = []
+    tee = StreamTee(io.StringIO(), "stderr", lambda name, text: stream_text.append(text))
+    logger = logging.getLogger("tflog-test.echo")
+    logger.propagate = False
+    handler = logging.StreamHandler(tee)
+    logger.addHandler(handler)
+    capture.install()
+    try:
+        logger.warning("Gradient norm exceeded threshold: %s", 15.3)
+        tee.write("a print of its own\n")
+    finally:
+        capture.uninstall()
+        logger.removeHandler(handler)
+    assert [item[4] for item in queued] == ["Gradient norm exceeded threshold: 15.3"]
+    assert stream_text == ["a print of its own\n"]
+    assert "Gradient norm exceeded threshold: 15.3" in tee.tflog_original.getvalue()
