@@ -94,15 +94,31 @@ class Elasticsearch:
         )
         return int(result["count"])
 
-    def delete_indices(self) -> None:
-        for kind in ("logs-*", "metrics-*", "runs"):
-            request = urllib.request.Request(
-                f"{self.url}/{self.prefix}{kind}?ignore_unavailable=true", method="DELETE"
+    def search_all(self, kind: str, query: dict, sort_field: str = "event.sequence") -> list[dict]:
+        """Every hit, page by page (one search answers at most 10,000)."""
+        hits: list[dict] = []
+        after: list | None = None
+        while True:
+            body: dict = {"query": query, "size": 5000, "sort": [{sort_field: "asc"}]}
+            if after is not None:
+                body["search_after"] = after
+            result = http_json(
+                "POST",
+                f"{self.url}/{self.prefix}{kind}*/_search?ignore_unavailable=true",
+                body,
             )
-            try:
-                urllib.request.urlopen(request, timeout=30).close()
-            except urllib.error.HTTPError:
-                pass  # nothing of this kind was created
+            page = result["hits"]["hits"]
+            hits.extend(dict(hit["_source"], _id=hit["_id"]) for hit in page)
+            if len(page) < 5000:
+                return hits
+            after = page[-1]["sort"]
+
+    def delete_indices(self) -> None:
+        """Deletes this prefix's indices by name (wildcard deletes are refused)."""
+        found = http_json("GET", f"{self.url}/_cat/indices/{self.prefix}*?format=json&h=index")
+        names = [row["index"] for row in found]
+        if names:
+            http_json("DELETE", f"{self.url}/{','.join(names)}")
 
 
 class Service:

@@ -15,6 +15,21 @@ export interface IWriteBatch {
   points: IMetricPoint[];
   /** Summaries to upsert (the shipper folds events into them). */
   runs: IRunSummary[];
+  /**
+   * Version of each summary in `runs`, by run id: the last spool `seq` folded
+   * into it. A store never replaces a summary with one of a lower or equal
+   * version, so a replay after a crash cannot roll a summary back.
+   */
+  runVersions?: Record<string, number>;
+}
+
+/** Which part of a batch an item came from. */
+export type WriteItemKind = 'document' | 'point' | 'run';
+
+/** One item of a batch, named for retries and rejections. */
+export interface IWriteItemRef {
+  kind: WriteItemKind;
+  id: string;
 }
 
 /** Outcome of a write: the store either took everything or says why not. */
@@ -24,7 +39,12 @@ export interface IWriteResult {
   /** Items that were already stored (same `_id`): a replay, not an error. */
   duplicates: number;
   /** Items the store refused for good (mapping errors…), with reasons. */
-  rejected: { id: string; reason: string }[];
+  rejected: { id: string; reason: string; kind?: WriteItemKind }[];
+  /**
+   * Items the store could not take now (per-item 429 or 5xx): send these,
+   * and only these, again after a pause. Absent when there are none.
+   */
+  retry?: (IWriteItemRef & { reason: string; statusCode?: number })[];
 }
 
 /**
@@ -130,6 +150,8 @@ export interface IStoreStatus {
   version?: string;
   /** Features this store lacks (e.g. ILM on a cluster without x-pack), with why. */
   degraded: string[];
+  /** Why the store is not healthy, when it is not. */
+  error?: string;
 }
 
 export interface IStore {

@@ -1,0 +1,494 @@
+/**
+ * The service's configuration, read from environment variables (the Jupyter
+ * server extension sets them). Every value is validated with a message that
+ * names the variable; an invalid value is reported, never silently replaced,
+ * and main keeps the API up so the panel can show what is wrong.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { LOG_LEVELS, type LogLevel } from './ship/logger';
+
+/** The service's version; kept equal to package.json's (a unit test checks). */
+export const SERVICE_VERSION = '0.1.0';
+
+export const DEFAULT_INDEX_PREFIX = 'tflog-';
+export const DEFAULT_RETENTION_DAYS = 90;
+export const DEFAULT_SPOOL_KEEP_DAYS = 7;
+export const DEFAULT_BATCH_MAX_DOCS = 1000;
+export const DEFAULT_BATCH_MAX_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_BATCH_MAX_WAIT_MS = 150;
+export const DEFAULT_POLL_INTERVAL_MS = 200;
+export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_ES_REQUEST_TIMEOUT_MS = 30000;
+
+/** Where the HTTP API listens: a unix socket (multi-user hosts) or a loopback port. */
+export type ListenAddress =
+  | { kind: 'socket'; path: string }
+  | { kind: 'port'; host: '127.0.0.1'; port: number };
+
+export interface IElasticsearchConfig {
+  urls: string[];
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  /** PEM text of the CA certificate(s) read from TFLOG_ES_CA_CERTS. */
+  caCerts?: string;
+  caCertsFile?: string;
+  verifyCerts: boolean;
+  indexPrefix: string;
+  requestTimeoutMs: number;
+  retentionDays: number;
+}
+
+export interface IServiceConfig {
+  spoolDir: string;
+  stateDir: string;
+  storeDir: string;
+  /** Null when neither TFLOG_SOCKET nor TFLOG_PORT is usable. */
+  listen: ListenAddress | null;
+  /** Absent: the embedded store is used. */
+  elasticsearch?: IElasticsearchConfig;
+  indexPrefix: string;
+  retentionDays: number;
+  /** Days a fully shipped, ended spool file is kept before it is deleted. */
+  spoolKeepDays: number;
+  patternsFile?: string;
+  /** Parsed JSON of TFLOG_PATTERNS_FILE, handed to the parser as is. */
+  patterns?: unknown;
+  batchMaxDocs: number;
+  batchMaxBytes: number;
+  batchMaxWaitMs: number;
+  pollIntervalMs: number;
+  maxLineBytes: number;
+  logLevel: LogLevel;
+  /**
+   * Whose runs the service serves: TFLOG_USER, else JUPYTERHUB_USER (on a
+   * hub every container may run as the same OS account), else the OS
+   * account. Derived from the environment, never from a request.
+   */
+  user: string;
+}
+
+export interface IConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export interface IConfigResult {
+  config: IServiceConfig;
+  /** Values that are invalid: the pipeline must not start with them. */
+  errors: IConfigProblem[];
+  /** Values that are odd but usable. */
+  warnings: IConfigProblem[];
+}
+
+type Environment = Record<string, string | undefined>;
+
+/** Characters Elasticsearch refuses in index names. */
+const FORBIDDEN_INDEX_CHARACTERS = /[*?"<>|/\\ ,#:]/;
+/** Longest suffix we append to the prefix: `metrics-YYYY.MM.DD`. */
+const LONGEST_INDEX_SUFFIX = 'metrics-0000.00.00'.length;
+const MAX_INDEX_NAME_BYTES = 255;
+
+/** Jupyter's data directory, as jupyter_core computes it on Linux and macOS. */
+export function jupyterDataDir(env: Environment = process.env): string {
+  if (env.JUPYTER_DATA_DIR) {
+    return env.JUPYTER_DATA_DIR;
+  }
+  if (process.platform === 'darwin') {
+    return path.join(os.homedir(), 'Library', 'Jupyter');
+  }
+  const xdgData =
+    env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(xdgData, 'jupyter');
+}
+
+/** Why an index prefix is unusable, or null when it is fine. */
+export function indexPrefixProblem(prefix: string): string | null {
+  if (prefix.length === 0) {
+    return 'must not be empty';
+  }
+  if (prefix !== prefix.toLowerCase()) {
+    return 'must be lowercase';
+  }
+  const forbidden = FORBIDDEN_INDEX_CHARACTERS.exec(prefix);
+  if (forbidden) {
+    return `must not contain ${JSON.stringify(forbidden[0])} (Elasticsearch index names exclude *?"<>|/\\ ,#: and spaces)`;
+  }
+  if (/^[-_+.]/.test(prefix)) {
+    return 'must not start with "-", "_", "+" or "."';
+  }
+  if (Buffer.byteLength(prefix) + LONGEST_INDEX_SUFFIX > MAX_INDEX_NAME_BYTES) {
+    return `is too long (index names are limited to ${MAX_INDEX_NAME_BYTES} bytes)`;
+  }
+  return null;
+}
+
+/** Reads the configuration; never throws for bad values (see IConfigResult.errors). */
+export function loadConfig(env: Environment = process.env): IConfigResult {
+  const reader = new EnvironmentReader(env);
+  const dataDir = path.join(jupyterDataDir(env), 'tflog');
+
+  const indexPrefix = reader.string('TFLOG_INDEX_PREFIX', DEFAULT_INDEX_PREFIX);
+  const prefixProblem = indexPrefixProblem(indexPrefix);
+  if (prefixProblem) {
+    reader.error(
+      'TFLOG_INDEX_PREFIX',
+      `${JSON.stringify(indexPrefix)} ${prefixProblem}`
+    );
+  }
+  const retentionDays = reader.integer(
+    'TFLOG_RETENTION_DAYS',
+    DEFAULT_RETENTION_DAYS,
+    0
+  );
+
+  const config: IServiceConfig = {
+    spoolDir: reader.directory('TFLOG_SPOOL_DIR', path.join(dataDir, 'spool')),
+    stateDir: reader.directory('TFLOG_STATE_DIR', path.join(dataDir, 'state')),
+    storeDir: reader.directory('TFLOG_STORE_DIR', path.join(dataDir, 'store')),
+    listen: readListenAddress(reader),
+    indexPrefix,
+    retentionDays,
+    spoolKeepDays: reader.integer(
+      'TFLOG_SPOOL_KEEP_DAYS',
+      DEFAULT_SPOOL_KEEP_DAYS,
+      0
+    ),
+    batchMaxDocs: reader.integer(
+      'TFLOG_BATCH_MAX_DOCS',
+      DEFAULT_BATCH_MAX_DOCS,
+      1
+    ),
+    batchMaxBytes: reader.integer(
+      'TFLOG_BATCH_MAX_BYTES',
+      DEFAULT_BATCH_MAX_BYTES,
+      1024
+    ),
+    batchMaxWaitMs: reader.integer(
+      'TFLOG_BATCH_MAX_WAIT_MS',
+      DEFAULT_BATCH_MAX_WAIT_MS,
+      0
+    ),
+    pollIntervalMs: reader.integer(
+      'TFLOG_POLL_INTERVAL_MS',
+      DEFAULT_POLL_INTERVAL_MS,
+      10
+    ),
+    maxLineBytes: reader.integer(
+      'TFLOG_MAX_LINE_BYTES',
+      DEFAULT_MAX_LINE_BYTES,
+      1024
+    ),
+    logLevel: reader.choice('TFLOG_LOG_LEVEL', LOG_LEVELS, 'info'),
+    user:
+      reader.optionalString('TFLOG_USER') ??
+      reader.optionalString('JUPYTERHUB_USER') ??
+      osUsername(reader)
+  };
+
+  const patternsFile = reader.optionalString('TFLOG_PATTERNS_FILE');
+  if (patternsFile !== undefined) {
+    config.patternsFile = patternsFile;
+    config.patterns = reader.jsonFile('TFLOG_PATTERNS_FILE', patternsFile);
+  }
+
+  const elasticsearch = readElasticsearchConfig(
+    reader,
+    indexPrefix,
+    retentionDays
+  );
+  if (elasticsearch) {
+    config.elasticsearch = elasticsearch;
+  }
+  return { config, errors: reader.errors, warnings: reader.warnings };
+}
+
+function readListenAddress(reader: EnvironmentReader): ListenAddress | null {
+  const socketPath = reader.optionalString('TFLOG_SOCKET');
+  const portText = reader.optionalString('TFLOG_PORT');
+  if (socketPath !== undefined) {
+    if (portText !== undefined) {
+      reader.warn('TFLOG_PORT', 'ignored because TFLOG_SOCKET is set');
+    }
+    if (!path.isAbsolute(socketPath)) {
+      reader.error(
+        'TFLOG_SOCKET',
+        `${JSON.stringify(socketPath)} must be an absolute path`
+      );
+      return null;
+    }
+    return { kind: 'socket', path: socketPath };
+  }
+  if (portText !== undefined) {
+    const port = reader.integer('TFLOG_PORT', 0, 1, 65535);
+    return port > 0 ? { kind: 'port', host: '127.0.0.1', port } : null;
+  }
+  reader.error(
+    'TFLOG_SOCKET',
+    'neither TFLOG_SOCKET (unix socket path) nor TFLOG_PORT (loopback TCP port) is set'
+  );
+  return null;
+}
+
+function readElasticsearchConfig(
+  reader: EnvironmentReader,
+  indexPrefix: string,
+  retentionDays: number
+): IElasticsearchConfig | undefined {
+  const urlsText = reader.optionalString('TFLOG_ES_URLS');
+  if (urlsText === undefined) {
+    for (const variable of [
+      'TFLOG_ES_API_KEY',
+      'TFLOG_ES_USERNAME',
+      'TFLOG_ES_PASSWORD',
+      'TFLOG_ES_CA_CERTS'
+    ]) {
+      if (reader.optionalString(variable) !== undefined) {
+        reader.warn(
+          variable,
+          'ignored because TFLOG_ES_URLS is not set (the embedded store is used)'
+        );
+      }
+    }
+    return undefined;
+  }
+  const urls: string[] = [];
+  for (const candidate of urlsText.split(',').map(part => part.trim())) {
+    if (candidate === '') {
+      continue;
+    }
+    const problem = urlProblem(candidate);
+    if (problem) {
+      reader.error(
+        'TFLOG_ES_URLS',
+        `${JSON.stringify(redactUrl(candidate))} ${problem}`
+      );
+    } else {
+      urls.push(candidate);
+    }
+  }
+  if (urls.length === 0) {
+    reader.error('TFLOG_ES_URLS', 'contains no URL');
+  }
+
+  const es: IElasticsearchConfig = {
+    urls,
+    verifyCerts: reader.boolean('TFLOG_ES_VERIFY_CERTS', true),
+    indexPrefix,
+    requestTimeoutMs: reader.integer(
+      'TFLOG_ES_REQUEST_TIMEOUT_MS',
+      DEFAULT_ES_REQUEST_TIMEOUT_MS,
+      100
+    ),
+    retentionDays
+  };
+  const apiKey = reader.optionalString('TFLOG_ES_API_KEY');
+  const username = reader.optionalString('TFLOG_ES_USERNAME');
+  const password = reader.optionalString('TFLOG_ES_PASSWORD');
+  if (apiKey !== undefined) {
+    es.apiKey = apiKey;
+    if (username !== undefined || password !== undefined) {
+      reader.error(
+        'TFLOG_ES_API_KEY',
+        'set either TFLOG_ES_API_KEY or TFLOG_ES_USERNAME/TFLOG_ES_PASSWORD, not both'
+      );
+    }
+  } else if (username !== undefined || password !== undefined) {
+    if (username === undefined) {
+      reader.error(
+        'TFLOG_ES_USERNAME',
+        'is required when TFLOG_ES_PASSWORD is set'
+      );
+    }
+    if (password === undefined) {
+      reader.error(
+        'TFLOG_ES_PASSWORD',
+        'is required when TFLOG_ES_USERNAME is set'
+      );
+    }
+    es.username = username;
+    es.password = password;
+  }
+  const caFile = reader.optionalString('TFLOG_ES_CA_CERTS');
+  if (caFile !== undefined) {
+    es.caCertsFile = caFile;
+    es.caCerts = reader.textFile('TFLOG_ES_CA_CERTS', caFile);
+    if (es.caCerts !== undefined && !es.caCerts.includes('-----BEGIN')) {
+      reader.error(
+        'TFLOG_ES_CA_CERTS',
+        `${caFile} does not look like a PEM certificate file`
+      );
+    }
+  }
+  return es;
+}
+
+function urlProblem(candidate: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    return 'is not a URL (expected e.g. https://es.example.org:9200)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return 'is not an http(s) URL (expected e.g. https://es.example.org:9200)';
+  }
+  return null;
+}
+
+/** A URL with any user:password removed, for messages and status. */
+export function redactUrl(candidate: string): string {
+  try {
+    const url = new URL(candidate);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    // Not a URL: show only what cannot hold a secret.
+    return candidate.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+function osUsername(reader: EnvironmentReader): string {
+  try {
+    return os.userInfo().username;
+  } catch (error) {
+    // No passwd entry (some containers): the uid still names the account.
+    const uid = process.getuid?.() ?? -1;
+    reader.warn(
+      'TFLOG_USER',
+      `not set and the OS account has no name (${String(error)}); using uid-${uid}`
+    );
+    return `uid-${uid}`;
+  }
+}
+
+/** Reads typed values, collecting problems instead of throwing. */
+class EnvironmentReader {
+  readonly errors: IConfigProblem[] = [];
+  readonly warnings: IConfigProblem[] = [];
+
+  constructor(private readonly env: Environment) {}
+
+  error(variable: string, message: string): void {
+    this.errors.push({ variable, message: `${variable}: ${message}` });
+  }
+
+  warn(variable: string, message: string): void {
+    this.warnings.push({ variable, message: `${variable}: ${message}` });
+  }
+
+  /** The trimmed value, undefined when unset or blank. */
+  optionalString(variable: string): string | undefined {
+    const value = this.env[variable];
+    if (value === undefined || value.trim() === '') {
+      return undefined;
+    }
+    return value.trim();
+  }
+
+  string(variable: string, fallback: string): string {
+    return this.optionalString(variable) ?? fallback;
+  }
+
+  directory(variable: string, fallback: string): string {
+    const value = this.optionalString(variable);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (!path.isAbsolute(value)) {
+      this.error(variable, `${JSON.stringify(value)} must be an absolute path`);
+      return fallback;
+    }
+    return value;
+  }
+
+  integer(
+    variable: string,
+    fallback: number,
+    minimum: number,
+    maximum = Number.MAX_SAFE_INTEGER
+  ): number {
+    const value = this.optionalString(variable);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (!/^[0-9]+$/.test(value)) {
+      this.error(variable, `${JSON.stringify(value)} is not a whole number`);
+      return fallback;
+    }
+    const parsed = Number(value);
+    if (parsed < minimum || parsed > maximum) {
+      this.error(
+        variable,
+        `${value} is out of range (${minimum}..${maximum === Number.MAX_SAFE_INTEGER ? '' : maximum})`
+      );
+      return fallback;
+    }
+    return parsed;
+  }
+
+  boolean(variable: string, fallback: boolean): boolean {
+    const value = this.optionalString(variable);
+    if (value === undefined) {
+      return fallback;
+    }
+    const lowered = value.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(lowered)) {
+      return true;
+    }
+    if (['false', '0', 'no', 'off'].includes(lowered)) {
+      return false;
+    }
+    this.error(
+      variable,
+      `${JSON.stringify(value)} is not a boolean (use true or false)`
+    );
+    return fallback;
+  }
+
+  choice<T extends string>(
+    variable: string,
+    choices: readonly T[],
+    fallback: T
+  ): T {
+    const value = this.optionalString(variable);
+    if (value === undefined) {
+      return fallback;
+    }
+    const match = choices.find(choice => choice === value.toLowerCase());
+    if (match === undefined) {
+      this.error(
+        variable,
+        `${JSON.stringify(value)} is not one of ${choices.join(', ')}`
+      );
+      return fallback;
+    }
+    return match;
+  }
+
+  textFile(variable: string, filePath: string): string | undefined {
+    try {
+      return fs.readFileSync(filePath, 'utf8');
+    } catch (error) {
+      this.error(variable, `cannot read ${filePath}: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  jsonFile(variable: string, filePath: string): unknown {
+    const text = this.textFile(variable, filePath);
+    if (text === undefined) {
+      return undefined;
+    }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      this.error(variable, `${filePath} is not valid JSON: ${String(error)}`);
+      return undefined;
+    }
+  }
+}

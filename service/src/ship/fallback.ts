@@ -1,0 +1,61 @@
+/**
+ * When the store refuses an event for good (a mapping error: a field of an
+ * unexpected type, an immense term), a plain stand-in with the same `_id`
+ * is stored instead: the message (capped), where it came from, and the
+ * store's reason in `error.*`. Nothing disappears silently, and a replay
+ * still finds the id taken (409), so the stand-in is never duplicated.
+ */
+import type { ITflogDocument } from '../types';
+
+/** The stand-in keeps this much of the original message. */
+export const FALLBACK_MESSAGE_CHARS = 32 * 1024;
+export const FALLBACK_ERROR_TYPE = 'tflog.rejected';
+
+export function fallbackDocument(
+  original: ITflogDocument,
+  reason: string
+): ITflogDocument {
+  const time = Number.isNaN(Date.parse(original['@timestamp']))
+    ? new Date(0).toISOString()
+    : original['@timestamp'];
+  const message = String(original.message ?? '');
+  return {
+    _id: original._id,
+    '@timestamp': time,
+    message:
+      message.length > FALLBACK_MESSAGE_CHARS
+        ? message.slice(0, FALLBACK_MESSAGE_CHARS) + ' [truncated]'
+        : message,
+    log: { level: String(original.log?.level ?? 'error') },
+    event: {
+      dataset: String(original.event?.dataset ?? 'tflog.unknown'),
+      sequence: Number(original.event?.sequence) || 0,
+      kind: original.event?.kind === 'metric' ? 'metric' : 'event'
+    },
+    error: {
+      type: FALLBACK_ERROR_TYPE,
+      message: `the store refused the original event: ${reason}`.slice(
+        0,
+        FALLBACK_MESSAGE_CHARS
+      )
+    },
+    user: { name: String(original.user?.name ?? '') },
+    host: { name: String(original.host?.name ?? '') },
+    process: { pid: Number(original.process?.pid) || 0 },
+    service: { name: 'tflog' },
+    ecs: { version: String(original.ecs?.version ?? '') },
+    labels: {},
+    tflog: {
+      run_id: String(original.tflog?.run_id ?? ''),
+      run_name: stringOrNull(original.tflog?.run_name),
+      notebook: stringOrNull(original.tflog?.notebook),
+      kernel_id: stringOrNull(original.tflog?.kernel_id),
+      source: original.tflog?.source ?? 'tflog',
+      kind: original.tflog?.kind ?? 'log'
+    }
+  };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}

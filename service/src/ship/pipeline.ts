@@ -1,0 +1,601 @@
+/**
+ * The service's pipeline: spool tailer → parser → batcher → shipper →
+ * registry. Records are read ahead of what the store has acknowledged, but
+ * the registry only ever moves past records whose documents the store took
+ * (stored, duplicate, or refused for good and reported), so a crash at any
+ * point replays, and deterministic ids turn the replay into duplicates.
+ */
+import * as fsp from 'fs/promises';
+import * as path from 'path';
+
+import { Registry } from '../spool/registry';
+import {
+  isErrorCode,
+  SpoolTailer,
+  type ISpoolFileInfo,
+  type ISpoolLine
+} from '../spool/tailer';
+import type { IStore, IWriteBatch } from '../store/store';
+import type { IMetricPoint, IParsedRecord, ITflogDocument } from '../types';
+import { DeliveryAbortedError, type IBackoffPolicy } from './backoff';
+import { Batcher, type IBatchLimits } from './batcher';
+import { describeError, type ILogger } from './logger';
+import type { IRecordParser, IRunState } from './parser-port';
+import { Shipper } from './shipper';
+import type { StatusTracker } from './status';
+import { foldSummary } from './summary';
+
+/**
+ * Bytes read (and parsed) from one file per turn: busy runs do not starve the
+ * others, and the event loop stays free for the API and for acknowledgements.
+ */
+const READ_BUDGET_BYTES = 256 * 1024;
+/** Sealed batches waiting or in flight before reading pauses. */
+const MAX_SEALED_BATCHES = 3;
+const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Per-document overhead added to the raw line size when sizing batches. */
+const DOCUMENT_OVERHEAD_BYTES = 512;
+
+/** Sent after a batch is stored: the API tells live clients. */
+export interface IStoredRunUpdate {
+  run_id: string;
+  updated: string;
+  last_seq: number;
+}
+
+export interface IPipelineOptions<TParserState> {
+  spoolDir: string;
+  stateDir: string;
+  store: IStore;
+  parser: IRecordParser<TParserState>;
+  limits: IBatchLimits;
+  pollIntervalMs: number;
+  maxLineBytes: number;
+  /** Days an ended, fully shipped spool file is kept. */
+  spoolKeepDays: number;
+  logger: ILogger;
+  status: StatusTracker;
+  backoff?: IBackoffPolicy;
+  random?: () => number;
+  now?: () => number;
+  onStored?: (updates: IStoredRunUpdate[]) => void;
+}
+
+/** One spool line on its way: what it yielded and where it ends. */
+interface ILineEntry {
+  file: string;
+  end: number;
+  lineNumber: number;
+  documents: ITflogDocument[];
+  points: IMetricPoint[];
+  /** The line was a valid record, so the run summary changed. */
+  touchedRun: boolean;
+  ended: boolean;
+}
+
+interface IFilePosition<TParserState> {
+  offset: number;
+  line: number;
+  ino?: number;
+  state: IRunState<TParserState>;
+  ended: boolean;
+}
+
+interface ISealedBatch<TParserState> {
+  write: IWriteBatch;
+  positions: Map<string, IFilePosition<TParserState>>;
+  updates: IStoredRunUpdate[];
+}
+
+const NOTHING_PARSED: IParsedRecord = { documents: [], points: [] };
+
+export class Pipeline<TParserState> {
+  private readonly options: IPipelineOptions<TParserState>;
+  private readonly logger: ILogger;
+  private readonly status: StatusTracker;
+  private readonly now: () => number;
+  private readonly tailer: SpoolTailer;
+  private readonly registry: Registry<IRunState<TParserState>>;
+  private readonly batcher: Batcher<ILineEntry>;
+  private readonly shipper: Shipper;
+  private readonly states = new Map<string, IRunState<TParserState>>();
+  /** Sealed batches in order; the first is in flight. */
+  private readonly sealed: ISealedBatch<TParserState>[] = [];
+  private readonly abort = new AbortController();
+  private readonly drainWaiters: (() => void)[] = [];
+  private lastListing: ISpoolFileInfo[] = [];
+  private pumpRun: Promise<void> | null = null;
+  private pumpAgain = false;
+  private lastPumpReadLines = 0;
+  private draining = false;
+  private stopping = false;
+  private cleanupTimer: NodeJS.Timeout | null = null;
+  private starting: Promise<void> | null = null;
+  private started = false;
+  private lastPumpError: string | null = null;
+
+  constructor(options: IPipelineOptions<TParserState>) {
+    this.options = options;
+    this.logger = options.logger;
+    this.status = options.status;
+    this.now = options.now ?? Date.now;
+    this.tailer = new SpoolTailer({
+      dir: options.spoolDir,
+      pollIntervalMs: options.pollIntervalMs,
+      maxLineBytes: options.maxLineBytes,
+      logger: options.logger.child('tailer')
+    });
+    this.registry = new Registry(
+      options.stateDir,
+      options.logger.child('registry')
+    );
+    this.batcher = new Batcher(options.limits, entries => this.seal(entries));
+    this.shipper = new Shipper({
+      store: options.store,
+      logger: options.logger.child('shipper'),
+      status: options.status,
+      backoff: options.backoff,
+      random: options.random
+    });
+  }
+
+  /** Loads the registry and starts following the spool directory. */
+  start(): Promise<void> {
+    this.starting = this.startNow();
+    return this.starting;
+  }
+
+  private async startNow(): Promise<void> {
+    if (this.stopping) {
+      return;
+    }
+    await fsp.mkdir(this.options.spoolDir, { recursive: true, mode: 0o700 });
+    await this.registry.load();
+    for (const name of this.registry.names()) {
+      const entry = this.registry.get(name);
+      if (!entry) {
+        continue;
+      }
+      this.tailer.setPosition(name, {
+        offset: entry.offset,
+        line: entry.line,
+        ino: entry.ino
+      });
+      if (entry.state) {
+        this.states.set(name, entry.state);
+      }
+    }
+    this.logger.info(
+      `following ${this.options.spoolDir} (registry ${this.registry.path}, ${this.registry.names().length} known file(s))`
+    );
+    await this.cleanSpool();
+    this.cleanupTimer = setInterval(() => {
+      this.cleanSpool().catch(error =>
+        this.logger.error(`spool clean-up failed: ${describeError(error)}`)
+      );
+    }, CLEANUP_INTERVAL_MS);
+    this.cleanupTimer.unref();
+    this.tailer.start(() => this.wake());
+    this.started = true;
+    this.wake();
+  }
+
+  /** Reads what is new in the spool (fs.watch and the poll timer call this). */
+  wake(): void {
+    if (this.stopping) {
+      return;
+    }
+    void this.pump();
+  }
+
+  /**
+   * Ships everything spooled so far and waits until the store has it;
+   * rejects after `timeoutMs` saying what is in the way.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    if (this.stopping) {
+      throw new Error('the service is stopping');
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.pump();
+      this.batcher.seal();
+      await this.waitDrained(deadline);
+      if (
+        this.lastPumpReadLines === 0 &&
+        this.batcher.openItems === 0 &&
+        this.sealed.length === 0
+      ) {
+        return;
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(this.notDoneMessage(timeoutMs));
+      }
+    }
+  }
+
+  /**
+   * Stops reading, gives in-flight data `graceMs` to reach the store, then
+   * abandons the rest (it is still in the spool and is read again on start).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    // A start in progress finishes first (its failure is the starter's to report).
+    await this.starting?.catch(() => undefined);
+    this.tailer.stop();
+    if (this.cleanupTimer) {
+      clearInterval(this.cleanupTimer);
+      this.cleanupTimer = null;
+    }
+    await this.pumpRun;
+    this.batcher.seal();
+    try {
+      await this.waitDrained(Date.now() + graceMs);
+    } catch (error) {
+      this.logger.warn(
+        `${describeError(error)}; the rest stays in the spool and is shipped after the next start`
+      );
+      this.abort.abort();
+      await this.waitDrained(Number.POSITIVE_INFINITY);
+    }
+    this.batcher.stop();
+    if (this.started) {
+      // Never before the registry was loaded: that would write it empty.
+      await this.registry.save();
+    }
+  }
+
+  private pump(): Promise<void> {
+    if (this.pumpRun) {
+      this.pumpAgain = true;
+      return this.pumpRun;
+    }
+    this.pumpRun = this.pumpLoop().finally(() => {
+      this.pumpRun = null;
+    });
+    return this.pumpRun;
+  }
+
+  private async pumpLoop(): Promise<void> {
+    this.lastPumpReadLines = 0;
+    try {
+      do {
+        this.pumpAgain = false;
+        const files = await this.tailer.listFiles();
+        this.lastListing = files;
+        for (const file of files) {
+          if (this.stopping || !this.hasRoom()) {
+            break;
+          }
+          const { lines, restarted } = await this.tailer.read(
+            file,
+            READ_BUDGET_BYTES
+          );
+          if (restarted) {
+            this.states.delete(file.name);
+          }
+          for (const line of lines) {
+            this.process(file, line);
+          }
+          if (lines.length > 0) {
+            this.lastPumpReadLines += lines.length;
+            this.pumpAgain = true;
+          }
+        }
+        this.updateBacklog();
+      } while (this.pumpAgain && !this.stopping && this.hasRoom());
+      this.lastPumpError = null;
+    } catch (error) {
+      const message = `reading the spool failed: ${describeError(error)}`;
+      this.status.recordError(message);
+      if (message !== this.lastPumpError) {
+        // Logged once per distinct failure: the poll retries every interval.
+        this.logger.error(`${message}; retrying`);
+        this.lastPumpError = message;
+      }
+    }
+  }
+
+  private hasRoom(): boolean {
+    return this.sealed.length < MAX_SEALED_BATCHES;
+  }
+
+  private stateFor(file: ISpoolFileInfo): IRunState<TParserState> {
+    let state = this.states.get(file.name);
+    if (!state) {
+      state = {
+        runId: file.runId,
+        lastSeq: -1,
+        summary: null,
+        parser: this.options.parser.newRunState(file.runId)
+      };
+      this.states.set(file.name, state);
+    }
+    return state;
+  }
+
+  private process(file: ISpoolFileInfo, line: ISpoolLine): void {
+    const counters = this.status.counters;
+    const where = `${path.join(this.options.spoolDir, line.file)}:${line.lineNumber}`;
+    counters.recordsRead += 1;
+    if (line.replacedCharacters > 0) {
+      counters.invalidUtf8Lines += 1;
+      this.logger.warn(
+        `${where}: ${line.replacedCharacters} invalid UTF-8 sequence(s) replaced by U+FFFD`
+      );
+    }
+    if (line.truncatedFrom !== undefined) {
+      counters.truncatedLines += 1;
+      this.logger.warn(
+        `${where}: line of ${line.truncatedFrom} bytes is over the ${this.options.maxLineBytes}-byte cap; its text is truncated and marked`
+      );
+    }
+    const entry: ILineEntry = {
+      file: line.file,
+      end: line.end,
+      lineNumber: line.lineNumber,
+      documents: [],
+      points: [],
+      touchedRun: false,
+      ended: false
+    };
+    const state = this.stateFor(file);
+    if (!line.result.ok) {
+      counters.invalidLines += 1;
+      this.logger.error(`${where}: skipped: ${line.result.problem}`);
+    } else {
+      const record = line.result.record;
+      let parsed = NOTHING_PARSED;
+      try {
+        parsed = this.options.parser.parseRecord(record, state.parser);
+      } catch (error) {
+        counters.parseFailures += 1;
+        this.logger.error(
+          `${where}: the parser failed on a ${record.t} record (seq ${record.seq}): ${describeError(error)}; its events are not stored`
+        );
+      }
+      state.summary = foldSummary(state.summary, state.runId, record, parsed);
+      state.lastSeq = Math.max(state.lastSeq, record.seq);
+      entry.documents = parsed.documents;
+      entry.points = parsed.points;
+      entry.touchedRun = true;
+      entry.ended = record.t === 'end';
+    }
+    const items = entry.documents.length + entry.points.length;
+    this.batcher.add(
+      entry,
+      items,
+      line.end - line.start + items * DOCUMENT_OVERHEAD_BYTES
+    );
+  }
+
+  /**
+   * Called with the whole open batch: every entry read so far, so the
+   * current run states are exactly the states after its last entries.
+   */
+  private seal(entries: ILineEntry[]): void {
+    const write: IWriteBatch = {
+      documents: [],
+      points: [],
+      runs: [],
+      runVersions: {}
+    };
+    const positions = new Map<string, IFilePosition<TParserState>>();
+    const touched = new Set<string>();
+    for (const entry of entries) {
+      write.documents.push(...entry.documents);
+      write.points.push(...entry.points);
+      if (entry.touchedRun) {
+        touched.add(entry.file);
+      }
+      const ended = positions.get(entry.file)?.ended ?? false;
+      const state = this.states.get(entry.file);
+      if (!state) {
+        continue;
+      }
+      positions.set(entry.file, {
+        offset: entry.end,
+        line: entry.lineNumber,
+        ino: this.tailer.position(entry.file)?.ino,
+        state,
+        ended: ended || entry.ended
+      });
+    }
+    const updates: IStoredRunUpdate[] = [];
+    for (const [file, position] of positions) {
+      position.state = structuredClone(position.state);
+      const summary = position.state.summary;
+      if (touched.has(file) && summary) {
+        write.runs.push(summary);
+        (write.runVersions as Record<string, number>)[summary.run_id] =
+          position.state.lastSeq;
+        updates.push({
+          run_id: summary.run_id,
+          updated: summary.updated,
+          last_seq: position.state.lastSeq
+        });
+      }
+    }
+    this.sealed.push({ write, positions, updates });
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) {
+      return;
+    }
+    this.draining = true;
+    this.drainLoop()
+      .catch(error => {
+        this.logger.error(
+          `shipping stopped unexpectedly: ${describeError(error)}`
+        );
+        this.status.recordError(`shipping stopped: ${describeError(error)}`);
+      })
+      .finally(() => {
+        this.draining = false;
+        for (const wake of this.drainWaiters.splice(0)) {
+          wake();
+        }
+      });
+  }
+
+  private async drainLoop(): Promise<void> {
+    while (this.sealed.length > 0) {
+      const batch = this.sealed[0];
+      const started = Date.now();
+      try {
+        const report = await this.shipper.deliver(
+          batch.write,
+          this.abort.signal
+        );
+        this.logger.debug(
+          `batch stored in ${Date.now() - started} ms: ${report.created} new, ${report.duplicates} duplicate(s), ${report.rejected} refused, ${report.attempts} attempt(s); ${this.sealed.length - 1} batch(es) waiting`
+        );
+      } catch (error) {
+        if (error instanceof DeliveryAbortedError) {
+          return;
+        }
+        throw error;
+      }
+      this.sealed.shift();
+      this.status.counters.batches += 1;
+      await this.acknowledge(batch);
+      this.wake();
+    }
+  }
+
+  /** Moves the registry past a batch the store has taken. */
+  private async acknowledge(batch: ISealedBatch<TParserState>): Promise<void> {
+    const now = new Date(this.now()).toISOString();
+    for (const [file, position] of batch.positions) {
+      const previous = this.registry.get(file);
+      this.registry.set(file, {
+        offset: position.offset,
+        line: position.line,
+        ino: position.ino,
+        state: position.state,
+        endedAt: previous?.endedAt ?? (position.ended ? now : null),
+        updated: now
+      });
+    }
+    try {
+      await this.registry.save();
+    } catch (error) {
+      // The data is stored; a later save records the position, and until
+      // then a restart replays it as duplicates.
+      const message = `cannot save the registry ${this.registry.path}: ${describeError(error)}`;
+      this.status.recordError(message);
+      this.logger.error(message);
+    }
+    this.updateBacklog();
+    if (batch.updates.length > 0) {
+      this.options.onStored?.(batch.updates);
+    }
+  }
+
+  /** Resolves when the drain loop is idle: everything sealed is stored, or abandoned on abort. */
+  private waitDrained(deadline: number): Promise<void> {
+    if (!this.draining) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.drainWaiters.push(done);
+      const waitMs = Math.max(0, deadline - Date.now());
+      if (Number.isFinite(deadline)) {
+        timer = setTimeout(() => {
+          const index = this.drainWaiters.indexOf(done);
+          if (index !== -1) {
+            this.drainWaiters.splice(index, 1);
+          }
+          reject(new Error(this.notDoneMessage(waitMs)));
+        }, waitMs);
+      }
+    });
+  }
+
+  private notDoneMessage(waitedMs: number): string {
+    const pending = this.sealed.reduce(
+      (sum, batch) =>
+        sum +
+        batch.write.documents.length +
+        batch.write.points.length +
+        batch.write.runs.length,
+      0
+    );
+    const lastError = this.status.snapshot().lastError;
+    return `${pending} item(s) not stored within ${Math.round(waitedMs / 1000)} s${
+      lastError ? ` (last error: ${lastError.message})` : ''
+    }`;
+  }
+
+  private updateBacklog(): void {
+    let bytes = 0;
+    let files = 0;
+    for (const file of this.lastListing) {
+      const acknowledged = this.registry.get(file.name)?.offset ?? 0;
+      if (file.size > acknowledged) {
+        bytes += file.size - acknowledged;
+        files += 1;
+      }
+    }
+    this.status.backlog = { bytes, files };
+  }
+
+  /**
+   * Deletes spool files whose run ended more than `spoolKeepDays` ago and
+   * whose every byte is acknowledged; forgets entries of vanished files.
+   */
+  private async cleanSpool(): Promise<void> {
+    const keepMs = this.options.spoolKeepDays * DAY_MS;
+    let changed = false;
+    for (const name of this.registry.names()) {
+      const entry = this.registry.get(name);
+      if (!entry) {
+        continue;
+      }
+      const filePath = path.join(this.options.spoolDir, name);
+      let size: number;
+      try {
+        size = (await fsp.stat(filePath)).size;
+      } catch (error) {
+        if (!isErrorCode(error, 'ENOENT')) {
+          throw error;
+        }
+        this.forgetFile(name);
+        changed = true;
+        continue;
+      }
+      const endedAt = entry.endedAt === null ? NaN : Date.parse(entry.endedAt);
+      if (
+        Number.isNaN(endedAt) ||
+        this.now() - endedAt < keepMs ||
+        size !== entry.offset
+      ) {
+        continue;
+      }
+      await fsp.unlink(filePath);
+      this.forgetFile(name);
+      this.status.counters.spoolFilesDeleted += 1;
+      changed = true;
+      this.logger.info(
+        `deleted ${filePath}: run ended ${entry.endedAt}, fully stored, kept ${this.options.spoolKeepDays} day(s)`
+      );
+    }
+    if (changed) {
+      await this.registry.save();
+    }
+  }
+
+  private forgetFile(name: string): void {
+    this.registry.delete(name);
+    this.tailer.forget(name);
+    this.states.delete(name);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Folds spool records and what the parser made of them into the run's
+ * summary (one document per run in the runs index). Pure: the same records
+ * from the same starting summary always give the same summary, so a replay
+ * after a crash rebuilds exactly what was stored.
+ */
+import type {
+  IParsedRecord,
+  IRunSummary,
+  ITflogDocument,
+  SpoolRecord
+} from '../types';
+
+const ERROR_LEVELS = new Set(['error', 'critical', 'fatal']);
+const WARNING_LEVELS = new Set(['warning', 'warn']);
+
+export function isoTime(seconds: number): string {
+  return new Date(Math.round(seconds * 1000)).toISOString();
+}
+
+/** The summary of a run before any record is folded in. */
+export function emptySummary(runId: string, startedAt: string): IRunSummary {
+  return {
+    run_id: runId,
+    name: null,
+    status: 'running',
+    notebook: null,
+    kernel_id: null,
+    user: '',
+    host: '',
+    tags: {},
+    hparams: {},
+    started: startedAt,
+    ended: null,
+    updated: startedAt,
+    last_metrics: {},
+    last_epoch: null,
+    last_step: null,
+    counts: { events: 0, errors: 0, warnings: 0, nan: 0 },
+    error: null,
+    dropped: 0
+  };
+}
+
+/**
+ * The record's time: its `ts`, else the time the parser gave its events,
+ * else the run's last update (never the clock: a replay must fold the same).
+ */
+function recordTime(
+  record: SpoolRecord,
+  parsed: IParsedRecord,
+  previous: IRunSummary | null
+): string {
+  if (typeof record.ts === 'number' && Number.isFinite(record.ts)) {
+    return isoTime(record.ts);
+  }
+  const dated = parsed.documents.find(
+    document => !Number.isNaN(Date.parse(document['@timestamp']))
+  );
+  return dated?.['@timestamp'] ?? previous?.updated ?? isoTime(0);
+}
+
+export function foldSummary(
+  previous: IRunSummary | null,
+  runId: string,
+  record: SpoolRecord,
+  parsed: IParsedRecord
+): IRunSummary {
+  const time = recordTime(record, parsed, previous);
+  const summary: IRunSummary = previous
+    ? {
+        ...previous,
+        counts: { ...previous.counts },
+        last_metrics: { ...previous.last_metrics },
+        hparams: { ...previous.hparams }
+      }
+    : emptySummary(runId, time);
+  switch (record.t) {
+    case 'start':
+      summary.run_id = record.run || runId;
+      summary.name = record.name;
+      summary.tags = { ...record.tags };
+      summary.notebook = record.ctx.notebook;
+      summary.kernel_id = record.ctx.kernel_id;
+      summary.user = record.ctx.user;
+      summary.host = record.ctx.host;
+      summary.started = time;
+      summary.status = 'running';
+      break;
+    case 'context':
+      if (record.notebook !== undefined) {
+        summary.notebook = record.notebook;
+      }
+      if (record.kernel_id !== undefined) {
+        summary.kernel_id = record.kernel_id;
+      }
+      break;
+    case 'hparams':
+      summary.hparams = { ...summary.hparams, ...record.values };
+      break;
+    case 'end':
+      summary.status = record.status;
+      summary.ended = time;
+      summary.error = record.error ?? null;
+      break;
+    case 'loss':
+      summary.dropped += record.dropped;
+      break;
+    default:
+      break;
+  }
+  for (const document of parsed.documents) {
+    countEvent(summary, document);
+  }
+  for (const point of parsed.points) {
+    summary.last_metrics[point.name] =
+      typeof point.value === 'number'
+        ? point.value
+        : (point.nonfinite ?? 'NaN');
+    if (typeof point.epoch === 'number') {
+      summary.last_epoch = Math.max(
+        summary.last_epoch ?? point.epoch,
+        point.epoch
+      );
+    }
+    if (typeof point.step === 'number') {
+      summary.last_step = Math.max(summary.last_step ?? point.step, point.step);
+    }
+  }
+  if (time > summary.updated) {
+    summary.updated = time;
+  }
+  return summary;
+}
+
+function countEvent(summary: IRunSummary, document: ITflogDocument): void {
+  summary.counts.events += 1;
+  const level = (document.log?.level ?? '').toLowerCase();
+  const kind = document.tflog?.kind;
+  if (kind === 'error' || ERROR_LEVELS.has(level)) {
+    summary.counts.errors += 1;
+  } else if (kind === 'warning' || WARNING_LEVELS.has(level)) {
+    summary.counts.warnings += 1;
+  }
+  if (kind === 'nan') {
+    summary.counts.nan += 1;
+  }
+}

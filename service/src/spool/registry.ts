@@ -1,0 +1,148 @@
+/**
+ * The registry (Filebeat's idea): per spool file, the byte offset up to
+ * which the store has acknowledged every record, plus the run state needed
+ * to parse the records after it. Saved atomically (temp file, fsync,
+ * rename) after each acknowledged batch; on start, reading resumes there.
+ */
+import * as fsp from 'fs/promises';
+import * as path from 'path';
+
+import { describeError, type ILogger } from '../ship/logger';
+import { isErrorCode } from './tailer';
+
+export const REGISTRY_FILE = 'registry.json';
+const REGISTRY_VERSION = 1;
+
+export interface IRegistryEntry<TState> {
+  /** Bytes of the file whose records the store has acknowledged. */
+  offset: number;
+  /** Complete lines before `offset` (for file:line messages). */
+  line: number;
+  /** Inode of the file, to notice a replaced file. */
+  ino?: number;
+  /** Run state after the record that ends at `offset`. */
+  state: TState | null;
+  /** When the run's end record was acknowledged (ISO), else null. */
+  endedAt: string | null;
+  /** When this entry last changed (ISO). */
+  updated: string;
+}
+
+interface IRegistryFile<TState> {
+  version: number;
+  files: Record<string, IRegistryEntry<TState>>;
+}
+
+export class Registry<TState> {
+  private readonly entries = new Map<string, IRegistryEntry<TState>>();
+  private readonly filePath: string;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly logger: ILogger
+  ) {
+    this.filePath = path.join(stateDir, REGISTRY_FILE);
+  }
+
+  get path(): string {
+    return this.filePath;
+  }
+
+  /** Reads the registry; a missing file is an empty registry, a damaged one is set aside. */
+  async load(): Promise<void> {
+    await fsp.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    let text: string;
+    try {
+      text = await fsp.readFile(this.filePath, 'utf8');
+    } catch (error) {
+      if (isErrorCode(error, 'ENOENT')) {
+        return;
+      }
+      throw new Error(`cannot read ${this.filePath}: ${describeError(error)}`);
+    }
+    try {
+      const parsed = JSON.parse(text) as IRegistryFile<TState>;
+      if (
+        parsed.version !== REGISTRY_VERSION ||
+        typeof parsed.files !== 'object'
+      ) {
+        throw new Error(`unknown registry version ${String(parsed.version)}`);
+      }
+      for (const [name, entry] of Object.entries(parsed.files)) {
+        if (isEntry(entry)) {
+          this.entries.set(name, entry);
+        } else {
+          this.logger.warn(
+            `${this.filePath}: ignoring a damaged entry for ${name}; it is read again from the start`
+          );
+        }
+      }
+    } catch (error) {
+      const aside = `${this.filePath}.damaged-${Date.now()}`;
+      await fsp.rename(this.filePath, aside);
+      this.logger.error(
+        `${this.filePath} is damaged (${describeError(error)}); moved to ${aside}. Spool files are read again from the start; records already stored are recognised by their ids`
+      );
+    }
+  }
+
+  get(name: string): IRegistryEntry<TState> | undefined {
+    return this.entries.get(name);
+  }
+
+  set(name: string, entry: IRegistryEntry<TState>): void {
+    this.entries.set(name, entry);
+  }
+
+  delete(name: string): void {
+    this.entries.delete(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Writes the registry atomically; concurrent calls are written in order. */
+  save(): Promise<void> {
+    const content: IRegistryFile<TState> = {
+      version: REGISTRY_VERSION,
+      files: Object.fromEntries(this.entries)
+    };
+    const text = JSON.stringify(content);
+    const next = this.saving.then(() => this.writeAtomically(text));
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeAtomically(text: string): Promise<void> {
+    const temporary = `${this.filePath}.tmp`;
+    const handle = await fsp.open(temporary, 'w', 0o600);
+    try {
+      await handle.write(text);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(temporary, this.filePath);
+    const dir = await fsp.open(this.stateDir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}
+
+function isEntry(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const entry = value as Partial<IRegistryEntry<unknown>>;
+  return (
+    typeof entry.offset === 'number' &&
+    entry.offset >= 0 &&
+    typeof entry.line === 'number' &&
+    entry.line >= 0
+  );
+}

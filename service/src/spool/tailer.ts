@@ -1,0 +1,267 @@
+/**
+ * Follows the spool directory: `<run_id>.ndjson` files that the kernel
+ * appends to and that appear at any time. fs.watch only hints that something
+ * changed (it misses events on some filesystems), so a poll timer wakes the
+ * reader too. The tailer keeps a read position per file, which runs ahead
+ * of what the registry has seen acknowledged.
+ */
+import * as fs from 'fs';
+import * as fsp from 'fs/promises';
+import * as path from 'path';
+
+import type { ILogger } from '../ship/logger';
+import { describeError } from '../ship/logger';
+import { readCompleteLines, trimToCharacterBoundary } from './line-reader';
+import { parseSpoolLine, type LineParseResult } from './record';
+import { salvageTruncatedLine } from './truncated';
+import { decodeUtf8 } from './utf8';
+
+export const SPOOL_FILE_SUFFIX = '.ndjson';
+
+export interface ISpoolFileInfo {
+  name: string;
+  runId: string;
+  size: number;
+  ino: number;
+}
+
+/** One complete spool line, parsed (or with the reason it could not be). */
+export interface ISpoolLine {
+  file: string;
+  runId: string;
+  /** 1-based line number in the file. */
+  lineNumber: number;
+  start: number;
+  end: number;
+  result: LineParseResult;
+  /** Invalid UTF-8 sequences replaced by U+FFFD. */
+  replacedCharacters: number;
+  /** Set when the line exceeded the cap: its full length in bytes. */
+  truncatedFrom?: number;
+}
+
+export interface IReadResult {
+  lines: ISpoolLine[];
+  /** The file was replaced or truncated: reading began again at 0. */
+  restarted: boolean;
+}
+
+export interface IReadPosition {
+  offset: number;
+  /** Complete lines before `offset`. */
+  line: number;
+  ino?: number;
+}
+
+export interface ITailerOptions {
+  dir: string;
+  pollIntervalMs: number;
+  maxLineBytes: number;
+  logger: ILogger;
+}
+
+export function isSpoolFileName(name: string): boolean {
+  return (
+    name.endsWith(SPOOL_FILE_SUFFIX) &&
+    !name.startsWith('.') &&
+    name.length > SPOOL_FILE_SUFFIX.length
+  );
+}
+
+export function runIdOfFile(name: string): string {
+  return name.slice(0, -SPOOL_FILE_SUFFIX.length);
+}
+
+export class SpoolTailer {
+  private readonly positions = new Map<string, IReadPosition>();
+  private watcher: fs.FSWatcher | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private watchFailureLogged = false;
+
+  constructor(private readonly options: ITailerOptions) {}
+
+  /** Starts waking `onChange` on directory events and every poll interval. */
+  start(onChange: () => void): void {
+    this.startWatcher(onChange);
+    this.pollTimer = setInterval(() => {
+      if (this.watcher === null) {
+        this.startWatcher(onChange);
+      }
+      onChange();
+    }, this.options.pollIntervalMs);
+  }
+
+  stop(): void {
+    if (this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = null;
+    }
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  /** Sets where reading of `name` resumes (from the registry). */
+  setPosition(name: string, position: IReadPosition): void {
+    this.positions.set(name, { ...position });
+  }
+
+  position(name: string): IReadPosition | undefined {
+    return this.positions.get(name);
+  }
+
+  forget(name: string): void {
+    this.positions.delete(name);
+  }
+
+  async listFiles(): Promise<ISpoolFileInfo[]> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.options.dir);
+    } catch (error) {
+      if (isErrorCode(error, 'ENOENT')) {
+        return [];
+      }
+      throw new Error(
+        `cannot list the spool directory ${this.options.dir}: ${describeError(error)}`
+      );
+    }
+    const files: ISpoolFileInfo[] = [];
+    for (const name of names.filter(isSpoolFileName).sort()) {
+      try {
+        const stats = await fsp.stat(path.join(this.options.dir, name));
+        if (stats.isFile()) {
+          files.push({
+            name,
+            runId: runIdOfFile(name),
+            size: stats.size,
+            ino: stats.ino
+          });
+        }
+      } catch (error) {
+        // Deleted between readdir and stat: nothing to read.
+        if (!isErrorCode(error, 'ENOENT')) {
+          throw error;
+        }
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Reads the complete lines of `file` past its read position (about
+   * `budgetBytes` of them) and advances the position past them.
+   */
+  async read(file: ISpoolFileInfo, budgetBytes: number): Promise<IReadResult> {
+    const { position, restarted } = this.checkedPosition(file);
+    if (position.offset >= file.size) {
+      return { lines: [], restarted };
+    }
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(path.join(this.options.dir, file.name), 'r');
+    } catch (error) {
+      if (isErrorCode(error, 'ENOENT')) {
+        return { lines: [], restarted };
+      }
+      throw error;
+    }
+    try {
+      const rawLines = await readCompleteLines(handle, position.offset, {
+        maxLineBytes: this.options.maxLineBytes,
+        budgetBytes
+      });
+      const lines = rawLines.map((raw, index) => {
+        const lineNumber = position.line + index + 1;
+        if (!raw.truncated) {
+          const decoded = decodeUtf8(raw.bytes);
+          return {
+            file: file.name,
+            runId: file.runId,
+            lineNumber,
+            start: raw.start,
+            end: raw.end,
+            result: parseSpoolLine(decoded.text),
+            replacedCharacters: decoded.replaced
+          };
+        }
+        const decoded = decodeUtf8(trimToCharacterBoundary(raw.bytes));
+        const marker = `\n[tflog: line truncated: ${raw.length} bytes, over the ${this.options.maxLineBytes}-byte line cap]\n`;
+        return {
+          file: file.name,
+          runId: file.runId,
+          lineNumber,
+          start: raw.start,
+          end: raw.end,
+          result: salvageTruncatedLine(decoded.text, marker),
+          replacedCharacters: decoded.replaced,
+          truncatedFrom: raw.length
+        };
+      });
+      if (rawLines.length > 0) {
+        position.offset = rawLines[rawLines.length - 1].end;
+        position.line += rawLines.length;
+      }
+      return { lines, restarted };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The read position, reset to 0 when the file was replaced or shrank. */
+  private checkedPosition(file: ISpoolFileInfo): {
+    position: IReadPosition;
+    restarted: boolean;
+  } {
+    let position = this.positions.get(file.name);
+    if (position === undefined) {
+      position = { offset: 0, line: 0, ino: file.ino };
+      this.positions.set(file.name, position);
+      return { position, restarted: false };
+    }
+    const replaced = position.ino !== undefined && position.ino !== file.ino;
+    const restarted = replaced || file.size < position.offset;
+    if (restarted) {
+      this.options.logger.warn(
+        `${file.name} was ${replaced ? 'replaced' : 'truncated'} (now ${file.size} bytes, read up to ${position.offset}): reading it again from the start; records already stored are recognised by their ids`
+      );
+      position.offset = 0;
+      position.line = 0;
+    }
+    position.ino = file.ino;
+    return { position, restarted };
+  }
+
+  private startWatcher(onChange: () => void): void {
+    try {
+      this.watcher = fs.watch(this.options.dir, { persistent: false }, () =>
+        onChange()
+      );
+      this.watcher.on('error', error => {
+        this.options.logger.debug(
+          `watching ${this.options.dir} failed (${describeError(error)}); polling continues`
+        );
+        this.watcher?.close();
+        this.watcher = null;
+      });
+      this.watchFailureLogged = false;
+    } catch (error) {
+      this.watcher = null;
+      if (!this.watchFailureLogged) {
+        // The directory may not exist yet; the poll timer retries.
+        this.options.logger.debug(
+          `cannot watch ${this.options.dir} (${describeError(error)}); polling every ${this.options.pollIntervalMs} ms`
+        );
+        this.watchFailureLogged = true;
+      }
+    }
+  }
+}
+
+export function isErrorCode(error: unknown, code: string): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    (error as { code: unknown }).code === code
+  );
+}

@@ -1,0 +1,388 @@
+/**
+ * The Elasticsearch store: one client per process, templates and the ILM
+ * policy set up on init, bulk `create` for writes, search and aggregations
+ * for queries. Request bodies come from es-queries/es-mappings (pure);
+ * client errors are mapped in es-errors only.
+ */
+import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
+
+import { redactUrl, type IElasticsearchConfig } from '../config';
+import type { ILogger } from '../ship/logger';
+import { describeError } from '../ship/logger';
+import type { IRunSummary } from '../types';
+import { mapElasticsearchError } from './es-errors';
+import {
+  indexNames,
+  indexTemplates,
+  lifecyclePolicy,
+  type IIndexNames,
+  type IndexTemplateBody
+} from './es-mappings';
+import {
+  buildBulkPlan,
+  buildLogSearch,
+  buildRunSearch,
+  buildSeriesFetch,
+  buildSeriesHistogram,
+  buildSeriesInventory,
+  fromStoredRun,
+  interpretBulkResponse,
+  parseLogPage,
+  parseRunPage,
+  parseSeriesFetch,
+  parseSeriesHistogram,
+  parseSeriesInventory,
+  type ISeriesInventoryEntry
+} from './es-queries';
+import {
+  bucketCount,
+  bucketGrid,
+  compareSeriesKeys,
+  downsample
+} from './series-common';
+import type {
+  ILogPage,
+  ILogQuery,
+  IRunPage,
+  IRunQuery,
+  ISeries,
+  ISeriesQuery,
+  IStore,
+  IStoreStatus,
+  IWriteBatch,
+  IWriteResult
+} from './store';
+import { StoreUnavailableError } from './store';
+
+/** Series with at most this many points are fetched whole and thinned here. */
+const FETCH_LIMIT = 10000;
+/** Series listed per query at most (composite pages of 500). */
+const MAX_INVENTORY_PAGES = 10;
+const STATUS_TIMEOUT_MS = 5000;
+const OLDEST_SUPPORTED_MAJOR = 8;
+
+export interface IElasticsearchStoreOptions {
+  config: IElasticsearchConfig;
+  logger: ILogger;
+  /** A client made elsewhere (tests inject one with a fake Connection). */
+  client?: Client;
+}
+
+export function createElasticsearchClient(
+  config: IElasticsearchConfig,
+  extra: Partial<ClientOptions> = {}
+): Client {
+  const options: ClientOptions = {
+    nodes: config.urls,
+    name: 'tflog',
+    requestTimeout: config.requestTimeoutMs,
+    // The shipper retries with its own backoff; queries get one quick retry.
+    maxRetries: 1,
+    tls: { rejectUnauthorized: config.verifyCerts },
+    ...extra
+  };
+  if (config.caCerts !== undefined) {
+    options.tls = { ...options.tls, ca: config.caCerts };
+  }
+  if (config.apiKey !== undefined) {
+    options.auth = { apiKey: config.apiKey };
+  } else if (config.username !== undefined && config.password !== undefined) {
+    options.auth = { username: config.username, password: config.password };
+  }
+  return new Client(options);
+}
+
+export class ElasticsearchStore implements IStore {
+  private readonly client: Client;
+  private readonly names: IIndexNames;
+  private readonly prefix: string;
+  private readonly location: string;
+  private readonly logger: ILogger;
+  private readonly retentionDays: number;
+  private degraded: string[] = [];
+  private version: string | undefined;
+
+  constructor(options: IElasticsearchStoreOptions) {
+    this.client = options.client ?? createElasticsearchClient(options.config);
+    this.prefix = options.config.indexPrefix;
+    this.names = indexNames(this.prefix);
+    this.location = options.config.urls.map(redactUrl).join(', ');
+    this.logger = options.logger;
+    this.retentionDays = options.config.retentionDays;
+  }
+
+  async init(): Promise<void> {
+    const info = await this.call('connecting', () => this.client.info());
+    this.version = info.version.number;
+    const major = Number.parseInt(this.version, 10);
+    if (major < OLDEST_SUPPORTED_MAJOR) {
+      throw new StoreUnavailableError(
+        `Elasticsearch ${this.version} at ${this.location} is too old: 8.x or 9.x is required`
+      );
+    }
+    const degraded: string[] = [];
+    const policy = await this.setUpLifecycle(degraded);
+    const templates = indexTemplates(this.prefix, policy ? { policy } : {});
+    for (const [name, body] of Object.entries(templates)) {
+      await this.putTemplate(name, body, degraded);
+    }
+    await this.createRunsIndex();
+    this.degraded = degraded;
+    for (const problem of degraded) {
+      this.logger.warn(problem);
+    }
+    this.logger.info(
+      `Elasticsearch ${this.version} at ${this.location} ready (indices ${this.names.logsPattern}, ${this.names.metricsPattern}, ${this.names.runs})`
+    );
+  }
+
+  async write(batch: IWriteBatch): Promise<IWriteResult> {
+    const plan = buildBulkPlan(batch, this.prefix, this.names);
+    if (plan.items.length === 0) {
+      return { created: 0, duplicates: 0, rejected: [] };
+    }
+    const response = await this.call('storing a batch', () =>
+      this.client.bulk({ operations: plan.operations })
+    );
+    return interpretBulkResponse(plan, response);
+  }
+
+  async getRun(runId: string): Promise<IRunSummary | null> {
+    try {
+      const found = await this.client.get<Record<string, unknown>>({
+        index: this.names.runs,
+        id: runId
+      });
+      return found._source ? fromStoredRun(found._source) : null;
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.statusCode === 404) {
+        return null;
+      }
+      throw mapElasticsearchError(error, 'reading a run', this.location);
+    }
+  }
+
+  async searchRuns(query: IRunQuery): Promise<IRunPage> {
+    const request = buildRunSearch(query, this.names);
+    const response = await this.call('listing runs', () =>
+      this.client.search<Record<string, unknown>>(request)
+    );
+    return parseRunPage(response, query);
+  }
+
+  async series(query: ISeriesQuery): Promise<ISeries[]> {
+    const entries = await this.seriesInventory(query);
+    const series = await Promise.all(
+      entries.map(entry => this.readSeries(query, entry))
+    );
+    return series.sort(compareSeriesKeys);
+  }
+
+  async logs(query: ILogQuery): Promise<ILogPage> {
+    const request = buildLogSearch(query, this.names);
+    const response = await this.call('reading logs', () =>
+      this.client.search<Record<string, unknown>>(request)
+    );
+    return parseLogPage(response, query);
+  }
+
+  async status(): Promise<IStoreStatus> {
+    const status: IStoreStatus = {
+      kind: 'elasticsearch',
+      location: this.location,
+      healthy: false,
+      degraded: this.degraded.slice()
+    };
+    try {
+      const info = await this.client.info(undefined, {
+        requestTimeout: STATUS_TIMEOUT_MS,
+        maxRetries: 0
+      });
+      status.healthy = true;
+      status.version = info.version.number;
+    } catch (error) {
+      status.error = mapElasticsearchError(
+        error,
+        'checking the cluster',
+        this.location
+      ).message;
+      if (this.version !== undefined) {
+        status.version = this.version;
+      }
+    }
+    return status;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Runs a client call, mapping its failure to the store's error types. */
+  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw mapElasticsearchError(error, what, this.location);
+    }
+  }
+
+  /** Creates the ILM policy when the cluster has ILM; else says why not. */
+  private async setUpLifecycle(
+    degraded: string[]
+  ): Promise<string | undefined> {
+    try {
+      await this.client.ilm.getStatus();
+    } catch (error) {
+      if (isClientRefusal(error)) {
+        const reason = mapElasticsearchError(
+          error,
+          'GET _ilm/status',
+          this.location
+        ).message;
+        degraded.push(
+          `ILM is not available on this cluster (${reason}): daily indices ${this.names.logsPattern} and ${this.names.metricsPattern} are not deleted after ${this.retentionDays} days; delete old ones yourself`
+        );
+        return undefined;
+      }
+      throw mapElasticsearchError(error, 'checking ILM', this.location);
+    }
+    try {
+      await this.client.ilm.putLifecycle({
+        name: this.names.policy,
+        policy: lifecyclePolicy(this.retentionDays)
+      });
+      return this.names.policy;
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.statusCode === 403) {
+        degraded.push(
+          `cannot create the ILM policy ${this.names.policy} (403: needs the manage_ilm cluster privilege): indices are not deleted automatically`
+        );
+        return undefined;
+      }
+      throw mapElasticsearchError(
+        error,
+        `creating the ILM policy ${this.names.policy}`,
+        this.location
+      );
+    }
+  }
+
+  private async putTemplate(
+    name: string,
+    body: IndexTemplateBody,
+    degraded: string[]
+  ): Promise<void> {
+    try {
+      await this.client.indices.putIndexTemplate({ name, ...body });
+    } catch (error) {
+      const forbidden =
+        error instanceof errors.ResponseError && error.statusCode === 403;
+      if (forbidden && (await this.templateExists(name))) {
+        degraded.push(
+          `cannot update the index template ${name} (403: needs the manage_index_templates cluster privilege); the existing one is used`
+        );
+        return;
+      }
+      throw mapElasticsearchError(
+        error,
+        `creating the index template ${name}`,
+        this.location
+      );
+    }
+  }
+
+  private async templateExists(name: string): Promise<boolean> {
+    try {
+      return await this.client.indices.existsIndexTemplate({ name });
+    } catch (error) {
+      this.logger.debug(
+        `cannot check whether template ${name} exists: ${describeError(error)}`
+      );
+      return false;
+    }
+  }
+
+  /** The runs index exists before the first query, so getRun is a plain 404. */
+  private async createRunsIndex(): Promise<void> {
+    try {
+      await this.client.indices.create({ index: this.names.runs });
+    } catch (error) {
+      const alreadyThere =
+        error instanceof errors.ResponseError &&
+        error.statusCode === 400 &&
+        JSON.stringify(error.body ?? '').includes(
+          'resource_already_exists_exception'
+        );
+      if (!alreadyThere) {
+        throw mapElasticsearchError(
+          error,
+          `creating the index ${this.names.runs}`,
+          this.location
+        );
+      }
+    }
+  }
+
+  private async seriesInventory(
+    query: ISeriesQuery
+  ): Promise<ISeriesInventoryEntry[]> {
+    const entries: ISeriesInventoryEntry[] = [];
+    let afterKey: Record<string, string> | undefined;
+    for (let page = 0; page < MAX_INVENTORY_PAGES; page += 1) {
+      const request = buildSeriesInventory(query, this.names, afterKey);
+      const response = await this.call('listing series', () =>
+        this.client.search(request)
+      );
+      const parsed = parseSeriesInventory(response);
+      entries.push(...parsed.entries);
+      afterKey = parsed.afterKey;
+      if (!afterKey) {
+        break;
+      }
+    }
+    return entries;
+  }
+
+  private async readSeries(
+    query: ISeriesQuery,
+    entry: ISeriesInventoryEntry
+  ): Promise<ISeries> {
+    const key = { name: entry.name, scope: entry.scope, source: entry.source };
+    if (entry.count <= FETCH_LIMIT) {
+      const request = buildSeriesFetch(query, key, entry.count, this.names);
+      const response = await this.call('reading a series', () =>
+        this.client.search(request)
+      );
+      const thinned = downsample(
+        parseSeriesFetch(
+          response as Parameters<typeof parseSeriesFetch>[0],
+          query
+        ),
+        query.maxPoints
+      );
+      return { ...key, ...thinned };
+    }
+    const grid = bucketGrid(
+      entry.minX,
+      entry.maxX,
+      bucketCount(query.maxPoints)
+    );
+    const request = buildSeriesHistogram(query, key, grid, this.names);
+    const response = await this.call('thinning a series', () =>
+      this.client.search(request)
+    );
+    return {
+      ...key,
+      points: parseSeriesHistogram(response, query),
+      downsampled: true
+    };
+  }
+}
+
+/** 400/404/405/410 from a feature endpoint: the cluster does not have it. */
+function isClientRefusal(error: unknown): boolean {
+  return (
+    error instanceof errors.ResponseError &&
+    [400, 404, 405, 410].includes(error.statusCode ?? 0)
+  );
+}

@@ -1,0 +1,625 @@
+/**
+ * Request bodies for Elasticsearch and the readers of its answers, as pure
+ * functions (no client here): bulk plans, run lists, series, logs. They
+ * share the query semantics of the embedded store through series-common,
+ * run-text and cursor.
+ */
+import type { estypes } from '@elastic/elasticsearch';
+
+import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
+import { decodeCursor, encodeCursor } from './cursor';
+import { dailyIndex, type IIndexNames } from './es-mappings';
+import { containsWildcard, runSearchTexts } from './run-text';
+import {
+  afterValue,
+  AXIS_FIELD,
+  axisValue,
+  type IBucketGrid,
+  type ISeriesKey,
+  toSeriesPoint
+} from './series-common';
+import type {
+  ILogPage,
+  ILogQuery,
+  IRunPage,
+  IRunQuery,
+  ISeriesPoint,
+  ISeriesQuery,
+  IWriteBatch,
+  IWriteItemRef,
+  IWriteResult
+} from './store';
+
+type QueryClause = estypes.QueryDslQueryContainer;
+
+// ---------------------------------------------------------------- writing
+
+export interface IBulkPlan {
+  operations: NonNullable<estypes.BulkRequest['operations']>;
+  /** The item each bulk response entry answers, in order. */
+  items: IWriteItemRef[];
+}
+
+/**
+ * Events and points are `create`d into the daily index of their own time
+ * (409 = stored before); summaries are `index`ed with external versioning
+ * (version = last spool seq), so an older summary never replaces a newer.
+ */
+export function buildBulkPlan(
+  batch: IWriteBatch,
+  prefix: string,
+  names: IIndexNames
+): IBulkPlan {
+  const operations: IBulkPlan['operations'] = [];
+  const items: IWriteItemRef[] = [];
+  for (const document of batch.documents) {
+    operations.push(
+      {
+        create: {
+          _index: dailyIndex(prefix, 'logs', document['@timestamp']),
+          _id: document._id
+        }
+      },
+      toStoredEvent(document)
+    );
+    items.push({ kind: 'document', id: document._id });
+  }
+  for (const point of batch.points) {
+    const { _id: id, ...source } = point;
+    operations.push(
+      {
+        create: {
+          _index: dailyIndex(prefix, 'metrics', point['@timestamp']),
+          _id: id
+        }
+      },
+      source
+    );
+    items.push({ kind: 'point', id });
+  }
+  for (const summary of batch.runs) {
+    const version = batch.runVersions?.[summary.run_id];
+    const action: estypes.BulkIndexOperation = {
+      _index: names.runs,
+      _id: summary.run_id
+    };
+    if (version !== undefined) {
+      action.version = version;
+      action.version_type = 'external';
+    }
+    operations.push({ index: action }, toStoredRun(summary));
+    items.push({ kind: 'run', id: summary.run_id });
+  }
+  return { operations, items };
+}
+
+/** Sorts each bulk item into created, duplicate, retry-later or rejected. */
+export function interpretBulkResponse(
+  plan: IBulkPlan,
+  response: estypes.BulkResponse
+): IWriteResult {
+  const result: IWriteResult = { created: 0, duplicates: 0, rejected: [] };
+  const retry: NonNullable<IWriteResult['retry']> = [];
+  response.items.forEach((entry, index) => {
+    const item = Object.values(entry)[0];
+    const ref = plan.items[index];
+    if (item === undefined || ref === undefined) {
+      return;
+    }
+    if (item.status >= 200 && item.status < 300) {
+      result.created += 1;
+    } else if (item.status === 409) {
+      result.duplicates += 1;
+    } else if (item.status === 429 || item.status >= 500) {
+      retry.push({
+        ...ref,
+        reason: describeCause(item.error),
+        statusCode: item.status
+      });
+    } else {
+      result.rejected.push({
+        id: ref.id,
+        kind: ref.kind,
+        reason: `${item.status} ${describeCause(item.error)}`
+      });
+    }
+  });
+  if (response.items.length < plan.items.length) {
+    // Every item must be answered; anything unanswered is sent again.
+    for (const ref of plan.items.slice(response.items.length)) {
+      retry.push({ ...ref, reason: 'no answer in the bulk response' });
+    }
+  }
+  if (retry.length > 0) {
+    result.retry = retry;
+  }
+  return result;
+}
+
+/** `type: reason (caused by: …)` of an Elasticsearch error cause. */
+export function describeCause(cause: estypes.ErrorCause | undefined): string {
+  if (!cause) {
+    return 'no reason given';
+  }
+  let text = `${cause.type}: ${cause.reason ?? ''}`.trim();
+  if (cause.caused_by) {
+    text += ` (caused by ${describeCause(cause.caused_by)})`;
+  }
+  return text;
+}
+
+/**
+ * Position of an event among those of one spool record: ids are
+ * `<run>:<seq>` for the first and `<run>:<seq>:<i>` for more (formats.md).
+ */
+export function eventPart(document: ITflogDocument): number {
+  const base = `${document.tflog.run_id}:${document.event.sequence}`;
+  if (document._id.startsWith(base + ':')) {
+    const part = Number(document._id.slice(base.length + 1));
+    return Number.isSafeInteger(part) && part >= 0 ? part : 0;
+  }
+  return 0;
+}
+
+export function toStoredEvent(document: ITflogDocument): object {
+  const { _id: id, ...source } = document;
+  return {
+    ...source,
+    tflog: { ...source.tflog, part: eventPart({ ...document, _id: id }) }
+  };
+}
+
+export function fromStoredEvent(
+  id: string,
+  source: Record<string, unknown>
+): ITflogDocument {
+  const stored = source as unknown as Omit<ITflogDocument, '_id'> & {
+    tflog: ITflogDocument['tflog'] & { part?: number };
+  };
+  const tflog: ITflogDocument['tflog'] & { part?: number } = {
+    ...stored.tflog
+  };
+  delete tflog.part;
+  return { _id: id, ...stored, tflog };
+}
+
+export function toStoredRun(summary: IRunSummary): object {
+  return { ...summary, search_text: runSearchTexts(summary) };
+}
+
+export function fromStoredRun(source: Record<string, unknown>): IRunSummary {
+  const summary = { ...source };
+  delete summary.search_text;
+  return summary as unknown as IRunSummary;
+}
+
+// ---------------------------------------------------------------- runs
+
+export function buildRunSearch(
+  query: IRunQuery,
+  names: IIndexNames
+): estypes.SearchRequest {
+  const filter: QueryClause[] = [];
+  if (query.user !== undefined) {
+    filter.push({ term: { user: query.user } });
+  }
+  if (query.notebook !== undefined) {
+    filter.push({ term: { notebook: query.notebook } });
+  }
+  if (query.status && query.status.length > 0) {
+    filter.push({ terms: { status: query.status } });
+  }
+  for (const [key, value] of Object.entries(query.tags ?? {})) {
+    filter.push({ term: { [`tags.${key}`]: value } });
+  }
+  if (query.from !== undefined || query.to !== undefined) {
+    const range: estypes.QueryDslDateRangeQuery = {};
+    if (query.from !== undefined) {
+      range.gte = query.from;
+    }
+    if (query.to !== undefined) {
+      range.lt = query.to;
+    }
+    filter.push({ range: { started: range } });
+  }
+  if (query.text !== undefined && query.text !== '') {
+    filter.push({
+      wildcard: {
+        search_text: {
+          value: containsWildcard(query.text),
+          case_insensitive: true
+        }
+      }
+    });
+  }
+  const request: estypes.SearchRequest = {
+    index: names.runs,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    // One more than asked: tells whether there is a next page.
+    size: query.size + 1,
+    track_total_hits: true,
+    query: { bool: { filter } },
+    sort: [{ started: { order: 'desc' } }, { run_id: { order: 'asc' } }],
+    _source: { excludes: ['search_text'] }
+  };
+  if (query.after !== undefined) {
+    request.search_after = decodeCursor(query.after, ['number', 'string']);
+  }
+  return request;
+}
+
+export function parseRunPage(
+  response: estypes.SearchResponse<Record<string, unknown>>,
+  query: IRunQuery
+): IRunPage {
+  const hits = response.hits.hits;
+  const shown = hits.slice(0, query.size);
+  const page: IRunPage = {
+    runs: shown.map(hit => fromStoredRun(hit._source ?? {})),
+    total: totalHits(response)
+  };
+  const last = shown[shown.length - 1];
+  if (hits.length > query.size && last?.sort) {
+    page.next = encodeCursor(sortValues(last.sort));
+  }
+  return page;
+}
+
+// ---------------------------------------------------------------- logs
+
+export function buildLogSearch(
+  query: ILogQuery,
+  names: IIndexNames
+): estypes.SearchRequest {
+  const filter: QueryClause[] = [{ term: { 'tflog.run_id': query.runId } }];
+  if (query.levels && query.levels.length > 0) {
+    filter.push({
+      terms: { 'log.level': query.levels.map(level => level.toLowerCase()) }
+    });
+  }
+  if (query.kinds && query.kinds.length > 0) {
+    filter.push({ terms: { 'tflog.kind': query.kinds } });
+  }
+  const must: QueryClause[] = [];
+  if (query.text !== undefined && query.text.trim() !== '') {
+    must.push({ match: { message: { query: query.text, operator: 'and' } } });
+  }
+  const request: estypes.SearchRequest = {
+    index: names.logsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: query.size + 1,
+    track_total_hits: true,
+    query: { bool: { filter, must } },
+    sort: [
+      { 'event.sequence': { order: query.order } },
+      { 'tflog.part': { order: query.order, unmapped_type: 'integer' } }
+    ]
+  };
+  if (query.after !== undefined) {
+    request.search_after = decodeCursor(query.after, ['number', 'number']);
+  }
+  return request;
+}
+
+export function parseLogPage(
+  response: estypes.SearchResponse<Record<string, unknown>>,
+  query: ILogQuery
+): ILogPage {
+  const hits = response.hits.hits;
+  const shown = hits.slice(0, query.size);
+  const page: ILogPage = {
+    lines: shown.map(hit => fromStoredEvent(hit._id ?? '', hit._source ?? {})),
+    total: totalHits(response)
+  };
+  const last = shown[shown.length - 1];
+  if (hits.length > query.size && last?.sort) {
+    page.next = encodeCursor(sortValues(last.sort));
+  }
+  return page;
+}
+
+// ---------------------------------------------------------------- series
+
+/** What the inventory says about one series before its points are read. */
+export interface ISeriesInventoryEntry extends ISeriesKey {
+  count: number;
+  minX: number;
+  maxX: number;
+}
+
+const POINT_SOURCE_FIELDS = [
+  '@timestamp',
+  'value',
+  'nonfinite',
+  'step',
+  'epoch'
+];
+
+/** The filter every series request shares: run, names, scope, axis, after. */
+export function seriesFilter(query: ISeriesQuery): QueryClause[] {
+  const field = AXIS_FIELD[query.axis];
+  const filter: QueryClause[] = [
+    { term: { run_id: query.runId } },
+    { exists: { field } }
+  ];
+  if (query.names && query.names.length > 0) {
+    filter.push({ terms: { name: query.names } });
+  }
+  if (query.scope !== undefined) {
+    filter.push({ term: { scope: query.scope } });
+  }
+  const after = afterValue(query);
+  if (after !== undefined) {
+    filter.push({
+      range: {
+        [field]:
+          query.axis === 'time'
+            ? { gt: after, format: 'epoch_millis' }
+            : { gt: after }
+      }
+    });
+  }
+  return filter;
+}
+
+function seriesKeyFilter(query: ISeriesQuery, key: ISeriesKey): QueryClause {
+  return {
+    bool: {
+      filter: [
+        ...seriesFilter(query),
+        { term: { name: key.name } },
+        { term: { scope: key.scope } },
+        { term: { source: key.source } }
+      ]
+    }
+  };
+}
+
+/** Lists the series of a run (name × scope × source) with counts and x range. */
+export function buildSeriesInventory(
+  query: ISeriesQuery,
+  names: IIndexNames,
+  afterKey?: Record<string, string>
+): estypes.SearchRequest {
+  const field = AXIS_FIELD[query.axis];
+  const composite: estypes.AggregationsCompositeAggregation = {
+    size: 500,
+    sources: [
+      { name: { terms: { field: 'name' } } },
+      { scope: { terms: { field: 'scope' } } },
+      { source: { terms: { field: 'source' } } }
+    ]
+  };
+  if (afterKey) {
+    composite.after = afterKey;
+  }
+  return {
+    index: names.metricsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: 0,
+    query: { bool: { filter: seriesFilter(query) } },
+    aggs: {
+      series: {
+        composite,
+        aggs: { min_x: { min: { field } }, max_x: { max: { field } } }
+      }
+    }
+  };
+}
+
+interface ICompositeBucket {
+  key: Record<string, string>;
+  doc_count: number;
+  min_x?: { value: number | null };
+  max_x?: { value: number | null };
+}
+
+export function parseSeriesInventory(
+  response: estypes.SearchResponse<
+    unknown,
+    Record<string, estypes.AggregationsAggregate>
+  >
+): { entries: ISeriesInventoryEntry[]; afterKey?: Record<string, string> } {
+  const aggregate = response.aggregations?.series as
+    | { buckets: ICompositeBucket[]; after_key?: Record<string, string> }
+    | undefined;
+  if (!aggregate) {
+    return { entries: [] };
+  }
+  const entries = aggregate.buckets
+    .filter(
+      bucket =>
+        typeof bucket.min_x?.value === 'number' &&
+        typeof bucket.max_x?.value === 'number'
+    )
+    .map(bucket => ({
+      name: bucket.key.name,
+      scope: bucket.key.scope,
+      source: bucket.key.source,
+      count: bucket.doc_count,
+      minX: bucket.min_x?.value as number,
+      maxX: bucket.max_x?.value as number
+    }));
+  const result: {
+    entries: ISeriesInventoryEntry[];
+    afterKey?: Record<string, string>;
+  } = { entries };
+  if (aggregate.after_key && aggregate.buckets.length > 0) {
+    result.afterKey = aggregate.after_key;
+  }
+  return result;
+}
+
+/** Every point of one series, in x order (used when there are few enough). */
+export function buildSeriesFetch(
+  query: ISeriesQuery,
+  key: ISeriesKey,
+  size: number,
+  names: IIndexNames
+): estypes.SearchRequest {
+  const field = AXIS_FIELD[query.axis];
+  return {
+    index: names.metricsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size,
+    query: seriesKeyFilter(query, key),
+    sort: [{ [field]: { order: 'asc' } }, { '@timestamp': { order: 'asc' } }],
+    _source: POINT_SOURCE_FIELDS
+  };
+}
+
+export function parseSeriesFetch(
+  response: estypes.SearchResponse<IMetricPoint>,
+  query: ISeriesQuery
+): ISeriesPoint[] {
+  return pointsOfHits(response.hits.hits, query);
+}
+
+/**
+ * Thinning done by Elasticsearch for long series: buckets on the same grid
+ * as `downsample`, each keeping its lowest and highest finite value, its
+ * last point and its first non-finite point.
+ */
+export function buildSeriesHistogram(
+  query: ISeriesQuery,
+  key: ISeriesKey,
+  grid: IBucketGrid,
+  names: IIndexNames
+): estypes.SearchRequest {
+  const field = AXIS_FIELD[query.axis];
+  const byX = (order: 'asc' | 'desc'): estypes.Sort => [
+    { [field]: { order } },
+    { '@timestamp': { order } }
+  ];
+  const topHit = (
+    sort: estypes.Sort
+  ): estypes.AggregationsAggregationContainer => ({
+    top_hits: { size: 1, sort, _source: POINT_SOURCE_FIELDS }
+  });
+  const buckets: estypes.AggregationsAggregationContainer =
+    query.axis === 'time'
+      ? {
+          date_histogram: {
+            field,
+            fixed_interval: `${grid.interval}ms`,
+            offset: `+${grid.offset}ms`,
+            min_doc_count: 1
+          }
+        }
+      : {
+          histogram: {
+            field,
+            interval: grid.interval,
+            offset: grid.offset,
+            min_doc_count: 1
+          }
+        };
+  buckets.aggs = {
+    // Only the first bucket's is used: the point where the curve starts.
+    first: topHit(byX('asc')),
+    finite: {
+      filter: { exists: { field: 'value' } },
+      aggs: {
+        lowest: topHit([{ value: { order: 'asc' } }, ...asArray(byX('asc'))]),
+        highest: topHit([{ value: { order: 'desc' } }, ...asArray(byX('asc'))])
+      }
+    },
+    last: topHit(byX('desc')),
+    nonfinite: {
+      filter: { exists: { field: 'nonfinite' } },
+      aggs: { first: topHit(byX('asc')) }
+    }
+  };
+  return {
+    index: names.metricsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: 0,
+    query: seriesKeyFilter(query, key),
+    aggs: { buckets }
+  };
+}
+
+interface ITopHits {
+  hits: { hits: estypes.SearchHit<IMetricPoint>[] };
+}
+
+interface IHistogramBucket {
+  first?: ITopHits;
+  finite?: { lowest?: ITopHits; highest?: ITopHits };
+  last?: ITopHits;
+  nonfinite?: { first?: ITopHits };
+}
+
+export function parseSeriesHistogram(
+  response: estypes.SearchResponse<
+    unknown,
+    Record<string, estypes.AggregationsAggregate>
+  >,
+  query: ISeriesQuery
+): ISeriesPoint[] {
+  const aggregate = response.aggregations?.buckets as
+    { buckets: IHistogramBucket[] } | undefined;
+  const hits = new Map<string, estypes.SearchHit<IMetricPoint>>();
+  const buckets = aggregate?.buckets ?? [];
+  buckets.forEach((bucket, index) => {
+    for (const group of [
+      index === 0 ? bucket.first : undefined,
+      bucket.finite?.lowest,
+      bucket.finite?.highest,
+      bucket.last,
+      bucket.nonfinite?.first
+    ]) {
+      for (const hit of group?.hits.hits ?? []) {
+        hits.set(hit._id ?? `${hits.size}`, hit);
+      }
+    }
+  });
+  return pointsOfHits([...hits.values()], query).sort(
+    (a, b) => a.x - b.x || a.time.localeCompare(b.time)
+  );
+}
+
+function pointsOfHits(
+  hits: estypes.SearchHit<IMetricPoint>[],
+  query: ISeriesQuery
+): ISeriesPoint[] {
+  const points: ISeriesPoint[] = [];
+  for (const hit of hits) {
+    const source = hit._source;
+    if (!source) {
+      continue;
+    }
+    const x = axisValue(source, query.axis);
+    if (x !== undefined) {
+      points.push(toSeriesPoint(source, x));
+    }
+  }
+  return points;
+}
+
+// ---------------------------------------------------------------- shared
+
+function totalHits(response: estypes.SearchResponse<unknown>): number {
+  const total = response.hits.total;
+  if (total === undefined) {
+    return 0;
+  }
+  return typeof total === 'number' ? total : total.value;
+}
+
+function sortValues(sort: estypes.SortResults): (string | number)[] {
+  return sort.map(value =>
+    typeof value === 'number' || typeof value === 'string'
+      ? value
+      : String(value)
+  );
+}
+
+function asArray(sort: estypes.Sort): estypes.SortCombinations[] {
+  return Array.isArray(sort) ? sort : [sort];
+}

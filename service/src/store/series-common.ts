@@ -1,0 +1,173 @@
+/**
+ * Series semantics shared by both stores: which field is the x axis, how
+ * points are grouped into series, and how a curve is thinned so that it
+ * keeps every spike and every non-finite value (W&B keeps min/max/last per
+ * bucket; we also keep the first NaN/Infinity of a bucket).
+ */
+import type { IMetricPoint } from '../types';
+import type { ISeriesPoint, ISeriesQuery, SeriesAxis } from './store';
+
+/** The document field each axis reads, in both stores. */
+export const AXIS_FIELD: Record<SeriesAxis, 'step' | 'epoch' | '@timestamp'> = {
+  step: 'step',
+  epoch: 'epoch',
+  time: '@timestamp'
+};
+
+/** Points kept per bucket at most: min, max, last, first non-finite. */
+export const POINTS_PER_BUCKET = 4;
+
+/** The point's x on the axis, undefined when it has none. */
+export function axisValue(
+  point: IMetricPoint,
+  axis: SeriesAxis
+): number | undefined {
+  if (axis === 'time') {
+    const time = Date.parse(point['@timestamp']);
+    return Number.isNaN(time) ? undefined : time;
+  }
+  const value = axis === 'step' ? point.step : point.epoch;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** `query.after` as a number on the query's axis (epoch ms for time). */
+export function afterValue(query: ISeriesQuery): number | undefined {
+  if (query.after === undefined) {
+    return undefined;
+  }
+  if (typeof query.after === 'number') {
+    return query.after;
+  }
+  const parsed =
+    query.axis === 'time' ? Date.parse(query.after) : Number(query.after);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+export function toSeriesPoint(point: IMetricPoint, x: number): ISeriesPoint {
+  const seriesPoint: ISeriesPoint = {
+    x,
+    y: typeof point.value === 'number' ? point.value : null,
+    time: point['@timestamp']
+  };
+  if (point.nonfinite !== undefined) {
+    seriesPoint.nonfinite = point.nonfinite;
+  }
+  return seriesPoint;
+}
+
+/** Series are told apart by metric name, scope and source. */
+export interface ISeriesKey {
+  name: string;
+  scope: string;
+  source: string;
+}
+
+export function compareSeriesKeys(a: ISeriesKey, b: ISeriesKey): number {
+  return (
+    compareText(a.name, b.name) ||
+    compareText(a.scope, b.scope) ||
+    compareText(a.source, b.source)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Bucket boundaries: key(x) = floor((x - offset) / interval). */
+export interface IBucketGrid {
+  /** Whole units of the axis (steps, epochs, milliseconds), at least 1. */
+  interval: number;
+  /** In [0, interval): aligns a boundary on the smallest x. */
+  offset: number;
+}
+
+/** The grid splitting [minX, maxX] into at most `buckets` buckets. */
+export function bucketGrid(
+  minX: number,
+  maxX: number,
+  buckets: number
+): IBucketGrid {
+  const span = Math.max(0, Math.floor(maxX) - Math.floor(minX)) + 1;
+  const interval = Math.max(1, Math.ceil(span / Math.max(1, buckets)));
+  const offset = ((Math.floor(minX) % interval) + interval) % interval;
+  return { interval, offset };
+}
+
+export function bucketOf(x: number, grid: IBucketGrid): number {
+  return Math.floor((x - grid.offset) / grid.interval);
+}
+
+/** Buckets that fit `maxPoints` points: four per bucket plus the very first point. */
+export function bucketCount(maxPoints: number): number {
+  return Math.max(1, Math.floor((maxPoints - 1) / POINTS_PER_BUCKET));
+}
+
+export interface IDownsampled {
+  points: ISeriesPoint[];
+  downsampled: boolean;
+}
+
+/**
+ * Thins points sorted by x to at most `maxPoints`: the first point (where
+ * the curve starts), and per bucket the lowest and highest finite value,
+ * the last point, and the first non-finite one. Fewer points than
+ * `maxPoints` come back untouched.
+ */
+export function downsample(
+  points: readonly ISeriesPoint[],
+  maxPoints: number
+): IDownsampled {
+  if (points.length <= maxPoints) {
+    return { points: points.slice(), downsampled: false };
+  }
+  const grid = bucketGrid(
+    points[0].x,
+    points[points.length - 1].x,
+    bucketCount(maxPoints)
+  );
+  const kept = new Set<number>([0]);
+  let start = 0;
+  while (start < points.length) {
+    const bucket = bucketOf(points[start].x, grid);
+    let end = start;
+    while (end < points.length && bucketOf(points[end].x, grid) === bucket) {
+      end += 1;
+    }
+    for (const index of representatives(points, start, end)) {
+      kept.add(index);
+    }
+    start = end;
+  }
+  const thinned = [...kept].sort((a, b) => a - b).map(index => points[index]);
+  return { points: thinned, downsampled: true };
+}
+
+/** Indexes of the points one bucket [start, end) keeps. */
+function representatives(
+  points: readonly ISeriesPoint[],
+  start: number,
+  end: number
+): number[] {
+  let lowest = -1;
+  let highest = -1;
+  let firstNonFinite = -1;
+  for (let index = start; index < end; index += 1) {
+    const y = points[index].y;
+    if (y === null) {
+      if (firstNonFinite === -1) {
+        firstNonFinite = index;
+      }
+      continue;
+    }
+    if (lowest === -1 || y < (points[lowest].y as number)) {
+      lowest = index;
+    }
+    if (highest === -1 || y > (points[highest].y as number)) {
+      highest = index;
+    }
+  }
+  return [lowest, highest, end - 1, firstNonFinite].filter(
+    index => index !== -1
+  );
+}

@@ -1,0 +1,634 @@
+/**
+ * The Elasticsearch store against a real Elasticsearch: templates, bulk
+ * create with 409 duplicates, versioned run summaries, searches,
+ * aggregations and downsampling, and the same answers as the embedded store
+ * for the same data. Needs TFLOG_TEST_ES_URL (scripts/test.sh starts a
+ * node and sets it; point it at any cluster to run there).
+ */
+import { Client } from '@elastic/elasticsearch';
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
+import type { IElasticsearchConfig } from '../../src/config';
+import { createParser, createRunState } from '../../src/parse';
+import { FALLBACK_ERROR_TYPE } from '../../src/ship/fallback';
+import { createLogger } from '../../src/ship/logger';
+import { Shipper } from '../../src/ship/shipper';
+import { StatusTracker } from '../../src/ship/status';
+import { foldSummary } from '../../src/ship/summary';
+import { ElasticsearchStore } from '../../src/store/elasticsearch';
+import { EmbeddedStore } from '../../src/store/embedded';
+import {
+  StoreQueryError,
+  StoreUnavailableError,
+  type IStore,
+  type IWriteBatch
+} from '../../src/store/store';
+import type {
+  IMetricPoint,
+  IRunSummary,
+  ITflogDocument,
+  SpoolRecord
+} from '../../src/types';
+
+const ES_URL = process.env.TFLOG_TEST_ES_URL;
+if (!ES_URL) {
+  throw new Error(
+    'TFLOG_TEST_ES_URL is not set: run scripts/test.sh (it starts a real Elasticsearch node) or point TFLOG_TEST_ES_URL at a cluster, e.g. TFLOG_TEST_ES_URL=http://127.0.0.1:9200'
+  );
+}
+const esUrl: string = ES_URL;
+
+const PREFIX = `tflog-it-${process.pid}-${Date.now().toString(36)}-`;
+const logger = createLogger('warn');
+jest.setTimeout(120000);
+
+function config(prefix = PREFIX): IElasticsearchConfig {
+  return {
+    urls: [esUrl],
+    verifyCerts: true,
+    indexPrefix: prefix,
+    requestTimeoutMs: 30000,
+    retentionDays: 90
+  };
+}
+
+const T0 = Date.parse('2025-11-28T20:16:59.470Z') / 1000;
+
+/** A realistic run, parsed by the real parser, plus its summary. */
+function parsedRun(
+  runId: string,
+  user: string,
+  notebook: string,
+  startOffset = 0
+): IWriteBatch & {
+  summary: IRunSummary;
+  lastSeq: number;
+} {
+  const parser = createParser();
+  const state = createRunState(runId);
+  const t = T0 + startOffset;
+  const records: SpoolRecord[] = [
+    {
+      t: 'start',
+      v: 1,
+      seq: 0,
+      ts: t,
+      run: runId,
+      name: `name of ${runId}`,
+      tags: { team: 'vision', size: runId.endsWith('b') ? 'big' : 'small' },
+      ctx: { notebook, kernel_id: 'k', user, host: 'host', pid: 4 }
+    },
+    {
+      t: 'hparams',
+      seq: 1,
+      ts: t + 1,
+      values: { lr: 0.01, optimizer: 'adam' }
+    },
+    { t: 'stream', seq: 2, ts: t + 2, stream: 'stdout', text: 'Epoch 1/2\n' },
+    {
+      t: 'stream',
+      seq: 3,
+      ts: t + 3,
+      stream: 'stdout',
+      text: '32/32 - 0s - loss: 0.4811 - accuracy: 0.8169 - 136ms/epoch - 4ms/step\n'
+    },
+    {
+      t: 'metrics',
+      seq: 4,
+      ts: t + 4,
+      scope: 'epoch',
+      epoch: 0,
+      values: { loss: 0.48, accuracy: 0.81 }
+    },
+    {
+      t: 'log',
+      seq: 5,
+      ts: t + 5,
+      level: 'WARNING',
+      logger: 'tensorflow',
+      msg: 'the gradient looks odd'
+    },
+    {
+      t: 'log',
+      seq: 6,
+      ts: t + 6,
+      level: 'ERROR',
+      logger: 'train',
+      msg: 'loss became NaN\nsecond line of it'
+    },
+    {
+      t: 'metrics',
+      seq: 7,
+      ts: t + 7,
+      scope: 'epoch',
+      epoch: 1,
+      values: { loss: 'NaN', accuracy: 0.5 }
+    },
+    {
+      t: 'end',
+      seq: 8,
+      ts: t + 8,
+      status: 'failed',
+      error: { type: 'ValueError', message: 'NaN loss' }
+    }
+  ];
+  const documents: ITflogDocument[] = [];
+  const points: IMetricPoint[] = [];
+  let summary: IRunSummary | null = null;
+  for (const record of records) {
+    const parsed = parser.parseRecord(record, state);
+    documents.push(...parsed.documents);
+    points.push(...parsed.points);
+    summary = foldSummary(summary, runId, record, parsed);
+  }
+  const finalSummary = summary as IRunSummary;
+  return {
+    documents,
+    points,
+    runs: [finalSummary],
+    runVersions: { [runId]: 8 },
+    summary: finalSummary,
+    lastSeq: 8
+  };
+}
+
+function point(
+  runId: string,
+  name: string,
+  step: number,
+  value: number | 'NaN'
+): IMetricPoint {
+  const result: IMetricPoint = {
+    _id: `${runId}:${step}:${name}`,
+    '@timestamp': new Date((T0 + step) * 1000).toISOString(),
+    run_id: runId,
+    notebook: 'long.ipynb',
+    user: 'alice',
+    name,
+    step,
+    epoch: Math.floor(step / 1000),
+    scope: 'batch',
+    source: 'callback'
+  };
+  if (value === 'NaN') {
+    result.nonfinite = 'NaN';
+  } else {
+    result.value = value;
+  }
+  return result;
+}
+
+/** `count` points of a smooth curve with one spike and one NaN somewhere inside. */
+function longSeries(
+  runId: string,
+  count: number,
+  spikeAt: number,
+  nanAt: number
+): IMetricPoint[] {
+  const points: IMetricPoint[] = [];
+  for (let step = 0; step < count; step += 1) {
+    const value =
+      step === nanAt ? 'NaN' : step === spikeAt ? 1000 : 1 / (1 + step / 100);
+    points.push(point(runId, 'loss', step, value));
+  }
+  return points;
+}
+
+describe('ElasticsearchStore against a real cluster', () => {
+  const admin = new Client({ node: esUrl });
+  let store: ElasticsearchStore;
+  let embedded: EmbeddedStore;
+  let embeddedDir: string;
+
+  beforeAll(async () => {
+    store = new ElasticsearchStore({ config: config(), logger });
+    await store.init();
+    embeddedDir = await fsp.mkdtemp(
+      path.join(os.tmpdir(), 'tflog-int-embedded-')
+    );
+    embedded = new EmbeddedStore({
+      dir: embeddedDir,
+      retentionDays: 0,
+      logger
+    });
+    await embedded.init();
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await embedded.close();
+    // Wildcard deletes are refused (action.destructive_requires_name): name each index.
+    const indices = Object.keys(
+      await admin.indices.get({ index: `${PREFIX}*` })
+    );
+    if (indices.length > 0) {
+      await admin.indices.delete({ index: indices });
+    }
+    for (const kind of ['logs', 'metrics', 'runs']) {
+      await admin.indices.deleteIndexTemplate(
+        { name: `${PREFIX}${kind}` },
+        { ignore: [404] }
+      );
+    }
+    // A cluster without ILM answers 400 (no handler): nothing to delete there.
+    await admin.ilm.deleteLifecycle(
+      { name: `${PREFIX}policy` },
+      { ignore: [400, 404] }
+    );
+    await admin.close();
+    await fsp.rm(embeddedDir, { recursive: true, force: true });
+  });
+
+  async function writeBoth(batch: IWriteBatch): Promise<void> {
+    const result = await store.write(batch);
+    expect(result.rejected).toEqual([]);
+    expect(result.retry).toBeUndefined();
+    await embedded.write(batch);
+    await admin.indices.refresh({ index: `${PREFIX}*` });
+  }
+
+  it('creates the templates, the runs index and daily indices with explicit refresh', async () => {
+    const templates = await admin.indices.getIndexTemplate({
+      name: `${PREFIX}*`
+    });
+    const byName = new Map(
+      templates.index_templates.map(entry => [entry.name, entry.index_template])
+    );
+    expect([...byName.keys()].sort()).toEqual([
+      `${PREFIX}logs`,
+      `${PREFIX}metrics`,
+      `${PREFIX}runs`
+    ]);
+    expect(byName.get(`${PREFIX}logs`)?.index_patterns).toEqual([
+      `${PREFIX}logs-*`
+    ]);
+    expect(await admin.indices.exists({ index: `${PREFIX}runs` })).toBe(true);
+
+    const run = parsedRun('layout-a', 'alice', 'a.ipynb');
+    await writeBoth(run);
+    const settings = await admin.indices.getSettings({
+      index: `${PREFIX}logs-2025.11.28`
+    });
+    expect(
+      settings[`${PREFIX}logs-2025.11.28`].settings?.index?.refresh_interval
+    ).toBe('1s');
+    const mapping = await admin.indices.getMapping({
+      index: `${PREFIX}logs-2025.11.28`
+    });
+    const tflog =
+      mapping[`${PREFIX}logs-2025.11.28`].mappings.properties?.tflog;
+    expect(
+      tflog && 'properties' in tflog
+        ? tflog.properties?.metrics?.type
+        : undefined
+    ).toBe('flattened');
+
+    const status = await store.status();
+    expect(status).toMatchObject({ kind: 'elasticsearch', healthy: true });
+    const ilm = await admin.ilm.getStatus().then(
+      () => true,
+      () => false
+    );
+    if (ilm) {
+      const policy = await admin.ilm.getLifecycle({ name: `${PREFIX}policy` });
+      expect(policy[`${PREFIX}policy`].policy.phases.delete?.min_age).toBe(
+        '90d'
+      );
+      expect(status.degraded).toEqual([]);
+    } else {
+      expect(status.degraded.join(' ')).toMatch(/ILM is not available/);
+    }
+  });
+
+  it('init is idempotent', async () => {
+    await expect(store.init()).resolves.toBeUndefined();
+  });
+
+  it('creates events once: a replay is answered 409 and counted as duplicates', async () => {
+    const run = parsedRun('replay-a', 'alice', 'replay.ipynb');
+    const first = await store.write(run);
+    const items = run.documents.length + run.points.length + run.runs.length;
+    expect(first).toMatchObject({
+      created: items,
+      duplicates: 0,
+      rejected: []
+    });
+    const again = await store.write(run);
+    expect(again).toMatchObject({
+      created: 0,
+      duplicates: items,
+      rejected: []
+    });
+    await admin.indices.refresh({ index: `${PREFIX}*` });
+    const count = await admin.count({
+      index: `${PREFIX}logs-*`,
+      query: { term: { 'tflog.run_id': 'replay-a' } }
+    });
+    expect(count.count).toBe(run.documents.length);
+  });
+
+  it('keeps the newest run summary: an older version never overwrites it', async () => {
+    const run = parsedRun('version-a', 'alice', 'v.ipynb');
+    const newer = { ...run.summary, status: 'finished' as const };
+    const older = { ...run.summary, status: 'running' as const };
+    expect(
+      (
+        await store.write({
+          documents: [],
+          points: [],
+          runs: [newer],
+          runVersions: { 'version-a': 8 }
+        })
+      ).created
+    ).toBe(1);
+    const stale = await store.write({
+      documents: [],
+      points: [],
+      runs: [older],
+      runVersions: { 'version-a': 3 }
+    });
+    expect(stale).toMatchObject({ created: 0, duplicates: 1 });
+    expect((await store.getRun('version-a'))?.status).toBe('finished');
+    expect(await store.getRun('no-such-run')).toBeNull();
+  });
+
+  it('reports a mapping error per item, and the shipper stores a stand-in', async () => {
+    const run = parsedRun('mapping-a', 'alice', 'm.ipynb');
+    const bad = JSON.parse(JSON.stringify(run.documents[1])) as ITflogDocument;
+    (bad.tflog as unknown as Record<string, unknown>).epoch = 'not a number';
+    const result = await store.write({
+      documents: [bad],
+      points: [],
+      runs: []
+    });
+    expect(result.rejected).toHaveLength(1);
+    expect(result.rejected[0]).toMatchObject({ id: bad._id, kind: 'document' });
+    expect(result.rejected[0].reason).toMatch(
+      /400 .*(document_parsing_exception|mapper_parsing_exception)/
+    );
+
+    const status = new StatusTracker({ spoolDir: '/s', stateDir: '/t' });
+    const shipper = new Shipper({ store, logger, status });
+    const report = await shipper.deliver(
+      { documents: [bad], points: [], runs: [] },
+      new AbortController().signal
+    );
+    expect(report).toMatchObject({ rejected: 1, fallbacks: 1, created: 1 });
+    await admin.indices.refresh({ index: `${PREFIX}*` });
+    const found = await admin.search<ITflogDocument>({
+      index: `${PREFIX}logs-*`,
+      query: { ids: { values: [bad._id] } }
+    });
+    expect(found.hits.hits[0]._source?.error?.type).toBe(FALLBACK_ERROR_TYPE);
+  });
+
+  describe('queries, with the same answers as the embedded store', () => {
+    const stores = (): [string, IStore][] => [
+      ['elasticsearch', store],
+      ['embedded', embedded]
+    ];
+
+    beforeAll(async () => {
+      await writeBoth(parsedRun('q-run-a', 'alice', 'alpha.ipynb', 0));
+      await writeBoth(parsedRun('q-run-b', 'alice', 'beta.ipynb', 3600));
+      await writeBoth(parsedRun('q-run-c', 'bob', 'alpha.ipynb', 7200));
+      const long = longSeries('q-long', 15000, 7777, 12345);
+      const medium = longSeries('q-medium', 3000, 1500, 2500);
+      const summary = parsedRun('q-long', 'alice', 'long.ipynb', 10800).summary;
+      for (let start = 0; start < long.length; start += 5000) {
+        await writeBoth({
+          documents: [],
+          points: long.slice(start, start + 5000),
+          runs: []
+        });
+      }
+      await writeBoth({
+        documents: [],
+        points: medium,
+        runs: [summary],
+        runVersions: { 'q-long': 1 }
+      });
+    });
+
+    it.each([
+      ['by user', { user: 'alice' }, ['q-long', 'q-run-b', 'q-run-a']],
+      ['by notebook', { notebook: 'alpha.ipynb' }, ['q-run-c', 'q-run-a']],
+      ['by status', { user: 'bob', status: ['failed' as const] }, ['q-run-c']],
+      ['by tag', { tags: { size: 'big' } }, ['q-run-b']],
+      [
+        'by time',
+        { from: '2025-11-28T21:00:00Z', to: '2025-11-28T22:30:00Z' },
+        ['q-run-c', 'q-run-b']
+      ],
+      [
+        'by text (case-insensitive, name/notebook/tags)',
+        { text: 'BETA' },
+        ['q-run-b']
+      ]
+    ])('lists runs %s, newest first', async (label, filter, expected) => {
+      for (const [kind, candidate] of stores()) {
+        const page = await candidate.searchRuns({ size: 10, ...filter });
+        const ids = page.runs
+          .map(run => run.run_id)
+          .filter(id => id.startsWith('q-'));
+        expect({ kind, ids }).toEqual({ kind, ids: expected });
+      }
+    });
+
+    it('pages runs with a cursor both stores understand', async () => {
+      for (const [kind, candidate] of stores()) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await candidate.searchRuns({
+            user: 'alice',
+            text: 'q-',
+            size: 2,
+            after
+          });
+          expect(page.total).toBe(3);
+          seen.push(...page.runs.map(run => run.run_id));
+          after = page.next;
+        } while (after);
+        expect({ kind, seen }).toEqual({
+          kind,
+          seen: ['q-long', 'q-run-b', 'q-run-a']
+        });
+      }
+    });
+
+    it('refuses a cursor that is not one', async () => {
+      await expect(
+        store.searchRuns({ size: 2, after: 'bogus' })
+      ).rejects.toBeInstanceOf(StoreQueryError);
+    });
+
+    it('reads logs in sequence order with filters and a cursor, as the embedded store does', async () => {
+      for (const order of ['asc', 'desc'] as const) {
+        const all = await store.logs({ runId: 'q-run-a', size: 100, order });
+        const reference = await embedded.logs({
+          runId: 'q-run-a',
+          size: 100,
+          order
+        });
+        expect(all.lines.map(line => line._id)).toEqual(
+          reference.lines.map(line => line._id)
+        );
+        expect(all.total).toBe(reference.total);
+
+        const paged: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await store.logs({
+            runId: 'q-run-a',
+            size: 2,
+            order,
+            after
+          });
+          paged.push(...page.lines.map(line => line._id));
+          after = page.next;
+        } while (after);
+        expect(paged).toEqual(all.lines.map(line => line._id));
+      }
+      const filters = [
+        { levels: ['ERROR'] },
+        { kinds: ['warning' as const] },
+        { text: 'gradient ODD' }
+      ];
+      for (const filter of filters) {
+        const fromEs = await store.logs({
+          runId: 'q-run-a',
+          size: 100,
+          order: 'asc',
+          ...filter
+        });
+        const fromEmbedded = await embedded.logs({
+          runId: 'q-run-a',
+          size: 100,
+          order: 'asc',
+          ...filter
+        });
+        expect(fromEs.lines.length).toBeGreaterThan(0);
+        expect(fromEs.lines).toEqual(fromEmbedded.lines);
+      }
+    });
+
+    it('returns short series whole, on every axis', async () => {
+      for (const axis of ['step', 'epoch', 'time'] as const) {
+        const fromEs = await store.series({
+          runId: 'q-run-a',
+          axis,
+          maxPoints: 100
+        });
+        const fromEmbedded = await embedded.series({
+          runId: 'q-run-a',
+          axis,
+          maxPoints: 100
+        });
+        expect(fromEs).toEqual(fromEmbedded);
+      }
+      const epochs = await store.series({
+        runId: 'q-run-a',
+        axis: 'epoch',
+        maxPoints: 100,
+        names: ['loss'],
+        scope: 'epoch'
+      });
+      const callback = epochs.find(series => series.source === 'callback');
+      expect(callback?.points.map(p => [p.y, p.nonfinite ?? null])).toEqual([
+        [0.48, null],
+        [null, 'NaN']
+      ]);
+    });
+
+    it('thins a long series in Elasticsearch keeping the spike, the NaN and the last point', async () => {
+      const [series] = await store.series({
+        runId: 'q-long',
+        axis: 'step',
+        maxPoints: 400,
+        names: ['loss']
+      });
+      expect(series.downsampled).toBe(true);
+      expect(series.points.length).toBeLessThanOrEqual(400);
+      expect(series.points.length).toBeGreaterThan(100);
+      expect(series.points.some(p => p.x === 7777 && p.y === 1000)).toBe(true);
+      expect(
+        series.points.some(
+          p => p.x === 12345 && p.nonfinite === 'NaN' && p.y === null
+        )
+      ).toBe(true);
+      expect(series.points[series.points.length - 1].x).toBe(14999);
+      expect(series.points[0].x).toBe(0);
+      const reference = await embedded.series({
+        runId: 'q-long',
+        axis: 'step',
+        maxPoints: 400,
+        names: ['loss']
+      });
+      expect(series.points.map(p => p.x)).toEqual(
+        reference[0].points.map(p => p.x)
+      );
+    });
+
+    it('thins a medium series like the embedded store, on the time axis too', async () => {
+      for (const axis of ['step', 'time'] as const) {
+        const query = { runId: 'q-medium', axis, maxPoints: 200 };
+        const [fromEs] = await store.series(query);
+        const [fromEmbedded] = await embedded.series(query);
+        expect(fromEs.downsampled).toBe(true);
+        expect(fromEs).toEqual(fromEmbedded);
+        expect(fromEs.points.some(p => p.y === 1000)).toBe(true);
+        expect(fromEs.points.some(p => p.nonfinite === 'NaN')).toBe(true);
+      }
+    });
+
+    it('returns only points after `after` for live updates', async () => {
+      const query = {
+        runId: 'q-medium',
+        axis: 'step' as const,
+        maxPoints: 1000,
+        after: 2990
+      };
+      const [fromEs] = await store.series(query);
+      expect(fromEs.points.map(p => p.x)).toEqual([
+        2991, 2992, 2993, 2994, 2995, 2996, 2997, 2998, 2999
+      ]);
+      const later = new Date((T0 + 2995) * 1000).toISOString();
+      const [byTime] = await store.series({
+        runId: 'q-medium',
+        axis: 'time',
+        maxPoints: 1000,
+        after: later
+      });
+      expect(byTime.points).toHaveLength(4);
+    });
+  });
+
+  it('reports an unreachable cluster as unavailable, with the URL and no credentials', async () => {
+    const unreachable = new ElasticsearchStore({
+      config: {
+        ...config(),
+        urls: ['http://user:secret@127.0.0.1:1'],
+        requestTimeoutMs: 2000
+      },
+      logger
+    });
+    try {
+      const failure = await unreachable
+        .searchRuns({ size: 1 })
+        .catch(error => error);
+      expect(failure).toBeInstanceOf(StoreUnavailableError);
+      expect(String(failure.message)).toMatch(
+        /cannot connect to Elasticsearch at http:\/\/127\.0\.0\.1:1/
+      );
+      expect(String(failure.message)).not.toMatch(/secret/);
+      const status = await unreachable.status();
+      expect(status.healthy).toBe(false);
+      expect(status.location).not.toMatch(/secret/);
+    } finally {
+      await unreachable.close();
+    }
+  });
+});

@@ -1,0 +1,203 @@
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
+import {
+  indexPrefixProblem,
+  loadConfig,
+  redactUrl,
+  SERVICE_VERSION
+} from '../../src/config';
+
+const BASE = {
+  TFLOG_PORT: '19400',
+  HOME: '/home/alice',
+  JUPYTER_DATA_DIR: '/data/jupyter'
+};
+
+function messages(env: Record<string, string>): string[] {
+  return loadConfig({ ...BASE, ...env }).errors.map(problem => problem.message);
+}
+
+describe('loadConfig', () => {
+  it('has working defaults: embedded store under the Jupyter data dir', () => {
+    const { config, errors, warnings } = loadConfig({
+      ...BASE,
+      TFLOG_USER: 'alice'
+    });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(config).toMatchObject({
+      spoolDir: '/data/jupyter/tflog/spool',
+      stateDir: '/data/jupyter/tflog/state',
+      storeDir: '/data/jupyter/tflog/store',
+      listen: { kind: 'port', host: '127.0.0.1', port: 19400 },
+      indexPrefix: 'tflog-',
+      retentionDays: 90,
+      spoolKeepDays: 7,
+      batchMaxDocs: 1000,
+      batchMaxWaitMs: 150,
+      logLevel: 'info',
+      user: 'alice'
+    });
+    expect(config.elasticsearch).toBeUndefined();
+  });
+
+  it('reads an Elasticsearch connection', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-config-'));
+    try {
+      const ca = path.join(dir, 'ca.pem');
+      await fsp.writeFile(
+        ca,
+        '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+      );
+      const { config, errors } = loadConfig({
+        ...BASE,
+        TFLOG_ES_URLS: 'https://a.example:9200, https://b.example:9200',
+        TFLOG_ES_API_KEY: 'key',
+        TFLOG_ES_CA_CERTS: ca,
+        TFLOG_ES_VERIFY_CERTS: 'false',
+        TFLOG_INDEX_PREFIX: 'team-a-',
+        TFLOG_RETENTION_DAYS: '30'
+      });
+      expect(errors).toEqual([]);
+      expect(config.elasticsearch).toMatchObject({
+        urls: ['https://a.example:9200', 'https://b.example:9200'],
+        apiKey: 'key',
+        verifyCerts: false,
+        indexPrefix: 'team-a-',
+        retentionDays: 30
+      });
+      expect(config.elasticsearch?.caCerts).toMatch(/BEGIN CERTIFICATE/);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [
+      { TFLOG_ES_URLS: 'localhost:9200' },
+      /TFLOG_ES_URLS: "localhost:9200" is not an http\(s\) URL \(expected e\.g\. https:/
+    ],
+    [{ TFLOG_ES_URLS: 'http://' }, /TFLOG_ES_URLS: "http:\/\/" is not a URL/],
+    [
+      { TFLOG_ES_URLS: 'https://a:9200', TFLOG_ES_USERNAME: 'u' },
+      /TFLOG_ES_PASSWORD: is required/
+    ],
+    [
+      {
+        TFLOG_ES_URLS: 'https://a:9200',
+        TFLOG_ES_API_KEY: 'k',
+        TFLOG_ES_USERNAME: 'u',
+        TFLOG_ES_PASSWORD: 'p'
+      },
+      /not both/
+    ],
+    [
+      { TFLOG_ES_URLS: 'https://a:9200', TFLOG_ES_CA_CERTS: '/no/such/ca.pem' },
+      /TFLOG_ES_CA_CERTS: cannot read \/no\/such\/ca\.pem/
+    ],
+    [
+      { TFLOG_ES_URLS: 'https://a:9200', TFLOG_ES_VERIFY_CERTS: 'maybe' },
+      /TFLOG_ES_VERIFY_CERTS: "maybe" is not a boolean/
+    ],
+    [
+      { TFLOG_BATCH_MAX_DOCS: '10k' },
+      /TFLOG_BATCH_MAX_DOCS: "10k" is not a whole number/
+    ],
+    [{ TFLOG_BATCH_MAX_DOCS: '0' }, /TFLOG_BATCH_MAX_DOCS: 0 is out of range/],
+    [{ TFLOG_PORT: '70000' }, /TFLOG_PORT: 70000 is out of range/],
+    [
+      { TFLOG_SPOOL_DIR: 'relative/dir' },
+      /TFLOG_SPOOL_DIR: "relative\/dir" must be an absolute path/
+    ],
+    [
+      { TFLOG_INDEX_PREFIX: 'Tflog-' },
+      /TFLOG_INDEX_PREFIX: "Tflog-" must be lowercase/
+    ],
+    [
+      { TFLOG_LOG_LEVEL: 'verbose' },
+      /TFLOG_LOG_LEVEL: "verbose" is not one of debug, info, warn, error/
+    ],
+    [
+      { TFLOG_PATTERNS_FILE: '/no/such/patterns.json' },
+      /TFLOG_PATTERNS_FILE: cannot read/
+    ]
+  ])('names the variable of a bad value: %j', (env, expected) => {
+    expect(messages(env).join('\n')).toMatch(expected);
+  });
+
+  it('cannot listen without a socket or a port', () => {
+    const result = loadConfig({ HOME: '/home/alice' });
+    expect(result.config.listen).toBeNull();
+    expect(result.errors[0].message).toMatch(
+      /neither TFLOG_SOCKET .* nor TFLOG_PORT/
+    );
+  });
+
+  it('prefers the unix socket when both are set', () => {
+    const result = loadConfig({ ...BASE, TFLOG_SOCKET: '/run/tflog.sock' });
+    expect(result.config.listen).toEqual({
+      kind: 'socket',
+      path: '/run/tflog.sock'
+    });
+    expect(result.warnings[0].message).toMatch(/TFLOG_PORT: ignored/);
+  });
+
+  it('reads custom patterns as JSON', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-config-'));
+    try {
+      const file = path.join(dir, 'patterns.json');
+      await fsp.writeFile(file, '[{"name":"mine","grok":"^%{INT:epoch}"}]');
+      expect(
+        loadConfig({ ...BASE, TFLOG_PATTERNS_FILE: file }).config.patterns
+      ).toEqual([{ name: 'mine', grok: '^%{INT:epoch}' }]);
+      await fsp.writeFile(file, '[{');
+      expect(messages({ TFLOG_PATTERNS_FILE: file }).join('\n')).toMatch(
+        /is not valid JSON/
+      );
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('indexPrefixProblem', () => {
+  it.each(['tflog-', 'team_a.', 'x'])('accepts %s', prefix => {
+    expect(indexPrefixProblem(prefix)).toBeNull();
+  });
+
+  it.each([
+    ['', /empty/],
+    ['a b', /must not contain " "/],
+    ['a*', /must not contain "\*"/],
+    ['a:b', /must not contain ":"/],
+    ['a#', /must not contain "#"/],
+    ['_a', /must not start/],
+    ['-a', /must not start/],
+    ['a'.repeat(240), /too long/]
+  ])('refuses %j', (prefix, expected) => {
+    expect(indexPrefixProblem(prefix)).toMatch(expected);
+  });
+});
+
+describe('redactUrl', () => {
+  it('removes credentials from URLs', () => {
+    expect(redactUrl('https://elastic:secret@es.example:9200/')).toBe(
+      'https://es.example:9200/'
+    );
+    expect(redactUrl('//user:pw@host')).toBe('//host');
+  });
+});
+
+describe('SERVICE_VERSION', () => {
+  it('is the version in package.json', async () => {
+    const manifest = JSON.parse(
+      await fsp.readFile(
+        path.join(__dirname, '..', '..', '..', 'package.json'),
+        'utf8'
+      )
+    );
+    expect(SERVICE_VERSION).toBe(manifest.version);
+  });
+});

@@ -1,0 +1,268 @@
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
+import { Pipeline, type IStoredRunUpdate } from '../../src/ship/pipeline';
+import { StatusTracker } from '../../src/ship/status';
+import type { SpoolRecord } from '../../src/types';
+import {
+  endRecord,
+  fakeParser,
+  FakeStore,
+  logRecord,
+  memoryLogger,
+  metricsRecord,
+  ndjson,
+  startRecord,
+  type IFakeParserState
+} from './fakes';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe('Pipeline', () => {
+  let root: string;
+  let spoolDir: string;
+  let stateDir: string;
+  const running: Pipeline<IFakeParserState>[] = [];
+
+  beforeEach(async () => {
+    root = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-pipeline-'));
+    spoolDir = path.join(root, 'spool');
+    stateDir = path.join(root, 'state');
+    await fsp.mkdir(spoolDir);
+  });
+  afterEach(async () => {
+    for (const pipeline of running.splice(0)) {
+      await pipeline.stop(100);
+    }
+    await fsp.rm(root, { recursive: true, force: true });
+  });
+
+  function pipelineFor(
+    store: FakeStore,
+    extra: { now?: () => number; spoolKeepDays?: number; maxDocs?: number } = {}
+  ) {
+    const status = new StatusTracker({ spoolDir, stateDir });
+    const updates: IStoredRunUpdate[] = [];
+    const { logger, lines } = memoryLogger();
+    const pipeline = new Pipeline<IFakeParserState>({
+      spoolDir,
+      stateDir,
+      store,
+      parser: fakeParser,
+      limits: {
+        maxDocs: extra.maxDocs ?? 1000,
+        maxBytes: 5 << 20,
+        maxWaitMs: 20
+      },
+      pollIntervalMs: 20,
+      maxLineBytes: 8 << 20,
+      spoolKeepDays: extra.spoolKeepDays ?? 7,
+      logger,
+      status,
+      backoff: { initialMs: 5, maxMs: 20 },
+      now: extra.now,
+      onStored: batch => updates.push(...batch)
+    });
+    running.push(pipeline);
+    return { pipeline, status, updates, lines };
+  }
+
+  async function spool(records: SpoolRecord[], run = 'run-1'): Promise<void> {
+    await fsp.appendFile(path.join(spoolDir, `${run}.ndjson`), ndjson(records));
+  }
+
+  async function registryFile(): Promise<{
+    files: Record<
+      string,
+      {
+        offset: number;
+        line: number;
+        endedAt: string | null;
+        state: { lastSeq: number; parser: IFakeParserState };
+      }
+    >;
+  }> {
+    return JSON.parse(
+      await fsp.readFile(path.join(stateDir, 'registry.json'), 'utf8')
+    );
+  }
+
+  function storedSeqs(store: FakeStore): number[] {
+    return [...store.documents.values()]
+      .map(document => document.event.sequence)
+      .sort((a, b) => a - b);
+  }
+
+  it('ships a spool file and records how far it got', async () => {
+    const store = new FakeStore();
+    await spool([
+      startRecord(),
+      logRecord(1, 'hello'),
+      metricsRecord(2, 0, { loss: 0.5 })
+    ]);
+    const { pipeline, status, updates } = pipelineFor(store);
+    await pipeline.start();
+    await pipeline.flush(5000);
+
+    expect(storedSeqs(store)).toEqual([0, 1, 2]);
+    expect(store.points.get('run-1:2:loss')?.value).toBe(0.5);
+    expect(store.runs.get('run-1')).toMatchObject({
+      version: 2,
+      summary: { last_metrics: { loss: 0.5 } }
+    });
+    const size = (await fsp.stat(path.join(spoolDir, 'run-1.ndjson'))).size;
+    const registry = await registryFile();
+    expect(registry.files['run-1.ndjson']).toMatchObject({
+      offset: size,
+      line: 3,
+      state: { lastSeq: 2, parser: { records: 3 } }
+    });
+    expect(status.counters).toMatchObject({
+      recordsRead: 3,
+      documentsStored: 5
+    });
+    expect(status.backlog).toEqual({ bytes: 0, files: 0 });
+    expect(updates[updates.length - 1]).toMatchObject({
+      run_id: 'run-1',
+      last_seq: 2
+    });
+  });
+
+  it('picks up files that appear and lines appended later', async () => {
+    const store = new FakeStore();
+    const { pipeline } = pipelineFor(store);
+    await pipeline.start();
+    await spool([startRecord()]);
+    await pipeline.flush(5000);
+    await spool([logRecord(1, 'later')]);
+    await spool([startRecord('run-2')], 'run-2');
+    await pipeline.flush(5000);
+    expect([...store.documents.keys()].sort()).toEqual([
+      'run-1:0',
+      'run-1:1',
+      'run-2:0'
+    ]);
+  });
+
+  it('resumes after a crash: nothing lost, nothing stored twice', async () => {
+    const store = new FakeStore();
+    await spool([startRecord(), logRecord(1, 'a'), logRecord(2, 'b')]);
+    const first = pipelineFor(store);
+    await first.pipeline.start();
+    await first.pipeline.flush(5000);
+    const registryAfterFirst = await fsp.readFile(
+      path.join(stateDir, 'registry.json')
+    );
+
+    await spool([logRecord(3, 'c'), metricsRecord(4, 0, { loss: 1 })]);
+    await first.pipeline.flush(5000);
+    await first.pipeline.stop(100);
+    // The crash: the store took records 3 and 4, the registry write did not happen.
+    await fsp.writeFile(
+      path.join(stateDir, 'registry.json'),
+      registryAfterFirst
+    );
+    await spool([logRecord(5, 'd'), endRecord(6)]);
+
+    const second = pipelineFor(store);
+    await second.pipeline.start();
+    await second.pipeline.flush(5000);
+
+    expect(storedSeqs(store)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(second.status.counters.duplicates).toBeGreaterThanOrEqual(2);
+    expect(store.runs.get('run-1')).toMatchObject({
+      version: 6,
+      summary: { status: 'finished' }
+    });
+    const registry = await registryFile();
+    // The parser state continued from the registry, not from scratch.
+    expect(registry.files['run-1.ndjson'].state.parser.records).toBe(7);
+  });
+
+  it('keeps everything in the spool while the store is down, and ships it later', async () => {
+    const down = new FakeStore();
+    down.failNext = Number.MAX_SAFE_INTEGER;
+    await spool([startRecord(), logRecord(1, 'a')]);
+    const first = pipelineFor(down);
+    await first.pipeline.start();
+    await expect(first.pipeline.flush(300)).rejects.toThrow(
+      /not stored within/
+    );
+    expect(first.status.state).toBe('starting');
+    expect(first.status.backlog.files).toBe(1);
+    await first.pipeline.stop(50);
+
+    const up = new FakeStore();
+    const second = pipelineFor(up);
+    await second.pipeline.start();
+    await second.pipeline.flush(5000);
+    expect(storedSeqs(up)).toEqual([0, 1]);
+  });
+
+  it('skips an invalid line with file:line in the log and ships the rest', async () => {
+    const store = new FakeStore();
+    await fsp.writeFile(
+      path.join(spoolDir, 'run-1.ndjson'),
+      ndjson([startRecord()]) +
+        'not json at all\n' +
+        ndjson([logRecord(2, 'after')])
+    );
+    const { pipeline, status, lines } = pipelineFor(store);
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 2]);
+    expect(status.counters.invalidLines).toBe(1);
+    expect(lines.join('\n')).toMatch(
+      /ERROR .*run-1\.ndjson:2: skipped: not valid JSON/
+    );
+    const size = (await fsp.stat(path.join(spoolDir, 'run-1.ndjson'))).size;
+    expect((await registryFile()).files['run-1.ndjson'].offset).toBe(size);
+  });
+
+  it('splits a large backlog into batches of at most maxDocs', async () => {
+    const store = new FakeStore();
+    const records: SpoolRecord[] = [startRecord()];
+    for (let seq = 1; seq < 250; seq += 1) {
+      records.push(logRecord(seq, `line ${seq}`));
+    }
+    await spool(records);
+    const { pipeline } = pipelineFor(store, { maxDocs: 100 });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(store.documents.size).toBe(250);
+    expect(
+      Math.max(...store.calls.map(call => call.documents.length))
+    ).toBeLessThanOrEqual(100);
+  });
+
+  it('deletes an ended, fully stored spool file after the grace period only', async () => {
+    const store = new FakeStore();
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    await spool([startRecord(), endRecord(1)]);
+    await spool([startRecord('run-2')], 'run-2');
+    const first = pipelineFor(store, { now: () => now, spoolKeepDays: 7 });
+    await first.pipeline.start();
+    await first.pipeline.flush(5000);
+    await first.pipeline.stop(100);
+    expect((await registryFile()).files['run-1.ndjson'].endedAt).toBe(
+      '2026-01-01T00:00:00.000Z'
+    );
+
+    now += 6 * DAY_MS;
+    const second = pipelineFor(store, { now: () => now, spoolKeepDays: 7 });
+    await second.pipeline.start();
+    await second.pipeline.stop(100);
+    expect((await fsp.readdir(spoolDir)).sort()).toEqual([
+      'run-1.ndjson',
+      'run-2.ndjson'
+    ]);
+
+    now += 2 * DAY_MS;
+    const third = pipelineFor(store, { now: () => now, spoolKeepDays: 7 });
+    await third.pipeline.start();
+    expect(await fsp.readdir(spoolDir)).toEqual(['run-2.ndjson']);
+    expect(third.status.counters.spoolFilesDeleted).toBe(1);
+    expect((await registryFile()).files['run-1.ndjson']).toBeUndefined();
+  });
+});

@@ -1,0 +1,65 @@
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
+import { Registry } from '../../src/spool/registry';
+import { memoryLogger } from '../ship/fakes';
+
+describe('Registry', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-registry-'));
+  });
+  afterEach(async () => {
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  const entry = (offset: number) => ({
+    offset,
+    line: 2,
+    ino: 7,
+    state: { seen: offset },
+    endedAt: null,
+    updated: '2026-01-01T00:00:00.000Z'
+  });
+
+  it('saves and loads entries', async () => {
+    const registry = new Registry<{ seen: number }>(dir, memoryLogger().logger);
+    await registry.load();
+    registry.set('run-1.ndjson', entry(120));
+    await registry.save();
+    const reloaded = new Registry<{ seen: number }>(dir, memoryLogger().logger);
+    await reloaded.load();
+    expect(reloaded.get('run-1.ndjson')).toEqual(entry(120));
+    expect(await fsp.readdir(dir)).toEqual(['registry.json']);
+  });
+
+  it('writes concurrent saves in order, the last one winning', async () => {
+    const registry = new Registry<{ seen: number }>(dir, memoryLogger().logger);
+    await registry.load();
+    const saves: Promise<void>[] = [];
+    for (let offset = 1; offset <= 20; offset += 1) {
+      registry.set('run-1.ndjson', entry(offset));
+      saves.push(registry.save());
+    }
+    await Promise.all(saves);
+    const text = await fsp.readFile(path.join(dir, 'registry.json'), 'utf8');
+    expect(JSON.parse(text).files['run-1.ndjson'].offset).toBe(20);
+  });
+
+  it('sets a damaged registry aside and starts empty', async () => {
+    await fsp.writeFile(
+      path.join(dir, 'registry.json'),
+      '{"version":1,"files":'
+    );
+    const { logger, lines } = memoryLogger();
+    const registry = new Registry(dir, logger);
+    await registry.load();
+    expect(registry.names()).toEqual([]);
+    expect(lines.join('\n')).toMatch(/is damaged/);
+    const files = await fsp.readdir(dir);
+    expect(files.some(name => name.startsWith('registry.json.damaged-'))).toBe(
+      true
+    );
+  });
+});

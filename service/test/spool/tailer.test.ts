@@ -1,0 +1,162 @@
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
+import { SpoolTailer, type ISpoolFileInfo } from '../../src/spool/tailer';
+import { logRecord, memoryLogger, ndjson, startRecord } from '../ship/fakes';
+
+describe('SpoolTailer', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-tail-'));
+  });
+  afterEach(async () => {
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  function tailer(maxLineBytes = 8 * 1024 * 1024): SpoolTailer {
+    return new SpoolTailer({
+      dir,
+      pollIntervalMs: 200,
+      maxLineBytes,
+      logger: memoryLogger().logger
+    });
+  }
+
+  async function onlyFile(t: SpoolTailer): Promise<ISpoolFileInfo> {
+    const files = await t.listFiles();
+    expect(files).toHaveLength(1);
+    return files[0];
+  }
+
+  it('lists run files only, with their run ids', async () => {
+    await fsp.writeFile(path.join(dir, 'run-1.ndjson'), '');
+    await fsp.writeFile(path.join(dir, '.hidden.ndjson'), '');
+    await fsp.writeFile(path.join(dir, 'notes.txt'), '');
+    const files = await tailer().listFiles();
+    expect(files.map(file => [file.name, file.runId])).toEqual([
+      ['run-1.ndjson', 'run-1']
+    ]);
+  });
+
+  it('reads a trailing partial line only once it is complete', async () => {
+    const file = path.join(dir, 'run-1.ndjson');
+    const second = JSON.stringify(logRecord(1, 'second'));
+    await fsp.writeFile(file, ndjson([startRecord()]) + second.slice(0, 10));
+    const t = tailer();
+    const first = await t.read(await onlyFile(t), 1 << 20);
+    expect(first.lines.map(line => line.lineNumber)).toEqual([1]);
+    expect(first.lines[0].result.ok).toBe(true);
+
+    expect((await t.read(await onlyFile(t), 1 << 20)).lines).toEqual([]);
+
+    await fsp.appendFile(file, second.slice(10) + '\n');
+    const later = await t.read(await onlyFile(t), 1 << 20);
+    expect(later.lines).toHaveLength(1);
+    expect(later.lines[0]).toMatchObject({
+      lineNumber: 2,
+      result: { ok: true, record: { t: 'log', msg: 'second' } }
+    });
+  });
+
+  it('reports an invalid JSON line and goes on with the next', async () => {
+    await fsp.writeFile(
+      path.join(dir, 'run-1.ndjson'),
+      ndjson([startRecord()]) +
+        '{"t":"log", oops\n' +
+        ndjson([logRecord(2, 'after')])
+    );
+    const t = tailer();
+    const { lines } = await t.read(await onlyFile(t), 1 << 20);
+    expect(lines.map(line => line.result.ok)).toEqual([true, false, true]);
+    expect(lines[1]).toMatchObject({
+      lineNumber: 2,
+      result: { problem: expect.stringMatching(/not valid JSON/) }
+    });
+  });
+
+  it('decodes invalid UTF-8 with replacement characters and counts them', async () => {
+    const line = Buffer.concat([
+      Buffer.from(
+        '{"t":"log","seq":1,"ts":1,"level":"INFO","logger":"x","msg":"bad '
+      ),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(' byte"}\n')
+    ]);
+    await fsp.writeFile(path.join(dir, 'run-1.ndjson'), line);
+    const t = tailer();
+    const { lines } = await t.read(await onlyFile(t), 1 << 20);
+    expect(lines[0].replacedCharacters).toBe(2);
+    expect(lines[0].result).toMatchObject({
+      ok: true,
+      record: { msg: 'bad \uFFFD\uFFFD byte' }
+    });
+  });
+
+  it('ships a 5 MB line whole', async () => {
+    const text = 'y'.repeat(5 * 1024 * 1024);
+    await fsp.writeFile(
+      path.join(dir, 'run-1.ndjson'),
+      ndjson([{ t: 'stream', seq: 1, ts: 1, stream: 'stdout', text }])
+    );
+    const t = tailer();
+    const { lines } = await t.read(await onlyFile(t), 1 << 20);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].truncatedFrom).toBeUndefined();
+    const record = lines[0].result.ok ? lines[0].result.record : null;
+    expect(record?.t === 'stream' && record.text.length).toBe(text.length);
+  });
+
+  it('truncates the text of a line over the cap, marks it, and still ships it', async () => {
+    const text = 'z'.repeat(5000);
+    await fsp.writeFile(
+      path.join(dir, 'run-1.ndjson'),
+      ndjson([
+        { t: 'stream', seq: 1, ts: 1, stream: 'stdout', text },
+        logRecord(2, 'next')
+      ])
+    );
+    const t = tailer(2048);
+    const { lines } = await t.read(await onlyFile(t), 1 << 20);
+    expect(lines).toHaveLength(2);
+    expect(lines[0].truncatedFrom).toBeGreaterThan(5000);
+    const record = lines[0].result.ok ? lines[0].result.record : null;
+    expect(record?.t).toBe('stream');
+    const shipped = record?.t === 'stream' ? record.text : '';
+    expect(shipped.length).toBeLessThan(2200);
+    expect(shipped).toMatch(
+      /\[tflog: line truncated: \d+ bytes, over the 2048-byte line cap\]/
+    );
+    expect(lines[1].result).toMatchObject({
+      ok: true,
+      record: { msg: 'next' }
+    });
+  });
+
+  it('resumes at a given position', async () => {
+    const content = ndjson([
+      startRecord(),
+      logRecord(1, 'a'),
+      logRecord(2, 'b')
+    ]);
+    await fsp.writeFile(path.join(dir, 'run-1.ndjson'), content);
+    const t = tailer();
+    const file = await onlyFile(t);
+    const secondStart = content.indexOf('\n') + 1;
+    t.setPosition(file.name, { offset: secondStart, line: 1, ino: file.ino });
+    const { lines } = await t.read(file, 1 << 20);
+    expect(lines.map(line => line.lineNumber)).toEqual([2, 3]);
+  });
+
+  it('reads a file from the start again when it was replaced', async () => {
+    const file = path.join(dir, 'run-1.ndjson');
+    await fsp.writeFile(file, ndjson([startRecord(), logRecord(1, 'a')]));
+    const t = tailer();
+    await t.read(await onlyFile(t), 1 << 20);
+    await fsp.rm(file);
+    await fsp.writeFile(file, ndjson([startRecord()]));
+    const again = await t.read(await onlyFile(t), 1 << 20);
+    expect(again.restarted).toBe(true);
+    expect(again.lines.map(line => line.lineNumber)).toEqual([1]);
+  });
+});

@@ -1,0 +1,304 @@
+/**
+ * The Elasticsearch store through the real client with a fake connection:
+ * what it sends on init and write, and how it reads the answers. (The real
+ * cluster is exercised by test/integration.)
+ */
+import {
+  BaseConnection,
+  Client,
+  type ConnectionRequestOptions,
+  type ConnectionRequestOptionsAsStream,
+  type ConnectionRequestParams,
+  type ConnectionRequestResponse,
+  type ConnectionRequestResponseAsStream
+} from '@elastic/elasticsearch';
+
+import { ElasticsearchStore } from '../../src/store/elasticsearch';
+import { StoreUnavailableError } from '../../src/store/store';
+import { memoryLogger } from '../ship/fakes';
+
+interface IFakeAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Requests seen, as `METHOD path`, and the handler answering them. */
+const seen: { route: string; body: string }[] = [];
+let answer: (route: string, body: string) => IFakeAnswer = () => ({
+  status: 200,
+  body: {}
+});
+
+class FakeConnection extends BaseConnection {
+  request(
+    params: ConnectionRequestParams,
+    options: ConnectionRequestOptions
+  ): Promise<ConnectionRequestResponse>;
+  request(
+    params: ConnectionRequestParams,
+    options: ConnectionRequestOptionsAsStream
+  ): Promise<ConnectionRequestResponseAsStream>;
+  async request(
+    params: ConnectionRequestParams
+  ): Promise<ConnectionRequestResponse | ConnectionRequestResponseAsStream> {
+    const route = `${params.method} ${params.path}`;
+    const body =
+      typeof params.body === 'string' ? params.body : String(params.body ?? '');
+    seen.push({ route, body });
+    const reply = answer(route, body);
+    return {
+      statusCode: reply.status,
+      body: JSON.stringify(reply.body),
+      headers: {
+        'content-type': 'application/json',
+        'x-elastic-product': 'Elasticsearch',
+        ...(reply.headers ?? {})
+      }
+    };
+  }
+}
+
+const INFO = {
+  version: { number: '9.5.3' },
+  cluster_name: 'fake',
+  tagline: 'You Know, for Search'
+};
+
+function makeStore(): { store: ElasticsearchStore; lines: string[] } {
+  const { logger, lines } = memoryLogger();
+  const config = {
+    urls: ['http://elastic:secret@es.example:9200'],
+    verifyCerts: true,
+    indexPrefix: 'tflog-',
+    requestTimeoutMs: 1000,
+    retentionDays: 30
+  };
+  const client = new Client({
+    node: 'http://es.example:9200',
+    Connection: FakeConnection,
+    maxRetries: 0
+  });
+  return { store: new ElasticsearchStore({ config, logger, client }), lines };
+}
+
+beforeEach(() => {
+  seen.length = 0;
+});
+
+describe('ElasticsearchStore.init', () => {
+  it('creates the policy and templates where ILM exists', async () => {
+    answer = route => {
+      if (route === 'GET /') {
+        return { status: 200, body: INFO };
+      }
+      if (route === 'GET /_ilm/status') {
+        return { status: 200, body: { operation_mode: 'RUNNING' } };
+      }
+      return { status: 200, body: { acknowledged: true } };
+    };
+    const { store } = makeStore();
+    await store.init();
+    expect(seen.map(request => request.route)).toEqual([
+      'GET /',
+      'GET /_ilm/status',
+      'PUT /_ilm/policy/tflog-policy',
+      'PUT /_index_template/tflog-logs',
+      'PUT /_index_template/tflog-metrics',
+      'PUT /_index_template/tflog-runs',
+      'PUT /tflog-runs'
+    ]);
+    expect(JSON.parse(seen[2].body).policy.phases.delete.min_age).toBe('30d');
+    expect(
+      JSON.parse(seen[3].body).template.settings['index.lifecycle.name']
+    ).toBe('tflog-policy');
+    expect((await store.status()).degraded).toEqual([]);
+  });
+
+  it('works without ILM and says so in status', async () => {
+    answer = route => {
+      if (route === 'GET /') {
+        return { status: 200, body: INFO };
+      }
+      if (route === 'GET /_ilm/status') {
+        return {
+          status: 400,
+          body: {
+            error: 'no handler found for uri [/_ilm/status] and method [GET]'
+          }
+        };
+      }
+      if (route === 'PUT /tflog-runs') {
+        return {
+          status: 400,
+          body: {
+            error: {
+              type: 'resource_already_exists_exception',
+              reason: 'exists'
+            },
+            status: 400
+          }
+        };
+      }
+      return { status: 200, body: { acknowledged: true } };
+    };
+    const { store, lines } = makeStore();
+    await store.init();
+    expect(seen.map(request => request.route)).not.toContain(
+      'PUT /_ilm/policy/tflog-policy'
+    );
+    expect(JSON.parse(seen[2].body).template.settings).not.toHaveProperty(
+      'index.lifecycle.name'
+    );
+    const status = await store.status();
+    expect(status).toMatchObject({
+      kind: 'elasticsearch',
+      healthy: true,
+      version: '9.5.3'
+    });
+    expect(status.location).toBe('http://es.example:9200/');
+    expect(status.degraded[0]).toMatch(
+      /ILM is not available on this cluster .*no handler found/
+    );
+    expect(lines.join('\n')).toMatch(/WARN .*ILM is not available/);
+  });
+
+  it('refuses a cluster older than 8', async () => {
+    answer = () => ({
+      status: 200,
+      body: { ...INFO, version: { number: '7.17.0' } }
+    });
+    await expect(makeStore().store.init()).rejects.toThrow(
+      /7\.17\.0 .* too old/
+    );
+  });
+});
+
+describe('ElasticsearchStore.write', () => {
+  it('sends one bulk request of create operations and reads per-item results', async () => {
+    answer = (route, body) => {
+      const actions = body
+        .trim()
+        .split('\n')
+        .filter((_, index) => index % 2 === 0);
+      return {
+        status: 200,
+        body: {
+          errors: true,
+          took: 1,
+          items: actions.map((_, index) =>
+            index === 1
+              ? {
+                  create: {
+                    _index: 'x',
+                    status: 429,
+                    error: {
+                      type: 'es_rejected_execution_exception',
+                      reason: 'busy'
+                    }
+                  }
+                }
+              : { create: { _index: 'x', status: index === 0 ? 201 : 409 } }
+          )
+        }
+      };
+    };
+    const { store } = makeStore();
+    const document = (id: string) => ({
+      _id: id,
+      '@timestamp': '2025-11-28T20:16:59.470Z',
+      message: 'm',
+      log: { level: 'info' },
+      event: { dataset: 'tflog.log', sequence: 1, kind: 'event' as const },
+      user: { name: 'u' },
+      host: { name: 'h' },
+      process: { pid: 1 },
+      service: { name: 'tflog' as const },
+      ecs: { version: '8.11.0' },
+      labels: {},
+      tflog: {
+        run_id: 'r',
+        run_name: null,
+        notebook: null,
+        kernel_id: null,
+        source: 'logging' as const,
+        kind: 'log' as const
+      }
+    });
+    const result = await store.write({
+      documents: [document('r:1'), document('r:2'), document('r:3')],
+      points: [],
+      runs: []
+    });
+    expect(seen[0].route).toBe('POST /_bulk');
+    expect(result).toEqual({
+      created: 1,
+      duplicates: 1,
+      rejected: [],
+      retry: [
+        {
+          kind: 'document',
+          id: 'r:2',
+          reason: 'es_rejected_execution_exception: busy',
+          statusCode: 429
+        }
+      ]
+    });
+  });
+
+  it('turns a whole-request 429 into StoreUnavailableError with the Retry-After delay', async () => {
+    answer = () => ({
+      status: 429,
+      body: {
+        error: { type: 'circuit_breaking_exception', reason: 'too much' },
+        status: 429
+      },
+      headers: { 'retry-after': '7' }
+    });
+    const { store } = makeStore();
+    const failure = await store
+      .write({ documents: [], points: [], runs: [{ run_id: 'r' } as never] })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect(failure).toMatchObject({ statusCode: 429, retryAfterMs: 7000 });
+    expect(String((failure as Error).message)).toMatch(
+      /busy or failing \(429 circuit_breaking_exception: too much\)/
+    );
+  });
+
+  it('sends nothing for an empty batch', async () => {
+    const { store } = makeStore();
+    expect(await store.write({ documents: [], points: [], runs: [] })).toEqual({
+      created: 0,
+      duplicates: 0,
+      rejected: []
+    });
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('ElasticsearchStore queries', () => {
+  it('answers a missing run with null', async () => {
+    answer = () => ({
+      status: 404,
+      body: { _index: 'tflog-runs', _id: 'x', found: false }
+    });
+    expect(await makeStore().store.getRun('x')).toBeNull();
+  });
+
+  it('maps a bad request to StoreQueryError', async () => {
+    answer = () => ({
+      status: 400,
+      body: {
+        error: { type: 'search_phase_execution_exception', reason: 'bad' },
+        status: 400
+      }
+    });
+    await expect(
+      makeStore().store.searchRuns({ size: 5 })
+    ).rejects.toMatchObject({
+      name: 'StoreQueryError',
+      message: 'listing runs: 400 search_phase_execution_exception: bad'
+    });
+  });
+});

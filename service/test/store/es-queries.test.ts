@@ -1,0 +1,495 @@
+import type { estypes } from '@elastic/elasticsearch';
+
+import { decodeCursor, encodeCursor } from '../../src/store/cursor';
+import { indexNames } from '../../src/store/es-mappings';
+import {
+  buildBulkPlan,
+  buildLogSearch,
+  buildRunSearch,
+  buildSeriesHistogram,
+  buildSeriesInventory,
+  eventPart,
+  fromStoredEvent,
+  fromStoredRun,
+  interpretBulkResponse,
+  parseRunPage,
+  parseSeriesHistogram,
+  parseSeriesInventory,
+  seriesFilter,
+  toStoredEvent,
+  toStoredRun
+} from '../../src/store/es-queries';
+import { StoreQueryError } from '../../src/store/store';
+import { emptySummary } from '../../src/ship/summary';
+import type { IMetricPoint } from '../../src/types';
+import {
+  fakeParser,
+  logRecord,
+  metricsRecord,
+  startRecord
+} from '../ship/fakes';
+
+const names = indexNames('tflog-');
+
+function parsedBatch() {
+  const state = fakeParser.newRunState('run-1');
+  const parsed = [
+    startRecord(),
+    logRecord(1, 'hi'),
+    metricsRecord(2, 0, { loss: 0.5 })
+  ].map(record => fakeParser.parseRecord(record, state));
+  return {
+    documents: parsed.flatMap(item => item.documents),
+    points: parsed.flatMap(item => item.points)
+  };
+}
+
+describe('buildBulkPlan', () => {
+  it('creates events and points in daily indices and indexes summaries with external versions', () => {
+    const { documents, points } = parsedBatch();
+    const summary = {
+      ...emptySummary('run-1', '2025-11-28T20:16:59.470Z'),
+      user: 'alice'
+    };
+    const plan = buildBulkPlan(
+      { documents, points, runs: [summary], runVersions: { 'run-1': 2 } },
+      'tflog-',
+      names
+    );
+    expect(plan.items).toEqual([
+      { kind: 'document', id: 'run-1:0' },
+      { kind: 'document', id: 'run-1:1' },
+      { kind: 'document', id: 'run-1:2' },
+      { kind: 'point', id: 'run-1:2:loss' },
+      { kind: 'run', id: 'run-1' }
+    ]);
+    expect(plan.operations[0]).toEqual({
+      create: { _index: 'tflog-logs-2025.11.28', _id: 'run-1:0' }
+    });
+    expect(plan.operations[1]).not.toHaveProperty('_id');
+    expect(plan.operations[6]).toEqual({
+      create: { _index: 'tflog-metrics-2025.11.28', _id: 'run-1:2:loss' }
+    });
+    expect(plan.operations[7]).not.toHaveProperty('_id');
+    expect(plan.operations[8]).toEqual({
+      index: {
+        _index: 'tflog-runs',
+        _id: 'run-1',
+        version: 2,
+        version_type: 'external'
+      }
+    });
+    expect(plan.operations[9]).toMatchObject({
+      run_id: 'run-1',
+      search_text: ['run-1']
+    });
+  });
+});
+
+describe('interpretBulkResponse', () => {
+  const plan = {
+    operations: [],
+    items: [
+      { kind: 'document' as const, id: 'a' },
+      { kind: 'document' as const, id: 'b' },
+      { kind: 'point' as const, id: 'c' },
+      { kind: 'document' as const, id: 'd' },
+      { kind: 'run' as const, id: 'e' },
+      { kind: 'point' as const, id: 'f' }
+    ]
+  };
+  const item = (status: number, error?: estypes.ErrorCause) => ({
+    create: { _index: 'i', status, ...(error ? { error } : {}) }
+  });
+
+  it('sorts items into created, duplicates, retry-later and refused', () => {
+    const response: estypes.BulkResponse = {
+      errors: true,
+      took: 1,
+      items: [
+        item(201),
+        item(409, {
+          type: 'version_conflict_engine_exception',
+          reason: 'exists'
+        }),
+        item(429, {
+          type: 'es_rejected_execution_exception',
+          reason: 'queue full'
+        }),
+        item(400, {
+          type: 'document_parsing_exception',
+          reason: 'failed to parse field [tflog.epoch]',
+          caused_by: {
+            type: 'illegal_argument_exception',
+            reason: 'For input string: "x"'
+          }
+        }),
+        { index: { _index: 'i', status: 200 } },
+        item(503, {
+          type: 'unavailable_shards_exception',
+          reason: 'primary shard is not active'
+        })
+      ]
+    };
+    expect(interpretBulkResponse(plan, response)).toEqual({
+      created: 2,
+      duplicates: 1,
+      rejected: [
+        {
+          id: 'd',
+          kind: 'document',
+          reason:
+            '400 document_parsing_exception: failed to parse field [tflog.epoch] (caused by illegal_argument_exception: For input string: "x")'
+        }
+      ],
+      retry: [
+        {
+          kind: 'point',
+          id: 'c',
+          reason: 'es_rejected_execution_exception: queue full',
+          statusCode: 429
+        },
+        {
+          kind: 'point',
+          id: 'f',
+          reason: 'unavailable_shards_exception: primary shard is not active',
+          statusCode: 503
+        }
+      ]
+    });
+  });
+
+  it('sends again anything the response does not answer', () => {
+    const response: estypes.BulkResponse = {
+      errors: false,
+      took: 1,
+      items: [item(201)]
+    };
+    const result = interpretBulkResponse(plan, response);
+    expect(result.created).toBe(1);
+    expect(result.retry?.map(entry => entry.id)).toEqual([
+      'b',
+      'c',
+      'd',
+      'e',
+      'f'
+    ]);
+  });
+});
+
+describe('stored shapes', () => {
+  it('numbers the events of one record and strips the number on the way back', () => {
+    const { documents } = parsedBatch();
+    const second = { ...documents[1], _id: 'run-1:1:3' };
+    expect(eventPart(documents[1])).toBe(0);
+    expect(eventPart(second)).toBe(3);
+    expect(eventPart({ ...documents[1], _id: 'other' })).toBe(0);
+    const stored = toStoredEvent(second) as { tflog: { part: number } };
+    expect(stored.tflog.part).toBe(3);
+    expect(stored).not.toHaveProperty('_id');
+    expect(
+      fromStoredEvent('run-1:1:3', stored as unknown as Record<string, unknown>)
+    ).toEqual(second);
+  });
+
+  it('adds search strings to a stored summary and removes them on the way back', () => {
+    const summary = {
+      ...emptySummary('r', '2025-01-01T00:00:00Z'),
+      name: 'Big Run',
+      notebook: 'a.ipynb',
+      tags: { team: 'vision' }
+    };
+    const stored = toStoredRun(summary) as Record<string, unknown>;
+    expect(stored.search_text).toEqual([
+      'r',
+      'Big Run',
+      'a.ipynb',
+      'team=vision'
+    ]);
+    expect(fromStoredRun(stored)).toEqual(summary);
+  });
+});
+
+describe('buildRunSearch', () => {
+  it('turns every filter into a query clause, newest first', () => {
+    const request = buildRunSearch(
+      {
+        user: 'alice',
+        notebook: 'a.ipynb',
+        status: ['failed'],
+        tags: { team: 'vision' },
+        from: '2025-01-01T00:00:00Z',
+        to: '2025-02-01T00:00:00Z',
+        text: 'big*run',
+        size: 20
+      },
+      names
+    );
+    expect(request).toMatchObject({
+      index: 'tflog-runs',
+      size: 21,
+      track_total_hits: true,
+      sort: [{ started: { order: 'desc' } }, { run_id: { order: 'asc' } }]
+    });
+    expect(request.query?.bool?.filter).toEqual([
+      { term: { user: 'alice' } },
+      { term: { notebook: 'a.ipynb' } },
+      { terms: { status: ['failed'] } },
+      { term: { 'tags.team': 'vision' } },
+      {
+        range: {
+          started: { gte: '2025-01-01T00:00:00Z', lt: '2025-02-01T00:00:00Z' }
+        }
+      },
+      {
+        wildcard: {
+          search_text: { value: '*big\\*run*', case_insensitive: true }
+        }
+      }
+    ]);
+    expect(request.search_after).toBeUndefined();
+  });
+
+  it('continues after a cursor and refuses a foreign one', () => {
+    const cursor = encodeCursor([1735689600000, 'run-9']);
+    expect(
+      buildRunSearch({ size: 5, after: cursor }, names).search_after
+    ).toEqual([1735689600000, 'run-9']);
+    expect(() =>
+      buildRunSearch({ size: 5, after: encodeCursor([1, 2]) }, names)
+    ).toThrow(StoreQueryError);
+    expect(() => buildRunSearch({ size: 5, after: '%%%' }, names)).toThrow(
+      StoreQueryError
+    );
+  });
+
+  it('gives a next cursor only when there is a next page', () => {
+    const hit = (id: string, millis: number) => ({
+      _index: 'tflog-runs',
+      _id: id,
+      _source: { run_id: id, search_text: [id] },
+      sort: [millis, id]
+    });
+    const full: estypes.SearchResponse<Record<string, unknown>> = {
+      took: 1,
+      timed_out: false,
+      _shards: { total: 1, successful: 1, failed: 0 },
+      hits: {
+        total: { value: 3, relation: 'eq' },
+        hits: [hit('a', 3), hit('b', 2), hit('c', 1)]
+      }
+    };
+    const page = parseRunPage(full, { size: 2 });
+    expect(page.runs.map(run => run.run_id)).toEqual(['a', 'b']);
+    expect(page.runs[0]).not.toHaveProperty('search_text');
+    expect(page.total).toBe(3);
+    expect(decodeCursor(page.next as string, ['number', 'string'])).toEqual([
+      2,
+      'b'
+    ]);
+    const last = parseRunPage(
+      { ...full, hits: { ...full.hits, hits: [hit('c', 1)] } },
+      { size: 2 }
+    );
+    expect(last.next).toBeUndefined();
+  });
+});
+
+describe('buildLogSearch', () => {
+  it('filters one run by levels, kinds and words, in sequence order', () => {
+    const request = buildLogSearch(
+      {
+        runId: 'r',
+        levels: ['ERROR'],
+        kinds: ['error'],
+        text: 'nan loss',
+        size: 50,
+        order: 'desc'
+      },
+      names
+    );
+    expect(request.index).toBe('tflog-logs-*');
+    expect(request.size).toBe(51);
+    expect(request.query?.bool?.filter).toEqual([
+      { term: { 'tflog.run_id': 'r' } },
+      { terms: { 'log.level': ['error'] } },
+      { terms: { 'tflog.kind': ['error'] } }
+    ]);
+    expect(request.query?.bool?.must).toEqual([
+      { match: { message: { query: 'nan loss', operator: 'and' } } }
+    ]);
+    expect(request.sort).toEqual([
+      { 'event.sequence': { order: 'desc' } },
+      { 'tflog.part': { order: 'desc', unmapped_type: 'integer' } }
+    ]);
+    const next = buildLogSearch(
+      { runId: 'r', size: 5, order: 'asc', after: encodeCursor([7, 1]) },
+      names
+    );
+    expect(next.search_after).toEqual([7, 1]);
+  });
+});
+
+describe('series requests', () => {
+  it('filters by run, axis field, names, scope and a time `after`', () => {
+    expect(
+      seriesFilter({
+        runId: 'r',
+        axis: 'time',
+        names: ['loss'],
+        scope: 'batch',
+        maxPoints: 100,
+        after: '2025-01-01T00:00:00.000Z'
+      })
+    ).toEqual([
+      { term: { run_id: 'r' } },
+      { exists: { field: '@timestamp' } },
+      { terms: { name: ['loss'] } },
+      { term: { scope: 'batch' } },
+      { range: { '@timestamp': { gt: 1735689600000, format: 'epoch_millis' } } }
+    ]);
+    expect(
+      seriesFilter({ runId: 'r', axis: 'step', maxPoints: 10, after: 40 })
+    ).toContainEqual({
+      range: { step: { gt: 40 } }
+    });
+  });
+
+  it('lists series with a composite aggregation and reads its pages', () => {
+    const request = buildSeriesInventory(
+      { runId: 'r', axis: 'epoch', maxPoints: 10 },
+      names,
+      { name: 'a', scope: 'b', source: 'c' }
+    );
+    const aggregation = request.aggs?.series;
+    expect(aggregation?.composite?.after).toEqual({
+      name: 'a',
+      scope: 'b',
+      source: 'c'
+    });
+    expect(aggregation?.aggs?.min_x).toEqual({ min: { field: 'epoch' } });
+    const parsed = parseSeriesInventory({
+      took: 1,
+      timed_out: false,
+      _shards: { total: 1, successful: 1, failed: 0 },
+      hits: { hits: [] },
+      aggregations: {
+        series: {
+          after_key: { name: 'loss', scope: 'epoch', source: 'callback' },
+          buckets: [
+            {
+              key: { name: 'loss', scope: 'epoch', source: 'callback' },
+              doc_count: 12,
+              min_x: { value: 0 },
+              max_x: { value: 11 }
+            }
+          ]
+        } as unknown as estypes.AggregationsAggregate
+      }
+    });
+    expect(parsed.entries).toEqual([
+      {
+        name: 'loss',
+        scope: 'epoch',
+        source: 'callback',
+        count: 12,
+        minX: 0,
+        maxX: 11
+      }
+    ]);
+    expect(parsed.afterKey).toEqual({
+      name: 'loss',
+      scope: 'epoch',
+      source: 'callback'
+    });
+  });
+
+  it('thins with a histogram on the same grid, or a date histogram for time', () => {
+    const key = { name: 'loss', scope: 'batch', source: 'callback' };
+    const steps = buildSeriesHistogram(
+      { runId: 'r', axis: 'step', maxPoints: 100 },
+      key,
+      { interval: 40, offset: 3 },
+      names
+    );
+    expect(steps.aggs?.buckets?.histogram).toEqual({
+      field: 'step',
+      interval: 40,
+      offset: 3,
+      min_doc_count: 1
+    });
+    expect(Object.keys(steps.aggs?.buckets?.aggs ?? {}).sort()).toEqual([
+      'finite',
+      'first',
+      'last',
+      'nonfinite'
+    ]);
+    const times = buildSeriesHistogram(
+      { runId: 'r', axis: 'time', maxPoints: 100 },
+      key,
+      { interval: 60000, offset: 500 },
+      names
+    );
+    expect(times.aggs?.buckets?.date_histogram).toEqual({
+      field: '@timestamp',
+      fixed_interval: '60000ms',
+      offset: '+500ms',
+      min_doc_count: 1
+    });
+  });
+
+  it('reads the kept points of each bucket once, in x order', () => {
+    const hit = (step: number, value: number | 'NaN') => {
+      const source: Partial<IMetricPoint> = {
+        '@timestamp': new Date(step * 1000).toISOString(),
+        step
+      };
+      if (value === 'NaN') {
+        source.nonfinite = 'NaN';
+      } else {
+        source.value = value;
+      }
+      return {
+        hits: { hits: [{ _index: 'i', _id: `p${step}`, _source: source }] }
+      };
+    };
+    const response = {
+      took: 1,
+      timed_out: false,
+      _shards: { total: 1, successful: 1, failed: 0 },
+      hits: { hits: [] },
+      aggregations: {
+        buckets: {
+          buckets: [
+            {
+              first: hit(0, 1),
+              finite: { lowest: hit(3, 0.1), highest: hit(0, 1) },
+              last: hit(9, 0.5),
+              nonfinite: { first: { hits: { hits: [] } } }
+            },
+            {
+              first: hit(10, 2),
+              finite: { lowest: hit(12, 0.2), highest: hit(15, 99) },
+              last: hit(19, 0.3),
+              nonfinite: { first: hit(17, 'NaN') }
+            }
+          ]
+        } as unknown as estypes.AggregationsAggregate
+      }
+    };
+    const points = parseSeriesHistogram(response, {
+      runId: 'r',
+      axis: 'step',
+      maxPoints: 100
+    });
+    expect(points.map(p => [p.x, p.y, p.nonfinite ?? null])).toEqual([
+      [0, 1, null],
+      [3, 0.1, null],
+      [9, 0.5, null],
+      [12, 0.2, null],
+      [15, 99, null],
+      [17, null, 'NaN'],
+      [19, 0.3, null]
+    ]);
+  });
+});
