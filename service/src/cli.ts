@@ -1,0 +1,374 @@
+/**
+ * tflog command line: `tflog parse` turns training output into the
+ * documents the service would store, one JSON object per line.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import { SpoolRecord } from './types';
+import {
+  createParser,
+  createRunState,
+  IParser,
+  IPatternSet,
+  IRunState
+} from './parse';
+import { splitSegments } from './parse/terminal';
+
+const HELP = `Usage: tflog parse [options] < INPUT
+
+Reads training output on stdin and prints what tflog would store, one JSON
+object per line (NDJSON): the documents, and with --points the metric points.
+
+Input formats (--format):
+  raw     (default) kernel output exactly as emitted: bytes with \\r, \\b and
+          ANSI codes, e.g. a captured stdout. Decoded as UTF-8 (invalid bytes
+          become U+FFFD), cut into segments at every '\\n' and '\\r' like the
+          kernel-side writer, and parsed as stream records seq 1, 2, ... of a
+          run with id --run-id, user $USER and this host's name.
+  spool   a spool file (<run>.ndjson): one JSON record per line, as the kernel
+          writes them. The run id comes from its start record.
+
+Options:
+  --format raw|spool     input format (default raw)
+  --stream stdout|stderr which stream raw input came from (default stdout)
+  --points               also print metric points: after each record's
+                         documents, one line per value; points have "name"
+                         and "run_id" at the top, documents have "tflog"
+  --patterns FILE        custom grok patterns, the service's format: a JSON
+                         array of {"name","grok","kind"?,"level"?} or
+                         {"definitions": {...}, "patterns": [...]}
+                         (bad patterns are reported on stderr and skipped)
+  --run-id ID            run id for documents without a start record
+                         (default "cli")
+  --stats                print counts and the time taken on stderr at the end
+  -h, --help             show this help
+
+Exit status: 0 done, 1 some spool lines were not valid JSON records,
+2 bad arguments or unreadable pattern file.
+
+Examples:
+  python train.py | tflog parse --points
+  tflog parse --stream stderr < run.stderr.txt
+  tflog parse --format spool --patterns patterns.json < spool/run.ndjson
+`;
+
+interface ICliOptions {
+  format: 'raw' | 'spool';
+  stream: 'stdout' | 'stderr';
+  points: boolean;
+  patternsFile: string | null;
+  runId: string;
+  stats: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArguments(args: string[]): ICliOptions | 'help' {
+  const options: ICliOptions = {
+    format: 'raw',
+    stream: 'stdout',
+    points: false,
+    patternsFile: null,
+    runId: 'cli',
+    stats: false
+  };
+  if (args.includes('-h') || args.includes('--help')) {
+    return 'help';
+  }
+  const [command, ...rest] = args;
+  if (command !== 'parse') {
+    throw new UsageError(
+      command === undefined
+        ? 'missing command (try: tflog parse --help)'
+        : `unknown command '${command}'`
+    );
+  }
+  for (let i = 0; i < rest.length; i++) {
+    const [flag, inlineValue] = splitFlag(rest[i]);
+    const value = (): string => {
+      if (inlineValue !== undefined) {
+        return inlineValue;
+      }
+      i += 1;
+      if (i >= rest.length) {
+        throw new UsageError(`${flag} needs a value`);
+      }
+      return rest[i];
+    };
+    switch (flag) {
+      case '--format':
+        options.format = oneOf(flag, value(), ['raw', 'spool'] as const);
+        break;
+      case '--stream':
+        options.stream = oneOf(flag, value(), ['stdout', 'stderr'] as const);
+        break;
+      case '--patterns':
+        options.patternsFile = value();
+        break;
+      case '--run-id':
+        options.runId = value();
+        if (options.runId === '') {
+          throw new UsageError('--run-id must not be empty');
+        }
+        break;
+      case '--points':
+        options.points = true;
+        break;
+      case '--stats':
+        options.stats = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${rest[i]}'`);
+    }
+  }
+  return options;
+}
+
+function splitFlag(arg: string): [string, string | undefined] {
+  const equals = arg.indexOf('=');
+  return arg.startsWith('--') && equals > 0
+    ? [arg.slice(0, equals), arg.slice(equals + 1)]
+    : [arg, undefined];
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string,
+  allowed: readonly T[]
+): T {
+  const found = allowed.find(candidate => candidate === value);
+  if (found === undefined) {
+    throw new UsageError(
+      `${flag} must be one of ${allowed.join(', ')} (got '${value}')`
+    );
+  }
+  return found;
+}
+
+function loadPatterns(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read --patterns file: ${(error as Error).message}`
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `--patterns file ${file} is not valid JSON: ${(error as Error).message}`
+    );
+  }
+}
+
+/** Writes NDJSON lines, pausing the input while stdout is full. */
+class Output {
+  private pending: string[] = [];
+
+  constructor(private readonly showPoints: boolean) {}
+
+  add(parsed: ReturnType<IParser['parseRecord']>): void {
+    for (const document of parsed.documents) {
+      this.pending.push(JSON.stringify(document));
+    }
+    if (this.showPoints) {
+      for (const point of parsed.points) {
+        this.pending.push(JSON.stringify(point));
+      }
+    }
+  }
+
+  /** Flush; resolves when stdout can take more. */
+  flush(): Promise<void> {
+    if (this.pending.length === 0) {
+      return Promise.resolve();
+    }
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    if (process.stdout.write(text)) {
+      return Promise.resolve();
+    }
+    return new Promise(resolve =>
+      process.stdout.once('drain', () => resolve())
+    );
+  }
+}
+
+/** Raw kernel output → stream records, cut like the kernel-side writer cuts them. */
+class RawInput {
+  private readonly decoder = new TextDecoder('utf-8');
+  /** Text after the last terminator, kept in pieces so a huge line is not copied per chunk. */
+  private pending: string[] = [];
+  private seq = 1;
+
+  constructor(private readonly stream: 'stdout' | 'stderr') {}
+
+  push(chunk: Buffer): SpoolRecord[] {
+    const text = this.decoder.decode(chunk, { stream: true });
+    const last = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+    if (last < 0) {
+      this.pending.push(text);
+      return [];
+    }
+    const complete = this.pending.join('') + text.slice(0, last + 1);
+    this.pending = [text.slice(last + 1)];
+    return this.records(complete, false);
+  }
+
+  end(): SpoolRecord[] {
+    const rest = this.pending.join('') + this.decoder.decode();
+    this.pending = [];
+    return rest.length > 0 ? this.records(rest, true) : [];
+  }
+
+  private records(text: string, partial: boolean): SpoolRecord[] {
+    const ts = Date.now() / 1000;
+    return splitSegments(text).map(segment => {
+      const record: SpoolRecord = {
+        t: 'stream',
+        seq: this.seq++,
+        ts,
+        stream: this.stream,
+        text: segment.raw
+      };
+      if (partial && segment.terminator === null) {
+        record.partial = true;
+      }
+      return record;
+    });
+  }
+}
+
+/** Spool NDJSON → records; bad lines are reported on stderr and counted. */
+class SpoolInput {
+  private readonly decoder = new TextDecoder('utf-8');
+  private pending: string[] = [];
+  private line = 0;
+  bad = 0;
+
+  push(chunk: Buffer): SpoolRecord[] {
+    const text = this.decoder.decode(chunk, { stream: true });
+    const last = text.lastIndexOf('\n');
+    if (last < 0) {
+      this.pending.push(text);
+      return [];
+    }
+    const complete = this.pending.join('') + text.slice(0, last);
+    this.pending = [text.slice(last + 1)];
+    return this.records(complete.split('\n'));
+  }
+
+  end(): SpoolRecord[] {
+    const rest = this.pending.join('') + this.decoder.decode();
+    this.pending = [];
+    return rest.trim().length > 0 ? this.records([rest]) : [];
+  }
+
+  private records(lines: string[]): SpoolRecord[] {
+    const records: SpoolRecord[] = [];
+    for (const text of lines) {
+      this.line += 1;
+      if (text.trim() === '') {
+        continue;
+      }
+      try {
+        const value: unknown = JSON.parse(text);
+        if (
+          typeof value !== 'object' ||
+          value === null ||
+          typeof (value as { t?: unknown }).t !== 'string'
+        ) {
+          throw new Error('not a record object with a "t" field');
+        }
+        records.push(value as SpoolRecord);
+      } catch (error) {
+        this.bad += 1;
+        process.stderr.write(
+          `tflog: line ${this.line}: skipped, ${(error as Error).message}\n`
+        );
+      }
+    }
+    return records;
+  }
+}
+
+async function parseCommand(options: ICliOptions): Promise<number> {
+  const started = process.hrtime.bigint();
+  // The parser checks every entry of the file and reports the bad ones.
+  const patterns =
+    options.patternsFile === null
+      ? undefined
+      : (loadPatterns(options.patternsFile) as IPatternSet);
+  const parser = createParser({ patterns });
+  for (const error of parser.patternErrors) {
+    process.stderr.write(`tflog: ${error.message} (pattern skipped)\n`);
+  }
+  const state: IRunState = createRunState(options.runId, {
+    ctx: {
+      user: process.env.USER ?? process.env.USERNAME ?? 'unknown',
+      host: os.hostname(),
+      pid: 0
+    }
+  });
+  const input =
+    options.format === 'raw' ? new RawInput(options.stream) : new SpoolInput();
+  const output = new Output(options.points);
+  const handle = async (records: SpoolRecord[]): Promise<void> => {
+    for (const record of records) {
+      output.add(parser.parseRecord(record, state));
+    }
+    await output.flush();
+  };
+  for await (const chunk of process.stdin) {
+    await handle(input.push(chunk as Buffer));
+  }
+  await handle(input.end());
+  if (options.stats) {
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    process.stderr.write(
+      `tflog: ${JSON.stringify({ ...parser.stats, elapsed_ms: Math.round(elapsedMs) })}\n`
+    );
+  }
+  return input instanceof SpoolInput && input.bad > 0 ? 1 : 0;
+}
+
+async function main(args: string[]): Promise<number> {
+  let options: ICliOptions | 'help';
+  try {
+    options = parseArguments(args);
+    if (options === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    return await parseCommand(options);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(
+        `tflog: ${error.message}\nRun 'tflog parse --help' for usage.\n`
+      );
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  // A closed pipe (`tflog parse | head`) is a normal way to stop reading.
+  if (error.code === 'EPIPE') {
+    process.exit(0);
+  }
+  process.stderr.write(`tflog: cannot write output: ${error.message}\n`);
+  process.exit(1);
+});
+
+main(process.argv.slice(2)).then(
+  code => {
+    process.exitCode = code;
+  },
+  (error: Error) => {
+    process.stderr.write(`tflog: ${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+  }
+);

@@ -1,0 +1,365 @@
+/**
+ * Compile Logstash grok syntax to JavaScript regular expressions.
+ *
+ * Supported: `%{NAME}`, `%{NAME:field}`, `%{NAME:field:int|float}` (nested
+ * references in definitions included), `(?<field>...)` named groups, a
+ * leading `(?i)` / `(?s)` / `(?m)`, `\A` / `\Z` / `\z`, and `(?>...)`
+ * (treated as a plain group). Every capture becomes a generated group name,
+ * so field names may hold dots or brackets (`[log][level]` → `log.level`).
+ */
+import { BASE_PATTERNS } from './definitions';
+
+export type GrokConversion = 'int' | 'float';
+
+export interface IGrokField {
+  /** Generated regex group name. */
+  group: string;
+  /** Field name as written, brackets turned to dots. */
+  field: string;
+  conversion: GrokConversion | null;
+}
+
+export interface ICompiledGrok {
+  name: string;
+  grok: string;
+  regex: RegExp;
+  fields: IGrokField[];
+}
+
+export interface IGrokCapture {
+  field: string;
+  text: string;
+  conversion: GrokConversion | null;
+}
+
+/** A pattern that cannot be used, with the pattern's name and what is wrong. */
+export class GrokError extends Error {
+  readonly patternName: string;
+  readonly reason: string;
+
+  constructor(patternName: string, reason: string) {
+    super(`grok pattern '${patternName}': ${reason}`);
+    this.name = 'GrokError';
+    this.patternName = patternName;
+    this.reason = reason;
+  }
+}
+
+/** Longest regex source a pattern may expand to. */
+const MAX_EXPANDED_CHARS = 256 * 1024;
+const MAX_NESTING = 32;
+const DEFINITION_NAME = /^[A-Za-z0-9_]+$/;
+const FLAG_PREFIX = /^\(\?([a-z]+)\)/;
+/** Lines no useful pattern matches all of. */
+const PROBE_LINES = ['', 'x', 'tflog probe ~ Zq9 | 12.5 #'];
+
+/**
+ * Compile one grok pattern. `definitions` add to (and may override) the
+ * base patterns. Throws `GrokError` naming the pattern and the problem.
+ */
+export function compileGrok(
+  name: string,
+  grok: string,
+  definitions: Readonly<Record<string, string>> = {}
+): ICompiledGrok {
+  if (grok.trim().length === 0) {
+    throw new GrokError(name, 'the pattern is empty');
+  }
+  let body = grok;
+  let flags = '';
+  const flagPrefix = FLAG_PREFIX.exec(body);
+  if (flagPrefix) {
+    for (const flag of flagPrefix[1]) {
+      if (flag !== 'i' && flag !== 'm' && flag !== 's') {
+        throw new GrokError(
+          name,
+          `inline flag '${flag}' is not supported (only i, m and s)`
+        );
+      }
+    }
+    flags = Array.from(new Set(flagPrefix[1])).join('');
+    body = body.slice(flagPrefix[0].length);
+  }
+  const expander = new Expander(name, definitions);
+  const source = expander.expand(body, []);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(source, flags);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new GrokError(
+      name,
+      `invalid regular expression: ${detail.split(': ').pop()}`
+    );
+  }
+  if (PROBE_LINES.every(probe => regex.test(probe))) {
+    throw new GrokError(
+      name,
+      'the pattern matches any line (even an empty one), so no other pattern would ever run; add literal text or anchors'
+    );
+  }
+  return { name, grok, regex, fields: expander.fields };
+}
+
+/** The defined captures of a match, in pattern order. */
+export function grokCaptures(
+  compiled: ICompiledGrok,
+  match: RegExpExecArray
+): IGrokCapture[] {
+  const captures: IGrokCapture[] = [];
+  const groups = match.groups ?? {};
+  for (const field of compiled.fields) {
+    const text = groups[field.group];
+    if (text !== undefined) {
+      captures.push({ field: field.field, text, conversion: field.conversion });
+    }
+  }
+  return captures;
+}
+
+/** Turns grok text into regex source, collecting the named fields. */
+class Expander {
+  readonly fields: IGrokField[] = [];
+  private readonly groupsByField = new Map<string, string>();
+
+  constructor(
+    private readonly patternName: string,
+    private readonly definitions: Readonly<Record<string, string>>
+  ) {}
+
+  expand(text: string, stack: string[]): string {
+    let out = '';
+    let inClass = false;
+    let i = 0;
+    while (i < text.length) {
+      const char = text[i];
+      if (char === '\\') {
+        const [piece, next] = this.escape(text, i, inClass, stack);
+        out += piece;
+        i = next;
+      } else if (inClass) {
+        inClass = char !== ']';
+        out += char;
+        i += 1;
+      } else if (char === '[') {
+        inClass = true;
+        out += char;
+        i += 1;
+        // A ']' right after '[' or '[^' is a literal member of the class.
+        if (text[i] === '^') {
+          out += '^';
+          i += 1;
+        }
+        if (text[i] === ']') {
+          out += '\\]';
+          i += 1;
+        }
+      } else if (text.startsWith('%{', i)) {
+        const [piece, next] = this.reference(text, i, stack);
+        out += piece;
+        i = next;
+      } else if (
+        text.startsWith('(?<', i) &&
+        !/^\(\?<[=!]/.test(text.slice(i, i + 4))
+      ) {
+        const [piece, next] = this.namedGroup(text, i, stack);
+        out += piece;
+        i = next;
+      } else if (text.startsWith('(?>', i)) {
+        out += '(?:';
+        i += 3;
+      } else {
+        out += char;
+        i += 1;
+      }
+      if (out.length > MAX_EXPANDED_CHARS) {
+        throw new GrokError(
+          this.patternName,
+          `the pattern expands to more than ${MAX_EXPANDED_CHARS} characters`
+        );
+      }
+    }
+    return out;
+  }
+
+  private where(stack: string[]): string {
+    return stack.length === 0 ? '' : ` (in %{${stack[stack.length - 1]}})`;
+  }
+
+  private escape(
+    text: string,
+    at: number,
+    inClass: boolean,
+    stack: string[]
+  ): [string, number] {
+    const next = text[at + 1];
+    if (next === undefined) {
+      throw new GrokError(
+        this.patternName,
+        `the pattern ends with a lone backslash${this.where(stack)}`
+      );
+    }
+    if (!inClass) {
+      if (next === 'A') {
+        return ['^', at + 2];
+      }
+      if (next === 'Z' || next === 'z') {
+        return ['$', at + 2];
+      }
+      if (next >= '1' && next <= '9') {
+        throw new GrokError(
+          this.patternName,
+          `numbered backreference \\${next} is not supported${this.where(stack)}; use (?<name>...) and \\k<name>`
+        );
+      }
+      if (next === 'k' && text[at + 2] === '<') {
+        const close = text.indexOf('>', at + 3);
+        const field =
+          close < 0 ? '' : normaliseField(text.slice(at + 3, close));
+        const group = this.groupsByField.get(field);
+        if (group === undefined) {
+          throw new GrokError(
+            this.patternName,
+            `backreference \\k<${field}> names no earlier capture${this.where(stack)}`
+          );
+        }
+        return [`\\k<${group}>`, close + 1];
+      }
+    }
+    return [text.slice(at, at + 2), at + 2];
+  }
+
+  private reference(
+    text: string,
+    at: number,
+    stack: string[]
+  ): [string, number] {
+    const close = text.indexOf('}', at + 2);
+    if (close < 0) {
+      throw new GrokError(
+        this.patternName,
+        `unterminated %{ at position ${at}${this.where(stack)}`
+      );
+    }
+    const inside = text.slice(at + 2, close);
+    const [definitionName, rawField, rawConversion, ...extra] =
+      inside.split(':');
+    if (!DEFINITION_NAME.test(definitionName) || extra.length > 0) {
+      throw new GrokError(
+        this.patternName,
+        `malformed reference %{${inside}}${this.where(stack)}; expected %{NAME}, %{NAME:field} or %{NAME:field:int|float}`
+      );
+    }
+    const definition = this.lookup(definitionName);
+    if (definition === undefined) {
+      throw new GrokError(
+        this.patternName,
+        `unknown pattern %{${definitionName}}${this.where(stack)}`
+      );
+    }
+    if (stack.includes(definitionName)) {
+      throw new GrokError(
+        this.patternName,
+        `recursive pattern: ${[...stack, definitionName].join(' → ')}`
+      );
+    }
+    if (stack.length >= MAX_NESTING) {
+      throw new GrokError(
+        this.patternName,
+        `patterns nest more than ${MAX_NESTING} levels deep`
+      );
+    }
+    const conversion = parseConversion(
+      this.patternName,
+      rawField,
+      rawConversion
+    );
+    if (rawField === undefined || rawField === '') {
+      if (rawConversion !== undefined) {
+        throw new GrokError(
+          this.patternName,
+          `%{${inside}} has a type but no field name`
+        );
+      }
+      return [
+        `(?:${this.expand(definition, [...stack, definitionName])})`,
+        close + 1
+      ];
+    }
+    const group = this.addField(rawField, conversion);
+    const inner = this.expand(definition, [...stack, definitionName]);
+    return [`(?<${group}>${inner})`, close + 1];
+  }
+
+  private namedGroup(
+    text: string,
+    at: number,
+    stack: string[]
+  ): [string, number] {
+    const close = text.indexOf('>', at + 3);
+    const rawField = close < 0 ? '' : text.slice(at + 3, close);
+    if (close < 0 || rawField.trim() === '') {
+      throw new GrokError(
+        this.patternName,
+        `malformed named group at position ${at}${this.where(stack)}`
+      );
+    }
+    const group = this.addField(rawField, null);
+    return [`(?<${group}>`, close + 1];
+  }
+
+  private addField(
+    rawField: string,
+    conversion: GrokConversion | null
+  ): string {
+    const field = normaliseField(rawField);
+    if (field === '') {
+      throw new GrokError(this.patternName, `empty field name '${rawField}'`);
+    }
+    const group = `g${this.fields.length}`;
+    this.fields.push({ group, field, conversion });
+    this.groupsByField.set(field, group);
+    return group;
+  }
+
+  private lookup(definitionName: string): string | undefined {
+    if (
+      Object.prototype.hasOwnProperty.call(this.definitions, definitionName)
+    ) {
+      return this.definitions[definitionName];
+    }
+    if (Object.prototype.hasOwnProperty.call(BASE_PATTERNS, definitionName)) {
+      return BASE_PATTERNS[definitionName];
+    }
+    return undefined;
+  }
+}
+
+function parseConversion(
+  patternName: string,
+  field: string | undefined,
+  conversion: string | undefined
+): GrokConversion | null {
+  if (conversion === undefined || conversion === '') {
+    return null;
+  }
+  if (conversion === 'int' || conversion === 'float') {
+    return conversion;
+  }
+  throw new GrokError(
+    patternName,
+    `unknown type '${conversion}' for field '${field ?? ''}' (use int or float)`
+  );
+}
+
+/** `[log][level]` → `log.level`; plain names unchanged. */
+function normaliseField(raw: string): string {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith('[')) {
+    return trimmed
+      .split(/[[\]]+/)
+      .filter(part => part.length > 0)
+      .join('.');
+  }
+  return trimmed;
+}

@@ -1,0 +1,105 @@
+/**
+ * Base grok patterns, written for JavaScript regular expressions.
+ *
+ * Names follow Logstash's grok library so admins can reuse what they know;
+ * the definitions are our own: no atomic groups or possessive quantifiers
+ * (JavaScript has neither), and alternatives are kept unambiguous so a
+ * failing match does not backtrack badly. BASE10NUM and NUMBER also accept
+ * exponents (`1e-4`), which training logs print and Logstash's do not.
+ */
+export const BASE_PATTERNS: Readonly<Record<string, string>> = {
+  // Text
+  USERNAME: '[a-zA-Z0-9._-]+',
+  USER: '%{USERNAME}',
+  EMAILLOCALPART:
+    "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+)*",
+  EMAILADDRESS: '%{EMAILLOCALPART}@%{HOSTNAME}',
+  WORD: '\\b\\w+\\b',
+  NOTSPACE: '\\S+',
+  SPACE: '\\s*',
+  DATA: '.*?',
+  GREEDYDATA: '.*',
+  QUOTEDSTRING:
+    '(?:"(?:[^"\\\\]|\\\\.)*"|\'(?:[^\'\\\\]|\\\\.)*\'|`(?:[^`\\\\]|\\\\.)*`)',
+  QS: '%{QUOTEDSTRING}',
+  UUID: '[A-Fa-f0-9]{8}-(?:[A-Fa-f0-9]{4}-){3}[A-Fa-f0-9]{12}',
+
+  // Numbers
+  INT: '[+-]?\\d+',
+  POSINT: '\\b[1-9]\\d*\\b',
+  NONNEGINT: '\\b\\d+\\b',
+  BASE10NUM: '(?<![0-9.+-])[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?',
+  NUMBER: '%{BASE10NUM}',
+  BASE16NUM: '(?<![0-9A-Fa-f])[+-]?(?:0[xX])?[0-9A-Fa-f]+',
+  BASE16FLOAT:
+    '\\b(?<![0-9A-Fa-f.])[+-]?(?:0[xX])?(?:[0-9A-Fa-f]+(?:\\.[0-9A-Fa-f]*)?|\\.[0-9A-Fa-f]+)\\b',
+  // tflog's own: a metric value as printed, NaN and infinities included.
+  METRICVALUE:
+    '[-+]?(?:\\d+(?:\\.\\d*)?(?:[eE][-+]?\\d+)?|\\.\\d+(?:[eE][-+]?\\d+)?|[Nn][Aa][Nn]|[Ii]nf(?:inity)?|INF)',
+
+  // Levels
+  LOGLEVEL:
+    '(?:[Aa]lert|ALERT|[Tt]race|TRACE|[Dd]ebug|DEBUG|[Nn]otice|NOTICE|[Ii]nfo(?:rmation)?|INFO(?:RMATION)?|[Ww]arn(?:ing)?|WARN(?:ING)?|[Ee]rr(?:or)?|ERR(?:OR)?|[Cc]rit(?:ical)?|CRIT(?:ICAL)?|[Ff]atal|FATAL|[Ss]evere|SEVERE|[Ee]merg(?:ency)?|EMERG(?:ENCY)?)',
+
+  // Dates and times
+  MONTH:
+    '\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?|[Jj]un(?:e|i)?|[Jj]ul(?:y|i)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e(?:c|z)(?:ember)?)\\b',
+  MONTHNUM: '(?:0?[1-9]|1[0-2])',
+  MONTHNUM2: '(?:0[1-9]|1[0-2])',
+  MONTHDAY: '(?:0[1-9]|[12][0-9]|3[01]|[1-9])',
+  DAY: '(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)',
+  YEAR: '(?:\\d\\d){1,2}',
+  HOUR: '(?:2[0123]|[01]?[0-9])',
+  MINUTE: '(?:[0-5][0-9])',
+  SECOND: '(?:(?:[0-5]?[0-9]|60)(?:[:.,][0-9]+)?)',
+  TIME: '(?<![0-9])%{HOUR}:%{MINUTE}(?::%{SECOND})(?![0-9])',
+  ISO8601_TIMEZONE: '(?:Z|[+-]%{HOUR}(?::?%{MINUTE}))',
+  ISO8601_SECOND: '%{SECOND}',
+  TIMESTAMP_ISO8601:
+    '%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[T ]%{HOUR}:?%{MINUTE}(?::?%{SECOND})?%{ISO8601_TIMEZONE}?',
+  DATE_US: '%{MONTHNUM}[/-]%{MONTHDAY}[/-]%{YEAR}',
+  DATE_EU: '%{MONTHDAY}[./-]%{MONTHNUM}[./-]%{YEAR}',
+  DATE: '(?:%{DATE_US}|%{DATE_EU})',
+  DATESTAMP: '%{DATE}[- ]%{TIME}',
+  TZ: '(?:[APMCE][SD]T|UTC)',
+  SYSLOGTIMESTAMP: '%{MONTH} +%{MONTHDAY} %{TIME}',
+  HTTPDATE: '%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} %{INT}',
+
+  // Networks
+  IPV4: '(?<![0-9])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9])',
+  IPV6:
+    '(?<![0-9A-Fa-f:])(?:' +
+    [
+      '(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}',
+      '(?:[0-9A-Fa-f]{1,4}:){1,4}:%{IPV4}',
+      '::(?:[Ff]{4}(?::0{1,4})?:)?%{IPV4}',
+      '(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}',
+      '(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}',
+      '(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}',
+      '(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}',
+      '(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}',
+      '[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}',
+      '(?:[0-9A-Fa-f]{1,4}:){1,7}:',
+      ':(?::[0-9A-Fa-f]{1,4}){1,7}',
+      '::'
+    ].join('|') +
+    ')(?![0-9A-Fa-f:])',
+  IP: '(?:%{IPV6}|%{IPV4})',
+  HOSTNAME:
+    '\\b[0-9A-Za-z](?:[0-9A-Za-z-]{0,61}[0-9A-Za-z])?(?:\\.[0-9A-Za-z](?:[0-9A-Za-z-]{0,61}[0-9A-Za-z])?)*\\.?(?![0-9A-Za-z-])',
+  HOST: '%{HOSTNAME}',
+  IPORHOST: '(?:%{IP}|%{HOSTNAME})',
+  HOSTPORT: '%{IPORHOST}:%{POSINT}',
+  MAC: '(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}',
+
+  // Paths and URIs
+  UNIXPATH: '(?:/[^/\\s]*)+',
+  WINPATH: '(?:[A-Za-z]+:|\\\\)(?:\\\\[^\\\\?*\\s]*)+',
+  PATH: '(?:%{UNIXPATH}|%{WINPATH})',
+  URIPROTO: '[A-Za-z][A-Za-z0-9+\\-.]*',
+  URIHOST: '%{IPORHOST}(?::%{POSINT})?',
+  URIPATH: "(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\\-]*)+",
+  URIPARAM: "\\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\\-\\[\\]<>]*",
+  URIPATHPARAM: '%{URIPATH}(?:%{URIPARAM})?',
+  URI: '%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?%{URIHOST}?(?:%{URIPATHPARAM})?'
+};

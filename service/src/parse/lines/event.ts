@@ -1,0 +1,69 @@
+import { EventKind, IErrorInfo } from '../../types';
+import { Terminator } from '../terminal';
+import { MetricBag } from '../values';
+
+/** Scope of the metric points an event yields. */
+export type PointScope = 'epoch' | 'batch' | 'log';
+
+/**
+ * Per-stream parse state, plain JSON so callers can persist it with their
+ * read offset. Rebuilt by feeding a run's records from the start otherwise.
+ */
+export interface IStreamParseState {
+  /** Epoch announced by the last Keras `Epoch k/n` header, until its final line. */
+  epoch: number | null;
+  epochs_total: number | null;
+  /** Lines of a Python traceback in progress; null outside one. */
+  traceback: string[] | null;
+  /** Lines of the traceback left out of `traceback` to bound its size. */
+  traceback_omitted: number;
+  /** The previous line was a Python warning: its source line may follow. */
+  warning_source: boolean;
+  /** The stream's last line, flushed without terminator: the next record continues it. */
+  pending?: { raw: string; text: string } | null;
+}
+
+export function emptyStreamState(): IStreamParseState {
+  return {
+    epoch: null,
+    epochs_total: null,
+    traceback: null,
+    traceback_omitted: 0,
+    warning_source: false,
+    pending: null
+  };
+}
+
+/** What the parser needs to know about where a line came from. */
+export interface ILineContext {
+  state: IStreamParseState;
+  /** How the line's segment ended: '\n', '\r', or null (flushed unterminated). */
+  terminator: Terminator;
+  /** The record's time, epoch seconds. */
+  recordTs: number;
+  /** Kernel clock offset east of UTC in seconds, when known. */
+  utcOffset: number | null;
+}
+
+/** One parsed line: what a pattern recognised, before documents are built. */
+export interface ILineEvent {
+  message: string;
+  /** Kind the pattern implies; the final kind also weighs level and NaN. */
+  kind?: EventKind;
+  level?: string;
+  logger?: string;
+  pattern?: string;
+  /** Time printed in the line, epoch seconds. */
+  time?: number;
+  epoch?: number;
+  epochs_total?: number;
+  step?: number;
+  steps_total?: number;
+  metrics: MetricBag;
+  scope: PointScope;
+  error?: IErrorInfo;
+}
+
+export function plainEvent(message: string): ILineEvent {
+  return { message, metrics: new MetricBag(), scope: 'log' };
+}

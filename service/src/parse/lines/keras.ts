@@ -1,0 +1,133 @@
+/**
+ * Keras progress output (Keras 3 and Keras 2 / tf.keras, verbose 1 and 2).
+ *
+ *   Epoch 3/10                                                   keras-epoch-header
+ *   26/26 ━━━━━━━━━━━━━━━━━━━━ 0s 5ms/step - accuracy: 0.77 - loss: 0.53   keras3-progbar
+ *   12/26 [=====>........] - ETA: 0s - loss: 0.69                keras2-progbar
+ *   32/32 - 0s - 5ms/step - accuracy: 0.8169 - loss: 0.4811      keras-verbose2
+ *
+ * A progress bar line is an epoch's final line when it is complete (k = n,
+ * no ETA) and either ended with '\n' (Keras ends the epoch's line that way,
+ * in-place updates end with '\r' or are flushed unterminated), is a
+ * verbose=2 line, or carries validation metrics. The epoch comes from the
+ * stream's last header; a final line closes it, so a later `evaluate()`
+ * bar is not taken for an epoch.
+ */
+import { parseValue, MetricBag } from '../values';
+import { ILineContext, ILineEvent } from './event';
+
+const EPOCH_HEADER = /^Epoch (\d+)\/(\d+)$/;
+const PROGRESS_HEAD = /^\s*(\d+)\/(\d+|Unknown)(?=\s|$)/;
+const KERAS2_BAR = /^ \[[=>.]*\]/;
+const KERAS3_BAR = /^ [━─]+/;
+const KERAS3_TIMING = /^ \d+(?:\.\d+)?(?:s|ms|us|µs)(?:\s|$)/;
+const METRIC_PART = /^([^\s:]+): (\S+)$/;
+
+export function parseEpochHeader(
+  body: string,
+  context: ILineContext
+): ILineEvent | null {
+  if (body.charCodeAt(0) !== 0x45) {
+    return null;
+  }
+  const header = EPOCH_HEADER.exec(body);
+  if (!header) {
+    return null;
+  }
+  const epoch = Number(header[1]);
+  const total = Number(header[2]);
+  context.state.epoch = epoch;
+  context.state.epochs_total = total;
+  return {
+    message: body,
+    kind: 'progress',
+    pattern: 'keras-epoch-header',
+    epoch,
+    epochs_total: total,
+    metrics: new MetricBag(),
+    scope: 'log'
+  };
+}
+
+export function parseProgressLine(
+  body: string,
+  context: ILineContext
+): ILineEvent | null {
+  const head = PROGRESS_HEAD.exec(body);
+  if (!head) {
+    return null;
+  }
+  let rest = body.slice(head[0].length);
+  let pattern: string;
+  const keras2Bar = KERAS2_BAR.exec(rest);
+  if (keras2Bar) {
+    pattern = 'keras2-progbar';
+    rest = rest.slice(keras2Bar[0].length);
+  } else if (KERAS3_BAR.test(rest) || KERAS3_TIMING.test(rest)) {
+    pattern = 'keras3-progbar';
+  } else if (rest.startsWith(' - ')) {
+    pattern = 'keras-verbose2';
+  } else {
+    return null;
+  }
+  const metrics = new MetricBag();
+  let eta = false;
+  for (const part of rest.split(' - ')) {
+    const trimmed = part.trim();
+    if (trimmed.startsWith('ETA:')) {
+      eta = true;
+      continue;
+    }
+    const pair = METRIC_PART.exec(trimmed);
+    const value = pair ? parseValue(pair[2]) : null;
+    if (pair && value && !metrics.add(pair[1], value)) {
+      break;
+    }
+  }
+  const current = Number(head[1]);
+  const total = head[2] === 'Unknown' ? null : Number(head[2]);
+  const complete = total !== null && current >= total && !eta;
+  const hasValidation = metrics.names().some(name => name.startsWith('val_'));
+  const final =
+    complete &&
+    (context.terminator === '\n' ||
+      pattern === 'keras-verbose2' ||
+      hasValidation);
+  const { epoch, epochs_total: epochsTotal } = context.state;
+  const event: ILineEvent = {
+    message: body,
+    kind: final ? finalKind(epoch, metrics) : 'progress',
+    pattern,
+    metrics,
+    scope: final ? (epoch === null ? 'log' : 'epoch') : 'batch'
+  };
+  if (epoch !== null) {
+    event.epoch = epoch;
+    if (epochsTotal !== null) {
+      event.epochs_total = epochsTotal;
+    }
+    if (total !== null) {
+      // Global step, as the Keras callback counts it.
+      event.step = (epoch - 1) * total + current;
+      if (epochsTotal !== null) {
+        event.steps_total = epochsTotal * total;
+      }
+    }
+  }
+  if (final) {
+    context.state.epoch = null;
+    context.state.epochs_total = null;
+  }
+  return event;
+}
+
+/** An epoch's last line; without a known epoch (evaluate, predict) just its metrics. */
+function finalKind(
+  epoch: number | null,
+  metrics: MetricBag
+): ILineEvent['kind'] {
+  if (epoch !== null) {
+    return 'epoch';
+  }
+  return metrics.size > 0 ? 'metrics' : 'progress';
+}

@@ -1,0 +1,183 @@
+/**
+ * Log-line prefixes: time, level and logger in front of the message.
+ *
+ *  - `python-asctime`: `%(asctime)s [%(levelname)s] %(message)s` and the
+ *    usual variants (`asctime LEVEL msg`, `asctime - name - LEVEL - msg`),
+ *    with `2026-11-28 20:16:59,470` or `2025-04-05T10:23:45.123` times.
+ *  - `tensorflow-cpp`: `2026-11-28 20:16:59.470123: W tensorflow/...cc:42] msg` (TF 2.x).
+ *  - `absl-log`: `W1128 20:16:59.470123  1234 file.cc:42] msg` and absl's
+ *    early-start `I0000 00:00:1795898562.538287 ...` form (epoch seconds).
+ *  - `python-level`: logging's default `WARNING:root:msg` and `WARNING: msg`.
+ */
+import { levelFromLetter, LEVEL_WORD_SOURCE, normaliseLevel } from '../levels';
+import { parseWallTime, resolveWallTime, wallMilliseconds } from '../time';
+import { ILineContext } from './event';
+
+export interface IPrefix {
+  pattern: string;
+  time?: number;
+  level?: string;
+  logger?: string;
+  /** The message after the prefix. */
+  body: string;
+}
+
+const ASCTIME =
+  /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)/;
+const TF_CPP =
+  /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?): ([IWEF]) ([^\s\]]+)\] ?/;
+const LOGGER_LEVEL = new RegExp(
+  `^\\s*[-|]\\s*([^\\s|]+)\\s*[-|]\\s*(${LEVEL_WORD_SOURCE})\\s*[-|:]\\s*`
+);
+const BRACKET_LEVEL = new RegExp(
+  `^\\s*[-|:]?\\s*\\[(${LEVEL_WORD_SOURCE})\\]\\s*(?:[-|:]\\s*)?`
+);
+const BARE_LEVEL = new RegExp(
+  `^\\s*[-|:]?\\s*(${LEVEL_WORD_SOURCE})(?![\\w])\\s*(?:[-|:]\\s*)?`
+);
+const ABSL =
+  /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d+(?:\.\d+)?) +\d+ ([^\s\]]+)\] ?/;
+const PYTHON_LEVEL =
+  /^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)(?::([A-Za-z_][\w.]*))?: ?/;
+
+export function parsePrefix(
+  line: string,
+  context: ILineContext
+): IPrefix | null {
+  const first = line.charCodeAt(0);
+  if (first >= 0x30 && first <= 0x39) {
+    return parseTimePrefix(line, context);
+  }
+  if (first === 0x49 || first === 0x57 || first === 0x45 || first === 0x46) {
+    const absl = parseAbsl(line, context);
+    if (absl) {
+      return absl;
+    }
+  }
+  const python = PYTHON_LEVEL.exec(line);
+  if (python) {
+    return withOptional(
+      {
+        pattern: 'python-level',
+        level: normaliseLevel(python[1]),
+        body: line.slice(python[0].length)
+      },
+      'logger',
+      python[2]
+    );
+  }
+  return null;
+}
+
+function parseTimePrefix(line: string, context: ILineContext): IPrefix | null {
+  const cpp = TF_CPP.exec(line);
+  if (cpp) {
+    return {
+      pattern: 'tensorflow-cpp',
+      ...timeField(cpp[1], context),
+      level: levelFromLetter(cpp[2]),
+      logger: cpp[3],
+      body: line.slice(cpp[0].length)
+    };
+  }
+  const asctime = ASCTIME.exec(line);
+  if (!asctime) {
+    return null;
+  }
+  const rest = line.slice(asctime[0].length);
+  const time = timeField(asctime[1], context);
+  const withLogger = LOGGER_LEVEL.exec(rest);
+  if (withLogger) {
+    return {
+      pattern: 'python-asctime',
+      ...time,
+      logger: withLogger[1],
+      level: normaliseLevel(withLogger[2]),
+      body: rest.slice(withLogger[0].length)
+    };
+  }
+  const level = BRACKET_LEVEL.exec(rest) ?? BARE_LEVEL.exec(rest);
+  if (level) {
+    return {
+      pattern: 'python-asctime',
+      ...time,
+      level: normaliseLevel(level[1]),
+      body: rest.slice(level[0].length)
+    };
+  }
+  if (/^\s/.test(rest)) {
+    return { pattern: 'python-asctime', ...time, body: rest.trimStart() };
+  }
+  return null;
+}
+
+function parseAbsl(line: string, context: ILineContext): IPrefix | null {
+  const match = ABSL.exec(line);
+  if (!match) {
+    return null;
+  }
+  const [whole, letter, month, day, hour, minute, second, location] = match;
+  const prefix: IPrefix = {
+    pattern: 'absl-log',
+    level: levelFromLetter(letter),
+    logger: location,
+    body: line.slice(whole.length)
+  };
+  const time = abslTime(month, day, hour, minute, second, context);
+  if (time !== null) {
+    prefix.time = time;
+  }
+  return prefix;
+}
+
+/** absl prints `0000 00:00:<epoch seconds>` before its clock is set up. */
+function abslTime(
+  month: string,
+  day: string,
+  hour: string,
+  minute: string,
+  second: string,
+  context: ILineContext
+): number | null {
+  if (month === '00' && day === '00' && hour === '00' && minute === '00') {
+    const seconds = Number(second);
+    return seconds > 0 ? seconds : null;
+  }
+  if (!Number.isFinite(context.recordTs)) {
+    return null;
+  }
+  const year = new Date(context.recordTs * 1000).getUTCFullYear();
+  const [whole, fraction] = second.split('.');
+  const wallMs = wallMilliseconds(
+    year,
+    Number(month),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(whole),
+    fraction
+  );
+  if (wallMs === null) {
+    return null;
+  }
+  return resolveWallTime({ wallMs }, context.recordTs, context.utcOffset);
+}
+
+function timeField(text: string, context: ILineContext): { time?: number } {
+  const wall = parseWallTime(text);
+  if (!wall) {
+    return {};
+  }
+  return { time: resolveWallTime(wall, context.recordTs, context.utcOffset) };
+}
+
+function withOptional(
+  prefix: IPrefix,
+  key: 'logger',
+  value: string | undefined
+): IPrefix {
+  if (value !== undefined) {
+    prefix[key] = value;
+  }
+  return prefix;
+}

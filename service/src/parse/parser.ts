@@ -1,0 +1,365 @@
+/**
+ * Spool records → documents and metric points.
+ *
+ * `parseRecord` is a function of the record and the run's parse state (which
+ * it advances): replaying a run's records from the start yields the same
+ * documents with the same `_id`s. Ids: `<run>:<seq>` for a record's only
+ * document, `<run>:<seq>:<i>` when a record holds several visible lines
+ * (i counts the record's non-empty lines); points `<document id>:<metric>`.
+ */
+import {
+  ILogRecord,
+  IParsedRecord,
+  IStreamRecord,
+  ITflogDocument,
+  SpoolRecord
+} from '../types';
+import {
+  CustomMatcher,
+  compilePatternSet,
+  ICompiledPattern,
+  ICustomPattern,
+  IPatternSet
+} from './custom';
+import {
+  buildDocument,
+  buildPoints,
+  IDocumentSpec,
+  resolveKindAndLevel
+} from './documents';
+import { isLoggingEcho, rememberLoggingLines } from './echo';
+import { GrokError } from './grok/compile';
+import { normaliseLevel } from './levels';
+import {
+  emptyStreamState,
+  ILineContext,
+  ILineEvent,
+  IStreamParseState
+} from './lines/event';
+import { parseProgressLine } from './lines/keras';
+import { parseLine, parseMessage } from './lines/parseLine';
+import { errorFromExceptionText } from './lines/python';
+import { recordId, runDocumentSpec, seqOf, textOf } from './recordFields';
+import {
+  callbackOutput,
+  contextOutput,
+  endOutput,
+  hparamsOutput,
+  IRecordOutput,
+  lossOutput,
+  startOutput,
+  unknownOutput
+} from './runRecords';
+import { IRunState } from './state';
+import { streamLines } from './streamLines';
+import { renderLine, Terminator } from './terminal';
+
+export interface IParserOptions {
+  /** Admins' patterns, tried before the built-in ones: a list, or `{ definitions, patterns }`. */
+  patterns?: ICustomPattern[] | IPatternSet;
+  /** Extra grok definitions the patterns may reference. */
+  definitions?: Record<string, string>;
+  /** Characters of a line custom patterns see (default 64 KiB). */
+  maxCustomInput?: number;
+  /** Time limit for one custom pattern on one long line, ms (default 50). */
+  customTimeoutMs?: number;
+  /**
+   * Drop stream lines that only repeat a logging record just seen (a
+   * `logging.StreamHandler` printing what the tflog handler already
+   * recorded). Default true.
+   */
+  suppressLoggingEcho?: boolean;
+}
+
+export interface IParserStats {
+  records: number;
+  documents: number;
+  points: number;
+  /** Stream lines dropped as echoes of logging records. */
+  echoes: number;
+  /** Records the parser failed on (reported as 'error' documents). */
+  failures: number;
+  /** Custom pattern matches cut short by the time limit, per pattern. */
+  customTimeouts: Record<string, number>;
+}
+
+export interface IParser {
+  /** Custom patterns in use. */
+  readonly patterns: readonly ICompiledPattern[];
+  /** Custom patterns that could not be used, each naming the pattern and the problem. */
+  readonly patternErrors: readonly GrokError[];
+  readonly stats: IParserStats;
+  /** Never throws: a record it cannot handle becomes an 'error' document. */
+  parseRecord(record: SpoolRecord, state: IRunState): IParsedRecord;
+}
+
+export function createParser(options: IParserOptions = {}): IParser {
+  return new Parser(options);
+}
+
+class Parser implements IParser {
+  readonly patterns: readonly ICompiledPattern[];
+  readonly patternErrors: readonly GrokError[];
+  private readonly custom: CustomMatcher | null;
+  private readonly suppressEcho: boolean;
+  private readonly counters = {
+    records: 0,
+    documents: 0,
+    points: 0,
+    echoes: 0,
+    failures: 0
+  };
+
+  constructor(options: IParserOptions) {
+    const compiled = compilePatternSet(
+      options.patterns ?? [],
+      options.definitions ?? {}
+    );
+    this.patterns = compiled.patterns;
+    this.patternErrors = compiled.errors;
+    this.custom =
+      compiled.patterns.length > 0
+        ? new CustomMatcher(compiled.patterns, {
+            maxInput: options.maxCustomInput,
+            timeoutMs: options.customTimeoutMs
+          })
+        : null;
+    this.suppressEcho = options.suppressLoggingEcho ?? true;
+  }
+
+  get stats(): IParserStats {
+    return {
+      ...this.counters,
+      customTimeouts: { ...(this.custom?.timeouts ?? {}) }
+    };
+  }
+
+  parseRecord(record: SpoolRecord, state: IRunState): IParsedRecord {
+    this.counters.records += 1;
+    let result: IParsedRecord;
+    try {
+      result = this.dispatch(record, state);
+    } catch (error) {
+      // Report, never throw: one odd record must not stop a run's shipping.
+      this.counters.failures += 1;
+      result = {
+        documents: [failureDocument(record, state, error)],
+        points: []
+      };
+    }
+    this.counters.documents += result.documents.length;
+    this.counters.points += result.points.length;
+    return result;
+  }
+
+  private dispatch(record: SpoolRecord, state: IRunState): IParsedRecord {
+    const time = recordTime(record, state);
+    switch (record.t) {
+      case 'log':
+        return this.logging(record, state, time);
+      case 'stream':
+        return this.stream(record, state, time);
+      case 'metrics':
+        return single(state, callbackOutput(record, state, time), 'callback');
+      case 'start':
+        return single(state, startOutput(record, state, time));
+      case 'hparams':
+        return single(state, hparamsOutput(record, state, time));
+      case 'context':
+        return single(state, contextOutput(record, state, time));
+      case 'end':
+        return single(state, endOutput(record, state, time));
+      case 'loss':
+        return single(state, lossOutput(record, state, time));
+      default:
+        return single(state, unknownOutput(record, state, time));
+    }
+  }
+
+  private logging(
+    record: ILogRecord,
+    state: IRunState,
+    time: number
+  ): IParsedRecord {
+    // Colour codes (colorlog and friends) and other terminal controls go, line breaks stay.
+    const rendered = textOf(record.msg)
+      .split('\n')
+      .map(line => renderLine(line));
+    const lines = rendered.filter(line => line.length > 0);
+    const level = normaliseLevel(
+      typeof record.level === 'string' ? record.level : 'info'
+    );
+    const context = lineContext(emptyStreamState(), '\n', time, state);
+    const event = parseMessage(lines[0] ?? '', context, this.custom);
+    const exc =
+      typeof record.exc === 'string' && record.exc.trim() !== ''
+        ? record.exc
+        : null;
+    const error = exc === null ? undefined : errorFromExceptionText(exc);
+    const resolved = resolveKindAndLevel(
+      { ...event, kind: error && event.kind !== 'nan' ? 'error' : event.kind },
+      level
+    );
+    if (this.suppressEcho) {
+      const excLines =
+        exc === null ? [] : exc.split('\n').filter(line => line.trim() !== '');
+      rememberLoggingLines(state, seqOf(record), [...lines, ...excLines]);
+    }
+    const spec: IDocumentSpec = {
+      pattern: event.pattern,
+      epoch: event.epoch,
+      epochs_total: event.epochs_total,
+      step: event.step,
+      steps_total: event.steps_total,
+      id: recordId(record, state),
+      seq: seqOf(record),
+      time,
+      message: rendered.join('\n').trimEnd(),
+      level: resolved.level,
+      dataset: 'tflog.log',
+      source: 'logging',
+      kind: resolved.kind,
+      metrics: event.metrics,
+      error
+    };
+    if (typeof record.logger === 'string') {
+      spec.logger = record.logger;
+    }
+    return single(state, { spec, scope: event.scope });
+  }
+
+  private stream(
+    record: IStreamRecord,
+    state: IRunState,
+    time: number
+  ): IParsedRecord {
+    const streamName = record.stream === 'stderr' ? 'stderr' : 'stdout';
+    const streamState = state.streams[streamName];
+    const lines = streamLines(textOf(record.text), streamState);
+    const result: IParsedRecord = { documents: [], points: [] };
+    lines.forEach((line, index) => {
+      const context = lineContext(streamState, line.terminator, time, state);
+      let event: ILineEvent;
+      if (line.completes) {
+        const completed = parseProgressLine(line.text, context);
+        // Batch scope means still in progress: already stored from the partial record.
+        if (completed === null || completed.scope === 'batch') {
+          return;
+        }
+        event = completed;
+      } else {
+        const parsed = parseLine(line.text, context, this.custom);
+        if (
+          this.suppressEcho &&
+          isLoggingEcho(state, seqOf(record), line.text, parsed.body)
+        ) {
+          this.counters.echoes += 1;
+          return;
+        }
+        event = parsed.event;
+      }
+      const resolved = resolveKindAndLevel(event);
+      // Fields spelt out rather than spread: this runs per line, and spread
+      // objects with many added fields are several times slower here.
+      const spec: IDocumentSpec = {
+        pattern: event.pattern,
+        epoch: event.epoch,
+        epochs_total: event.epochs_total,
+        step: event.step,
+        steps_total: event.steps_total,
+        id:
+          lines.length === 1
+            ? recordId(record, state)
+            : `${recordId(record, state)}:${index}`,
+        seq: seqOf(record),
+        time: event.time ?? time,
+        message: event.message,
+        level: resolved.level,
+        dataset: 'tflog.stream',
+        source: streamName,
+        kind: resolved.kind,
+        metrics: event.metrics,
+        raw: line.raw,
+        partial: line.terminator === null,
+        error: event.error
+      };
+      if (event.logger !== undefined) {
+        spec.logger = event.logger;
+      }
+      append(result, state, { spec, scope: event.scope });
+    });
+    return result;
+  }
+}
+
+function recordTime(record: SpoolRecord, state: IRunState): number {
+  if (typeof record.ts === 'number' && Number.isFinite(record.ts)) {
+    state.last_ts = record.ts;
+    return record.ts;
+  }
+  return state.last_ts ?? 0;
+}
+
+function lineContext(
+  streamState: IStreamParseState,
+  terminator: Terminator,
+  time: number,
+  state: IRunState
+): ILineContext {
+  return {
+    state: streamState,
+    terminator,
+    recordTs: time,
+    utcOffset: state.utc_offset
+  };
+}
+
+function single(
+  state: IRunState,
+  output: IRecordOutput | null,
+  source?: string
+): IParsedRecord {
+  const result: IParsedRecord = { documents: [], points: [] };
+  if (output !== null) {
+    append(result, state, output, source);
+  }
+  return result;
+}
+
+/** Build the document and its points (source: the pattern's name, else 'text'). */
+function append(
+  result: IParsedRecord,
+  state: IRunState,
+  output: IRecordOutput,
+  source?: string
+): void {
+  const document = buildDocument(state, output.spec);
+  result.documents.push(document);
+  const points = buildPoints(
+    document,
+    output.scope,
+    source ?? output.spec.pattern ?? 'text'
+  );
+  for (const point of points) {
+    result.points.push(point);
+  }
+}
+
+function failureDocument(
+  record: SpoolRecord,
+  state: IRunState,
+  error: unknown
+): ITflogDocument {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const spec = runDocumentSpec(record, state, state.last_ts ?? 0, 'error');
+  return buildDocument(state, {
+    ...spec,
+    message: `tflog could not parse record ${spec.id}: ${failure.message}`,
+    level: 'error',
+    error: {
+      type: failure.name,
+      message: failure.message,
+      stack_trace: failure.stack
+    }
+  });
+}

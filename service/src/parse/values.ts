@@ -1,0 +1,137 @@
+import { NonFinite } from '../types';
+
+/**
+ * Metric values as training code prints them: `0.8765`, `1e-4`, `3.2e+01`,
+ * and the non-finite spellings of Python, NumPy and JavaScript.
+ */
+
+/** Regex source of a printed metric value (finite or not); no capture groups. */
+export const VALUE_SOURCE =
+  '[-+]?(?:\\d+(?:\\.\\d*)?(?:[eE][-+]?\\d+)?|\\.\\d+(?:[eE][-+]?\\d+)?|[Nn][Aa][Nn]|[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt][Yy])?)';
+
+const FINITE_NUMBER =
+  /^[-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)$/;
+const NAN_WORD = /^[-+]?nan$/i;
+const INFINITY_WORD = /^([-+]?)inf(?:inity)?$/i;
+
+/** A parsed value: a finite number, or a spelt-out non-finite one. */
+export type ParsedValue =
+  { finite: true; value: number } | { finite: false; value: NonFinite };
+
+/** Parse one printed value; `null` when the text is not a number at all. */
+export function parseValue(text: string): ParsedValue | null {
+  const trimmed = text.trim();
+  if (FINITE_NUMBER.test(trimmed)) {
+    return fromNumber(Number(trimmed));
+  }
+  if (NAN_WORD.test(trimmed)) {
+    return { finite: false, value: 'NaN' };
+  }
+  const infinity = INFINITY_WORD.exec(trimmed);
+  if (infinity) {
+    return {
+      finite: false,
+      value: infinity[1] === '-' ? '-Infinity' : 'Infinity'
+    };
+  }
+  return null;
+}
+
+/** Classify a JavaScript number (1e999 overflows to Infinity). */
+export function fromNumber(value: number): ParsedValue {
+  if (Number.isFinite(value)) {
+    return { finite: true, value };
+  }
+  if (Number.isNaN(value)) {
+    return { finite: false, value: 'NaN' };
+  }
+  return { finite: false, value: value > 0 ? 'Infinity' : '-Infinity' };
+}
+
+/** A value as the kernel's metrics records carry it: number or spelt-out string. */
+export function parseRecordValue(value: unknown): ParsedValue | null {
+  if (typeof value === 'number') {
+    return fromNumber(value);
+  }
+  if (typeof value === 'string') {
+    return parseValue(value);
+  }
+  return null;
+}
+
+/** Most metrics one event keeps: a 5 MB line of `a: 1 ` pairs must not become one huge document. */
+export const MAX_METRICS_PER_EVENT = 256;
+
+/**
+ * Finite values and non-finite ones, kept apart (Elasticsearch cannot index
+ * NaN). Names are free text (`__proto__` included), hence a Map inside and
+ * prototype-less objects outside.
+ */
+export class MetricBag {
+  private readonly values = new Map<string, ParsedValue>();
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  get full(): boolean {
+    return this.values.size >= MAX_METRICS_PER_EVENT;
+  }
+
+  /** Finite values by name. */
+  get metrics(): Record<string, number> {
+    const out: Record<string, number> = Object.create(null);
+    for (const [name, value] of this.values) {
+      if (value.finite) {
+        out[name] = value.value;
+      }
+    }
+    return out;
+  }
+
+  /** Non-finite values by name, spelt out. */
+  get nonfinite(): Record<string, NonFinite> {
+    const out: Record<string, NonFinite> = Object.create(null);
+    for (const [name, value] of this.values) {
+      if (!value.finite) {
+        out[name] = value.value;
+      }
+    }
+    return out;
+  }
+
+  /** Add a value (the last one of a name wins); false when the bag is full and it was left out. */
+  add(name: string, value: ParsedValue): boolean {
+    if (this.full && !this.values.has(name)) {
+      return false;
+    }
+    this.values.set(name, value);
+    return true;
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  names(): string[] {
+    return Array.from(this.values.keys());
+  }
+
+  hasFinite(): boolean {
+    for (const value of this.values.values()) {
+      if (value.finite) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  hasNonFinite(): boolean {
+    for (const value of this.values.values()) {
+      if (!value.finite) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,240 @@
+/** The built CLI, run as a child process on real kernel output. */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { IMetricPoint, ITflogDocument } from '../../src/types';
+import {
+  epochDocuments,
+  expectedEpochsFromText,
+  expectPrintedValue,
+  fixtureFiles,
+  REPO_ROOT
+} from './helpers';
+
+const CLI = path.join(REPO_ROOT, 'service/lib/cli.js');
+
+interface ICliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  documents: ITflogDocument[];
+  points: IMetricPoint[];
+}
+
+function runCli(args: string[], input: string | Buffer = ''): ICliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, USER: 'tester' }
+  });
+  // Only a successful parse prints NDJSON (help and errors print text).
+  const objects =
+    args.includes('--help') || result.status === 2
+      ? []
+      : result.stdout
+          .split('\n')
+          .filter(line => line.trim() !== '')
+          .map(line => JSON.parse(line) as ITflogDocument | IMetricPoint);
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    documents: objects.filter(
+      (object): object is ITflogDocument => 'tflog' in object
+    ),
+    points: objects.filter(
+      (object): object is IMetricPoint => !('tflog' in object)
+    )
+  };
+}
+
+beforeAll(() => {
+  execFileSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'service'],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'pipe'
+    }
+  );
+}, 120_000);
+
+describe('tflog parse', () => {
+  it('explains itself with --help', () => {
+    const result = runCli(['parse', '--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: tflog parse [options] < INPUT');
+    for (const option of [
+      '--format raw|spool',
+      '--stream stdout|stderr',
+      '--points',
+      '--patterns FILE',
+      '--run-id ID'
+    ]) {
+      expect(result.stdout).toContain(option);
+    }
+  });
+
+  it.each([
+    [[], 'missing command'],
+    [['serve'], "unknown command 'serve'"],
+    [
+      ['parse', '--format', 'xml'],
+      "--format must be one of raw, spool (got 'xml')"
+    ],
+    [
+      ['parse', '--stream=stdin'],
+      "--stream must be one of stdout, stderr (got 'stdin')"
+    ],
+    [['parse', '--verbose'], "unknown option '--verbose'"],
+    [['parse', '--patterns'], '--patterns needs a value'],
+    [
+      ['parse', '--patterns', '/nonexistent/patterns.json'],
+      'cannot read --patterns file'
+    ]
+  ])('rejects %j with exit status 2', (args, message) => {
+    const result = runCli(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe('');
+  });
+
+  const kerasOutputs = fixtureFiles('.stdout.txt').filter(file =>
+    /^Epoch \d+\/\d+$/m.test(fs.readFileSync(file, 'utf8'))
+  );
+
+  it.each(kerasOutputs.map(file => [path.basename(file), file]))(
+    'prints every epoch of %s with its values, and the points with --points',
+    (_name, file) => {
+      const text = fs.readFileSync(file);
+      const expected = expectedEpochsFromText(text.toString('utf8'));
+      const result = runCli(['parse', '--points'], text);
+      expect(result.status).toBe(0);
+      const epochs = epochDocuments(result.documents);
+      expect(epochs.map(document => document.tflog.epoch)).toEqual(
+        expected.map(epoch => epoch.epoch)
+      );
+      epochs.forEach((document, index) => {
+        expect(document._id).toMatch(/^cli:\d+$/);
+        expect(document.user.name).toBe('tester');
+        expect(document.host.name).toBe(os.hostname());
+        for (const [name, value] of Object.entries(expected[index].metrics)) {
+          expectPrintedValue(document, name, value);
+          const point = result.points.find(
+            candidate => candidate._id === `${document._id}:${name}`
+          );
+          expect(point).toMatchObject({
+            name,
+            scope: 'epoch',
+            epoch: expected[index].epoch
+          });
+        }
+      });
+    }
+  );
+
+  const articleStderr = fixtureFiles('.stderr.txt').filter(file =>
+    /logging/.test(file)
+  );
+
+  it.each(articleStderr.map(file => [path.basename(file), file]))(
+    'prints the warning, the NaN and the errors of %s',
+    (_name, file) => {
+      const text = fs.readFileSync(file);
+      const result = runCli(['parse', '--stream', 'stderr'], text);
+      expect(result.status).toBe(0);
+      const kinds = result.documents.map(document => document.tflog.kind);
+      expect(kinds).toContain('warning');
+      expect(
+        result.documents.find(document => document.tflog.kind === 'nan')?.tflog
+          .nonfinite
+      ).toEqual({ loss: 'NaN' });
+      expect(
+        result.documents.every(document => document.tflog.source === 'stderr')
+      ).toBe(true);
+      if (text.includes('Traceback (most recent call last):')) {
+        expect(
+          result.documents
+            .filter(document => document.error)
+            .map(document => document.error?.type)
+        ).toEqual(['ValueError']);
+      }
+    }
+  );
+
+  it('reads a spool file and reports bad lines with exit status 1', () => {
+    const spool = fixtureFiles('.spool.ndjson').find(file =>
+      /logging/.test(file)
+    );
+    expect(spool).toBeDefined();
+    const input = `${fs.readFileSync(spool as string, 'utf8')}{not json\n[1,2]\n`;
+    const result = runCli(['parse', '--format', 'spool'], input);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/line \d+: skipped, .*JSON/);
+    expect(result.stderr).toMatch(/line \d+: skipped, not a record object/);
+    const runId = JSON.parse(input.split('\n')[0]).run;
+    expect(result.documents[0]).toMatchObject({
+      _id: `${runId}:0`,
+      tflog: { kind: 'run_start' }
+    });
+    expect(
+      result.documents.some(document => document.tflog.kind === 'nan')
+    ).toBe(true);
+  });
+
+  it('applies custom patterns from --patterns and reports the bad ones', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflog-cli-'));
+    const file = path.join(dir, 'patterns.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        patterns: [
+          {
+            name: 'reward',
+            grok: '^episode %{INT:step} reward %{NUMBER:reward:float}$'
+          },
+          { name: 'broken', grok: 'x %{NOPE:y}' }
+        ]
+      })
+    );
+    const result = runCli(
+      ['parse', '--patterns', file, '--run-id', 'rl-run'],
+      'episode 12 reward 3.5\n'
+    );
+    fs.rmSync(dir, { recursive: true });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      "grok pattern 'broken': unknown pattern %{NOPE} (pattern skipped)"
+    );
+    expect(result.documents).toEqual([
+      expect.objectContaining({
+        _id: 'rl-run:1',
+        tflog: expect.objectContaining({
+          pattern: 'reward',
+          step: 12,
+          metrics: { reward: 3.5 }
+        })
+      })
+    ]);
+  });
+
+  it('decodes invalid UTF-8 with replacement characters and keeps an unterminated last line as partial', () => {
+    const input = Buffer.concat([
+      Buffer.from('bad \xff bytes\n', 'latin1'),
+      Buffer.from('loss: 0.5')
+    ]);
+    const result = runCli(['parse'], input);
+    expect(result.status).toBe(0);
+    expect(
+      result.documents.map(document => [
+        document.message,
+        document.tflog.partial
+      ])
+    ).toEqual([
+      ['bad \ufffd bytes', undefined],
+      ['loss: 0.5', true]
+    ]);
+  });
+});

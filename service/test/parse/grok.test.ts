@@ -1,0 +1,229 @@
+import { BASE_PATTERNS, compileGrok, GrokError } from '../../src/parse';
+import { grokCaptures } from '../../src/parse/grok/compile';
+
+function capture(
+  grok: string,
+  text: string,
+  definitions: Record<string, string> = {}
+) {
+  const compiled = compileGrok('test', grok, definitions);
+  const match = compiled.regex.exec(text);
+  return match ? grokCaptures(compiled, match) : null;
+}
+
+function grokError(
+  grok: string,
+  definitions: Record<string, string> = {}
+): GrokError {
+  try {
+    compileGrok('my-pattern', grok, definitions);
+  } catch (error) {
+    if (error instanceof GrokError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error(`expected ${grok} to fail`);
+}
+
+describe('compileGrok', () => {
+  it("compiles the article's Logstash pattern and reads its line", () => {
+    const grok =
+      '%{TIMESTAMP_ISO8601:timestamp} \\[%{LOGLEVEL:level}\\] Epoch %{NUMBER:epoch:int}, Loss: %{BASE16FLOAT:loss:float}';
+    expect(
+      capture(grok, '2025-04-05T10:23:45.123 [INFO] Epoch 7, Loss: 0.8765')
+    ).toEqual([
+      { field: 'timestamp', text: '2025-04-05T10:23:45.123', conversion: null },
+      { field: 'level', text: 'INFO', conversion: null },
+      { field: 'epoch', text: '7', conversion: 'int' },
+      { field: 'loss', text: '0.8765', conversion: 'float' }
+    ]);
+  });
+
+  it('expands nested references through custom definitions', () => {
+    const definitions = {
+      PAIR: '%{WORD:name}=%{METRIC}',
+      METRIC: '%{NUMBER:value:float}'
+    };
+    expect(capture('^%{PAIR}$', 'loss=0.25', definitions)).toEqual([
+      { field: 'name', text: 'loss', conversion: null },
+      { field: 'value', text: '0.25', conversion: 'float' }
+    ]);
+  });
+
+  it('lets definitions override base patterns', () => {
+    expect(capture('^%{WORD:w}$', 'a-b', { WORD: '[a-z-]+' })).toEqual([
+      { field: 'w', text: 'a-b', conversion: null }
+    ]);
+  });
+
+  it('accepts named groups, bracket and dotted field names, and backreferences', () => {
+    expect(
+      capture('(?<[log][level]>[A-Z]+) (?<log.logger>\\w+)', 'WARN train')
+    ).toEqual([
+      { field: 'log.level', text: 'WARN', conversion: null },
+      { field: 'log.logger', text: 'train', conversion: null }
+    ]);
+    expect(capture('(?<word>\\w+) \\k<word>', 'again again')).toEqual([
+      { field: 'word', text: 'again', conversion: null }
+    ]);
+  });
+
+  it('keeps lookbehind groups and turns atomic groups and \\A / \\Z into JavaScript', () => {
+    expect(capture('(?<!x)(?<n>\\d+)', 'x1 22')).toEqual([
+      { field: 'n', text: '22', conversion: null }
+    ]);
+    expect(capture('\\A(?>%{INT:n})\\Z', '42')).toEqual([
+      { field: 'n', text: '42', conversion: null }
+    ]);
+  });
+
+  it('supports a leading (?i) flag', () => {
+    expect(capture('(?i)^epoch %{INT:epoch}', 'EPOCH 3')).toEqual([
+      { field: 'epoch', text: '3', conversion: null }
+    ]);
+  });
+
+  it('keeps %{ literal inside character classes and after a backslash', () => {
+    expect(capture('^[%{]+ \\%{x}$', '%{ %{x}')).toEqual([]);
+  });
+
+  it('compiles every base pattern on its own', () => {
+    for (const name of Object.keys(BASE_PATTERNS)) {
+      // Delimiters keep DATA and GREEDYDATA from matching every line.
+      const compiled = compileGrok(name, `^<%{${name}:value}>$`);
+      expect(compiled.fields).toEqual([
+        { group: 'g0', field: 'value', conversion: null }
+      ]);
+    }
+  });
+});
+
+describe('base patterns', () => {
+  const cases: Array<[string, string[], string[]]> = [
+    ['NUMBER', ['0.8765', '-3', '1e-4', '3.2e+01', '.5'], ['abc', '-', 'e5']],
+    ['BASE10NUM', ['12.5', '+7'], ['x']],
+    ['INT', ['42', '-7', '+3'], ['4.2', 'x']],
+    ['POSINT', ['1', '420'], ['0', '-1', '012']],
+    ['NONNEGINT', ['0', '17'], ['-1', 'a']],
+    ['WORD', ['train_step'], ['two words', '']],
+    ['NOTSPACE', ['/a/b.py:3'], ['a b']],
+    ['SPACE', ['   ', ''], ['x']],
+    ['DATA', ['anything at all'], []],
+    ['GREEDYDATA', ['anything at all'], []],
+    [
+      'QUOTEDSTRING',
+      ['"say \\"hi\\""', "'single'", '`tick`'],
+      ['"open', 'bare']
+    ],
+    [
+      'UUID',
+      ['123e4567-e89b-12d3-a456-426614174000'],
+      ['123e4567-e89b-12d3-a456']
+    ],
+    [
+      'LOGLEVEL',
+      ['INFO', 'WARNING', 'warn', 'Error', 'CRITICAL', 'debug', 'FATAL'],
+      ['LOUD']
+    ],
+    [
+      'TIMESTAMP_ISO8601',
+      [
+        '2025-04-05T10:23:45.123',
+        '2026-11-28 20:16:59,470',
+        '2026-11-28T20:16:59Z',
+        '2026-11-28T20:16:59+02:00'
+      ],
+      ['2026-13-01T00:00:00', 'yesterday']
+    ],
+    ['YEAR', ['2026', '26'], ['2O26']],
+    ['MONTHNUM', ['1', '09', '12'], ['13', '00']],
+    ['MONTHDAY', ['1', '09', '31'], ['32', '00']],
+    ['HOUR', ['0', '09', '23'], ['24']],
+    ['MINUTE', ['00', '59'], ['60', '5']],
+    ['SECOND', ['00', '59', '60', '59.123', '59,470'], ['61']],
+    ['TIME', ['20:16:59', '20:16:59.470'], ['25:00:00']],
+    ['ISO8601_TIMEZONE', ['Z', '+02:00', '-0530'], ['UTC']],
+    ['BASE16FLOAT', ['0.8765', '0x1F', 'ff.8'], ['xyz']],
+    ['BASE16NUM', ['0x1F', 'ff'], ['zz']],
+    ['METRICVALUE', ['0.5', 'nan', 'NaN', '-inf', 'Infinity', '1e-4'], ['n/a']],
+    ['IPV4', ['10.0.0.1', '255.255.255.255'], ['256.1.1.1', '1.2.3']],
+    [
+      'IPV6',
+      [
+        '::1',
+        'fe80::1ff:fe23:4567:890a',
+        '2001:db8:85a3:0:0:8a2e:370:7334',
+        '::ffff:10.0.0.1',
+        '::'
+      ],
+      ['12345::', ':::']
+    ],
+    ['IP', ['10.0.0.1', '::1'], ['host']],
+    ['HOSTNAME', ['gpu-01', 'node7.cluster.local'], ['-bad', 'bad_host']],
+    ['IPORHOST', ['10.1.2.3', 'gpu-01.lab'], ['a b']],
+    ['HOSTPORT', ['localhost:9200', '10.0.0.1:80'], ['localhost']],
+    ['UNIXPATH', ['/home/alice/train.py', '/'], ['relative/path']],
+    ['WINPATH', ['C:\\Users\\me\\train.py'], ['/unix']],
+    ['PATH', ['/tmp/x.py', 'C:\\x'], ['x']],
+    [
+      'URI',
+      ['http://es:9200/_bulk?refresh=false', 'https://user@host/path'],
+      ['not a uri']
+    ],
+    ['MAC', ['00:1a:2b:3c:4d:5e'], ['00:1a:2b']],
+    ['EMAILADDRESS', ['alice@example.org'], ['alice@']],
+    ['MONTH', ['Jan', 'November'], ['Foo']],
+    ['DAY', ['Mon', 'Sunday'], ['Someday']],
+    ['DATE_US', ['11/28/2026'], ['28.11']],
+    ['DATE_EU', ['28.11.2026'], ['2026']],
+    ['DATESTAMP', ['28.11.2026 20:16:59'], ['28.11.2026']],
+    ['SYSLOGTIMESTAMP', ['Nov 28 20:16:59'], ['28 Nov']],
+    ['HTTPDATE', ['28/Nov/2026:20:16:59 +0100'], ['28/11/2026']],
+    ['USERNAME', ['alice.b-c_d'], ['a b']]
+  ];
+
+  it.each(cases)(
+    '%s matches its examples and rejects the others',
+    (name, good, bad) => {
+      const regex = compileGrok(name, `^<%{${name}}>$`).regex;
+      for (const text of good) {
+        expect([text, regex.test(`<${text}>`)]).toEqual([text, true]);
+      }
+      for (const text of bad) {
+        expect([text, regex.test(`<${text}>`)]).toEqual([text, false]);
+      }
+    }
+  );
+});
+
+describe('GrokError', () => {
+  it.each<[string, string, Record<string, string>]>([
+    ['Epoch %{EPOCHNUM:epoch}', 'unknown pattern %{EPOCHNUM}', {}],
+    ['Epoch %{INT:epoch', 'unterminated %{ at position 6', {}],
+    ['Epoch (%{INT:epoch}', 'invalid regular expression', {}],
+    [
+      'loss %{NUMBER:loss:bool}',
+      "unknown type 'bool' for field 'loss' (use int or float)",
+      {}
+    ],
+    ['%{A}', 'recursive pattern: A → B → A', { A: 'x%{B}', B: 'y%{A}' }],
+    ['%{A}', 'unknown pattern %{MISSING} (in %{A})', { A: '%{MISSING}' }],
+    ['  ', 'the pattern is empty', {}],
+    ['%{DATA:anything}', 'matches any line', {}],
+    ['(?<message>.*)', 'matches any line', {}],
+    ['(a)\\1', 'numbered backreference \\1 is not supported', {}],
+    ['%{NUMBER::int}', 'has a type but no field name', {}],
+    ['%{NUM BER}', 'malformed reference %{NUM BER}', {}],
+    ['(?x)a b', "inline flag 'x' is not supported", {}],
+    ['a\\', 'ends with a lone backslash', {}],
+    ['(?<>x)', 'malformed named group', {}]
+  ])('%j fails with a clear reason', (grok, reason, definitions) => {
+    const error = grokError(grok, definitions);
+    expect(error).toBeInstanceOf(GrokError);
+    expect(error.name).toBe('GrokError');
+    expect(error.patternName).toBe('my-pattern');
+    expect(error.reason).toContain(reason);
+    expect(error.message).toBe(`grok pattern 'my-pattern': ${error.reason}`);
+  });
+});

@@ -1,0 +1,532 @@
+import { createParser, createRunState, IRunState } from '../../src/parse';
+import { ECS_VERSION, IParsedRecord, SpoolRecord } from '../../src/types';
+import { parseAll, START_TS, startRecord, streamRecord } from './helpers';
+
+// `nested` is not a valid hparams value: the parser must cope with what a kernel might send.
+const ODD_HPARAMS = { nested: { a: 1 } } as unknown as Record<string, string>;
+
+const RUN: SpoolRecord[] = [
+  startRecord(),
+  {
+    t: 'hparams',
+    seq: 1,
+    ts: START_TS + 1,
+    values: {
+      batch_size: 32,
+      optimizer: 'Adam',
+      dropout: null,
+      ...ODD_HPARAMS
+    }
+  },
+  streamRecord(2, 'Epoch 1/2\n'),
+  {
+    t: 'metrics',
+    seq: 3,
+    ts: START_TS + 3,
+    scope: 'batch',
+    epoch: 0,
+    batch: 0,
+    step: 1,
+    values: { loss: 0.75, accuracy: 0.5 }
+  },
+  streamRecord(4, '\r'),
+  streamRecord(5, ' 1/8 [==>......] - ETA: 1s - loss: 0.7500', 'stdout', {
+    partial: true
+  }),
+  streamRecord(6, `${'\b'.repeat(30)}\r`),
+  streamRecord(
+    7,
+    '8/8 [==========] - 0s 5ms/step - loss: 0.7342 - val_loss: 0.7312\n'
+  ),
+  {
+    t: 'metrics',
+    seq: 8,
+    ts: START_TS + 8,
+    scope: 'epoch',
+    epoch: 0,
+    step: 8,
+    values: { loss: 0.7341853, val_loss: 'NaN' }
+  },
+  { t: 'context', seq: 9, ts: START_TS + 9, notebook: 'work/renamed.ipynb' },
+  {
+    t: 'log',
+    seq: 10,
+    ts: START_TS + 10,
+    level: 'ERROR',
+    logger: 'train',
+    msg: 'Loss became NaN at step 3420'
+  },
+  streamRecord(11, 'first line\nsecond line\n'),
+  { t: 'loss', seq: 12, ts: START_TS + 12, dropped: 3, reason: 'disk full' },
+  {
+    t: 'end',
+    seq: 13,
+    ts: START_TS + 13,
+    status: 'failed',
+    error: {
+      type: 'ValueError',
+      message: 'boom',
+      stack_trace: 'Traceback...\nValueError: boom'
+    }
+  }
+];
+
+function collect(records: SpoolRecord[], state: IRunState): IParsedRecord {
+  const parser = createParser();
+  const out: IParsedRecord = { documents: [], points: [] };
+  for (const record of records) {
+    const parsed = parser.parseRecord(record, state);
+    out.documents.push(...parsed.documents);
+    out.points.push(...parsed.points);
+  }
+  return out;
+}
+
+describe('parseRecord', () => {
+  const { documents, points } = parseAll(RUN);
+  const byId = new Map(documents.map(document => [document._id, document]));
+
+  it('gives deterministic ids: run:seq, run:seq:i for several lines, and document id:metric for points', () => {
+    expect(documents.map(document => document._id)).toEqual([
+      'run-1:0',
+      'run-1:1',
+      'run-1:2',
+      'run-1:3',
+      'run-1:5',
+      'run-1:7',
+      'run-1:8',
+      'run-1:9',
+      'run-1:10',
+      'run-1:11:0',
+      'run-1:11:1',
+      'run-1:12',
+      'run-1:13'
+    ]);
+    for (const point of points) {
+      const document = documents.find(candidate =>
+        point._id.startsWith(`${candidate._id}:`)
+      );
+      expect(point._id).toBe(`${document?._id}:${point.name}`);
+    }
+    expect(new Set(points.map(point => point._id)).size).toBe(points.length);
+  });
+
+  it('yields the same documents when the run is replayed', () => {
+    const again = parseAll(RUN);
+    expect(again.documents).toEqual(documents);
+    expect(again.points).toEqual(points);
+  });
+
+  it('carries on identically from a state saved as JSON', () => {
+    const state = createRunState('run-1');
+    const first = collect(RUN.slice(0, 6), state);
+    const restored: IRunState = JSON.parse(JSON.stringify(state));
+    const rest = collect(RUN.slice(6), restored);
+    expect([...first.documents, ...rest.documents]).toEqual(documents);
+    expect([...first.points, ...rest.points]).toEqual(points);
+  });
+
+  it('fills the ECS fields of every document', () => {
+    for (const document of documents) {
+      expect(document).toMatchObject({
+        user: { name: 'alice' },
+        host: { name: 'gpu-01' },
+        process: { pid: 4242 },
+        service: { name: 'tflog' },
+        ecs: { version: ECS_VERSION },
+        labels: { team: 'vision' },
+        tflog: { run_id: 'run-1', run_name: 'demo', kernel_id: 'k-1' }
+      });
+      expect(document['@timestamp']).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+      );
+      expect(typeof document.event.sequence).toBe('number');
+      expect(document.log.level).toMatch(/^[a-z]+$/);
+    }
+    expect(documents.map(document => document.event.dataset)).toEqual([
+      'tflog.run',
+      'tflog.run',
+      'tflog.stream',
+      'tflog.metrics',
+      'tflog.stream',
+      'tflog.stream',
+      'tflog.metrics',
+      'tflog.run',
+      'tflog.log',
+      'tflog.stream',
+      'tflog.stream',
+      'tflog.run',
+      'tflog.run'
+    ]);
+    expect(byId.get('run-1:11:1')?.event.sequence).toBe(11);
+  });
+
+  it('uses the record time unless the line prints one', () => {
+    expect(byId.get('run-1:7')?.['@timestamp']).toBe(
+      new Date((START_TS + 7) * 1000).toISOString()
+    );
+  });
+
+  it('describes lifecycle records', () => {
+    expect(byId.get('run-1:0')).toMatchObject({
+      message: 'Run demo started in work/train.ipynb',
+      tflog: {
+        kind: 'run_start',
+        source: 'tflog',
+        status: 'running',
+        notebook: 'work/train.ipynb'
+      }
+    });
+    expect(byId.get('run-1:1')?.tflog).toMatchObject({
+      kind: 'hparams',
+      hparams: {
+        batch_size: 32,
+        optimizer: 'Adam',
+        dropout: null,
+        nested: '{"a":1}'
+      }
+    });
+    expect(byId.get('run-1:12')).toMatchObject({
+      message: 'The kernel could not spool 3 records: disk full',
+      log: { level: 'warning' },
+      tflog: { kind: 'loss' }
+    });
+    expect(byId.get('run-1:13')).toMatchObject({
+      message: 'Run demo failed: ValueError: boom',
+      log: { level: 'error' },
+      error: {
+        type: 'ValueError',
+        message: 'boom',
+        stack_trace: 'Traceback...\nValueError: boom'
+      },
+      tflog: { kind: 'run_end', status: 'failed' }
+    });
+  });
+
+  it('moves later documents to the notebook a context record names', () => {
+    expect(byId.get('run-1:9')).toMatchObject({
+      message: 'Notebook is now work/renamed.ipynb (was work/train.ipynb)',
+      tflog: { kind: 'log', notebook: 'work/renamed.ipynb' }
+    });
+    expect(byId.get('run-1:8')?.tflog.notebook).toBe('work/train.ipynb');
+    expect(byId.get('run-1:13')?.tflog.notebook).toBe('work/renamed.ipynb');
+    expect(
+      points
+        .filter(point => point._id.startsWith('run-1:10:'))
+        .map(point => point.notebook)
+    ).toEqual(['work/renamed.ipynb']);
+  });
+
+  it('yields nothing for a context record that changes no notebook', () => {
+    const state = createRunState('r', { ctx: { notebook: 'a.ipynb' } });
+    const parsed = createParser().parseRecord(
+      {
+        t: 'context',
+        seq: 4,
+        ts: START_TS,
+        notebook: 'a.ipynb',
+        kernel_id: 'k9'
+      },
+      state
+    );
+    expect(parsed).toEqual({ documents: [], points: [] });
+    expect(state.ctx.kernel_id).toBe('k9');
+  });
+
+  it("turns the callback's metrics into a document and exact points, epochs counted from 1", () => {
+    expect(byId.get('run-1:3')).toMatchObject({
+      message:
+        'Batch metrics (step 1, epoch 1, batch 0): loss=0.75 accuracy=0.5',
+      tflog: {
+        kind: 'metrics',
+        source: 'callback',
+        epoch: 1,
+        step: 1,
+        metrics: { loss: 0.75, accuracy: 0.5 }
+      }
+    });
+    expect(byId.get('run-1:8')).toMatchObject({
+      tflog: {
+        kind: 'nan',
+        epoch: 1,
+        step: 8,
+        metrics: { loss: 0.7341853 },
+        nonfinite: { val_loss: 'NaN' }
+      }
+    });
+    const callbackPoints = points.filter(point => point.source === 'callback');
+    expect(
+      callbackPoints.map(point => [
+        point._id,
+        point.scope,
+        point.epoch,
+        point.step,
+        point.value,
+        point.nonfinite
+      ])
+    ).toEqual([
+      ['run-1:3:loss', 'batch', 1, 1, 0.75, undefined],
+      ['run-1:3:accuracy', 'batch', 1, 1, 0.5, undefined],
+      ['run-1:8:loss', 'epoch', 1, 8, 0.7341853, undefined],
+      ['run-1:8:val_loss', 'epoch', 1, 8, undefined, 'NaN']
+    ]);
+  });
+
+  it('parses a progress line flushed unterminated and marks it partial', () => {
+    expect(byId.get('run-1:5')?.tflog).toMatchObject({
+      kind: 'progress',
+      partial: true,
+      epoch: 1,
+      step: 1,
+      metrics: { loss: 0.75 }
+    });
+    expect(byId.get('run-1:7')?.tflog).toMatchObject({
+      kind: 'epoch',
+      epoch: 1,
+      raw: '8/8 [==========] - 0s 5ms/step - loss: 0.7342 - val_loss: 0.7312\n'
+    });
+  });
+
+  it('reads logging records: lower-case level, logger, and the message through the line patterns', () => {
+    expect(byId.get('run-1:10')).toMatchObject({
+      message: 'Loss became NaN at step 3420',
+      log: { level: 'error', logger: 'train' },
+      event: { dataset: 'tflog.log', kind: 'metric' },
+      tflog: {
+        kind: 'nan',
+        source: 'logging',
+        step: 3420,
+        nonfinite: { loss: 'NaN' }
+      }
+    });
+  });
+});
+
+describe('partial stream records', () => {
+  it('are continued by the next record of the stream', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch 1/', 'stdout', { partial: true }),
+      streamRecord(2, 'some stderr text\n', 'stderr'),
+      streamRecord(3, '3\n'),
+      streamRecord(4, '8/8 - 0s - loss: 0.5\n')
+    ]);
+    expect(
+      documents
+        .slice(1)
+        .map(document => [
+          document._id,
+          document.message,
+          document.tflog.kind,
+          document.tflog.partial
+        ])
+    ).toEqual([
+      ['run-1:1', 'Epoch 1/', 'log', true],
+      ['run-1:2', 'some stderr text', 'log', undefined],
+      ['run-1:3', 'Epoch 1/3', 'progress', undefined],
+      ['run-1:4', '8/8 - 0s - loss: 0.5', 'epoch', undefined]
+    ]);
+    expect(documents[3].tflog.raw).toBe('Epoch 1/3\n');
+  });
+
+  it('are not stored again when only backspaces and \\r follow', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch 1/3\n'),
+      streamRecord(2, '\r'),
+      streamRecord(
+        3,
+        '1/8 ━━━━━━━━━━━━━━━━━━━━ 2s 3ms/step - loss: 0.74',
+        'stdout',
+        { partial: true }
+      ),
+      streamRecord(4, `${'\b'.repeat(50)}\r`)
+    ]);
+    expect(documents.map(document => document._id)).toEqual([
+      'run-1:0',
+      'run-1:1',
+      'run-1:3'
+    ]);
+  });
+
+  it("become the epoch's final line when a '\\n' completes them", () => {
+    const { documents, points } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch 2/3\n'),
+      streamRecord(
+        2,
+        '8/8 ━━━━━━━━━━━━━━━━━━━━ 0s 5ms/step - loss: 0.7342',
+        'stdout',
+        { partial: true }
+      ),
+      streamRecord(3, '\n')
+    ]);
+    expect(
+      documents
+        .slice(2)
+        .map(document => [
+          document._id,
+          document.tflog.kind,
+          document.tflog.epoch
+        ])
+    ).toEqual([
+      ['run-1:2', 'progress', 2],
+      ['run-1:3', 'epoch', 2]
+    ]);
+    expect(
+      points
+        .filter(point => point.scope === 'epoch')
+        .map(point => [point._id, point.value])
+    ).toEqual([['run-1:3:loss', 0.7342]]);
+  });
+});
+
+describe('logging records', () => {
+  it('take error fields from the exception text', () => {
+    const exc =
+      'Traceback (most recent call last):\n  File "t.py", line 2, in <module>\nRuntimeError: CUDA out of memory\n';
+    const { documents } = parseAll([
+      startRecord(),
+      {
+        t: 'log',
+        seq: 1,
+        ts: START_TS,
+        level: 'WARNING',
+        logger: 'app',
+        msg: 'step failed',
+        exc
+      }
+    ]);
+    expect(documents[1]).toMatchObject({
+      log: { level: 'warning', logger: 'app' },
+      error: {
+        type: 'RuntimeError',
+        message: 'CUDA out of memory',
+        stack_trace: exc
+      },
+      tflog: { kind: 'error' }
+    });
+  });
+
+  it.each([
+    ['CRITICAL', 'critical', 'error'],
+    ['ERROR', 'error', 'error'],
+    ['WARNING', 'warning', 'warning'],
+    ['INFO', 'info', 'metrics'],
+    ['DEBUG', 'debug', 'metrics']
+  ])('map level %s to %s', (level, expected, kind) => {
+    const { documents } = parseAll([
+      startRecord(),
+      {
+        t: 'log',
+        seq: 1,
+        ts: START_TS,
+        level,
+        logger: 'x',
+        msg: 'loss: 0.3 acc: 0.9'
+      }
+    ]);
+    expect(documents[1].log.level).toBe(expected);
+    expect(documents[1].tflog.kind).toBe(kind);
+    expect(documents[1].tflog.metrics).toEqual({ loss: 0.3, acc: 0.9 });
+  });
+
+  it('are not stored twice when a stream handler prints them', () => {
+    const records: SpoolRecord[] = [
+      startRecord(),
+      {
+        t: 'log',
+        seq: 1,
+        ts: START_TS,
+        level: 'INFO',
+        logger: 'train',
+        msg: 'Epoch 7, Loss: 0.8765'
+      },
+      streamRecord(
+        2,
+        '2026-11-28 20:52:11,806 [INFO] Epoch 7, Loss: 0.8765\n',
+        'stderr'
+      ),
+      {
+        t: 'log',
+        seq: 3,
+        ts: START_TS,
+        level: 'ERROR',
+        logger: 'train',
+        msg: 'failed',
+        exc: 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: v'
+      },
+      streamRecord(4, 'ERROR:train:failed\n', 'stderr'),
+      streamRecord(5, 'Traceback (most recent call last):\n', 'stderr'),
+      streamRecord(6, '  File "x.py", line 1\n', 'stderr'),
+      streamRecord(7, 'ValueError: v\n', 'stderr'),
+      streamRecord(8, 'Epoch 7, Loss: 0.8765\n', 'stderr')
+    ];
+    const parser = createParser();
+    const { documents } = parseAll(records, parser);
+    expect(documents.map(document => document._id)).toEqual([
+      'run-1:0',
+      'run-1:1',
+      'run-1:3',
+      'run-1:8'
+    ]);
+    expect(parser.stats.echoes).toBe(5);
+    const keepAll = parseAll(
+      records,
+      createParser({ suppressLoggingEcho: false })
+    );
+    expect(keepAll.documents).toHaveLength(9);
+  });
+});
+
+describe('odd records', () => {
+  it('reports an unknown record type instead of failing', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      { t: 'gpu', seq: 1, ts: START_TS } as unknown as SpoolRecord
+    ]);
+    expect(documents[1]).toMatchObject({
+      message: 'Unrecognised spool record type "gpu"',
+      log: { level: 'warning' }
+    });
+  });
+
+  it('survives records with missing or wrong fields', () => {
+    const junk = [
+      { t: 'stream', seq: 1 },
+      { t: 'stream', seq: 2, ts: 'soon', stream: 'elsewhere', text: 42 },
+      { t: 'log', seq: 3, ts: null, level: 7, msg: null, exc: 5 },
+      {
+        t: 'metrics',
+        seq: 4,
+        ts: 1e300,
+        values: { a: 'x', b: null, c: 1, d: 'Infinity' },
+        epoch: -1
+      },
+      { t: 'hparams', seq: 5, ts: 1 },
+      { t: 'end', seq: 6, ts: 1, status: 'exploded', error: 'oops' },
+      { t: 'start', seq: 7, ts: 1, run: 5, ctx: null, tags: ['x'] },
+      { t: 'loss', ts: 1 },
+      { t: 'context', seq: 9, notebook: 3 }
+    ] as unknown as SpoolRecord[];
+    const parser = createParser();
+    const { documents } = parseAll([startRecord(), ...junk], parser);
+    expect(parser.stats.failures).toBe(0);
+    for (const document of documents) {
+      expect(typeof document._id).toBe('string');
+      expect(Number.isNaN(Date.parse(document['@timestamp']))).toBe(false);
+    }
+    const metrics = documents.find(document => document._id === 'run-1:4');
+    expect(metrics?.tflog).toMatchObject({
+      metrics: { c: 1 },
+      nonfinite: { d: 'Infinity' }
+    });
+    expect(metrics?.tflog.epoch).toBeUndefined();
+    expect(
+      documents.find(document => document._id === 'run-1:6')?.tflog.status
+    ).toBe('finished');
+    expect(
+      documents.some(document => /^run-1:h[0-9a-f]{8}$/.test(document._id))
+    ).toBe(true);
+  });
+});
