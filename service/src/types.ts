@@ -20,11 +20,7 @@ export type NonFinite = 'NaN' | 'Infinity' | '-Infinity';
 export type MetricValue = number | NonFinite;
 
 export type RunStatus =
-  | 'running'
-  | 'finished'
-  | 'failed'
-  | 'interrupted'
-  | 'stopped';
+  'running' | 'finished' | 'failed' | 'interrupted' | 'stopped';
 
 /** Fields every spool record has. `seq` is unique and increasing per run file. */
 export interface IRecordBase {
