@@ -39,6 +39,8 @@ export interface IRunContext {
   pid: number;
   python?: string;
   tflog_version?: string;
+  /** Seconds east of UTC of the kernel's local time, for zone-less log times. */
+  utc_offset?: number;
 }
 
 export interface IStartRecord extends IRecordBase {

@@ -10,6 +10,7 @@ import platform
 import re
 import socket
 import sys
+import time
 from typing import Dict, Mapping, Optional, Union
 
 from tflog import __version__
@@ -69,6 +70,14 @@ def detect_notebook(
     return env.get("JPY_SESSION_NAME") or None
 
 
+def utc_offset_seconds(now: Optional[float] = None) -> int:
+    """Seconds east of UTC of the kernel's local time: log lines such as
+    `2026-11-28 20:16:59,470` carry no zone, and the service reads them with it."""
+    local = time.localtime(now)
+    offset = local.tm_gmtoff
+    return int(offset) if offset is not None else -time.timezone
+
+
 def run_context(
     notebook: Optional[str], env: Optional[Mapping[str, str]] = None
 ) -> Dict[str, ContextValue]:
@@ -81,4 +90,5 @@ def run_context(
         "pid": os.getpid(),
         "python": platform.python_version(),
         "tflog_version": __version__,
+        "utc_offset": utc_offset_seconds(),
     }

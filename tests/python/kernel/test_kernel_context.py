@@ -33,7 +33,28 @@ def test_run_context_fields():
     ctx = context.run_context(None, {"JUPYTERHUB_USER": "bob", "JPY_SESSION_NAME": "n.ipynb"})
     assert ctx["user"] == "bob" and ctx["notebook"] == "n.ipynb"
     assert ctx["pid"] == os.getpid() and ctx["host"]
-    assert set(ctx) == {"notebook", "kernel_id", "user", "host", "pid", "python", "tflog_version"}
+    assert set(ctx) == {
+        "notebook",
+        "kernel_id",
+        "user",
+        "host",
+        "pid",
+        "python",
+        "tflog_version",
+        "utc_offset",
+    }
+
+
+def test_utc_offset_matches_the_local_clock(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert context.utc_offset_seconds() == 8 * 3600
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_spool_dir_resolution(tmp_path):
