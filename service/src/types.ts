@@ -132,19 +132,22 @@ export type SpoolRecord =
   | ILossRecord;
 
 /** What a parsed event is about. */
-export type EventKind =
-  | 'log'
-  | 'progress'
-  | 'epoch'
-  | 'step'
-  | 'metrics'
-  | 'nan'
-  | 'warning'
-  | 'error'
-  | 'run_start'
-  | 'run_end'
-  | 'hparams'
-  | 'loss';
+export const EVENT_KINDS = [
+  'log',
+  'progress',
+  'epoch',
+  'step',
+  'metrics',
+  'nan',
+  'warning',
+  'error',
+  'run_start',
+  'run_end',
+  'hparams',
+  'loss'
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The training namespace of a document: everything not in ECS. */
 export interface ITflogFields {

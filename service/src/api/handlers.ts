@@ -11,7 +11,7 @@ import type {
   IStoreStatus,
   SeriesAxis
 } from '../store/store';
-import type { EventKind, IRunSummary, RunStatus } from '../types';
+import { EVENT_KINDS, type IRunSummary, type RunStatus } from '../types';
 import { ApiError } from './errors';
 import { checkRunId, QueryParams } from './params';
 
@@ -27,20 +27,6 @@ const RUN_STATUSES: readonly RunStatus[] = [
 const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
 const SCOPES = ['epoch', 'batch', 'log'] as const;
 const ORDERS = ['asc', 'desc'] as const;
-const EVENT_KINDS: readonly EventKind[] = [
-  'log',
-  'progress',
-  'epoch',
-  'step',
-  'metrics',
-  'nan',
-  'warning',
-  'error',
-  'run_start',
-  'run_end',
-  'hparams',
-  'loss'
-];
 const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
 const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
 

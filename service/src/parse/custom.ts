@@ -11,7 +11,7 @@
  * huge line costs at most `timeoutMs` instead of hanging the service.
  */
 import * as vm from 'vm';
-import { EventKind } from '../types';
+import { EVENT_KINDS, type EventKind } from '../types';
 import {
   compileGrok,
   GrokError,
@@ -47,20 +47,7 @@ export interface IPatternSetResult {
   errors: GrokError[];
 }
 
-const EVENT_KINDS: ReadonlySet<string> = new Set<EventKind>([
-  'log',
-  'progress',
-  'epoch',
-  'step',
-  'metrics',
-  'nan',
-  'warning',
-  'error',
-  'run_start',
-  'run_end',
-  'hparams',
-  'loss'
-]);
+const EVENT_KIND_NAMES: ReadonlySet<string> = new Set<string>(EVENT_KINDS);
 const DEFINITION_NAME = /^[A-Za-z0-9_]+$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -184,10 +171,10 @@ function compileEntry(
     grok: compileGrok(name, entry.grok, definitions)
   };
   if (entry.kind !== undefined) {
-    if (typeof entry.kind !== 'string' || !EVENT_KINDS.has(entry.kind)) {
+    if (typeof entry.kind !== 'string' || !EVENT_KIND_NAMES.has(entry.kind)) {
       throw new GrokError(
         name,
-        `unknown kind ${JSON.stringify(entry.kind)} (one of ${Array.from(EVENT_KINDS).join(', ')})`
+        `unknown kind ${JSON.stringify(entry.kind)} (one of ${EVENT_KINDS.join(', ')})`
       );
     }
     pattern.kind = entry.kind as EventKind;
