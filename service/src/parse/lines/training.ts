@@ -118,8 +118,39 @@ function parseGradientNorm(body: string): ILineEvent | null {
   };
 }
 
-function parseEpochMetrics(body: string): ILineEvent | null {
-  const head = EPOCH_METRICS.exec(body);
+/** `Epoch 7, Loss: 0.8765` and `step 100 loss=0.41`: a counter, then metrics. */
+interface ICounterLine {
+  head: RegExp;
+  kind: 'epoch' | 'step';
+  pattern: string;
+  counter: 'epoch' | 'step';
+  total: 'epochs_total' | 'steps_total';
+  scope: 'epoch' | 'batch';
+}
+
+const EPOCH_LINE: ICounterLine = {
+  head: EPOCH_METRICS,
+  kind: 'epoch',
+  pattern: 'epoch-metrics',
+  counter: 'epoch',
+  total: 'epochs_total',
+  scope: 'epoch'
+};
+
+const STEP_LINE: ICounterLine = {
+  head: STEP_METRICS,
+  kind: 'step',
+  pattern: 'step-metrics',
+  counter: 'step',
+  total: 'steps_total',
+  scope: 'batch'
+};
+
+function parseCounterMetrics(
+  body: string,
+  line: ICounterLine
+): ILineEvent | null {
+  const head = line.head.exec(body);
   if (!head) {
     return null;
   }
@@ -132,42 +163,24 @@ function parseEpochMetrics(body: string): ILineEvent | null {
   }
   const event: ILineEvent = {
     message: body,
-    kind: 'epoch',
-    pattern: 'epoch-metrics',
-    epoch: Number(head[1]),
+    kind: line.kind,
+    pattern: line.pattern,
     metrics,
-    scope: 'epoch'
+    scope: line.scope
   };
+  event[line.counter] = Number(head[1]);
   if (head[2] !== undefined) {
-    event.epochs_total = Number(head[2]);
+    event[line.total] = Number(head[2]);
   }
   return event;
 }
 
+function parseEpochMetrics(body: string): ILineEvent | null {
+  return parseCounterMetrics(body, EPOCH_LINE);
+}
+
 function parseStepMetrics(body: string): ILineEvent | null {
-  const head = STEP_METRICS.exec(body);
-  if (!head) {
-    return null;
-  }
-  const metrics = scanKeyValues(body.slice(head[0].length), {
-    strict: false,
-    lowerCaseNames: true
-  });
-  if (!metrics) {
-    return null;
-  }
-  const event: ILineEvent = {
-    message: body,
-    kind: 'step',
-    pattern: 'step-metrics',
-    step: Number(head[1]),
-    metrics,
-    scope: 'batch'
-  };
-  if (head[2] !== undefined) {
-    event.steps_total = Number(head[2]);
-  }
-  return event;
+  return parseCounterMetrics(body, STEP_LINE);
 }
 
 function parseKeyValueLine(body: string): ILineEvent | null {
