@@ -33,6 +33,10 @@ run format-py ruff format --check .
 run py38-syntax vermin -q -t=3.8- --no-tips --violations --eval-annotations tflog
 run unit-service npx jest --config service/jest.config.js --ci
 run unit-python python -m pytest tests/python -q -p no:cacheprovider
+# The kernel side again on a real Python 3.8, without TensorFlow (no wheel of
+# tensorflow-cpu for 3.8 is current); the Keras fits ran above.
+run kernel-python38 .tflog-test/py38/bin/python -m pytest tests/python/kernel -q \
+  -p no:cacheprovider --ignore tests/python/kernel/test_kernel_keras_real.py
 
 # Integration: a real Elasticsearch node unless one is given.
 es_dir="$root/.tflog-test/es"
