@@ -5,10 +5,14 @@
  *
  * Invalid configuration keeps the API up (so the panel can show what is
  * wrong) and ships nothing; a store that cannot be reached is retried with
- * backoff while the API reports why. Exit status: 0 after a clean stop, 1
- * on a crash, 2 when the API itself cannot start.
+ * backoff while the API reports why. Only the service holding the shipper
+ * lock of the state directory ships; another one (a second Jupyter server of
+ * the same user) answers queries and takes over when the first stops. Exit
+ * status: 0 after a clean stop, 1 on a crash, 2 when the API itself cannot
+ * start.
  */
 import { createApiServer, type IApiServer, type ListenTarget } from './api';
+import { ApiError } from './api/errors';
 import {
   loadConfig,
   redactUrl,
@@ -27,9 +31,15 @@ import { createLogger, describeError, type ILogger } from './ship/logger';
 import type { IRecordParser } from './ship/parser-port';
 import { Pipeline } from './ship/pipeline';
 import { StatusTracker } from './ship/status';
+import {
+  describeHolder,
+  ShipperLock,
+  type ILockHolder,
+  type ILockOwner
+} from './spool/lock';
 import { ElasticsearchStore } from './store/elasticsearch';
 import { EmbeddedStore } from './store/embedded';
-import type { IStore } from './store/store';
+import { StoreUnavailableError, type IStore } from './store/store';
 
 /** Time in-flight batches get to reach the store on shutdown. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -40,15 +50,26 @@ const SHUTDOWN_GRACE_MS = 5000;
 const SHUTDOWN_HARD_LIMIT_MS = 8000;
 /** Longest a POST /flush waits for the store. */
 const FLUSH_TIMEOUT_MS = 30000;
+/**
+ * How often a standby service tries the shipper lock, and the shipping one
+ * checks that the lock is still its own.
+ */
+const LOCK_CHECK_INTERVAL_MS = 5000;
 
 interface IService {
   config: IServiceConfig;
   logger: ILogger;
   status: StatusTracker;
   store: IStore | null;
+  /** Made once: a pipeline made again after losing the lock reuses it. */
+  recordParser: IRecordParser<IRunState> | null;
   pipeline: Pipeline<IRunState> | null;
+  /** Null when nothing is shipped (invalid configuration). */
+  lock: ShipperLock | null;
+  /** The pipeline runs: this service holds the lock and the store is set up. */
+  shipping: boolean;
   api: IApiServer | null;
-  /** Aborted on shutdown: stops the store set-up retry loop. */
+  /** Aborted on shutdown: stops the lock and store set-up retry loops. */
   stopping: AbortController;
 }
 
@@ -75,7 +96,10 @@ async function main(): Promise<number> {
     logger,
     status,
     store: null,
+    recordParser: null,
     pipeline: null,
+    lock: null,
+    shipping: false,
     api: null,
     stopping: new AbortController()
   };
@@ -93,7 +117,9 @@ async function main(): Promise<number> {
           location: config.elasticsearch.urls.map(redactUrl).join(', ')
         }
       : { kind: 'embedded', location: config.storeDir };
+    service.recordParser = createRecordParser(service);
     service.pipeline = createPipeline(service);
+    service.lock = new ShipperLock({ stateDir: config.stateDir });
   }
 
   // Handlers first: a SIGTERM during start-up still stops cleanly.
@@ -136,14 +162,12 @@ async function main(): Promise<number> {
   });
 
   service.api = createApiServer({
-    store: service.store,
+    store: service.store ? storeForQueries(service) : null,
     getStatus: () => status.snapshot(),
     configError,
     version: SERVICE_VERSION,
     user: config.user,
-    flush: service.pipeline
-      ? () => (service.pipeline as Pipeline<IRunState>).flush(FLUSH_TIMEOUT_MS)
-      : undefined,
+    flush: service.pipeline ? () => flushIfShipping(service) : undefined,
     logger: logger.child('api')
   });
   const target: ListenTarget =
@@ -199,7 +223,7 @@ function createStore(config: IServiceConfig, logger: ILogger): IStore {
   });
 }
 
-function createPipeline(service: IService): Pipeline<IRunState> {
+function createRecordParser(service: IService): IRecordParser<IRunState> {
   const { config, logger, status } = service;
   const parser = createParser({
     // The parser checks the shape and reports each bad pattern.
@@ -210,15 +234,19 @@ function createPipeline(service: IService): Pipeline<IRunState> {
     logger.warn(`configuration: ${message} (pattern skipped)`);
     status.configWarnings.push(message);
   }
-  const recordParser: IRecordParser<IRunState> = {
+  return {
     newRunState: runId => createRunState(runId),
     parseRecord: (record, state) => parser.parseRecord(record, state)
   };
+}
+
+function createPipeline(service: IService): Pipeline<IRunState> {
+  const { config, logger, status } = service;
   return new Pipeline<IRunState>({
     spoolDir: config.spoolDir,
     stateDir: config.stateDir,
     store: service.store as IStore,
-    parser: recordParser,
+    parser: service.recordParser as IRecordParser<IRunState>,
     limits: {
       maxDocs: config.batchMaxDocs,
       maxBytes: config.batchMaxBytes,
@@ -233,32 +261,226 @@ function createPipeline(service: IService): Pipeline<IRunState> {
   });
 }
 
-/** Sets the store up and starts the pipeline, retrying until both work. */
+/**
+ * Ships while this service holds the shipper lock: waits in standby while
+ * another service holds it, and goes back to standby if the lock is lost.
+ */
 async function startShipping(service: IService): Promise<void> {
+  while (!service.stopping.signal.aborted) {
+    if (!(await takeLock(service))) {
+      return;
+    }
+    if (!(await startPipeline(service))) {
+      return;
+    }
+    if (!(await keepLock(service))) {
+      return;
+    }
+    await standDown(service);
+  }
+}
+
+/** Retries the lock until it is taken (true) or the service stops (false). */
+async function takeLock(service: IService): Promise<boolean> {
+  const { logger, status } = service;
+  const lock = service.lock as ShipperLock;
+  let lastMessage: string | null = null;
+  const report = (message: string, log: (line: string) => void): void => {
+    // The retry runs every few seconds: log each distinct situation once.
+    if (message !== lastMessage) {
+      log(message);
+      lastMessage = message;
+    }
+  };
+  for (;;) {
+    try {
+      const attempt = await lock.tryAcquire();
+      if (attempt.acquired) {
+        if (service.stopping.signal.aborted) {
+          // Shutdown began while the lock was being taken: give it back.
+          await lock.release();
+          return false;
+        }
+        if (attempt.tookOverFrom) {
+          logger.warn(
+            `took over the shipper lock ${lock.path} from ${describeOwner(attempt.tookOverFrom)}, which no longer runs`
+          );
+        }
+        if (lastMessage !== null) {
+          logger.info(`took the shipper lock ${lock.path}: shipping now`);
+        }
+        status.leaveStandby();
+        return true;
+      }
+      const message = describeHolder(attempt.holder, lock.path);
+      status.enterStandby({
+        message,
+        lockFile: lock.path,
+        holder: attempt.holder.owner
+      });
+      report(message, line => logger.warn(line));
+    } catch (error) {
+      const message = `cannot take the shipper lock: ${describeError(error)}`;
+      status.recordError(message);
+      report(message, line => logger.error(`${line}; retrying`));
+    }
+    if (!(await pause(LOCK_CHECK_INTERVAL_MS, service))) {
+      return false;
+    }
+  }
+}
+
+/** Sets the store up and starts the pipeline, retrying until both work. */
+async function startPipeline(service: IService): Promise<boolean> {
   const { logger, status } = service;
   const store = service.store as IStore;
-  const pipeline = service.pipeline as Pipeline<IRunState>;
   for (let attempt = 0; !service.stopping.signal.aborted; attempt += 1) {
     try {
       await store.init();
-      await pipeline.start();
+      await (service.pipeline as Pipeline<IRunState>).start();
+      service.shipping = true;
       status.state = 'running';
-      return;
+      return true;
     } catch (error) {
       const delay = backoffDelay(attempt);
       const message = `starting to ship failed: ${describeError(error)}`;
       status.recordError(message);
       logger.error(`${message}; retrying in ${delay} ms`);
-      try {
-        await sleep(delay, service.stopping.signal);
-      } catch (stopped) {
-        if (stopped instanceof DeliveryAbortedError) {
-          return;
-        }
-        throw stopped;
+      if (!(await pause(delay, service))) {
+        return false;
       }
     }
   }
+  return false;
+}
+
+/**
+ * Checks the lock while shipping. Resolves false when the service stops,
+ * true when another service's lock replaced this one's (after someone
+ * deleted it): two shippers must not go on side by side.
+ */
+async function keepLock(service: IService): Promise<boolean> {
+  const { logger, status } = service;
+  const lock = service.lock as ShipperLock;
+  let lastFailure: string | null = null;
+  for (;;) {
+    if (!(await pause(LOCK_CHECK_INTERVAL_MS, service))) {
+      return false;
+    }
+    try {
+      const check = await lock.confirm();
+      lastFailure = null;
+      if (!check.ours) {
+        const message = `lost the shipper lock ${lock.path} to ${describeHolderBriefly(check.holder)}: this service stops shipping`;
+        logger.error(message);
+        status.recordError(message);
+        return true;
+      }
+      if (check.recreated) {
+        logger.warn(
+          `the shipper lock ${lock.path} had been deleted; created it again`
+        );
+      }
+    } catch (error) {
+      const message = `cannot check the shipper lock: ${describeError(error)}`;
+      status.recordError(message);
+      if (message !== lastFailure) {
+        logger.error(`${message}; still shipping, checking again`);
+        lastFailure = message;
+      }
+    }
+  }
+}
+
+/**
+ * Stops shipping after losing the lock. The store is made again too: an
+ * embedded store's in-memory index would miss what the other service
+ * writes, so the next start must load it afresh.
+ */
+async function standDown(service: IService): Promise<void> {
+  const pipeline = service.pipeline as Pipeline<IRunState>;
+  const store = service.store as IStore;
+  service.shipping = false;
+  service.store = createStore(service.config, service.logger);
+  service.pipeline = createPipeline(service);
+  await pipeline.stop(SHUTDOWN_GRACE_MS);
+  await store.close();
+}
+
+/** Waits, unless the service stops first: then false. */
+async function pause(ms: number, service: IService): Promise<boolean> {
+  try {
+    await sleep(ms, service.stopping.signal);
+    return true;
+  } catch (stopped) {
+    if (stopped instanceof DeliveryAbortedError) {
+      return false;
+    }
+    throw stopped;
+  }
+}
+
+/** POST /flush: only the shipping service has anything to flush. */
+async function flushIfShipping(service: IService): Promise<void> {
+  const standby = service.status.standby;
+  if (standby) {
+    throw new ApiError(501, 'not_implemented', standby.message);
+  }
+  if (!service.shipping || !service.pipeline) {
+    throw new StoreUnavailableError(
+      'shipping has not started yet (see lastError in /status)'
+    );
+  }
+  await service.pipeline.flush(FLUSH_TIMEOUT_MS);
+}
+
+/**
+ * The store the API queries. An Elasticsearch store answers any service.
+ * The embedded store is loaded by the shipping service only (loading it
+ * compacts files the shipping one appends to), so a standby service answers
+ * its queries with 503 and the reason rather than with empty results.
+ * Queries go to the current store: it is made again after losing the lock.
+ */
+function storeForQueries(service: IService): IStore {
+  const store = (): IStore => service.store as IStore;
+  const checkReadable = (): void => {
+    const standby = service.status.standby;
+    if (standby && !service.config.elasticsearch) {
+      throw new StoreUnavailableError(
+        `${standby.message}, but the embedded store can only be read by the service that ships (configure Elasticsearch to query from every Jupyter server)`
+      );
+    }
+  };
+  return {
+    init: () => store().init(),
+    write: batch => store().write(batch),
+    getRun: runId => {
+      checkReadable();
+      return store().getRun(runId);
+    },
+    searchRuns: query => {
+      checkReadable();
+      return store().searchRuns(query);
+    },
+    series: query => {
+      checkReadable();
+      return store().series(query);
+    },
+    logs: query => {
+      checkReadable();
+      return store().logs(query);
+    },
+    status: () => store().status(),
+    close: () => store().close()
+  };
+}
+
+function describeOwner(owner: ILockOwner): string {
+  return `pid ${owner.pid} on host ${owner.host} (started ${owner.started})`;
+}
+
+function describeHolderBriefly(holder: ILockHolder): string {
+  return holder.owner ? describeOwner(holder.owner) : 'another service';
 }
 
 async function shutDown(service: IService): Promise<void> {
@@ -266,6 +488,16 @@ async function shutDown(service: IService): Promise<void> {
   service.stopping.abort();
   if (service.pipeline) {
     await service.pipeline.stop(SHUTDOWN_GRACE_MS);
+  }
+  // After the registry's last save: the next holder resumes from it.
+  if (service.lock) {
+    try {
+      await service.lock.release();
+    } catch (error) {
+      service.logger.error(
+        `could not remove the shipper lock ${service.lock.path}: ${describeError(error)} (the next service takes it over once this process has exited)`
+      );
+    }
   }
   if (service.api) {
     await service.api.close();

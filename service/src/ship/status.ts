@@ -4,6 +4,7 @@
  * counters since start. The API adds the store's own status (health,
  * version, degraded features) under `store`.
  */
+import type { ILockOwner } from '../spool/lock';
 
 export type ServiceState =
   /** Setting up the store (templates, directories). */
@@ -14,6 +15,11 @@ export type ServiceState =
   | 'retrying'
   /** The configuration is invalid: nothing is shipped (see configErrors). */
   | 'config_error'
+  /**
+   * Another service holds the shipper lock of this state directory: this
+   * one answers queries, ships nothing, and retries the lock (see standby).
+   */
+  | 'standby'
   | 'stopping';
 
 export interface IServiceCounters {
@@ -48,6 +54,15 @@ export interface IServiceError {
   at: string;
 }
 
+/** Why this service does not ship: another one holds the shipper lock. */
+export interface IStandbyStatus {
+  /** Says who ships instead, for people. */
+  message: string;
+  lockFile: string;
+  /** The lock's owner; null when its file could not be parsed. */
+  holder: ILockOwner | null;
+}
+
 export interface IServiceStatus {
   state: ServiceState;
   /** ISO time the service started. */
@@ -65,6 +80,8 @@ export interface IServiceStatus {
   /** Invalid configuration values, each naming its variable. */
   configErrors: string[];
   configWarnings: string[];
+  /** Set while the state is `standby`, else null. */
+  standby: IStandbyStatus | null;
 }
 
 export function emptyCounters(): IServiceCounters {
@@ -93,6 +110,7 @@ export class StatusTracker {
   configErrors: string[] = [];
   configWarnings: string[] = [];
   private lastError: IServiceError | null = null;
+  private standbyReason: IStandbyStatus | null = null;
   private lastRejection: IServiceError | null = null;
   private readonly startedAt: string;
 
@@ -111,6 +129,26 @@ export class StatusTracker {
     this.lastRejection = { message, at: new Date(this.now()).toISOString() };
   }
 
+  get standby(): IStandbyStatus | null {
+    return this.standbyReason;
+  }
+
+  /** Another service ships this spool: say so until leaveStandby(). */
+  enterStandby(reason: IStandbyStatus): void {
+    this.standbyReason = reason;
+    if (this.state !== 'stopping') {
+      this.state = 'standby';
+    }
+  }
+
+  /** This service holds the shipper lock now and starts shipping. */
+  leaveStandby(): void {
+    this.standbyReason = null;
+    if (this.state === 'standby') {
+      this.state = 'starting';
+    }
+  }
+
   snapshot(): IServiceStatus {
     return {
       state: this.state,
@@ -123,7 +161,8 @@ export class StatusTracker {
       lastRejection: this.lastRejection,
       counters: { ...this.counters },
       configErrors: this.configErrors.slice(),
-      configWarnings: this.configWarnings.slice()
+      configWarnings: this.configWarnings.slice(),
+      standby: this.standbyReason
     };
   }
 }
