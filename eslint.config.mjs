@@ -9,6 +9,8 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/lib/**',
       '.venv/**',
+      '.tflog-test/**',
+      '.tflog-dev/**',
       'tflog/service/**',
       'tflog/labextension/**',
       'testing/elasticsearch/target/**',

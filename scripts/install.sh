@@ -30,6 +30,9 @@ else
   npm install --no-audit --no-fund --loglevel=error
 fi
 
-echo "[install] building the service"
-npm run --silent build:service
+echo "[install] building the service and the JupyterLab extension"
+# The extension build runs `jupyter labextension build` from the venv.
+PATH="$PWD/.venv/bin:$PATH" npm run --silent build
 .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+# Links tflog/labextension into the venv's JupyterLab (rebuilds show on reload).
+PATH="$PWD/.venv/bin:$PATH" jupyter labextension develop --overwrite . >/dev/null

@@ -28,10 +28,12 @@ run() {
 
 run lint-ts npx eslint .
 run format-ts npx prettier --check .
+run lint-css npm run --silent lint:css
 run lint-py ruff check .
 run format-py ruff format --check .
 run py38-syntax vermin -q -t=3.8- --no-tips --violations --eval-annotations tflog
 run unit-service npx jest --config service/jest.config.js --ci
+run unit-frontend npm run --silent test:frontend -- --ci
 run unit-python python -m pytest tests/python -q -p no:cacheprovider
 # The kernel side again on a real Python 3.8, without TensorFlow (no wheel of
 # tensorflow-cpu for 3.8 is current); the Keras fits ran above.

@@ -1,0 +1,147 @@
+/** Fakes for model tests: a scripted client and a controllable EventSource. */
+import { ServerConnection } from '@jupyterlab/services';
+
+import type { IEventSourceLike } from '../model/liveUpdates';
+import type {
+  IRunPage,
+  IRunQuery,
+  IRunSummary,
+  ISeries,
+  ISeriesPoint,
+  ISeriesQuery,
+  ISeriesResponse,
+  IServiceStatus,
+  ITflogClient
+} from '../tokens';
+
+export function summary(overrides: Partial<IRunSummary> = {}): IRunSummary {
+  return {
+    run_id: 'run-1',
+    name: 'mnist',
+    status: 'running',
+    notebook: 'train.ipynb',
+    kernel_id: null,
+    user: 'alice',
+    host: 'node-1',
+    tags: {},
+    hparams: {},
+    started: '2026-01-31T10:00:00.000Z',
+    ended: null,
+    updated: '2026-01-31T10:05:00.000Z',
+    last_metrics: {},
+    last_epoch: null,
+    last_step: null,
+    counts: { events: 0, errors: 0, warnings: 0, nan: 0 },
+    error: null,
+    dropped: 0,
+    ...overrides
+  };
+}
+
+export function points(xs: number[], y = (x: number) => 1 / (x + 1)) {
+  return xs.map((x): ISeriesPoint => ({
+    x,
+    y: y(x),
+    time: new Date(x * 1000).toISOString()
+  }));
+}
+
+export function series(
+  name: string,
+  pts: ISeriesPoint[],
+  overrides: Partial<ISeries> = {}
+): ISeries {
+  return {
+    name,
+    scope: 'batch',
+    source: 'callback',
+    points: pts,
+    downsampled: false,
+    ...overrides
+  };
+}
+
+/**
+ * A client over an in-memory run: `series()` answers the points after
+ * `after`, like the service does.
+ */
+export class FakeClient implements ITflogClient {
+  readonly serverSettings = ServerConnection.makeSettings({
+    baseUrl: 'http://localhost/'
+  });
+  run_: IRunSummary = summary();
+  allSeries: ISeries[] = [];
+  runsByNotebook = new Map<string | undefined, IRunSummary[]>();
+  statusAnswer: IServiceStatus | Error = new Error('no status set');
+  seriesFailure: Error | null = null;
+  seriesQueries: ISeriesQuery[] = [];
+  runQueries: IRunQuery[] = [];
+
+  status(): Promise<IServiceStatus> {
+    return this.statusAnswer instanceof Error
+      ? Promise.reject(this.statusAnswer)
+      : Promise.resolve(this.statusAnswer);
+  }
+
+  runs(query: IRunQuery = {}): Promise<IRunPage> {
+    this.runQueries.push(query);
+    const runs = this.runsByNotebook.get(query.notebook) ?? [];
+    return Promise.resolve({ runs, total: runs.length });
+  }
+
+  run(runId: string): Promise<IRunSummary> {
+    return Promise.resolve(this.run_);
+  }
+
+  series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse> {
+    this.seriesQueries.push(query);
+    if (this.seriesFailure) {
+      return Promise.reject(this.seriesFailure);
+    }
+    const after =
+      typeof query.after === 'string' ? Date.parse(query.after) : query.after;
+    const answer = this.allSeries
+      .map(s => ({
+        ...s,
+        points: s.points.filter(p => after === undefined || p.x > after)
+      }))
+      .filter(s => s.points.length > 0);
+    return Promise.resolve({ run: this.run_, series: answer });
+  }
+
+  eventsUrl(): string {
+    return 'http://localhost/tflog/api/v1/events';
+  }
+}
+
+export class FakeEventSource implements IEventSourceLike {
+  static created: FakeEventSource[] = [];
+  readyState = 0;
+  onopen: ((event: Event) => void) | null = null;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+  closed = false;
+
+  constructor(readonly url: string) {
+    FakeEventSource.created.push(this);
+  }
+
+  send(data: unknown): void {
+    this.readyState = 1;
+    this.onmessage?.(
+      new MessageEvent('message', {
+        data: typeof data === 'string' ? data : JSON.stringify(data)
+      })
+    );
+  }
+
+  fail(closed: boolean): void {
+    this.readyState = closed ? 2 : 0;
+    this.onerror?.(new Event('error'));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.readyState = 2;
+  }
+}

@@ -1,0 +1,177 @@
+import { PanelModel } from '../model/panelModel';
+import { DEFAULT_SETTINGS } from '../settings';
+import { FakeClient, FakeEventSource, points, series, summary } from './fakes';
+
+/** Let pending promise callbacks run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await Promise.resolve();
+  }
+}
+
+function panel(client: FakeClient) {
+  FakeEventSource.created = [];
+  return new PanelModel({
+    client,
+    settings: { ...DEFAULT_SETTINGS },
+    createEventSource: url => new FakeEventSource(url),
+    statusPollMs: 5000
+  });
+}
+
+describe('PanelModel', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('shows the newest run of the current notebook and follows new ones', async () => {
+    const client = new FakeClient();
+    client.allSeries = [series('loss', points([1, 2]))];
+    const older = summary({ run_id: 'old', status: 'finished' });
+    client.runsByNotebook.set('train.ipynb', [older]);
+    client.runsByNotebook.set(undefined, [older]);
+    const model = panel(client);
+    model.setNotebookPath('train.ipynb');
+    model.setActive(true);
+    await settle();
+    expect(model.runModel?.runId).toBe('old');
+    expect(client.runQueries).toContainEqual({
+      notebook: 'train.ipynb',
+      size: 20
+    });
+
+    const newer = summary({ run_id: 'new' });
+    client.runsByNotebook.set('train.ipynb', [newer, older]);
+    FakeEventSource.created[0].send({
+      type: 'run',
+      run_id: 'new',
+      updated: 'x',
+      last_seq: 1
+    });
+    await settle();
+    expect(model.runModel?.runId).toBe('new');
+    model.dispose();
+  });
+
+  it('keeps a run chosen by hand until the newest is chosen again', async () => {
+    const client = new FakeClient();
+    const a = summary({ run_id: 'a' });
+    const b = summary({ run_id: 'b' });
+    client.runsByNotebook.set('n.ipynb', [a, b]);
+    const model = panel(client);
+    model.setNotebookPath('n.ipynb');
+    model.setActive(true);
+    await settle();
+    model.selectRun('b');
+    expect(model.followLatest).toBe(false);
+    await model.refreshRuns();
+    expect(model.runModel?.runId).toBe('b');
+    model.selectRun('a');
+    expect(model.followLatest).toBe(true);
+    model.dispose();
+  });
+
+  it('shows no run for a notebook without runs', async () => {
+    const client = new FakeClient();
+    client.runsByNotebook.set(undefined, [summary({ run_id: 'elsewhere' })]);
+    const model = panel(client);
+    model.setNotebookPath('empty.ipynb');
+    model.setActive(true);
+    await settle();
+    expect(model.runModel).toBeNull();
+    expect(model.runsLoaded).toBe(true);
+    expect(model.allRuns.map(r => r.run_id)).toEqual(['elsewhere']);
+    model.dispose();
+  });
+
+  it('refreshes the shown run on its events only', async () => {
+    const client = new FakeClient();
+    const loss = series('loss', points([1]));
+    client.allSeries = [loss];
+    client.runsByNotebook.set('n.ipynb', [summary({ run_id: 'run-1' })]);
+    const model = panel(client);
+    model.setNotebookPath('n.ipynb');
+    model.setActive(true);
+    await settle();
+    const source = FakeEventSource.created[0];
+    source.send({ type: 'ready', api_version: 1 });
+    await settle();
+    const before = client.seriesQueries.length;
+    source.send({ type: 'run', run_id: 'other', updated: 'x', last_seq: 1 });
+    await settle();
+    expect(client.seriesQueries.length).toBe(before);
+    loss.points.push(...points([2]));
+    source.send({ type: 'run', run_id: 'run-1', updated: 'x', last_seq: 2 });
+    await settle();
+    expect(client.seriesQueries.length).toBe(before + 1);
+    expect(client.seriesQueries[before].after).toBe(1);
+    expect(model.runModel?.charts[0].rows.map(r => r.x)).toEqual([1, 2]);
+    model.dispose();
+  });
+
+  it('reports a status that cannot be read, and recovers', async () => {
+    const client = new FakeClient();
+    client.statusAnswer = new Error(
+      'The tflog service is unreachable (HTTP 502)'
+    );
+    const model = panel(client);
+    model.setActive(true);
+    await settle();
+    expect(model.statusError?.message).toMatch(/unreachable/);
+    client.statusAnswer = {
+      apiVersion: 1,
+      version: '0.1.0',
+      user: 'alice',
+      configError: null,
+      state: 'running',
+      startedAt: '',
+      storeInUse: { kind: 'embedded', location: '/tmp/x' },
+      backlog: { files: 0, bytes: 0 },
+      lastError: null,
+      lastRejection: null,
+      configErrors: [],
+      configWarnings: [],
+      store: { kind: 'embedded', healthy: true }
+    };
+    jest.advanceTimersByTime(5000);
+    await settle();
+    expect(model.statusError).toBeNull();
+    expect(model.status?.storeInUse?.kind).toBe('embedded');
+    model.dispose();
+  });
+
+  it('applies new settings to the shown run', async () => {
+    const client = new FakeClient();
+    client.allSeries = [series('loss', points([1, 2]))];
+    client.runsByNotebook.set('n.ipynb', [summary()]);
+    const model = panel(client);
+    model.setNotebookPath('n.ipynb');
+    model.setActive(true);
+    await settle();
+    model.updateSettings({
+      ...DEFAULT_SETTINGS,
+      xAxis: 'epoch',
+      maxPoints: 200
+    });
+    await settle();
+    expect(model.runModel?.view.axis).toBe('epoch');
+    expect(client.seriesQueries[client.seriesQueries.length - 1]).toEqual({
+      axis: 'epoch',
+      maxPoints: 200
+    });
+    model.dispose();
+  });
+
+  it('does not follow updates while inactive', async () => {
+    const client = new FakeClient();
+    const model = panel(client);
+    model.setActive(true);
+    await settle();
+    model.setActive(false);
+    const queries = client.runQueries.length;
+    jest.advanceTimersByTime(20000);
+    await settle();
+    expect(client.runQueries.length).toBe(queries);
+    expect(FakeEventSource.created[0].closed).toBe(true);
+    model.dispose();
+  });
+});

@@ -1,0 +1,43 @@
+import { DEFAULT_SETTINGS, readSettings } from '../settings';
+
+describe('readSettings', () => {
+  it('reads valid values', () => {
+    expect(
+      readSettings({
+        liveUpdates: false,
+        refreshIntervalMs: 2000,
+        xAxis: 'time',
+        smoothing: 0.6,
+        defaultMetrics: ['loss', '*acc*'],
+        maxPoints: 300
+      })
+    ).toEqual({
+      liveUpdates: false,
+      refreshIntervalMs: 2000,
+      xAxis: 'time',
+      smoothing: 0.6,
+      defaultMetrics: ['loss', '*acc*'],
+      maxPoints: 300
+    });
+  });
+
+  it('falls back to defaults for missing, mistyped or out-of-range values', () => {
+    expect(readSettings({})).toEqual(DEFAULT_SETTINGS);
+    expect(
+      readSettings({
+        liveUpdates: 'yes',
+        refreshIntervalMs: 10,
+        xAxis: 'batch',
+        smoothing: 1,
+        defaultMetrics: 'loss',
+        maxPoints: 2.5
+      })
+    ).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('drops metric patterns that are not strings', () => {
+    expect(
+      readSettings({ defaultMetrics: ['loss', 3, ''] }).defaultMetrics
+    ).toEqual(['loss']);
+  });
+});

@@ -1,0 +1,14 @@
+/** tflog's JupyterLab extension: the plugins it is made of. */
+import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import { clientPlugin } from './plugins/client';
+import { notebookPathPlugin } from './plugins/notebookPath';
+import { panelPlugin } from './plugins/panel';
+
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  clientPlugin,
+  notebookPathPlugin,
+  panelPlugin
+];
+
+export default plugins;

@@ -1,0 +1,369 @@
+/**
+ * State of the Training panel: the service's status, the run lists of the
+ * current notebook and of all the user's notebooks, and the run being shown
+ * (by default the newest run of the current notebook, followed as new runs
+ * start). It follows updates only while the panel is visible.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type {
+  IRunEvent,
+  IRunSummary,
+  IServiceStatus,
+  ITflogClient,
+  ITflogSettings
+} from '../tokens';
+import {
+  EventSourceFactory,
+  LiveMode,
+  LiveUpdates,
+  ResyncReason
+} from './liveUpdates';
+import { IRunViewOptions, RunModel } from './runModel';
+
+/** How often the status line is refreshed. */
+export const STATUS_POLL_MS = 5000;
+
+/** Run lists are re-read at most this often, however many events arrive. */
+export const RUNS_REFRESH_MIN_MS = 1000;
+
+/** Runs per list. */
+export const RUN_LIST_SIZE = 20;
+
+export class PanelModel implements IDisposable {
+  constructor(options: {
+    client: ITflogClient;
+    settings: ITflogSettings;
+    createEventSource?: EventSourceFactory;
+    statusPollMs?: number;
+  }) {
+    this._client = options.client;
+    this._settings = options.settings;
+    this._statusPollMs = options.statusPollMs ?? STATUS_POLL_MS;
+    this._live = new LiveUpdates({
+      url: options.client.eventsUrl(),
+      intervalMs: options.settings.refreshIntervalMs,
+      createEventSource: options.createEventSource
+    });
+    this._live.runUpdated.connect(this._onRunUpdated, this);
+    this._live.resync.connect(this._onResync, this);
+    this._live.modeChanged.connect(
+      (_, mode) => this._liveModeChanged.emit(mode),
+      this
+    );
+  }
+
+  get settings(): Readonly<ITflogSettings> {
+    return this._settings;
+  }
+
+  get status(): IServiceStatus | null {
+    return this._status;
+  }
+
+  /** Why the status could not be read, or null. */
+  get statusError(): Error | null {
+    return this._statusError;
+  }
+
+  get notebookPath(): string | null {
+    return this._notebookPath;
+  }
+
+  get notebookRuns(): readonly IRunSummary[] {
+    return this._notebookRuns;
+  }
+
+  get allRuns(): readonly IRunSummary[] {
+    return this._allRuns;
+  }
+
+  get runsError(): Error | null {
+    return this._runsError;
+  }
+
+  /** True once both run lists have been read at least once. */
+  get runsLoaded(): boolean {
+    return this._runsLoaded;
+  }
+
+  get runModel(): RunModel | null {
+    return this._runModel;
+  }
+
+  /** Whether the shown run follows the newest run of the notebook. */
+  get followLatest(): boolean {
+    return this._followLatest;
+  }
+
+  get liveMode(): LiveMode {
+    return this._live.mode;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  get statusChanged(): ISignal<this, void> {
+    return this._statusChanged;
+  }
+
+  get runsChanged(): ISignal<this, void> {
+    return this._runsChanged;
+  }
+
+  get runModelChanged(): ISignal<this, RunModel | null> {
+    return this._runModelChanged;
+  }
+
+  get liveModeChanged(): ISignal<this, LiveMode> {
+    return this._liveModeChanged;
+  }
+
+  get settingsChanged(): ISignal<this, ITflogSettings> {
+    return this._settingsChanged;
+  }
+
+  /** Follow updates while active (the panel is visible), stop while not. */
+  setActive(active: boolean): void {
+    if (active === this._active || this._isDisposed) {
+      return;
+    }
+    this._active = active;
+    if (active) {
+      if (this._settings.liveUpdates) {
+        this._live.start();
+      }
+      this._statusTimer = setInterval(
+        () => void this.refreshStatus(),
+        this._statusPollMs
+      );
+      void this.refresh();
+    } else {
+      this._live.stop();
+      this._stopTimers();
+    }
+  }
+
+  /** Re-read everything shown (the panel's refresh button, and on showing). */
+  async refresh(): Promise<void> {
+    await Promise.all([
+      this.refreshStatus(),
+      this.refreshRuns(),
+      this._runModel?.refresh()
+    ]);
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      this._status = await this._client.status();
+      this._statusError = null;
+    } catch (error) {
+      this._statusError = asError(error);
+    }
+    if (!this._isDisposed) {
+      this._statusChanged.emit();
+    }
+  }
+
+  async refreshRuns(): Promise<void> {
+    const path = this._notebookPath;
+    try {
+      const [notebookPage, allPage] = await Promise.all([
+        path === null
+          ? Promise.resolve(null)
+          : this._client.runs({ notebook: path, size: RUN_LIST_SIZE }),
+        this._client.runs({ size: RUN_LIST_SIZE })
+      ]);
+      if (this._isDisposed || path !== this._notebookPath) {
+        return;
+      }
+      this._notebookRuns = notebookPage?.runs ?? [];
+      this._allRuns = allPage.runs;
+      this._runsError = null;
+    } catch (error) {
+      if (this._isDisposed) {
+        return;
+      }
+      this._runsError = asError(error);
+    }
+    this._runsLoaded = true;
+    this._runsChanged.emit();
+    this._follow();
+  }
+
+  /** The notebook in focus changed (null: no notebook open). */
+  setNotebookPath(path: string | null): void {
+    if (path === this._notebookPath) {
+      return;
+    }
+    this._notebookPath = path;
+    this._notebookRuns = [];
+    this._followLatest = true;
+    this._runsChanged.emit();
+    void this.refreshRuns();
+  }
+
+  /** Show a run chosen in a list. Choosing the newest one follows new runs again. */
+  selectRun(runId: string): void {
+    const latest = this._latestRun();
+    this._followLatest = latest !== null && latest.run_id === runId;
+    this._showRun(runId);
+  }
+
+  updateSettings(settings: ITflogSettings): void {
+    const previous = this._settings;
+    this._settings = settings;
+    if (previous.refreshIntervalMs !== settings.refreshIntervalMs) {
+      this._live.setIntervalMs(settings.refreshIntervalMs);
+    }
+    if (previous.liveUpdates !== settings.liveUpdates && this._active) {
+      if (settings.liveUpdates) {
+        this._live.start();
+      } else {
+        this._live.stop();
+      }
+    }
+    this._runModel?.setView(this._viewOptions());
+    this._settingsChanged.emit(settings);
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._stopTimers();
+    this._live.dispose();
+    this._runModel?.dispose();
+    this._runModel = null;
+    Signal.clearData(this);
+  }
+
+  private _latestRun(): IRunSummary | null {
+    const runs =
+      this._notebookPath === null ? this._allRuns : this._notebookRuns;
+    return runs[0] ?? null;
+  }
+
+  /** While following, show the newest run as soon as the lists say there is one. */
+  private _follow(): void {
+    if (!this._followLatest) {
+      return;
+    }
+    const latest = this._latestRun();
+    const latestId = latest?.run_id ?? null;
+    if (latestId !== (this._runModel?.runId ?? null)) {
+      this._showRun(latestId);
+    }
+  }
+
+  private _showRun(runId: string | null): void {
+    if (runId !== null && runId === this._runModel?.runId) {
+      return;
+    }
+    this._runModel?.dispose();
+    this._runModel = null;
+    if (runId !== null) {
+      const summary =
+        [...this._notebookRuns, ...this._allRuns].find(
+          run => run.run_id === runId
+        ) ?? null;
+      this._runModel = new RunModel({
+        client: this._client,
+        runId,
+        view: this._viewOptions(),
+        summary
+      });
+    }
+    this._runModelChanged.emit(this._runModel);
+    void this._runModel?.load();
+  }
+
+  private _viewOptions(): IRunViewOptions {
+    return {
+      axis: this._settings.xAxis,
+      smoothing: this._settings.smoothing,
+      maxPoints: this._settings.maxPoints,
+      metrics: this._settings.defaultMetrics
+    };
+  }
+
+  private _onRunUpdated(_: LiveUpdates, event: IRunEvent): void {
+    if (event.run_id === this._runModel?.runId) {
+      void this._runModel.refresh();
+    }
+    this._scheduleRunsRefresh();
+  }
+
+  private _onResync(_: LiveUpdates, reason: ResyncReason): void {
+    if (reason === 'connected') {
+      // No replay on the stream: whatever happened while disconnected is re-read.
+      void this._runModel?.refresh();
+      void this.refreshRuns();
+      return;
+    }
+    const summary = this._runModel?.summary;
+    if (this._runModel && (!summary || summary.status === 'running')) {
+      void this._runModel.refresh();
+    }
+    this._scheduleRunsRefresh();
+  }
+
+  /** Leading-edge throttle: at once, then at most once per RUNS_REFRESH_MIN_MS. */
+  private _scheduleRunsRefresh(): void {
+    if (this._runsTimer !== null) {
+      this._runsDirty = true;
+      return;
+    }
+    void this.refreshRuns();
+    this._runsTimer = setTimeout(() => {
+      this._runsTimer = null;
+      if (this._runsDirty && this._active) {
+        this._runsDirty = false;
+        this._scheduleRunsRefresh();
+      }
+    }, RUNS_REFRESH_MIN_MS);
+  }
+
+  private _stopTimers(): void {
+    if (this._statusTimer !== null) {
+      clearInterval(this._statusTimer);
+      this._statusTimer = null;
+    }
+    if (this._runsTimer !== null) {
+      clearTimeout(this._runsTimer);
+      this._runsTimer = null;
+    }
+    this._runsDirty = false;
+  }
+
+  private readonly _client: ITflogClient;
+  private _settings: ITflogSettings;
+  private readonly _statusPollMs: number;
+  private readonly _live: LiveUpdates;
+  private _active = false;
+  private _status: IServiceStatus | null = null;
+  private _statusError: Error | null = null;
+  private _notebookPath: string | null = null;
+  private _notebookRuns: IRunSummary[] = [];
+  private _allRuns: IRunSummary[] = [];
+  private _runsError: Error | null = null;
+  private _runsLoaded = false;
+  private _runModel: RunModel | null = null;
+  private _followLatest = true;
+  private _statusTimer: ReturnType<typeof setInterval> | null = null;
+  private _runsTimer: ReturnType<typeof setTimeout> | null = null;
+  private _runsDirty = false;
+  private _isDisposed = false;
+  private _statusChanged = new Signal<this, void>(this);
+  private _runsChanged = new Signal<this, void>(this);
+  private _runModelChanged = new Signal<this, RunModel | null>(this);
+  private _liveModeChanged = new Signal<this, LiveMode>(this);
+  private _settingsChanged = new Signal<this, ITflogSettings>(this);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,117 @@
+/**
+ * The Training side panel: its model, the right-sidebar widget, the
+ * `tflog:open-panel` command, settings (schema/plugin.json), theme changes,
+ * and the notebook it follows.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { trainingIcon } from '../icons';
+import { PanelModel } from '../model/panelModel';
+import { DEFAULT_SETTINGS, readSettings } from '../settings';
+import { readThemeColours } from '../theme';
+import { ITflogClient, SeriesAxis } from '../tokens';
+import { PANEL_ID, TrainingPanel } from '../views/panel';
+
+export const OPEN_PANEL_COMMAND = 'tflog:open-panel';
+
+export const panelPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'tflog:plugin',
+  description:
+    'The Training side panel: live curves of the current notebook’s run, recent runs, and the service’s status.',
+  autoStart: true,
+  requires: [ITflogClient],
+  optional: [
+    INotebookTracker,
+    ILayoutRestorer,
+    ICommandPalette,
+    ISettingRegistry,
+    IThemeManager
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    client: ITflogClient,
+    tracker: INotebookTracker | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    themeManager: IThemeManager | null
+  ): void => {
+    const model = new PanelModel({ client, settings: { ...DEFAULT_SETTINGS } });
+    let settings: ISettingRegistry.ISettings | null = null;
+
+    const onAxisChange = (axis: SeriesAxis): void => {
+      if (settings) {
+        // Saved as a setting; settings.changed then updates the model.
+        settings.set('xAxis', axis).catch(error => {
+          console.error('tflog: cannot save the x axis setting', error);
+          model.updateSettings({ ...model.settings, xAxis: axis });
+        });
+      } else {
+        model.updateSettings({ ...model.settings, xAxis: axis });
+      }
+    };
+
+    const panel = new TrainingPanel({
+      model,
+      colours: readThemeColours(),
+      icon: trainingIcon,
+      onAxisChange
+    });
+    app.shell.add(panel, 'right', { rank: 700 });
+    restorer?.add(panel, PANEL_ID);
+
+    app.commands.addCommand(OPEN_PANEL_COMMAND, {
+      label: 'Open Training Panel',
+      caption: 'Show live training curves and recent runs',
+      icon: args => (args.isPalette ? undefined : trainingIcon),
+      execute: () => app.shell.activateById(panel.id)
+    });
+    palette?.addItem({ command: OPEN_PANEL_COMMAND, category: 'tflog' });
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(panelPlugin.id)
+        .then(loaded => {
+          settings = loaded;
+          const apply = (): void =>
+            model.updateSettings(readSettings(loaded.composite));
+          loaded.changed.connect(apply);
+          apply();
+        })
+        .catch(error => {
+          console.error(
+            'tflog: cannot load the panel settings; using the defaults',
+            error
+          );
+        });
+    }
+
+    themeManager?.themeChanged.connect(() => {
+      // The new theme's CSS variables apply once its stylesheet is in: read them after layout.
+      requestAnimationFrame(() => panel.setColours(readThemeColours()));
+    });
+
+    if (tracker) {
+      const follow = (notebook: NotebookPanel | null): void => {
+        model.setNotebookPath(notebook?.context.path ?? null);
+      };
+      tracker.currentChanged.connect((_, notebook) => follow(notebook));
+      // Renames: the current notebook's path changes under the same widget.
+      tracker.widgetAdded.connect((_, notebook) => {
+        notebook.context.pathChanged.connect(() => {
+          if (tracker.currentWidget === notebook) {
+            follow(notebook);
+          }
+        });
+      });
+      follow(tracker.currentWidget);
+    }
+  }
+};

@@ -1,0 +1,206 @@
+/**
+ * The Training side panel (`#jp-tflog-panel`): status line, toolbar (x axis,
+ * refresh), the run being shown with its charts, and the run lists of this
+ * notebook and of all the user's notebooks. It follows updates only while
+ * visible.
+ */
+import type { LabIcon } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
+import { Panel, Widget } from '@lumino/widgets';
+
+import type { PanelModel } from '../model/panelModel';
+import type { RunModel } from '../model/runModel';
+import { isSeriesAxis } from '../settings';
+import type { IThemeColours } from '../theme';
+import type { ITflogSettings, SeriesAxis } from '../tokens';
+import { ChartsPanel } from './charts';
+import { h, setText } from './dom';
+import { RunHeader } from './runHeader';
+import { RunList } from './runList';
+import { StatusLine } from './statusLine';
+
+export const PANEL_ID = 'jp-tflog-panel';
+
+const AXIS_LABELS: Record<SeriesAxis, string> = {
+  step: 'Step',
+  epoch: 'Epoch',
+  time: 'Wall time'
+};
+
+export class TrainingPanel extends Panel {
+  constructor(options: {
+    model: PanelModel;
+    colours: IThemeColours;
+    icon?: LabIcon;
+    /** Called when the user picks an x axis (the plugin saves it as a setting). */
+    onAxisChange: (axis: SeriesAxis) => void;
+    /** Chart renderer; tests use svg. */
+    renderer?: 'canvas' | 'svg';
+  }) {
+    super();
+    this.id = PANEL_ID;
+    this.title.label = 'Training';
+    this.title.caption = 'Training: live curves and recent runs';
+    if (options.icon) {
+      this.title.icon = options.icon;
+    }
+    this.addClass('jp-tflog-panel');
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', 'Training');
+    this.model = options.model;
+    this._onAxisChange = options.onAxisChange;
+
+    this._toolbar = this._createToolbar();
+    this._empty = new Widget({ node: h('p', { 'aria-live': 'polite' }) });
+    this._empty.addClass('jp-tflog-empty');
+    this._header = new RunHeader();
+    this._charts = new ChartsPanel({
+      colours: options.colours,
+      renderer: options.renderer
+    });
+    const select = (runId: string): void => this.model.selectRun(runId);
+    this._notebookRuns = new RunList({
+      scope: 'notebook',
+      title: 'This notebook',
+      onSelect: select
+    });
+    this._allRuns = new RunList({
+      scope: 'all',
+      title: 'All my notebooks',
+      onSelect: select
+    });
+
+    this.addWidget(new StatusLine(this.model));
+    this.addWidget(this._toolbar);
+    this.addWidget(this._empty);
+    this.addWidget(this._header);
+    this.addWidget(this._charts);
+    this.addWidget(this._notebookRuns);
+    this.addWidget(this._allRuns);
+
+    this.model.runsChanged.connect(this._renderRuns, this);
+    this.model.runModelChanged.connect(this._onRunModelChanged, this);
+    this.model.settingsChanged.connect(this._renderSettings, this);
+    this._onRunModelChanged(this.model, this.model.runModel);
+    this._renderSettings();
+  }
+
+  readonly model: PanelModel;
+
+  /** Every chart has drawn what it was given (for tests). */
+  get drawn(): Promise<void> {
+    return this._charts.drawn;
+  }
+
+  setColours(colours: IThemeColours): void {
+    this._charts.setColours(colours);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.model.setActive(false);
+    this.model.runsChanged.disconnect(this._renderRuns, this);
+    this.model.runModelChanged.disconnect(this._onRunModelChanged, this);
+    this.model.settingsChanged.disconnect(this._renderSettings, this);
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    this.model.setActive(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    this.model.setActive(false);
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    if (this.isVisible) {
+      this.model.setActive(true);
+    }
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this.model.setActive(false);
+  }
+
+  private _createToolbar(): Widget {
+    this._axisSelect = h(
+      'select',
+      { class: 'jp-tflog-xaxis', 'aria-label': 'X axis' },
+      (Object.keys(AXIS_LABELS) as SeriesAxis[]).map(axis =>
+        h('option', { value: axis }, [AXIS_LABELS[axis]])
+      )
+    );
+    this._axisSelect.addEventListener('change', () => {
+      const value = this._axisSelect.value;
+      if (isSeriesAxis(value)) {
+        this._onAxisChange(value);
+      }
+    });
+    const refresh = h(
+      'button',
+      {
+        class: 'jp-tflog-refresh jp-mod-styled',
+        type: 'button',
+        title: 'Read the runs and curves again'
+      },
+      ['Refresh']
+    );
+    refresh.addEventListener('click', () => void this.model.refresh());
+    const toolbar = new Widget({
+      node: h('div', { role: 'toolbar', 'aria-label': 'Training panel' }, [
+        h('label', { class: 'jp-tflog-xaxis-label' }, [
+          'X axis ',
+          this._axisSelect
+        ]),
+        refresh
+      ])
+    });
+    toolbar.addClass('jp-tflog-toolbar');
+    return toolbar;
+  }
+
+  private _onRunModelChanged(_: PanelModel, runModel: RunModel | null): void {
+    this._header.setRunModel(runModel);
+    this._charts.setRunModel(runModel);
+    this._renderRuns();
+  }
+
+  private _renderRuns(): void {
+    const model = this.model;
+    const selected = model.runModel?.runId ?? null;
+    const path = model.notebookPath;
+    this._notebookRuns.setRuns(
+      model.notebookRuns,
+      selected,
+      path === null ? 'No notebook is open.' : `No runs yet for ${path}.`
+    );
+    this._allRuns.setRuns(model.allRuns, selected, 'No runs yet.');
+
+    let empty = '';
+    if (!model.runModel && model.runsLoaded && !model.runsError) {
+      empty =
+        path === null
+          ? 'No runs yet: put %%tflog on a training cell of a notebook.'
+          : 'No runs yet for this notebook — put %%tflog on a training cell.';
+    }
+    setText(this._empty.node, empty);
+    this._empty.setHidden(empty === '');
+  }
+
+  private _renderSettings(): void {
+    const settings: Readonly<ITflogSettings> = this.model.settings;
+    this._axisSelect.value = settings.xAxis;
+  }
+
+  private readonly _onAxisChange: (axis: SeriesAxis) => void;
+  private _axisSelect!: HTMLSelectElement;
+  private readonly _toolbar: Widget;
+  private readonly _empty: Widget;
+  private readonly _header: RunHeader;
+  private readonly _charts: ChartsPanel;
+  private readonly _notebookRuns: RunList;
+  private readonly _allRuns: RunList;
+}

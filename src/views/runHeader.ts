@@ -1,0 +1,187 @@
+/**
+ * The run being shown: name, status, elapsed time (ticking while it runs),
+ * progress and last values. Its root `.jp-tflog-run` carries `data-run-id`
+ * and `data-run-status`.
+ */
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import {
+  formatDuration,
+  formatMetric,
+  orderedMetricNames,
+  runElapsedMs,
+  runLabel
+} from '../format';
+import type { RunModel } from '../model/runModel';
+import type { IRunSummary } from '../tokens';
+import { h, setText } from './dom';
+
+export class RunHeader extends Widget {
+  constructor() {
+    super();
+    this.addClass('jp-tflog-run');
+    this._name = h('span', { class: 'jp-tflog-run-name' });
+    this._status = h('span', {
+      class: 'jp-tflog-run-status',
+      'aria-live': 'polite'
+    });
+    this._elapsed = h('span', {
+      class: 'jp-tflog-run-elapsed',
+      title: 'Elapsed time'
+    });
+    this._meta = h('div', { class: 'jp-tflog-run-meta' });
+    this._values = h('dl', {
+      class: 'jp-tflog-last-values',
+      'aria-label': 'Last values'
+    });
+    this._problem = h('div', { class: 'jp-tflog-run-problem' });
+    this.node.append(
+      h('div', { class: 'jp-tflog-run-title' }, [
+        this._name,
+        this._status,
+        this._elapsed
+      ]),
+      this._meta,
+      this._values,
+      this._problem
+    );
+  }
+
+  setRunModel(runModel: RunModel | null): void {
+    this._runModel?.summaryChanged.disconnect(this._render, this);
+    this._runModel = runModel;
+    runModel?.summaryChanged.connect(this._render, this);
+    this._render();
+  }
+
+  dispose(): void {
+    this._stopTicking();
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    this._render();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    this._stopTicking();
+  }
+
+  private _render(): void {
+    const runModel = this._runModel;
+    const run = runModel?.summary ?? null;
+    if (!runModel) {
+      delete this.node.dataset.runId;
+      delete this.node.dataset.runStatus;
+      this.hide();
+      this._stopTicking();
+      return;
+    }
+    this.node.dataset.runId = runModel.runId;
+    this.show();
+    if (!run) {
+      delete this.node.dataset.runStatus;
+      setText(this._name, runModel.runId);
+      setText(this._status, 'loading');
+      setText(this._elapsed, '');
+      setText(this._meta, '');
+      this._values.replaceChildren();
+      this._problem.hidden = true;
+      return;
+    }
+    this.node.dataset.runStatus = run.status;
+    setText(this._name, runLabel(run));
+    this._name.title = run.run_id;
+    setText(this._status, run.status);
+    this._status.className = `jp-tflog-run-status jp-tflog-status-${run.status}`;
+    this._renderElapsed(run);
+    setText(this._meta, metaText(run));
+    this._values.replaceChildren(
+      ...orderedMetricNames(run.last_metrics).flatMap(name => [
+        h('dt', {}, [name]),
+        h(
+          'dd',
+          typeof run.last_metrics[name] === 'number'
+            ? {}
+            : { class: 'jp-tflog-nonfinite' },
+          [formatMetric(run.last_metrics[name])]
+        )
+      ])
+    );
+    const problem = problemText(run);
+    setText(this._problem, problem);
+    this._problem.hidden = problem === '';
+    if (run.status === 'running' && this.isVisible) {
+      this._startTicking();
+    } else {
+      this._stopTicking();
+    }
+  }
+
+  private _renderElapsed(run: IRunSummary): void {
+    setText(this._elapsed, formatDuration(runElapsedMs(run, Date.now())));
+  }
+
+  private _startTicking(): void {
+    if (this._ticker === null) {
+      this._ticker = setInterval(() => {
+        const run = this._runModel?.summary;
+        if (run) {
+          this._renderElapsed(run);
+        }
+      }, 1000);
+    }
+  }
+
+  private _stopTicking(): void {
+    if (this._ticker !== null) {
+      clearInterval(this._ticker);
+      this._ticker = null;
+    }
+  }
+
+  private _runModel: RunModel | null = null;
+  private _ticker: ReturnType<typeof setInterval> | null = null;
+  private readonly _name: HTMLSpanElement;
+  private readonly _status: HTMLSpanElement;
+  private readonly _elapsed: HTMLSpanElement;
+  private readonly _meta: HTMLDivElement;
+  private readonly _values: HTMLDListElement;
+  private readonly _problem: HTMLDivElement;
+}
+
+function metaText(run: IRunSummary): string {
+  const parts: string[] = [];
+  if (run.notebook) {
+    parts.push(run.notebook);
+  }
+  parts.push(`started ${new Date(run.started).toLocaleString()}`);
+  // Epochs count from 1 in summaries, as Keras prints them.
+  if (run.last_epoch !== null) {
+    const epochs = run.hparams.epochs;
+    parts.push(
+      `epoch ${run.last_epoch}${typeof epochs === 'number' ? `/${epochs}` : ''}`
+    );
+  }
+  if (run.last_step !== null) {
+    parts.push(`step ${run.last_step}`);
+  }
+  return parts.join(' · ');
+}
+
+function problemText(run: IRunSummary): string {
+  const parts: string[] = [];
+  if (run.error) {
+    parts.push(`${run.error.type}: ${run.error.message}`);
+  }
+  if (run.counts.nan > 0) {
+    parts.push(
+      `${run.counts.nan} non-finite value${run.counts.nan === 1 ? '' : 's'}`
+    );
+  }
+  if (run.dropped > 0) {
+    parts.push(`${run.dropped} records lost by the kernel`);
+  }
+  return parts.join(' · ');
+}

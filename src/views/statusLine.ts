@@ -1,0 +1,144 @@
+/**
+ * The panel's first lines: which store is in use, the spool backlog, how
+ * live updates arrive, and every problem that keeps the panel from showing
+ * data (one `.jp-tflog-error` alert), so the panel is never silently blank.
+ */
+import { Widget } from '@lumino/widgets';
+
+import { formatBytes } from '../format';
+import type { LiveMode } from '../model/liveUpdates';
+import type { PanelModel } from '../model/panelModel';
+import type { RunModel } from '../model/runModel';
+import type { IServiceStatus } from '../tokens';
+import { h, setText } from './dom';
+
+const LIVE_TEXT: Record<LiveMode, string> = {
+  off: 'Live updates off',
+  events: 'Live',
+  polling: 'Polling'
+};
+
+export class StatusLine extends Widget {
+  constructor(model: PanelModel) {
+    super();
+    this._model = model;
+    this.addClass('jp-tflog-status');
+    this._store = h('span', { class: 'jp-tflog-store', 'aria-live': 'polite' });
+    this._backlog = h('span', { class: 'jp-tflog-backlog' });
+    this._live = h('span', { class: 'jp-tflog-live' });
+    this._error = h('div', { class: 'jp-tflog-error', role: 'alert' });
+    this._warning = h('div', { class: 'jp-tflog-warning' });
+    this.node.append(
+      h('div', { class: 'jp-tflog-status-line' }, [
+        this._store,
+        this._backlog,
+        this._live
+      ]),
+      this._error,
+      this._warning
+    );
+    model.statusChanged.connect(this._render, this);
+    model.runsChanged.connect(this._render, this);
+    model.liveModeChanged.connect(this._render, this);
+    model.runModelChanged.connect(this._onRunModelChanged, this);
+    this._onRunModelChanged(model, model.runModel);
+  }
+
+  private _onRunModelChanged(_: PanelModel, runModel: RunModel | null): void {
+    this._runModel?.errorChanged.disconnect(this._render, this);
+    this._runModel = runModel;
+    runModel?.errorChanged.connect(this._render, this);
+    this._render();
+  }
+
+  private _render(): void {
+    const model = this._model;
+    const status = model.status;
+    const kind = status?.storeInUse?.kind ?? status?.store?.kind;
+    if (kind) {
+      this._store.dataset.storeKind = kind;
+    } else {
+      delete this._store.dataset.storeKind;
+    }
+    setText(this._store, storeText(status));
+    setText(
+      this._backlog,
+      status
+        ? `Backlog: ${status.backlog.files} file${
+            status.backlog.files === 1 ? '' : 's'
+          }, ${formatBytes(status.backlog.bytes)}`
+        : ''
+    );
+    this._backlog.hidden = !status;
+    setText(this._live, LIVE_TEXT[model.liveMode]);
+    this._live.dataset.liveMode = model.liveMode;
+
+    const errors = problems(model, this._runModel);
+    setText(this._error, errors.join('\n'));
+    this._error.hidden = errors.length === 0;
+    const warnings = [
+      ...(status?.configWarnings ?? []),
+      ...(status?.store?.degraded ?? [])
+    ];
+    setText(this._warning, warnings.join('\n'));
+    this._warning.hidden = warnings.length === 0;
+  }
+
+  private readonly _model: PanelModel;
+  private _runModel: RunModel | null = null;
+  private readonly _store: HTMLSpanElement;
+  private readonly _backlog: HTMLSpanElement;
+  private readonly _live: HTMLSpanElement;
+  private readonly _error: HTMLDivElement;
+  private readonly _warning: HTMLDivElement;
+}
+
+function storeText(status: IServiceStatus | null): string {
+  if (!status) {
+    return 'Connecting to the tflog service…';
+  }
+  const inUse = status.storeInUse ?? status.store;
+  if (!inUse?.kind) {
+    return 'No store in use';
+  }
+  const name =
+    inUse.kind === 'elasticsearch' ? 'Elasticsearch' : 'Embedded store';
+  const version = status.store?.version ? ` ${status.store.version}` : '';
+  const health = status.store && !status.store.healthy ? ' (unreachable)' : '';
+  return `${name}${version}${health}`;
+}
+
+/** Everything that stops data from showing, most basic first. */
+export function problems(model: PanelModel, runModel: RunModel | null) {
+  const found: string[] = [];
+  if (model.statusError) {
+    found.push(model.statusError.message);
+  }
+  const status = model.status;
+  if (status && !model.statusError) {
+    if (status.configError) {
+      found.push(`tflog is misconfigured: ${status.configError}`);
+    }
+    for (const error of status.configErrors) {
+      if (error !== status.configError) {
+        found.push(error);
+      }
+    }
+    if (status.store && !status.store.healthy) {
+      found.push(
+        `The store cannot be reached: ${status.store.error ?? 'no answer'}`
+      );
+    } else if (status.state === 'retrying' && status.lastError) {
+      found.push(`Storing is retrying: ${status.lastError.message}`);
+    }
+  }
+  const runsError = model.runsError;
+  if (runsError && runsError.message !== model.statusError?.message) {
+    found.push(`Runs cannot be listed: ${runsError.message}`);
+  }
+  const runError = runModel?.error;
+  if (runError && runError.message !== runsError?.message) {
+    found.push(`The run cannot be shown: ${runError.message}`);
+  }
+  return found;
+}
