@@ -21,7 +21,7 @@
 # TFLOG_UI_ES_PORT (default 18902), TFLOG_UI_OLD_JUPYTERLAB (default 4.0.*).
 # Never runs `playwright install`: the browser is /usr/bin/chromium.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 venv="$root/.venv"
 old_venv="$root/.tflog-test/jlab40-venv"
@@ -83,7 +83,8 @@ link_labextension() {
         log "tflog/labextension is missing: building it (npm run build:labextension)"
         npm run build:labextension >&2 || return 1
     fi
-    "$env_dir/bin/jupyter" labextension develop --overwrite . >&2
+    # develop runs jupyter-builder from PATH: the venv's own.
+    PATH="$env_dir/bin:$PATH" "$env_dir/bin/jupyter" labextension develop --overwrite . >&2
 }
 
 # JupyterLab 4.0.x beside the newest, for the load check: the prebuilt

@@ -1,0 +1,359 @@
+// Log-line-to-chart latency of the Training panel, in real Chromium.
+//
+//   node bench/latency/main.mjs [--points 150] [--interval-ms 200]
+//                               [--stores elasticsearch,embedded] [--api-poll-ms 50]
+//
+// For each store: a Jupyter server with the tflog service (and a test
+// Elasticsearch node from scripts/es-start.sh, or the cluster named by
+// TFLOG_TEST_ES_URL), Debian's Chromium on a notebook with the Training panel
+// open, and a `%%tflog` cell that prints `step i loss=v` every interval,
+// noting time.time() just before each print. In the page a MutationObserver
+// notes Date.now() whenever the loss chart's data-last-x changes (the point
+// is in the chart's vega dataset and drawn). Both clocks are this machine's
+// wall clock, so latency = chart time - emit time, per step.
+//
+// Peer in the same run: the same steps read from the service's query API
+// (what the panel reads after each live event), polled every --api-poll-ms.
+//
+// Prints a table and merges `latency.*` keys into bench/results/latest.json:
+// latency.log_to_chart_ms.{p50,p95,p99,mean,min,max,n} and
+// latency.log_to_api_ms.* for the first store (Elasticsearch by default),
+// latency.<store>.* for the others, latency.meta. Target: p95 under 1 s.
+import { execFileSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync
+} from 'fs';
+import { cpus, tmpdir } from 'os';
+import { dirname, join } from 'path';
+import { setTimeout as delay } from 'timers/promises';
+import { fileURLToPath } from 'url';
+import { parseArgs } from 'util';
+
+import { pollSeries, waitForRunId } from './api-poller.mjs';
+import {
+  launchChromium,
+  openNotebook,
+  openTrainingPanel,
+  runAllCells,
+  startChartRecorder
+} from './browser.mjs';
+import {
+  deleteIndices,
+  startElasticsearch,
+  startJupyter,
+  stopElasticsearch
+} from './servers.mjs';
+import { flatten, mergeResults, summarise } from './stats.mjs';
+
+const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const RESULTS = join(ROOT, 'bench', 'results', 'latest.json');
+const JUPYTER = join(ROOT, '.venv', 'bin', 'jupyter');
+const JUPYTER_PORT = 18903;
+const ES_PORT = 18904;
+const NOTEBOOK = 'latency.ipynb';
+const EMITTED = 'latency-emitted.json';
+const METRIC = 'loss';
+const STORES = ['elasticsearch', 'embedded'];
+/** How long the chart may lag behind the API before a step counts as never drawn. */
+const CHART_SETTLE_MS = 15_000;
+
+const { values: options } = parseArgs({
+  options: {
+    points: { type: 'string', default: '150' },
+    'interval-ms': { type: 'string', default: '200' },
+    stores: { type: 'string', default: STORES.join(',') },
+    'api-poll-ms': { type: 'string', default: '50' },
+    'keep-work-dir': { type: 'boolean', default: false }
+  }
+});
+const points = Number(options.points);
+const intervalMs = Number(options['interval-ms']);
+const apiPollMs = Number(options['api-poll-ms']);
+const stores = options.stores.split(',').filter(Boolean);
+for (const store of stores) {
+  if (!STORES.includes(store)) {
+    throw new Error(
+      `--stores: unknown store ${store} (one of ${STORES.join(', ')})`
+    );
+  }
+}
+if (!(points >= 10) || !(intervalMs > 0) || !(apiPollMs > 0)) {
+  throw new Error(
+    '--points must be >= 10, --interval-ms and --api-poll-ms > 0'
+  );
+}
+
+/** The benchmark notebook: load tflog, then print one step per interval. */
+function notebookJson() {
+  const emitter = [
+    '%%tflog latency',
+    'import json, time',
+    'emitted = []',
+    `for step in range(1, ${points + 1}):`,
+    '    emitted.append([step, time.time()])',
+    "    print(f'step {step} loss={1.0 / step:.6f}', flush=True)",
+    `    time.sleep(${intervalMs / 1000})`,
+    `with open(${JSON.stringify(EMITTED)}, 'w') as emitted_file:`,
+    '    json.dump(emitted, emitted_file)'
+  ].join('\n');
+  const cell = source => ({
+    cell_type: 'code',
+    execution_count: null,
+    metadata: {},
+    outputs: [],
+    source
+  });
+  return JSON.stringify({
+    cells: [cell('%load_ext tflog'), cell(emitter)],
+    metadata: {
+      kernelspec: {
+        display_name: 'Python 3',
+        language: 'python',
+        name: 'python3'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 4
+  });
+}
+
+/** Chart time of each step: the first sample of the run whose last x reached it. */
+function chartTimes(samples, runId) {
+  const times = new Map();
+  for (const sample of samples.filter(s => s.runId === runId)) {
+    for (let step = 1; step <= sample.lastX; step++) {
+      if (!times.has(step)) {
+        times.set(step, sample.at);
+      }
+    }
+  }
+  return times;
+}
+
+function latencies(emitted, seenAt) {
+  const values = [];
+  let missing = 0;
+  for (const [step, emittedAt] of emitted) {
+    const at = seenAt.get(step);
+    if (at === undefined) {
+      missing++;
+    } else {
+      values.push(at - emittedAt * 1000);
+    }
+  }
+  return { values, missing };
+}
+
+async function waitForFile(path, deadline) {
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) {
+      throw new Error(`${path} was not written in time: did the cell fail?`);
+    }
+    await delay(100);
+  }
+}
+
+/**
+ * Waits until the chart drew step `last`, at most until `deadline`. Steps it
+ * never drew count as missing; what the panel showed is logged.
+ */
+async function waitForChart(page, recorder, last, deadline) {
+  while (Date.now() < deadline) {
+    const newest = await recorder.evaluate(
+      samples => samples[samples.length - 1] ?? null
+    );
+    if (newest !== null && newest.lastX >= last) {
+      return;
+    }
+    await delay(100);
+  }
+  const samples = await recorder.jsonValue();
+  const panelText = await page.locator('#jp-tflog-panel').innerText();
+  console.error(
+    `[latency] the chart did not draw step ${last} within ${CHART_SETTLE_MS} ms ` +
+      `of the API serving it; last samples ${JSON.stringify(samples.slice(-2))}; ` +
+      `panel: ${panelText.replace(/\s+/g, ' ').slice(0, 300)}`
+  );
+}
+
+async function measure(store, workDir, browser) {
+  const storeDir = join(workDir, store);
+  let esUrl = '';
+  let startedEs = false;
+  const indexPrefix = `tflog-bench-${randomBytes(4).toString('hex')}-`;
+  if (store === 'elasticsearch') {
+    esUrl = process.env.TFLOG_TEST_ES_URL?.replace(/\/+$/, '') ?? '';
+    if (!esUrl) {
+      esUrl = await startElasticsearch(ROOT, ES_PORT, join(storeDir, 'es'));
+      startedEs = true;
+    }
+  }
+  const server = await startJupyter({
+    root: ROOT,
+    jupyter: JUPYTER,
+    port: JUPYTER_PORT,
+    workDir: storeDir,
+    esUrl,
+    indexPrefix
+  });
+  const page = await browser.newPage();
+  try {
+    writeFileSync(join(server.serverRoot, NOTEBOOK), notebookJson());
+    await openNotebook(page, server.url, NOTEBOOK);
+    await openTrainingPanel(page);
+    const recorder = await startChartRecorder(page, METRIC);
+    const apiUrl = `${server.url}/tflog/api/v1`;
+    const runSeconds = (points * intervalMs) / 1000;
+    const deadline = Date.now() + runSeconds * 1000 + 90_000;
+    await runAllCells(page);
+    const runId = await waitForRunId(apiUrl, NOTEBOOK, 60_000);
+    const apiSeen = await pollSeries({
+      apiUrl,
+      runId,
+      metric: METRIC,
+      lastStep: points,
+      intervalMs: apiPollMs,
+      deadline
+    });
+    await waitForFile(join(server.serverRoot, EMITTED), deadline);
+    await waitForChart(page, recorder, points, Date.now() + CHART_SETTLE_MS);
+    const emitted = JSON.parse(
+      readFileSync(join(server.serverRoot, EMITTED), 'utf-8')
+    );
+    const samples = await recorder.jsonValue();
+    const chart = latencies(emitted, chartTimes(samples, runId));
+    const api = latencies(emitted, apiSeen);
+    return {
+      store,
+      runId,
+      chart,
+      api,
+      chartUpdates: samples.filter(sample => sample.runId === runId).length
+    };
+  } finally {
+    await page.close();
+    await server.stop();
+    if (esUrl && !startedEs) {
+      await deleteIndices(esUrl, indexPrefix);
+    }
+    if (startedEs) {
+      await stopElasticsearch(ROOT, join(storeDir, 'es'));
+    }
+  }
+}
+
+function row(cells, widths) {
+  return cells
+    .map((cell, index) => String(cell).padStart(widths[index]))
+    .join('  ');
+}
+
+function printTable(results) {
+  const widths = [14, 14, 7, 7, 7, 7, 7, 5, 7];
+  console.log(
+    row(
+      ['store', 'measure', 'p50', 'p95', 'p99', 'mean', 'max', 'n', 'missing'],
+      widths
+    )
+  );
+  for (const result of results) {
+    for (const [measure, figures] of [
+      ['log_to_chart', result.chart],
+      ['log_to_api', result.api]
+    ]) {
+      const summary = summarise(figures.values);
+      console.log(
+        row(
+          [
+            result.store,
+            measure,
+            summary.p50,
+            summary.p95,
+            summary.p99,
+            summary.mean,
+            summary.max,
+            summary.n,
+            figures.missing
+          ],
+          widths
+        )
+      );
+    }
+  }
+  console.log('milliseconds; log_to_api is polled every', apiPollMs, 'ms');
+}
+
+async function main() {
+  const started = Date.now();
+  const workDir = mkdtempSync(join(tmpdir(), 'tflog-latency-'));
+  const browser = await launchChromium(ROOT);
+  const results = [];
+  let failed = true;
+  try {
+    for (const store of stores) {
+      console.error(
+        `[latency] ${store}: ${points} steps every ${intervalMs} ms`
+      );
+      results.push(await measure(store, workDir, browser));
+    }
+    failed = false;
+  } finally {
+    await browser.close();
+    if (failed || options['keep-work-dir']) {
+      console.error(
+        `[latency] kept ${workDir} (jupyter.log of each store there)`
+      );
+    } else {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  printTable(results);
+
+  const entries = {};
+  results.forEach((result, index) => {
+    const prefix = index === 0 ? 'latency' : `latency.${result.store}`;
+    Object.assign(
+      entries,
+      flatten(`${prefix}.log_to_chart_ms`, summarise(result.chart.values)),
+      flatten(`${prefix}.log_to_api_ms`, summarise(result.api.values)),
+      {
+        [`${prefix}.log_to_chart_ms.missing`]: result.chart.missing,
+        [`${prefix}.log_to_api_ms.missing`]: result.api.missing
+      }
+    );
+    const incomplete = result.chart.missing + result.api.missing;
+    if (incomplete > 0) {
+      console.error(
+        `[latency] ${result.store}: ${incomplete} step(s) never seen`
+      );
+      process.exitCode = 1;
+    }
+  });
+  const jupyterlab = execFileSync(JUPYTER, ['lab', '--version'], {
+    encoding: 'utf-8'
+  }).trim();
+  entries['latency.meta'] = {
+    store: results[0]?.store ?? null,
+    stores: results.map(result => result.store),
+    points,
+    interval_ms: intervalMs,
+    api_poll_ms: apiPollMs,
+    chart_updates: Object.fromEntries(
+      results.map(r => [r.store, r.chartUpdates])
+    ),
+    browser: `chromium ${browser.version()}`,
+    jupyterlab,
+    cpus: cpus().length,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    seconds: Math.round((Date.now() - started) / 100) / 10
+  };
+  mergeResults(RESULTS, 'latency.', entries);
+  console.log(`merged latency.* into ${RESULTS}`);
+}
+
+await main();
