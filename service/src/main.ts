@@ -30,6 +30,7 @@ import { backoffDelay, DeliveryAbortedError, sleep } from './ship/backoff';
 import { createLogger, describeError, type ILogger } from './ship/logger';
 import type { IRecordParser } from './ship/parser-port';
 import { Pipeline } from './ship/pipeline';
+import { RecentData } from './ship/recent';
 import { StatusTracker } from './ship/status';
 import {
   describeHolder,
@@ -69,6 +70,8 @@ interface IService {
   /** The pipeline runs: this service holds the lock and the store is set up. */
   shipping: boolean;
   api: IApiServer | null;
+  /** What this service stored in the last seconds; empty unless it ships. */
+  recent: RecentData;
   /** Aborted on shutdown: stops the lock and store set-up retry loops. */
   stopping: AbortController;
 }
@@ -101,6 +104,7 @@ async function main(): Promise<number> {
     lock: null,
     shipping: false,
     api: null,
+    recent: new RecentData(),
     stopping: new AbortController()
   };
   const configError =
@@ -163,6 +167,7 @@ async function main(): Promise<number> {
 
   service.api = createApiServer({
     store: service.store ? storeForQueries(service) : null,
+    recent: service.recent,
     getStatus: () => status.snapshot(),
     configError,
     version: SERVICE_VERSION,
@@ -257,7 +262,10 @@ function createPipeline(service: IService): Pipeline<IRunState> {
     spoolKeepDays: config.spoolKeepDays,
     logger: logger.child('pipeline'),
     status,
-    onStored: updates => service.api?.notify(updates)
+    onStored: (updates, stored) => {
+      service.recent.add(stored);
+      service.api?.notify(updates);
+    }
   });
 }
 
@@ -405,6 +413,8 @@ async function standDown(service: IService): Promise<void> {
   service.pipeline = createPipeline(service);
   await pipeline.stop(SHUTDOWN_GRACE_MS);
   await store.close();
+  // The next shipper writes the store now; this cache would fall behind it.
+  service.recent.clear();
 }
 
 /** Waits, unless the service stops first: then false. */

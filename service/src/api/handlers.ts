@@ -2,6 +2,7 @@
  * The JSON endpoints: read parameters, ask the store, shape the answer.
  * Errors are thrown, never answered here (see errors.ts).
  */
+import { mergeSeries, newerSummary, type IRecentReader } from '../ship/recent';
 import type { IServiceStatus } from '../ship/status';
 import type {
   ILogPage,
@@ -39,6 +40,11 @@ export interface IHandlerDeps {
   store(): IStore;
   /** The store if one is configured, for /status. */
   storeIfAny(): IStore | null;
+  /**
+   * What the shipping service stored in the last seconds, merged into the
+   * series and run answers: the store may not make it searchable yet.
+   */
+  recent: IRecentReader | null;
   user: string;
   version: string;
   configError: string | null;
@@ -136,8 +142,10 @@ export async function series(
   };
   params.done();
   const summary = await ownRun(deps, runId);
-  const found = await deps.store().series(withoutUndefined(query));
-  return { run: summary, series: found };
+  const storeQuery = withoutUndefined(query);
+  const found = await deps.store().series(storeQuery);
+  const recent = deps.recent?.points(storeQuery.runId) ?? [];
+  return { run: summary, series: mergeSeries(found, recent, storeQuery) };
 }
 
 export async function logs(
@@ -164,7 +172,11 @@ export async function logs(
  * run is reported as missing, so run ids of others cannot be probed.
  */
 async function ownRun(deps: IHandlerDeps, runId: string): Promise<IRunSummary> {
-  const summary = await deps.store().getRun(checkRunId(runId));
+  const checked = checkRunId(runId);
+  const summary = newerSummary(
+    await deps.store().getRun(checked),
+    deps.recent?.summary(checked) ?? null
+  );
   if (!summary || summary.user !== deps.user) {
     throw ApiError.notFound(`no run '${runId}'`);
   }

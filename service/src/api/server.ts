@@ -7,6 +7,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { chmod } from 'fs/promises';
 
+import type { IRecentReader } from '../ship/recent';
 import type { IServiceStatus } from '../ship/status';
 import type { IStore } from '../store/store';
 import { ApiError, errorReply } from './errors';
@@ -36,6 +37,11 @@ export interface IApiLogger {
 export interface IApiServerOptions {
   /** The store to query; null when none could be set up (see configError). */
   store: IStore | null;
+  /**
+   * What the shipping service just stored, served before the store makes it
+   * searchable (see ship/recent.ts). Absent when the service does not ship.
+   */
+  recent?: IRecentReader | null;
   /**
    * The service's own status (state, backlog, last error, counters). /status
    * sends it with the store's status added under `store`, URLs stripped of
@@ -96,6 +102,7 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
     configError,
     getStatus: options.getStatus,
     storeIfAny: () => options.store,
+    recent: options.recent ?? null,
     store: () => {
       if (configError !== null) {
         throw new ApiError(503, 'not_configured', configError);

@@ -59,7 +59,11 @@ export interface IPipelineOptions<TParserState> {
   backoff?: IBackoffPolicy;
   random?: () => number;
   now?: () => number;
-  onStored?: (updates: IStoredRunUpdate[]) => void;
+  /**
+   * Called once the store has acknowledged a batch, with what it stored:
+   * the read-your-writes cache takes it before live clients are told.
+   */
+  onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
 }
 
 /** One spool line on its way: what it yielded and where it ends. */
@@ -491,7 +495,7 @@ export class Pipeline<TParserState> {
     }
     this.updateBacklog();
     if (batch.updates.length > 0) {
-      this.options.onStored?.(batch.updates);
+      this.options.onStored?.(batch.updates, batch.write);
     }
   }
 

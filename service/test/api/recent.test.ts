@@ -1,0 +1,106 @@
+import { RecentData } from '../../src/ship/recent';
+import type { ISeries } from '../../src/store/store';
+import type { IMetricPoint, IRunSummary } from '../../src/types';
+import {
+  FakeStore,
+  ITestServer,
+  json,
+  request,
+  runSummary,
+  startServer
+} from './helpers';
+
+function epochPoint(runId: string, epoch: number, value: number): IMetricPoint {
+  return {
+    _id: `${runId}-loss-${epoch}`,
+    '@timestamp': `2026-01-31T10:0${epoch + 1}:00.000Z`,
+    run_id: runId,
+    notebook: 'work/train.ipynb',
+    user: 'alice',
+    name: 'loss',
+    value,
+    epoch,
+    scope: 'epoch',
+    source: 'callback'
+  };
+}
+
+describe('data just stored, before the store makes it searchable', () => {
+  let server: ITestServer;
+  let recent: RecentData;
+
+  beforeEach(async () => {
+    recent = new RecentData();
+    server = await startServer({ recent }, new FakeStore());
+  });
+
+  afterEach(() => server.api.close());
+
+  it('adds recent points to the store’s series, without duplicates', async () => {
+    // The fake store already has epoch 0 (y 0.5 at 10:01).
+    recent.add({
+      documents: [],
+      points: [epochPoint('run-1', 0, 0.5), epochPoint('run-1', 1, 0.4)],
+      runs: []
+    });
+    const response = await request(
+      server.at,
+      '/api/v1/runs/run-1/series?axis=epoch'
+    );
+    expect(response.status).toBe(200);
+    const body = json(response) as { series: ISeries[] };
+    expect(body.series).toHaveLength(1);
+    expect(body.series[0].points.map(p => [p.x, p.y])).toEqual([
+      [0, 0.5],
+      [1, 0.4]
+    ]);
+  });
+
+  it('answers a brand-new run the store does not know yet', async () => {
+    recent.add({
+      documents: [],
+      points: [epochPoint('run-new', 2, 0.3)],
+      runs: [runSummary('run-new', { updated: '2026-01-31T10:03:00.000Z' })],
+      runVersions: { 'run-new': 4 }
+    });
+    const run = await request(server.at, '/api/v1/runs/run-new');
+    expect(run.status).toBe(200);
+    expect((json(run) as unknown as IRunSummary).run_id).toBe('run-new');
+    const series = await request(
+      server.at,
+      '/api/v1/runs/run-new/series?axis=epoch&after=1'
+    );
+    const body = json(series) as { series: ISeries[] };
+    // The fake store's own epoch-0 point is not after 1, but it does not filter.
+    expect(body.series[0].points.map(p => p.x)).toEqual([0, 2]);
+  });
+
+  it('serves the newer of the stored and the cached summary', async () => {
+    const cached = runSummary('run-1', {
+      updated: '2026-01-31T10:06:00.000Z',
+      last_step: 150
+    });
+    recent.add({ documents: [], points: [], runs: [cached] });
+    const newer = json(await request(server.at, '/api/v1/runs/run-1'));
+    expect(newer.last_step).toBe(150);
+    server.store.runs.set(
+      'run-1',
+      runSummary('run-1', {
+        updated: '2026-01-31T10:07:00.000Z',
+        last_step: 160
+      })
+    );
+    const stored = json(await request(server.at, '/api/v1/runs/run-1'));
+    expect(stored.last_step).toBe(160);
+  });
+
+  it('still hides another user’s run found only in the cache', async () => {
+    recent.add({
+      documents: [],
+      points: [],
+      runs: [runSummary('bobs-run', { user: 'bob' })]
+    });
+    const response = await request(server.at, '/api/v1/runs/bobs-run');
+    expect(response.status).toBe(404);
+  });
+});
