@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need, then runs every suite
 # (lint, unit, integration against a real Elasticsearch node, real kernels,
-# real Keras fits). Set TFLOG_TEST_ES_URL to run against an existing cluster
-# instead of the node this script starts.
+# real Keras fits, Galata UI tests in Chromium). Set TFLOG_TEST_ES_URL to run
+# against an existing cluster instead of the node this script starts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -57,6 +57,7 @@ fi
 if [ -n "${TFLOG_TEST_ES_URL:-}" ]; then
   run integration-service npx jest --config service/jest.integration.config.js --ci --runInBand
   run integration-python python -m pytest tests/integration -q -p no:cacheprovider
+  run ui bash scripts/ui-test.sh
 fi
 if [ "$started_es" = "1" ]; then
   bash scripts/es-stop.sh "$es_dir" || true
