@@ -4,7 +4,7 @@
  * es-queries.ts: same filters, same sort orders, same cursors, same thinning.
  */
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, type CursorValue } from './cursor';
 import { eventPart } from './es-queries';
 import { messageMatchesText, runMatchesText } from './run-text';
 import {
@@ -64,6 +64,33 @@ export function runMatchesQuery(
   return true;
 }
 
+/**
+ * One page of sorted items after a cursor, as Elasticsearch's search_after
+ * pages them: the cursor holds the sort key of the last item shown.
+ */
+function pageAfter<T, K extends CursorValue[]>(
+  sorted: readonly { item: T; key: K }[],
+  query: { after?: string; size: number },
+  keyTypes: readonly ('string' | 'number')[],
+  compare: (a: K, b: K) => number
+): { items: T[]; total: number; next?: string } {
+  let start = 0;
+  if (query.after !== undefined) {
+    const after = decodeCursor(query.after, keyTypes) as K;
+    start = sorted.findIndex(entry => compare(entry.key, after) > 0);
+    start = start === -1 ? sorted.length : start;
+  }
+  const shown = sorted.slice(start, start + query.size);
+  const page: { items: T[]; total: number; next?: string } = {
+    items: shown.map(entry => entry.item),
+    total: sorted.length
+  };
+  if (start + query.size < sorted.length && shown.length > 0) {
+    page.next = encodeCursor(shown[shown.length - 1].key);
+  }
+  return page;
+}
+
 type RunSortKey = [number, string];
 
 function runSortKey(summary: IRunSummary): RunSortKey {
@@ -84,23 +111,14 @@ export function searchRunsIn(
 ): IRunPage {
   const matching = [...summaries]
     .filter(summary => runMatchesQuery(summary, query))
-    .map(summary => ({ summary, key: runSortKey(summary) }))
+    .map(summary => ({ item: summary, key: runSortKey(summary) }))
     .sort((a, b) => compareRunKeys(a.key, b.key));
-  let start = 0;
-  if (query.after !== undefined) {
-    const after = decodeCursor(query.after, ['number', 'string']) as RunSortKey;
-    start = matching.findIndex(entry => compareRunKeys(entry.key, after) > 0);
-    start = start === -1 ? matching.length : start;
+  const page = pageAfter(matching, query, ['number', 'string'], compareRunKeys);
+  const result: IRunPage = { runs: page.items, total: page.total };
+  if (page.next !== undefined) {
+    result.next = page.next;
   }
-  const shown = matching.slice(start, start + query.size);
-  const page: IRunPage = {
-    runs: shown.map(entry => entry.summary),
-    total: matching.length
-  };
-  if (start + query.size < matching.length && shown.length > 0) {
-    page.next = encodeCursor(shown[shown.length - 1].key);
-  }
-  return page;
+  return result;
 }
 
 type LogSortKey = [number, number];
@@ -130,23 +148,14 @@ export function logsIn(
         (query.text === undefined ||
           messageMatchesText(document.message, query.text))
     )
-    .map(document => ({ document, key: logSortKey(document) }))
+    .map(document => ({ item: document, key: logSortKey(document) }))
     .sort((a, b) => compare(a.key, b.key));
-  let start = 0;
-  if (query.after !== undefined) {
-    const after = decodeCursor(query.after, ['number', 'number']) as LogSortKey;
-    start = matching.findIndex(entry => compare(entry.key, after) > 0);
-    start = start === -1 ? matching.length : start;
+  const page = pageAfter(matching, query, ['number', 'number'], compare);
+  const result: ILogPage = { lines: page.items, total: page.total };
+  if (page.next !== undefined) {
+    result.next = page.next;
   }
-  const shown = matching.slice(start, start + query.size);
-  const page: ILogPage = {
-    lines: shown.map(entry => entry.document),
-    total: matching.length
-  };
-  if (start + query.size < matching.length && shown.length > 0) {
-    page.next = encodeCursor(shown[shown.length - 1].key);
-  }
-  return page;
+  return result;
 }
 
 export function seriesIn(
