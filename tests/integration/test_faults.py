@@ -68,17 +68,25 @@ def kernel_for(service: Service) -> Kernel:
     return Kernel({"TFLOG_SPOOL_DIR": str(service.spool_dir), "JUPYTERHUB_USER": "alice"})
 
 
+def start_printing_run(
+    kernel: Kernel, es: Elasticsearch, name: str, seconds: float, shipped: int
+) -> tuple[threading.Thread, dict, str]:
+    """Starts the printing cell in the background; returns once `shipped` lines are stored."""
+    assert kernel.execute("%load_ext tflog")["status"] == "ok"
+    outcome: dict = {}
+    cell = threading.Thread(
+        target=lambda: outcome.update(kernel.execute(printing_cell(name, LINES, seconds)))
+    )
+    cell.start()
+    run_id = run_id_of(es, name)
+    wait_for(lambda: stdout_lines(es, run_id) > shipped, 60, "the first lines to be shipped")
+    return cell, outcome, run_id
+
+
 def test_service_killed_mid_stream_loses_and_duplicates_nothing(service, es):
     kernel = kernel_for(service)
     try:
-        assert kernel.execute("%load_ext tflog")["status"] == "ok"
-        outcome: dict = {}
-        cell = threading.Thread(
-            target=lambda: outcome.update(kernel.execute(printing_cell("kill-test", LINES, 8)))
-        )
-        cell.start()
-        run_id = run_id_of(es, "kill-test")
-        wait_for(lambda: stdout_lines(es, run_id) > 2000, 60, "the first lines to be shipped")
+        cell, outcome, run_id = start_printing_run(kernel, es, "kill-test", 8, shipped=2000)
         service.kill()  # SIGKILL: no chance to flush or save anything
         time.sleep(1)
         service.start()
@@ -109,14 +117,7 @@ def test_elasticsearch_down_mid_run_loses_and_duplicates_nothing(tmp_path, priva
     service.start()
     kernel = kernel_for(service)
     try:
-        assert kernel.execute("%load_ext tflog")["status"] == "ok"
-        outcome: dict = {}
-        cell = threading.Thread(
-            target=lambda: outcome.update(kernel.execute(printing_cell("es-down", LINES, 20)))
-        )
-        cell.start()
-        run_id = run_id_of(es, "es-down")
-        wait_for(lambda: stdout_lines(es, run_id) > 1000, 60, "the first lines to be shipped")
+        cell, outcome, run_id = start_printing_run(kernel, es, "es-down", 20, shipped=1000)
         subprocess.run(stop_es, check=True, timeout=120)
         time.sleep(3)
         backlog = service.status()
