@@ -1,11 +1,13 @@
 /**
- * When the store refuses an event for good (a mapping error: a field of an
- * unexpected type, an immense term), a plain stand-in with the same `_id`
- * is stored instead: the message (capped), where it came from, and the
- * store's reason in `error.*`. Nothing disappears silently, and a replay
- * still finds the id taken (409), so the stand-in is never duplicated.
+ * When the store refuses an event or a metric point for good (a mapping
+ * error: a field of an unexpected type, an immense term; or a request the
+ * store refuses whatever its state), a plain stand-in event with the same
+ * `_id` is stored instead: the message (capped) or the point's values as
+ * text, where it came from, and the store's reason in `error.*`. Nothing
+ * disappears silently, the stand-in is found by a log search, and a replay
+ * still finds the id taken (409), so it is never duplicated.
  */
-import type { ITflogDocument } from '../types';
+import type { IMetricPoint, ITflogDocument } from '../types';
 
 /** The stand-in keeps this much of the original message. */
 export const FALLBACK_MESSAGE_CHARS = 32 * 1024;
@@ -54,6 +56,50 @@ export function fallbackDocument(
       kind: original.tflog?.kind ?? 'log'
     }
   };
+}
+
+/** A refused point, kept as an event whose message holds its values. */
+export function pointFallbackDocument(
+  point: IMetricPoint,
+  reason: string
+): ITflogDocument {
+  const value = point.nonfinite ?? String(point.value);
+  const position = [
+    point.epoch === undefined ? null : `epoch ${point.epoch}`,
+    point.step === undefined ? null : `step ${point.step}`
+  ].filter(part => part !== null);
+  const where = position.length > 0 ? ` (${position.join(', ')})` : '';
+  const standIn = fallbackDocument(
+    {
+      _id: point._id,
+      '@timestamp': point['@timestamp'],
+      message: `metric ${point.name} = ${value}${where}`,
+      log: { level: 'warning' },
+      event: { dataset: 'tflog.metrics', sequence: 0, kind: 'metric' },
+      user: { name: point.user },
+      host: { name: '' },
+      process: { pid: 0 },
+      service: { name: 'tflog' },
+      ecs: { version: '' },
+      labels: {},
+      tflog: {
+        run_id: point.run_id,
+        run_name: null,
+        notebook: point.notebook,
+        kernel_id: null,
+        source: point.source === 'callback' ? 'callback' : 'tflog',
+        kind: 'metrics'
+      }
+    },
+    reason
+  );
+  if (point.step !== undefined) {
+    standIn.tflog.step = point.step;
+  }
+  if (point.epoch !== undefined) {
+    standIn.tflog.epoch = point.epoch;
+  }
+  return standIn;
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -93,6 +93,24 @@ export function buildBulkPlan(
   return { operations, items };
 }
 
+/**
+ * Item errors that say the document itself can never be stored in this
+ * index (its fields do not fit the mapping). Every other refusal (429, 5xx,
+ * a write block, a missing or closed index, the shard limit, errors this
+ * list does not know) is retried: the admin can lift it, and setting the
+ * item aside would lose it.
+ */
+const DOCUMENT_ERRORS: ReadonlySet<string> = new Set([
+  'mapper_parsing_exception',
+  'document_parsing_exception',
+  'strict_dynamic_mapping_exception',
+  'illegal_argument_exception'
+]);
+
+function refusedForGood(error: estypes.ErrorCause | undefined): boolean {
+  return error !== undefined && DOCUMENT_ERRORS.has(error.type);
+}
+
 /** Sorts each bulk item into created, duplicate, retry-later or rejected. */
 export function interpretBulkResponse(
   plan: IBulkPlan,
@@ -110,7 +128,7 @@ export function interpretBulkResponse(
       result.created += 1;
     } else if (item.status === 409) {
       result.duplicates += 1;
-    } else if (item.status === 429 || item.status >= 500) {
+    } else if (!refusedForGood(item.error)) {
       retry.push({
         ...ref,
         reason: describeCause(item.error),

@@ -4,6 +4,7 @@
  * minimal parser with deterministic ids, and spool record builders.
  */
 import {
+  StoreQueryError,
   StoreUnavailableError,
   type ILogPage,
   type IRunPage,
@@ -41,7 +42,9 @@ export class FakeStore implements IStore {
   itemPolicy: (
     kind: 'document' | 'point' | 'run',
     id: string
-  ) => 'ok' | '429' | 'reject' = () => 'ok';
+  ) => 'ok' | '429' | 'blocked' | 'reject' | 'refuse-request' = () => 'ok';
+  /** When true, every request is refused as a whole (a systemic 400). */
+  refuseEveryRequest = false;
 
   async init(): Promise<void> {}
 
@@ -51,6 +54,25 @@ export class FakeStore implements IStore {
       this.failNext -= 1;
       throw new StoreUnavailableError('connection refused (fake)', 503);
     }
+    // One verdict per item and write: policies may count calls.
+    const verdicts = new Map<string, ReturnType<FakeStore['itemPolicy']>>();
+    for (const item of batch.documents) {
+      verdicts.set(
+        `document ${item._id}`,
+        this.itemPolicy('document', item._id)
+      );
+    }
+    for (const item of batch.points) {
+      verdicts.set(`point ${item._id}`, this.itemPolicy('point', item._id));
+    }
+    if (
+      this.refuseEveryRequest ||
+      [...verdicts.values()].includes('refuse-request')
+    ) {
+      throw new StoreQueryError(
+        'storing a batch: 400 action_request_validation_exception: Validation Failed: 1: id is too long (fake)'
+      );
+    }
     const result: IWriteResult = { created: 0, duplicates: 0, rejected: [] };
     const retry: NonNullable<IWriteResult['retry']> = [];
     const take = <T>(
@@ -59,13 +81,21 @@ export class FakeStore implements IStore {
       item: T,
       into: Map<string, T>
     ): void => {
-      const verdict = this.itemPolicy(kind, id);
+      const verdict = verdicts.get(`${kind} ${id}`);
       if (verdict === '429') {
         retry.push({
           kind,
           id,
           reason: 'es_rejected_execution_exception',
           statusCode: 429
+        });
+      } else if (verdict === 'blocked') {
+        retry.push({
+          kind,
+          id,
+          reason:
+            'cluster_block_exception: index blocked by: [FORBIDDEN/8/index write (api)]',
+          statusCode: 403
         });
       } else if (verdict === 'reject') {
         result.rejected.push({

@@ -128,6 +128,88 @@ describe('Shipper', () => {
     expect(store.documents.size).toBe(2);
   });
 
+  it('splits a batch refused as a whole until the refused item is alone, stores the rest and a stand-in for it', async () => {
+    const { store, status, shipper, lines } = setUp();
+    store.itemPolicy = (kind, id) =>
+      kind === 'point' && id === 'run-1:2:loss' ? 'refuse-request' : 'ok';
+    const report = await shipper.deliver(
+      batchOf(),
+      new AbortController().signal
+    );
+    expect(store.documents.size + store.points.size).toBe(5);
+    expect(store.points.has('run-1:2:acc')).toBe(true);
+    expect(store.points.has('run-1:2:loss')).toBe(false);
+    const standIn = store.documents.get('run-1:2:loss');
+    expect(standIn?.error?.type).toBe(FALLBACK_ERROR_TYPE);
+    expect(standIn?.error?.message).toMatch(/id is too long/);
+    expect(standIn?.message).toMatch(/loss.*0\.5/);
+    expect(standIn?.tflog.run_id).toBe('run-1');
+    expect(report).toMatchObject({ rejected: 1, fallbacks: 1 });
+    expect(status.counters.rejected).toBe(1);
+    expect(lines.join('\n')).toMatch(
+      /refused a batch of 5 item\(s\) as a whole/
+    );
+  });
+
+  it('keeps retrying, and sets nothing aside, when the store refuses every request', async () => {
+    const { store, status, shipper } = setUp();
+    store.refuseEveryRequest = true;
+    const delivered = shipper.deliver(batchOf(), new AbortController().signal);
+    await jest.advanceTimersByTimeAsync(100 + 200 + 400);
+    expect(status.state).toBe('retrying');
+    expect(store.documents.size + store.points.size).toBe(0);
+    expect(status.counters.rejected).toBe(0);
+    store.refuseEveryRequest = false;
+    await jest.advanceTimersByTimeAsync(30000);
+    const report = await delivered;
+    expect(report.rejected).toBe(0);
+    expect(report.fallbacks).toBe(0);
+    expect(store.documents.size).toBe(3);
+    expect(store.points.size).toBe(2);
+    expect(
+      [...store.documents.values()].every(document => !document.error)
+    ).toBe(true);
+    expect(status.state).toBe('running');
+  });
+
+  it('stores a stand-in event carrying a refused point', async () => {
+    const { store, shipper } = setUp();
+    store.itemPolicy = (kind, id) =>
+      kind === 'point' && id === 'run-1:2:acc' ? 'reject' : 'ok';
+    const report = await shipper.deliver(
+      batchOf(),
+      new AbortController().signal
+    );
+    expect(report).toMatchObject({ rejected: 1, fallbacks: 1, created: 5 });
+    const standIn = store.documents.get('run-1:2:acc');
+    expect(standIn?.error?.type).toBe(FALLBACK_ERROR_TYPE);
+    expect(standIn?.message).toMatch(/acc.*0\.9/);
+    expect(standIn?.tflog.epoch).toBe(0);
+    expect(standIn?.message).toMatch(/epoch 0/);
+  });
+
+  it('waits out items refused until an admin acts (write block) and stores them after', async () => {
+    const { store, status, shipper } = setUp();
+    let blocked = true;
+    store.itemPolicy = kind =>
+      kind === 'document' && blocked ? 'blocked' : 'ok';
+    const delivered = shipper.deliver(batchOf(), new AbortController().signal);
+    await jest.advanceTimersByTimeAsync(100 + 200 + 400 + 800);
+    expect(store.documents.size).toBe(0);
+    expect(store.points.size).toBe(2);
+    expect(status.state).toBe('retrying');
+    expect(status.snapshot().lastError?.message).toMatch(
+      /cluster_block_exception/
+    );
+    blocked = false;
+    await jest.advanceTimersByTimeAsync(30000);
+    const report = await delivered;
+    expect(report.rejected).toBe(0);
+    expect(store.documents.size).toBe(3);
+    expect(status.counters.rejected).toBe(0);
+    expect(status.state).toBe('running');
+  });
+
   it('stops retrying when the service shuts down', async () => {
     const { store, shipper } = setUp();
     store.failNext = 1000;

@@ -159,6 +159,80 @@ describe('interpretBulkResponse', () => {
     });
   });
 
+  it('waits out refusals that an admin can lift (blocks, missing or closed indices, shard limits)', () => {
+    const refusals: [number, estypes.ErrorCause][] = [
+      [
+        403,
+        {
+          type: 'cluster_block_exception',
+          reason:
+            'index [tflog-logs-2026.12.02] blocked by: [FORBIDDEN/8/index write (api)];'
+        }
+      ],
+      [
+        404,
+        {
+          type: 'index_not_found_exception',
+          reason: 'no such index [tflog-logs-2026.12.02]'
+        }
+      ],
+      [
+        400,
+        {
+          type: 'validation_exception',
+          reason:
+            'Validation Failed: 1: this action would add [2] shards, but this cluster currently has [1000]/[1000] maximum normal shards open;'
+        }
+      ],
+      [400, { type: 'index_closed_exception', reason: 'closed' }],
+      [400, { type: 'some_future_exception', reason: 'unknown to us' }]
+    ];
+    const result = interpretBulkResponse(
+      { operations: [], items: plan.items.slice(0, refusals.length) },
+      {
+        errors: true,
+        took: 1,
+        items: refusals.map(([status, error]) => item(status, error))
+      }
+    );
+    expect(result.rejected).toEqual([]);
+    expect(result.retry?.map(entry => [entry.id, entry.statusCode])).toEqual([
+      ['a', 403],
+      ['b', 404],
+      ['c', 400],
+      ['d', 400],
+      ['e', 400]
+    ]);
+    expect(result.retry?.[0].reason).toMatch(/cluster_block_exception/);
+  });
+
+  it('refuses for good only what no admin action can make storable', () => {
+    const permanent: estypes.ErrorCause[] = [
+      { type: 'mapper_parsing_exception', reason: 'failed to parse' },
+      { type: 'document_parsing_exception', reason: 'failed to parse' },
+      { type: 'strict_dynamic_mapping_exception', reason: 'not allowed' },
+      {
+        type: 'illegal_argument_exception',
+        reason: 'Document contains at least one immense term'
+      }
+    ];
+    const result = interpretBulkResponse(
+      { operations: [], items: plan.items.slice(0, permanent.length) },
+      {
+        errors: true,
+        took: 1,
+        items: permanent.map(error => item(400, error))
+      }
+    );
+    expect(result.retry).toBeUndefined();
+    expect(result.rejected.map(entry => entry.id)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd'
+    ]);
+  });
+
   it('sends again anything the response does not answer', () => {
     const response: estypes.BulkResponse = {
       errors: false,
