@@ -8,6 +8,7 @@ import {
   ITflogFields,
   RunStatus
 } from '../types';
+import { boundedId } from './ids';
 import { isErrorLevel, isWarningLevel } from './levels';
 import { ILineEvent, PointScope } from './lines/event';
 import { IRunState } from './state';
@@ -122,7 +123,7 @@ export function buildDocument(
   return document;
 }
 
-/** One point per value of a document: `<document id>:<metric name>`. */
+/** One point per value of a document: `<document id>:<metric name>`, bounded (ids.ts). */
 export function buildPoints(
   document: ITflogDocument,
   scope: PointScope,
@@ -132,7 +133,7 @@ export function buildPoints(
   const { tflog } = document;
   const point = (name: string): IMetricPoint => {
     const made: IMetricPoint = {
-      _id: `${document._id}:${name}`,
+      _id: boundedId(`${document._id}:${name}`),
       '@timestamp': document['@timestamp'],
       run_id: tflog.run_id,
       notebook: tflog.notebook,

@@ -384,6 +384,112 @@ describe('ElasticsearchStore against a real cluster', () => {
     expect(found.hits.hits[0]._source?.error?.type).toBe(FALLBACK_ERROR_TYPE);
   });
 
+  it("waits out a write block on the day's index and stores every item once it is lifted", async () => {
+    const run = parsedRun('blocked-a', 'alice', 'b.ipynb');
+    const [first, ...rest] = run.documents;
+    expect(rest.length).toBeGreaterThan(1);
+    // The day's index exists (first document), then gets a write block.
+    await store.write({ documents: [first], points: [], runs: [] });
+    const index = Object.keys(
+      await admin.indices.get({ index: `${PREFIX}logs-*` })
+    )[0];
+    await admin.indices.putSettings({
+      index,
+      settings: { 'index.blocks.write': true }
+    });
+    let unblocked = false;
+    try {
+      const blocked = await store.write({
+        documents: rest,
+        points: [],
+        runs: []
+      });
+      expect(blocked.rejected).toEqual([]);
+      expect(blocked.retry?.length).toBe(rest.length);
+      expect(blocked.retry?.[0].reason).toMatch(/cluster_block_exception/);
+
+      const status = new StatusTracker({ spoolDir: '/s', stateDir: '/t' });
+      status.state = 'running';
+      const shipper = new Shipper({
+        store,
+        logger,
+        status,
+        backoff: { initialMs: 50, maxMs: 200 }
+      });
+      const delivered = shipper.deliver(
+        { documents: rest, points: [], runs: [] },
+        new AbortController().signal
+      );
+      await waitFor(() => status.counters.retries >= 3);
+      expect(status.state).toBe('retrying');
+      await admin.indices.putSettings({
+        index,
+        settings: { 'index.blocks.write': false }
+      });
+      unblocked = true;
+      const report = await delivered;
+      expect(report.rejected).toBe(0);
+      expect(report.created).toBe(rest.length);
+      expect(status.state).toBe('running');
+    } finally {
+      if (!unblocked) {
+        await admin.indices.putSettings({
+          index,
+          settings: { 'index.blocks.write': false }
+        });
+      }
+    }
+    await admin.indices.refresh({ index });
+    const stored = await admin.count({
+      index,
+      query: { term: { 'tflog.run_id': 'blocked-a' } }
+    });
+    expect(stored.count).toBe(run.documents.length);
+  });
+
+  it('stores a metric whose name is longer than an id may be, with the rest of its batch', async () => {
+    const state = createRunState('long-name-a');
+    const parser = createParser();
+    const name = 'x'.repeat(600);
+    const parsed = [
+      {
+        t: 'start',
+        seq: 0,
+        ts: T0,
+        v: 1,
+        run: 'long-name-a',
+        ctx: { user: 'alice', notebook: 'n.ipynb' }
+      },
+      {
+        t: 'stream',
+        seq: 1,
+        ts: T0 + 1,
+        stream: 'stdout',
+        text: `step 1 ${name}=0.5 loss=0.25\n`
+      }
+    ].map(record => parser.parseRecord(record as SpoolRecord, state));
+    const batch: IWriteBatch = {
+      documents: parsed.flatMap(item => item.documents),
+      points: parsed.flatMap(item => item.points),
+      runs: []
+    };
+    expect(batch.points.map(item => item.name).sort()).toEqual(
+      ['loss', name].sort()
+    );
+    const status = new StatusTracker({ spoolDir: '/s', stateDir: '/t' });
+    const shipper = new Shipper({ store, logger, status });
+    const report = await shipper.deliver(batch, new AbortController().signal);
+    expect(report).toMatchObject({ rejected: 0, created: 4 });
+    await admin.indices.refresh({ index: `${PREFIX}*` });
+    const points = await admin.search<IMetricPoint>({
+      index: `${PREFIX}metrics-*`,
+      query: { term: { run_id: 'long-name-a' } }
+    });
+    expect(points.hits.hits.map(hit => hit._source?.name).sort()).toEqual(
+      ['loss', name].sort()
+    );
+  });
+
   describe('queries, with the same answers as the embedded store', () => {
     const stores = (): [string, IStore][] => [
       ['elasticsearch', store],
@@ -632,3 +738,13 @@ describe('ElasticsearchStore against a real cluster', () => {
     }
   });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60000;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not met within 60 s');
+    }
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}

@@ -111,6 +111,29 @@ describe('parseRecord', () => {
     expect(new Set(points.map(point => point._id)).size).toBe(points.length);
   });
 
+  it("keeps ids within Elasticsearch's 512 bytes: long metric names are hashed, short ids unchanged", () => {
+    const longName = 'm'.repeat(600);
+    const otherLongName = 'm'.repeat(599) + 'n';
+    const wide = parseAll([
+      startRecord(),
+      streamRecord(1, `step 3 ${longName}=1.5 ${otherLongName}=2.5 loss=0.25\n`)
+    ]).points;
+    const ids = wide.map(point => point._id);
+    for (const id of ids) {
+      expect(Buffer.byteLength(id)).toBeLessThanOrEqual(512);
+    }
+    expect(new Set(ids).size).toBe(wide.length);
+    expect(wide.map(point => point.name).sort()).toEqual(
+      [longName, otherLongName, 'loss'].sort()
+    );
+    expect(wide.find(point => point.name === 'loss')?._id).toBe('run-1:1:loss');
+    const again = parseAll([
+      startRecord(),
+      streamRecord(1, `step 3 ${longName}=1.5 ${otherLongName}=2.5 loss=0.25\n`)
+    ]).points.map(point => point._id);
+    expect(again).toEqual(ids);
+  });
+
   it('yields the same documents when the run is replayed', () => {
     const again = parseAll(RUN);
     expect(again.documents).toEqual(documents);
