@@ -2,9 +2,11 @@
  * Delivers one batch to the store and does not return until the store has
  * taken all of it: whole-request failures (store down, 429, 5xx, refused
  * credentials) are retried with capped exponential backoff; items the store
- * could not take now (per-item 429/5xx) are sent again alone; items refused
- * for good are counted, logged and, for events, replaced by a stand-in
- * (fallback.ts). Only a shutdown interrupts a delivery.
+ * could not take now (429, 5xx, write blocks and other refusals an admin can
+ * lift) are sent again alone; a request refused as a whole is split until
+ * the refused item is alone; items refused for good are counted, logged and
+ * replaced by a stand-in event (fallback.ts). Only a shutdown interrupts a
+ * delivery.
  */
 import {
   StoreQueryError,
