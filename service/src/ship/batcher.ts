@@ -3,7 +3,9 @@
  * documents or `maxBytes` bytes, or when its oldest item has waited
  * `maxWaitMs` — a timer from the first item, not an idle timer, so a steady
  * trickle is still shipped within `maxWaitMs`. Sealing always takes the
- * whole open batch, so whoever seals sees state that matches its last item.
+ * whole open batch. An item that would overflow the open batch seals it
+ * before the item is added, so the caller may by then be past the batch's
+ * last item; items bigger than a batch are the caller's to split.
  */
 
 export interface IBatchLimits {

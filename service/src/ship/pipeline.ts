@@ -4,6 +4,10 @@
  * the registry only ever moves past records whose documents the store took
  * (stored, duplicate, or refused for good and reported), so a crash at any
  * point replays, and deterministic ids turn the replay into duplicates.
+ *
+ * A record whose items do not fit one batch is split into parts that do;
+ * only the batch holding its last part moves the registry past it, and only
+ * with the run state after it (batches are stored one at a time, in order).
  */
 import * as fsp from 'fs/promises';
 import * as path from 'path';
@@ -36,6 +40,11 @@ const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Per-document overhead added to the raw line size when sizing batches. */
 const DOCUMENT_OVERHEAD_BYTES = 512;
+/**
+ * Bytes a bulk request spends on an item besides its JSON (the action line),
+ * about: added to each item's measured size when a record is split.
+ */
+const ITEM_ACTION_BYTES = 128;
 
 /** Sent after a batch is stored: the API tells live clients. */
 export interface IStoredRunUpdate {
@@ -66,14 +75,28 @@ export interface IPipelineOptions<TParserState> {
   onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
 }
 
-/** One spool line on its way: what it yielded and where it ends. */
+/**
+ * One spool line on its way, or one part of it when its items do not fit a
+ * batch: what it yielded and where it ends.
+ */
 interface ILineEntry {
   file: string;
+  /** Counts the lines processed: which line of its file this entry came from. */
+  lineIndex: number;
   end: number;
   lineNumber: number;
   documents: ITflogDocument[];
   points: IMetricPoint[];
-  /** The line was a valid record, so the run summary changed. */
+  /** The line's last (or only) part: the registry may move past the line with it. */
+  final: boolean;
+  /** The line was a valid record, so the run summary changed (last part only). */
+  touchedRun: boolean;
+  /** The line was the run's end record (last part only). */
+  ended: boolean;
+}
+
+/** A file's flags from sealed batches that could not move its position yet. */
+interface ICarriedFlags {
   touchedRun: boolean;
   ended: boolean;
 }
@@ -104,6 +127,14 @@ export class Pipeline<TParserState> {
   private readonly batcher: Batcher<ILineEntry>;
   private readonly shipper: Shipper;
   private readonly states = new Map<string, IRunState<TParserState>>();
+  /**
+   * Per file, the index of the last line processed: the one its run state is
+   * at. A batch may move a file's position only up to that line.
+   */
+  private readonly lastLineIndex = new Map<string, number>();
+  /** Per file, flags of entries sealed without a position (see seal). */
+  private readonly carried = new Map<string, ICarriedFlags>();
+  private lineCount = 0;
   /** Sealed batches in order; the first is in flight. */
   private readonly sealed: ISealedBatch<TParserState>[] = [];
   private readonly abort = new AbortController();
@@ -335,16 +366,21 @@ export class Pipeline<TParserState> {
         `${where}: line of ${line.truncatedFrom} bytes is over the ${this.options.maxLineBytes}-byte cap; its text is truncated and marked`
       );
     }
+    const lineIndex = ++this.lineCount;
     const entry: ILineEntry = {
       file: line.file,
+      lineIndex,
       end: line.end,
       lineNumber: line.lineNumber,
       documents: [],
       points: [],
+      final: true,
       touchedRun: false,
       ended: false
     };
     const state = this.stateFor(file);
+    // Before parsing: from here on the run state is at this line.
+    this.lastLineIndex.set(line.file, lineIndex);
     if (!line.result.ok) {
       counters.invalidLines += 1;
       this.logger.error(`${where}: skipped: ${line.result.problem}`);
@@ -367,16 +403,30 @@ export class Pipeline<TParserState> {
       entry.ended = record.t === 'end';
     }
     const items = entry.documents.length + entry.points.length;
-    this.batcher.add(
-      entry,
-      items,
-      line.end - line.start + items * DOCUMENT_OVERHEAD_BYTES
-    );
+    const bytes = line.end - line.start + items * DOCUMENT_OVERHEAD_BYTES;
+    const { maxDocs, maxBytes } = this.options.limits;
+    if (items <= maxDocs && bytes <= maxBytes) {
+      this.batcher.add(entry, items, bytes);
+      return;
+    }
+    const parts = splitEntry(entry, maxDocs, maxBytes);
+    if (parts.length > 1) {
+      this.logger.debug(
+        `${where}: ${items} item(s) from one record, split over ${parts.length} batches`
+      );
+    }
+    for (const part of parts) {
+      this.batcher.add(part.entry, part.items, part.bytes);
+    }
   }
 
   /**
-   * Called with the whole open batch: every entry read so far, so the
-   * current run states are exactly the states after its last entries.
+   * Called with the whole open batch. A file's position (and its run
+   * summary) goes with the batch only when the batch's last entry of that
+   * file is a line's last part and the run state is still at that line;
+   * else, as when a line is sealed in parts or sealed out of a batch it did
+   * not fit after it was parsed, the batch stores its items only and a
+   * later batch, stored after it, moves the position.
    */
   private seal(entries: ILineEntry[]): void {
     const write: IWriteBatch = {
@@ -385,25 +435,47 @@ export class Pipeline<TParserState> {
       runs: [],
       runVersions: {}
     };
+    const lastEntries = new Map<string, ILineEntry>();
+    const flags = new Map<string, ICarriedFlags>();
+    for (const entry of entries) {
+      // One by one: spreading a large array into push() overflows the stack.
+      for (const document of entry.documents) {
+        write.documents.push(document);
+      }
+      for (const point of entry.points) {
+        write.points.push(point);
+      }
+      lastEntries.set(entry.file, entry);
+      const fileFlags = flags.get(entry.file) ??
+        this.carried.get(entry.file) ?? { touchedRun: false, ended: false };
+      flags.set(entry.file, {
+        touchedRun: fileFlags.touchedRun || entry.touchedRun,
+        ended: fileFlags.ended || entry.ended
+      });
+    }
     const positions = new Map<string, IFilePosition<TParserState>>();
     const touched = new Set<string>();
-    for (const entry of entries) {
-      write.documents.push(...entry.documents);
-      write.points.push(...entry.points);
-      if (entry.touchedRun) {
-        touched.add(entry.file);
-      }
-      const ended = positions.get(entry.file)?.ended ?? false;
-      const state = this.states.get(entry.file);
+    for (const [file, entry] of lastEntries) {
+      const fileFlags = flags.get(file) as ICarriedFlags;
+      const state = this.states.get(file);
       if (!state) {
+        this.carried.delete(file);
         continue;
       }
-      positions.set(entry.file, {
+      if (!entry.final || this.lastLineIndex.get(file) !== entry.lineIndex) {
+        this.carried.set(file, fileFlags);
+        continue;
+      }
+      this.carried.delete(file);
+      if (fileFlags.touchedRun) {
+        touched.add(file);
+      }
+      positions.set(file, {
         offset: entry.end,
         line: entry.lineNumber,
-        ino: this.tailer.position(entry.file)?.ino,
+        ino: this.tailer.position(file)?.ino,
         state,
-        ended: ended || entry.ended
+        ended: fileFlags.ended
       });
     }
     const updates: IStoredRunUpdate[] = [];
@@ -494,7 +566,8 @@ export class Pipeline<TParserState> {
       this.logger.error(message);
     }
     this.updateBacklog();
-    if (batch.updates.length > 0) {
+    // Points of a record's first parts are worth serving before its last.
+    if (batch.updates.length > 0 || batch.write.points.length > 0) {
       this.options.onStored?.(batch.updates, batch.write);
     }
   }
@@ -601,5 +674,73 @@ export class Pipeline<TParserState> {
     this.registry.delete(name);
     this.tailer.forget(name);
     this.states.delete(name);
+    this.lastLineIndex.delete(name);
+    this.carried.delete(name);
   }
+}
+
+/** One part of a line's items, sized for the batcher. */
+interface IEntryPart {
+  entry: ILineEntry;
+  items: number;
+  bytes: number;
+}
+
+/**
+ * Splits a line's items into parts of at most `maxDocs` items and about
+ * `maxBytes` bytes, each item measured as its JSON (an item bigger than
+ * `maxBytes` is a part of its own). Only the last part is final and carries
+ * the line's flags; a line of no items is one empty final part.
+ */
+function splitEntry(
+  entry: ILineEntry,
+  maxDocs: number,
+  maxBytes: number
+): IEntryPart[] {
+  const parts: IEntryPart[] = [];
+  let current: IEntryPart | null = null;
+  const take = (size: number, add: (part: ILineEntry) => void): void => {
+    if (
+      current !== null &&
+      (current.items + 1 > maxDocs || current.bytes + size > maxBytes)
+    ) {
+      current = null;
+    }
+    if (current === null) {
+      current = {
+        entry: {
+          ...entry,
+          documents: [],
+          points: [],
+          final: false,
+          touchedRun: false,
+          ended: false
+        },
+        items: 0,
+        bytes: 0
+      };
+      parts.push(current);
+    }
+    add(current.entry);
+    current.items += 1;
+    current.bytes += size;
+  };
+  for (const document of entry.documents) {
+    take(itemBytes(document), part => part.documents.push(document));
+  }
+  for (const point of entry.points) {
+    take(itemBytes(point), part => part.points.push(point));
+  }
+  const last = parts[parts.length - 1];
+  if (last === undefined) {
+    return [{ entry, items: 0, bytes: 0 }];
+  }
+  last.entry.final = true;
+  last.entry.touchedRun = entry.touchedRun;
+  last.entry.ended = entry.ended;
+  return parts;
+}
+
+function itemBytes(item: ITflogDocument | IMetricPoint): number {
+  return JSON.stringify(item).length + ITEM_ACTION_BYTES;
 }

@@ -4,6 +4,11 @@ import * as path from 'path';
 
 import { Pipeline, type IStoredRunUpdate } from '../../src/ship/pipeline';
 import { StatusTracker } from '../../src/ship/status';
+import {
+  StoreUnavailableError,
+  type IWriteBatch,
+  type IWriteResult
+} from '../../src/store/store';
 import type { SpoolRecord } from '../../src/types';
 import {
   endRecord,
@@ -40,7 +45,12 @@ describe('Pipeline', () => {
 
   function pipelineFor(
     store: FakeStore,
-    extra: { now?: () => number; spoolKeepDays?: number; maxDocs?: number } = {}
+    extra: {
+      now?: () => number;
+      spoolKeepDays?: number;
+      maxDocs?: number;
+      maxBytes?: number;
+    } = {}
   ) {
     const status = new StatusTracker({ spoolDir, stateDir });
     const updates: IStoredRunUpdate[] = [];
@@ -52,7 +62,7 @@ describe('Pipeline', () => {
       parser: fakeParser,
       limits: {
         maxDocs: extra.maxDocs ?? 1000,
-        maxBytes: 5 << 20,
+        maxBytes: extra.maxBytes ?? 5 << 20,
         maxWaitMs: 20
       },
       pollIntervalMs: 20,
@@ -86,6 +96,35 @@ describe('Pipeline', () => {
     return JSON.parse(
       await fsp.readFile(path.join(stateDir, 'registry.json'), 'utf8')
     );
+  }
+
+  /** A store that takes the first `calls` writes, then is down until `up()`. */
+  function storeDownAfter(calls: number): FakeStore & { up(): void } {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    let left = calls;
+    let down = true;
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      if (left <= 0 && down) {
+        store.calls.push(batch);
+        throw new StoreUnavailableError('connection refused (fake)', 503);
+      }
+      left -= 1;
+      return write(batch);
+    };
+    return Object.assign(store, { up: () => (down = false) });
+  }
+
+  function itemsPerCall(store: FakeStore): number[] {
+    return store.calls.map(call => call.documents.length + call.points.length);
+  }
+
+  function manyMetrics(count: number): Record<string, number> {
+    const values: Record<string, number> = {};
+    for (let index = 0; index < count; index += 1) {
+      values[`m${index}`] = index;
+    }
+    return values;
   }
 
   function storedSeqs(store: FakeStore): number[] {
@@ -234,6 +273,116 @@ describe('Pipeline', () => {
     expect(
       Math.max(...store.calls.map(call => call.documents.length))
     ).toBeLessThanOrEqual(100);
+  });
+
+  it('splits the items of one record over several batches, none over maxDocs', async () => {
+    const store = new FakeStore();
+    await spool([
+      startRecord(),
+      metricsRecord(1, 0, manyMetrics(250)),
+      logRecord(2, 'after')
+    ]);
+    const { pipeline, updates } = pipelineFor(store, { maxDocs: 100 });
+    await pipeline.start();
+    await pipeline.flush(5000);
+
+    expect(storedSeqs(store)).toEqual([0, 1, 2]);
+    expect(store.points.size).toBe(250);
+    expect(itemsPerCall(store).length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...itemsPerCall(store))).toBeLessThanOrEqual(100);
+    expect(store.runs.get('run-1')).toMatchObject({
+      version: 2,
+      summary: { counts: { events: 3 }, last_metrics: { m0: 0, m249: 249 } }
+    });
+    const size = (await fsp.stat(path.join(spoolDir, 'run-1.ndjson'))).size;
+    expect((await registryFile()).files['run-1.ndjson']).toMatchObject({
+      offset: size,
+      line: 3,
+      state: { lastSeq: 2, parser: { records: 3 } }
+    });
+    expect(updates[updates.length - 1]).toMatchObject({ last_seq: 2 });
+  });
+
+  it('splits one record by bytes too, measuring its items', async () => {
+    const store = new FakeStore();
+    await spool([startRecord(), metricsRecord(1, 0, manyMetrics(250))]);
+    const { pipeline } = pipelineFor(store, { maxBytes: 20000 });
+    await pipeline.start();
+    await pipeline.flush(5000);
+
+    expect(store.points.size).toBe(250);
+    const bytes = store.calls.map(
+      call =>
+        JSON.stringify(call.documents).length +
+        JSON.stringify(call.points).length
+    );
+    expect(bytes.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(20000);
+  });
+
+  it('moves the registry past a split record only once all its parts are stored', async () => {
+    const store = storeDownAfter(2);
+    await spool([startRecord(), logRecord(1, 'a')]);
+    const first = pipelineFor(store, { maxDocs: 100 });
+    await first.pipeline.start();
+    await first.pipeline.flush(5000);
+    // Its first part is stored, then the store goes down.
+    await spool([metricsRecord(2, 0, manyMetrics(250))]);
+    await expect(first.pipeline.flush(300)).rejects.toThrow(
+      /not stored within/
+    );
+    await first.pipeline.stop(50);
+    expect(store.points.size).toBeGreaterThan(0);
+    expect(store.points.size).toBeLessThan(250);
+    expect((await registryFile()).files['run-1.ndjson']).toMatchObject({
+      line: 2,
+      state: { lastSeq: 1, parser: { records: 2 } }
+    });
+
+    store.up();
+    const second = pipelineFor(store, { maxDocs: 100 });
+    await second.pipeline.start();
+    await second.pipeline.flush(5000);
+    expect(store.points.size).toBe(250);
+    expect(second.status.counters.duplicates).toBeGreaterThan(0);
+    expect(store.runs.get('run-1')).toMatchObject({
+      version: 2,
+      summary: { counts: { events: 3 } }
+    });
+    expect((await registryFile()).files['run-1.ndjson']).toMatchObject({
+      line: 3,
+      state: { lastSeq: 2, parser: { records: 3 } }
+    });
+  });
+
+  it('saves with a batch the run state of its last record, not of a record that did not fit it', async () => {
+    const store = storeDownAfter(2);
+    await spool([startRecord(), logRecord(1, 'a')]);
+    const first = pipelineFor(store, { maxDocs: 2 });
+    await first.pipeline.start();
+    await first.pipeline.flush(5000);
+    // Record 3 (a document and a point) does not fit next to record 2: the
+    // open batch is sealed without it, after it was parsed.
+    await spool([logRecord(2, 'b'), metricsRecord(3, 0, { loss: 1 })]);
+    await expect(first.pipeline.flush(300)).rejects.toThrow(
+      /not stored within/
+    );
+    await first.pipeline.stop(50);
+    const entry = (await registryFile()).files['run-1.ndjson'];
+    expect(entry.state.parser.records).toBe(entry.line);
+    expect(entry.state.lastSeq).toBe(entry.line - 1);
+
+    store.up();
+    await spool([logRecord(4, 'c')]);
+    const second = pipelineFor(store, { maxDocs: 2 });
+    await second.pipeline.start();
+    await second.pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 1, 2, 3, 4]);
+    // Record 3 is folded into the summary once, not again on the replay.
+    expect(store.runs.get('run-1')).toMatchObject({
+      version: 4,
+      summary: { counts: { events: 5 } }
+    });
   });
 
   it('deletes an ended, fully stored spool file after the grace period only', async () => {
