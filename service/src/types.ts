@@ -241,4 +241,9 @@ export interface IRunSummary {
 export interface IParsedRecord {
   documents: ITflogDocument[];
   points: IMetricPoint[];
+  /**
+   * What a per-record cap kept out of the documents' fields and the points,
+   * and where it was stored instead: one sentence each, for the log.
+   */
+  capped?: string[];
 }

@@ -25,3 +25,4 @@ export { visibleLines, splitSegments, renderLine } from './terminal';
 export type { IVisibleLine, ISegment, Terminator } from './terminal';
 export { MAX_TEXT_CHARS } from './truncate';
 export { MAX_METRICS_PER_EVENT } from './values';
+export { MAX_LINES_PER_RECORD } from './streamLines';

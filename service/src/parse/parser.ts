@@ -51,8 +51,9 @@ import {
   unknownOutput
 } from './runRecords';
 import { IRunState } from './state';
-import { streamLines } from './streamLines';
+import { MAX_LINES_PER_RECORD, streamLines } from './streamLines';
 import { renderLine, Terminator } from './terminal';
+import { MAX_TEXT_CHARS } from './truncate';
 
 export interface IParserOptions {
   /** Admins' patterns, tried before the built-in ones: a list, or `{ definitions, patterns }`. */
@@ -81,6 +82,8 @@ export interface IParserStats {
   failures: number;
   /** Custom pattern matches cut short by the time limit, per pattern. */
   customTimeouts: Record<string, number>;
+  /** Records that yielded more than a per-record cap allows (see IParsedRecord.capped). */
+  capped: number;
 }
 
 export interface IParser {
@@ -107,7 +110,8 @@ class Parser implements IParser {
     documents: 0,
     points: 0,
     echoes: 0,
-    failures: 0
+    failures: 0,
+    capped: 0
   };
 
   constructor(options: IParserOptions) {
@@ -149,6 +153,9 @@ class Parser implements IParser {
     }
     this.counters.documents += result.documents.length;
     this.counters.points += result.points.length;
+    if (result.capped !== undefined) {
+      this.counters.capped += 1;
+    }
     return result;
   }
 
@@ -235,7 +242,8 @@ class Parser implements IParser {
   ): IParsedRecord {
     const streamName = record.stream === 'stderr' ? 'stderr' : 'stdout';
     const streamState = state.streams[streamName];
-    const lines = streamLines(textOf(record.text), streamState);
+    const { lines, rest } = streamLines(textOf(record.text), streamState);
+    const several = lines.length > 1 || rest !== '';
     const result: IParsedRecord = { documents: [], points: [] };
     lines.forEach((line, index) => {
       const context = lineContext(streamState, line.terminator, time, state);
@@ -267,10 +275,9 @@ class Parser implements IParser {
         epochs_total: event.epochs_total,
         step: event.step,
         steps_total: event.steps_total,
-        id:
-          lines.length === 1
-            ? recordId(record, state)
-            : `${recordId(record, state)}:${index}`,
+        id: several
+          ? `${recordId(record, state)}:${index}`
+          : recordId(record, state),
         seq: seqOf(record),
         time: event.time ?? time,
         message: event.message,
@@ -288,8 +295,69 @@ class Parser implements IParser {
       }
       append(result, state, { spec, scope: event.scope });
     });
+    if (rest !== '') {
+      keepUnparsed(result, record, state, time, lines.length, rest);
+    }
     return result;
   }
+}
+
+/**
+ * The text of a stream record past MAX_LINES_PER_RECORD lines: stored as
+ * written, unparsed, in events of at most MAX_TEXT_CHARS characters each,
+ * numbered on from the record's parsed lines.
+ */
+function keepUnparsed(
+  result: IParsedRecord,
+  record: IStreamRecord,
+  state: IRunState,
+  time: number,
+  firstIndex: number,
+  rest: string
+): void {
+  const ids: string[] = [];
+  for (const piece of textPieces(rest, MAX_TEXT_CHARS)) {
+    const id = `${recordId(record, state)}:${firstIndex + ids.length}`;
+    ids.push(id);
+    result.documents.push(
+      buildDocument(state, {
+        id,
+        seq: seqOf(record),
+        time,
+        message: piece,
+        level: 'info',
+        dataset: 'tflog.stream',
+        source: record.stream === 'stderr' ? 'stderr' : 'stdout',
+        kind: 'log'
+      })
+    );
+  }
+  const where =
+    ids.length === 1 ? ids[0] : `${ids[0]} to ${ids[ids.length - 1]}`;
+  (result.capped ??= []).push(
+    `stream record of more than ${MAX_LINES_PER_RECORD} lines, over the ${MAX_LINES_PER_RECORD}-line cap: the rest (${rest.length} characters) is not parsed, only stored as written in event(s) ${where}`
+  );
+}
+
+/** `text` in pieces of at most `limit` UTF-16 units, never splitting a surrogate pair. */
+function textPieces(text: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + limit, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (
+      end < text.length &&
+      end - start > 1 &&
+      last >= 0xd800 &&
+      last <= 0xdbff
+    ) {
+      end -= 1;
+    }
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  return pieces;
 }
 
 function recordTime(record: SpoolRecord, state: IRunState): number {
@@ -322,6 +390,9 @@ function single(
   const result: IParsedRecord = { documents: [], points: [] };
   if (output !== null) {
     append(result, state, output, source);
+    if (output.capped !== undefined) {
+      result.capped = [output.capped];
+    }
   }
   return result;
 }

@@ -23,12 +23,15 @@ import {
   textOf
 } from './recordFields';
 import { applyStartRecord, IRunState } from './state';
-import { MetricBag, parseRecordValue } from './values';
+import { MAX_TEXT_CHARS } from './truncate';
+import { MAX_METRICS_PER_EVENT, MetricBag, parseRecordValue } from './values';
 
 /** A document to build and the scope of its points. */
 export interface IRecordOutput {
   spec: IDocumentSpec;
   scope: PointScope;
+  /** What a cap kept out of its fields and points, and where it went instead. */
+  capped?: string;
 }
 
 function output(spec: IDocumentSpec, scope: PointScope = 'log'): IRecordOutput {
@@ -154,17 +157,31 @@ export function unknownOutput(
   });
 }
 
-/** The Keras callback's exact values: one document, points with source 'callback'. */
+/**
+ * The Keras callback's exact values: one document, points with source
+ * 'callback'. Values past MAX_METRICS_PER_EVENT get no point and no field:
+ * they are listed in the message (within its MAX_TEXT_CHARS) instead.
+ */
 export function callbackOutput(
   record: IMetricsRecord,
   state: IRunState,
   time: number
 ): IRecordOutput {
   const metrics = new MetricBag();
+  const overCap: string[] = [];
+  let overCapChars = 0;
+  let overCapCount = 0;
   for (const [name, raw] of Object.entries(objectOf(record.values))) {
     const value = parseRecordValue(raw);
-    if (value && !metrics.add(name, value)) {
-      break;
+    if (value === null || metrics.add(name, value)) {
+      continue;
+    }
+    overCapCount += 1;
+    // Past what a message keeps, only counted.
+    if (overCapChars <= MAX_TEXT_CHARS) {
+      const pair = `${name}=${value.value}`;
+      overCap.push(pair);
+      overCapChars += pair.length + 1;
     }
   }
   const scope: PointScope = record.scope === 'batch' ? 'batch' : 'epoch';
@@ -172,12 +189,17 @@ export function callbackOutput(
   const epoch = isCount(record.epoch) ? record.epoch + 1 : undefined;
   const step = isCount(record.step) ? record.step : undefined;
   const resolved = resolveKindAndLevel({ kind: 'metrics', metrics });
-  return output(
+  let message = callbackMessage(scope, epoch, step, record.batch, metrics);
+  if (overCapCount > 0) {
+    message += `; ${overCapCount} more values over the ${MAX_METRICS_PER_EVENT}-metric cap, not stored as points: ${overCap.join(' ')}`;
+  }
+  const id = recordId(record, state);
+  const result = output(
     {
-      id: recordId(record, state),
+      id,
       seq: seqOf(record),
       time,
-      message: callbackMessage(scope, epoch, step, record.batch, metrics),
+      message,
       level: resolved.level,
       dataset: 'tflog.metrics',
       source: 'callback',
@@ -188,6 +210,11 @@ export function callbackOutput(
     },
     scope
   );
+  if (overCapCount > 0) {
+    const whole = message.length <= MAX_TEXT_CHARS ? '' : ' (its first part)';
+    result.capped = `${overCapCount} value(s) over the ${MAX_METRICS_PER_EVENT}-metric cap: no points for them, kept in the message${whole} of ${id}`;
+  }
+  return result;
 }
 
 function callbackMessage(

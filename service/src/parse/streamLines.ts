@@ -5,7 +5,7 @@
  * of the stream goes on with the same terminal line.
  */
 import { IStreamParseState } from './lines/event';
-import { renderLine, splitSegments, Terminator } from './terminal';
+import { renderLine, segmentsOf, Terminator } from './terminal';
 
 export interface IStreamLine {
   text: string;
@@ -22,22 +22,47 @@ export interface IStreamLine {
 /** A partial line longer than this is not continued (its raw text would bloat the state). */
 const MAX_PENDING_CHARS = 64 * 1024;
 
+/**
+ * Lines of one stream record parsed at most. The kernel writes one line per
+ * record; a record of millions of short lines must not become millions of
+ * documents at once.
+ */
+export const MAX_LINES_PER_RECORD = 1000;
+
+export interface IStreamLines {
+  lines: IStreamLine[];
+  /**
+   * The record's text after its `maxLines`th line, as written, when more
+   * visible text follows; '' otherwise. It is not parsed, nor continued as
+   * a partial line.
+   */
+  rest: string;
+}
+
 export function streamLines(
   text: string,
-  state: IStreamParseState
-): IStreamLine[] {
+  state: IStreamParseState,
+  maxLines: number = MAX_LINES_PER_RECORD
+): IStreamLines {
   const lines: IStreamLine[] = [];
-  const segments = splitSegments(text);
-  segments.forEach((segment, index) => {
+  let consumed = 0;
+  let first = true;
+  for (const segment of segmentsOf(text)) {
+    if (lines.length >= maxLines) {
+      const rest = text.slice(consumed);
+      return { lines, rest: rest.trim() === '' ? '' : rest };
+    }
+    consumed += segment.raw.length;
     let raw = segment.raw;
     let pendingText: string | null = null;
-    const pending = state.pending ?? null;
-    if (index === 0 && pending !== null) {
-      raw = pending.raw + raw;
-      pendingText = pending.text;
-    }
-    if (index === 0) {
+    if (first) {
+      const pending = state.pending ?? null;
+      if (pending !== null) {
+        raw = pending.raw + raw;
+        pendingText = pending.text;
+      }
       state.pending = null;
+      first = false;
     }
     const body = segment.terminator === null ? raw : raw.slice(0, -1);
     const rendered = renderLine(body);
@@ -46,13 +71,13 @@ export function streamLines(
         raw.length <= MAX_PENDING_CHARS ? { raw, text: rendered } : null;
     }
     if (rendered.length === 0) {
-      return;
+      continue;
     }
     if (pendingText !== null && rendered === pendingText) {
       if (segment.terminator === '\n') {
         lines.push({ text: rendered, raw, terminator: '\n', completes: true });
       }
-      return;
+      continue;
     }
     lines.push({
       text: rendered,
@@ -60,6 +85,6 @@ export function streamLines(
       terminator: segment.terminator,
       completes: false
     });
-  });
-  return lines;
+  }
+  return { lines, rest: '' };
 }

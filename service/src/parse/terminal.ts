@@ -27,22 +27,25 @@ export interface IVisibleLine {
 
 /** Cut text after every '\n' and '\r'; a final piece without terminator is kept too. */
 export function splitSegments(text: string): ISegment[] {
-  const segments: ISegment[] = [];
+  return Array.from(segmentsOf(text));
+}
+
+/** The segments of `text` one at a time, for readers that may stop early. */
+export function* segmentsOf(text: string): Generator<ISegment> {
   const terminators = /[\n\r]/g;
   let start = 0;
   let match: RegExpExecArray | null;
   while ((match = terminators.exec(text)) !== null) {
     const end = match.index + 1;
-    segments.push({
+    yield {
       raw: text.slice(start, end),
       terminator: match[0] === '\n' ? '\n' : '\r'
-    });
+    };
     start = end;
   }
   if (start < text.length) {
-    segments.push({ raw: text.slice(start), terminator: null });
+    yield { raw: text.slice(start), terminator: null };
   }
-  return segments;
 }
 
 /** The non-empty visible lines of a piece of stream text, in order. */

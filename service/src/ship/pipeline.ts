@@ -395,6 +395,12 @@ export class Pipeline<TParserState> {
           `${where}: the parser failed on a ${record.t} record (seq ${record.seq}): ${describeError(error)}; its events are not stored`
         );
       }
+      if (parsed.capped !== undefined && parsed.capped.length > 0) {
+        counters.cappedRecords += 1;
+        for (const note of parsed.capped) {
+          this.logger.warn(`${where}: ${note}`);
+        }
+      }
       state.summary = foldSummary(state.summary, state.runId, record, parsed);
       state.lastSeq = Math.max(state.lastSeq, record.seq);
       entry.documents = parsed.documents;

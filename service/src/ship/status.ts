@@ -44,6 +44,11 @@ export interface IServiceCounters {
   truncatedLines: number;
   /** Records the parser failed on (shipped nothing for them, logged). */
   parseFailures: number;
+  /**
+   * Records that yielded more than a per-record cap allows: the excess is
+   * stored as text, not as points or parsed events (logged with file:line).
+   */
+  cappedRecords: number;
   /** Ended, fully shipped spool files deleted after the grace period. */
   spoolFilesDeleted: number;
 }
@@ -97,6 +102,7 @@ export function emptyCounters(): IServiceCounters {
     invalidUtf8Lines: 0,
     truncatedLines: 0,
     parseFailures: 0,
+    cappedRecords: 0,
     spoolFilesDeleted: 0
   };
 }

@@ -1,5 +1,11 @@
-import { createParser, createRunState, MAX_TEXT_CHARS } from '../../src/parse';
-import { ITflogDocument, SpoolRecord } from '../../src/types';
+import {
+  createParser,
+  createRunState,
+  MAX_LINES_PER_RECORD,
+  MAX_METRICS_PER_EVENT,
+  MAX_TEXT_CHARS
+} from '../../src/parse';
+import { IMetricsRecord, ITflogDocument, SpoolRecord } from '../../src/types';
 import { parseAll, START_TS, startRecord, streamRecord } from './helpers';
 
 /** Small deterministic PRNG so failures can be replayed. */
@@ -61,6 +67,77 @@ describe('robustness', () => {
     ]);
     expect(Object.keys(documents[1].tflog.metrics ?? {})).toHaveLength(256);
     expect(documents[1].tflog.metrics?.m255).toBe(255);
+  });
+
+  it('parses at most MAX_LINES_PER_RECORD lines of one stream record and keeps the rest as written', () => {
+    const lines = Array.from(
+      { length: 200_000 },
+      (_, i) => `step ${i} loss=0.5\n`
+    );
+    const parser = createParser();
+    const state = createRunState('run-1');
+    parser.parseRecord(startRecord(), state);
+    const parsed = parser.parseRecord(streamRecord(1, lines.join('')), state);
+
+    const parsedLines = parsed.documents.slice(0, MAX_LINES_PER_RECORD);
+    const kept = parsed.documents.slice(MAX_LINES_PER_RECORD);
+    expect(parsedLines[MAX_LINES_PER_RECORD - 1].message).toBe(
+      `step ${MAX_LINES_PER_RECORD - 1} loss=0.5`
+    );
+    expect(parsed.points).toHaveLength(MAX_LINES_PER_RECORD);
+    const rest = lines.slice(MAX_LINES_PER_RECORD).join('');
+    expect(kept.length).toBe(Math.ceil(rest.length / MAX_TEXT_CHARS));
+    expect(kept.map(document => document.message).join('')).toBe(rest);
+    expect(kept.every(document => document.tflog.source === 'stdout')).toBe(
+      true
+    );
+    expect(parsed.documents.map(document => document._id)).toEqual(
+      parsed.documents.map((_, index) => `run-1:1:${index}`)
+    );
+    expect(parsed.capped).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `more than ${MAX_LINES_PER_RECORD} lines, over the ${MAX_LINES_PER_RECORD}-line cap: .*\\(${rest.length} characters\\) .* run-1:1:${MAX_LINES_PER_RECORD} to run-1:1:${parsed.documents.length - 1}$`
+        )
+      )
+    ]);
+    expect(parser.stats.capped).toBe(1);
+  });
+
+  it('keeps the metrics of a callback record over the cap in its message', () => {
+    const values: Record<string, number> = {};
+    for (let index = 0; index < MAX_METRICS_PER_EVENT + 44; index += 1) {
+      values[`m${index}`] = index;
+    }
+    const record: IMetricsRecord = {
+      t: 'metrics',
+      seq: 1,
+      ts: START_TS + 1,
+      scope: 'epoch',
+      epoch: 0,
+      values
+    };
+    const parser = createParser();
+    const state = createRunState('run-1');
+    parser.parseRecord(startRecord(), state);
+    const parsed = parser.parseRecord(record, state);
+
+    expect(parsed.points).toHaveLength(MAX_METRICS_PER_EVENT);
+    const message = parsed.documents[0].message;
+    expect(message).toContain('m0=0');
+    expect(message).toContain(
+      `44 more values over the ${MAX_METRICS_PER_EVENT}-metric cap`
+    );
+    expect(message).toContain(
+      `m${MAX_METRICS_PER_EVENT}=${MAX_METRICS_PER_EVENT}`
+    );
+    expect(message).toContain(
+      `m${MAX_METRICS_PER_EVENT + 43}=${MAX_METRICS_PER_EVENT + 43}`
+    );
+    expect(parsed.capped).toEqual([
+      expect.stringContaining('44 value(s) over the')
+    ]);
+    expect(parser.stats.capped).toBe(1);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import * as fsp from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 
+import type { IRecordParser } from '../../src/ship/parser-port';
 import { Pipeline, type IStoredRunUpdate } from '../../src/ship/pipeline';
 import { StatusTracker } from '../../src/ship/status';
 import {
@@ -50,6 +51,7 @@ describe('Pipeline', () => {
       spoolKeepDays?: number;
       maxDocs?: number;
       maxBytes?: number;
+      parser?: IRecordParser<IFakeParserState>;
     } = {}
   ) {
     const status = new StatusTracker({ spoolDir, stateDir });
@@ -59,7 +61,7 @@ describe('Pipeline', () => {
       spoolDir,
       stateDir,
       store,
-      parser: fakeParser,
+      parser: extra.parser ?? fakeParser,
       limits: {
         maxDocs: extra.maxDocs ?? 1000,
         maxBytes: extra.maxBytes ?? 5 << 20,
@@ -383,6 +385,30 @@ describe('Pipeline', () => {
       version: 4,
       summary: { counts: { events: 5 } }
     });
+  });
+
+  it('counts and logs with file:line what a per-record cap kept out of points', async () => {
+    const capping: IRecordParser<IFakeParserState> = {
+      newRunState: fakeParser.newRunState,
+      parseRecord: (record, state) => {
+        const parsed = fakeParser.parseRecord(record, state);
+        return record.seq === 1
+          ? { ...parsed, capped: ['3 value(s) over the cap, kept in run-1:1'] }
+          : parsed;
+      }
+    };
+    const store = new FakeStore();
+    await spool([startRecord(), logRecord(1, 'a'), logRecord(2, 'b')]);
+    const { pipeline, status, lines } = pipelineFor(store, {
+      parser: capping
+    });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 1, 2]);
+    expect(status.counters.cappedRecords).toBe(1);
+    expect(lines.join('\n')).toMatch(
+      /WARN .*run-1\.ndjson:2: 3 value\(s\) over the cap, kept in run-1:1/
+    );
   });
 
   it('deletes an ended, fully stored spool file after the grace period only', async () => {
