@@ -22,6 +22,8 @@ export const DEFAULT_BATCH_MAX_WAIT_MS = 150;
 export const DEFAULT_POLL_INTERVAL_MS = 200;
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_ES_REQUEST_TIMEOUT_MS = 30000;
+/** Event streams (panels) open at once; one user rarely has more than a few. */
+export const DEFAULT_MAX_EVENT_CLIENTS = 32;
 
 /** Where the HTTP API listens: a unix socket (multi-user hosts) or a loopback port. */
 export type ListenAddress =
@@ -62,6 +64,8 @@ export interface IServiceConfig {
   batchMaxWaitMs: number;
   pollIntervalMs: number;
   maxLineBytes: number;
+  /** Event streams (`GET /api/v1/events`) open at once at most. */
+  maxEventClients: number;
   logLevel: LogLevel;
   /**
    * Whose runs the service serves: TFLOG_USER, else JUPYTERHUB_USER (on a
@@ -181,6 +185,11 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
       'TFLOG_MAX_LINE_BYTES',
       DEFAULT_MAX_LINE_BYTES,
       1024
+    ),
+    maxEventClients: reader.integer(
+      'TFLOG_MAX_EVENT_CLIENTS',
+      DEFAULT_MAX_EVENT_CLIENTS,
+      1
     ),
     logLevel: reader.choice('TFLOG_LOG_LEVEL', LOG_LEVELS, 'info'),
     user:

@@ -173,6 +173,7 @@ async function main(): Promise<number> {
     version: SERVICE_VERSION,
     user: config.user,
     flush: service.pipeline ? () => flushIfShipping(service) : undefined,
+    maxEventClients: config.maxEventClients,
     logger: logger.child('api')
   });
   const target: ListenTarget =

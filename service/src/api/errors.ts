@@ -19,6 +19,7 @@ export type ErrorReason =
   | 'not_implemented'
   | 'not_configured'
   | 'store_unavailable'
+  | 'too_many_streams'
   | 'internal';
 
 /** Details some errors carry besides their message. */
@@ -27,6 +28,8 @@ export interface IApiErrorDetails {
   parameter?: string;
   /** Methods the endpoint accepts (405). */
   allow?: string[];
+  /** Seconds after which the request may succeed (sent as Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 /** An error the API raises on purpose, with the status it maps to. */
@@ -78,6 +81,9 @@ export function errorReply(thrown: unknown): IErrorReply {
     const headers: Record<string, string> = {};
     if (thrown.details.allow) {
       headers['Allow'] = thrown.details.allow.join(', ');
+    }
+    if (thrown.details.retryAfterSeconds !== undefined) {
+      headers['Retry-After'] = String(thrown.details.retryAfterSeconds);
     }
     return reply(thrown.status, thrown.reason, thrown.message, headers, {
       parameter: thrown.details.parameter

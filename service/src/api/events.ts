@@ -5,6 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 
+import { ApiError } from './errors';
+
 /** Sent when the service has stored new data of a run. */
 export interface IRunUpdate {
   run_id: string;
@@ -23,10 +25,18 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Reconnection delay suggested to EventSource clients. */
 const RETRY_MS = 3000;
 
+/**
+ * Retry-After of a stream refused for the client limit: the panel polls
+ * meanwhile and opens a new stream after 30 s.
+ */
+const FULL_RETRY_AFTER_SECONDS = 30;
+
 export interface IEventHubCounters {
   clients: number;
   sent: number;
   dropped: number;
+  /** Streams refused because `maxClients` were open. */
+  refused: number;
 }
 
 export class EventHub {
@@ -34,22 +44,39 @@ export class EventHub {
   private _heartbeat: NodeJS.Timeout | null = null;
   private _sent = 0;
   private _dropped = 0;
+  private _refused = 0;
 
   constructor(
     private readonly _heartbeatMs: number,
-    private readonly _apiVersion: number
+    private readonly _apiVersion: number,
+    /** Streams open at once at most; each holds a connection and a buffer. */
+    private readonly _maxClients: number
   ) {}
 
   get counters(): IEventHubCounters {
     return {
       clients: this._clients.size,
       sent: this._sent,
-      dropped: this._dropped
+      dropped: this._dropped,
+      refused: this._refused
     };
   }
 
-  /** Turn a response into an event stream and keep it until the client leaves. */
+  /**
+   * Turn a response into an event stream and keep it until the client
+   * leaves; throws a 503 (before anything is written) when `maxClients`
+   * streams are open.
+   */
   attach(request: IncomingMessage, response: ServerResponse): void {
+    if (this._clients.size >= this._maxClients) {
+      this._refused++;
+      throw new ApiError(
+        503,
+        'too_many_streams',
+        `too many event streams: at most ${this._maxClients} event streams may be open at once (TFLOG_MAX_EVENT_CLIENTS); try again in ${FULL_RETRY_AFTER_SECONDS} s`,
+        { retryAfterSeconds: FULL_RETRY_AFTER_SECONDS }
+      );
+    }
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',

@@ -7,6 +7,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { chmod } from 'fs/promises';
 
+import { DEFAULT_MAX_EVENT_CLIENTS } from '../config';
 import type { IRecentReader } from '../ship/recent';
 import type { IServiceStatus } from '../ship/status';
 import type { IStore } from '../store/store';
@@ -64,6 +65,8 @@ export interface IApiServerOptions {
   logger?: IApiLogger;
   /** Interval of SSE heartbeat comments (default 15 s). */
   heartbeatMs?: number;
+  /** Event streams open at once at most (config `maxEventClients`). */
+  maxEventClients?: number;
 }
 
 export interface IApiServer {
@@ -91,7 +94,8 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
   };
   const events = new EventHub(
     options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    handlers.API_VERSION
+    handlers.API_VERSION,
+    options.maxEventClients ?? DEFAULT_MAX_EVENT_CLIENTS
   );
   const counters = { requests: 0, clientErrors: 0, serverErrors: 0 };
   const configError = options.configError ?? null;

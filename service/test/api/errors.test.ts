@@ -207,7 +207,7 @@ describe('status', () => {
           requests: 1,
           clientErrors: 0,
           serverErrors: 0,
-          events: { clients: 0, sent: 0, dropped: 0 }
+          events: { clients: 0, sent: 0, dropped: 0, refused: 0 }
         }
       });
     } finally {

@@ -10,6 +10,8 @@ interface IStream {
   received(): string;
   /** Resolves once the received text contains `text`. */
   waitFor(text: string): Promise<void>;
+  /** Resolves when the server has ended the response. */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -28,6 +30,7 @@ function openStream(at: ListeningAt): Promise<IStream> {
       response => {
         let text = '';
         const waiters: { text: string; done: () => void }[] = [];
+        const ended = new Promise<void>(done => response.on('end', done));
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {
           text += chunk;
@@ -47,6 +50,7 @@ function openStream(at: ListeningAt): Promise<IStream> {
                 waiters.push({ text: expected, done });
               }
             }),
+          ended,
           close: () => outgoing.destroy()
         });
       }
@@ -150,6 +154,69 @@ describe('event stream', () => {
       clients = status.api.events.clients;
     }
     expect(clients).toBe(0);
+  });
+
+  /** Waits until the server counts `expected` open streams. */
+  async function clientsBecome(expected: number): Promise<void> {
+    for (;;) {
+      const status = json(await request(server.at, '/api/v1/status')) as {
+        api: { events: { clients: number } };
+      };
+      if (status.api.events.clients === expected) {
+        return;
+      }
+      await new Promise(done => setTimeout(done, 10));
+    }
+  }
+
+  it('refuses a stream over the limit with 503, the limit named, and Retry-After', async () => {
+    await server.api.close();
+    server = await startServer({ heartbeatMs: 50, maxEventClients: 2 });
+    const open = [await openStream(server.at), await openStream(server.at)];
+    try {
+      await Promise.all(open.map(stream => stream.waitFor('ready')));
+      const refused = await openStream(server.at);
+      expect(refused.response.statusCode).toBe(503);
+      expect(refused.response.headers['retry-after']).toBe('30');
+      expect(refused.response.headers['content-type']).toMatch(
+        /^application\/json/
+      );
+      await refused.ended;
+      const body = JSON.parse(refused.received()) as {
+        error: { status: number; reason: string; message: string };
+      };
+      expect(body.error).toMatchObject({
+        status: 503,
+        reason: 'too_many_streams'
+      });
+      expect(body.error.message).toMatch(
+        /at most 2 event streams .*TFLOG_MAX_EVENT_CLIENTS/
+      );
+      const status = json(await request(server.at, '/api/v1/status'));
+      expect(status.api).toMatchObject({
+        events: { clients: 2, refused: 1 }
+      });
+    } finally {
+      open.forEach(stream => stream.close());
+    }
+  });
+
+  it('gives the place of a client that disconnects to the next one', async () => {
+    await server.api.close();
+    server = await startServer({ heartbeatMs: 50, maxEventClients: 1 });
+    const first = await openStream(server.at);
+    await first.waitFor('ready');
+    const refused = await openStream(server.at);
+    expect(refused.response.statusCode).toBe(503);
+    first.close();
+    await clientsBecome(0);
+    const next = await openStream(server.at);
+    try {
+      expect(next.response.statusCode).toBe(200);
+      await next.waitFor('"type":"ready"');
+    } finally {
+      next.close();
+    }
   });
 
   it('refuses requests that do not accept an event stream', async () => {

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       spoolKeepDays: 7,
       batchMaxDocs: 1000,
       batchMaxWaitMs: 150,
+      maxEventClients: 32,
       logLevel: 'info',
       user: 'alice'
     });
@@ -106,6 +107,10 @@ describe('loadConfig', () => {
       /TFLOG_BATCH_MAX_DOCS: "10k" is not a whole number/
     ],
     [{ TFLOG_BATCH_MAX_DOCS: '0' }, /TFLOG_BATCH_MAX_DOCS: 0 is out of range/],
+    [
+      { TFLOG_MAX_EVENT_CLIENTS: '0' },
+      /TFLOG_MAX_EVENT_CLIENTS: 0 is out of range/
+    ],
     [{ TFLOG_PORT: '70000' }, /TFLOG_PORT: 70000 is out of range/],
     [
       { TFLOG_SPOOL_DIR: 'relative/dir' },
@@ -125,6 +130,15 @@ describe('loadConfig', () => {
     ]
   ])('names the variable of a bad value: %j', (env, expected) => {
     expect(messages(env).join('\n')).toMatch(expected);
+  });
+
+  it('reads the event stream limit', () => {
+    const { config, errors } = loadConfig({
+      ...BASE,
+      TFLOG_MAX_EVENT_CLIENTS: '4'
+    });
+    expect(errors).toEqual([]);
+    expect(config.maxEventClients).toBe(4);
   });
 
   it('cannot listen without a socket or a port', () => {
