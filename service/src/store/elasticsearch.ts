@@ -5,6 +5,7 @@
  * client errors are mapped in es-errors only.
  */
 import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
+import pLimit from 'p-limit';
 
 import { redactUrl, type IElasticsearchConfig } from '../config';
 import type { ILogger } from '../ship/logger';
@@ -58,6 +59,11 @@ import { StoreUnavailableError } from './store';
 const FETCH_LIMIT = 10000;
 /** Series listed per query at most (composite pages of 500). */
 const MAX_INVENTORY_PAGES = 10;
+/**
+ * Series searches of one series query in flight at once at most: a run may
+ * have thousands of series, and each is a search of its own.
+ */
+export const SERIES_SEARCH_CONCURRENCY = 6;
 const STATUS_TIMEOUT_MS = 5000;
 const OLDEST_SUPPORTED_MAJOR = 8;
 
@@ -172,10 +178,18 @@ export class ElasticsearchStore implements IStore {
 
   async series(query: ISeriesQuery): Promise<ISeries[]> {
     const entries = await this.seriesInventory(query);
-    const series = await Promise.all(
-      entries.map(entry => this.readSeries(query, entry))
-    );
-    return series.sort(compareSeriesKeys);
+    const limit = pLimit(SERIES_SEARCH_CONCURRENCY);
+    try {
+      // Promise.all keeps the entries' order and rejects on the first failure.
+      const series = await Promise.all(
+        entries.map(entry => limit(() => this.readSeries(query, entry)))
+      );
+      return series.sort(compareSeriesKeys);
+    } catch (error) {
+      // The answer is lost anyway: start none of the searches still queued.
+      limit.clearQueue();
+      throw error;
+    }
   }
 
   async logs(query: ILogQuery): Promise<ILogPage> {

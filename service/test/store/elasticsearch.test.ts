@@ -13,7 +13,10 @@ import {
   type ConnectionRequestResponseAsStream
 } from '@elastic/elasticsearch';
 
-import { ElasticsearchStore } from '../../src/store/elasticsearch';
+import {
+  ElasticsearchStore,
+  SERIES_SEARCH_CONCURRENCY
+} from '../../src/store/elasticsearch';
 import { StoreUnavailableError } from '../../src/store/store';
 import { memoryLogger } from '../ship/fakes';
 
@@ -25,7 +28,10 @@ interface IFakeAnswer {
 
 /** Requests seen, as `METHOD path`, and the handler answering them. */
 const seen: { route: string; body: string }[] = [];
-let answer: (route: string, body: string) => IFakeAnswer = () => ({
+let answer: (
+  route: string,
+  body: string
+) => IFakeAnswer | Promise<IFakeAnswer> = () => ({
   status: 200,
   body: {}
 });
@@ -46,7 +52,7 @@ class FakeConnection extends BaseConnection {
     const body =
       typeof params.body === 'string' ? params.body : String(params.body ?? '');
     seen.push({ route, body });
-    const reply = answer(route, body);
+    const reply = await answer(route, body);
     return {
       statusCode: reply.status,
       body: JSON.stringify(reply.body),
@@ -274,6 +280,141 @@ describe('ElasticsearchStore.write', () => {
       rejected: []
     });
     expect(seen).toEqual([]);
+  });
+});
+
+describe('ElasticsearchStore.series', () => {
+  const SERIES = 40;
+  const QUERY = {
+    runId: 'run-1',
+    axis: 'step' as const,
+    maxPoints: 100
+  };
+
+  /** The series name a search for one series asks for. */
+  function seriesNameOf(body: string): string | undefined {
+    const request = JSON.parse(body) as {
+      query?: { bool?: { filter?: { term?: { name?: string } }[] } };
+    };
+    return request.query?.bool?.filter?.find(
+      clause => clause.term?.name !== undefined
+    )?.term?.name;
+  }
+
+  /**
+   * A cluster holding SERIES series (`m00`…), each of one point whose value
+   * is its number; each series search waits for `release` and may fail.
+   */
+  function cluster(options: { failing?: string } = {}) {
+    const state = { inFlight: 0, maxInFlight: 0, seriesSearches: 0 };
+    const waiting: (() => void)[] = [];
+    answer = async (route, body) => {
+      const name = seriesNameOf(body);
+      if (name === undefined) {
+        const buckets = Array.from({ length: SERIES }, (_, index) => ({
+          key: {
+            name: `m${String(index).padStart(2, '0')}`,
+            scope: 'epoch',
+            source: 'callback'
+          },
+          doc_count: 1,
+          min_x: { value: 1 },
+          max_x: { value: 1 }
+        }));
+        return {
+          status: 200,
+          body: { hits: { hits: [] }, aggregations: { series: { buckets } } }
+        };
+      }
+      state.seriesSearches += 1;
+      state.inFlight += 1;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      await new Promise<void>(resume => waiting.push(resume));
+      state.inFlight -= 1;
+      if (name === options.failing) {
+        return {
+          status: 400,
+          body: {
+            error: { type: 'query_shard_exception', reason: `bad ${name}` },
+            status: 400
+          }
+        };
+      }
+      return {
+        status: 200,
+        body: {
+          hits: {
+            hits: [
+              {
+                _index: 'tflog-metrics-2026.01.31',
+                _id: `p-${name}`,
+                _source: {
+                  name,
+                  scope: 'epoch',
+                  source: 'callback',
+                  step: 1,
+                  value: Number(name.slice(1)),
+                  '@timestamp': '2026-01-31T10:00:00.000Z'
+                }
+              }
+            ]
+          }
+        }
+      };
+    };
+    /** Answers the waiting searches one at a time until `done` settles. */
+    async function answerAll(
+      done: Promise<unknown>,
+      first: 'newest' | 'oldest'
+    ): Promise<void> {
+      let settled = false;
+      void done.then(
+        () => (settled = true),
+        () => (settled = true)
+      );
+      while (!settled) {
+        (first === 'newest' ? waiting.pop() : waiting.shift())?.();
+        await new Promise(resume => setImmediate(resume));
+      }
+    }
+    return { state, answerAll };
+  }
+
+  it(`runs at most ${SERIES_SEARCH_CONCURRENCY} series searches at once and pairs each answer with its series`, async () => {
+    const { state, answerAll } = cluster();
+    const { store } = makeStore();
+    const result = store.series(QUERY);
+    // The newest first: answers arrive in another order than asked.
+    await answerAll(result, 'newest');
+    const series = await result;
+
+    expect(state.seriesSearches).toBe(SERIES);
+    expect(state.maxInFlight).toBeGreaterThan(1);
+    expect(state.maxInFlight).toBeLessThanOrEqual(SERIES_SEARCH_CONCURRENCY);
+    expect(series.map(one => one.name)).toEqual(
+      Array.from(
+        { length: SERIES },
+        (_, index) => `m${String(index).padStart(2, '0')}`
+      )
+    );
+    for (const one of series) {
+      expect(one.points.map(point => point.y)).toEqual([
+        Number(one.name.slice(1))
+      ]);
+    }
+  });
+
+  it('starts no more series searches after one fails, and reports that one', async () => {
+    const { state, answerAll } = cluster({ failing: 'm02' });
+    const { store } = makeStore();
+    const result = store.series(QUERY);
+    const outcome = expect(result).rejects.toMatchObject({
+      name: 'StoreQueryError',
+      message: expect.stringContaining('bad m02')
+    });
+    await answerAll(result, 'oldest');
+    await outcome;
+    expect(state.seriesSearches).toBeLessThan(SERIES);
   });
 });
 
