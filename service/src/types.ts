@@ -75,6 +75,11 @@ export interface IStreamRecord extends IRecordBase {
   stream: 'stdout' | 'stderr';
   text: string;
   partial?: boolean;
+  /**
+   * The kernel cut an over-long line here (at 64 Ki characters): the next
+   * record of the stream goes on with the same line. Always partial too.
+   */
+  split?: boolean;
 }
 
 /** Exact metrics from the Keras callback. */

@@ -9,10 +9,27 @@ from typing import Any, Dict, Mapping, Optional, Union
 
 SPOOL_FORMAT_VERSION = 1
 
+# Longest text field of one record other than stream text (which is cut into
+# several records at segments.MAX_SEGMENT_CHARS instead): a log record's `msg`
+# and `exc`, a hyperparameter's value. Longer text keeps its first and last
+# halves around a marker, so a traceback keeps its final exception line. With
+# JSON escapes (at most 6 bytes a character) two such fields stay under the
+# service's 8 MiB line cap; the service stores 32 KiB of each anyway.
+MAX_TEXT_FIELD_CHARS = 512 * 1024
+
 MetricValue = Union[float, str]
 HparamValue = Union[str, int, float, bool, None]
 
 RUN_STATUSES = ("finished", "failed", "interrupted", "stopped")
+
+
+def bounded_text(text: str, limit: int = MAX_TEXT_FIELD_CHARS) -> str:
+    """`text`, or its head and tail around a marker when longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    omitted = len(text) - 2 * half
+    return f"{text[:half]}\n[tflog: {omitted} characters cut]\n{text[-half:]}"
 
 
 def nonfinite_name(value: float) -> str:
@@ -54,13 +71,15 @@ def metric_values(logs: Optional[Mapping[str, Any]]) -> Dict[str, MetricValue]:
 
 def hparam_value(value: Any) -> HparamValue:
     """A hyperparameter as a JSON-safe scalar (strings for anything else)."""
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return bounded_text(value)
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else nonfinite_name(value)
-    return str(value)
+    return bounded_text(str(value))
 
 
 def hparam_values(values: Mapping[str, Any]) -> Dict[str, HparamValue]:

@@ -23,7 +23,7 @@ from json.encoder import encode_basestring as _escape
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tflog.kernel.diagnostics import DIAGNOSTICS, INTERNAL_LOGGER_NAME, Diagnostics, at
-from tflog.kernel.records import hparam_values, metric_values
+from tflog.kernel.records import MAX_TEXT_FIELD_CHARS, bounded_text, hparam_values, metric_values
 from tflog.kernel.segments import StreamAssembler
 
 # Item kinds in the queue (first element of each tuple).
@@ -283,8 +283,10 @@ class SpoolWriter:
                     append(log_line(seq, item))
                     self._seq = seq + 1
                 elif kind == KIND_STREAM:
-                    for text, first_write in self._assemblers[item[1]].feed(item[2], item[3]):
-                        append(self._stream_line(item[1], text, first_write, False))
+                    for text, first_write, split in self._assemblers[item[1]].feed(
+                        item[2], item[3]
+                    ):
+                        append(self._stream_line(item[1], text, first_write, split, split))
                         count += 1
                     continue
                 elif kind == KIND_END:
@@ -338,7 +340,9 @@ class SpoolWriter:
         site = self._site_cache.get(site_key)
         if site is None:
             site = self._call_site(site_key)
-        exc_field = "" if exc is None else ',"exc":' + _escape(exc)
+        if len(message) > MAX_TEXT_FIELD_CHARS:
+            message = bounded_text(message)
+        exc_field = "" if exc is None else ',"exc":' + _escape(bounded_text(exc))
         return f'{{"t":"log","seq":{seq},"ts":{ts!r},{site},"msg":{_escape(message)}{exc_field}}}'
 
     def _call_site(self, key: Tuple[Any, ...]) -> str:
@@ -353,11 +357,15 @@ class SpoolWriter:
         self._site_cache[key] = site
         return site
 
-    def _stream_line(self, stream: str, text: str, ts: float, partial: bool) -> str:
-        partial_field = ',"partial":true' if partial else ""
+    def _stream_line(
+        self, stream: str, text: str, ts: float, partial: bool, split: bool = False
+    ) -> str:
+        # `split`: cut at MAX_SEGMENT_CHARS, the next record goes on with it
+        # (and, unterminated, it is partial too).
+        flags = ',"partial":true,"split":true' if split else (',"partial":true' if partial else "")
         return (
             f'{{"t":"stream","seq":{self._next_seq()},"ts":{ts!r},'
-            f'"stream":"{stream}","text":{_escape(text)}{partial_field}}}'
+            f'"stream":"{stream}","text":{_escape(text)}{flags}}}'
         )
 
     def _end_line(self, item: Tuple[Any, ...]) -> str:

@@ -34,7 +34,8 @@ import {
   emptyStreamState,
   ILineContext,
   ILineEvent,
-  IStreamParseState
+  IStreamParseState,
+  plainEvent
 } from './lines/event';
 import { parseProgressLine } from './lines/keras';
 import { parseLine, parseMessage } from './lines/parseLine';
@@ -51,7 +52,7 @@ import {
   unknownOutput
 } from './runRecords';
 import { IRunState } from './state';
-import { MAX_LINES_PER_RECORD, streamLines } from './streamLines';
+import { IStreamLine, MAX_LINES_PER_RECORD, streamLines } from './streamLines';
 import { renderLine, Terminator } from './terminal';
 import { MAX_TEXT_CHARS } from './truncate';
 
@@ -242,13 +243,41 @@ class Parser implements IParser {
   ): IParsedRecord {
     const streamName = record.stream === 'stderr' ? 'stderr' : 'stdout';
     const streamState = state.streams[streamName];
-    const { lines, rest } = streamLines(textOf(record.text), streamState);
-    const several = lines.length > 1 || rest !== '';
+    const { lines, rest } = streamLines(
+      textOf(record.text),
+      streamState,
+      MAX_LINES_PER_RECORD,
+      record.split === true
+    );
+    // A piece of an over-long line (`fragment`) longer than one event's text
+    // is stored whole, in events of MAX_TEXT_CHARS each: one id per event.
+    const fragmentPieces = lines.map(line =>
+      line.fragment && line.text.length > MAX_TEXT_CHARS
+        ? textPieces(line.text, MAX_TEXT_CHARS)
+        : null
+    );
+    const ids = fragmentPieces.reduce(
+      (count, pieces) => count + (pieces === null ? 1 : pieces.length),
+      0
+    );
+    const several = ids > 1 || rest !== '';
     const result: IParsedRecord = { documents: [], points: [] };
+    let nextId = 0;
     lines.forEach((line, index) => {
+      const idIndex = nextId;
+      const pieces = fragmentPieces[index];
+      nextId += pieces === null ? 1 : pieces.length;
+      if (pieces !== null) {
+        keepFragment(result, record, state, time, idIndex, pieces, line);
+        return;
+      }
       const context = lineContext(streamState, line.terminator, time, state);
       let event: ILineEvent;
-      if (line.completes) {
+      if (line.fragment) {
+        // A piece of an over-long line: a cut may fall inside a number, so
+        // no pattern reads it.
+        event = plainEvent(line.text);
+      } else if (line.completes) {
         const completed = parseProgressLine(line.text, context);
         // Batch scope means still in progress: already stored from the partial record.
         if (completed === null || completed.scope === 'batch') {
@@ -276,7 +305,7 @@ class Parser implements IParser {
         step: event.step,
         steps_total: event.steps_total,
         id: several
-          ? `${recordId(record, state)}:${index}`
+          ? `${recordId(record, state)}:${idIndex}`
           : recordId(record, state),
         seq: seqOf(record),
         time: event.time ?? time,
@@ -296,10 +325,43 @@ class Parser implements IParser {
       append(result, state, { spec, scope: event.scope });
     });
     if (rest !== '') {
-      keepUnparsed(result, record, state, time, lines.length, rest);
+      keepUnparsed(result, record, state, time, ids, rest);
     }
     return result;
   }
+}
+
+/**
+ * A piece of an over-long line longer than one event's text: its visible
+ * text in events of at most MAX_TEXT_CHARS characters, numbered from
+ * `firstIndex`, unparsed.
+ */
+function keepFragment(
+  result: IParsedRecord,
+  record: IStreamRecord,
+  state: IRunState,
+  time: number,
+  firstIndex: number,
+  pieces: string[],
+  line: IStreamLine
+): void {
+  const source = record.stream === 'stderr' ? 'stderr' : 'stdout';
+  pieces.forEach((piece, index) => {
+    const last = index === pieces.length - 1;
+    result.documents.push(
+      buildDocument(state, {
+        id: `${recordId(record, state)}:${firstIndex + index}`,
+        seq: seqOf(record),
+        time,
+        message: piece,
+        level: 'info',
+        dataset: 'tflog.stream',
+        source,
+        kind: 'log',
+        partial: !last || line.terminator === null
+      })
+    );
+  });
 }
 
 /**

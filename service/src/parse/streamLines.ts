@@ -3,6 +3,12 @@
  * unterminated (partial) line: the kernel-side writer flushes text that has
  * waited 0.25 s without '\n' or '\r' as a partial record, and the next record
  * of the stream goes on with the same terminal line.
+ *
+ * A line longer than the kernel's bound (64 Ki characters) arrives cut into
+ * several records, all but the last marked `split`. Their pieces are not
+ * joined again (that would hold the whole line in the state): each is a line
+ * of its own, marked `fragment`, and so is the first line of the record that
+ * follows a split one.
  */
 import { IStreamParseState } from './lines/event';
 import { renderLine, segmentsOf, Terminator } from './terminal';
@@ -17,6 +23,8 @@ export interface IStreamLine {
    * epoch's final line.
    */
   completes: boolean;
+  /** A piece of a line the kernel cut at its size bound: plain text, no patterns. */
+  fragment: boolean;
 }
 
 /** A partial line longer than this is not continued (its raw text would bloat the state). */
@@ -42,12 +50,20 @@ export interface IStreamLines {
 export function streamLines(
   text: string,
   state: IStreamParseState,
-  maxLines: number = MAX_LINES_PER_RECORD
+  maxLines: number = MAX_LINES_PER_RECORD,
+  split = false
 ): IStreamLines {
   const lines: IStreamLine[] = [];
   let consumed = 0;
   let first = true;
+  const continuesSplit = state.split === true;
+  if (continuesSplit || split) {
+    state.split = split;
+  }
   for (const segment of segmentsOf(text)) {
+    // Only the last segment can lack a terminator.
+    const fragment =
+      (first && continuesSplit) || (split && segment.terminator === null);
     if (lines.length >= maxLines) {
       const rest = text.slice(consumed);
       return { lines, rest: rest.trim() === '' ? '' : rest };
@@ -67,15 +83,24 @@ export function streamLines(
     const body = segment.terminator === null ? raw : raw.slice(0, -1);
     const rendered = renderLine(body);
     if (segment.terminator === null) {
+      // A split record is not continued: the next one starts a new piece.
       state.pending =
-        raw.length <= MAX_PENDING_CHARS ? { raw, text: rendered } : null;
+        !split && raw.length <= MAX_PENDING_CHARS
+          ? { raw, text: rendered }
+          : null;
     }
     if (rendered.length === 0) {
       continue;
     }
     if (pendingText !== null && rendered === pendingText) {
       if (segment.terminator === '\n') {
-        lines.push({ text: rendered, raw, terminator: '\n', completes: true });
+        lines.push({
+          text: rendered,
+          raw,
+          terminator: '\n',
+          completes: true,
+          fragment: false
+        });
       }
       continue;
     }
@@ -83,7 +108,8 @@ export function streamLines(
       text: rendered,
       raw,
       terminator: segment.terminator,
-      completes: false
+      completes: false,
+      fragment
     });
   }
   return { lines, rest: '' };

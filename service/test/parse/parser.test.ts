@@ -1,4 +1,5 @@
 import { createParser, createRunState, IRunState } from '../../src/parse';
+import { MAX_TEXT_CHARS } from '../../src/parse/truncate';
 import { ECS_VERSION, IParsedRecord, SpoolRecord } from '../../src/types';
 import { parseAll, START_TS, startRecord, streamRecord } from './helpers';
 
@@ -401,6 +402,127 @@ describe('partial stream records', () => {
         .filter(point => point.scope === 'epoch')
         .map(point => [point._id, point.value])
     ).toEqual([['run-1:3:loss', 0.7342]]);
+  });
+});
+
+describe('split stream records (a line cut at the kernel size bound)', () => {
+  const PIECE = 64 * 1024;
+  const split = { partial: true, split: true };
+
+  it('store every character once, in order, as plain text', () => {
+    // A loop printing dots and metrics-like text with no newline: the cut
+    // falls inside "loss: 0.12|34".
+    const head = `${'.'.repeat(PIECE - 10)}loss: 0.12`;
+    const middle = `34 ${'.'.repeat(PIECE - 3)}`;
+    const { documents, points, state } = parseAll([
+      startRecord(),
+      streamRecord(1, head, 'stdout', split),
+      streamRecord(2, middle, 'stdout', split),
+      streamRecord(3, 'accuracy: 0.5\nloss: 0.25\n')
+    ]);
+    const events = documents.slice(1);
+    expect(events.map(document => document._id)).toEqual([
+      'run-1:1:0',
+      'run-1:1:1',
+      'run-1:2:0',
+      'run-1:2:1',
+      'run-1:3:0',
+      'run-1:3:1'
+    ]);
+    // Each event within the text limit, nothing truncated, nothing doubled.
+    expect(
+      events.every(document => document.message.length <= MAX_TEXT_CHARS)
+    ).toBe(true);
+    expect(
+      events
+        .slice(0, 5)
+        .map(document => document.message)
+        .join('')
+    ).toBe(`${head}${middle}accuracy: 0.5`);
+    expect(events.slice(0, 5).map(document => document.tflog.kind)).toEqual(
+      Array(5).fill('log')
+    );
+    expect(events.slice(0, 4).every(document => document.tflog.partial)).toBe(
+      true
+    );
+    expect(events[4].tflog.partial).toBeUndefined();
+    // No metric from a cut piece: only the next whole line's.
+    expect(points.map(point => [point._id, point.value])).toEqual([
+      ['run-1:3:1:loss', 0.25]
+    ]);
+    // Nothing of the pieces is carried in the state.
+    expect(state.streams.stdout.pending).toBeNull();
+    expect(state.streams.stdout.split).toBe(false);
+  });
+
+  it('never complete a progress bar', () => {
+    // A piece that looks like a finished Keras line, then its '\n'.
+    const bar = `8/8 [${'='.repeat(20)}] - 0s - loss: 0.7342`;
+    const { documents, points } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch 1/3\n'),
+      streamRecord(2, bar, 'stdout', split),
+      streamRecord(3, '\n')
+    ]);
+    expect(documents.slice(2).map(document => document.tflog.kind)).toEqual([
+      'log'
+    ]);
+    expect(points).toEqual([]);
+  });
+
+  it('leave the other stream and the next lines alone', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'x'.repeat(100), 'stderr', split),
+      streamRecord(2, 'Epoch 1/2\n'),
+      streamRecord(3, 'tail of x\n', 'stderr'),
+      streamRecord(4, '8/8 - 0s - loss: 0.5\n')
+    ]);
+    expect(
+      documents
+        .slice(1)
+        .map(document => [
+          document._id,
+          document.tflog.source,
+          document.tflog.kind,
+          document.tflog.partial
+        ])
+    ).toEqual([
+      ['run-1:1', 'stderr', 'log', true],
+      ['run-1:2', 'stdout', 'progress', undefined],
+      ['run-1:3', 'stderr', 'log', undefined],
+      ['run-1:4', 'stdout', 'epoch', undefined]
+    ]);
+  });
+
+  it('go on from a line an idle flush started, without doubling it', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'abc', 'stdout', { partial: true }),
+      streamRecord(2, 'd'.repeat(100), 'stdout', split),
+      streamRecord(3, 'e'.repeat(100), 'stdout', split),
+      streamRecord(4, 'f\n')
+    ]);
+    expect(documents.slice(1).map(document => document.message)).toEqual([
+      'abc',
+      `abc${'d'.repeat(100)}`,
+      'e'.repeat(100),
+      'f'
+    ]);
+  });
+
+  it('keep the state they need across a restart (plain JSON)', () => {
+    const parser = createParser();
+    const state = createRunState('run-1');
+    parser.parseRecord(startRecord(), state);
+    parser.parseRecord(streamRecord(1, 'loss: 0.1', 'stdout', split), state);
+    const restored = JSON.parse(JSON.stringify(state)) as IRunState;
+    const { documents, points } = parser.parseRecord(
+      streamRecord(2, '5\n'),
+      restored
+    );
+    expect(documents.map(document => document.message)).toEqual(['5']);
+    expect(points).toEqual([]);
   });
 });
 

@@ -21,6 +21,11 @@ export interface IStreamParseState {
   warning_source: boolean;
   /** The stream's last line, flushed without terminator: the next record continues it. */
   pending?: { raw: string; text: string } | null;
+  /**
+   * The stream's last record was cut by the kernel's size bound (`split`):
+   * the first line of the next record is the rest of an over-long line.
+   */
+  split?: boolean;
 }
 
 export function emptyStreamState(): IStreamParseState {
