@@ -1,0 +1,323 @@
+"""Load and soak: many kernels writing at once into one tflog service.
+
+`--kernels` stand-in kernels (bench/load_writer.py, one process each) write
+`--rate` records per second each for `--seconds` through the kernel side's
+own spool writer (tflog/kernel/spool.py), the mix of bench/spool_mix.py.
+Real IPython kernels are not used: 20 of them printing 1,000 lines a second
+would spend the two cores on ipykernel's messaging, not on tflog.
+
+Meanwhile a probe run in this process prints `step i loss=v` every
+`--probe-ms` and the service's query API (what the panel reads) is polled
+for each step: log line to API latency under load. Every second the
+service's RSS and its backlog (/status: spooled bytes not yet acknowledged
+by the store) are sampled. When the writers are done, the benchmark waits
+until the backlog is empty (drain time), then counts in Elasticsearch, per
+run, the events stored against the records written: each record of the mix
+yields one event carrying its sequence number, so `lost` = written minus the
+distinct sequence numbers found, `duplicated` = events beyond one per
+sequence number.
+
+Keys `load.*` (`soak.*` with --name soak) and `reliability.*`. Needs
+TFLOG_TEST_ES_URL (bench/run.sh starts a node).
+
+    .venv/bin/python bench/load.py [--kernels 20] [--rate 1000] [--seconds 60]
+        [--name load|soak] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import bench_support as support
+import spool_mix
+
+HERE = Path(__file__).resolve().parent
+SAMPLE_SECONDS = 1.0
+API_POLL_SECONDS = 0.05
+PROBE_METRIC = "loss"
+
+
+def growth_per_second(samples: list) -> float | None:
+    """Least-squares slope of (time, value) samples; None for fewer than two."""
+    if len(samples) < 2:
+        return None
+    count = len(samples)
+    mean_t = sum(t for t, _ in samples) / count
+    mean_v = sum(v for _, v in samples) / count
+    spread = sum((t - mean_t) ** 2 for t, _ in samples)
+    if spread == 0:
+        return None
+    return sum((t - mean_t) * (v - mean_v) for t, v in samples) / spread
+
+
+def reliability(written: dict, stored: dict, extra_copies: dict) -> dict:
+    """Totals over runs. `written`: run -> records its writer wrote (sequence
+    numbers 0..n-1); `stored`: run -> events found; `extra_copies`: run ->
+    events beyond the first for sequence numbers found more than once."""
+    records_written = sum(written.values())
+    distinct = {run: stored.get(run, 0) - extra_copies.get(run, 0) for run in written}
+    return {
+        "records_written": records_written,
+        "records_stored": sum(distinct.values()),
+        "lost": sum(max(0, written[run] - distinct[run]) for run in written),
+        "duplicated": sum(extra_copies.get(run, 0) for run in written),
+    }
+
+
+class Probe(threading.Thread):
+    """A run printing `step i loss=v` every `interval` seconds until stopped;
+    `emitted` holds (step, time.time() just before the print)."""
+
+    def __init__(self, spool_dir: Path, interval: float) -> None:
+        super().__init__(name="probe", daemon=True)
+        self.run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-0be00000"
+        self.writer = spool_mix.spool_writer(
+            spool_dir / f"{self.run_id}.ndjson", spool_mix.start_record(self.run_id, "probe")
+        )
+        self.interval = interval
+        self.emitted: list = []
+        self.stopping = threading.Event()
+        self.stats: dict = {}
+
+    def run(self) -> None:
+        step = 0
+        while not self.stopping.is_set():
+            step += 1
+            self.emitted.append((step, time.time()))
+            self.writer.stream("stdout", f"step {step} loss={1.0 / step:.6f}\n")
+            self.stopping.wait(self.interval)
+        self.stats = self.writer.close("finished", timeout=60).as_dict()
+
+
+class ApiPoller(threading.Thread):
+    """Polls the probe run's series through the service API; `seen` maps
+    step -> time.time() when the request that first returned it was sent."""
+
+    def __init__(self, api: str, run_id: str) -> None:
+        super().__init__(name="api-poller", daemon=True)
+        self.api = api
+        self.run_id = run_id
+        self.seen: dict = {}
+        self.stopping = threading.Event()
+        self.errors = 0
+        self.last_error = ""
+
+    def run(self) -> None:
+        after = None
+        while not self.stopping.is_set():
+            sent = time.time()
+            query = {"names": PROBE_METRIC, "axis": "step", "max_points": "10000"}
+            if after is not None:
+                query["after"] = str(after)
+            url = (
+                f"{self.api}/runs/{urllib.parse.quote(self.run_id)}/series?"
+                f"{urllib.parse.urlencode(query)}"
+            )
+            try:
+                series = support.http_json("GET", url, timeout=30)["series"]
+            except (OSError, RuntimeError) as error:
+                # 404 until the run's first records are stored; counted, not fatal.
+                self.errors += 1
+                self.last_error = str(error)
+                series = []
+            for line in series:
+                for point in line["points"]:
+                    self.seen.setdefault(point["x"], sent)
+                    after = point["x"] if after is None else max(after, point["x"])
+            self.stopping.wait(max(0.0, API_POLL_SECONDS - (time.time() - sent)))
+
+
+def count_run(es: support.Elasticsearch, prefix: str, run_id: str) -> tuple[int, int]:
+    """Events of a run, and events beyond the first for repeated sequence numbers."""
+    pattern = f"{prefix}logs-*"
+    query = {"term": {"tflog.run_id": run_id}}
+    events = es.count(pattern, query)
+    result = es.search(
+        pattern,
+        {
+            "size": 0,
+            "query": query,
+            "aggs": {
+                "repeated": {
+                    "terms": {"field": "event.sequence", "min_doc_count": 2, "size": 10000}
+                }
+            },
+        },
+    )
+    extra = sum(bucket["doc_count"] - 1 for bucket in result["aggregations"]["repeated"]["buckets"])
+    return events, extra
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="tflog under load from many kernels")
+    parser.add_argument("--kernels", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=1000.0, help="records/s per kernel")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--probe-ms", type=float, default=200.0)
+    parser.add_argument("--name", default="load", choices=("load", "soak"))
+    parser.add_argument("--drain-seconds", type=float, default=None, help="wait at most this")
+    parser.add_argument("--keep", action="store_true", help="keep the indices and work directory")
+    parser.add_argument("--quick", action="store_true", help="4 kernels x 200/s for 10 s")
+    args = parser.parse_args()
+    if args.quick:
+        args.kernels, args.rate, args.seconds = 4, 200.0, 10.0
+    drain_limit = args.drain_seconds or max(300.0, 5 * args.seconds)
+    es_url = os.environ.get("TFLOG_TEST_ES_URL", "").strip()
+    if not es_url:
+        parser.error("TFLOG_TEST_ES_URL must name the Elasticsearch node (bench/run.sh starts one)")
+    es = support.Elasticsearch(es_url)
+    prefix = support.random_prefix(args.name)
+    work = Path(tempfile.mkdtemp(prefix=f"tflog-{args.name}-"))
+    service = support.Service(work / "service", es_url, prefix)
+    key = args.name
+    started = time.monotonic()
+    try:
+        service.start()
+        probe = Probe(service.spool_dir, args.probe_ms / 1000)
+        poller = ApiPoller(service.api, probe.run_id)
+        run_ids = [
+            time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{index:08x}"
+            for index in range(args.kernels)
+        ]
+        load_started = time.monotonic()
+        writers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(HERE / "load_writer.py"),
+                    str(service.spool_dir),
+                    run_id,
+                    f"--rate={args.rate}",
+                    f"--seconds={args.seconds}",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for run_id in run_ids
+        ]
+        probe.start()
+        poller.start()
+        samples = []  # (seconds since the load started, rss MiB, backlog MiB, records read)
+
+        def sample() -> dict:
+            status = service.status()
+            memory = support.memory_mb(service.pid)
+            samples.append(
+                (
+                    time.monotonic() - load_started,
+                    memory["rss"],
+                    status["backlog"]["bytes"] / 2**20,
+                    status["counters"]["recordsRead"],
+                )
+            )
+            return status
+
+        while any(writer.poll() is None for writer in writers):
+            sample()
+            time.sleep(SAMPLE_SECONDS)
+        load_seconds = time.monotonic() - load_started
+        probe.stopping.set()
+        probe.join(timeout=70)
+        written = {}
+        for writer, run_id in zip(writers, run_ids):
+            output, _ = writer.communicate()
+            if writer.returncode != 0:
+                raise RuntimeError(f"load writer {run_id} failed with {writer.returncode}")
+            stats = json.loads(output)
+            if stats["dropped"]:
+                raise RuntimeError(f"load writer {run_id} dropped records: {stats}")
+            written[run_id] = stats["written"]
+        written[probe.run_id] = probe.stats["written"]
+        end_of_load = samples[-1] if samples else (0.0, 0.0, 0.0, 0)
+        total = sum(written.values())
+        drain_started = time.monotonic()
+        while True:
+            status = sample()
+            drained = status["backlog"]["bytes"] == 0 and status["counters"]["recordsRead"] >= total
+            if drained or time.monotonic() - drain_started > drain_limit:
+                break
+            time.sleep(SAMPLE_SECONDS)
+        drain_seconds = time.monotonic() - drain_started
+        # Let the probe's last steps reach the API, then stop polling.
+        deadline = time.monotonic() + 15
+        while len(poller.seen) < len(probe.emitted) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        poller.stopping.set()
+        poller.join(timeout=30)
+        memory = support.memory_mb(service.pid)
+        es.refresh(f"{prefix}*")
+        stored, extra = {}, {}
+        for run_id in written:
+            stored[run_id], extra[run_id] = count_run(es, prefix, run_id)
+    finally:
+        service.stop()
+        if not args.keep:
+            es.delete_prefix(prefix)
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"[{key}] kept {work} and the indices {prefix}*")
+
+    latencies = [
+        (poller.seen[step] - emitted_at) * 1000
+        for step, emitted_at in probe.emitted
+        if step in poller.seen
+    ]
+    second_half = [
+        (t, backlog) for t, _, backlog, _ in samples if load_seconds / 2 <= t <= load_seconds
+    ]
+    counted = reliability(written, stored, extra)
+    results = {
+        f"{key}.kernels": args.kernels,
+        f"{key}.rate_per_kernel": args.rate,
+        f"{key}.seconds": args.seconds,
+        f"{key}.offered_records_per_s": (total - written[probe.run_id]) / load_seconds,
+        f"{key}.shipped_records_per_s": end_of_load[3] / load_seconds,
+        f"{key}.service_rss_mb.max": max(rss for _, rss, _, _ in samples),
+        f"{key}.service_rss_mb.end": memory["rss"],
+        f"{key}.service_rss_mb.peak": memory["peak"],
+        f"{key}.backlog_mb.max": max(backlog for _, _, backlog, _ in samples),
+        f"{key}.backlog_mb.end_of_load": end_of_load[2],
+        f"{key}.backlog_growth_mb_per_s": growth_per_second(second_half),
+        f"{key}.drain_seconds": drain_seconds,
+        f"{key}.drained": drained,
+        f"{key}.log_to_api_ms.missing": len(probe.emitted) - len(latencies),
+        f"{key}.api_poll_errors": poller.errors,
+        f"{key}.samples": [
+            [round(t, 1), round(rss, 1), round(backlog, 2), read]
+            for t, rss, backlog, read in samples[:: max(1, len(samples) // 120)]
+        ],
+        f"{key}.meta": {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "cpus": os.cpu_count(),
+            "writers": "processes writing through tflog/kernel/spool.py (no IPython kernels)",
+            "probe_ms": args.probe_ms,
+            "quick": args.quick,
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    }
+    results.update(support.flatten(f"{key}.log_to_api_ms", support.summarise(latencies)))
+    results.update({f"reliability.{name}": value for name, value in counted.items()})
+    results["reliability.source"] = (
+        f"{key}: {args.kernels} writers x {args.rate:g}/s x {args.seconds:g} s"
+    )
+    for name, value in sorted(results.items()):
+        if not name.endswith(".samples"):
+            shown = f"{value:.1f}" if isinstance(value, float) else value
+            print(f"{name:40} {shown}")
+    if poller.errors:
+        print(f"[{key}] {poller.errors} API polls failed; last: {poller.last_error}")
+    print(f"merged into {support.merge_results(results)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Prints the benchmark figures of bench/results/latest.json (or
+TFLOG_BENCH_RESULTS): the required figures first, each with its goal when it
+has one, a null with its reason, then every other key of the parts asked for.
+
+    .venv/bin/python bench/report.py [--parts capture,ingest,latency,load,soak]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import bench_support as support
+
+# The figures the benchmark must fill (a figure not measured is null with a
+# "<key>.reason" beside it), by part.
+REQUIRED = {
+    "capture": [
+        "capture.overhead_ratio.tflog",
+        "capture.overhead_ratio.filehandler",
+        "capture.overhead_ratio.tensorboard",
+        "capture.overhead_ratio.mlflow",
+        "capture.loop.overhead_ratio.tflog",
+        "capture.loop.overhead_ratio.filehandler",
+        "capture.loop.overhead_ratio.tensorboard",
+        "capture.loop.overhead_ratio.mlflow",
+    ],
+    "ingest": [
+        "ingest.docs_per_s.tflog",
+        "ingest.docs_per_s.rsyslog",
+        "ingest.records_per_s.tflog",
+        "ingest.ratio.tflog_to_rsyslog_lines",
+        "ingest.service_cpu_s",
+        "ingest.service_rss_mb",
+    ],
+    "latency": [
+        "latency.log_to_chart_ms.p50",
+        "latency.log_to_chart_ms.p95",
+        "latency.log_to_chart_ms.p99",
+        "latency.embedded.log_to_chart_ms.p50",
+        "latency.embedded.log_to_chart_ms.p95",
+        "latency.embedded.log_to_chart_ms.p99",
+        "latency.log_to_searchable_ms.p50",
+        "latency.log_to_searchable_ms.p95",
+    ],
+    "load": [
+        "load.service_rss_mb.max",
+        "load.backlog_mb.max",
+        "load.backlog_growth_mb_per_s",
+        "load.log_to_api_ms.p95",
+        "load.log_to_api_ms.p99",
+        "reliability.records_written",
+        "reliability.records_stored",
+        "reliability.lost",
+        "reliability.duplicated",
+    ],
+    "soak": [
+        "soak.service_rss_mb.max",
+        "soak.backlog_mb.max",
+        "soak.backlog_growth_mb_per_s",
+        "soak.log_to_api_ms.p95",
+        "soak.log_to_api_ms.p99",
+        "reliability.lost",
+        "reliability.duplicated",
+    ],
+}
+
+# (figure, comparison, limit): the goals the issue sets.
+GOALS = [
+    ("latency.log_to_chart_ms.p95", "<", 250),
+    ("latency.log_to_chart_ms.p99", "<", 500),
+    ("latency.embedded.log_to_chart_ms.p95", "<", 250),
+    ("latency.embedded.log_to_chart_ms.p99", "<", 500),
+    ("latency.log_to_searchable_ms.p95", "<", 1500),
+    ("ingest.ratio.tflog_to_rsyslog_lines", ">=", 1.0),
+    ("load.log_to_api_ms.p95", "<", 250),
+    ("load.log_to_api_ms.p99", "<", 500),
+    ("soak.log_to_api_ms.p95", "<", 250),
+    ("soak.log_to_api_ms.p99", "<", 500),
+    ("reliability.lost", "<=", 0),
+    ("reliability.duplicated", "<=", 0),
+]
+
+
+def goal_verdict(value, comparison: str, limit: float) -> str:
+    """'met', 'missed' or 'not measured'."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "not measured"
+    met = {"<": value < limit, "<=": value <= limit, ">=": value >= limit}[comparison]
+    return "met" if met else "missed"
+
+
+def shown(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def report_lines(results: dict, parts: list) -> list:
+    lines = []
+    required = [key for part in parts for key in REQUIRED.get(part, [])]
+    lines.append("required figures")
+    for key in dict.fromkeys(required):
+        if key not in results:
+            lines.append(f"  {key:44} (absent: the part did not run)")
+            continue
+        value = results[key]
+        reason = results.get(f"{key}.reason")
+        lines.append(f"  {key:44} {shown(value)}" + (f"  ({reason})" if reason else ""))
+    goals = [goal for goal in GOALS if goal[0].split(".")[0] in parts or goal[0] in required]
+    if goals:
+        lines.append("goals")
+        for key, comparison, limit in goals:
+            verdict = goal_verdict(results.get(key), comparison, limit)
+            lines.append(f"  {key:44} {comparison} {limit:<6g} {verdict}")
+    prefixes = tuple(f"{part}." for part in parts)
+    others = [key for key in sorted(results) if key.startswith(prefixes) and key not in required]
+    if others:
+        lines.append("all figures")
+        for key in others:
+            if not key.endswith((".all", ".samples")):
+                lines.append(f"  {key:44} {shown(results[key])}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="print the benchmark figures")
+    parser.add_argument("--parts", default="capture,ingest,latency,load")
+    args = parser.parse_args()
+    path = support.results_path()
+    results = json.loads(path.read_text()) if path.exists() else {}
+    print(f"figures in {path}")
+    for line in report_lines(results, [part for part in args.parts.split(",") if part]):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

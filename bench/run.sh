@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Every benchmark in one go (npm run bench): capture overhead, ingest rate
+# against rsyslog, log-line latency (chart, API, searchable), a short load
+# run; with --soak the 10-minute soak as well. See docs/benchmarks.md.
+#
+#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak] [--profile]
+#   npm run bench -- --quick
+#
+# 1. installs what is missing (bench/setup.sh)
+# 2. starts an Elasticsearch node of its own (scripts/es-start.sh on a free
+#    port) unless TFLOG_TEST_ES_URL names one
+# 3. runs each part (a failing part is reported, the others still run)
+# 4. prints every figure (bench/report.py) and stops the node
+#
+# --quick: tiny sizes that check every script works; the figures go to a
+# temporary file (TFLOG_BENCH_RESULTS), never to bench/results/latest.json.
+# --profile: the ingest part writes the service's V8 CPU profile to
+# bench/results/profiles/ and records its hot spots.
+# Env: TFLOG_TEST_ES_URL, TFLOG_BENCH_RESULTS, TFLOG_SKIP_INSTALL=1,
+# TFLOG_ES_JAVA_OPTS (the node's JVM options, as scripts/es-start.sh).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+root=$(pwd)
+python="$root/.venv/bin/python"
+
+quick=0
+soak=0
+profile=0
+parts=""
+usage() {
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    exit "${1:-0}"
+}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --soak) soak=1 ;;
+        --profile) profile=1 ;;
+        --only) parts=${2:-} && shift ;;
+        --only=*) parts=${1#--only=} ;;
+        -h | --help) usage 0 ;;
+        *) echo "bench/run.sh: unknown option $1" >&2 && usage 2 ;;
+    esac
+    shift
+done
+if [ -z "$parts" ]; then
+    parts="capture,ingest,latency,load"
+    [ "$soak" = 1 ] && parts="$parts,soak"
+fi
+for part in ${parts//,/ }; do
+    case "$part" in
+        capture | ingest | latency | load | soak) ;;
+        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak)" >&2 && exit 2 ;;
+    esac
+done
+
+log() { echo "[bench] $*" >&2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tflog-bench-XXXXXX")
+es_dir="$work/es"
+started_es=0
+cleanup() {
+    if [ "$started_es" = 1 ]; then
+        bash scripts/es-stop.sh "$es_dir" >/dev/null 2>&1 || log "could not stop Elasticsearch in $es_dir"
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$quick" = 1 ]; then
+    export TFLOG_BENCH_RESULTS="${TFLOG_BENCH_RESULTS:-$work/quick-results.json}"
+    log "quick mode: figures go to $TFLOG_BENCH_RESULTS and mean nothing"
+fi
+
+bash bench/setup.sh || exit 1
+
+if [ -z "${TFLOG_TEST_ES_URL:-}" ]; then
+    log "starting Elasticsearch (scripts/es-start.sh, a free port)"
+    if ! url=$(bash scripts/es-start.sh 0 "$es_dir"); then
+        log "Elasticsearch did not start"
+        exit 1
+    fi
+    started_es=1
+    export TFLOG_TEST_ES_URL="$url"
+    TFLOG_BENCH_ES_PID=$(cat "$es_dir/elasticsearch.pid")
+    export TFLOG_BENCH_ES_PID
+    log "Elasticsearch at $url (pid $TFLOG_BENCH_ES_PID)"
+else
+    log "using the Elasticsearch node at $TFLOG_TEST_ES_URL"
+fi
+
+quick_flag=()
+[ "$quick" = 1 ] && quick_flag=(--quick)
+failed=()
+run_part() {
+    local name=$1
+    shift
+    echo
+    echo "=== bench $name: $*"
+    local started=$SECONDS
+    if (cd "$root" && "$@"); then
+        echo "=== bench $name: done in $((SECONDS - started)) s"
+    else
+        echo "=== bench $name: FAILED after $((SECONDS - started)) s"
+        failed+=("$name")
+    fi
+}
+
+for part in ${parts//,/ }; do
+    case "$part" in
+        capture)
+            run_part capture "$python" bench/capture_overhead.py "${quick_flag[@]}"
+            ;;
+        ingest)
+            profile_flag=()
+            [ "$profile" = 1 ] && profile_flag=(--profile "$root/bench/results/profiles")
+            run_part ingest "$python" bench/ingest.py "${quick_flag[@]}" "${profile_flag[@]}"
+            ;;
+        latency)
+            if [ "$quick" = 1 ]; then
+                run_part latency node bench/latency/main.mjs --points 20
+            else
+                run_part latency node bench/latency/main.mjs
+            fi
+            ;;
+        load)
+            run_part load "$python" bench/load.py "${quick_flag[@]}"
+            ;;
+        soak)
+            if [ "$quick" = 1 ]; then
+                run_part soak "$python" bench/load.py --name soak --quick
+            else
+                run_part soak "$python" bench/load.py --name soak --seconds 600
+            fi
+            ;;
+    esac
+done
+
+echo
+"$python" bench/report.py --parts "$parts"
+if [ "${#failed[@]}" -gt 0 ]; then
+    log "failed: ${failed[*]}"
+    exit 1
+fi

@@ -1,0 +1,190 @@
+"""The benchmarks' pure parts: how figures are computed from measurements,
+the spool mix they feed, the rsyslog configuration, the printed report."""
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+def bench_module(name: str):
+    """A bench script as a module (they import each other by bare name)."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    return importlib.import_module(name)
+
+
+bench_support = bench_module("bench_support")
+capture_overhead = bench_module("capture_overhead")
+ingest = bench_module("ingest")
+load = bench_module("load")
+report = bench_module("report")
+spool_mix = bench_module("spool_mix")
+
+
+# ------------------------------------------------------------------- capture
+def test_paired_ratios_compare_each_round_with_its_own_baseline():
+    assert capture_overhead.paired_ratios([1.1, 2.4], [1.0, 2.0]) == pytest.approx([0.1, 0.2])
+
+
+def test_quartiles_of_one_value_are_that_value():
+    assert capture_overhead.quartiles([0.5]) == [0.5, 0.5]
+    assert capture_overhead.quartiles([1.0, 2.0, 3.0, 4.0, 5.0]) == [2.0, 4.0]
+
+
+def test_overhead_figures_for_every_variant_but_the_baseline():
+    seconds = {"baseline": [1.0, 1.0, 1.2], "tflog": [1.1, 1.0, 1.2], "peer": [2.0, 2.2, 2.4]}
+    cpu = {"baseline": [0.5, 0.5, 0.5], "tflog": [0.6, 0.5, 0.55], "peer": [1.0, 1.0, 1.0]}
+    figures = capture_overhead.overhead_figures("capture.loop", seconds, cpu)
+    assert figures["capture.loop.overhead_ratio.tflog"] == pytest.approx(0.0)
+    assert figures["capture.loop.overhead_ratio.peer"] == pytest.approx(1.0)
+    assert figures["capture.loop.overhead_ratio_cpu.peer"] == pytest.approx(1.0)
+    assert figures["capture.loop.overhead_ratio_min.peer"] == pytest.approx(1.0)
+    assert figures["capture.loop.overhead_ratio_iqr.tflog"] == pytest.approx([0.0, 0.05])
+    assert "capture.loop.overhead_ratio.baseline" not in figures
+    assert figures["capture.loop.seconds.all"]["peer"] == [2.0, 2.2, 2.4]
+
+
+def test_a_peer_that_cannot_run_is_null_with_its_reason():
+    figures = capture_overhead.unmeasured("capture", {"mlflow": "mlflow is not installed"})
+    assert figures == {
+        "capture.overhead_ratio.mlflow": None,
+        "capture.overhead_ratio.mlflow.reason": "mlflow is not installed",
+    }
+
+
+def test_the_numpy_step_trains():
+    network = capture_overhead.NumpyNetwork(batch=8, inputs=16, hidden=8)
+    first = network.step(learning_rate=0.05)
+    for _ in range(200):
+        last = network.step(learning_rate=0.05)
+    assert last < first
+
+
+# ---------------------------------------------------------------- spool mix
+def test_a_run_holds_exactly_the_records_asked_for_with_dense_sequence_numbers(tmp_path):
+    path = tmp_path / "run.ndjson"
+    written = spool_mix.write_run(path, "20260101T000000Z-0000abcd", 3000)
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert written == len(records) == 3000
+    assert [record["seq"] for record in records] == list(range(3000))
+    kinds = {record["t"] for record in records}
+    assert kinds == {"start", "hparams", "stream", "log", "metrics", "end"}
+    texts = [record["text"] for record in records if record["t"] == "stream"]
+    assert any(text.startswith("Epoch 1/") for text in texts)
+    assert any(text.startswith("step ") and text.endswith("\n") for text in texts)
+    assert any("\x1b[" in text and text.endswith("\b\r") for text in texts)
+
+
+def test_the_last_state_of_a_progress_bar_ends_the_line():
+    assert spool_mix.progress_state(500, 500, 0.5, 0.7, final=True).endswith("loss: 0.5000\n")
+    assert spool_mix.progress_state(1, 500, 0.5, 0.7, final=False).endswith("\r")
+
+
+# -------------------------------------------------------------------- ingest
+def test_profile_hotspots_share_the_busy_samples_by_function_and_file():
+    def node(name, url, line, hits):
+        return {
+            "callFrame": {"functionName": name, "url": url, "lineNumber": line},
+            "hitCount": hits,
+        }
+
+    profile = {
+        "nodes": [
+            node("(idle)", "", -1, 90),
+            node("parse", "file:///x/parser.js", 9, 6),
+            node("", "file:///x/parser.js", 1, 2),
+            node("(garbage collector)", "", -1, 2),
+            node("unused", "a.js", 3, 0),
+        ]
+    }
+    hotspots = ingest.profile_hotspots(profile)
+    assert hotspots["busy_samples"] == 10
+    assert hotspots["idle_samples"] == 90
+    assert hotspots["functions"][0] == ["parse parser.js:10", 60.0]
+    assert hotspots["files"] == [["parser.js", 80.0], ["(native)", 20.0]]
+
+
+def test_the_rsyslog_configuration_is_self_contained():
+    config = ingest.rsyslog_config(
+        Path("/w/rsyslog"), Path("/w/rsyslog/logs"), "http://127.0.0.1:19301", "bench-lines"
+    )
+    assert 'global(workDirectory="/w/rsyslog"' in config
+    assert 'File="/w/rsyslog/logs/*.log"' in config
+    assert 'server="127.0.0.1" serverport="19301"' in config
+    assert 'searchIndex="bench-lines"' in config
+    # omelasticsearch of rsyslog 8.2302 sends _type, which Elasticsearch 8+
+    # refuses, unless it is told the server's major version.
+    assert 'bulkmode="on" esVersion.major="8"' in config
+    assert "imuxsock" not in config and "imklog" not in config
+
+
+def test_watch_times_the_poll_that_first_saw_the_final_value(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(ingest.time, "monotonic", lambda: now[0])
+    watch = ingest.Watch(stall_seconds=5)
+    for value in (10, 20, 30, 30, 30):
+        now[0] += 1
+        watch.observe(value)
+    assert watch.elapsed == 3.0
+    assert not watch.stalled()
+    now[0] += 10
+    assert watch.stalled()
+
+
+# ---------------------------------------------------------------------- load
+def test_reliability_counts_lost_and_duplicated_records_per_run():
+    written = {"a": 100, "b": 50, "c": 10}
+    stored = {"a": 100, "b": 52, "c": 7}
+    extra_copies = {"b": 3}  # b: 49 distinct sequence numbers, 3 extra copies
+    assert load.reliability(written, stored, extra_copies) == {
+        "records_written": 160,
+        "records_stored": 156,
+        "lost": 4,
+        "duplicated": 3,
+    }
+
+
+def test_backlog_growth_is_the_least_squares_slope():
+    assert load.growth_per_second([(0, 1.0), (1, 3.0), (2, 5.0)]) == pytest.approx(2.0)
+    assert load.growth_per_second([(0, 1.0)]) is None
+
+
+# -------------------------------------------------------- support and report
+def test_percentiles_are_nearest_rank_as_in_the_latency_benchmark():
+    values = list(range(1, 101))
+    assert bench_support.percentile(values, 95) == 95
+    assert bench_support.percentile([], 50) is None
+    summary = bench_support.summarise([10.0, 20.0, 30.0])
+    assert summary == {"p50": 20.0, "p95": 30.0, "p99": 30.0, "mean": 20.0, "max": 30.0, "n": 3}
+
+
+def test_merging_results_keeps_the_other_benchmarks_keys(tmp_path):
+    path = tmp_path / "latest.json"
+    path.write_text(json.dumps({"capture.x": 1, "ingest.y": 2}))
+    bench_support.merge_results({"ingest.y": 3, "ingest.z": None}, path)
+    assert json.loads(path.read_text()) == {"capture.x": 1, "ingest.y": 3, "ingest.z": None}
+
+
+def test_goal_verdicts():
+    assert report.goal_verdict(240.0, "<", 250) == "met"
+    assert report.goal_verdict(250.0, "<", 250) == "missed"
+    assert report.goal_verdict(1.2, ">=", 1.0) == "met"
+    assert report.goal_verdict(None, "<", 250) == "not measured"
+    assert report.goal_verdict(True, "<=", 0) == "not measured"
+
+
+def test_the_report_shows_a_null_figure_with_its_reason_and_an_absent_one():
+    results = {
+        "ingest.docs_per_s.tflog": 21000.0,
+        "ingest.docs_per_s.rsyslog": None,
+        "ingest.docs_per_s.rsyslog.reason": "rsyslogd is not installed",
+    }
+    text = "\n".join(report.report_lines(results, ["ingest"]))
+    assert "ingest.docs_per_s.rsyslog" in text and "(rsyslogd is not installed)" in text
+    assert "ingest.service_rss_mb" in text and "absent" in text
+    assert "ingest.ratio.tflog_to_rsyslog_lines" in text and "not measured" in text
