@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { unescape as percentDecode } from 'querystring';
 
 import { LOG_LEVELS, type LogLevel } from './ship/logger';
 
@@ -31,6 +32,7 @@ export type ListenAddress =
   | { kind: 'port'; host: '127.0.0.1'; port: number };
 
 export interface IElasticsearchConfig {
+  /** Without credentials: those of TFLOG_ES_URLS go to username/password. */
   urls: string[];
   apiKey?: string;
   username?: string;
@@ -265,22 +267,50 @@ function readElasticsearchConfig(
     return undefined;
   }
   const urls: string[] = [];
+  const urlLogins: ILogin[] = [];
   for (const candidate of urlsText.split(',').map(part => part.trim())) {
     if (candidate === '') {
       continue;
     }
-    const problem = urlProblem(candidate);
+    // Credentials come off first: a URL parser mis-reads unencoded ones.
+    const { url, userinfo } = splitUserinfo(candidate);
+    const problem = urlProblem(url);
     if (problem) {
       reader.error(
         'TFLOG_ES_URLS',
         `${JSON.stringify(redactUrl(candidate))} ${problem}`
       );
-    } else {
-      urls.push(candidate);
+      continue;
+    }
+    urls.push(url);
+    if (userinfo !== null) {
+      const login = loginOf(userinfo);
+      if (login.username === '' || login.password === '') {
+        reader.error(
+          'TFLOG_ES_URLS',
+          `credentials in ${JSON.stringify(redactUrl(candidate))} need a user name and a password (https://USER:PASSWORD@host)`
+        );
+      } else {
+        urlLogins.push(login);
+      }
     }
   }
   if (urls.length === 0) {
     reader.error('TFLOG_ES_URLS', 'contains no URL');
+  }
+  const urlLogin = urlLogins[0];
+  if (
+    urlLogin !== undefined &&
+    urlLogins.some(
+      login =>
+        login.username !== urlLogin.username ||
+        login.password !== urlLogin.password
+    )
+  ) {
+    reader.error(
+      'TFLOG_ES_URLS',
+      'the URLs carry different credentials; one login is used for every node, so give it once'
+    );
   }
 
   const es: IElasticsearchConfig = {
@@ -295,8 +325,28 @@ function readElasticsearchConfig(
     retentionDays
   };
   const apiKey = reader.optionalString('TFLOG_ES_API_KEY');
-  const username = reader.optionalString('TFLOG_ES_USERNAME');
-  const password = reader.optionalString('TFLOG_ES_PASSWORD');
+  let username = reader.optionalString('TFLOG_ES_USERNAME');
+  let password = reader.optionalString('TFLOG_ES_PASSWORD');
+  if (urlLogin !== undefined) {
+    if (apiKey !== undefined) {
+      reader.error(
+        'TFLOG_ES_URLS',
+        'carries credentials while TFLOG_ES_API_KEY is set: use one or the other'
+      );
+    } else {
+      if (
+        (username !== undefined || password !== undefined) &&
+        (username !== urlLogin.username || password !== urlLogin.password)
+      ) {
+        reader.error(
+          'TFLOG_ES_URLS',
+          'carries credentials that differ from those also set by TFLOG_ES_USERNAME/TFLOG_ES_PASSWORD: give them in one place'
+        );
+      }
+      username ??= urlLogin.username;
+      password ??= urlLogin.password;
+    }
+  }
   if (apiKey !== undefined) {
     es.apiKey = apiKey;
     if (username !== undefined || password !== undefined) {
@@ -348,16 +398,52 @@ function urlProblem(candidate: string): string | null {
   return null;
 }
 
+/** `scheme://` or `//` at the start: where a URL's authority begins. */
+const AUTHORITY_START = /^(?:[a-z][a-z0-9+.-]*:)?\/\//i;
+
+/**
+ * A URL and the `user:password` written in it, split without a URL parser.
+ * Credentials may hold '/', '?', '#', '@' and ':' unencoded, which a parser
+ * takes for the end of the authority: here everything between `scheme://`
+ * and the last '@' is the userinfo. (An '@' in a path or query must then be
+ * written %40.) Text without `//` is treated the same way from its start.
+ */
+export function splitUserinfo(candidate: string): {
+  url: string;
+  userinfo: string | null;
+} {
+  const start = AUTHORITY_START.exec(candidate)?.[0].length ?? 0;
+  const at = candidate.lastIndexOf('@');
+  if (at < start) {
+    return { url: candidate, userinfo: null };
+  }
+  return {
+    url: candidate.slice(0, start) + candidate.slice(at + 1),
+    userinfo: candidate.slice(start, at)
+  };
+}
+
+interface ILogin {
+  username: string;
+  password: string;
+}
+
+/** `user:password` (percent-encoding decoded, a lone '%' kept as it is). */
+function loginOf(userinfo: string): ILogin {
+  const colon = userinfo.indexOf(':');
+  const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+  const password = colon === -1 ? '' : userinfo.slice(colon + 1);
+  return { username: percentDecode(user), password: percentDecode(password) };
+}
+
 /** A URL with any user:password removed, for messages and status. */
 export function redactUrl(candidate: string): string {
+  const { url } = splitUserinfo(candidate);
   try {
-    const url = new URL(candidate);
-    url.username = '';
-    url.password = '';
-    return url.toString();
+    return new URL(url).toString();
   } catch {
-    // Not a URL: show only what cannot hold a secret.
-    return candidate.replace(/\/\/[^@/]*@/, '//');
+    // Not a URL: what is left after the credentials, as written.
+    return url;
   }
 }
 

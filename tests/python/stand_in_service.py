@@ -16,6 +16,10 @@ def main() -> None:
     mode = sys.argv[1]
     sys.stderr.write("2026-01-01T00:00:00.000Z WARN tailer: spool is slow\n")
     sys.stderr.write("a line in no known format\n")
+    sys.stderr.write(
+        "2026-01-01T00:00:00.000Z WARN store: TFLOG_ES_URLS: "
+        '"https://elastic:se/cr@et#1@es.example:9200" is not usable\n'
+    )
     sys.stdout.write("hello from stdout\n")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -11,7 +11,13 @@ from traitlets import Unicode
 from traitlets.config import Config, Configurable
 
 from tflog.server import extension
-from tflog.server.config import TflogService, current_user, redact_url, url_problem
+from tflog.server.config import (
+    TflogService,
+    current_user,
+    redact_credentials,
+    redact_url,
+    url_problem,
+)
 from tflog.server.extension import prepare_service
 
 
@@ -174,6 +180,73 @@ def test_url_messages_never_show_a_password(tmp_path):
         "http(s) URL (expected e.g. https://es.example.org:9200)"
     ]
     assert redact_url("https://bob:hunter2@es.example:9200/x") == "https://es.example:9200/x"
+
+
+PASSWORD = "p@s/s:w#o?rd%"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://elastic:pa/ss@es.example:9200", "https://es.example:9200"),
+        ("https://elastic:9200/x@es.example:9200/", "https://es.example:9200/"),
+        ("https://elastic:p@ss@es.example:9200", "https://es.example:9200"),
+        ("https://elastic:pa#ss@es.example:9200", "https://es.example:9200"),
+        ("https://elastic:pa?ss@es.example:9200", "https://es.example:9200"),
+        ("https://elastic:pa:ss@es.example:9200", "https://es.example:9200"),
+        ("https://el/as@tic:a/b@c#d?e:f@es.example/prefix", "https://es.example/prefix"),
+        ("//elastic:pa/ss@es.example", "//es.example"),
+        ("bob:pa/ss@es.example:9200", "es.example:9200"),
+    ],
+)
+def test_redaction_leaves_no_part_of_a_password(url, expected):
+    redacted = redact_url(url)
+    assert redacted == expected
+    for piece in ("pa", "ss", "elastic", "tic", "bob"):
+        assert piece not in redacted
+
+
+def test_urls_with_any_password_are_accepted_and_never_shown(tmp_path):
+    urls = f"https://elastic:{PASSWORD}@es1.example:9200, https://elastic:{PASSWORD}@es2.example"
+    service = settings(environ={"TFLOG_ES_URLS": urls}, tmp_path=tmp_path)
+    assert service.problems() == []
+    assert url_problem(f"https://elastic:{PASSWORD}@es.example:9200") is None
+    problem = url_problem(f"ftp://elastic:{PASSWORD}@es.example")
+    assert problem is not None and "'ftp://es.example' is not an http(s) URL" in problem
+    assert "p@s" not in problem and "w#o" not in problem
+    # The service gets the URLs as they were written: it takes the login out itself.
+    environment = service.service_environment(base={})
+    assert environment["TFLOG_ES_URLS"] == (
+        f"https://elastic:{PASSWORD}@es1.example:9200,https://elastic:{PASSWORD}@es2.example"
+    )
+
+
+def test_configuration_problems_in_the_jupyter_log_show_no_password(tmp_path, caplog):
+    service = settings(
+        environ={"TFLOG_ES_URLS": f"https://elastic:{PASSWORD}@es.example:0"},
+        tmp_path=tmp_path,
+    )
+    with caplog.at_level(logging.ERROR):
+        for problem in service.problems():
+            logging.getLogger("jupyter").error("[tflog] configuration: %s", problem)
+    assert "'https://es.example:0' has port 0" in caplog.text
+    assert "p@s" not in caplog.text and "w#o" not in caplog.text and "elastic:" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'TFLOG_ES_URLS: "https://elastic:pa/ss@es.example:9200" is not a URL',
+            'TFLOG_ES_URLS: "https://es.example:9200" is not a URL',
+        ),
+        ("at https://u:p@ss@es:9200, retrying", "at https://es:9200, retrying"),
+        ("https://u:pa#ss@es https://u:pa?ss@es2/x", "https://es https://es2/x"),
+        ("mail me at a@b.c", "mail me at a@b.c"),
+    ],
+)
+def test_credentials_are_removed_from_any_text(text, expected):
+    assert redact_credentials(text) == expected
 
 
 def test_problems_name_the_setting_and_its_variable(tmp_path):

@@ -100,6 +100,12 @@ def test_forwards_output_lines_with_the_service_log_level(log_handler):
     # Unknown stderr lines (a crash trace) are warnings; stdout is info.
     assert "[tflog] a line in no known format" in log_handler.lines(logging.WARNING)
     assert "[tflog] hello from stdout" in log_handler.lines(logging.INFO)
+    # A URL with credentials in the service's output reaches the server log without them.
+    assert (
+        '[tflog] store: TFLOG_ES_URLS: "https://es.example:9200" is not usable'
+        in log_handler.lines(logging.WARNING)
+    )
+    assert "se/cr" not in log_handler.text() and "cr@et" not in log_handler.text()
 
 
 def test_stop_terminates_the_child_with_sigterm_and_does_not_restart_it(tmp_path, log_handler):

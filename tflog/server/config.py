@@ -10,7 +10,8 @@ user) and never to the browser.
 
 import os
 import pwd
-from typing import Dict, List, Mapping, Optional
+import re
+from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
@@ -342,8 +343,9 @@ def _environment_text(value: object) -> str:
 def url_problem(url: str) -> Optional[str]:
     """Why `url` is not a usable Elasticsearch URL, or None. Any password in
     the URL is left out of the message."""
+    # Credentials come off first: urlsplit mis-reads unencoded ones.
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(split_userinfo(url)[0])
         port = parts.port
     except ValueError as error:
         return f"{redact_url(url)!r} is not a URL ({error})"
@@ -358,13 +360,35 @@ def url_problem(url: str) -> Optional[str]:
     return None
 
 
+# `scheme://` or `//` at the start: where a URL's authority begins.
+_AUTHORITY_START = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+# The userinfo of every URL in free text: up to the last '@' before whitespace.
+_URL_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)\S*@", re.IGNORECASE)
+
+
+def split_userinfo(url: str) -> Tuple[str, Optional[str]]:
+    """The URL without its `user:password@`, and that userinfo (or None).
+
+    Credentials may hold '/', '?', '#', '@' and ':' unencoded, which a URL
+    parser takes for the end of the authority: everything between
+    `scheme://` and the last '@' is the userinfo (an '@' in a path must then
+    be written %40). The service splits its TFLOG_ES_URLS the same way."""
+    match = _AUTHORITY_START.match(url)
+    start = match.end() if match else 0
+    at = url.rfind("@")
+    if at < start:
+        return url, None
+    return url[:start] + url[at + 1 :], url[start:at]
+
+
 def redact_url(url: str) -> str:
     """The URL without any user:password part."""
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        return url.rpartition("@")[2]
-    authority, slash, path = rest.partition("/")
-    return scheme + separator + authority.rpartition("@")[2] + slash + path
+    return split_userinfo(url)[0]
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with the userinfo of every URL in it removed (for log lines)."""
+    return _URL_USERINFO.sub(r"\1", text)
 
 
 def current_user(environ: Mapping[str, str]) -> str:

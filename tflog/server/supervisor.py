@@ -11,6 +11,8 @@ import re
 import signal
 from typing import Mapping, Optional, Sequence
 
+from .config import redact_credentials
+
 LOG_PREFIX = "[tflog]"
 
 # The service writes `<ISO time> <LEVEL> <component>: <message>` lines; the
@@ -184,7 +186,9 @@ class ServiceSupervisor:
             self._log_line(pending, default_level)
 
     def _log_line(self, raw: bytes, default_level: int) -> None:
-        line = raw.decode("utf-8", errors="replace").rstrip("\r")
+        # The service never prints credentials; should a URL with some slip
+        # into its output, the server log still does not get them.
+        line = redact_credentials(raw.decode("utf-8", errors="replace").rstrip("\r"))
         if not line.strip():
             return
         match = SERVICE_LINE.match(line)

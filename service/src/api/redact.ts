@@ -2,9 +2,14 @@
  * Last line of defence against leaking credentials through the API: URLs
  * such as `https://elastic:secret@es.example:9200` lose their userinfo part
  * wherever they appear in text the API sends out (status, error messages).
+ *
+ * A password may hold '/', '?', '#', '@' or ':' unencoded, so the userinfo
+ * runs to the last '@' before the next whitespace. That may also take a
+ * path's '@' for one (`https://host/a@b` shows as `https://b`): showing too
+ * little is the safe side.
  */
 
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)\S*@/gi;
 
 /** The text with the `user:password@` part of every URL in it removed. */
 export function redactCredentials(text: string): string {

@@ -62,6 +62,24 @@ describe('redaction', () => {
       redactDeep({ urls: ['https://u:p@h'], n: 3, nested: { s: 'http://k@z' } })
     ).toEqual({ urls: ['https://h'], n: 3, nested: { s: 'http://z' } });
   });
+
+  it.each([
+    [
+      '"https://elastic:pa/ss@es.example:9200" is not a URL',
+      '"https://es.example:9200" is not a URL'
+    ],
+    [
+      'at https://elastic:p@ss@es:9200, retrying',
+      'at https://es:9200, retrying'
+    ],
+    ['https://u:pa#ss@es https://u:pa?ss@es2/x', 'https://es https://es2/x'],
+    [
+      'https://el/as@tic:a/b@c#d?e:f@es.example/prefix',
+      'https://es.example/prefix'
+    ]
+  ])('removes userinfo holding / @ # ? : from %j', (text, expected) => {
+    expect(redactCredentials(text)).toBe(expected);
+  });
 });
 
 describe('error mapping over HTTP', () => {
@@ -170,6 +188,42 @@ describe('without a usable configuration', () => {
 });
 
 describe('status', () => {
+  it('shows no part of a password that holds / @ # ? or :', async () => {
+    const store = new FakeStore();
+    store.statusAnswer = {
+      kind: 'elasticsearch',
+      location:
+        'https://elastic:se/cr@et#1?x:y@es1.example:9200, https://elastic:se/cr@et#1?x:y@es2.example:9200',
+      healthy: true,
+      degraded: []
+    };
+    const service = serviceStatus(tracker => {
+      tracker.recordError(
+        'TFLOG_ES_URLS: "https://elastic:se/cr@et#1?x:y@es1.example:9200" refused'
+      );
+    });
+    const server = await startServer({ getStatus: async () => service }, store);
+    try {
+      const response = await request(server.at, '/api/v1/status');
+      expect(response.status).toBe(200);
+      for (const piece of ['se/cr', 'cr@et', 'et#1', '1?x', 'x:y']) {
+        expect(response.text).not.toContain(piece);
+      }
+      const body = json(response) as {
+        store: { location: string };
+        lastError: { message: string };
+      };
+      expect(body.store.location).toBe(
+        'https://es1.example:9200, https://es2.example:9200'
+      );
+      expect(body.lastError.message).toBe(
+        'TFLOG_ES_URLS: "https://es1.example:9200" refused'
+      );
+    } finally {
+      await server.api.close();
+    }
+  });
+
   it('reports the service status, the store and the API without credentials', async () => {
     const store = new FakeStore();
     store.statusAnswer = {

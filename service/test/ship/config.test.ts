@@ -1,3 +1,11 @@
+import {
+  BaseConnection,
+  type ConnectionRequestOptions,
+  type ConnectionRequestOptionsAsStream,
+  type ConnectionRequestParams,
+  type ConnectionRequestResponse,
+  type ConnectionRequestResponseAsStream
+} from '@elastic/elasticsearch';
 import * as fsp from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
@@ -8,6 +16,7 @@ import {
   redactUrl,
   SERVICE_VERSION
 } from '../../src/config';
+import { createElasticsearchClient } from '../../src/store/elasticsearch';
 
 const BASE = {
   TFLOG_PORT: '19400',
@@ -201,6 +210,167 @@ describe('redactUrl', () => {
       'https://es.example:9200/'
     );
     expect(redactUrl('//user:pw@host')).toBe('//host');
+  });
+
+  // Userinfo written unencoded: a URL parser takes '/', '?' or '#' for the
+  // start of the path, query or fragment, and the first '@' for its end.
+  it.each([
+    ['https://elastic:pa/ss@es.example:9200', 'https://es.example:9200/'],
+    ['https://elastic:9200/x@es.example:9200/', 'https://es.example:9200/'],
+    ['https://elastic:p@ss@es.example:9200', 'https://es.example:9200/'],
+    ['https://elastic:pa#ss@es.example:9200', 'https://es.example:9200/'],
+    ['https://elastic:pa?ss@es.example:9200', 'https://es.example:9200/'],
+    ['https://elastic:pa:ss@es.example:9200', 'https://es.example:9200/'],
+    [
+      'https://el/as@tic:a/b@c#d?e:f@es.example/prefix',
+      'https://es.example/prefix'
+    ],
+    ['https://elastic:pa ss/@es.example:9200', 'https://es.example:9200/'],
+    ['ftp://bob:pa/ss@es.example', 'ftp://es.example/'],
+    ['bob:pa/ss@es.example:9200', 'es.example:9200']
+  ])('leaves no part of the password in %j', (url, expected) => {
+    const redacted = redactUrl(url);
+    expect(redacted).toBe(expected);
+    expect(redacted).not.toMatch(/pa|ss|elastic|tic|bob/);
+  });
+});
+
+describe('Elasticsearch credentials in TFLOG_ES_URLS', () => {
+  const PASSWORD = 'p@s/s:w#o?rd%';
+
+  it('are taken out of the URLs and used as the login, whatever the password holds', () => {
+    const { config, errors, warnings } = loadConfig({
+      ...BASE,
+      TFLOG_ES_URLS: `https://elastic:${PASSWORD}@es1.example:9200, https://elastic:${PASSWORD}@es2.example:9201/prefix`
+    });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(config.elasticsearch).toMatchObject({
+      urls: ['https://es1.example:9200', 'https://es2.example:9201/prefix'],
+      username: 'elastic',
+      password: PASSWORD
+    });
+  });
+
+  it('are percent-decoded where they are encoded', () => {
+    const { config, errors } = loadConfig({
+      ...BASE,
+      TFLOG_ES_URLS: 'https://el%40stic:p%2Cw%2F%3A%25@es.example:9200'
+    });
+    expect(errors).toEqual([]);
+    expect(config.elasticsearch).toMatchObject({
+      urls: ['https://es.example:9200'],
+      username: 'el@stic',
+      password: 'p,w/:%'
+    });
+  });
+
+  it('reach Elasticsearch as the basic-auth login of every request', async () => {
+    const { config } = loadConfig({
+      ...BASE,
+      TFLOG_ES_URLS: `http://elastic:${PASSWORD}@es.example:9200`
+    });
+    const es = config.elasticsearch;
+    if (es === undefined) {
+      throw new Error('no Elasticsearch settings');
+    }
+    const seen: { host: string; authorization: string }[] = [];
+    class RecordingConnection extends BaseConnection {
+      request(
+        params: ConnectionRequestParams,
+        options: ConnectionRequestOptions
+      ): Promise<ConnectionRequestResponse>;
+      request(
+        params: ConnectionRequestParams,
+        options: ConnectionRequestOptionsAsStream
+      ): Promise<ConnectionRequestResponseAsStream>;
+      async request(): Promise<
+        ConnectionRequestResponse | ConnectionRequestResponseAsStream
+      > {
+        seen.push({
+          host: this.url.host,
+          authorization: String(this.headers.authorization ?? '')
+        });
+        return {
+          statusCode: 200,
+          body: JSON.stringify({ version: { number: '9.5.3' } }),
+          headers: {
+            'content-type': 'application/json',
+            'x-elastic-product': 'Elasticsearch'
+          }
+        };
+      }
+    }
+    const client = createElasticsearchClient(es, {
+      Connection: RecordingConnection
+    });
+    await client.info();
+    expect(seen).toEqual([
+      {
+        host: 'es.example:9200',
+        authorization: `Basic ${Buffer.from(`elastic:${PASSWORD}`).toString('base64')}`
+      }
+    ]);
+  });
+
+  it.each([
+    [
+      'different credentials on two URLs',
+      {
+        TFLOG_ES_URLS: `https://elastic:${PASSWORD}@a.example,https://other:${PASSWORD}x@b.example`
+      },
+      /TFLOG_ES_URLS: the URLs carry different credentials/
+    ],
+    [
+      'a user name without a password',
+      { TFLOG_ES_URLS: 'https://elastic@a.example' },
+      /TFLOG_ES_URLS: credentials in "https:\/\/a\.example\/" need a user name and a password/
+    ],
+    [
+      'other credentials in TFLOG_ES_USERNAME/PASSWORD',
+      {
+        TFLOG_ES_URLS: `https://elastic:${PASSWORD}@a.example`,
+        TFLOG_ES_USERNAME: 'elastic',
+        TFLOG_ES_PASSWORD: 'another'
+      },
+      /TFLOG_ES_URLS: .*also set by TFLOG_ES_USERNAME\/TFLOG_ES_PASSWORD/
+    ],
+    [
+      'an API key as well',
+      {
+        TFLOG_ES_URLS: `https://elastic:${PASSWORD}@a.example`,
+        TFLOG_ES_API_KEY: 'key'
+      },
+      /TFLOG_ES_URLS: .*TFLOG_ES_API_KEY/
+    ],
+    [
+      'a bad URL',
+      { TFLOG_ES_URLS: `ftp://elastic:${PASSWORD}@a.example` },
+      /TFLOG_ES_URLS: "ftp:\/\/a\.example\/" is not an http\(s\) URL/
+    ]
+  ])('are refused with %s, never shown', (_what, env, expected) => {
+    const { errors, warnings } = loadConfig({ ...BASE, ...env });
+    const text = [...errors, ...warnings]
+      .map(problem => problem.message)
+      .join('\n');
+    expect(text).toMatch(expected);
+    expect(text).not.toContain('p@s');
+    expect(text).not.toContain('w#o');
+  });
+
+  it('are the same when TFLOG_ES_USERNAME/PASSWORD say the same', () => {
+    const { config, errors } = loadConfig({
+      ...BASE,
+      TFLOG_ES_URLS: `https://elastic:${PASSWORD}@a.example`,
+      TFLOG_ES_USERNAME: 'elastic',
+      TFLOG_ES_PASSWORD: PASSWORD
+    });
+    expect(errors).toEqual([]);
+    expect(config.elasticsearch).toMatchObject({
+      urls: ['https://a.example'],
+      username: 'elastic',
+      password: PASSWORD
+    });
   });
 });
 
