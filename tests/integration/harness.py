@@ -202,8 +202,14 @@ class Kernel:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
 
-    def execute(self, code: str, timeout: float = 300) -> dict:
-        """Runs code; returns {'status', 'stdout', 'stderr', 'error'}."""
+    def execute(
+        self,
+        code: str,
+        timeout: float = 300,
+        on_stream: Callable[[str, str], None] | None = None,
+    ) -> dict:
+        """Runs code; returns {'status', 'stdout', 'stderr', 'error'}.
+        `on_stream(name, text)` sees stream output as it arrives."""
         outputs: dict[str, Any] = {"stdout": "", "stderr": "", "error": None}
 
         def on_output(message: dict) -> None:
@@ -211,6 +217,8 @@ class Kernel:
             content = message["content"]
             if kind == "stream":
                 outputs[content["name"]] += content["text"]
+                if on_stream is not None:
+                    on_stream(content["name"], content["text"])
             elif kind == "error":
                 outputs["error"] = content
 
@@ -218,9 +226,18 @@ class Kernel:
         outputs["status"] = reply["content"]["status"]
         return outputs
 
+    @property
+    def pid(self) -> int:
+        """The kernel's process id, as the kernel itself says."""
+        outcome = self.execute("import os; print(os.getpid())")
+        return int(outcome["stdout"].strip())
+
     def shutdown(self) -> None:
         self.client.stop_channels()
-        self.manager.shutdown_kernel(now=False)
+        if self.manager.is_alive():
+            self.manager.shutdown_kernel(now=False)
+        else:  # killed by a test: only its connection files are left
+            self.manager.cleanup_resources()
 
 
 def python() -> str:

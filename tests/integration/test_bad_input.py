@@ -5,7 +5,10 @@ stored as well as it can be; the service stays up and nothing else is lost."""
 from __future__ import annotations
 
 import json
+import random
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from harness import Service, wait_for
@@ -121,3 +124,76 @@ def test_malformed_admin_pattern_is_reported_and_good_ones_work(tmp_path, es_url
         assert matched[0]["tflog"]["pattern"] == "throughput"
     finally:
         service.stop()
+
+
+def test_random_bytes_and_deeply_nested_json_lose_nothing_valid(service, es):
+    spool = SpoolFile(service.spool_dir, "garbage")
+    spool.stream("before the garbage loss=0.5\n")
+    noise = random.Random(7)
+    for _ in range(200):
+        line = bytes(noise.randrange(256) for _ in range(noise.randrange(1, 2000)))
+        spool.append_bytes(line.replace(b"\n", b" "))
+    depth = 100_000
+    spool.append_bytes(b'{"t":"stream","extra":' + b"[" * depth + b"]" * depth + b"}")
+    spool.append_bytes(b'{"t":"log","msg":' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}")
+    spool.stream("after the garbage loss=0.25\n")
+    spool.end()
+    docs = wait_for_run_end(es, "garbage")
+    messages = [d["message"] for d in docs]
+    assert "before the garbage loss=0.5" in messages
+    assert "after the garbage loss=0.25" in messages
+    status = service.status()
+    # Each bad line is counted and logged, none stops the rest.
+    assert status["counters"]["invalidLines"] >= 150, status["counters"]
+    assert status["state"] == "running", status
+
+
+def api_error(service, path: str, method: str = "GET", body: bytes | None = None, **headers):
+    request = urllib.request.Request(service.api + path, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_malformed_api_requests_get_clear_errors_and_the_service_stays_up(service, es):
+    spool = SpoolFile(service.spool_dir, "api-run")
+    spool.stream("epoch 1 loss=0.5\n")
+    spool.end()
+    wait_for_run_end(es, "api-run")
+    cases = [
+        ("/runs?size=abc", 400, "size"),
+        ("/runs?size=0", 400, "size"),
+        ("/runs?size=1&size=2", 400, "size"),
+        ("/runs?after=not-a-cursor", 400, None),
+        ("/runs?from=yesterday", 400, "from"),
+        ("/runs?status=exploded", 400, "status"),
+        ("/runs?q=" + "x" * 5000, 400, "q"),
+        ("/runs?no_such_parameter=1", 400, "no_such_parameter"),
+        ("/runs?user=bob", 403, None),
+        ("/runs/%zz", 400, "path"),
+        ("/runs/no-such-run", 404, None),
+        ("/runs/api-run/series?axis=sideways", 400, "axis"),
+        ("/runs/api-run/series?max_points=1e9", 400, "max_points"),
+        ("/runs/api-run/logs?order=random", 400, "order"),
+        ("/runs/api-run/logs?kind=log,bogus", 400, "kind"),
+        ("/no/such/endpoint", 404, None),
+        ("/events", 406, None),
+    ]
+    for path, expected, parameter in cases:
+        status, body = api_error(service, path)
+        assert status == expected, (path, status, body)
+        error = body["error"]
+        assert error["status"] == expected and error["message"], (path, body)
+        if parameter is not None:
+            assert error.get("parameter") == parameter, (path, body)
+    # State changes need the XSRF check, whatever the body.
+    status, body = api_error(service, "/flush", "POST", b"\x00\xff{not json")
+    assert status == 403 and body["error"]["reason"] == "xsrf", body
+    status, body = api_error(service, "/runs", "DELETE")
+    assert status in (403, 405), body
+    # Still answering, and the good run is intact.
+    status, body = api_error(service, "/runs/api-run/series?axis=epoch")
+    assert status == 200, body
+    assert [point["y"] for point in body["series"][0]["points"]] == [0.5], body

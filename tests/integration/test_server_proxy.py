@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,15 @@ from typing import Dict, List, Optional
 
 import pytest
 from harness import ROOT, free_port, wait_for
+from runs import (
+    assert_exactly_once,
+    expected_lines,
+    kernel_for,
+    printing_cell,
+    run_id_of,
+    start_cell,
+    stdout_lines,
+)
 
 BUNDLE = ROOT / "tflog" / "service" / "tflog-service.js"
 TOKEN = "tflog-integration-token"
@@ -69,8 +79,9 @@ def is_running(pid: int) -> bool:
 
 
 class JupyterServer:
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.base = base
+        self.extra_env = extra_env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = base / "server.log"
@@ -80,7 +91,7 @@ class JupyterServer:
 
     def start(self) -> None:
         config_dir = self.base / "config"
-        config_dir.mkdir(parents=True)
+        config_dir.mkdir(parents=True, exist_ok=True)
         (config_dir / "jupyter_server_config.json").write_text(
             json.dumps(
                 {
@@ -90,7 +101,7 @@ class JupyterServer:
                 }
             )
         )
-        (self.base / "notebooks").mkdir()
+        (self.base / "notebooks").mkdir(exist_ok=True)
         # A server of its own: private directories, no inherited tflog settings
         # (the embedded store is used), and no ambient hub identity.
         env = {
@@ -104,7 +115,8 @@ class JupyterServer:
             JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
             JUPYTERHUB_USER="integration-user",
         )
-        self.log = self.log_path.open("w")
+        env.update(self.extra_env)
+        self.log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -231,3 +243,36 @@ def test_kernels_inherit_the_spool_directory(server):
     assert "TFLOG_SOCKET" not in environment
     code, _ = server.request("DELETE", f"/api/kernels/{kernel_id}")
     assert code == 204
+
+
+def test_records_spooled_across_a_jupyter_server_restart_are_stored_once(
+    tmp_path, es_url, prefix, es, capsys
+):
+    if not BUNDLE.is_file():
+        pytest.fail(f"{BUNDLE} is missing: run `npm run build:service`", pytrace=False)
+    server = JupyterServer(tmp_path, {"TFLOG_ES_URLS": es_url, "TFLOG_INDEX_PREFIX": prefix})
+    server.start()
+    kernel = None
+    try:
+        wait_for(server.socket_path.exists, 60, f"the service socket {server.socket_path}")
+        # A kernel outside the server keeps writing the spool while the server is down.
+        kernel = kernel_for(server.data_dir / "tflog" / "spool")
+        cell, outcome = start_cell(kernel, printing_cell("server-restart", 20000, 20))
+        run_id = run_id_of(es, "server-restart")
+        wait_for(lambda: stdout_lines(es, run_id) > 1000, 120, "the first lines to be stored")
+        first_service = service_pid(server.pid)
+        assert server.stop() == 0, server.log_text()
+        assert first_service is not None
+        wait_for(lambda: not is_running(first_service), 30, "the service to stop with the server")
+        stopped_at = stdout_lines(es, run_id)
+        time.sleep(3)
+        server.start()
+        wait_for(server.socket_path.exists, 60, "the service socket after the restart")
+        cell.join(timeout=300)
+        assert outcome.get("status") == "ok", outcome
+        assert stopped_at < 20000
+        assert_exactly_once(es, run_id, expected_lines(20000), capsys, "server_restart")
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
+        server.stop()
