@@ -3,7 +3,8 @@
 # against rsyslog, log-line latency (chart, API, searchable), a short load
 # run; with --soak the 10-minute soak as well. See docs/benchmarks.md.
 #
-#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak] [--profile]
+#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak]
+#                     [--profile] [--kernels N] [--rate R]
 #   npm run bench -- --quick
 #
 # 1. installs what is missing (bench/setup.sh)
@@ -15,7 +16,9 @@
 # --quick: tiny sizes that check every script works; the figures go to a
 # temporary file (TFLOG_BENCH_RESULTS), never to bench/results/latest.json.
 # --profile: the ingest part writes the service's V8 CPU profile to
-# bench/results/profiles/ and records its hot spots.
+# $TMPDIR/tflog-bench-profiles/ and records its hot spots in the figures.
+# --kernels, --rate: stand-in kernels and records/s each of the load and
+# soak parts (default 4 x 1000; load 60 s, soak 600 s).
 # Env: TFLOG_TEST_ES_URL, TFLOG_BENCH_RESULTS, TFLOG_SKIP_INSTALL=1,
 # TFLOG_ES_JAVA_OPTS (the node's JVM options, as scripts/es-start.sh).
 set -uo pipefail
@@ -27,8 +30,9 @@ quick=0
 soak=0
 profile=0
 parts=""
+load_flags=()
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
         --profile) profile=1 ;;
         --only) parts=${2:-} && shift ;;
         --only=*) parts=${1#--only=} ;;
+        --kernels | --rate) load_flags+=("$1=${2:-}") && shift ;;
         -h | --help) usage 0 ;;
         *) echo "bench/run.sh: unknown option $1" >&2 && usage 2 ;;
     esac
@@ -114,7 +119,7 @@ for part in ${parts//,/ }; do
             ;;
         ingest)
             profile_flag=()
-            [ "$profile" = 1 ] && profile_flag=(--profile "$root/bench/results/profiles")
+            [ "$profile" = 1 ] && profile_flag=(--profile "${TMPDIR:-/tmp}/tflog-bench-profiles")
             run_part ingest "$python" bench/ingest.py "${quick_flag[@]}" "${profile_flag[@]}"
             ;;
         latency)
@@ -125,13 +130,13 @@ for part in ${parts//,/ }; do
             fi
             ;;
         load)
-            run_part load "$python" bench/load.py "${quick_flag[@]}"
+            run_part load "$python" bench/load.py "${quick_flag[@]}" "${load_flags[@]}"
             ;;
         soak)
             if [ "$quick" = 1 ]; then
                 run_part soak "$python" bench/load.py --name soak --quick
             else
-                run_part soak "$python" bench/load.py --name soak --seconds 600
+                run_part soak "$python" bench/load.py --name soak --seconds 600 "${load_flags[@]}"
             fi
             ;;
     esac
