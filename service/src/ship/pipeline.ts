@@ -12,6 +12,11 @@
 import * as fsp from 'fs/promises';
 import * as path from 'path';
 
+import {
+  fingerprintOf,
+  type ILineHead,
+  type ISpoolFingerprint
+} from '../spool/fingerprint';
 import { Registry } from '../spool/registry';
 import {
   isErrorCode,
@@ -85,6 +90,8 @@ interface ILineEntry {
   lineIndex: number;
   end: number;
   lineNumber: number;
+  /** The line's first bytes: the registry fingerprints the position after it. */
+  head: ILineHead;
   documents: ITflogDocument[];
   points: IMetricPoint[];
   /** The line's last (or only) part: the registry may move past the line with it. */
@@ -105,6 +112,7 @@ interface IFilePosition<TParserState> {
   offset: number;
   line: number;
   ino?: number;
+  fingerprint: ISpoolFingerprint;
   state: IRunState<TParserState>;
   ended: boolean;
 }
@@ -195,7 +203,8 @@ export class Pipeline<TParserState> {
       this.tailer.setPosition(name, {
         offset: entry.offset,
         line: entry.line,
-        ino: entry.ino
+        ino: entry.ino,
+        fingerprint: entry.fingerprint
       });
       if (entry.state) {
         this.states.set(name, entry.state);
@@ -372,6 +381,7 @@ export class Pipeline<TParserState> {
       lineIndex,
       end: line.end,
       lineNumber: line.lineNumber,
+      head: line.head,
       documents: [],
       points: [],
       final: true,
@@ -480,6 +490,7 @@ export class Pipeline<TParserState> {
         offset: entry.end,
         line: entry.lineNumber,
         ino: this.tailer.position(file)?.ino,
+        fingerprint: fingerprintOf(entry.head),
         state,
         ended: fileFlags.ended
       });
@@ -557,6 +568,7 @@ export class Pipeline<TParserState> {
         offset: position.offset,
         line: position.line,
         ino: position.ino,
+        fingerprint: position.fingerprint,
         state: position.state,
         endedAt: previous?.endedAt ?? (position.ended ? now : null),
         updated: now

@@ -8,6 +8,7 @@ import * as fsp from 'fs/promises';
 import * as path from 'path';
 
 import { describeError, type ILogger } from '../ship/logger';
+import { isFingerprint, type ISpoolFingerprint } from './fingerprint';
 import { isErrorCode } from './tailer';
 
 export const REGISTRY_FILE = 'registry.json';
@@ -20,6 +21,12 @@ export interface IRegistryEntry<TState> {
   line: number;
   /** Inode of the file, to notice a replaced file. */
   ino?: number;
+  /**
+   * The line that ends at `offset`, to notice the file truncated and written
+   * again in place (same inode, as long or longer). Absent at offset 0 and in
+   * registries written before it existed: those files are checked by size.
+   */
+  fingerprint?: ISpoolFingerprint;
   /** Run state after the record that ends at `offset`. */
   state: TState | null;
   /** When the run's end record was acknowledged (ISO), else null. */
@@ -143,6 +150,7 @@ function isEntry(value: unknown): boolean {
     typeof entry.offset === 'number' &&
     entry.offset >= 0 &&
     typeof entry.line === 'number' &&
-    entry.line >= 0
+    entry.line >= 0 &&
+    (entry.fingerprint === undefined || isFingerprint(entry.fingerprint))
   );
 }

@@ -11,6 +11,13 @@ import * as path from 'path';
 
 import type { ILogger } from '../ship/logger';
 import { describeError } from '../ship/logger';
+import {
+  fingerprintMatches,
+  fingerprintOf,
+  lineHead,
+  type ILineHead,
+  type ISpoolFingerprint
+} from './fingerprint';
 import { readCompleteLines, trimToCharacterBoundary } from './line-reader';
 import { parseSpoolLine, type LineParseResult } from './record';
 import { salvageTruncatedLine } from './truncated';
@@ -23,6 +30,7 @@ export interface ISpoolFileInfo {
   runId: string;
   size: number;
   ino: number;
+  mtimeMs: number;
 }
 
 /** One complete spool line, parsed (or with the reason it could not be). */
@@ -38,11 +46,13 @@ export interface ISpoolLine {
   replacedCharacters: number;
   /** Set when the line exceeded the cap: its full length in bytes. */
   truncatedFrom?: number;
+  /** The line's first bytes: a position just past it is fingerprinted from them. */
+  head: ILineHead;
 }
 
 export interface IReadResult {
   lines: ISpoolLine[];
-  /** The file was replaced or truncated: reading began again at 0. */
+  /** The file was replaced, truncated or rewritten: reading began again at 0. */
   restarted: boolean;
 }
 
@@ -51,6 +61,10 @@ export interface IReadPosition {
   /** Complete lines before `offset`. */
   line: number;
   ino?: number;
+  /** The line that ends at `offset`; absent at 0 (and in older registries). */
+  fingerprint?: ISpoolFingerprint;
+  /** The file's modification time when it was last read (not saved). */
+  mtimeMs?: number;
 }
 
 export interface ITailerOptions {
@@ -134,7 +148,8 @@ export class SpoolTailer {
             name,
             runId: runIdOfFile(name),
             size: stats.size,
-            ino: stats.ino
+            ino: stats.ino,
+            mtimeMs: stats.mtimeMs
           });
         }
       } catch (error) {
@@ -152,8 +167,17 @@ export class SpoolTailer {
    * `budgetBytes` of them) and advances the position past them.
    */
   async read(file: ISpoolFileInfo, budgetBytes: number): Promise<IReadResult> {
-    const { position, restarted } = this.checkedPosition(file);
-    if (position.offset >= file.size) {
+    const checked = this.checkedPosition(file);
+    const { position } = checked;
+    let restarted = checked.restarted;
+    // Truncated and written again in place between two polls, the file may
+    // be as long as before or longer: only its bytes tell. Checked when
+    // there is something to read or the file changed (after a restart too).
+    const fingerprint = position.fingerprint;
+    const verify =
+      fingerprint !== undefined &&
+      (position.offset < file.size || position.mtimeMs !== file.mtimeMs);
+    if (position.offset >= file.size && !verify) {
       return { lines: [], restarted };
     }
     let handle: fsp.FileHandle;
@@ -166,6 +190,17 @@ export class SpoolTailer {
       throw error;
     }
     try {
+      if (verify && !(await fingerprintMatches(handle, fingerprint))) {
+        this.options.logger.warn(
+          `${file.name} was rewritten in place (now ${file.size} bytes; the line before byte ${position.offset} is no longer there): reading it again from the start; records already stored are recognised by their ids`
+        );
+        this.restart(position);
+        restarted = true;
+      }
+      position.mtimeMs = file.mtimeMs;
+      if (position.offset >= file.size) {
+        return { lines: [], restarted };
+      }
       const rawLines = await readCompleteLines(handle, position.offset, {
         maxLineBytes: this.options.maxLineBytes,
         budgetBytes
@@ -181,7 +216,8 @@ export class SpoolTailer {
             start: raw.start,
             end: raw.end,
             result: parseSpoolLine(decoded.text),
-            replacedCharacters: decoded.replaced
+            replacedCharacters: decoded.replaced,
+            head: lineHead(raw.start, raw.bytes)
           };
         }
         const decoded = decodeUtf8(trimToCharacterBoundary(raw.bytes));
@@ -194,12 +230,15 @@ export class SpoolTailer {
           end: raw.end,
           result: salvageTruncatedLine(decoded.text, marker),
           replacedCharacters: decoded.replaced,
-          truncatedFrom: raw.length
+          truncatedFrom: raw.length,
+          head: lineHead(raw.start, raw.bytes)
         };
       });
-      if (rawLines.length > 0) {
-        position.offset = rawLines[rawLines.length - 1].end;
-        position.line += rawLines.length;
+      const last = lines[lines.length - 1];
+      if (last !== undefined) {
+        position.offset = last.end;
+        position.line += lines.length;
+        position.fingerprint = fingerprintOf(last.head);
       }
       return { lines, restarted };
     } finally {
@@ -224,11 +263,16 @@ export class SpoolTailer {
       this.options.logger.warn(
         `${file.name} was ${replaced ? 'replaced' : 'truncated'} (now ${file.size} bytes, read up to ${position.offset}): reading it again from the start; records already stored are recognised by their ids`
       );
-      position.offset = 0;
-      position.line = 0;
+      this.restart(position);
     }
     position.ino = file.ino;
     return { position, restarted };
+  }
+
+  private restart(position: IReadPosition): void {
+    position.offset = 0;
+    position.line = 0;
+    delete position.fingerprint;
   }
 
   private startWatcher(onChange: () => void): void {

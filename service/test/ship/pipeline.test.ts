@@ -221,6 +221,51 @@ describe('Pipeline', () => {
     expect(registry.files['run-1.ndjson'].state.parser.records).toBe(7);
   });
 
+  it('reads a spool file rewritten in place while it was stopped from the start', async () => {
+    const store = new FakeStore();
+    const file = path.join(spoolDir, 'run-1.ndjson');
+    await spool([startRecord(), logRecord(1, 'a'), logRecord(2, 'b')]);
+    const first = pipelineFor(store);
+    await first.pipeline.start();
+    await first.pipeline.flush(5000);
+    await first.pipeline.stop(100);
+    const savedOffset = (await registryFile()).files['run-1.ndjson'].offset;
+
+    // Truncated and written again, longer, same inode: the saved offset now
+    // falls inside a line of the new content.
+    const handle = await fsp.open(file, 'r+');
+    try {
+      await handle.truncate(0);
+      await handle.write(
+        ndjson([
+          startRecord(),
+          logRecord(1, 'a'),
+          logRecord(2, 'b'.repeat(200)),
+          logRecord(3, 'c'),
+          endRecord(4)
+        ]),
+        0
+      );
+    } finally {
+      await handle.close();
+    }
+    expect((await fsp.stat(file)).size).toBeGreaterThan(savedOffset);
+
+    const second = pipelineFor(store);
+    await second.pipeline.start();
+    await second.pipeline.flush(5000);
+    expect(second.status.counters.invalidLines).toBe(0);
+    expect(second.lines.join('\n')).toMatch(/reading it again from the start/);
+    expect(storedSeqs(store)).toEqual([0, 1, 2, 3, 4]);
+    expect(store.runs.get('run-1')).toMatchObject({
+      summary: { status: 'finished' }
+    });
+    expect((await registryFile()).files['run-1.ndjson']).toMatchObject({
+      offset: (await fsp.stat(file)).size,
+      line: 5
+    });
+  });
+
   it('keeps everything in the spool while the store is down, and ships it later', async () => {
     const down = new FakeStore();
     down.failNext = Number.MAX_SAFE_INTEGER;

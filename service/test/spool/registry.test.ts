@@ -34,6 +34,42 @@ describe('Registry', () => {
     expect(await fsp.readdir(dir)).toEqual(['registry.json']);
   });
 
+  it('keeps the fingerprint of the bytes before the offset', async () => {
+    const registry = new Registry<{ seen: number }>(dir, memoryLogger().logger);
+    await registry.load();
+    const fingerprint = { at: 80, length: 40, sha256: 'ab'.repeat(32) };
+    registry.set('run-1.ndjson', { ...entry(120), fingerprint });
+    await registry.save();
+    const reloaded = new Registry<{ seen: number }>(dir, memoryLogger().logger);
+    await reloaded.load();
+    expect(reloaded.get('run-1.ndjson')?.fingerprint).toEqual(fingerprint);
+  });
+
+  it('loads a registry written before fingerprints, and refuses a bad one', async () => {
+    const { offset, line, ino, state, endedAt, updated } = entry(120);
+    await fsp.writeFile(
+      path.join(dir, 'registry.json'),
+      JSON.stringify({
+        version: 1,
+        files: {
+          'old.ndjson': { offset, line, ino, state, endedAt, updated },
+          'bad.ndjson': {
+            ...entry(7),
+            fingerprint: { at: 'x', length: 1, sha256: 'zz' }
+          }
+        }
+      })
+    );
+    const { logger, lines } = memoryLogger();
+    const registry = new Registry<{ seen: number }>(dir, logger);
+    await registry.load();
+    expect(registry.get('old.ndjson')).toEqual(entry(120));
+    expect(registry.get('old.ndjson')?.fingerprint).toBeUndefined();
+    // A damaged entry is read again from the start: the ids make that harmless.
+    expect(registry.get('bad.ndjson')).toBeUndefined();
+    expect(lines.join('\n')).toMatch(/damaged entry for bad\.ndjson/);
+  });
+
   it('writes concurrent saves in order, the last one winning', async () => {
     const registry = new Registry<{ seen: number }>(dir, memoryLogger().logger);
     await registry.load();

@@ -2,7 +2,11 @@ import * as fsp from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 
-import { SpoolTailer, type ISpoolFileInfo } from '../../src/spool/tailer';
+import {
+  SpoolTailer,
+  type IReadPosition,
+  type ISpoolFileInfo
+} from '../../src/spool/tailer';
 import { logRecord, memoryLogger, ndjson, startRecord } from '../ship/fakes';
 
 describe('SpoolTailer', () => {
@@ -146,6 +150,95 @@ describe('SpoolTailer', () => {
     t.setPosition(file.name, { offset: secondStart, line: 1, ino: file.ino });
     const { lines } = await t.read(file, 1 << 20);
     expect(lines.map(line => line.lineNumber)).toEqual([2, 3]);
+  });
+
+  describe('a file truncated and rewritten in place between two reads', () => {
+    const original = ndjson([
+      startRecord(),
+      logRecord(1, 'a'),
+      logRecord(2, 'b')
+    ]);
+    // Longer than the original: the old read position falls inside a line.
+    const rewritten = ndjson([
+      startRecord(),
+      logRecord(1, 'rewritten '.repeat(8)),
+      logRecord(2, 'c'),
+      logRecord(3, 'd')
+    ]);
+
+    async function rewrite(file: string, text: string): Promise<void> {
+      // In place: same inode, as `> file` or a truncating open does.
+      const handle = await fsp.open(file, 'r+');
+      try {
+        await handle.truncate(0);
+        await handle.write(text, 0);
+      } finally {
+        await handle.close();
+      }
+    }
+
+    it('is read again from the start, whole lines only', async () => {
+      const file = path.join(dir, 'run-1.ndjson');
+      await fsp.writeFile(file, original);
+      const t = tailer();
+      const before = await onlyFile(t);
+      expect((await t.read(before, 1 << 20)).lines).toHaveLength(3);
+      await rewrite(file, rewritten);
+      const after = await onlyFile(t);
+      expect(after.ino).toBe(before.ino);
+      expect(after.size).toBeGreaterThan(original.length);
+
+      const again = await t.read(after, 1 << 20);
+      expect(again.restarted).toBe(true);
+      expect(again.lines.map(line => line.lineNumber)).toEqual([1, 2, 3, 4]);
+      expect(again.lines.every(line => line.result.ok)).toBe(true);
+      expect(again.lines[3].result).toMatchObject({ record: { msg: 'd' } });
+    });
+
+    it('is noticed from a position saved before a restart', async () => {
+      const file = path.join(dir, 'run-1.ndjson');
+      await fsp.writeFile(file, original);
+      const first = tailer();
+      await first.read(await onlyFile(first), 1 << 20);
+      const saved = JSON.parse(
+        JSON.stringify(first.position('run-1.ndjson'))
+      ) as IReadPosition;
+      expect(saved.offset).toBe(original.length);
+
+      await rewrite(file, rewritten);
+      const second = tailer();
+      second.setPosition('run-1.ndjson', saved);
+      const again = await second.read(await onlyFile(second), 1 << 20);
+      expect(again.restarted).toBe(true);
+      expect(again.lines.map(line => line.lineNumber)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('is noticed when it keeps the same size', async () => {
+      const file = path.join(dir, 'run-1.ndjson');
+      await fsp.writeFile(file, original);
+      const t = tailer();
+      await t.read(await onlyFile(t), 1 << 20);
+      const sameSize = original.replace('"msg":"b"', '"msg":"x"');
+      expect(sameSize).toHaveLength(original.length);
+      await rewrite(file, sameSize);
+      // A later modification time, whatever the filesystem's resolution.
+      const later = new Date(Date.now() + 5000);
+      await fsp.utimes(file, later, later);
+      const again = await t.read(await onlyFile(t), 1 << 20);
+      expect(again.restarted).toBe(true);
+      expect(again.lines[2].result).toMatchObject({ record: { msg: 'x' } });
+    });
+
+    it('is not confused with appending: a grown file goes on where it was', async () => {
+      const file = path.join(dir, 'run-1.ndjson');
+      await fsp.writeFile(file, original);
+      const t = tailer();
+      await t.read(await onlyFile(t), 1 << 20);
+      await fsp.appendFile(file, ndjson([logRecord(3, 'appended')]));
+      const next = await t.read(await onlyFile(t), 1 << 20);
+      expect(next.restarted).toBe(false);
+      expect(next.lines.map(line => line.lineNumber)).toEqual([4]);
+    });
   });
 
   it('reads a file from the start again when it was replaced', async () => {
