@@ -94,6 +94,28 @@ def goal_verdict(value, comparison: str, limit: float) -> str:
     return "met" if met else "missed"
 
 
+def separated(first: list, second: list) -> bool:
+    """True when two [q1, q3] spreads do not overlap: the difference between
+    the medians is larger than the spread between repeats."""
+    return first[1] < second[0] or second[1] < first[0]
+
+
+def capture_resolution(results: dict) -> list:
+    """For each peer of tflog in the capture figures: is the difference
+    resolved by the run (spreads apart) or within the spread?"""
+    lines = []
+    for prefix in ("capture", "capture.loop"):
+        ours = results.get(f"{prefix}.overhead_ratio_iqr.tflog")
+        if not isinstance(ours, list):
+            continue
+        for peer in ("filehandler", "tensorboard", "mlflow"):
+            theirs = results.get(f"{prefix}.overhead_ratio_iqr.{peer}")
+            if isinstance(theirs, list):
+                verdict = "resolved" if separated(ours, theirs) else "within the spread"
+                lines.append(f"  {prefix}: tflog vs {peer:12} {verdict}")
+    return lines
+
+
 def shown(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -117,6 +139,11 @@ def report_lines(results: dict, parts: list) -> list:
         for key, comparison, limit in goals:
             verdict = goal_verdict(results.get(key), comparison, limit)
             lines.append(f"  {key:44} {comparison} {limit:<6g} {verdict}")
+    if "capture" in parts:
+        resolution = capture_resolution(results)
+        if resolution:
+            lines.append("capture differences against the spread between repeats (IQR)")
+            lines.extend(resolution)
     prefixes = tuple(f"{part}." for part in parts)
     others = [key for key in sorted(results) if key.startswith(prefixes) and key not in required]
     if others:

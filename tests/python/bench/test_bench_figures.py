@@ -188,3 +188,17 @@ def test_the_report_shows_a_null_figure_with_its_reason_and_an_absent_one():
     assert "ingest.docs_per_s.rsyslog" in text and "(rsyslogd is not installed)" in text
     assert "ingest.service_rss_mb" in text and "absent" in text
     assert "ingest.ratio.tflog_to_rsyslog_lines" in text and "not measured" in text
+
+
+def test_a_capture_difference_is_resolved_only_when_the_spreads_are_apart():
+    assert report.separated([0.00, 0.02], [0.05, 0.09])
+    assert not report.separated([0.00, 0.06], [0.05, 0.09])
+    results = {
+        "capture.overhead_ratio_iqr.tflog": [0.00, 0.02],
+        "capture.overhead_ratio_iqr.filehandler": [0.01, 0.03],
+        "capture.overhead_ratio_iqr.mlflow": [4.5, 4.7],
+    }
+    assert report.capture_resolution(results) == [
+        "  capture: tflog vs filehandler  within the spread",
+        "  capture: tflog vs mlflow       resolved",
+    ]
