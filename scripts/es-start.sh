@@ -11,7 +11,9 @@
 # Prints the URL (only that) on stdout and exits 0 once GET / returns the cluster
 # JSON; otherwise prints the log tail and exits non-zero. Builds first when needed.
 # If a node already runs for DATA_DIR on that port (or PORT is 0), prints its URL.
-# Env: TFLOG_ES_JAVA_OPTS (JVM options), TFLOG_ES_START_TIMEOUT (seconds, default 120).
+# Env: TFLOG_ES_MAJOR (9, the default: Elasticsearch 9.5; 8: Elasticsearch 8.19,
+# whose default DATA_DIR is testing/elasticsearch/target-es8/es-data),
+# TFLOG_ES_JAVA_OPTS (JVM options), TFLOG_ES_START_TIMEOUT (seconds, default 120).
 # Stop it with scripts/es-stop.sh DATA_DIR. Tests that set TFLOG_TEST_ES_URL use
 # that cluster instead and never call this script.
 set -euo pipefail
@@ -31,8 +33,12 @@ pid_file="$data_dir/elasticsearch.pid"
 log_file="$data_dir/elasticsearch.log"
 url_file="$data_dir/elasticsearch.url"
 
-# GET / of a running node returns the cluster JSON
-answers() { curl -sf --max-time 5 "$1/" 2>/dev/null | grep -q '"cluster_name"'; }
+# GET / of a running node returns the cluster JSON, of the major asked for
+answers() {
+    local body
+    body="$(curl -sf --max-time 5 "$1/" 2>/dev/null)" || return 1
+    grep -q '"cluster_name"' <<<"$body" && grep -Eq "\"number\" *: *\"$ES_MAJOR\." <<<"$body"
+}
 
 if [ -f "$pid_file" ]; then
     old_pid="$(cat "$pid_file")"
@@ -44,7 +50,7 @@ if [ -f "$pid_file" ]; then
             echo "$running_url"
             exit 0
         fi
-        es_log "a node (pid $old_pid) already runs for $data_dir${running_url:+ at $running_url}; stop it with scripts/es-stop.sh $data_dir"
+        es_log "a node (pid $old_pid) already runs for $data_dir${running_url:+ at $running_url} (not Elasticsearch $ES_MAJOR.x on port $port); stop it with scripts/es-stop.sh $data_dir"
         exit 1
     fi
     rm -f "$pid_file" "$url_file" # left by a killed node
@@ -61,7 +67,7 @@ java_home="$(cat "$ES_TARGET_DIR/java-home")"
 
 touch "$log_file"
 first_line=$(($(wc -l <"$log_file") + 1))
-echo "=== es-start $(date -u +%FT%TZ) port $port java $java_home" >>"$log_file"
+echo "=== es-start $(date -u +%FT%TZ) Elasticsearch $ES_MAJOR.x port $port java $java_home" >>"$log_file"
 
 # setsid: the node outlives this script and is not hit by the caller's Ctrl-C.
 # shellcheck disable=SC2086
@@ -92,7 +98,7 @@ while :; do
     url="$(tail -n +"$first_line" "$log_file" | sed -n 's/^ELASTICSEARCH READY \(http:[^ ]*\).*/\1/p' | head -n 1)"
     if [ -n "$url" ]; then
         answers "$url" && break
-        fail "node reported ready but GET $url/ did not return the cluster JSON"
+        fail "node reported ready but GET $url/ did not return the cluster JSON of Elasticsearch $ES_MAJOR.x"
     fi
     kill -0 "$pid" 2>/dev/null || fail "node exited during startup"
     [ "$SECONDS" -lt "$deadline" ] || fail "node not ready after ${timeout_s}s"

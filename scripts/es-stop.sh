@@ -3,6 +3,10 @@
 #
 #   scripts/es-stop.sh [DATA_DIR]
 #
+# DATA_DIR defaults to $TFLOG_ES_DIR or the default of es-start.sh for
+# TFLOG_ES_MAJOR (testing/elasticsearch/target/es-data for 9, target-es8/es-data
+# for 8); a node of either major is stopped.
+#
 # Sends SIGTERM (clean shutdown: shards flushed, node lock released), then
 # SIGKILL if it is still alive after $TFLOG_ES_STOP_TIMEOUT seconds (default 30).
 # Exits 0 when no node runs for DATA_DIR, also when none was running.

@@ -7,10 +7,15 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install.sh
 
-# Java and Maven for the Elasticsearch test node (ES 9 needs Java 21+, see
-# testing/elasticsearch/README.md).
+# Java and Maven for the Elasticsearch test nodes (see
+# testing/elasticsearch/README.md): 9.5 needs a JDK >= 21 (Temurin 25 on the
+# machine image; Debian 13's default-jdk), 8.19 a JDK >= 17 (Debian 12's
+# default-jdk will do). es_find_java_home is what es-build.sh uses.
 need_apt=()
-command -v java >/dev/null || need_apt+=(default-jdk-headless)
+# shellcheck disable=SC2016 # expanded by the inner shell
+if ! TFLOG_ES_MAJOR=8 bash -c '. "$1/es-common.sh" && es_find_java_home' install "$PWD/scripts" >/dev/null 2>&1; then
+  need_apt+=(default-jdk-headless)
+fi
 command -v mvn >/dev/null || need_apt+=(maven)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "[install] apt-get install ${need_apt[*]}"
@@ -39,5 +44,6 @@ else
   echo "[install] no Python 3.8 interpreter found: the kernel-python38 suite will fail"
 fi
 
-echo "[install] Elasticsearch test node"
+echo "[install] Elasticsearch test nodes (9.5 and 8.19)"
 bash scripts/es-build.sh
+TFLOG_ES_MAJOR=8 bash scripts/es-build.sh

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need, then runs every suite
-# (lint, unit, integration against a real Elasticsearch node, real kernels,
-# real Keras fits, Galata UI tests in Chromium). Set TFLOG_TEST_ES_URL to run
-# against an existing cluster instead of the node this script starts.
+# (lint, unit, integration against a real Elasticsearch 9.5 node and again
+# against an 8.19 node, real kernels, real Keras fits, Galata UI tests in
+# Chromium). Set TFLOG_TEST_ES_URL (TFLOG_TEST_ES8_URL for the 8.x suites) to
+# run against an existing cluster instead of the node this script starts.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
 if [ "${TFLOG_SKIP_INSTALL:-0}" != "1" ]; then
@@ -61,6 +62,43 @@ if [ -n "${TFLOG_TEST_ES_URL:-}" ]; then
 fi
 if [ "$started_es" = "1" ]; then
   bash scripts/es-stop.sh "$es_dir" || true
+fi
+
+# The suites that exercise the store, again against Elasticsearch 8.x: a node
+# of 8.19 (TFLOG_ES_MAJOR=8; also for the private node of the fault test)
+# unless TFLOG_TEST_ES8_URL names a cluster. Left out: test_server_proxy.py
+# (the embedded store) and the kernel-side faults (a killed kernel, a full
+# spool disk), which do not depend on the cluster; the long fault run is
+# shorter here (20,000 lines, a 15 s outage). A node that does not start fails
+# both suites.
+es8_dir="$root/.tflog-test/es8"
+es8_url="${TFLOG_TEST_ES8_URL:-}"
+started_es8=0
+if [ -z "$es8_url" ]; then
+  es8_port=${TFLOG_TEST_ES8_PORT:-19251}
+  rm -rf "$es8_dir"
+  if TFLOG_ES_MAJOR=8 bash scripts/es-start.sh "$es8_port" "$es8_dir"; then
+    es8_url="http://127.0.0.1:$es8_port"
+    started_es8=1
+  else
+    echo "=== elasticsearch 8.x: could not start the test node (see above)"
+  fi
+fi
+if [ -n "$es8_url" ]; then
+  run integration-service-es8 env TFLOG_ES_MAJOR=8 TFLOG_TEST_ES_URL="$es8_url" \
+    npx jest --config service/jest.integration.config.js --ci --runInBand
+  run integration-python-es8 env TFLOG_ES_MAJOR=8 TFLOG_TEST_ES_URL="$es8_url" \
+    TFLOG_FAULT_LINES=20000 TFLOG_FAULT_RUN_SECONDS=40 TFLOG_FAULT_ES_DOWN_SECONDS=15 \
+    python -m pytest tests/integration -q -p no:cacheprovider \
+    --ignore tests/integration/test_server_proxy.py -k "not kernel_killed and not full_spool"
+else
+  for name in integration-service-es8 integration-python-es8; do
+    echo "=== $name: FAILED (no Elasticsearch 8.x node)"
+    failed+=("$name")
+  done
+fi
+if [ "$started_es8" = "1" ]; then
+  TFLOG_ES_MAJOR=8 bash scripts/es-stop.sh "$es8_dir" || true
 fi
 
 echo
