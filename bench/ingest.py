@@ -67,14 +67,27 @@ def write_input(directory: Path, lines: int, runs: int) -> tuple[list, int]:
 
 
 class Watch:
-    """Polls counts until they reach their final value; `finished_at` is the
-    first poll that saw it."""
+    """Polls counts until they reach their final value; `elapsed` ends at the
+    first poll that saw it. A poll that fails (the node busy or restarting)
+    is counted and polled again; only a stall ends the watch early."""
 
     def __init__(self, stall_seconds: float) -> None:
         self.stall_seconds = stall_seconds
         self.started = time.monotonic()
         self.last_value = None
         self.changed_at = self.started
+        self.failed_polls = 0
+        self.last_failure = ""
+
+    def poll(self, read):
+        """read()'s value, or None when it failed."""
+        try:
+            return read()
+        except (OSError, RuntimeError) as error:
+            self.failed_polls += 1
+            self.last_failure = str(error)
+            print(f"[ingest] poll failed ({error}); polling again")
+            return None
 
     def observe(self, value) -> None:
         if value != self.last_value:
@@ -144,11 +157,20 @@ def ingest_tflog(args, es: support.Elasticsearch, files: list, lines: int, work:
         status = {}
         while True:
             time.sleep(POLL_SECONDS)
-            status = service.status()
+            polled = watch.poll(
+                lambda: (
+                    service.status(),
+                    es.refresh(pattern),
+                    es.count(f"{prefix}logs-*"),
+                    es.count(f"{prefix}metrics-*"),
+                )
+            )
+            if polled is None:
+                if watch.stalled():
+                    raise RuntimeError(f"tflog: polls failed for too long: {watch.last_failure}")
+                continue
+            status, _, events, points = polled
             counters = status["counters"]
-            es.refresh(pattern)
-            events = es.count(f"{prefix}logs-*")
-            points = es.count(f"{prefix}metrics-*")
             watch.observe((events, points, counters["recordsRead"]))
             acknowledged = counters["recordsRead"] >= lines and status["backlog"]["bytes"] == 0
             if acknowledged and time.monotonic() - watch.changed_at >= POLL_SECONDS:
@@ -276,9 +298,10 @@ def ingest_rsyslog(args, es: support.Elasticsearch, files: list, lines: int, wor
             count = 0
             while count < lines and not watch.stalled():
                 time.sleep(POLL_SECONDS)
-                es.refresh(index)
-                count = es.count(index)
-                watch.observe(count)
+                polled = watch.poll(lambda: (es.refresh(index), es.count(index))[1])
+                if polled is not None:
+                    count = polled
+                    watch.observe(count)
             seconds = watch.elapsed
             cpu = support.cpu_seconds(process.pid) - cpu
             memory = support.memory_mb(process.pid)

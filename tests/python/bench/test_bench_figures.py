@@ -202,3 +202,14 @@ def test_a_capture_difference_is_resolved_only_when_the_spreads_are_apart():
         "  capture: tflog vs filehandler  within the spread",
         "  capture: tflog vs mlflow       resolved",
     ]
+
+
+def test_a_failed_poll_is_counted_and_the_watch_goes_on():
+    watch = ingest.Watch(stall_seconds=60)
+
+    def refused():
+        raise ConnectionRefusedError("connection refused")
+
+    assert watch.poll(refused) is None
+    assert watch.poll(lambda: 42) == 42
+    assert watch.failed_polls == 1 and "refused" in watch.last_failure
