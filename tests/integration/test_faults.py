@@ -59,7 +59,7 @@ def set_write_block(es: Elasticsearch, blocked: bool) -> None:
     for kind in ("logs", "metrics"):
         http_json(
             "PUT",
-            f"{es.url}/{es.prefix}{kind}-*/_settings",
+            f"{es.url}/{es.prefix}{kind}-*/_settings?allow_no_indices=true",
             {"index.blocks.write": blocked},
         )
 
