@@ -106,6 +106,10 @@ def kernel_for(spool_dir: Path) -> Kernel:
 def start_cell(kernel: Kernel, code: str) -> tuple[threading.Thread, dict]:
     assert kernel.execute("%load_ext tflog")["status"] == "ok"
     outcome: dict = {}
-    cell = threading.Thread(target=lambda: outcome.update(kernel.execute(code, timeout=1800)))
+    # A daemon: a cell whose kernel a test killed never answers, and must not
+    # keep pytest from exiting.
+    cell = threading.Thread(
+        target=lambda: outcome.update(kernel.execute(code, timeout=1800)), daemon=True
+    )
     cell.start()
     return cell, outcome
