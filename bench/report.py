@@ -2,7 +2,7 @@
 TFLOG_BENCH_RESULTS): the required figures first, each with its goal when it
 has one, a null with its reason, then every other key of the parts asked for.
 
-    .venv/bin/python bench/report.py [--parts capture,ingest,latency,load,soak]
+    .venv/bin/python bench/report.py [--parts capture,ingest,latency,load,soak,faults]
 """
 
 from __future__ import annotations
@@ -65,6 +65,12 @@ REQUIRED = {
         "reliability.lost",
         "reliability.duplicated",
     ],
+    "faults": [
+        "faults.records_written",
+        "faults.records_stored",
+        "faults.lost",
+        "faults.duplicated",
+    ],
 }
 
 # (figure, comparison, limit): the goals the issue sets.
@@ -83,6 +89,8 @@ GOALS = [
     ("soak.log_to_searchable_ms.p95", "<", 1500),
     ("reliability.lost", "<=", 0),
     ("reliability.duplicated", "<=", 0),
+    ("faults.lost", "<=", 0),
+    ("faults.duplicated", "<=", 0),
 ]
 
 

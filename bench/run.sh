@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every benchmark in one go (npm run bench): capture overhead, ingest rate
 # against rsyslog, log-line latency (chart, API, searchable), a short load
-# run; with --soak the 10-minute soak as well. See docs/benchmarks.md.
+# run; with --soak the 10-minute soak and the long fault suite as well. See
+# docs/benchmarks.md.
 #
-#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak]
+#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults]
 #                     [--profile] [--kernels N] [--rate R]
 #   npm run bench -- --quick
 #
@@ -32,7 +33,7 @@ profile=0
 parts=""
 load_flags=()
 usage() {
-    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -50,12 +51,12 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$parts" ]; then
     parts="capture,ingest,latency,load"
-    [ "$soak" = 1 ] && parts="$parts,soak"
+    [ "$soak" = 1 ] && parts="$parts,soak,faults"
 fi
 for part in ${parts//,/ }; do
     case "$part" in
-        capture | ingest | latency | load | soak) ;;
-        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak)" >&2 && exit 2 ;;
+        capture | ingest | latency | load | soak | faults) ;;
+        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults)" >&2 && exit 2 ;;
     esac
 done
 
@@ -137,6 +138,13 @@ for part in ${parts//,/ }; do
                 run_part soak "$python" bench/load.py --name soak --quick
             else
                 run_part soak "$python" bench/load.py --name soak --seconds 600 "${load_flags[@]}"
+            fi
+            ;;
+        faults)
+            if [ "$quick" = 1 ]; then
+                run_part faults "$python" bench/fault_soak.py --lines 5000 --run-seconds 20 --es-down-seconds 5
+            else
+                run_part faults "$python" bench/fault_soak.py
             fi
             ;;
     esac
