@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import logging
 import os
 import platform
@@ -58,11 +57,9 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# TFLOG_BENCH_RESULTS: another file (a --quick check must not overwrite figures).
-RESULTS = Path(os.environ.get("TFLOG_BENCH_RESULTS") or ROOT / "bench" / "results" / "latest.json")
+from bench_support import ROOT, merge_results
+
 ARTICLE_FORMAT = "%(asctime)s [%(levelname)s] %(message)s"
 
 
@@ -497,16 +494,6 @@ def measure_loop(work: str, repeats: int, steps: int) -> dict:
     return results
 
 
-def merge_results(values: dict) -> None:
-    """Replaces the capture.* keys this run measured; keeps every other key."""
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    current = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    current.update(values)
-    temporary = RESULTS.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
-    temporary.replace(RESULTS)
-
-
 def shown(value) -> str:
     if isinstance(value, float):
         return f"{value:.4f}"
@@ -562,8 +549,7 @@ def main() -> None:
             f"CPU {results['capture.overhead_ratio_cpu.tflog']:.2%}, "
             f"fastest vs fastest {results['capture.overhead_ratio_min.tflog']:.2%})"
         )
-    merge_results(results)
-    print(f"written to {RESULTS}")
+    print(f"written to {merge_results(results)}")
 
 
 if __name__ == "__main__":

@@ -82,21 +82,30 @@ def report(capsys, test: str, figures: dict[str, int]) -> None:
         path.write_text(json.dumps(kept, indent=2) + "\n")
 
 
-def assert_exactly_once(
-    es: Elasticsearch, run_id: str, written: set[str], capsys, test: str
+def assert_stored_once(
+    es: Elasticsearch, query: dict, written: set[str], capsys, test: str
 ) -> None:
-    wait_for(
-        lambda: stdout_lines(es, run_id) >= len(written),
-        300,
-        f"{len(written)} stdout lines of run {run_id}",
-    )
+    """Every message of `written` is stored once under `query`, nothing else."""
+
+    def stored_count() -> int:
+        es.refresh()
+        return es.count("logs", query)
+
+    wait_for(lambda: stored_count() >= len(written), 300, f"{len(written)} records of {test}")
     time.sleep(2)  # anything extra (a duplicate) would have arrived by now
     es.refresh()
-    stored = [document["message"] for document in es.search_all("logs", stdout_query(run_id))]
+    stored = [document["message"] for document in es.search_all("logs", query)]
     figures = tally(written, stored)
     report(capsys, test, figures)
     assert figures["lost"] == 0 and figures["duplicated"] == 0, figures
     assert figures["unexpected"] == 0, figures
+
+
+def assert_exactly_once(
+    es: Elasticsearch, run_id: str, written: set[str], capsys, test: str
+) -> None:
+    """The run's printed lines (stdout) are stored once each."""
+    assert_stored_once(es, stdout_query(run_id), written, capsys, test)
 
 
 def kernel_for(spool_dir: Path) -> Kernel:

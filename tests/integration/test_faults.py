@@ -27,14 +27,13 @@ import pytest
 from harness import ROOT, Elasticsearch, Service, free_port, http_json, wait_for
 from runs import (
     assert_exactly_once,
+    assert_stored_once,
     expected_lines,
     kernel_for,
     printing_cell,
-    report,
     run_id_of,
     start_cell,
     stdout_lines,
-    tally,
 )
 
 LINES = int(os.environ.get("TFLOG_FAULT_LINES", "100000"))
@@ -166,18 +165,7 @@ def flood_query(run_id: str) -> dict:
 def assert_flood_stored_once(
     es: Elasticsearch, run_id: str, written: set[str], capsys, test: str
 ) -> None:
-    def stored_count() -> int:
-        es.refresh()
-        return es.count("logs", flood_query(run_id))
-
-    wait_for(lambda: stored_count() >= len(written), 300, f"{len(written)} records stored")
-    time.sleep(2)  # anything extra (a duplicate) would have arrived by now
-    es.refresh()
-    stored = [document["message"] for document in es.search_all("logs", flood_query(run_id))]
-    figures = tally(written, stored)
-    report(capsys, test, figures)
-    assert figures["lost"] == 0 and figures["duplicated"] == 0, figures
-    assert figures["unexpected"] == 0, figures
+    assert_stored_once(es, flood_query(run_id), written, capsys, test)
 
 
 def test_kernel_killed_mid_write_leaves_a_spool_that_ships_whole(service, es, capsys):
