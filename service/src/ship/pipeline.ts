@@ -330,6 +330,12 @@ export class Pipeline<TParserState> {
         this.updateBacklog();
       } while (this.pumpAgain && !this.stopping && this.hasRoom());
       this.lastPumpError = null;
+      // Group commit: with no write in flight, what was read ships now, not
+      // after maxWaitMs; lines read while a write is out wait for it and
+      // then go together (drainLoop wakes the pump after each batch).
+      if (this.sealed.length === 0 && !this.stopping) {
+        this.batcher.seal();
+      }
     } catch (error) {
       const message = `reading the spool failed: ${describeError(error)}`;
       this.status.recordError(message);
@@ -574,6 +580,11 @@ export class Pipeline<TParserState> {
         updated: now
       });
     }
+    // The store has the data: live clients need not wait for the registry's
+    // fsyncs. Points of a record's first parts are worth serving before its last.
+    if (batch.updates.length > 0 || batch.write.points.length > 0) {
+      this.options.onStored?.(batch.updates, batch.write);
+    }
     try {
       await this.registry.save();
     } catch (error) {
@@ -584,10 +595,6 @@ export class Pipeline<TParserState> {
       this.logger.error(message);
     }
     this.updateBacklog();
-    // Points of a record's first parts are worth serving before its last.
-    if (batch.updates.length > 0 || batch.write.points.length > 0) {
-      this.options.onStored?.(batch.updates, batch.write);
-    }
   }
 
   /** Resolves when the drain loop is idle: everything sealed is stored, or abandoned on abort. */

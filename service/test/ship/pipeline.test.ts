@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as fsp from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
@@ -51,7 +52,9 @@ describe('Pipeline', () => {
       spoolKeepDays?: number;
       maxDocs?: number;
       maxBytes?: number;
+      maxWaitMs?: number;
       parser?: IRecordParser<IFakeParserState>;
+      onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
     } = {}
   ) {
     const status = new StatusTracker({ spoolDir, stateDir });
@@ -65,7 +68,7 @@ describe('Pipeline', () => {
       limits: {
         maxDocs: extra.maxDocs ?? 1000,
         maxBytes: extra.maxBytes ?? 5 << 20,
-        maxWaitMs: 20
+        maxWaitMs: extra.maxWaitMs ?? 20
       },
       pollIntervalMs: 20,
       maxLineBytes: 8 << 20,
@@ -74,7 +77,10 @@ describe('Pipeline', () => {
       status,
       backoff: { initialMs: 5, maxMs: 20 },
       now: extra.now,
-      onStored: batch => updates.push(...batch)
+      onStored: (batch, stored) => {
+        updates.push(...batch);
+        extra.onStored?.(batch, stored);
+      }
     });
     running.push(pipeline);
     return { pipeline, status, updates, lines };
@@ -168,6 +174,88 @@ describe('Pipeline', () => {
       run_id: 'run-1',
       last_seq: 2
     });
+  });
+
+  it('ships what it read at once while the store is idle, not after maxWaitMs', async () => {
+    const store = new FakeStore();
+    let storedSeq = (): void => undefined;
+    const stored = new Promise<void>(resolve => (storedSeq = resolve));
+    const { pipeline } = pipelineFor(store, {
+      // Far beyond the test's timeout: only an idle store may seal the batch.
+      maxWaitMs: 10 * 60 * 1000,
+      onStored: updates => {
+        if (updates.some(update => update.last_seq === 1)) {
+          storedSeq();
+        }
+      }
+    });
+    await pipeline.start();
+    await spool([startRecord(), metricsRecord(1, 0, { loss: 0.5 })]);
+    await stored;
+    expect(store.points.get('run-1:1:loss')?.value).toBe(0.5);
+  });
+
+  it('batches what arrives while a write is in flight, and ships it when the write returns', async () => {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    let release = (): void => undefined;
+    const held = new Promise<void>(resolve => (release = resolve));
+    let firstWrite = (): void => undefined;
+    const firstWriteStarted = new Promise<void>(
+      resolve => (firstWrite = resolve)
+    );
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      if (store.calls.length === 0) {
+        firstWrite();
+        await held;
+      }
+      return write(batch);
+    };
+    let storedAll = (): void => undefined;
+    const stored = new Promise<void>(resolve => (storedAll = resolve));
+    const { pipeline } = pipelineFor(store, {
+      maxWaitMs: 10 * 60 * 1000,
+      onStored: updates => {
+        if (updates.some(update => update.last_seq === 3)) {
+          storedAll();
+        }
+      }
+    });
+    await pipeline.start();
+    await spool([startRecord()]);
+    await firstWriteStarted;
+    await spool([logRecord(1, 'a')]);
+    await spool([logRecord(2, 'b')]);
+    await spool([logRecord(3, 'c')]);
+    // Give the tailer a poll to read them while the first write is held.
+    await new Promise(resolve => setTimeout(resolve, 100));
+    release();
+    await stored;
+    expect(storedSeqs(store)).toEqual([0, 1, 2, 3]);
+    expect(itemsPerCall(store)).toEqual([1, 3]);
+  });
+
+  it('tells live clients before it saves the registry', async () => {
+    const store = new FakeStore();
+    const registryOffsets: (number | null)[] = [];
+    const { pipeline } = pipelineFor(store, {
+      onStored: () => {
+        const file = path.join(stateDir, 'registry.json');
+        registryOffsets.push(
+          fs.existsSync(file)
+            ? (JSON.parse(fs.readFileSync(file, 'utf8')).files['run-1.ndjson']
+                ?.offset ?? null)
+            : null
+        );
+      }
+    });
+    await pipeline.start();
+    await spool([startRecord()]);
+    await pipeline.flush(5000);
+    // The store has the batch; the registry is saved after the notice.
+    expect(registryOffsets).toEqual([null]);
+    const size = (await fsp.stat(path.join(spoolDir, 'run-1.ndjson'))).size;
+    expect((await registryFile()).files['run-1.ndjson'].offset).toBe(size);
   });
 
   it('picks up files that appear and lines appended later', async () => {
