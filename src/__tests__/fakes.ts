@@ -89,8 +89,15 @@ export class FakeClient implements ITflogClient {
     return Promise.resolve({ runs, total: runs.length });
   }
 
+  /** Runs answered by `run(id)`; any other id gets `run_` under that id. */
+  runsById = new Map<string, IRunSummary>();
+  runRequests: string[] = [];
+
   run(runId: string): Promise<IRunSummary> {
-    return Promise.resolve(this.run_);
+    this.runRequests.push(runId);
+    return Promise.resolve(
+      this.runsById.get(runId) ?? { ...this.run_, run_id: runId }
+    );
   }
 
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse> {

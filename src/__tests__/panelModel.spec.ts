@@ -52,6 +52,80 @@ describe('PanelModel', () => {
     model.dispose();
   });
 
+  it('shows a new run of the notebook on its first event, before the run lists have it', async () => {
+    const client = new FakeClient();
+    client.allSeries = [series('loss', points([1]))];
+    const older = summary({ run_id: 'old', status: 'finished' });
+    client.runsByNotebook.set('train.ipynb', [older]);
+    client.runsByNotebook.set(undefined, [older]);
+    const newer = summary({
+      run_id: 'new',
+      started: '2026-01-31T11:00:00.000Z'
+    });
+    client.runsById.set('new', newer);
+    const model = panel(client);
+    model.setNotebookPath('train.ipynb');
+    model.setActive(true);
+    await settle();
+    expect(model.runModel?.runId).toBe('old');
+
+    // The store does not list the new run yet (Elasticsearch refreshes later).
+    const source = FakeEventSource.created[0];
+    source.send({ type: 'run', run_id: 'new', updated: 'x', last_seq: 1 });
+    await settle();
+    expect(model.runModel?.runId).toBe('new');
+    expect(model.notebookRuns.map(run => run.run_id)).toEqual(['new', 'old']);
+    expect(model.allRuns.map(run => run.run_id)).toEqual(['new', 'old']);
+
+    // A list read before the store has it does not switch back.
+    await model.refreshRuns();
+    expect(model.runModel?.runId).toBe('new');
+    expect(model.notebookRuns.map(run => run.run_id)).toEqual(['new', 'old']);
+
+    // Further events of the run ask for it no more.
+    source.send({ type: 'run', run_id: 'new', updated: 'y', last_seq: 2 });
+    await settle();
+    expect(client.runRequests).toEqual(['new']);
+
+    // Once listed, the listed summary is the one shown.
+    const listed = { ...newer, status: 'finished' as const };
+    client.runsByNotebook.set('train.ipynb', [listed, older]);
+    client.runsByNotebook.set(undefined, [listed, older]);
+    await model.refreshRuns();
+    expect(model.notebookRuns[0]).toEqual(listed);
+    model.dispose();
+  });
+
+  it('lists a new run of another notebook on its event without showing it', async () => {
+    const client = new FakeClient();
+    const mine = summary({ run_id: 'mine' });
+    client.runsByNotebook.set('train.ipynb', [mine]);
+    client.runsByNotebook.set(undefined, [mine]);
+    client.runsById.set(
+      'theirs',
+      summary({
+        run_id: 'theirs',
+        notebook: 'other.ipynb',
+        started: '2026-01-31T11:00:00.000Z'
+      })
+    );
+    const model = panel(client);
+    model.setNotebookPath('train.ipynb');
+    model.setActive(true);
+    await settle();
+    FakeEventSource.created[0].send({
+      type: 'run',
+      run_id: 'theirs',
+      updated: 'x',
+      last_seq: 1
+    });
+    await settle();
+    expect(model.runModel?.runId).toBe('mine');
+    expect(model.notebookRuns.map(run => run.run_id)).toEqual(['mine']);
+    expect(model.allRuns.map(run => run.run_id)).toEqual(['theirs', 'mine']);
+    model.dispose();
+  });
+
   it('keeps a run chosen by hand until the newest is chosen again', async () => {
     const client = new FakeClient();
     const a = summary({ run_id: 'a' });

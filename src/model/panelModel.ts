@@ -31,6 +31,9 @@ export const RUNS_REFRESH_MIN_MS = 1000;
 /** Runs per list. */
 export const RUN_LIST_SIZE = 20;
 
+/** Runs learned from their events and not listed yet, kept at most. */
+const MAX_ANNOUNCED_RUNS = 100;
+
 export class PanelModel implements IDisposable {
   constructor(options: {
     client: ITflogClient;
@@ -179,8 +182,12 @@ export class PanelModel implements IDisposable {
       if (this._isDisposed || path !== this._notebookPath) {
         return;
       }
-      this._notebookRuns = notebookPage?.runs ?? [];
-      this._allRuns = allPage.runs;
+      this._listedNotebookRuns = notebookPage?.runs ?? [];
+      this._listedAllRuns = allPage.runs;
+      for (const run of [...this._listedNotebookRuns, ...this._listedAllRuns]) {
+        this._announced.delete(run.run_id);
+      }
+      this._mergeAnnounced();
       this._runsError = null;
     } catch (error) {
       if (this._isDisposed) {
@@ -199,7 +206,8 @@ export class PanelModel implements IDisposable {
       return;
     }
     this._notebookPath = path;
-    this._notebookRuns = [];
+    this._listedNotebookRuns = [];
+    this._mergeAnnounced();
     this._followLatest = true;
     this._runsChanged.emit();
     void this.refreshRuns();
@@ -293,8 +301,64 @@ export class PanelModel implements IDisposable {
   private _onRunUpdated(_: LiveUpdates, event: IRunEvent): void {
     if (event.run_id === this._runModel?.runId) {
       void this._runModel.refresh();
+    } else if (!this._isKnownRun(event.run_id)) {
+      void this._announce(event.run_id);
     }
     this._scheduleRunsRefresh();
+  }
+
+  private _isKnownRun(runId: string): boolean {
+    return (
+      this._announced.has(runId) ||
+      this._announcing.has(runId) ||
+      this._listedAllRuns.some(run => run.run_id === runId) ||
+      this._listedNotebookRuns.some(run => run.run_id === runId)
+    );
+  }
+
+  /**
+   * A run's first event comes long before a store that refreshes its index
+   * (Elasticsearch: about a second) lists it: the run is read by id and
+   * shown in the lists, and followed, at once.
+   */
+  private async _announce(runId: string): Promise<void> {
+    this._announcing.add(runId);
+    try {
+      const run = await this._client.run(runId);
+      if (this._isDisposed) {
+        return;
+      }
+      this._announced.set(runId, run);
+      if (this._announced.size > MAX_ANNOUNCED_RUNS) {
+        this._announced.delete(this._announced.keys().next().value as string);
+      }
+      this._mergeAnnounced();
+      this._runsChanged.emit();
+      if (this._runsLoaded) {
+        this._follow();
+      }
+    } catch (error) {
+      console.warn(
+        `tflog: cannot read the new run ${runId}; the run lists show it once they are read again`,
+        error
+      );
+    } finally {
+      this._announcing.delete(runId);
+    }
+  }
+
+  /** The run lists: what the store listed, with the announced runs it does not list yet. */
+  private _mergeAnnounced(): void {
+    const announced = [...this._announced.values()];
+    const path = this._notebookPath;
+    this._notebookRuns =
+      path === null
+        ? []
+        : withRuns(
+            this._listedNotebookRuns,
+            announced.filter(run => run.notebook === path)
+          );
+    this._allRuns = withRuns(this._listedAllRuns, announced);
   }
 
   private _onResync(_: LiveUpdates, reason: ResyncReason): void {
@@ -349,6 +413,12 @@ export class PanelModel implements IDisposable {
   private _notebookPath: string | null = null;
   private _notebookRuns: IRunSummary[] = [];
   private _allRuns: IRunSummary[] = [];
+  /** The lists as the store answered them. */
+  private _listedNotebookRuns: IRunSummary[] = [];
+  private _listedAllRuns: IRunSummary[] = [];
+  /** Runs read by id after their first event, until a list has them. */
+  private _announced = new Map<string, IRunSummary>();
+  private _announcing = new Set<string>();
   private _runsError: Error | null = null;
   private _runsLoaded = false;
   private _runModel: RunModel | null = null;
@@ -362,6 +432,22 @@ export class PanelModel implements IDisposable {
   private _runModelChanged = new Signal<this, RunModel | null>(this);
   private _liveModeChanged = new Signal<this, LiveMode>(this);
   private _settingsChanged = new Signal<this, ITflogSettings>(this);
+}
+
+/** `listed` with the `extra` runs it lacks, newest first as the store sorts, at most RUN_LIST_SIZE. */
+function withRuns(listed: IRunSummary[], extra: IRunSummary[]): IRunSummary[] {
+  const ids = new Set(listed.map(run => run.run_id));
+  const missing = extra.filter(run => !ids.has(run.run_id));
+  if (missing.length === 0) {
+    return listed;
+  }
+  return [...listed, ...missing]
+    .sort(
+      (a, b) =>
+        Date.parse(b.started) - Date.parse(a.started) ||
+        a.run_id.localeCompare(b.run_id)
+    )
+    .slice(0, RUN_LIST_SIZE);
 }
 
 function asError(error: unknown): Error {
