@@ -141,9 +141,21 @@ export async function series(
     after: axis === 'time' ? params.isoTime('after') : params.number('after')
   };
   params.done();
-  const summary = await ownRun(deps, runId);
   const storeQuery = withoutUndefined(query);
-  const found = await deps.store().series(storeQuery);
+  let summary: IRunSummary;
+  let found: ISeries[];
+  if (deps.recent?.summary(storeQuery.runId)?.user === deps.user) {
+    // Stored by this service moments ago, so the run is the user's: a live
+    // chart's read need not wait for the stored summary before the data.
+    [summary, found] = await Promise.all([
+      ownRun(deps, runId),
+      deps.store().series(storeQuery)
+    ]);
+  } else {
+    summary = await ownRun(deps, runId);
+    found = await deps.store().series(storeQuery);
+  }
+  // Read after the store answered: what it stored meanwhile is merged in.
   const recent = deps.recent?.points(storeQuery.runId) ?? [];
   return { run: summary, series: mergeSeries(found, recent, storeQuery) };
 }

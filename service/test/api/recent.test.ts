@@ -94,6 +94,49 @@ describe('data just stored, before the store makes it searchable', () => {
     expect(stored.last_step).toBe(160);
   });
 
+  it('reads the series of a run it just stored alongside the stored summary', async () => {
+    recent.add({
+      documents: [],
+      points: [epochPoint('run-1', 1, 0.4)],
+      runs: [runSummary('run-1', { updated: '2026-01-31T10:06:00.000Z' })],
+      runVersions: { 'run-1': 2 }
+    });
+    // The stored summary answers only once the series was asked for: a
+    // handler that waited for it first would never answer.
+    const store = server.store;
+    const getRun = store.getRun.bind(store);
+    let seriesAsked = (): void => undefined;
+    const asked = new Promise<void>(resolve => (seriesAsked = resolve));
+    const series = store.series.bind(store);
+    store.series = query => {
+      seriesAsked();
+      return series(query);
+    };
+    store.getRun = async runId => {
+      await asked;
+      return getRun(runId);
+    };
+    const response = await request(
+      server.at,
+      '/api/v1/runs/run-1/series?axis=epoch&after=0'
+    );
+    expect(response.status).toBe(200);
+    const body = json(response) as { series: ISeries[] };
+    expect(body.series[0].points.map(p => p.x)).toEqual([0, 1]);
+  });
+
+  it('reads no data of another user’s run found only in the cache', async () => {
+    recent.add({
+      documents: [],
+      points: [],
+      runs: [runSummary('bobs-run', { user: 'bob' })]
+    });
+    const before = server.store.seriesQueries.length;
+    const response = await request(server.at, '/api/v1/runs/bobs-run/series');
+    expect(response.status).toBe(404);
+    expect(server.store.seriesQueries).toHaveLength(before);
+  });
+
   it('still hides another user’s run found only in the cache', async () => {
     recent.add({
       documents: [],
