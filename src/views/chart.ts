@@ -24,6 +24,23 @@ export interface IChartStyle {
 const CHART_HEIGHT = 150;
 const FALLBACK_WIDTH = 300;
 
+let chartLibrary: Promise<typeof import('vega-embed')> | null = null;
+
+/**
+ * vega-embed, loaded once. The charts panel starts this when shown, so the
+ * first point of a run is not drawn only after the library was fetched and
+ * parsed; a failed load is tried again by the next caller.
+ */
+export function loadChartLibrary(): Promise<typeof import('vega-embed')> {
+  if (chartLibrary === null) {
+    chartLibrary = import('vega-embed').catch(error => {
+      chartLibrary = null;
+      throw error;
+    });
+  }
+  return chartLibrary;
+}
+
 export class ChartWidget extends Widget {
   constructor(options: {
     metric: string;
@@ -119,7 +136,7 @@ export class ChartWidget extends Widget {
   }
 
   private async _embed(): Promise<void> {
-    const { default: embed, vega } = await import('vega-embed');
+    const { default: embed, vega } = await loadChartLibrary();
     if (this.isDisposed) {
       return;
     }
@@ -166,7 +183,7 @@ export class ChartWidget extends Widget {
     if (!view) {
       return;
     }
-    const { vega } = await import('vega-embed');
+    const { vega } = await loadChartLibrary();
     const changes = vega.changeset();
     if (!this._drawnAll) {
       changes.remove(() => true).insert(copyRows(this._rows));

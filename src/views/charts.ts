@@ -3,11 +3,12 @@
  * the run model: resets rebuild the list of charts, inserts go to the
  * charts they belong to.
  */
+import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
 import type { IChartsChange, RunModel } from '../model/runModel';
 import type { IThemeColours } from '../theme';
-import { ChartWidget, IChartStyle } from './chart';
+import { ChartWidget, IChartStyle, loadChartLibrary } from './chart';
 import { h, setText } from './dom';
 
 export class ChartsPanel extends Panel {
@@ -44,6 +45,16 @@ export class ChartsPanel extends Panel {
   get drawn(): Promise<void> {
     return Promise.all([...this._charts.values()].map(c => c.drawn)).then(
       () => undefined
+    );
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    loadChartLibrary().catch(error =>
+      console.warn(
+        'tflog: cannot load the chart library yet; each chart tries again when it draws',
+        error
+      )
     );
   }
 
