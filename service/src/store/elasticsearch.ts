@@ -65,6 +65,8 @@ const MAX_INVENTORY_PAGES = 10;
  */
 export const SERIES_SEARCH_CONCURRENCY = 6;
 const STATUS_TIMEOUT_MS = 5000;
+/** The fields of a bulk answer that interpretBulkResponse reads. */
+const BULK_RESPONSE_FIELDS = 'items.*.status,items.*.error';
 const OLDEST_SUPPORTED_MAJOR = 8;
 
 export interface IElasticsearchStoreOptions {
@@ -148,7 +150,12 @@ export class ElasticsearchStore implements IStore {
       return { created: 0, duplicates: 0, rejected: [] };
     }
     const response = await this.call('storing a batch', () =>
-      this.client.bulk({ operations: plan.operations })
+      this.client.bulk({
+        operations: plan.operations,
+        // The answer shrinks to what is read of it: each item's status and
+        // error, in request order (a filter keeps array order).
+        filter_path: BULK_RESPONSE_FIELDS
+      })
     );
     return interpretBulkResponse(plan, response);
   }

@@ -12,7 +12,7 @@ export type IndexTemplateBody = Omit<
 >;
 
 /** Bumped when a template changes, so admins can tell which one is installed. */
-export const TEMPLATE_VERSION = 1;
+export const TEMPLATE_VERSION = 2;
 
 export interface IIndexNames {
   logsPattern: string;
@@ -49,13 +49,22 @@ export function dailyIndex(
   return `${prefix}${kind}-${utcDay(timestamp)}`;
 }
 
+const DAY_MS = 86_400_000;
+/** The last day named: a batch's events nearly all fall on one day. */
+let lastDay = { number: Number.NaN, name: '' };
+
 /** `YYYY.MM.DD` of an ISO time in UTC; 1970.01.01 when it is unreadable. */
 export function utcDay(timestamp: string): string {
   const time = Date.parse(timestamp);
-  return new Date(Number.isNaN(time) ? 0 : time)
-    .toISOString()
-    .slice(0, 10)
-    .replace(/-/g, '.');
+  const dayNumber = Number.isNaN(time) ? 0 : Math.floor(time / DAY_MS);
+  if (dayNumber !== lastDay.number) {
+    const name = new Date(dayNumber * DAY_MS)
+      .toISOString()
+      .slice(0, 10)
+      .replace(/-/g, '.');
+    lastDay = { number: dayNumber, name };
+  }
+  return lastDay.name;
 }
 
 /**
@@ -74,57 +83,89 @@ const KEYWORD: estypes.MappingProperty = {
   type: 'keyword',
   ignore_above: 1024
 };
+/**
+ * Filtered on (a term query) but never sorted or aggregated by tflog: no
+ * doc values, which only sorts and aggregations read and every write pays.
+ */
+const FILTER_KEYWORD: estypes.MappingProperty = {
+  ...KEYWORD,
+  doc_values: false
+};
 const LONG: estypes.MappingProperty = { type: 'long' };
+/** Kept for display and range queries on doc values; no index of its own. */
+const UNINDEXED_LONG: estypes.MappingProperty = { type: 'long', index: false };
 const DATE: estypes.MappingProperty = { type: 'date' };
+/** Searched as words, never scored by length: log order is the sort. */
+const SEARCHED_TEXT: estypes.MappingProperty = { type: 'text', norms: false };
 /** Stored for display, never searched: no index, no doc values. */
 const STORED_TEXT: estypes.MappingProperty = { type: 'text', index: false };
 const FLATTENED: estypes.MappingProperty = {
   type: 'flattened',
   ignore_above: 1024
 };
+/**
+ * A flattened copy kept in `_source` only: the same values are searched as
+ * metric point documents. Same type as before, so older daily indices and
+ * newer ones never conflict in an index pattern.
+ */
+const UNINDEXED_FLATTENED: estypes.MappingProperty = {
+  ...FLATTENED,
+  index: false,
+  doc_values: false
+};
 
 const ERROR_PROPERTIES: MappingProperties = {
   type: KEYWORD,
-  message: { type: 'text' },
+  message: SEARCHED_TEXT,
   stack_trace: STORED_TEXT
 };
 
-/** ECS event documents; training fields under `tflog`. */
+/**
+ * ECS event documents; training fields under `tflog`. The log view filters
+ * on run, level and kind, searches `message` and sorts on sequence and part
+ * (es-queries); other identifiers stay searchable by term.
+ */
 export const LOGS_MAPPINGS: estypes.MappingTypeMapping = {
   dynamic: false,
   properties: {
     '@timestamp': DATE,
-    message: { type: 'text' },
-    log: { properties: { level: KEYWORD, logger: KEYWORD } },
+    message: SEARCHED_TEXT,
+    log: { properties: { level: FILTER_KEYWORD, logger: FILTER_KEYWORD } },
     event: {
-      properties: { dataset: KEYWORD, sequence: LONG, kind: KEYWORD }
+      properties: {
+        dataset: FILTER_KEYWORD,
+        sequence: LONG,
+        kind: FILTER_KEYWORD
+      }
     },
-    error: { properties: ERROR_PROPERTIES },
-    user: { properties: { name: KEYWORD } },
-    host: { properties: { name: KEYWORD } },
-    process: { properties: { pid: LONG } },
-    service: { properties: { name: KEYWORD } },
-    ecs: { properties: { version: KEYWORD } },
+    error: {
+      properties: { ...ERROR_PROPERTIES, type: FILTER_KEYWORD }
+    },
+    user: { properties: { name: FILTER_KEYWORD } },
+    host: { properties: { name: FILTER_KEYWORD } },
+    process: { properties: { pid: UNINDEXED_LONG } },
+    service: { properties: { name: FILTER_KEYWORD } },
+    ecs: { properties: { version: FILTER_KEYWORD } },
     // Tags are user-defined keys: flattened keeps them to one mapped field.
     labels: FLATTENED,
     tflog: {
       properties: {
-        run_id: KEYWORD,
-        run_name: KEYWORD,
-        notebook: KEYWORD,
-        kernel_id: KEYWORD,
-        source: KEYWORD,
-        kind: KEYWORD,
-        pattern: KEYWORD,
-        epoch: LONG,
-        epochs_total: LONG,
-        step: LONG,
-        steps_total: LONG,
+        run_id: FILTER_KEYWORD,
+        run_name: FILTER_KEYWORD,
+        notebook: FILTER_KEYWORD,
+        kernel_id: FILTER_KEYWORD,
+        source: FILTER_KEYWORD,
+        kind: FILTER_KEYWORD,
+        pattern: FILTER_KEYWORD,
+        epoch: UNINDEXED_LONG,
+        epochs_total: UNINDEXED_LONG,
+        step: UNINDEXED_LONG,
+        steps_total: UNINDEXED_LONG,
         // Metric names are open-ended: one flattened field, never one per name.
-        metrics: FLATTENED,
-        nonfinite: FLATTENED,
+        metrics: UNINDEXED_FLATTENED,
+        nonfinite: UNINDEXED_FLATTENED,
         hparams: FLATTENED,
-        status: KEYWORD,
+        status: FILTER_KEYWORD,
         raw: STORED_TEXT,
         partial: { type: 'boolean' },
         // Position of the event among those of its spool record (log order).
@@ -140,8 +181,9 @@ export const METRICS_MAPPINGS: estypes.MappingTypeMapping = {
   properties: {
     '@timestamp': DATE,
     run_id: KEYWORD,
-    notebook: KEYWORD,
-    user: KEYWORD,
+    // Not read by the series queries; kept searchable by term.
+    notebook: FILTER_KEYWORD,
+    user: FILTER_KEYWORD,
     name: KEYWORD,
     value: { type: 'double' },
     nonfinite: KEYWORD,

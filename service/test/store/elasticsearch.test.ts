@@ -27,7 +27,7 @@ interface IFakeAnswer {
 }
 
 /** Requests seen, as `METHOD path`, and the handler answering them. */
-const seen: { route: string; body: string }[] = [];
+const seen: { route: string; body: string; querystring: string }[] = [];
 let answer: (
   route: string,
   body: string
@@ -51,7 +51,11 @@ class FakeConnection extends BaseConnection {
     const route = `${params.method} ${params.path}`;
     const body =
       typeof params.body === 'string' ? params.body : String(params.body ?? '');
-    seen.push({ route, body });
+    seen.push({
+      route,
+      body,
+      querystring: String(params.querystring ?? '')
+    });
     const reply = await answer(route, body);
     return {
       statusCode: reply.status,
@@ -237,6 +241,10 @@ describe('ElasticsearchStore.write', () => {
       runs: []
     });
     expect(seen[0].route).toBe('POST /_bulk');
+    // Only what interpretBulkResponse reads comes back: each item's status and error.
+    expect(new URLSearchParams(seen[0].querystring).get('filter_path')).toBe(
+      'items.*.status,items.*.error'
+    );
     expect(result).toEqual({
       created: 1,
       duplicates: 1,
