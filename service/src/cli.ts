@@ -301,9 +301,21 @@ async function parseCommand(options: ICliOptions): Promise<number> {
     options.patternsFile === null
       ? undefined
       : (loadPatterns(options.patternsFile) as IPatternSet);
-  const parser = createParser({ patterns });
+  const parser = createParser({
+    patterns,
+    onPatternProblem: problem => {
+      process.stderr.write(`tflog: ${problem.message}\n`);
+    }
+  });
   for (const error of parser.patternErrors) {
     process.stderr.write(`tflog: ${error.message} (pattern skipped)\n`);
+  }
+  for (const { name, grok } of parser.patterns) {
+    if (grok.guardReason !== null) {
+      process.stderr.write(
+        `tflog: grok pattern '${name}': ${grok.guardReason}\n`
+      );
+    }
   }
   const state: IRunState = createRunState(options.runId, {
     ctx: {

@@ -233,12 +233,25 @@ function createRecordParser(service: IService): IRecordParser<IRunState> {
   const { config, logger, status } = service;
   const parser = createParser({
     // The parser checks the shape and reports each bad pattern.
-    patterns: config.patterns as IParserOptions['patterns']
+    patterns: config.patterns as IParserOptions['patterns'],
+    // A pattern too slow on a line: at most a few reports, then disabled.
+    onPatternProblem: problem => {
+      const message = `TFLOG_PATTERNS_FILE: ${problem.message}`;
+      logger.warn(`parser: ${message}`);
+      status.configWarnings.push(message);
+    }
   });
   for (const problem of parser.patternErrors) {
     const message = `TFLOG_PATTERNS_FILE: ${problem.message}`;
     logger.warn(`configuration: ${message} (pattern skipped)`);
     status.configWarnings.push(message);
+  }
+  for (const { name, grok } of parser.patterns) {
+    if (grok.guardReason !== null) {
+      logger.info(
+        `configuration: TFLOG_PATTERNS_FILE: grok pattern '${name}': ${grok.guardReason}`
+      );
+    }
   }
   return {
     newRunState: runId => createRunState(runId),

@@ -6,19 +6,24 @@
  * every good pattern and reports each bad one as a `GrokError`, so one typo
  * never stops the service. Custom patterns are tried, in order, before the
  * built-in ones, on the first `maxInput` characters of a line (64 KiB by
- * default). Lines longer than `guardFrom` characters are matched under a
- * time limit (node's `vm` timeout), so a pattern that backtracks badly on a
- * huge line costs at most `timeoutMs` instead of hanging the service.
+ * default).
+ *
+ * Every match is bounded in time. When a pattern is loaded, an analysis of
+ * its backtracking (grok/cost.ts) proves up to which line length it is fast;
+ * on longer lines, or on all lines when it finds no bound, the match runs
+ * under a time limit (node's `vm` timeout, 50 ms by default), so a pattern
+ * that backtracks badly costs at most that instead of hanging the service.
  */
-import * as vm from 'vm';
 import { EVENT_KINDS, type EventKind } from '../types';
 import {
   compileGrok,
   GrokError,
   grokCaptures,
   ICompiledGrok,
+  ICompileGrokOptions,
   IGrokCapture
 } from './grok/compile';
+import { DEFAULT_GUARD_MS, RegexGuard } from './grok/guard';
 
 export interface ICustomPattern {
   name: string;
@@ -60,7 +65,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function compilePatternSet(
   input: unknown,
-  extraDefinitions: Record<string, string> = {}
+  extraDefinitions: Record<string, string> = {},
+  options: ICompileGrokOptions = {}
 ): IPatternSetResult {
   const errors: GrokError[] = [];
   let entries: unknown[];
@@ -91,7 +97,7 @@ export function compilePatternSet(
   const seen = new Set<string>();
   entries.forEach((entry, index) => {
     try {
-      const pattern = compileEntry(entry, index, definitions);
+      const pattern = compileEntry(entry, index, definitions, options);
       if (seen.has(pattern.name)) {
         throw new GrokError(
           pattern.name,
@@ -147,7 +153,8 @@ function readDefinitions(
 function compileEntry(
   entry: unknown,
   index: number,
-  definitions: Record<string, string>
+  definitions: Record<string, string>,
+  options: ICompileGrokOptions
 ): ICompiledPattern {
   const label = `#${index + 1}`;
   if (!isRecord(entry)) {
@@ -168,7 +175,7 @@ function compileEntry(
   }
   const pattern: ICompiledPattern = {
     name,
-    grok: compileGrok(name, entry.grok, definitions)
+    grok: compileGrok(name, entry.grok, definitions, options)
   };
   if (entry.kind !== undefined) {
     if (typeof entry.kind !== 'string' || !EVENT_KIND_NAMES.has(entry.kind)) {
@@ -202,46 +209,56 @@ export interface ICustomMatch {
 export interface ICustomMatcherOptions {
   /** Characters of a line the patterns see (default 64 KiB). */
   maxInput?: number;
-  /** Lines longer than this are matched under a time limit (default 256). */
-  guardFrom?: number;
-  /** Time limit for one pattern on one long line, ms (default 50). */
+  /** Time limit for one pattern on one line, ms (default 50). */
   timeoutMs?: number;
+  /**
+   * Time-outs after which a pattern is disabled (default 5; Infinity:
+   * never).
+   */
+  maxTimeouts?: number;
+  /** Told of each time-out and each disabled pattern, as a GrokError. */
+  onProblem?: (problem: GrokError) => void;
 }
 
 export const DEFAULT_MAX_CUSTOM_INPUT = 64 * 1024;
+export const DEFAULT_CUSTOM_TIMEOUT_MS = DEFAULT_GUARD_MS;
+export const DEFAULT_MAX_CUSTOM_TIMEOUTS = 5;
 
-/** Tries custom patterns in order; counts the matches a time limit cut short. */
+/**
+ * Tries custom patterns in order. A pattern runs directly on lines no
+ * longer than its proven limit (`grok.directUpTo`), else under the time
+ * limit; a match cut short counts as no match (the built-in patterns then
+ * read the line), is counted and reported, and after `maxTimeouts` of them
+ * the pattern is disabled.
+ */
 export class CustomMatcher {
   readonly timeouts: Record<string, number> = {};
+  /** Patterns disabled after too many time-outs. */
+  readonly disabled = new Set<string>();
   private readonly maxInput: number;
-  private readonly guardFrom: number;
-  private readonly timeoutMs: number;
-  private readonly sandbox: {
-    regex: RegExp | null;
-    input: string;
-    result: RegExpExecArray | null;
-  };
-  private readonly script = new vm.Script('result = regex.exec(input);');
-  private readonly context: vm.Context;
+  private readonly maxTimeouts: number;
+  private readonly guard: RegexGuard;
+  private readonly onProblem: (problem: GrokError) => void;
+  private active: ICompiledPattern[];
 
   constructor(
     readonly patterns: ICompiledPattern[],
     options: ICustomMatcherOptions = {}
   ) {
     this.maxInput = options.maxInput ?? DEFAULT_MAX_CUSTOM_INPUT;
-    this.guardFrom = options.guardFrom ?? 256;
-    this.timeoutMs = options.timeoutMs ?? 50;
-    this.sandbox = { regex: null, input: '', result: null };
-    this.context = vm.createContext(this.sandbox);
+    this.maxTimeouts = options.maxTimeouts ?? DEFAULT_MAX_CUSTOM_TIMEOUTS;
+    this.guard = new RegexGuard(options.timeoutMs ?? DEFAULT_CUSTOM_TIMEOUT_MS);
+    this.onProblem = options.onProblem ?? (() => undefined);
+    this.active = patterns.slice();
   }
 
   match(line: string): ICustomMatch | null {
-    if (this.patterns.length === 0) {
+    if (this.active.length === 0) {
       return null;
     }
     const input =
       line.length > this.maxInput ? line.slice(0, this.maxInput) : line;
-    for (const pattern of this.patterns) {
+    for (const pattern of this.active) {
       const result = this.exec(pattern, input);
       if (result) {
         return { pattern, captures: grokCaptures(pattern.grok, result) };
@@ -254,33 +271,46 @@ export class CustomMatcher {
     pattern: ICompiledPattern,
     input: string
   ): RegExpExecArray | null {
-    const regex = pattern.grok.regex;
-    if (input.length <= this.guardFrom) {
+    const { regex, directUpTo, requiredText } = pattern.grok;
+    if (input.length <= directUpTo) {
       return regex.exec(input);
     }
-    this.sandbox.regex = regex;
-    this.sandbox.input = input;
-    this.sandbox.result = null;
-    try {
-      this.script.runInContext(this.context, { timeout: this.timeoutMs });
-      return this.sandbox.result;
-    } catch (error) {
-      if (isTimeout(error)) {
-        this.timeouts[pattern.name] = (this.timeouts[pattern.name] ?? 0) + 1;
+    for (const text of requiredText) {
+      if (!input.includes(text)) {
         return null;
       }
-      throw error;
-    } finally {
-      this.sandbox.input = '';
-      this.sandbox.result = null;
+    }
+    const result = this.guard.exec(regex, input);
+    if (!result.timedOut) {
+      return result.match;
+    }
+    this.timedOut(pattern, input.length);
+    return null;
+  }
+
+  private timedOut(pattern: ICompiledPattern, length: number): void {
+    const count = (this.timeouts[pattern.name] ?? 0) + 1;
+    this.timeouts[pattern.name] = count;
+    const limit = `${this.guard.timeoutMs} ms`;
+    const left =
+      this.maxTimeouts === Infinity
+        ? ''
+        : ` (time-out ${count} of ${this.maxTimeouts} before it is disabled)`;
+    this.onProblem(
+      new GrokError(
+        pattern.name,
+        `no result within ${limit} on a line of ${length} characters${left}; the line was read by the built-in patterns instead`
+      )
+    );
+    if (count >= this.maxTimeouts) {
+      this.disabled.add(pattern.name);
+      this.active = this.active.filter(other => other !== pattern);
+      this.onProblem(
+        new GrokError(
+          pattern.name,
+          `disabled after ${count} time-outs of ${limit}: it backtracks too much on some lines, so lines are read without it until the patterns are loaded again; anchor it (^...$), prefer NOTSPACE or INT to DATA, and avoid nested quantifiers such as (a+)+ or make them atomic (?>...) or possessive (a++)`
+        )
+      );
     }
   }
-}
-
-function isTimeout(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT'
-  );
 }

@@ -63,8 +63,12 @@ export interface IParserOptions {
   definitions?: Record<string, string>;
   /** Characters of a line custom patterns see (default 64 KiB). */
   maxCustomInput?: number;
-  /** Time limit for one custom pattern on one long line, ms (default 50). */
+  /** Time limit for one custom pattern on one line, ms (default 50). */
   customTimeoutMs?: number;
+  /** Time-outs after which a custom pattern is disabled (default 5). */
+  customMaxTimeouts?: number;
+  /** Told of each custom pattern time-out, and of a pattern disabled. */
+  onPatternProblem?: (problem: GrokError) => void;
   /**
    * Drop stream lines that only repeat a logging record just seen (a
    * `logging.StreamHandler` printing what the tflog handler already
@@ -83,6 +87,8 @@ export interface IParserStats {
   failures: number;
   /** Custom pattern matches cut short by the time limit, per pattern. */
   customTimeouts: Record<string, number>;
+  /** Custom patterns disabled after too many time-outs. */
+  customDisabled: string[];
   /** Records that yielded more than a per-record cap allows (see IParsedRecord.capped). */
   capped: number;
 }
@@ -118,7 +124,8 @@ class Parser implements IParser {
   constructor(options: IParserOptions) {
     const compiled = compilePatternSet(
       options.patterns ?? [],
-      options.definitions ?? {}
+      options.definitions ?? {},
+      { timeoutMs: options.customTimeoutMs }
     );
     this.patterns = compiled.patterns;
     this.patternErrors = compiled.errors;
@@ -126,7 +133,9 @@ class Parser implements IParser {
       compiled.patterns.length > 0
         ? new CustomMatcher(compiled.patterns, {
             maxInput: options.maxCustomInput,
-            timeoutMs: options.customTimeoutMs
+            timeoutMs: options.customTimeoutMs,
+            maxTimeouts: options.customMaxTimeouts,
+            onProblem: options.onPatternProblem
           })
         : null;
     this.suppressEcho = options.suppressLoggingEcho ?? true;
@@ -135,7 +144,8 @@ class Parser implements IParser {
   get stats(): IParserStats {
     return {
       ...this.counters,
-      customTimeouts: { ...(this.custom?.timeouts ?? {}) }
+      customTimeouts: { ...(this.custom?.timeouts ?? {}) },
+      customDisabled: Array.from(this.custom?.disabled ?? [])
     };
   }
 

@@ -220,6 +220,35 @@ describe('tflog parse', () => {
     ]);
   });
 
+  it('reports a custom pattern that needs the time limit, and each time-out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflog-cli-'));
+    const file = path.join(dir, 'patterns.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ patterns: [{ name: 'nested', grok: '^(a+)+$' }] })
+    );
+    const hostile = `${'a'.repeat(40)}!`;
+    const result = runCli(
+      ['parse', '--patterns', file, '--run-id', 'slow-run'],
+      `${hostile}\naaaa\n`
+    );
+    fs.rmSync(dir, { recursive: true });
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n').filter(line => line !== '')).toEqual([
+      "tflog: grok pattern 'nested': no useful bound found on how much it may backtrack (nested quantifiers such as (a+)+?), so every line is matched under the 50 ms time limit",
+      "tflog: grok pattern 'nested': no result within 50 ms on a line of 41 characters (time-out 1 of 5 before it is disabled); the line was read by the built-in patterns instead"
+    ]);
+    expect(
+      result.documents.map(document => [
+        document.message,
+        document.tflog.pattern
+      ])
+    ).toEqual([
+      [hostile, undefined],
+      ['aaaa', 'nested']
+    ]);
+  });
+
   it('decodes invalid UTF-8 with replacement characters and keeps an unterminated last line as partial', () => {
     const input = Buffer.concat([
       Buffer.from('bad \xff bytes\n', 'latin1'),

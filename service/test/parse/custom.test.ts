@@ -1,5 +1,6 @@
 import { compilePatternSet, createParser, GrokError } from '../../src/parse';
 import { parseAll, START_TS, startRecord, streamRecord } from './helpers';
+import { LOGSTASH_DEFINITIONS } from './logstashPatterns';
 
 describe('compilePatternSet', () => {
   it('keeps the good patterns and reports each bad one by name', () => {
@@ -173,7 +174,8 @@ describe('custom patterns in the parser', () => {
       patterns: [{ name: 'slow', grok: '%{DATA:a} %{DATA:b} %{DATA:c}x' }],
       customTimeoutMs: 20
     });
-    const line = ' '.repeat(5_000_000);
+    // The x every match needs is there, but too early.
+    const line = `x${' '.repeat(5_000_000)}`;
     const { documents } = parseAll(
       [startRecord(), streamRecord(1, `${line}y\n`)],
       parser
@@ -181,5 +183,217 @@ describe('custom patterns in the parser', () => {
     expect(documents).toHaveLength(2);
     expect(documents[1].tflog.pattern).toBeUndefined();
     expect(parser.stats.customTimeouts).toEqual({ slow: 1 });
+  });
+});
+
+describe('slow custom patterns', () => {
+  function reporting(): {
+    problems: Array<[string, string]>;
+    onPatternProblem: (problem: GrokError) => void;
+  } {
+    const problems: Array<[string, string]> = [];
+    return {
+      problems,
+      onPatternProblem: problem => {
+        expect(problem).toBeInstanceOf(GrokError);
+        problems.push([problem.patternName, problem.reason]);
+      }
+    };
+  }
+
+  it('give up on ^(a+)+$ over a 41-character line and report it by name', () => {
+    const { problems, onPatternProblem } = reporting();
+    const parser = createParser({
+      patterns: [{ name: 'nested', grok: '^(a+)+$' }],
+      onPatternProblem
+    });
+    expect(parser.patternErrors).toEqual([]);
+    const line = `${'a'.repeat(40)}!`;
+    const { documents } = parseAll(
+      [startRecord(), streamRecord(1, `${line}\n`)],
+      parser
+    );
+    expect(documents[1].message).toBe(line);
+    expect(documents[1].tflog.pattern).toBeUndefined();
+    expect(parser.stats.customTimeouts).toEqual({ nested: 1 });
+    expect(problems).toEqual([
+      [
+        'nested',
+        'no result within 50 ms on a line of 41 characters (time-out 1 of 5 before it is disabled); the line was read by the built-in patterns instead'
+      ]
+    ]);
+  });
+
+  it('leave a line they gave up on to the built-in patterns', () => {
+    const parser = createParser({
+      patterns: [{ name: 'nested', grok: '(a+)+$' }],
+      customTimeoutMs: 20
+    });
+    const { documents, points } = parseAll(
+      [startRecord(), streamRecord(1, `step 5 loss=0.2 ${'a'.repeat(40)}!\n`)],
+      parser
+    );
+    expect(documents[1].tflog).toMatchObject({
+      pattern: 'step-metrics',
+      step: 5,
+      metrics: { loss: 0.2 }
+    });
+    expect(points.map(point => point.name)).toEqual(['loss']);
+    expect(parser.stats.customTimeouts).toEqual({ nested: 1 });
+  });
+
+  it('are disabled after repeated time-outs, with a message saying so', () => {
+    const { problems, onPatternProblem } = reporting();
+    const parser = createParser({
+      patterns: [
+        { name: 'nested', grok: '^(a+)+$' },
+        { name: 'reward', grok: '^reward %{NUMBER:reward:float}$' }
+      ],
+      customTimeoutMs: 20,
+      customMaxTimeouts: 2,
+      onPatternProblem
+    });
+    const hostile = `${'a'.repeat(40)}!\n`;
+    const { documents } = parseAll(
+      [
+        startRecord(),
+        streamRecord(1, 'aaaa\n'),
+        streamRecord(2, hostile),
+        streamRecord(3, hostile),
+        streamRecord(4, hostile),
+        streamRecord(5, 'aaaa\n'),
+        streamRecord(6, 'reward 1.5\n')
+      ],
+      parser
+    );
+    expect(documents.map(document => document.tflog.pattern)).toEqual([
+      undefined, // run start
+      'nested',
+      undefined,
+      undefined,
+      undefined,
+      undefined, // 'nested' would match, but it is disabled
+      'reward'
+    ]);
+    expect(parser.stats.customTimeouts).toEqual({ nested: 2 });
+    expect(parser.stats.customDisabled).toEqual(['nested']);
+    expect(
+      problems.map(([name, reason]) => [name, reason.split(';')[0]])
+    ).toEqual([
+      [
+        'nested',
+        'no result within 20 ms on a line of 41 characters (time-out 1 of 2 before it is disabled)'
+      ],
+      [
+        'nested',
+        'no result within 20 ms on a line of 41 characters (time-out 2 of 2 before it is disabled)'
+      ],
+      [
+        'nested',
+        'disabled after 2 time-outs of 20 ms: it backtracks too much on some lines, so lines are read without it until the patterns are loaded again'
+      ]
+    ]);
+  });
+
+  it('are not run on a line without the text every match needs', () => {
+    const parser = createParser({
+      patterns: [{ name: 'nested', grok: '(a+)+END' }]
+    });
+    const { documents } = parseAll(
+      [startRecord(), streamRecord(1, `${'a'.repeat(40)}!\n`)],
+      parser
+    );
+    expect(documents[1].tflog.pattern).toBeUndefined();
+    expect(parser.stats.customTimeouts).toEqual({});
+  });
+
+  it('are refused at load when they hang on a short test line', () => {
+    const { patterns, errors } = compilePatternSet([
+      { name: 'hang', grok: '^(.*)*x$' },
+      { name: 'fine', grok: '^(?>a+)+x$' }
+    ]);
+    expect(patterns.map(pattern => pattern.name)).toEqual(['fine']);
+    expect(errors.map(error => [error.patternName, error.reason])).toEqual([
+      ['hang', expect.stringContaining('backtracks catastrophically')]
+    ]);
+  });
+});
+
+describe("Logstash's QS, URI and COMBINEDAPACHELOG", () => {
+  const valid =
+    '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
+  // The same with the user agent's closing quote missing: 211 characters.
+  const unterminated =
+    '10.1.2.3 - - [28/Nov/2026:20:16:59 +0100] "POST /api/v1/runs/train-42/metrics HTTP/1.1" 200 512 "https://tflog.example.org/runs/train-42" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) C';
+
+  function parseWith(name: string, grok: string, lines: string[]) {
+    const parser = createParser({
+      patterns: {
+        definitions: LOGSTASH_DEFINITIONS,
+        patterns: [{ name, grok }]
+      }
+    });
+    expect(parser.patternErrors).toEqual([]);
+    const { documents } = parseAll(
+      [
+        startRecord(),
+        ...lines.map((line, i) => streamRecord(i + 1, `${line}\n`))
+      ],
+      parser
+    );
+    return { parser, documents: documents.slice(1) };
+  }
+
+  it('QS: quoted strings match, an unclosed quote returns at once', () => {
+    const hostile = `"${'a '.repeat(17)}a`;
+    expect(hostile).toHaveLength(36);
+    const { parser, documents } = parseWith('quoted', '^%{QS:q} %{INT:n}$', [
+      '"say \\"hi\\"" 7',
+      hostile,
+      `${hostile} 7`
+    ]);
+    expect(documents.map(document => document.tflog.pattern)).toEqual([
+      'quoted',
+      undefined,
+      undefined
+    ]);
+    expect(documents[0].tflog.metrics).toEqual({ n: 7 });
+    // The atomic groups did the work: no time limit was reached.
+    expect(parser.stats.customTimeouts).toEqual({});
+  });
+
+  it('URI: addresses match, a long scheme-like word returns', () => {
+    const { parser, documents } = parseWith('uri', '%{URI:uri}', [
+      'fetched http://example.com:8080/a/b?c=d in 3 ms',
+      'a'.repeat(36),
+      `${'a'.repeat(32)} ://`
+    ]);
+    expect(documents.map(document => document.tflog.pattern)).toEqual([
+      'uri',
+      undefined,
+      undefined
+    ]);
+    expect(documents[0].tflog.metrics).toEqual({ port: 8080 });
+    // URIPROTO nests quantifiers without an atomic group: the time limit
+    // ends that one (the line without '://' is never tried).
+    expect(parser.stats.customTimeouts).toEqual({ uri: 1 });
+  });
+
+  it('COMBINEDAPACHELOG: access log lines match, an unclosed quote returns', () => {
+    expect(unterminated).toHaveLength(211);
+    const { parser, documents } = parseWith('apache', '%{COMBINEDAPACHELOG}', [
+      valid,
+      unterminated
+    ]);
+    expect(documents.map(document => document.tflog.pattern)).toEqual([
+      'apache',
+      undefined
+    ]);
+    expect(documents[0].tflog.metrics).toEqual({
+      httpversion: 1,
+      response: 200,
+      bytes: 2326
+    });
+    expect(parser.stats.customTimeouts).toEqual({});
   });
 });

@@ -1,5 +1,6 @@
 import { BASE_PATTERNS, compileGrok, GrokError } from '../../src/parse';
 import { grokCaptures } from '../../src/parse/grok/compile';
+import { LOGSTASH_DEFINITIONS } from './logstashPatterns';
 
 function capture(
   grok: string,
@@ -96,6 +97,176 @@ describe('compileGrok', () => {
         { group: 'g0', field: 'value', conversion: null }
       ]);
     }
+  });
+});
+
+/** Whether a compiled grok pattern matches, and what it matched. */
+function matched(grok: string, text: string): string | null {
+  const match = compileGrok('test', grok).regex.exec(text);
+  return match === null ? null : match[0];
+}
+
+describe('atomic groups and possessive quantifiers', () => {
+  it('never give back what an atomic group matched', () => {
+    // a+ may give back an 'a' for the 'a' after it; (?>a+) may not.
+    expect(matched('^a+ab', 'aaab')).toBe('aaab');
+    expect(matched('^(?>a+)ab', 'aaab')).toBeNull();
+    // Where nothing needs giving back, both match the same.
+    expect(matched('^a+b', 'aaab')).toBe('aaab');
+    expect(matched('^(?>a+)b', 'aaab')).toBe('aaab');
+  });
+
+  it('never try another alternative once an atomic group matched', () => {
+    expect(matched('(?:a|ab)c', 'abc')).toBe('abc');
+    expect(matched('(?>a|ab)c', 'abc')).toBeNull();
+    expect(matched('(?>ab|a)c', 'abc')).toBe('abc');
+    // Repeated: each pass keeps its first choice.
+    expect(matched('(?:a|ab)+c', 'ababc')).toBe('ababc');
+    expect(matched('(?>a|ab)+c', 'ababc')).toBeNull();
+  });
+
+  it('read possessive quantifiers as atomic greedy ones', () => {
+    expect(matched('^a++ab', 'aaab')).toBeNull();
+    expect(matched('a*+a', 'aaa')).toBeNull();
+    expect(matched('x?+x', 'x')).toBeNull();
+    expect(matched('x?+y', 'xy')).toBe('xy');
+    expect(matched('^a{1,3}+a', 'aaaa')).toBe('aaaa');
+    expect(matched('a{1,3}+a', 'aaa')).toBeNull();
+    expect(matched('^[^"]*+"', 'say "hi"')).toBe('say "');
+    // Lazy quantifiers are untouched.
+    expect(matched('^a+?', 'aaa')).toBe('a');
+    expect(matched('^a*?b', 'aab')).toBe('aab');
+  });
+
+  it('keep atomic groups atomic inside a lookbehind', () => {
+    // Read right to left: (?>a*) takes every 'a', leaving none for the 'a'.
+    expect(matched('(?<=^aa*)b', 'aab')).toBe('b');
+    expect(matched('(?<=^a(?>a*))b', 'aab')).toBeNull();
+  });
+
+  it('map capture names right after the emulation adds groups', () => {
+    expect(
+      capture(
+        '^(x)?(?>%{INT:a}) (?>(?<b>\\w+))(y)? (?>(?>%{WORD:c})z)? %{NUMBER:d:float}$',
+        '12 foo  2.5'
+      )
+    ).toEqual([
+      { field: 'a', text: '12', conversion: null },
+      { field: 'b', text: 'foo', conversion: null },
+      { field: 'd', text: '2.5', conversion: 'float' }
+    ]);
+    expect(capture('^(?>(?<w>\\w+)) \\k<w>$', 'ab ab')).toEqual([
+      { field: 'w', text: 'ab', conversion: null }
+    ]);
+    expect(capture('^(?>(?<w>\\w+)) \\k<w>$', 'ab ac')).toBeNull();
+    // A digit written after an emulated group stays a digit.
+    expect(matched('(?>a)0', 'a0')).toBe('a0');
+    expect(matched('(?>a)1(?>b)2', 'a1b2')).toBe('a1b2');
+  });
+
+  it('report broken atomic and possessive syntax', () => {
+    expect(grokError('(?>a').reason).toContain('invalid regular expression');
+    expect(grokError('a*?+').reason).toContain('Nothing to repeat');
+    expect(grokError('a+++').reason).toContain('Nothing to repeat');
+  });
+
+  it("compile Logstash's own definitions and read their captures", () => {
+    const line =
+      '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
+    expect(capture('%{COMBINEDAPACHELOG}', line, LOGSTASH_DEFINITIONS)).toEqual(
+      [
+        { field: 'clientip', text: '127.0.0.1', conversion: null },
+        { field: 'ident', text: '-', conversion: null },
+        { field: 'auth', text: 'frank', conversion: null },
+        {
+          field: 'timestamp',
+          text: '10/Oct/2000:13:55:36 -0700',
+          conversion: null
+        },
+        { field: 'verb', text: 'GET', conversion: null },
+        { field: 'request', text: '/apache_pb.gif', conversion: null },
+        { field: 'httpversion', text: '1.0', conversion: null },
+        { field: 'response', text: '200', conversion: null },
+        { field: 'bytes', text: '2326', conversion: null },
+        {
+          field: 'referrer',
+          text: '"http://www.example.com/start.html"',
+          conversion: null
+        },
+        {
+          field: 'agent',
+          text: '"Mozilla/4.08 [en] (Win98; I ;Nav)"',
+          conversion: null
+        }
+      ]
+    );
+    expect(
+      capture(
+        '%{URI:uri}',
+        'see https://user@es.example.org:9200/_bulk?refresh=false now',
+        LOGSTASH_DEFINITIONS
+      )
+    ).toEqual([
+      {
+        field: 'uri',
+        text: 'https://user@es.example.org:9200/_bulk?refresh=false',
+        conversion: null
+      },
+      { field: 'port', text: '9200', conversion: null }
+    ]);
+    expect(
+      capture('^%{QS:q}$', '"say \\"hi\\""', LOGSTASH_DEFINITIONS)
+    ).toEqual([{ field: 'q', text: '"say \\"hi\\""', conversion: null }]);
+  });
+});
+
+describe('backtracking analysis', () => {
+  it('proves anchored patterns of specific base patterns fast on any line', () => {
+    for (const grok of [
+      '^Epoch %{INT:epoch}, Loss: %{NUMBER:loss:float}$',
+      '^saved checkpoint %{NUMBER:ckpt:int}',
+      '^%{LOGLEVEL:level}: %{GREEDYDATA:message}',
+      '^lr %{METRICVALUE:lr}$'
+    ]) {
+      expect([grok, compileGrok('test', grok).directUpTo]).toEqual([
+        grok,
+        64 * 1024
+      ]);
+    }
+  });
+
+  it('proves every base pattern fast on ordinary lines', () => {
+    for (const name of Object.keys(BASE_PATTERNS)) {
+      const { directUpTo } = compileGrok(name, `^<%{${name}:value}>$`);
+      // URI nests host names, IP addresses and paths: guarded sooner.
+      const atLeast = name === 'URI' ? 0 : 64;
+      expect([name, directUpTo >= atLeast]).toEqual([name, true]);
+    }
+  });
+
+  it('says why a pattern needs the time limit', () => {
+    expect(compileGrok('epoch', '^Epoch %{INT:epoch}$').guardReason).toBeNull();
+    expect(compileGrok('nested', '^(a+)+$').guardReason).toBe(
+      'no useful bound found on how much it may backtrack (nested quantifiers such as (a+)+?), so every line is matched under the 50 ms time limit'
+    );
+    expect(
+      compileGrok('cubic', '^%{DATA:a} %{DATA:b} %{DATA:c}x').guardReason
+    ).toMatch(
+      /^proven fast on lines of up to \d+ characters; longer ones are matched under the 50 ms time limit$/
+    );
+  });
+
+  it('finds no bound for nested quantifiers', () => {
+    const nested = compileGrok('nested', '^(a+)+$');
+    expect(nested.directUpTo).toBeLessThan(41);
+    // Made atomic, it is polynomial: proven on long lines.
+    expect(compileGrok('atomic', '^(?>a+)+$').directUpTo).toBeGreaterThan(1000);
+  });
+
+  it('rejects a pattern that hangs on its test lines', () => {
+    expect(grokError('^(.*)*x$').reason).toContain(
+      'the pattern backtracks catastrophically'
+    );
   });
 });
 

@@ -3,11 +3,27 @@
  *
  * Supported: `%{NAME}`, `%{NAME:field}`, `%{NAME:field:int|float}` (nested
  * references in definitions included), `(?<field>...)` named groups, a
- * leading `(?i)` / `(?s)` / `(?m)`, `\A` / `\Z` / `\z`, and `(?>...)`
- * (treated as a plain group). Every capture becomes a generated group name,
- * so field names may hold dots or brackets (`[log][level]` → `log.level`).
+ * leading `(?i)` / `(?s)` / `(?m)`, `\A` / `\Z` / `\z`, atomic groups
+ * `(?>...)` and possessive quantifiers (`a*+`, `a++`, `a?+`, `a{2,5}+`),
+ * emulated as regex.ts explains. Every capture becomes a generated group
+ * name, so field names may hold dots or brackets (`[log][level]` →
+ * `log.level`).
+ *
+ * Each compiled pattern also says up to which line length it provably
+ * matches fast (cost.ts): beyond that, or everywhere when the analysis finds
+ * no bound, it must run under a time limit (guard.ts).
  */
+import { onlyChar } from './charset';
+import { directLimit } from './cost';
 import { BASE_PATTERNS } from './definitions';
+import { DEFAULT_GUARD_MS, GuardedResult, RegexGuard } from './guard';
+import {
+  emitRegex,
+  IParsedRegex,
+  parseRegex,
+  RegexNode,
+  RegexSyntaxError
+} from './regex';
 
 export type GrokConversion = 'int' | 'float';
 
@@ -24,7 +40,36 @@ export interface ICompiledGrok {
   grok: string;
   regex: RegExp;
   fields: IGrokField[];
+  /**
+   * Longest line (in UTF-16 units) on which the pattern provably takes at
+   * most DIRECT_STEP_BUDGET steps, so it may run without a time limit; -1
+   * when no bound was found (nested quantifiers and the like).
+   */
+  directUpTo: number;
+  /**
+   * Why some lines are matched under the time limit, for the admin; null
+   * when the pattern is proven fast on every line it can see.
+   */
+  guardReason: string | null;
+  /** Text every match contains: a line without it cannot match. */
+  requiredText: string[];
 }
+
+export interface ICompileGrokOptions {
+  /** Time limit for the load-time test match of a pattern that needs one, ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Work allowed for a match that runs without a time limit, in the analysis'
+ * steps (a step is a character test or a handover between parts of the
+ * pattern). The bound over-estimates: real worst-case matches of patterns at
+ * this bound took under 0.5 ms; even a tight one would stay in the
+ * milliseconds.
+ */
+export const DIRECT_STEP_BUDGET = 5_000_000;
+/** Longest line the analysis considers (custom patterns see at most 64 KiB). */
+export const MAX_ANALYSED_LENGTH = 64 * 1024;
 
 export interface IGrokCapture {
   field: string;
@@ -60,7 +105,8 @@ const PROBE_LINES = ['', 'x', 'tflog probe ~ Zq9 | 12.5 #'];
 export function compileGrok(
   name: string,
   grok: string,
-  definitions: Readonly<Record<string, string>> = {}
+  definitions: Readonly<Record<string, string>> = {},
+  options: ICompileGrokOptions = {}
 ): ICompiledGrok {
   if (grok.trim().length === 0) {
     throw new GrokError(name, 'the pattern is empty');
@@ -80,11 +126,128 @@ export function compileGrok(
     flags = Array.from(new Set(flagPrefix[1])).join('');
     body = body.slice(flagPrefix[0].length);
   }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_GUARD_MS;
   const expander = new Expander(name, definitions);
-  const source = expander.expand(body, []);
-  let regex: RegExp;
+  const expanded = expander.expand(body, []);
+  const { parsed, unread } = parseExpanded(name, expanded, flags);
+  let source = expanded;
+  let groups: number | null = null;
+  if (parsed !== null) {
+    ({ source, groups } = emitRegex(parsed));
+  }
+  const regex = newRegExp(name, source, flags);
+  if (groups !== null && countGroups(source, flags) !== groups) {
+    // The emulation's backreferences would point at the wrong groups.
+    throw new GrokError(
+      name,
+      'internal error: capture groups miscounted; please report this pattern'
+    );
+  }
+  const { directUpTo, guardReason } =
+    parsed === null
+      ? {
+          directUpTo: -1,
+          guardReason: `its backtracking cannot be analysed (${unread}), so every line is matched under the ${timeoutMs} ms time limit`
+        }
+      : provenLimit(parsed, timeoutMs);
+  const compiled: ICompiledGrok = {
+    name,
+    grok,
+    regex,
+    fields: expander.fields,
+    directUpTo,
+    guardReason,
+    requiredText: parsed === null ? [] : requiredText(parsed.root)
+  };
+  // The test lines are matched like any line: under the time limit where
+  // the pattern is not proven fast.
+  let guard: RegexGuard | null = null;
+  let matchesAll = true;
+  for (const probe of PROBE_LINES) {
+    let result: GuardedResult;
+    if (probe.length <= compiled.directUpTo) {
+      result = { timedOut: false, match: regex.exec(probe) };
+    } else {
+      guard = guard ?? new RegexGuard(timeoutMs);
+      result = guard.exec(regex, probe);
+    }
+    if (result.timedOut) {
+      throw new GrokError(
+        name,
+        `the pattern backtracks catastrophically: it took over ${timeoutMs} ms on a ${probe.length}-character test line; avoid nested quantifiers such as (a+)+, or make them atomic (?>...) or possessive (a++)`
+      );
+    }
+    matchesAll = matchesAll && result.match !== null;
+  }
+  if (matchesAll) {
+    throw new GrokError(
+      name,
+      'the pattern matches any line (even an empty one), so no other pattern would ever run; add literal text or anchors'
+    );
+  }
+  return compiled;
+}
+
+/**
+ * The expanded pattern as a tree; or no tree when it is plain JavaScript
+ * this parser does not follow, with what it could not read (then it is used
+ * as written, and never trusted to run without a time limit).
+ */
+function parseExpanded(
+  name: string,
+  expanded: string,
+  flags: string
+): { parsed: IParsedRegex; unread: null } | { parsed: null; unread: string } {
   try {
-    regex = new RegExp(source, flags);
+    return { parsed: parseRegex(expanded, flags), unread: null };
+  } catch (error) {
+    if (!(error instanceof RegexSyntaxError)) {
+      throw error;
+    }
+    if (/\(\?>|[*+?}]\+/.test(expanded)) {
+      // Atomic or possessive syntax: JavaScript cannot read it either.
+      throw new GrokError(name, `invalid regular expression: ${error.message}`);
+    }
+    newRegExp(name, expanded, flags);
+    return { parsed: null, unread: error.message };
+  }
+}
+
+/** How long a line the pattern provably matches fast on, and if not all, why. */
+function provenLimit(
+  parsed: IParsedRegex,
+  timeoutMs: number
+): { directUpTo: number; guardReason: string | null } {
+  let directUpTo: number;
+  try {
+    directUpTo = directLimit(parsed, MAX_ANALYSED_LENGTH, DIRECT_STEP_BUDGET);
+  } catch (error) {
+    if (!(error instanceof RangeError)) {
+      throw error;
+    }
+    return {
+      directUpTo: -1,
+      guardReason: `it is too large to analyse (${error.message}), so every line is matched under the ${timeoutMs} ms time limit`
+    };
+  }
+  if (directUpTo >= MAX_ANALYSED_LENGTH) {
+    return { directUpTo, guardReason: null };
+  }
+  if (directUpTo <= 0) {
+    return {
+      directUpTo,
+      guardReason: `no useful bound found on how much it may backtrack (nested quantifiers such as (a+)+?), so every line is matched under the ${timeoutMs} ms time limit`
+    };
+  }
+  return {
+    directUpTo,
+    guardReason: `proven fast on lines of up to ${directUpTo} characters; longer ones are matched under the ${timeoutMs} ms time limit`
+  };
+}
+
+function newRegExp(name: string, source: string, flags: string): RegExp {
+  try {
+    return new RegExp(source, flags);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new GrokError(
@@ -92,13 +255,60 @@ export function compileGrok(
       `invalid regular expression: ${detail.split(': ').pop()}`
     );
   }
-  if (PROBE_LINES.every(probe => regex.test(probe))) {
-    throw new GrokError(
-      name,
-      'the pattern matches any line (even an empty one), so no other pattern would ever run; add literal text or anchors'
-    );
-  }
-  return { name, grok, regex, fields: expander.fields };
+}
+
+/** Capturing groups of a source, as the engine counts them. */
+function countGroups(source: string, flags: string): number {
+  const match = new RegExp(`(?:${source})|`, flags).exec('');
+  return match === null ? -1 : match.length - 1;
+}
+
+/**
+ * Runs of literal characters every match contains, longest first (at most
+ * three): checked with `includes` before a match that needs the time limit.
+ */
+function requiredText(root: RegexNode): string[] {
+  const runs: string[] = [];
+  let current = '';
+  const flush = (): void => {
+    if (current !== '') {
+      runs.push(current);
+      current = '';
+    }
+  };
+  const walk = (node: RegexNode): void => {
+    switch (node.type) {
+      case 'char': {
+        const unit = onlyChar(node.set);
+        if (unit === null) {
+          flush();
+        } else {
+          current += String.fromCharCode(unit);
+        }
+        return;
+      }
+      case 'seq':
+        node.items.forEach(walk);
+        return;
+      case 'group':
+      case 'atomic':
+        walk(node.body);
+        return;
+      case 'repeat':
+        flush();
+        if (node.min >= 1) {
+          walk(node.body);
+          flush();
+        }
+        return;
+      default:
+        // Alternatives, assertions, lookarounds, backreferences.
+        flush();
+    }
+  };
+  walk(root);
+  flush();
+  return runs.sort((a, b) => b.length - a.length).slice(0, 3);
 }
 
 /** The defined captures of a match, in pattern order. */
@@ -165,9 +375,6 @@ class Expander {
         const [piece, next] = this.namedGroup(text, i, stack);
         out += piece;
         i = next;
-      } else if (text.startsWith('(?>', i)) {
-        out += '(?:';
-        i += 3;
       } else {
         out += char;
         i += 1;

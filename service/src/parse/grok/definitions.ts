@@ -2,9 +2,10 @@
  * Base grok patterns, written for JavaScript regular expressions.
  *
  * Names follow Logstash's grok library so admins can reuse what they know;
- * the definitions are our own: no atomic groups or possessive quantifiers
- * (JavaScript has neither), and alternatives are kept unambiguous so a
- * failing match does not backtrack badly. BASE10NUM and NUMBER also accept
+ * the definitions are our own: alternatives and repeats are kept
+ * unambiguous, so a failing match does not backtrack badly and the
+ * load-time analysis (cost.ts) can prove it, without the atomic groups
+ * Logstash's definitions rely on (those are emulated, see regex.ts). BASE10NUM and NUMBER also accept
  * exponents (`1e-4`), which training logs print and Logstash's do not.
  */
 export const BASE_PATTERNS: Readonly<Record<string, string>> = {
