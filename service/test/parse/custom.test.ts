@@ -1,6 +1,6 @@
 import { compilePatternSet, createParser, GrokError } from '../../src/parse';
 import { parseAll, START_TS, startRecord, streamRecord } from './helpers';
-import { LOGSTASH_DEFINITIONS } from './logstashPatterns';
+import { ACCESS_LOG_DEFINITIONS } from './accessLogPatterns';
 
 describe('compilePatternSet', () => {
   it('keeps the good patterns and reports each bad one by name', () => {
@@ -319,17 +319,17 @@ describe('slow custom patterns', () => {
   });
 });
 
-describe("Logstash's QS, URI and COMBINEDAPACHELOG", () => {
+describe('Logstash-style quoted string, URI and combined access log', () => {
   const valid =
-    '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
-  // The same with the user agent's closing quote missing: 211 characters.
+    '192.168.7.21 - alice [05/Apr/2025:10:23:45 +0000] "GET /runs/train-7/scalars?tag=loss HTTP/1.1" 200 2326 "https://tflog.example.org/runs/train-7" "tflog-probe/0.3 (linux; x86_64) [ci]"';
+  // A line whose user agent's closing quote is missing: 211 characters.
   const unterminated =
     '10.1.2.3 - - [28/Nov/2026:20:16:59 +0100] "POST /api/v1/runs/train-42/metrics HTTP/1.1" 200 512 "https://tflog.example.org/runs/train-42" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) C';
 
   function parseWith(name: string, grok: string, lines: string[]) {
     const parser = createParser({
       patterns: {
-        definitions: LOGSTASH_DEFINITIONS,
+        definitions: ACCESS_LOG_DEFINITIONS,
         patterns: [{ name, grok }]
       }
     });
@@ -374,24 +374,25 @@ describe("Logstash's QS, URI and COMBINEDAPACHELOG", () => {
       undefined
     ]);
     expect(documents[0].tflog.metrics).toEqual({ port: 8080 });
-    // URIPROTO nests quantifiers without an atomic group: the time limit
+    // URI_SCHEME nests quantifiers without an atomic group: the time limit
     // ends that one (the line without '://' is never tried).
     expect(parser.stats.customTimeouts).toEqual({ uri: 1 });
   });
 
-  it('COMBINEDAPACHELOG: access log lines match, an unclosed quote returns', () => {
+  it('combined access log: lines match, an unclosed quote returns', () => {
     expect(unterminated).toHaveLength(211);
-    const { parser, documents } = parseWith('apache', '%{COMBINEDAPACHELOG}', [
-      valid,
-      unterminated
-    ]);
+    const { parser, documents } = parseWith(
+      'access',
+      '%{ACCESS_LOG_COMBINED}',
+      [valid, unterminated]
+    );
     expect(documents.map(document => document.tflog.pattern)).toEqual([
-      'apache',
+      'access',
       undefined
     ]);
     expect(documents[0].tflog.metrics).toEqual({
-      httpversion: 1,
-      response: 200,
+      http_version: 1.1,
+      status: 200,
       bytes: 2326
     });
     expect(parser.stats.customTimeouts).toEqual({});

@@ -1,6 +1,6 @@
 import { BASE_PATTERNS, compileGrok, GrokError } from '../../src/parse';
 import { grokCaptures } from '../../src/parse/grok/compile';
-import { LOGSTASH_DEFINITIONS } from './logstashPatterns';
+import { ACCESS_LOG_DEFINITIONS } from './accessLogPatterns';
 
 function capture(
   grok: string,
@@ -170,41 +170,69 @@ describe('atomic groups and possessive quantifiers', () => {
     expect(grokError('a+++').reason).toContain('Nothing to repeat');
   });
 
-  it("compile Logstash's own definitions and read their captures", () => {
+  it('compile Logstash-style quoted string, URI and combined access log definitions and read their captures', () => {
     const line =
-      '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
-    expect(capture('%{COMBINEDAPACHELOG}', line, LOGSTASH_DEFINITIONS)).toEqual(
-      [
-        { field: 'clientip', text: '127.0.0.1', conversion: null },
-        { field: 'ident', text: '-', conversion: null },
-        { field: 'auth', text: 'frank', conversion: null },
-        {
-          field: 'timestamp',
-          text: '10/Oct/2000:13:55:36 -0700',
-          conversion: null
-        },
-        { field: 'verb', text: 'GET', conversion: null },
-        { field: 'request', text: '/apache_pb.gif', conversion: null },
-        { field: 'httpversion', text: '1.0', conversion: null },
-        { field: 'response', text: '200', conversion: null },
-        { field: 'bytes', text: '2326', conversion: null },
-        {
-          field: 'referrer',
-          text: '"http://www.example.com/start.html"',
-          conversion: null
-        },
-        {
-          field: 'agent',
-          text: '"Mozilla/4.08 [en] (Win98; I ;Nav)"',
-          conversion: null
-        }
-      ]
-    );
+      '192.168.7.21 - alice [05/Apr/2025:10:23:45 +0000] "GET /runs/train-7/scalars?tag=loss HTTP/1.1" 200 2326 "https://tflog.example.org/runs/train-7" "tflog-probe/0.3 (linux; x86_64) [ci]"';
+    expect(
+      capture('%{ACCESS_LOG_COMBINED}', line, ACCESS_LOG_DEFINITIONS)
+    ).toEqual([
+      { field: 'client', text: '192.168.7.21', conversion: null },
+      { field: 'ident', text: '-', conversion: null },
+      { field: 'user', text: 'alice', conversion: null },
+      {
+        field: 'timestamp',
+        text: '05/Apr/2025:10:23:45 +0000',
+        conversion: null
+      },
+      { field: 'method', text: 'GET', conversion: null },
+      {
+        field: 'path',
+        text: '/runs/train-7/scalars?tag=loss',
+        conversion: null
+      },
+      { field: 'http_version', text: '1.1', conversion: null },
+      { field: 'status', text: '200', conversion: null },
+      { field: 'bytes', text: '2326', conversion: null },
+      {
+        field: 'referrer',
+        text: '"https://tflog.example.org/runs/train-7"',
+        conversion: null
+      },
+      {
+        field: 'agent',
+        text: '"tflog-probe/0.3 (linux; x86_64) [ci]"',
+        conversion: null
+      }
+    ]);
+    // An IPv6 client (other numbered groups before the atomic ones), no
+    // byte count, and escaped quotes inside the agent.
+    expect(
+      capture(
+        '%{ACCESS_LOG_COMBINED}',
+        '::1 - - [9/Dec/2026:23:59:60 -0130] "HEAD / HTTP/2" 304 - \'-\' "say \\"hi\\""',
+        ACCESS_LOG_DEFINITIONS
+      )
+    ).toEqual([
+      { field: 'client', text: '::1', conversion: null },
+      { field: 'ident', text: '-', conversion: null },
+      { field: 'user', text: '-', conversion: null },
+      {
+        field: 'timestamp',
+        text: '9/Dec/2026:23:59:60 -0130',
+        conversion: null
+      },
+      { field: 'method', text: 'HEAD', conversion: null },
+      { field: 'path', text: '/', conversion: null },
+      { field: 'http_version', text: '2', conversion: null },
+      { field: 'status', text: '304', conversion: null },
+      { field: 'referrer', text: "'-'", conversion: null },
+      { field: 'agent', text: '"say \\"hi\\""', conversion: null }
+    ]);
     expect(
       capture(
         '%{URI:uri}',
         'see https://user@es.example.org:9200/_bulk?refresh=false now',
-        LOGSTASH_DEFINITIONS
+        ACCESS_LOG_DEFINITIONS
       )
     ).toEqual([
       {
@@ -215,8 +243,27 @@ describe('atomic groups and possessive quantifiers', () => {
       { field: 'port', text: '9200', conversion: null }
     ]);
     expect(
-      capture('^%{QS:q}$', '"say \\"hi\\""', LOGSTASH_DEFINITIONS)
+      capture(
+        '^%{URI:uri} %{QS:q}$',
+        'coap+tcp://[fe80::1%eth0]:5683/a/b `x\\`y`',
+        ACCESS_LOG_DEFINITIONS
+      )
+    ).toEqual([
+      {
+        field: 'uri',
+        text: 'coap+tcp://[fe80::1%eth0]:5683/a/b',
+        conversion: null
+      },
+      { field: 'port', text: '5683', conversion: null },
+      { field: 'q', text: '`x\\`y`', conversion: null }
+    ]);
+    expect(
+      capture('^%{QS:q}$', '"say \\"hi\\""', ACCESS_LOG_DEFINITIONS)
     ).toEqual([{ field: 'q', text: '"say \\"hi\\""', conversion: null }]);
+    // An escaped quote does not open a string: the first one here is.
+    expect(capture('%{QS:q}', 'it\\"s "ok"', ACCESS_LOG_DEFINITIONS)).toEqual([
+      { field: 'q', text: '"ok"', conversion: null }
+    ]);
   });
 });
 
