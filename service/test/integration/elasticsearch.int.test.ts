@@ -19,6 +19,7 @@ import { StatusTracker } from '../../src/ship/status';
 import { foldSummary } from '../../src/ship/summary';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { EmbeddedStore } from '../../src/store/embedded';
+import { dailyIndex } from '../../src/store/es-mappings';
 import {
   StoreQueryError,
   StoreUnavailableError,
@@ -390,9 +391,7 @@ describe('ElasticsearchStore against a real cluster', () => {
     expect(rest.length).toBeGreaterThan(1);
     // The day's index exists (first document), then gets a write block.
     await store.write({ documents: [first], points: [], runs: [] });
-    const index = Object.keys(
-      await admin.indices.get({ index: `${PREFIX}logs-*` })
-    )[0];
+    const index = dailyIndex(PREFIX, 'logs', first['@timestamp']);
     await admin.indices.putSettings({
       index,
       settings: { 'index.blocks.write': true }

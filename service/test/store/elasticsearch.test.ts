@@ -116,7 +116,9 @@ describe('ElasticsearchStore.init', () => {
       'PUT /_index_template/tflog-logs',
       'PUT /_index_template/tflog-metrics',
       'PUT /_index_template/tflog-runs',
-      'PUT /tflog-runs'
+      'PUT /tflog-runs',
+      `PUT /tflog-logs-${today()}`,
+      `PUT /tflog-metrics-${today()}`
     ]);
     expect(JSON.parse(seen[2].body).policy.phases.delete.min_age).toBe('30d');
     expect(
@@ -171,6 +173,42 @@ describe('ElasticsearchStore.init', () => {
       /ILM is not available on this cluster .*no handler found/
     );
     expect(lines.join('\n')).toMatch(/WARN .*ILM is not available/);
+  });
+
+  it("creates today's daily indices up front, and starts without them when it may not", async () => {
+    answer = route => {
+      if (route === 'GET /') {
+        return { status: 200, body: INFO };
+      }
+      if (route.startsWith('PUT /tflog-logs-')) {
+        return {
+          status: 400,
+          body: {
+            error: { type: 'resource_already_exists_exception', reason: 'x' },
+            status: 400
+          }
+        };
+      }
+      if (route.startsWith('PUT /tflog-metrics-')) {
+        return {
+          status: 403,
+          body: {
+            error: { type: 'security_exception', reason: 'unauthorized' },
+            status: 403
+          }
+        };
+      }
+      return { status: 200, body: { acknowledged: true } };
+    };
+    const { store, lines } = makeStore();
+    await expect(store.init()).resolves.toBeUndefined();
+    expect(seen.map(request => request.route)).toContain(
+      `PUT /tflog-metrics-${today()}`
+    );
+    expect(lines.join('\n')).toMatch(
+      /cannot create today's index tflog-metrics-.*403/
+    );
+    expect(lines.join('\n')).not.toMatch(/tflog-logs-.*already/);
   });
 
   it('refuses a cluster older than 8', async () => {
@@ -451,3 +489,8 @@ describe('ElasticsearchStore queries', () => {
     });
   });
 });
+
+/** Today's `YYYY.MM.DD` in UTC, as daily index names have it. */
+function today(): string {
+  return new Date().toISOString().slice(0, 10).replace(/-/g, '.');
+}
