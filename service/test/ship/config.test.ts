@@ -1,11 +1,3 @@
-import {
-  BaseConnection,
-  type ConnectionRequestOptions,
-  type ConnectionRequestOptionsAsStream,
-  type ConnectionRequestParams,
-  type ConnectionRequestResponse,
-  type ConnectionRequestResponseAsStream
-} from '@elastic/elasticsearch';
 import * as fsp from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
@@ -17,6 +9,7 @@ import {
   SERVICE_VERSION
 } from '../../src/config';
 import { createElasticsearchClient } from '../../src/store/elasticsearch';
+import { fakeConnection } from '../fakeConnection';
 
 const BASE = {
   TFLOG_PORT: '19400',
@@ -275,32 +268,13 @@ describe('Elasticsearch credentials in TFLOG_ES_URLS', () => {
       throw new Error('no Elasticsearch settings');
     }
     const seen: { host: string; authorization: string }[] = [];
-    class RecordingConnection extends BaseConnection {
-      request(
-        params: ConnectionRequestParams,
-        options: ConnectionRequestOptions
-      ): Promise<ConnectionRequestResponse>;
-      request(
-        params: ConnectionRequestParams,
-        options: ConnectionRequestOptionsAsStream
-      ): Promise<ConnectionRequestResponseAsStream>;
-      async request(): Promise<
-        ConnectionRequestResponse | ConnectionRequestResponseAsStream
-      > {
-        seen.push({
-          host: this.url.host,
-          authorization: String(this.headers.authorization ?? '')
-        });
-        return {
-          statusCode: 200,
-          body: JSON.stringify({ version: { number: '9.5.3' } }),
-          headers: {
-            'content-type': 'application/json',
-            'x-elastic-product': 'Elasticsearch'
-          }
-        };
-      }
-    }
+    const RecordingConnection = fakeConnection((params, connection) => {
+      seen.push({
+        host: connection.url.host,
+        authorization: String(connection.headers.authorization ?? '')
+      });
+      return { status: 200, body: { version: { number: '9.5.3' } } };
+    });
     const client = createElasticsearchClient(es, {
       Connection: RecordingConnection
     });

@@ -3,28 +3,15 @@
  * what it sends on init and write, and how it reads the answers. (The real
  * cluster is exercised by test/integration.)
  */
-import {
-  BaseConnection,
-  Client,
-  type ConnectionRequestOptions,
-  type ConnectionRequestOptionsAsStream,
-  type ConnectionRequestParams,
-  type ConnectionRequestResponse,
-  type ConnectionRequestResponseAsStream
-} from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
 
 import {
   ElasticsearchStore,
   SERIES_SEARCH_CONCURRENCY
 } from '../../src/store/elasticsearch';
 import { StoreUnavailableError } from '../../src/store/store';
+import { fakeConnection, type IFakeAnswer } from '../fakeConnection';
 import { memoryLogger } from '../ship/fakes';
-
-interface IFakeAnswer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
 
 /** Requests seen, as `METHOD path`, and the handler answering them. */
 const seen: { route: string; body: string; querystring: string }[] = [];
@@ -36,38 +23,17 @@ let answer: (
   body: {}
 });
 
-class FakeConnection extends BaseConnection {
-  request(
-    params: ConnectionRequestParams,
-    options: ConnectionRequestOptions
-  ): Promise<ConnectionRequestResponse>;
-  request(
-    params: ConnectionRequestParams,
-    options: ConnectionRequestOptionsAsStream
-  ): Promise<ConnectionRequestResponseAsStream>;
-  async request(
-    params: ConnectionRequestParams
-  ): Promise<ConnectionRequestResponse | ConnectionRequestResponseAsStream> {
-    const route = `${params.method} ${params.path}`;
-    const body =
-      typeof params.body === 'string' ? params.body : String(params.body ?? '');
-    seen.push({
-      route,
-      body,
-      querystring: String(params.querystring ?? '')
-    });
-    const reply = await answer(route, body);
-    return {
-      statusCode: reply.status,
-      body: JSON.stringify(reply.body),
-      headers: {
-        'content-type': 'application/json',
-        'x-elastic-product': 'Elasticsearch',
-        ...(reply.headers ?? {})
-      }
-    };
-  }
-}
+const FakeConnection = fakeConnection(async params => {
+  const route = `${params.method} ${params.path}`;
+  const body =
+    typeof params.body === 'string' ? params.body : String(params.body ?? '');
+  seen.push({
+    route,
+    body,
+    querystring: String(params.querystring ?? '')
+  });
+  return answer(route, body);
+});
 
 const INFO = {
   version: { number: '9.5.3' },
