@@ -6,7 +6,7 @@
  * and the API merges it into the store's answers. Only the service that
  * ships fills it; a standby service's stays empty.
  */
-import { seriesIn } from '../store/embedded-queries';
+import { seriesIn } from '../store/series-common';
 import { compareSeriesKeys, downsample } from '../store/series-common';
 import type {
   ISeries,
@@ -210,7 +210,7 @@ function thinned(
   alreadyThinned: boolean,
   query: ISeriesQuery
 ): ISeries {
-  const result = downsample(points, query.maxPoints);
+  const result = downsample(points, query.maxPoints, query.axis);
   return {
     name: key.name,
     scope: key.scope,

@@ -37,6 +37,7 @@ import {
   type ISeriesInventoryEntry
 } from './es-queries';
 import {
+  BUCKET_UNITS,
   bucketCount,
   bucketGrid,
   compareSeriesKeys,
@@ -402,14 +403,16 @@ export class ElasticsearchStore implements IStore {
           response as Parameters<typeof parseSeriesFetch>[0],
           query
         ),
-        query.maxPoints
+        query.maxPoints,
+        query.axis
       );
       return { ...key, ...thinned };
     }
     const grid = bucketGrid(
       entry.minX,
       entry.maxX,
-      bucketCount(query.maxPoints)
+      bucketCount(query.maxPoints),
+      BUCKET_UNITS[query.axis]
     );
     const request = buildSeriesHistogram(query, key, grid, this.names);
     const response = await this.call('thinning a series', () =>

@@ -5,7 +5,7 @@
  * bucket; we also keep the first NaN/Infinity of a bucket).
  */
 import type { IMetricPoint } from '../types';
-import type { ISeriesPoint, ISeriesQuery, SeriesAxis } from './store';
+import type { ISeries, ISeriesPoint, ISeriesQuery, SeriesAxis } from './store';
 
 /** The document field each axis reads, in both stores. */
 export const AXIS_FIELD: Record<SeriesAxis, 'step' | 'epoch' | '@timestamp'> = {
@@ -80,18 +80,47 @@ export interface IBucketGrid {
   interval: number;
   /** In [0, interval): aligns a boundary on the smallest x. */
   offset: number;
+  /** Both interval and offset are multiples of this (see BUCKET_UNITS). */
+  unit: number;
 }
 
-/** The grid splitting [minX, maxX] into at most `buckets` buckets. */
+/**
+ * Bucket widths a grid snaps to on each axis, largest first. A long curve's
+ * buckets are then whole multiples of one of these, so a store may keep
+ * per-bucket summaries at these widths (the embedded store does) and merge
+ * them instead of reading every point; Elasticsearch draws the same grid.
+ * Shorter curves (an interval under the smallest width) use plain buckets.
+ */
+export const BUCKET_UNITS: Record<SeriesAxis, readonly number[]> = {
+  step: [1024, 16],
+  epoch: [1],
+  time: [60_000, 1000]
+};
+
+/**
+ * The grid splitting [minX, maxX] into at most `buckets` buckets: with the
+ * largest of `units` that is not wider than a bucket, else whole units of
+ * the axis, a boundary at or just before the smallest x.
+ */
 export function bucketGrid(
   minX: number,
   maxX: number,
-  buckets: number
+  buckets: number,
+  units: readonly number[] = []
 ): IBucketGrid {
-  const span = Math.max(0, Math.floor(maxX) - Math.floor(minX)) + 1;
-  const interval = Math.max(1, Math.ceil(span / Math.max(1, buckets)));
-  const offset = ((Math.floor(minX) % interval) + interval) % interval;
-  return { interval, offset };
+  const count = Math.max(1, buckets);
+  for (const unit of [...units, 1]) {
+    const start = Math.floor(Math.floor(minX) / unit) * unit;
+    const span = Math.max(0, Math.floor(maxX) - start) + 1;
+    const wanted = Math.ceil(span / count);
+    if (wanted >= unit || unit === 1) {
+      const interval = Math.max(unit, Math.ceil(wanted / unit) * unit);
+      const offset = ((start % interval) + interval) % interval;
+      return { interval, offset, unit };
+    }
+  }
+  // Not reached: the loop ends with unit 1.
+  return { interval: 1, offset: 0, unit: 1 };
 }
 
 export function bucketOf(x: number, grid: IBucketGrid): number {
@@ -116,7 +145,8 @@ export interface IDownsampled {
  */
 export function downsample(
   points: readonly ISeriesPoint[],
-  maxPoints: number
+  maxPoints: number,
+  axis?: SeriesAxis
 ): IDownsampled {
   if (points.length <= maxPoints) {
     return { points: points.slice(), downsampled: false };
@@ -124,7 +154,8 @@ export function downsample(
   const grid = bucketGrid(
     points[0].x,
     points[points.length - 1].x,
-    bucketCount(maxPoints)
+    bucketCount(maxPoints),
+    axis === undefined ? [] : BUCKET_UNITS[axis]
   );
   const kept = new Set<number>([0]);
   let start = 0;
@@ -170,4 +201,53 @@ function representatives(
   return [lowest, highest, end - 1, firstNonFinite].filter(
     index => index !== -1
   );
+}
+
+/**
+ * The curves of one run from points in memory (the live cache of recent
+ * points), with the stores' semantics: grouped by name, scope and source,
+ * filtered, after `after`, sorted by x then time, thinned.
+ */
+export function seriesIn(
+  points: Iterable<IMetricPoint>,
+  query: ISeriesQuery
+): ISeries[] {
+  const after = afterValue(query);
+  const groups = new Map<string, { key: ISeriesKey; points: ISeriesPoint[] }>();
+  for (const point of points) {
+    if (
+      point.run_id !== query.runId ||
+      (query.names &&
+        query.names.length > 0 &&
+        !query.names.includes(point.name)) ||
+      (query.scope !== undefined && point.scope !== query.scope)
+    ) {
+      continue;
+    }
+    const x = axisValue(point, query.axis);
+    if (x === undefined || (after !== undefined && !(x > after))) {
+      continue;
+    }
+    const key = { name: point.name, scope: point.scope, source: point.source };
+    const id = JSON.stringify([key.name, key.scope, key.source]);
+    let group = groups.get(id);
+    if (!group) {
+      group = { key, points: [] };
+      groups.set(id, group);
+    }
+    group.points.push(toSeriesPoint(point, x));
+  }
+  return [...groups.values()]
+    .map(group => {
+      group.points.sort((a, b) => a.x - b.x || compareTimes(a.time, b.time));
+      return {
+        ...group.key,
+        ...downsample(group.points, query.maxPoints, query.axis)
+      };
+    })
+    .sort(compareSeriesKeys);
+}
+
+function compareTimes(a: string, b: string): number {
+  return Date.parse(a) - Date.parse(b);
 }

@@ -483,7 +483,7 @@ describe('series requests', () => {
     const steps = buildSeriesHistogram(
       { runId: 'r', axis: 'step', maxPoints: 100 },
       key,
-      { interval: 40, offset: 3 },
+      { interval: 40, offset: 3, unit: 1 },
       names
     );
     expect(steps.aggs?.buckets?.histogram).toEqual({
@@ -501,7 +501,7 @@ describe('series requests', () => {
     const times = buildSeriesHistogram(
       { runId: 'r', axis: 'time', maxPoints: 100 },
       key,
-      { interval: 60000, offset: 500 },
+      { interval: 60000, offset: 500, unit: 1 },
       names
     );
     expect(times.aggs?.buckets?.date_histogram).toEqual({

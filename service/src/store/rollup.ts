@@ -1,0 +1,162 @@
+/**
+ * Per-bucket summaries of a curve that can be merged: what the embedded
+ * store keeps for fixed-width buckets (BUCKET_UNITS) as points arrive, so a
+ * long curve is thinned from a few thousand summaries instead of every
+ * point. A summary holds the points `downsample` keeps from a bucket (its
+ * lowest and highest finite value, its last point, its first non-finite
+ * one) plus its first point, and merging two gives the summary of the
+ * union. Thinning from merged summaries gives what `downsample` gives from
+ * the points themselves on the same grid.
+ */
+import { bucketOf, type IBucketGrid } from './series-common';
+import type { ISeriesPoint } from './store';
+
+/** A point of a summary: x on the summary's axis, `t` its time in ms. */
+export interface IRollupPoint {
+  x: number;
+  t: number;
+  /** Null when not finite. */
+  y: number | null;
+  nonfinite?: string;
+  /** The point's `@timestamp` as stored. */
+  time: string;
+}
+
+export interface IBucketSummary {
+  first: IRollupPoint;
+  last: IRollupPoint;
+  low?: IRollupPoint;
+  high?: IRollupPoint;
+  nonfinite?: IRollupPoint;
+}
+
+/** Curve order: by x, then time; what both stores sort points by. */
+export function comesBefore(a: IRollupPoint, b: IRollupPoint): boolean {
+  return a.x < b.x || (a.x === b.x && a.t < b.t);
+}
+
+export function summaryOf(point: IRollupPoint): IBucketSummary {
+  const summary: IBucketSummary = { first: point, last: point };
+  if (point.y === null) {
+    summary.nonfinite = point;
+  } else {
+    summary.low = point;
+    summary.high = point;
+  }
+  return summary;
+}
+
+/** The summary of both buckets' points; `a` wins exact ties. */
+export function mergeSummaries(
+  a: IBucketSummary,
+  b: IBucketSummary
+): IBucketSummary {
+  const merged: IBucketSummary = {
+    first: comesBefore(b.first, a.first) ? b.first : a.first,
+    last: comesBefore(a.last, b.last) ? b.last : a.last
+  };
+  const low = pick(a.low, b.low, ranksLower);
+  const high = pick(a.high, b.high, ranksHigher);
+  const nonfinite = pick(a.nonfinite, b.nonfinite, comesBefore);
+  if (low) {
+    merged.low = low;
+  }
+  if (high) {
+    merged.high = high;
+  }
+  if (nonfinite) {
+    merged.nonfinite = nonfinite;
+  }
+  return merged;
+}
+
+/** `candidate` replaces `current` when better says so. */
+function pick(
+  current: IRollupPoint | undefined,
+  candidate: IRollupPoint | undefined,
+  better: (candidate: IRollupPoint, current: IRollupPoint) => boolean
+): IRollupPoint | undefined {
+  if (!current || !candidate) {
+    return current ?? candidate;
+  }
+  return better(candidate, current) ? candidate : current;
+}
+
+/** For the lowest value: by value, then curve order (Elasticsearch's top hits sort). */
+function ranksLower(p: IRollupPoint, q: IRollupPoint): boolean {
+  const py = p.y as number;
+  const qy = q.y as number;
+  return py < qy || (py === qy && comesBefore(p, q));
+}
+
+/** For the highest value: by value descending, then curve order. */
+function ranksHigher(p: IRollupPoint, q: IRollupPoint): boolean {
+  const py = p.y as number;
+  const qy = q.y as number;
+  return py > qy || (py === qy && comesBefore(p, q));
+}
+
+/** Adds points to the summaries of their buckets (`bucket(point)` names one). */
+export function summarizeInto(
+  summaries: Map<number, IBucketSummary>,
+  points: Iterable<IRollupPoint>,
+  bucket: (point: IRollupPoint) => number
+): void {
+  for (const point of points) {
+    const key = bucket(point);
+    const current = summaries.get(key);
+    const own = summaryOf(point);
+    summaries.set(key, current ? mergeSummaries(current, own) : own);
+  }
+}
+
+/**
+ * The thinned curve from summaries of fixed buckets of width `unit`
+ * (bucket k covers [k·unit, (k+1)·unit)), on a grid whose interval and
+ * offset are multiples of `unit`: per grid bucket its representatives, and
+ * the curve's first point, in curve order, each point once.
+ */
+export function thinFromSummaries(
+  summaries: Iterable<{ bucket: number; summary: IBucketSummary }>,
+  unit: number,
+  grid: IBucketGrid
+): ISeriesPoint[] {
+  const merged = new Map<number, IBucketSummary>();
+  let overall: IBucketSummary | undefined;
+  for (const { bucket, summary } of summaries) {
+    const key = bucketOf(bucket * unit, grid);
+    const current = merged.get(key);
+    merged.set(key, current ? mergeSummaries(current, summary) : summary);
+    overall = overall ? mergeSummaries(overall, summary) : summary;
+  }
+  if (!overall) {
+    return [];
+  }
+  const kept = new Map<string, IRollupPoint>();
+  const keep = (point: IRollupPoint | undefined): void => {
+    if (point) {
+      kept.set(
+        JSON.stringify([point.x, point.t, point.y, point.nonfinite ?? null]),
+        point
+      );
+    }
+  };
+  keep(overall.first);
+  for (const summary of merged.values()) {
+    keep(summary.low);
+    keep(summary.high);
+    keep(summary.last);
+    keep(summary.nonfinite);
+  }
+  return [...kept.values()]
+    .sort((a, b) => (comesBefore(a, b) ? -1 : comesBefore(b, a) ? 1 : 0))
+    .map(toPlainPoint);
+}
+
+export function toPlainPoint(point: IRollupPoint): ISeriesPoint {
+  const plain: ISeriesPoint = { x: point.x, y: point.y, time: point.time };
+  if (point.nonfinite !== undefined) {
+    plain.nonfinite = point.nonfinite;
+  }
+  return plain;
+}
