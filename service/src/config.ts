@@ -56,6 +56,8 @@ export interface IServiceConfig {
   elasticsearch?: IElasticsearchConfig;
   indexPrefix: string;
   retentionDays: number;
+  /** Largest size of the embedded store's database in MiB; 0: no limit. */
+  storeMaxMb: number;
   /** Days a fully shipped, ended spool file is kept before it is deleted. */
   spoolKeepDays: number;
   patternsFile?: string;
@@ -158,6 +160,7 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
     listen: readListenAddress(reader),
     indexPrefix,
     retentionDays,
+    storeMaxMb: reader.integer('TFLOG_STORE_MAX_MB', 0, 0),
     spoolKeepDays: reader.integer(
       'TFLOG_SPOOL_KEEP_DAYS',
       DEFAULT_SPOOL_KEEP_DAYS,

@@ -62,6 +62,11 @@ interface IService {
   logger: ILogger;
   status: StatusTracker;
   store: IStore | null;
+  /**
+   * The embedded store opened read-only, for queries while another service
+   * of this user ships (standby); null otherwise.
+   */
+  reader: IStore | null;
   /** Made once: a pipeline made again after losing the lock reuses it. */
   recordParser: IRecordParser<IRunState> | null;
   pipeline: Pipeline<IRunState> | null;
@@ -80,6 +85,7 @@ async function main(): Promise<number> {
   const loaded = loadConfig();
   const { config } = loaded;
   const logger = createLogger(config.logLevel);
+  logNodeWarnings(logger);
   reportConfigProblems(loaded, logger);
   const status = new StatusTracker({
     spoolDir: config.spoolDir,
@@ -99,6 +105,7 @@ async function main(): Promise<number> {
     logger,
     status,
     store: null,
+    reader: null,
     recordParser: null,
     pipeline: null,
     lock: null,
@@ -201,6 +208,24 @@ async function main(): Promise<number> {
   return stopped;
 }
 
+/**
+ * Node's process warnings go to the service log. The one that node:sqlite
+ * is experimental is left out: tflog requires the Node versions it was
+ * tested with (docs/storage.md), and the line would only alarm users.
+ */
+function logNodeWarnings(logger: ILogger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', warning => {
+    if (
+      warning.name === 'ExperimentalWarning' &&
+      /SQLite/i.test(warning.message)
+    ) {
+      return;
+    }
+    logger.warn(`node: ${warning.name}: ${warning.message}`);
+  });
+}
+
 function reportConfigProblems(loaded: IConfigResult, logger: ILogger): void {
   for (const warning of loaded.warnings) {
     logger.warn(`configuration: ${warning.message}`);
@@ -225,6 +250,7 @@ function createStore(config: IServiceConfig, logger: ILogger): IStore {
   return new EmbeddedStore({
     dir: config.storeDir,
     retentionDays: config.retentionDays,
+    maxSizeMb: config.storeMaxMb,
     logger: logger.child('embedded-store')
   });
 }
@@ -332,6 +358,7 @@ async function takeLock(service: IService): Promise<boolean> {
           logger.info(`took the shipper lock ${lock.path}: shipping now`);
         }
         status.leaveStandby();
+        await closeReader(service);
         return true;
       }
       const message = describeHolder(attempt.holder, lock.path);
@@ -415,9 +442,9 @@ async function keepLock(service: IService): Promise<boolean> {
 }
 
 /**
- * Stops shipping after losing the lock. The store is made again too: an
- * embedded store's in-memory index would miss what the other service
- * writes, so the next start must load it afresh.
+ * Stops shipping after losing the lock. The store is made again too: the
+ * embedded store's writing connection is closed, and the next start opens
+ * (and checks) the database afresh.
  */
 async function standDown(service: IService): Promise<void> {
   const pipeline = service.pipeline as Pipeline<IRunState>;
@@ -460,43 +487,52 @@ async function flushIfShipping(service: IService): Promise<void> {
 
 /**
  * The store the API queries. An Elasticsearch store answers any service.
- * The embedded store is loaded by the shipping service only (loading it
- * compacts files the shipping one appends to), so a standby service answers
- * its queries with 503 and the reason rather than with empty results.
+ * The embedded store is written by the shipping service only; a standby
+ * service reads it through a read-only connection of its own (SQLite's WAL
+ * lets readers see every committed batch while the other service writes).
  * Queries go to the current store: it is made again after losing the lock.
  */
 function storeForQueries(service: IService): IStore {
   const store = (): IStore => service.store as IStore;
-  const checkReadable = (): void => {
-    const standby = service.status.standby;
-    if (standby && !service.config.elasticsearch) {
+  const readable = async (): Promise<IStore> => {
+    if (!service.status.standby || service.config.elasticsearch) {
+      return store();
+    }
+    if (!service.reader) {
+      service.reader = new EmbeddedStore({
+        dir: service.config.storeDir,
+        retentionDays: 0,
+        logger: service.logger.child('embedded-store-reader'),
+        readOnly: true
+      });
+    }
+    const reader = service.reader;
+    try {
+      await reader.init();
+    } catch (error) {
       throw new StoreUnavailableError(
-        `${standby.message}, but the embedded store can only be read by the service that ships (configure Elasticsearch to query from every Jupyter server)`
+        `${(service.status.standby as { message: string }).message}; reading its embedded store failed: ${describeError(error)}`
       );
     }
+    return reader;
   };
   return {
     init: () => store().init(),
     write: batch => store().write(batch),
-    getRun: runId => {
-      checkReadable();
-      return store().getRun(runId);
-    },
-    searchRuns: query => {
-      checkReadable();
-      return store().searchRuns(query);
-    },
-    series: query => {
-      checkReadable();
-      return store().series(query);
-    },
-    logs: query => {
-      checkReadable();
-      return store().logs(query);
-    },
+    getRun: async runId => (await readable()).getRun(runId),
+    searchRuns: async query => (await readable()).searchRuns(query),
+    series: async query => (await readable()).series(query),
+    logs: async query => (await readable()).logs(query),
     status: () => store().status(),
     close: () => store().close()
   };
+}
+
+/** Closes the read-only connection once this service ships itself. */
+async function closeReader(service: IService): Promise<void> {
+  const reader = service.reader;
+  service.reader = null;
+  await reader?.close();
 }
 
 function describeOwner(owner: ILockOwner): string {
@@ -526,6 +562,7 @@ async function shutDown(service: IService): Promise<void> {
   if (service.api) {
     await service.api.close();
   }
+  await closeReader(service);
   if (service.store) {
     await service.store.close();
   }

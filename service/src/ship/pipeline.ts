@@ -183,6 +183,26 @@ export class Pipeline<TParserState> {
     });
   }
 
+  /**
+   * A registry written for another store (a database replaced by a fresh
+   * one) is dropped: the spool is read again, and ids make what the store
+   * still has duplicates. A registry that names no store adopts this one.
+   */
+  private checkStoreIdentity(): void {
+    const current = this.options.store.storeId?.();
+    if (current === undefined) {
+      return;
+    }
+    const known = this.registry.storeId;
+    if (known !== undefined && known !== current) {
+      this.logger.warn(
+        `the store is not the one ${this.registry.path} was written for (a fresh database): reading the spool again from the start`
+      );
+      this.registry.clear();
+    }
+    this.registry.storeId = current;
+  }
+
   /** Loads the registry and starts following the spool directory. */
   start(): Promise<void> {
     this.starting = this.startNow();
@@ -195,6 +215,7 @@ export class Pipeline<TParserState> {
     }
     await fsp.mkdir(this.options.spoolDir, { recursive: true, mode: 0o700 });
     await this.registry.load();
+    this.checkStoreIdentity();
     for (const name of this.registry.names()) {
       const entry = this.registry.get(name);
       if (!entry) {

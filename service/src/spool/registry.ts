@@ -37,6 +37,8 @@ export interface IRegistryEntry<TState> {
 
 interface IRegistryFile<TState> {
   version: number;
+  /** The store the offsets were acknowledged by (IStore.storeId), if it names itself. */
+  store?: string;
   files: Record<string, IRegistryEntry<TState>>;
 }
 
@@ -44,6 +46,8 @@ export class Registry<TState> {
   private readonly entries = new Map<string, IRegistryEntry<TState>>();
   private readonly filePath: string;
   private saving: Promise<void> = Promise.resolve();
+  /** The store the offsets were acknowledged by, when it names itself. */
+  storeId: string | undefined;
 
   constructor(
     private readonly stateDir: string,
@@ -76,6 +80,8 @@ export class Registry<TState> {
       ) {
         throw new Error(`unknown registry version ${String(parsed.version)}`);
       }
+      this.storeId =
+        typeof parsed.store === 'string' ? parsed.store : undefined;
       for (const [name, entry] of Object.entries(parsed.files)) {
         if (isEntry(entry)) {
           this.entries.set(name, entry);
@@ -110,12 +116,20 @@ export class Registry<TState> {
     return [...this.entries.keys()];
   }
 
+  /** Forgets every position: the spool is read again from the start. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Writes the registry atomically; concurrent calls are written in order. */
   save(): Promise<void> {
     const content: IRegistryFile<TState> = {
       version: REGISTRY_VERSION,
       files: Object.fromEntries(this.entries)
     };
+    if (this.storeId !== undefined) {
+      content.store = this.storeId;
+    }
     const text = JSON.stringify(content);
     const next = this.saving.then(() => this.writeAtomically(text));
     this.saving = next.catch(() => undefined);

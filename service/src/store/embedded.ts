@@ -1,23 +1,66 @@
 /**
- * The embedded store: what a single user gets with no Elasticsearch.
- * Append-only NDJSON segment files per UTC day (`events-YYYY.MM.DD.ndjson`,
- * `metrics-YYYY.MM.DD.ndjson`) plus `runs.ndjson` (one line per summary
- * version, latest wins), and an in-memory index rebuilt on start. A batch is
- * acknowledged only after its lines are fsynced, like Elasticsearch
- * acknowledging a bulk request. Limits: one service process per directory,
- * memory roughly proportional to the stored data (see docs/storage.md).
+ * The embedded store: what a single user gets with no Elasticsearch. One
+ * SQLite database (`<store dir>/tflog.sqlite`, WAL) written by the shipping
+ * service and read by any service of the same user. A batch is one
+ * transaction, acknowledged once it is committed to disk. Memory stays
+ * bounded whatever the data: queries read through indexes, and long curves
+ * are thinned from per-bucket summaries kept as points arrive (rollup.ts).
+ *
+ * node:sqlite is synchronous: every statement here is bounded (a page of
+ * runs or logs, a curve's summaries, a retention step) so the event loop
+ * is never held for long.
  */
-import * as fsp from 'fs/promises';
-import * as path from 'path';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
-import { readCompleteLines } from '../spool/line-reader';
-import { isErrorCode } from '../spool/tailer';
-import { decodeUtf8 } from '../spool/utf8';
 import type { ILogger } from '../ship/logger';
 import { describeError } from '../ship/logger';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
-import { logsIn, searchRunsIn, seriesIn } from './embedded-queries';
-import { utcDay } from './es-mappings';
+import { encodeCursor } from './cursor';
+import {
+  asUnavailable,
+  DATABASE_FILE,
+  isDamage,
+  markDamaged,
+  openForReading,
+  openForWriting
+} from './embedded-db';
+import { importNdjsonStore } from './embedded-migration';
+import { NO_STEP, ROLLUP_LEVELS, rollupLevel } from './embedded-schema';
+import {
+  allOf,
+  logsAfter,
+  logsFilter,
+  logsOrder,
+  pointKey,
+  RUNS_ORDER,
+  runsAfter,
+  runSearchText,
+  runsFilter,
+  stepKey,
+  timeMs,
+  timeText,
+  type ISqlFilter,
+  type SqlValue
+} from './embedded-sql';
+import { eventPart } from './es-queries';
+import {
+  type IBucketSummary,
+  type IRollupPoint,
+  mergeSummaries,
+  summarizeInto,
+  thinFromSummaries,
+  toPlainPoint
+} from './rollup';
+import {
+  afterValue,
+  BUCKET_UNITS,
+  bucketCount,
+  bucketGrid,
+  compareSeriesKeys,
+  downsample
+} from './series-common';
 import type {
   ILogPage,
   ILogQuery,
@@ -28,36 +71,61 @@ import type {
   IStore,
   IStoreStatus,
   IWriteBatch,
-  IWriteResult
+  IWriteResult,
+  SeriesAxis
 } from './store';
 import { StoreUnavailableError } from './store';
 
-const RUNS_FILE = 'runs.ndjson';
-const SEGMENT_FILE = /^(events|metrics)-(\d{4}\.\d{2}\.\d{2})\.ndjson$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const READ_BUDGET_BYTES = 4 * 1024 * 1024;
-/** Lines longer than this in a segment are damaged (the service caps its own). */
-const MAX_STORED_LINE_BYTES = 64 * 1024 * 1024;
-
-type SegmentKind = 'events' | 'metrics';
-
-interface IStoredRun {
-  summary: IRunSummary;
-  version: number;
-}
-
-/** A line of runs.ndjson. */
-interface IRunLine {
-  v: number;
-  summary: IRunSummary;
-}
+/** Rows one retention step deletes: a few milliseconds of work. */
+const RETENTION_STEP_ROWS = 2000;
+/** Series ids remembered (a lookup is cheap; this only saves it). */
+const SERIES_CACHE_SIZE = 50_000;
 
 export interface IEmbeddedStoreOptions {
   dir: string;
-  /** Segments older than this many days are deleted; 0 keeps everything. */
+  /** Data older than this many days (by UTC day) is deleted; 0 keeps everything. */
   retentionDays: number;
   logger: ILogger;
   now?: () => number;
+  /**
+   * Open the database read-only (a service in standby): queries only, no
+   * migration, no retention, and writes refused.
+   */
+  readOnly?: boolean;
+  /**
+   * Largest database size in MiB (SQLite's max_page_count); 0 or absent: no
+   * limit. Reaching it fails a write like a full disk: retried, reported.
+   */
+  maxSizeMb?: number;
+}
+
+interface ISeriesStats {
+  id: number;
+  points: number;
+  step_points: number;
+  step_min: number | null;
+  step_max: number | null;
+  epoch_points: number;
+  epoch_min: number | null;
+  epoch_max: number | null;
+  ts_min: number | null;
+  ts_max: number | null;
+}
+
+interface ISeriesRow extends ISeriesStats {
+  name: string;
+  scope: string;
+  source: string;
+}
+
+interface IPointRow {
+  step_key: number;
+  epoch: number | null;
+  ts_ms: number;
+  value: number | null;
+  nonfinite: string | null;
+  time_text: string | null;
 }
 
 export class EmbeddedStore implements IStore {
@@ -65,418 +133,873 @@ export class EmbeddedStore implements IStore {
   private readonly logger: ILogger;
   private readonly retentionDays: number;
   private readonly now: () => number;
-  private readonly eventIds = new Set<string>();
-  private readonly pointIds = new Set<string>();
-  private readonly eventsByRun = new Map<string, ITflogDocument[]>();
-  private readonly pointsByRun = new Map<string, IMetricPoint[]>();
-  private readonly runs = new Map<string, IStoredRun>();
-  private runLines = 0;
-  private damagedLines = 0;
-  private initialized = false;
+  private readonly readOnly: boolean;
+  private readonly maxSizeMb: number;
+  private db: DatabaseSync | null = null;
+  private id: string | undefined;
+  private notices: string[] = [];
+  private opening: Promise<void> | null = null;
+  private openError: string | null = null;
   private lastWriteError: string | null = null;
-  /** Writes run one at a time: appends and the index stay in step. */
-  private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly seriesIds = new Map<string, number>();
   private retentionTimer: NodeJS.Timeout | null = null;
+  private retention: Promise<void> | null = null;
+  /** A curve whose summaries are being rebuilt, and what was written behind the scan. */
+  private rebuilding: {
+    series: number;
+    position: [number, string];
+    missed: IMetricPoint[];
+  } | null = null;
+  private closed = false;
 
   constructor(options: IEmbeddedStoreOptions) {
     this.dir = options.dir;
     this.logger = options.logger;
     this.retentionDays = options.retentionDays;
     this.now = options.now ?? Date.now;
+    this.readOnly = options.readOnly ?? false;
+    this.maxSizeMb = options.maxSizeMb ?? 0;
   }
 
-  async init(): Promise<void> {
-    if (this.initialized) {
-      return;
-    }
-    await fsp.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await this.deleteExpiredSegments();
-    for (const name of (await fsp.readdir(this.dir)).sort()) {
-      const match = SEGMENT_FILE.exec(name);
-      if (match) {
-        await this.loadSegment(name, match[1] as SegmentKind);
-      }
-    }
-    await this.loadRuns();
-    await this.compactRuns();
-    this.initialized = true;
-    if (this.damagedLines > 0) {
-      this.logger.warn(
-        `${this.damagedLines} damaged line(s) in ${this.dir} were skipped`
-      );
-    }
-    this.logger.info(
-      `embedded store at ${this.dir}: ${this.runs.size} runs, ${this.eventIds.size} events, ${this.pointIds.size} metric points`
-    );
-    if (this.retentionDays > 0) {
-      this.retentionTimer = setInterval(() => {
-        this.writeChain = this.writeChain
-          .then(() => this.applyRetention())
-          .catch(error =>
-            this.logger.error(`retention pass failed: ${describeError(error)}`)
-          );
-      }, DAY_MS / 4);
-      this.retentionTimer.unref();
-    }
+  init(): Promise<void> {
+    this.opening ??= this.open().catch(error => {
+      this.opening = null;
+      this.openError = describeError(error);
+      throw error;
+    });
+    return this.opening;
+  }
+
+  /** The database's random id: a new one means the spool must be read again. */
+  storeId(): string | undefined {
+    return this.id;
   }
 
   write(batch: IWriteBatch): Promise<IWriteResult> {
-    const result = this.writeChain.then(() => this.writeNow(batch));
-    // The chain continues after a failed write; the caller sees the failure.
-    this.writeChain = result.catch(() => undefined);
-    return result;
+    try {
+      return Promise.resolve(this.writeNow(batch));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async getRun(runId: string): Promise<IRunSummary | null> {
-    return this.runs.get(runId)?.summary ?? null;
+    const row = this.statement('SELECT summary FROM runs WHERE run_id = ?').get(
+      runId
+    ) as { summary: string } | undefined;
+    return row ? (JSON.parse(row.summary) as IRunSummary) : null;
   }
 
   async searchRuns(query: IRunQuery): Promise<IRunPage> {
-    return searchRunsIn(
-      [...this.runs.values()].map(stored => stored.summary),
-      query
-    );
-  }
-
-  async series(query: ISeriesQuery): Promise<ISeries[]> {
-    return seriesIn(this.pointsByRun.get(query.runId) ?? [], query);
+    const matching = runsFilter(query);
+    const total = this.count('runs', matching);
+    const shown = query.after
+      ? allOf(matching, runsAfter(query.after))
+      : matching;
+    const rows = this.statement(
+      `SELECT run_id, started_ms, summary FROM runs WHERE ${shown.where} ORDER BY ${RUNS_ORDER} LIMIT ?`
+    ).all(...shown.params, query.size + 1) as {
+      run_id: string;
+      started_ms: number;
+      summary: string;
+    }[];
+    const page: IRunPage = {
+      runs: rows
+        .slice(0, query.size)
+        .map(row => JSON.parse(row.summary) as IRunSummary),
+      total
+    };
+    if (rows.length > query.size && query.size > 0) {
+      const last = rows[query.size - 1];
+      page.next = encodeCursor([last.started_ms, last.run_id]);
+    }
+    return page;
   }
 
   async logs(query: ILogQuery): Promise<ILogPage> {
-    return logsIn(this.eventsByRun.get(query.runId) ?? [], query);
+    const matching = logsFilter(query);
+    const total = this.count('events', matching);
+    const shown = query.after
+      ? allOf(matching, logsAfter(query, query.after))
+      : matching;
+    const rows = this.statement(
+      `SELECT seq, part, document FROM events WHERE ${shown.where} ORDER BY ${logsOrder(query)} LIMIT ?`
+    ).all(...shown.params, query.size + 1) as {
+      seq: number;
+      part: number;
+      document: string;
+    }[];
+    const page: ILogPage = {
+      lines: rows
+        .slice(0, query.size)
+        .map(row => JSON.parse(row.document) as ITflogDocument),
+      total
+    };
+    if (rows.length > query.size && query.size > 0) {
+      const last = rows[query.size - 1];
+      page.next = encodeCursor([last.seq, last.part]);
+    }
+    return page;
+  }
+
+  async series(query: ISeriesQuery): Promise<ISeries[]> {
+    const conditions = ['run_id = ?'];
+    const params: SqlValue[] = [query.runId];
+    if (query.scope !== undefined) {
+      conditions.push('scope = ?');
+      params.push(query.scope);
+    }
+    if (query.names && query.names.length > 0) {
+      conditions.push(`name IN (${query.names.map(() => '?').join(', ')})`);
+      params.push(...query.names);
+    }
+    const rows = this.statement(
+      `SELECT * FROM series WHERE ${conditions.join(' AND ')}`
+    ).all(...params) as unknown as ISeriesRow[];
+    const result: ISeries[] = [];
+    for (const row of rows) {
+      const series = this.readSeries(row, query);
+      if (series) {
+        result.push(series);
+      }
+    }
+    return result.sort(compareSeriesKeys);
   }
 
   async status(): Promise<IStoreStatus> {
     const status: IStoreStatus = {
       kind: 'embedded',
       location: this.dir,
-      healthy: this.initialized && this.lastWriteError === null,
-      degraded: []
+      healthy: this.db !== null && this.lastWriteError === null,
+      degraded: [...this.notices]
     };
-    if (!this.initialized) {
-      status.error = 'not initialised yet';
+    if (this.db === null) {
+      status.error = this.openError ?? 'not opened yet';
     } else if (this.lastWriteError !== null) {
       status.error = this.lastWriteError;
+    }
+    if (this.readOnly) {
+      status.degraded.push(
+        'read-only: another service of this user ships into this store'
+      );
     }
     return status;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.retentionTimer) {
       clearInterval(this.retentionTimer);
       this.retentionTimer = null;
     }
-    await this.writeChain;
+    await this.opening?.catch(() => undefined);
+    await this.retention;
+    this.statements.clear();
+    this.db?.close();
+    this.db = null;
   }
 
-  private async writeNow(batch: IWriteBatch): Promise<IWriteResult> {
-    if (!this.initialized) {
-      throw new StoreUnavailableError('the embedded store is not initialised');
-    }
-    const result: IWriteResult = { created: 0, duplicates: 0, rejected: [] };
-    const appends = new Map<string, string[]>();
-    const append = (file: string, line: string): void => {
-      const lines = appends.get(file) ?? [];
-      lines.push(line);
-      appends.set(file, lines);
-    };
-    const newEvents: ITflogDocument[] = [];
-    const seenEvents = new Set<string>();
-    for (const document of batch.documents) {
-      if (this.eventIds.has(document._id) || seenEvents.has(document._id)) {
-        result.duplicates += 1;
-        continue;
-      }
-      seenEvents.add(document._id);
-      newEvents.push(document);
-      append(
-        segmentName('events', document['@timestamp']),
-        JSON.stringify(document)
-      );
-    }
-    const newPoints: IMetricPoint[] = [];
-    const seenPoints = new Set<string>();
-    for (const point of batch.points) {
-      if (this.pointIds.has(point._id) || seenPoints.has(point._id)) {
-        result.duplicates += 1;
-        continue;
-      }
-      seenPoints.add(point._id);
-      newPoints.push(point);
-      append(
-        segmentName('metrics', point['@timestamp']),
-        JSON.stringify(point)
-      );
-    }
-    const newRuns = new Map<string, IStoredRun>();
-    for (const summary of batch.runs) {
-      const version =
-        batch.runVersions?.[summary.run_id] ??
-        (Date.parse(summary.updated) || 0);
-      const current =
-        newRuns.get(summary.run_id) ?? this.runs.get(summary.run_id);
-      if (current && current.version >= version) {
-        result.duplicates += 1;
-        continue;
-      }
-      newRuns.set(summary.run_id, { summary, version });
-    }
-    for (const stored of newRuns.values()) {
-      const line: IRunLine = { v: stored.version, summary: stored.summary };
-      append(RUNS_FILE, JSON.stringify(line));
-    }
+  /** Deletes data older than the retention period, in small steps. */
+  applyRetention(): Promise<void> {
+    this.retention ??= this.retainInSteps().finally(() => {
+      this.retention = null;
+    });
+    return this.retention;
+  }
 
+  // ------------------------------------------------------------ opening
+
+  private async open(): Promise<void> {
+    if (!this.readOnly) {
+      await fsp.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    }
+    const opened = this.readOnly
+      ? await openForReading(this.dir)
+      : await openForWriting(this.dir, this.logger, this.now);
+    if (this.closed) {
+      opened.db.close();
+      throw new StoreUnavailableError('the embedded store was closed');
+    }
+    this.db = opened.db;
+    this.id = opened.storeId;
+    if (this.maxSizeMb > 0) {
+      const page = this.db.prepare('PRAGMA page_size').get() as {
+        page_size: number;
+      };
+      const pages = Math.floor((this.maxSizeMb * 1024 * 1024) / page.page_size);
+      this.db.exec(`PRAGMA max_page_count = ${Math.max(1, pages)}`);
+    }
+    this.notices = opened.notices;
+    this.openError = null;
+    if (this.readOnly) {
+      this.logger.info(`reading the embedded store ${this.file()} (read-only)`);
+      return;
+    }
+    await importNdjsonStore(
+      this.dir,
+      batch => this.writeNow(batch),
+      this.logger
+    );
+    const runs = this.count('runs', { where: '1', params: [] });
+    this.logger.info(`embedded store ${this.file()}: ${runs} runs`);
+    if (this.retentionDays > 0) {
+      this.retentionTimer = setInterval(() => {
+        this.applyRetention().catch(error =>
+          this.logger.error(`retention pass failed: ${describeError(error)}`)
+        );
+      }, DAY_MS / 4);
+      this.retentionTimer.unref();
+      this.applyRetention().catch(error =>
+        this.logger.error(`retention pass failed: ${describeError(error)}`)
+      );
+    }
+  }
+
+  private file(): string {
+    return path.join(this.dir, DATABASE_FILE);
+  }
+
+  private database(): DatabaseSync {
+    if (this.db === null) {
+      throw new StoreUnavailableError(
+        `the embedded store is not open${this.openError ? `: ${this.openError}` : ''}`
+      );
+    }
+    return this.db;
+  }
+
+  /** A prepared statement, made once per SQL text. */
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.database().prepare(sql);
+      if (this.statements.size > 500) {
+        this.statements.clear();
+      }
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private count(table: string, where: ISqlFilter): number {
+    const row = this.statement(
+      `SELECT count(*) AS n FROM ${table} WHERE ${where.where}`
+    ).get(...where.params) as { n: number };
+    return row.n;
+  }
+
+  // ------------------------------------------------------------ writing
+
+  private writeNow(batch: IWriteBatch): IWriteResult {
+    if (this.readOnly) {
+      throw new StoreUnavailableError(
+        'this service only reads the embedded store (another one ships)'
+      );
+    }
+    const db = this.database();
+    const result: IWriteResult = { created: 0, duplicates: 0, rejected: [] };
+    const added = new Map<number, IMetricPoint[]>();
     try {
-      await this.appendDurably(appends);
-      this.lastWriteError = null;
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        this.writeEvents(batch.documents, result);
+        this.writePoints(batch.points, result, added);
+        this.writeRuns(batch, result);
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.isTransaction) {
+          db.exec('ROLLBACK');
+        }
+        throw error;
+      }
     } catch (error) {
-      this.lastWriteError = `writing to ${this.dir} failed: ${describeError(error)}`;
-      throw new StoreUnavailableError(this.lastWriteError);
+      // Series ids made in the rolled-back transaction do not exist.
+      this.seriesIds.clear();
+      if (isDamage(error)) {
+        markDamaged(this.dir, describeError(error));
+        this.logger.error(
+          `${this.file()} is damaged (${describeError(error)}): it will be set aside when the service restarts`
+        );
+      }
+      const failure = asUnavailable(error, `writing to ${this.file()}`);
+      this.lastWriteError = failure.message;
+      throw failure;
     }
-    for (const document of newEvents) {
-      this.indexEvent(document);
-    }
-    for (const point of newPoints) {
-      this.indexPoint(point);
-    }
-    for (const [runId, stored] of newRuns) {
-      this.runs.set(runId, stored);
-    }
-    this.runLines += newRuns.size;
-    result.created = newEvents.length + newPoints.length + newRuns.size;
-    if (this.runLines > 1000 && this.runLines > 4 * this.runs.size) {
-      await this.compactRuns();
-    }
+    this.lastWriteError = null;
+    this.noteBehindRebuild(added);
     return result;
   }
 
-  /** Appends lines to each file and fsyncs; a failed append is cut back off. */
-  private async appendDurably(appends: Map<string, string[]>): Promise<void> {
-    let createdFile = false;
-    for (const [name, lines] of appends) {
-      const filePath = path.join(this.dir, name);
-      const handle = await fsp.open(filePath, 'a', 0o600);
-      let sizeBefore = 0;
-      try {
-        sizeBefore = (await handle.stat()).size;
-        createdFile = createdFile || sizeBefore === 0;
-        await handle.write(lines.join('\n') + '\n');
-        await handle.datasync();
-      } catch (error) {
-        // Leave no partial line behind: the next append would be glued to it.
-        await handle
-          .truncate(sizeBefore)
-          .catch(truncateError =>
-            this.logger.error(
-              `cannot cut ${filePath} back to ${sizeBefore} bytes: ${describeError(truncateError)}`
-            )
-          );
-        throw error;
-      } finally {
-        await handle.close();
+  /** Points a running rebuild's scan has passed: it adds them at its end. */
+  private noteBehindRebuild(added: Map<number, IMetricPoint[]>): void {
+    const rebuilding = this.rebuilding;
+    for (const point of (rebuilding && added.get(rebuilding.series)) || []) {
+      const [step, key] = (rebuilding as NonNullable<typeof rebuilding>)
+        .position;
+      const pointStep = stepKey(point);
+      if (pointStep < step || (pointStep === step && pointKey(point) <= key)) {
+        rebuilding?.missed.push(point);
       }
     }
-    if (createdFile) {
-      await syncDirectory(this.dir);
-    }
   }
 
-  private indexEvent(document: ITflogDocument): void {
-    this.eventIds.add(document._id);
-    const runId = document.tflog?.run_id ?? '';
-    const list = this.eventsByRun.get(runId) ?? [];
-    list.push(document);
-    this.eventsByRun.set(runId, list);
-  }
-
-  private indexPoint(point: IMetricPoint): void {
-    this.pointIds.add(point._id);
-    const list = this.pointsByRun.get(point.run_id) ?? [];
-    list.push(point);
-    this.pointsByRun.set(point.run_id, list);
-  }
-
-  private async loadSegment(name: string, kind: SegmentKind): Promise<void> {
-    await this.forEachLine(name, value => {
-      const record = value as { _id?: unknown };
-      if (typeof record?._id !== 'string') {
-        this.damagedLines += 1;
-        return;
-      }
-      if (kind === 'events') {
-        if (!this.eventIds.has(record._id)) {
-          this.indexEvent(value as ITflogDocument);
-        }
-      } else if (!this.pointIds.has(record._id)) {
-        this.indexPoint(value as IMetricPoint);
-      }
-    });
-  }
-
-  private async loadRuns(): Promise<void> {
-    await this.forEachLine(RUNS_FILE, value => {
-      const line = value as Partial<IRunLine>;
-      if (
-        typeof line?.v !== 'number' ||
-        typeof line.summary?.run_id !== 'string'
-      ) {
-        this.damagedLines += 1;
-        return;
-      }
-      this.runLines += 1;
-      const current = this.runs.get(line.summary.run_id);
-      if (!current || current.version < line.v) {
-        this.runs.set(line.summary.run_id, {
-          summary: line.summary,
-          version: line.v
-        });
-      }
-    });
-  }
-
-  /**
-   * Calls `visit` with each complete JSON line of a file. A trailing partial
-   * line (a crash during an unacknowledged write) is cut off.
-   */
-  private async forEachLine(
-    name: string,
-    visit: (value: unknown) => void
-  ): Promise<void> {
-    const filePath = path.join(this.dir, name);
-    let handle: fsp.FileHandle;
-    try {
-      handle = await fsp.open(filePath, 'r+');
-    } catch (error) {
-      if (isErrorCode(error, 'ENOENT')) {
-        return;
-      }
-      throw error;
-    }
-    try {
-      const size = (await handle.stat()).size;
-      let offset = 0;
-      for (;;) {
-        const lines = await readCompleteLines(handle, offset, {
-          maxLineBytes: MAX_STORED_LINE_BYTES,
-          budgetBytes: READ_BUDGET_BYTES
-        });
-        if (lines.length === 0) {
-          break;
-        }
-        for (const line of lines) {
-          try {
-            visit(JSON.parse(decodeUtf8(line.bytes).text));
-          } catch (error) {
-            this.damagedLines += 1;
-            this.logger.debug(
-              `${filePath}: damaged line at byte ${line.start}: ${describeError(error)}`
-            );
-          }
-        }
-        offset = lines[lines.length - 1].end;
-      }
-      if (offset < size) {
-        this.logger.warn(
-          `${filePath}: cutting ${size - offset} bytes of an incomplete last line (an interrupted write, never acknowledged)`
-        );
-        await handle.truncate(offset);
-      }
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** Rewrites runs.ndjson with one line per run (atomically). */
-  private async compactRuns(): Promise<void> {
-    if (this.runLines === this.runs.size) {
-      return;
-    }
-    const lines = [...this.runs.values()].map(stored =>
-      JSON.stringify({ v: stored.version, summary: stored.summary })
+  private writeEvents(documents: ITflogDocument[], result: IWriteResult): void {
+    const insert = this.statement(
+      `INSERT INTO events (doc_id, run_id, seq, part, level, kind, ts_ms, document)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING`
     );
-    const target = path.join(this.dir, RUNS_FILE);
-    const temporary = `${target}.tmp`;
-    const handle = await fsp.open(temporary, 'w', 0o600);
-    try {
-      await handle.write(lines.length > 0 ? lines.join('\n') + '\n' : '');
-      await handle.datasync();
-    } finally {
-      await handle.close();
+    const indexWords = this.statement(
+      'INSERT INTO event_words (rowid, message) VALUES (?, ?)'
+    );
+    for (const document of documents) {
+      const inserted = insert.run(
+        document._id,
+        document.tflog?.run_id ?? '',
+        document.event?.sequence ?? 0,
+        eventPart(document),
+        document.log?.level ?? '',
+        document.tflog?.kind ?? '',
+        timeMs(document['@timestamp']),
+        JSON.stringify(document)
+      );
+      if (inserted.changes === 0) {
+        result.duplicates += 1;
+        continue;
+      }
+      result.created += 1;
+      indexWords.run(inserted.lastInsertRowid, document.message ?? '');
     }
-    await fsp.rename(temporary, target);
-    await syncDirectory(this.dir);
-    this.runLines = lines.length;
   }
 
-  private cutoffDay(): string | null {
+  private writePoints(
+    points: IMetricPoint[],
+    result: IWriteResult,
+    added: Map<number, IMetricPoint[]>
+  ): void {
+    const insert = this.statement(
+      `INSERT INTO points (series, step_key, key, epoch, ts_ms, value, nonfinite, time_text)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+    );
+    for (const point of points) {
+      const series = this.seriesOf(point);
+      const ts = timeMs(point['@timestamp']);
+      const inserted = insert.run(
+        series,
+        stepKey(point),
+        pointKey(point),
+        typeof point.epoch === 'number' ? point.epoch : null,
+        ts,
+        typeof point.value === 'number' ? point.value : null,
+        point.nonfinite ?? null,
+        timeText(point['@timestamp'], ts)
+      );
+      if (inserted.changes === 0) {
+        result.duplicates += 1;
+        continue;
+      }
+      result.created += 1;
+      const list = added.get(series) ?? [];
+      list.push(point);
+      added.set(series, list);
+    }
+    for (const [series, list] of added) {
+      const stats = this.statement('SELECT * FROM series WHERE id = ?').get(
+        series
+      ) as unknown as ISeriesStats;
+      for (const point of list) {
+        addPointToStats(stats, point);
+      }
+      this.saveStats(stats);
+      this.addToRollups(series, list.map(rollupPoint));
+    }
+  }
+
+  private seriesOf(point: IMetricPoint): number {
+    const cacheKey = JSON.stringify([
+      point.run_id,
+      point.name,
+      point.scope,
+      point.source
+    ]);
+    const cached = this.seriesIds.get(cacheKey);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const key = [point.run_id, point.name, point.scope, point.source];
+    const found = this.statement(
+      'SELECT id FROM series WHERE run_id = ? AND name = ? AND scope = ? AND source = ?'
+    ).get(...key) as { id: number } | undefined;
+    const id =
+      found?.id ??
+      Number(
+        this.statement(
+          'INSERT INTO series (run_id, name, scope, source) VALUES (?, ?, ?, ?)'
+        ).run(...key).lastInsertRowid
+      );
+    if (this.seriesIds.size >= SERIES_CACHE_SIZE) {
+      this.seriesIds.clear();
+    }
+    this.seriesIds.set(cacheKey, id);
+    return id;
+  }
+
+  private saveStats(stats: ISeriesStats): void {
+    this.statement(
+      `UPDATE series SET points = ?, step_points = ?, step_min = ?, step_max = ?,
+       epoch_points = ?, epoch_min = ?, epoch_max = ?, ts_min = ?, ts_max = ? WHERE id = ?`
+    ).run(
+      stats.points,
+      stats.step_points,
+      stats.step_min,
+      stats.step_max,
+      stats.epoch_points,
+      stats.epoch_min,
+      stats.epoch_max,
+      stats.ts_min,
+      stats.ts_max,
+      stats.id
+    );
+  }
+
+  /** Merges points into the stored summaries of their buckets, every level. */
+  private addToRollups(series: number, points: IRollupPointSet[]): void {
+    const read = this.statement(
+      'SELECT summary FROM rollups WHERE series = ? AND level = ? AND bucket = ?'
+    );
+    const save = this.statement(
+      `INSERT INTO rollups (series, level, bucket, summary) VALUES (?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET summary = excluded.summary`
+    );
+    for (const level of ROLLUP_LEVELS) {
+      const summaries = new Map<number, IBucketSummary>();
+      summarizeInto(
+        summaries,
+        points.flatMap(point => onAxis(point, level.axis)),
+        point => Math.floor(point.x / level.unit)
+      );
+      for (const [bucket, summary] of summaries) {
+        const stored = read.get(series, level.id, bucket) as
+          { summary: string } | undefined;
+        const merged = stored
+          ? mergeSummaries(
+              JSON.parse(stored.summary) as IBucketSummary,
+              summary
+            )
+          : summary;
+        save.run(series, level.id, bucket, JSON.stringify(merged));
+      }
+    }
+  }
+
+  private writeRuns(batch: IWriteBatch, result: IWriteResult): void {
+    const upsert = this.statement(
+      `INSERT INTO runs (run_id, version, started_ms, notebook, user_name, status, search_text, summary)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET version = excluded.version,
+         started_ms = excluded.started_ms, notebook = excluded.notebook,
+         user_name = excluded.user_name, status = excluded.status,
+         search_text = excluded.search_text, summary = excluded.summary
+       WHERE excluded.version > runs.version`
+    );
+    const dropTags = this.statement('DELETE FROM run_tags WHERE run_id = ?');
+    const addTag = this.statement(
+      'INSERT OR IGNORE INTO run_tags (key, value, run_id) VALUES (?, ?, ?)'
+    );
+    for (const summary of batch.runs) {
+      const version =
+        batch.runVersions?.[summary.run_id] ?? timeMs(summary.updated);
+      const changed = upsert.run(
+        summary.run_id,
+        version,
+        timeMs(summary.started),
+        summary.notebook,
+        summary.user,
+        summary.status,
+        runSearchText(summary),
+        JSON.stringify(summary)
+      );
+      if (changed.changes === 0) {
+        result.duplicates += 1;
+        continue;
+      }
+      result.created += 1;
+      dropTags.run(summary.run_id);
+      for (const [key, value] of Object.entries(summary.tags ?? {})) {
+        addTag.run(key, String(value), summary.run_id);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ reading series
+
+  private readSeries(row: ISeriesRow, query: ISeriesQuery): ISeries | null {
+    const range = axisRange(row, query.axis);
+    if (range === null) {
+      return null;
+    }
+    const key = { name: row.name, scope: row.scope, source: row.source };
+    const after = afterValue(query);
+    if (after === undefined && range.count > query.maxPoints) {
+      const grid = bucketGrid(
+        range.min,
+        range.max,
+        bucketCount(query.maxPoints),
+        BUCKET_UNITS[query.axis]
+      );
+      const level = rollupLevel(query.axis, grid.unit);
+      if (level) {
+        const summaries = (
+          this.statement(
+            'SELECT bucket, summary FROM rollups WHERE series = ? AND level = ?'
+          ).all(row.id, level.id) as { bucket: number; summary: string }[]
+        ).map(stored => ({
+          bucket: stored.bucket,
+          summary: JSON.parse(stored.summary) as IBucketSummary
+        }));
+        return {
+          ...key,
+          points: thinFromSummaries(summaries, level.unit, grid),
+          downsampled: true
+        };
+      }
+    }
+    const points = this.readPoints(row.id, query.axis, after)
+      .sort((a, b) => a.x - b.x || a.t - b.t)
+      .map(toPlainPoint);
+    if (points.length === 0) {
+      return null;
+    }
+    return { ...key, ...downsample(points, query.maxPoints, query.axis) };
+  }
+
+  /** The curve's points on an axis, after `after` when given, unsorted. */
+  private readPoints(
+    series: number,
+    axis: SeriesAxis,
+    after: number | undefined
+  ): IRollupPoint[] {
+    const condition =
+      axis === 'step'
+        ? 'step_key > ?'
+        : axis === 'epoch'
+          ? 'epoch IS NOT NULL AND epoch > ?'
+          : 'ts_ms > ?';
+    const rows = this.statement(
+      `SELECT step_key, epoch, ts_ms, value, nonfinite, time_text FROM points WHERE series = ? AND ${condition}`
+    ).all(
+      series,
+      after ?? (axis === 'step' ? NO_STEP : -Number.MAX_VALUE)
+    ) as unknown as IPointRow[];
+    return rows.map(point => {
+      const x =
+        axis === 'step'
+          ? point.step_key
+          : axis === 'epoch'
+            ? (point.epoch as number)
+            : point.ts_ms;
+      return storedPoint(point, x);
+    });
+  }
+
+  // ------------------------------------------------------------ retention
+
+  private cutoffMs(): number | null {
     if (this.retentionDays <= 0) {
       return null;
     }
-    return utcDay(
-      new Date(this.now() - this.retentionDays * DAY_MS).toISOString()
-    );
+    const day = new Date(this.now() - this.retentionDays * DAY_MS);
+    return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
   }
 
-  private async deleteExpiredSegments(): Promise<string[]> {
-    const cutoff = this.cutoffDay();
-    if (cutoff === null) {
-      return [];
+  /**
+   * Deletes events and points from before the cutoff day, a few thousand
+   * rows per step with the event loop free in between, so batches keep
+   * being written. Run summaries are kept (they are the run history).
+   */
+  private async retainInSteps(): Promise<void> {
+    const cutoff = this.cutoffMs();
+    if (cutoff === null || this.readOnly) {
+      return;
     }
-    const deleted: string[] = [];
-    for (const name of await fsp.readdir(this.dir)) {
-      const match = SEGMENT_FILE.exec(name);
-      if (match && match[2] < cutoff) {
-        await fsp.unlink(path.join(this.dir, name));
-        deleted.push(name);
+    let events = 0;
+    let points = 0;
+    for (;;) {
+      const deleted = this.inStep(() => this.deleteOldEvents(cutoff));
+      events += deleted;
+      if (deleted < RETENTION_STEP_ROWS) {
+        break;
       }
+      await yieldToEvents();
     }
-    if (deleted.length > 0) {
+    for (;;) {
+      const old = this.statement(
+        'SELECT id FROM series WHERE ts_min < ? LIMIT 1'
+      ).get(cutoff) as { id: number } | undefined;
+      if (!old || this.closed) {
+        break;
+      }
+      points += await this.trimSeries(old.id, cutoff);
+    }
+    if (events > 0 || points > 0) {
       this.logger.info(
-        `retention (${this.retentionDays} days): deleted ${deleted.join(', ')}`
+        `retention (${this.retentionDays} days): deleted ${events} events and ${points} metric points from before ${new Date(cutoff).toISOString().slice(0, 10)}`
       );
     }
+  }
+
+  /** Runs one retention step in a transaction of its own. */
+  private inStep<T>(step: () => T): T {
+    const db = this.database();
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const value = step();
+      db.exec('COMMIT');
+      return value;
+    } catch (error) {
+      if (db.isTransaction) {
+        db.exec('ROLLBACK');
+      }
+      throw asUnavailable(error, `retention in ${this.file()}`);
+    }
+  }
+
+  private deleteOldEvents(cutoff: number): number {
+    const ids = (
+      this.statement('SELECT id FROM events WHERE ts_ms < ? LIMIT ?').all(
+        cutoff,
+        RETENTION_STEP_ROWS
+      ) as { id: number }[]
+    ).map(row => row.id);
+    if (ids.length === 0) {
+      return 0;
+    }
+    const list = ids.join(', ');
+    this.database().exec(`DELETE FROM event_words WHERE rowid IN (${list})`);
+    this.database().exec(`DELETE FROM events WHERE id IN (${list})`);
+    return ids.length;
+  }
+
+  /**
+   * Deletes a curve's points from before the cutoff; then drops the curve
+   * when none are left, or rebuilds its statistics and summaries.
+   */
+  private async trimSeries(series: number, cutoff: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const step = this.inStep(
+        () =>
+          this.statement(
+            `DELETE FROM points WHERE (series, step_key, key) IN
+             (SELECT series, step_key, key FROM points WHERE series = ? AND ts_ms < ? LIMIT ?)`
+          ).run(series, cutoff, RETENTION_STEP_ROWS).changes as number
+      );
+      deleted += step;
+      if (step < RETENTION_STEP_ROWS) {
+        break;
+      }
+      await yieldToEvents();
+    }
+    await this.rebuildSeries(series);
     return deleted;
   }
 
-  /** Deletes expired segments and forgets what they held. */
-  private async applyRetention(): Promise<void> {
-    const deleted = await this.deleteExpiredSegments();
-    const cutoff = this.cutoffDay();
-    if (deleted.length === 0 || cutoff === null) {
-      return;
+  /** Recomputes a curve's statistics and summaries from its points, in steps. */
+  private async rebuildSeries(series: number): Promise<void> {
+    const stats: ISeriesStats = {
+      id: series,
+      points: 0,
+      step_points: 0,
+      step_min: null,
+      step_max: null,
+      epoch_points: 0,
+      epoch_min: null,
+      epoch_max: null,
+      ts_min: null,
+      ts_max: null
+    };
+    const summaries = ROLLUP_LEVELS.map(
+      () => new Map<number, IBucketSummary>()
+    );
+    const rebuilding = {
+      series,
+      position: [NO_STEP - 1, ''] as [number, string],
+      missed: [] as IMetricPoint[]
+    };
+    this.rebuilding = rebuilding;
+    try {
+      await this.scanSeries(rebuilding, stats, summaries);
+    } finally {
+      this.rebuilding = null;
     }
-    const keep = (timestamp: string): boolean => utcDay(timestamp) >= cutoff;
-    for (const [runId, documents] of this.eventsByRun) {
-      const kept = documents.filter(document => keep(document['@timestamp']));
-      for (const document of documents) {
-        if (!keep(document['@timestamp'])) {
-          this.eventIds.delete(document._id);
-        }
-      }
-      this.eventsByRun.set(runId, kept);
+    // Points written behind the scan: it did not see them.
+    for (const point of rebuilding.missed) {
+      addPointToStats(stats, point);
+      const set = rollupPoint(point);
+      ROLLUP_LEVELS.forEach((level, index) =>
+        summarizeInto(summaries[index], onAxis(set, level.axis), entry =>
+          Math.floor(entry.x / level.unit)
+        )
+      );
     }
-    for (const [runId, points] of this.pointsByRun) {
-      const kept = points.filter(point => keep(point['@timestamp']));
-      for (const point of points) {
-        if (!keep(point['@timestamp'])) {
-          this.pointIds.delete(point._id);
-        }
+    this.inStep(() => {
+      if (stats.points === 0) {
+        this.statement('DELETE FROM rollups WHERE series = ?').run(series);
+        this.statement('DELETE FROM series WHERE id = ?').run(series);
+        this.seriesIds.clear();
+        return;
       }
-      this.pointsByRun.set(runId, kept);
+      this.statement('DELETE FROM rollups WHERE series = ?').run(series);
+      const save = this.statement(
+        'INSERT INTO rollups (series, level, bucket, summary) VALUES (?, ?, ?, ?)'
+      );
+      ROLLUP_LEVELS.forEach((level, index) => {
+        for (const [bucket, summary] of summaries[index]) {
+          save.run(series, level.id, bucket, JSON.stringify(summary));
+        }
+      });
+      this.saveStats(stats);
+    });
+  }
+  /** Reads a curve's points in key order, a step at a time, into stats and summaries. */
+  private async scanSeries(
+    rebuilding: { series: number; position: [number, string] },
+    stats: ISeriesStats,
+    summaries: Map<number, IBucketSummary>[]
+  ): Promise<void> {
+    const read = this.statement(
+      `SELECT step_key, key, epoch, ts_ms, value, nonfinite, time_text FROM points
+       WHERE series = ? AND (step_key, key) > (?, ?) ORDER BY step_key, key LIMIT ?`
+    );
+    for (;;) {
+      const [step, key] = rebuilding.position;
+      const rows = read.all(
+        rebuilding.series,
+        step,
+        key,
+        RETENTION_STEP_ROWS
+      ) as unknown as (IPointRow & { key: string })[];
+      for (const row of rows) {
+        addRowToStats(stats, row);
+        const point = pointSetOfRow(row);
+        ROLLUP_LEVELS.forEach((level, index) =>
+          summarizeInto(summaries[index], onAxis(point, level.axis), entry =>
+            Math.floor(entry.x / level.unit)
+          )
+        );
+      }
+      if (rows.length < RETENTION_STEP_ROWS) {
+        return;
+      }
+      const last = rows[rows.length - 1];
+      rebuilding.position = [last.step_key, last.key];
+      await yieldToEvents();
     }
   }
 }
 
-function segmentName(kind: SegmentKind, timestamp: string): string {
-  return `${kind}-${utcDay(timestamp)}.ndjson`;
+/** A point as each axis's summaries see it (absent where it has no x). */
+type IRollupPointSet = Partial<Record<SeriesAxis, IRollupPoint>>;
+
+function onAxis(set: IRollupPointSet, axis: SeriesAxis): IRollupPoint[] {
+  const point = set[axis];
+  return point ? [point] : [];
 }
 
-/** Makes a new or renamed directory entry durable. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+function rollupPoint(point: IMetricPoint): IRollupPointSet {
+  const ts = timeMs(point['@timestamp']);
+  const base = {
+    t: ts,
+    y: typeof point.value === 'number' ? point.value : null,
+    time: point['@timestamp']
+  };
+  const at = (x: number): IRollupPoint =>
+    point.nonfinite !== undefined
+      ? { x, ...base, nonfinite: point.nonfinite }
+      : { x, ...base };
+  const set: IRollupPointSet = { time: at(ts) };
+  if (typeof point.step === 'number' && Number.isFinite(point.step)) {
+    set.step = at(point.step);
   }
+  if (typeof point.epoch === 'number') {
+    set.epoch = at(point.epoch);
+  }
+  return set;
+}
+
+function storedPoint(row: IPointRow, x: number): IRollupPoint {
+  const point: IRollupPoint = {
+    x,
+    t: row.ts_ms,
+    y: row.value,
+    time: row.time_text ?? new Date(row.ts_ms).toISOString()
+  };
+  if (row.nonfinite !== null) {
+    point.nonfinite = row.nonfinite;
+  }
+  return point;
+}
+
+function pointSetOfRow(row: IPointRow): IRollupPointSet {
+  const set: IRollupPointSet = { time: storedPoint(row, row.ts_ms) };
+  if (row.step_key !== NO_STEP) {
+    set.step = storedPoint(row, row.step_key);
+  }
+  if (row.epoch !== null) {
+    set.epoch = storedPoint(row, row.epoch);
+  }
+  return set;
+}
+
+function addPointToStats(stats: ISeriesStats, point: IMetricPoint): void {
+  addRowToStats(stats, {
+    step_key: stepKey(point),
+    epoch: typeof point.epoch === 'number' ? point.epoch : null,
+    ts_ms: timeMs(point['@timestamp']),
+    value: null,
+    nonfinite: null,
+    time_text: null
+  });
+}
+
+function addRowToStats(stats: ISeriesStats, row: IPointRow): void {
+  stats.points += 1;
+  if (row.step_key !== NO_STEP) {
+    stats.step_points += 1;
+    stats.step_min = lowest(stats.step_min, row.step_key);
+    stats.step_max = highest(stats.step_max, row.step_key);
+  }
+  if (row.epoch !== null) {
+    stats.epoch_points += 1;
+    stats.epoch_min = lowest(stats.epoch_min, row.epoch);
+    stats.epoch_max = highest(stats.epoch_max, row.epoch);
+  }
+  stats.ts_min = lowest(stats.ts_min, row.ts_ms);
+  stats.ts_max = highest(stats.ts_max, row.ts_ms);
+}
+
+/** A curve's point count and x range on an axis; null when it has none there. */
+function axisRange(
+  row: ISeriesStats,
+  axis: SeriesAxis
+): { count: number; min: number; max: number } | null {
+  const [count, min, max] =
+    axis === 'step'
+      ? [row.step_points, row.step_min, row.step_max]
+      : axis === 'epoch'
+        ? [row.epoch_points, row.epoch_min, row.epoch_max]
+        : [row.points, row.ts_min, row.ts_max];
+  return count > 0 && min !== null && max !== null ? { count, min, max } : null;
+}
+
+function lowest(current: number | null, value: number): number {
+  return current === null || value < current ? value : current;
+}
+
+function highest(current: number | null, value: number): number {
+  return current === null || value > current ? value : current;
+}
+
+function yieldToEvents(): Promise<void> {
+  return new Promise(resolve => setImmediate(resolve));
 }

@@ -164,4 +164,10 @@ export interface IStore {
   logs(query: ILogQuery): Promise<ILogPage>;
   status(): Promise<IStoreStatus>;
   close(): Promise<void>;
+  /**
+   * A store that can lose everything while the spool stays (a database
+   * file replaced by a fresh one) names itself: when the name changes, the
+   * registry is dropped and the spool read again. Known after init().
+   */
+  storeId?(): string | undefined;
 }

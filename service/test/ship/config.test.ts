@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       listen: { kind: 'port', host: '127.0.0.1', port: 19400 },
       indexPrefix: 'tflog-',
       retentionDays: 90,
+      storeMaxMb: 0,
       spoolKeepDays: 7,
       batchMaxDocs: 1000,
       batchMaxWaitMs: 150,

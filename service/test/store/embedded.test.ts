@@ -5,7 +5,12 @@ import * as path from 'path';
 import { EmbeddedStore } from '../../src/store/embedded';
 import type { IWriteBatch } from '../../src/store/store';
 import { foldSummary } from '../../src/ship/summary';
-import type { IRunSummary, SpoolRecord } from '../../src/types';
+import {
+  axisValue,
+  downsample,
+  toSeriesPoint
+} from '../../src/store/series-common';
+import type { IMetricPoint, IRunSummary, SpoolRecord } from '../../src/types';
 import {
   endRecord,
   fakeParser,
@@ -177,7 +182,7 @@ describe('EmbeddedStore', () => {
     await store.close();
   });
 
-  it('finds everything again after a restart, and compacts the run file', async () => {
+  it('finds everything again after a restart', async () => {
     const first = await open();
     await first.write(runBatch(RECORDS.slice(0, 3), 2));
     await first.write(runBatch(RECORDS, 5));
@@ -192,69 +197,34 @@ describe('EmbeddedStore', () => {
       created: 0,
       duplicates: 9
     });
-    const runsFile = await fsp.readFile(path.join(dir, 'runs.ndjson'), 'utf8');
-    expect(runsFile.trim().split('\n')).toHaveLength(1);
+    expect(second.storeId()).toBe(first.storeId());
     await second.close();
   });
 
-  it('cuts an interrupted last line and skips damaged ones on start', async () => {
-    const first = await open();
-    await first.write(runBatch(RECORDS, 5));
-    await first.close();
-    const [segment] = (await fsp.readdir(dir)).filter(name =>
-      name.startsWith('events-')
-    );
-    const segmentPath = path.join(dir, segment);
-    const sizeBefore = (await fsp.stat(segmentPath)).size;
-    await fsp.appendFile(
-      segmentPath,
-      'not json\n{"_id":"run-1:99","message":"half'
-    );
-
-    const { logger, lines } = memoryLogger();
-    const second = new EmbeddedStore({ dir, retentionDays: 0, logger });
-    await second.init();
-    expect((await fsp.stat(segmentPath)).size).toBe(
-      sizeBefore + 'not json\n'.length
-    );
-    expect(lines.join('\n')).toMatch(/incomplete last line/);
-    expect(lines.join('\n')).toMatch(/1 damaged line/);
-    expect(
-      (await second.logs({ runId: 'run-1', size: 100, order: 'asc' })).total
-    ).toBe(6);
-    await second.write(runBatch([logRecord(6, 'after the crash')], 6));
-    await second.close();
-
-    const third = await open();
-    expect(
-      (await third.logs({ runId: 'run-1', size: 100, order: 'asc' })).total
-    ).toBe(7);
-    await third.close();
-  });
-
-  it('deletes day segments older than the retention period', async () => {
+  it('deletes events and points older than the retention period, keeping runs', async () => {
     const first = await open();
     await first.write(runBatch(RECORDS, 5));
     await first.close();
     const eventDay = Date.parse('2025-11-28T12:00:00Z');
 
     const kept = await open(10, () => eventDay + 9 * 86400000);
+    await kept.applyRetention();
     expect(
       (await kept.logs({ runId: 'run-1', size: 100, order: 'asc' })).total
     ).toBe(6);
     await kept.close();
 
     const expired = await open(10, () => eventDay + 12 * 86400000);
+    await expired.applyRetention();
     expect(
       (await expired.logs({ runId: 'run-1', size: 100, order: 'asc' })).total
     ).toBe(0);
     expect(
-      (await fsp.readdir(dir)).filter(name => name !== 'runs.ndjson')
+      await expired.series({ runId: 'run-1', axis: 'epoch', maxPoints: 100 })
     ).toEqual([]);
     expect(await expired.getRun('run-1')).not.toBeNull();
     await expired.close();
   });
-
   it('reports itself healthy once initialised', async () => {
     const store = await open();
     expect(await store.status()).toEqual({
@@ -263,6 +233,141 @@ describe('EmbeddedStore', () => {
       healthy: true,
       degraded: []
     });
+    await store.close();
+  });
+});
+
+describe('EmbeddedStore long curves', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-embedded-long-'));
+  });
+  afterEach(async () => {
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  const DAY = 86_400_000;
+  const START = Date.parse('2026-11-20T00:00:00Z');
+
+  /** A batch-scope loss curve: 30,000 steps over ten days, spikes and NaNs. */
+  function curve(): IMetricPoint[] {
+    const points: IMetricPoint[] = [];
+    for (let step = 0; step < 30_000; step += 1) {
+      const point: IMetricPoint = {
+        _id: `run-1:${step + 1}:loss`,
+        '@timestamp': new Date(START + step * 28_800).toISOString(),
+        run_id: 'run-1',
+        notebook: 'train.ipynb',
+        user: 'alice',
+        name: 'loss',
+        step,
+        epoch: Math.floor(step / 1000),
+        scope: 'batch',
+        source: 'keras'
+      };
+      if (step % 4999 === 17) {
+        point.nonfinite = 'NaN';
+      } else {
+        point.value =
+          step === 12_345
+            ? 1e6 // `|| 0`: JSON (both stores' storage) has no negative zero.
+            : Math.round(Math.cos(step) * 8) / 8 || 0;
+      }
+      points.push(point);
+    }
+    return points;
+  }
+
+  function expected(
+    points: IMetricPoint[],
+    axis: 'step' | 'epoch' | 'time',
+    maxPoints: number
+  ): ReturnType<typeof downsample> {
+    const plain = points
+      .map(point => {
+        const x = axisValue(point, axis) as number;
+        return {
+          point: toSeriesPoint(point, x),
+          t: Date.parse(point['@timestamp'])
+        };
+      })
+      .sort((a, b) => a.point.x - b.point.x || a.t - b.t)
+      .map(entry => entry.point);
+    return downsample(plain, maxPoints, axis);
+  }
+
+  it('thins a long curve from its bucket summaries exactly as from every point', async () => {
+    const store = new EmbeddedStore({
+      dir,
+      retentionDays: 0,
+      logger: memoryLogger().logger
+    });
+    await store.init();
+    const points = curve();
+    // Out of order and with a replay, as after a restart.
+    for (const start of [20_000, 0, 10_000, 5_000]) {
+      await store.write({
+        documents: [],
+        points: points.slice(start, start + 10_000),
+        runs: []
+      });
+    }
+    for (const axis of ['step', 'epoch', 'time'] as const) {
+      const [series] = await store.series({
+        runId: 'run-1',
+        axis,
+        maxPoints: 500
+      });
+      const wanted = expected(points, axis, 500);
+      expect(series.downsampled).toBe(true);
+      expect(series.points).toEqual(wanted.points);
+    }
+    const [late] = await store.series({
+      runId: 'run-1',
+      axis: 'step',
+      maxPoints: 500,
+      after: 29_990
+    });
+    expect(late.points.map(point => point.x)).toEqual([
+      29_991, 29_992, 29_993, 29_994, 29_995, 29_996, 29_997, 29_998, 29_999
+    ]);
+    await store.close();
+  });
+
+  it('trims a curve that spans the retention cutoff and thins what is left exactly', async () => {
+    const writer = new EmbeddedStore({
+      dir,
+      retentionDays: 0,
+      logger: memoryLogger().logger
+    });
+    await writer.init();
+    const points = curve();
+    await writer.write({ documents: [], points, runs: [] });
+    await writer.close();
+
+    // Ten days of points; a cutoff five days in keeps the later half.
+    const store = new EmbeddedStore({
+      dir,
+      retentionDays: 3,
+      logger: memoryLogger().logger,
+      now: () => START + 8 * DAY + 1
+    });
+    await store.init();
+    await store.applyRetention();
+    const cutoff = START + 5 * DAY;
+    const left = points.filter(
+      point => Date.parse(point['@timestamp']) >= cutoff
+    );
+    expect(left.length).toBeGreaterThan(10_000);
+    expect(left.length).toBeLessThan(points.length);
+    for (const axis of ['step', 'time'] as const) {
+      const [series] = await store.series({
+        runId: 'run-1',
+        axis,
+        maxPoints: 300
+      });
+      expect(series.points).toEqual(expected(left, axis, 300).points);
+    }
     await store.close();
   });
 });
