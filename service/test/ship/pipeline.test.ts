@@ -309,6 +309,40 @@ describe('Pipeline', () => {
     expect(registry.files['run-1.ndjson'].state.parser.records).toBe(7);
   });
 
+  it('reads the spool again when the store is a fresh one (a new store id)', async () => {
+    const lost = Object.assign(new FakeStore(), { storeId: () => 'db-1' });
+    await spool([startRecord(), logRecord(1, 'a'), endRecord(2)]);
+    const first = pipelineFor(lost);
+    await first.pipeline.start();
+    await first.pipeline.flush(5000);
+    await first.pipeline.stop(100);
+    expect(
+      JSON.parse(
+        await fsp.readFile(path.join(stateDir, 'registry.json'), 'utf8')
+      ).store
+    ).toBe('db-1');
+
+    // The same database again: nothing is read twice.
+    const same = Object.assign(new FakeStore(), { storeId: () => 'db-1' });
+    const second = pipelineFor(same);
+    await second.pipeline.start();
+    await spool([logRecord(3, 'late')]);
+    await second.pipeline.flush(5000);
+    await second.pipeline.stop(100);
+    expect(storedSeqs(same)).toEqual([3]);
+
+    // A fresh database (the old one set aside): everything is read again.
+    const fresh = Object.assign(new FakeStore(), { storeId: () => 'db-2' });
+    const third = pipelineFor(fresh);
+    await third.pipeline.start();
+    await third.pipeline.flush(5000);
+    expect(storedSeqs(fresh)).toEqual([0, 1, 2, 3]);
+    expect(third.lines.join('\n')).toMatch(
+      /not the one .*registry\.json was written for .*reading the spool again/
+    );
+    expect(fresh.runs.get('run-1')?.summary.status).toBe('finished');
+  });
+
   it('reads a spool file rewritten in place while it was stopped from the start', async () => {
     const store = new FakeStore();
     const file = path.join(spoolDir, 'run-1.ndjson');
