@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { unescape as percentDecode } from 'querystring';
 
-import { LOG_LEVELS, type LogLevel } from './ship/logger';
+import { LOG_LEVELS, type LogLevel } from './common/logger';
 
 /** The service's version; kept equal to package.json's (a unit test checks). */
 export const SERVICE_VERSION = '0.1.0';

@@ -27,7 +27,7 @@ import {
   type IRunState
 } from './parse';
 import { backoffDelay, DeliveryAbortedError, sleep } from './ship/backoff';
-import { createLogger, describeError, type ILogger } from './ship/logger';
+import { createLogger, describeError, type ILogger } from './common/logger';
 import type { IRecordParser } from './ship/parser-port';
 import { Pipeline } from './ship/pipeline';
 import { RecentData } from './ship/recent';

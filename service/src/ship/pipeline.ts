@@ -28,7 +28,7 @@ import type { IStore, IWriteBatch } from '../store/store';
 import type { IMetricPoint, IParsedRecord, ITflogDocument } from '../types';
 import { DeliveryAbortedError, type IBackoffPolicy } from './backoff';
 import { Batcher, type IBatchLimits } from './batcher';
-import { describeError, type ILogger } from './logger';
+import { describeError, type ILogger } from '../common/logger';
 import type { IRecordParser, IRunState } from './parser-port';
 import { Shipper } from './shipper';
 import type { StatusTracker } from './status';

@@ -25,7 +25,7 @@ import {
   type IBackoffPolicy
 } from './backoff';
 import { fallbackDocument, pointFallbackDocument } from './fallback';
-import { describeError, type ILogger } from './logger';
+import { describeError, type ILogger } from '../common/logger';
 import type { StatusTracker } from './status';
 
 export interface IDeliveryReport {

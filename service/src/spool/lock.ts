@@ -16,7 +16,7 @@ import * as fsp from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 
-import { describeError } from '../ship/logger';
+import { describeError } from '../common/logger';
 import { isErrorCode } from './tailer';
 
 export const LOCK_FILE = 'shipper.lock';

@@ -7,7 +7,7 @@
 import * as fsp from 'fs/promises';
 import * as path from 'path';
 
-import { describeError, type ILogger } from '../ship/logger';
+import { describeError, type ILogger } from '../common/logger';
 import { isFingerprint, type ISpoolFingerprint } from './fingerprint';
 import { isErrorCode } from './tailer';
 

@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as fsp from 'fs/promises';
 import * as path from 'path';
 
-import type { ILogger } from '../ship/logger';
-import { describeError } from '../ship/logger';
+import type { ILogger } from '../common/logger';
+import { describeError } from '../common/logger';
 import {
   fingerprintMatches,
   fingerprintOf,

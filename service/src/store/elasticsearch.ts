@@ -8,8 +8,8 @@ import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
 import pLimit from 'p-limit';
 
 import { redactUrl, type IElasticsearchConfig } from '../config';
-import type { ILogger } from '../ship/logger';
-import { describeError } from '../ship/logger';
+import type { ILogger } from '../common/logger';
+import { describeError } from '../common/logger';
 import type { IRunSummary } from '../types';
 import { mapElasticsearchError } from './es-errors';
 import {

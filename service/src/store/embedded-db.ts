@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 
-import type { ILogger } from '../ship/logger';
-import { describeError } from '../ship/logger';
+import type { ILogger } from '../common/logger';
+import { describeError } from '../common/logger';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './embedded-schema';
 import { StoreUnavailableError } from './store';
 

@@ -10,8 +10,8 @@ import * as path from 'node:path';
 
 import { readCompleteLines } from '../spool/line-reader';
 import { decodeUtf8 } from '../spool/utf8';
-import type { ILogger } from '../ship/logger';
-import { describeError } from '../ship/logger';
+import type { ILogger } from '../common/logger';
+import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import type { IWriteBatch, IWriteResult } from './store';
 

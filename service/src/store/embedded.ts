@@ -14,8 +14,8 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
-import type { ILogger } from '../ship/logger';
-import { describeError } from '../ship/logger';
+import type { ILogger } from '../common/logger';
+import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import { encodeCursor } from './cursor';
 import {

@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { IElasticsearchConfig } from '../../src/config';
 import { createParser, createRunState } from '../../src/parse';
 import { FALLBACK_ERROR_TYPE } from '../../src/ship/fallback';
-import { createLogger } from '../../src/ship/logger';
+import { createLogger } from '../../src/common/logger';
 import { Shipper } from '../../src/ship/shipper';
 import { StatusTracker } from '../../src/ship/status';
 import { foldSummary } from '../../src/ship/summary';

@@ -15,7 +15,7 @@ import {
   type IWriteResult
 } from '../../src/store/store';
 import type { IRecordParser } from '../../src/ship/parser-port';
-import { createLogger, type ILogger } from '../../src/ship/logger';
+import { createLogger, type ILogger } from '../../src/common/logger';
 import type {
   IMetricPoint,
   IParsedRecord,
