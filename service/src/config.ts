@@ -16,6 +16,9 @@ export const SERVICE_VERSION = '0.1.0';
 
 export const DEFAULT_INDEX_PREFIX = 'tflog-';
 export const DEFAULT_RETENTION_DAYS = 90;
+/** ILM phase ages in days (0 turns the phase off); see lifecycleDays. */
+export const DEFAULT_ILM_WARM_DAYS = 7;
+export const DEFAULT_ILM_COLD_DAYS = 30;
 export const DEFAULT_SPOOL_KEEP_DAYS = 7;
 export const DEFAULT_BATCH_MAX_DOCS = 1000;
 export const DEFAULT_BATCH_MAX_BYTES = 5 * 1024 * 1024;
@@ -44,6 +47,10 @@ export interface IElasticsearchConfig {
   indexPrefix: string;
   requestTimeoutMs: number;
   retentionDays: number;
+  /** Days before daily indices enter the ILM warm phase; 0: no warm phase. */
+  warmDays: number;
+  /** Days before daily indices enter the ILM cold phase; 0: no cold phase. */
+  coldDays: number;
 }
 
 export interface IServiceConfig {
@@ -220,6 +227,44 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
   return { config, errors: reader.errors, warnings: reader.warnings };
 }
 
+/**
+ * TFLOG_ILM_WARM_DAYS and TFLOG_ILM_COLD_DAYS: the phases that are on (not
+ * 0) must come in order, warm < cold < delete (TFLOG_RETENTION_DAYS).
+ */
+function lifecycleDays(
+  reader: EnvironmentReader,
+  retentionDays: number
+): { warmDays: number; coldDays: number } {
+  const warmDays = reader.integer(
+    'TFLOG_ILM_WARM_DAYS',
+    DEFAULT_ILM_WARM_DAYS,
+    0
+  );
+  const coldDays = reader.integer(
+    'TFLOG_ILM_COLD_DAYS',
+    DEFAULT_ILM_COLD_DAYS,
+    0
+  );
+  if (warmDays > 0 && coldDays > 0 && warmDays >= coldDays) {
+    reader.error(
+      'TFLOG_ILM_WARM_DAYS',
+      `${warmDays} must be less than TFLOG_ILM_COLD_DAYS (${coldDays}), or 0 for no warm phase`
+    );
+  }
+  for (const [variable, days] of [
+    ['TFLOG_ILM_WARM_DAYS', warmDays],
+    ['TFLOG_ILM_COLD_DAYS', coldDays]
+  ] as const) {
+    if (days > 0 && retentionDays > 0 && days >= retentionDays) {
+      reader.error(
+        variable,
+        `${days} must be less than TFLOG_RETENTION_DAYS (${retentionDays}, when indices are deleted), or 0 to turn the phase off`
+      );
+    }
+  }
+  return { warmDays, coldDays };
+}
+
 function readListenAddress(reader: EnvironmentReader): ListenAddress | null {
   const socketPath = reader.optionalString('TFLOG_SOCKET');
   const portText = reader.optionalString('TFLOG_PORT');
@@ -325,7 +370,8 @@ function readElasticsearchConfig(
       DEFAULT_ES_REQUEST_TIMEOUT_MS,
       100
     ),
-    retentionDays
+    retentionDays,
+    ...lifecycleDays(reader, retentionDays)
   };
   const apiKey = reader.optionalString('TFLOG_ES_API_KEY');
   let username = reader.optionalString('TFLOG_ES_USERNAME');
