@@ -229,21 +229,28 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
 
 /**
  * TFLOG_ILM_WARM_DAYS and TFLOG_ILM_COLD_DAYS: the phases that are on (not
- * 0) must come in order, warm < cold < delete (TFLOG_RETENTION_DAYS).
+ * 0) must come in order, warm < cold < delete (TFLOG_RETENTION_DAYS). A
+ * phase left at its default is turned off when it would not come before
+ * the next one (TFLOG_RETENTION_DAYS=30 alone: no cold phase).
  */
 function lifecycleDays(
   reader: EnvironmentReader,
   retentionDays: number
 ): { warmDays: number; coldDays: number } {
-  const warmDays = reader.integer(
-    'TFLOG_ILM_WARM_DAYS',
-    DEFAULT_ILM_WARM_DAYS,
-    0
-  );
-  const coldDays = reader.integer(
+  const phase = (variable: string, fallback: number, next: number): number => {
+    const days = reader.integer(variable, fallback, 0);
+    const unset = reader.optionalString(variable) === undefined;
+    return unset && next > 0 && days >= next ? 0 : days;
+  };
+  const coldDays = phase(
     'TFLOG_ILM_COLD_DAYS',
     DEFAULT_ILM_COLD_DAYS,
-    0
+    retentionDays
+  );
+  const warmDays = phase(
+    'TFLOG_ILM_WARM_DAYS',
+    DEFAULT_ILM_WARM_DAYS,
+    coldDays > 0 ? coldDays : retentionDays
   );
   if (warmDays > 0 && coldDays > 0 && warmDays >= coldDays) {
     reader.error(
