@@ -113,6 +113,10 @@ if [ "$started_es8" = "1" ]; then
   TFLOG_ES_MAJOR=8 bash scripts/es-stop.sh "$es8_dir" || true
 fi
 
+# A real JupyterHub (configurable-http-proxy from node_modules) with two users,
+# each with the tflog extension in their own server; no Elasticsearch needed.
+run hub python -m pytest tests/hub -q -p no:cacheprovider
+
 echo
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "tflog tests: FAILED suites: ${failed[*]}"
