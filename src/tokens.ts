@@ -83,7 +83,7 @@ export interface ISeriesResponse {
   series: ISeries[];
 }
 
-export type StoreKind = 'elasticsearch' | 'embedded';
+export type StoreKind = 'elasticsearch' | 'embedded' | 'hub';
 
 /** The store's own report, under `store` in `/status`. */
 export interface IStoreStatus {

@@ -32,7 +32,7 @@ export const DEFAULT_MAX_EVENT_CLIENTS = 32;
 /** Where the HTTP API listens: a unix socket (multi-user hosts) or a loopback port. */
 export type ListenAddress =
   | { kind: 'socket'; path: string }
-  | { kind: 'port'; host: '127.0.0.1'; port: number };
+  | { kind: 'port'; host: string; port: number };
 
 export interface IElasticsearchConfig {
   /** Without credentials: those of TFLOG_ES_URLS go to username/password. */
@@ -84,6 +84,32 @@ export interface IServiceConfig {
    * account. Derived from the environment, never from a request.
    */
   user: string;
+  /**
+   * `hub`: this process is the tflog hub service (TFLOG_MODE=hub), run by
+   * JupyterHub for every user; `single`: a user's own service.
+   */
+  mode: 'single' | 'hub';
+  /** The hub service's settings (mode `hub`). */
+  hubService?: IHubServiceConfig;
+  /** Where a user's service sends its batches on a hub (TFLOG_HUB_URL). */
+  hubClient?: IHubClientConfig;
+}
+
+export interface IHubServiceConfig {
+  /** JupyterHub's API, asked who a token belongs to (JUPYTERHUB_API_URL). */
+  apiUrl: string;
+  /** The path the hub's proxy serves the service under (JUPYTERHUB_SERVICE_PREFIX). */
+  basePath: string;
+  /** Per-user quotas: documents per second, MiB per UTC day (0: none). */
+  quotaDocsPerSecond: number;
+  quotaMbPerDay: number;
+}
+
+export interface IHubClientConfig {
+  /** The hub service's URL. */
+  url: string;
+  /** This Jupyter server's JupyterHub token (TFLOG_HUB_TOKEN). */
+  token: string;
 }
 
 export interface IConfigProblem {
@@ -207,8 +233,10 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
     user:
       reader.optionalString('TFLOG_USER') ??
       reader.optionalString('JUPYTERHUB_USER') ??
-      osUsername(reader)
+      osUsername(reader),
+    mode: reader.choice('TFLOG_MODE', ['single', 'hub'] as const, 'single')
   };
+  readHubConfig(reader, config);
 
   const patternsFile = reader.optionalString('TFLOG_PATTERNS_FILE');
   if (patternsFile !== undefined) {
@@ -225,6 +253,102 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
     config.elasticsearch = elasticsearch;
   }
   return { config, errors: reader.errors, warnings: reader.warnings };
+}
+
+/**
+ * Hub settings. The hub service (TFLOG_MODE=hub) is run by JupyterHub,
+ * which tells it where its API is and where the proxy serves it; it needs
+ * Elasticsearch. A user's service on a hub (TFLOG_HUB_URL) sends its
+ * batches there with its server's token and needs no Elasticsearch setting.
+ */
+function readHubConfig(
+  reader: EnvironmentReader,
+  config: IServiceConfig
+): void {
+  const hubUrl = reader.optionalString('TFLOG_HUB_URL');
+  if (config.mode === 'hub') {
+    const apiUrl = reader.optionalString('JUPYTERHUB_API_URL');
+    if (apiUrl === undefined) {
+      reader.error(
+        'JUPYTERHUB_API_URL',
+        'the hub service asks JupyterHub who each token belongs to: run it as a JupyterHub service (c.JupyterHub.services), which sets this'
+      );
+    }
+    if (!reader.optionalString('TFLOG_ES_URLS')) {
+      reader.error(
+        'TFLOG_ES_URLS',
+        "the hub service stores every user's data in Elasticsearch: set the cluster's URL (and its credential) in the service's environment"
+      );
+    }
+    if (hubUrl !== undefined) {
+      reader.warn('TFLOG_HUB_URL', 'ignored by the hub service itself');
+    }
+    config.hubService = {
+      apiUrl: apiUrl ?? '',
+      basePath: reader.string('JUPYTERHUB_SERVICE_PREFIX', ''),
+      quotaDocsPerSecond: reader.integer('TFLOG_HUB_QUOTA_DOCS_PER_S', 2000, 0),
+      quotaMbPerDay: reader.integer('TFLOG_HUB_QUOTA_MB_PER_DAY', 2048, 0)
+    };
+    if (
+      config.listen === null ||
+      reader.optionalString('TFLOG_PORT') === undefined
+    ) {
+      const fromHub = listenFromServiceUrl(reader);
+      if (fromHub) {
+        config.listen = fromHub;
+      }
+    }
+    return;
+  }
+  if (hubUrl === undefined) {
+    return;
+  }
+  if (!/^https?:\/\//.test(hubUrl)) {
+    reader.error(
+      'TFLOG_HUB_URL',
+      `${JSON.stringify(hubUrl)} is not an http(s) URL`
+    );
+    return;
+  }
+  const token = reader.optionalString('TFLOG_HUB_TOKEN');
+  if (token === undefined) {
+    reader.error(
+      'TFLOG_HUB_TOKEN',
+      "TFLOG_HUB_URL is set, but not the Jupyter server's JupyterHub token to send with batches (the tflog server extension sets it on a hub)"
+    );
+    return;
+  }
+  if (reader.optionalString('TFLOG_ES_URLS') !== undefined) {
+    reader.warn(
+      'TFLOG_ES_URLS',
+      "ignored: on a hub the hub service holds the Elasticsearch connection (TFLOG_HUB_URL); remove the credential from users' servers"
+    );
+  }
+  config.hubClient = { url: hubUrl, token };
+}
+
+/** The hub service listens where JupyterHub's service URL points. */
+function listenFromServiceUrl(reader: EnvironmentReader): ListenAddress | null {
+  const serviceUrl = reader.optionalString('JUPYTERHUB_SERVICE_URL');
+  if (serviceUrl === undefined) {
+    return null;
+  }
+  const match = /^https?:\/\/(\[[^\]]+\]|[^/:]+):(\d+)/.exec(serviceUrl);
+  if (!match) {
+    reader.error(
+      'JUPYTERHUB_SERVICE_URL',
+      `${JSON.stringify(serviceUrl)} has no host:port to listen on; set TFLOG_PORT`
+    );
+    return null;
+  }
+  const host = match[1].replace(/^\[|\]$/g, '');
+  // A name (a Kubernetes service) resolves elsewhere: listen on every address.
+  const literal = /^[\d.]+$/.test(host) || host.includes(':');
+  return {
+    kind: 'port',
+    host: reader.string('TFLOG_HOST', literal ? host : '0.0.0.0'),
+    port: Number(match[2])
+  };
 }
 
 /**
@@ -291,6 +415,13 @@ function readListenAddress(reader: EnvironmentReader): ListenAddress | null {
   if (portText !== undefined) {
     const port = reader.integer('TFLOG_PORT', 0, 1, 65535);
     return port > 0 ? { kind: 'port', host: '127.0.0.1', port } : null;
+  }
+  if (
+    reader.optionalString('TFLOG_MODE') === 'hub' &&
+    reader.optionalString('JUPYTERHUB_SERVICE_URL') !== undefined
+  ) {
+    // The hub service listens where JupyterHub's service URL says.
+    return null;
   }
   reader.error(
     'TFLOG_SOCKET',

@@ -31,7 +31,7 @@ import { createLogger, describeError, type ILogger } from './common/logger';
 import type { IRecordParser } from './ship/parser-port';
 import { Pipeline } from './ship/pipeline';
 import { RecentData } from './ship/recent';
-import { StatusTracker } from './ship/status';
+import { StatusTracker, type IServiceStatus } from './ship/status';
 import {
   describeHolder,
   ShipperLock,
@@ -40,6 +40,8 @@ import {
 } from './spool/lock';
 import { ElasticsearchStore } from './store/elasticsearch';
 import { EmbeddedStore } from './store/embedded';
+import { HubStore } from './store/hub-client';
+import { hubEndpoints, type IHubEndpoints } from './hub/service';
 import { StoreUnavailableError, type IStore } from './store/store';
 
 /** Time in-flight batches get to reach the store on shutdown. */
@@ -118,19 +120,24 @@ async function main(): Promise<number> {
     loaded.errors.length > 0
       ? `invalid configuration: ${status.configErrors.join('; ')}`
       : null;
+  let hub: IHubEndpoints | null = null;
   if (configError) {
     status.state = 'config_error';
   } else {
     service.store = createStore(config, logger);
-    status.storeInUse = config.elasticsearch
-      ? {
-          kind: 'elasticsearch',
-          location: config.elasticsearch.urls.map(redactUrl).join(', ')
-        }
-      : { kind: 'embedded', location: config.storeDir };
-    service.recordParser = createRecordParser(service);
-    service.pipeline = createPipeline(service);
-    service.lock = new ShipperLock({ stateDir: config.stateDir });
+    status.storeInUse = storeInUse(config);
+    if (config.hubService) {
+      // The hub service ships no spool: users' services send it batches.
+      hub = hubEndpoints(
+        config.hubService,
+        service.store as ElasticsearchStore,
+        logger
+      );
+    } else {
+      service.recordParser = createRecordParser(service);
+      service.pipeline = createPipeline(service);
+      service.lock = new ShipperLock({ stateDir: config.stateDir });
+    }
   }
 
   // Handlers first: a SIGTERM during start-up still stops cleanly.
@@ -175,8 +182,12 @@ async function main(): Promise<number> {
   service.api = createApiServer({
     store: service.store ? storeForQueries(service) : null,
     recent: service.recent,
-    getStatus: () => status.snapshot(),
+    getStatus: user =>
+      hub ? hub.statusFor(user, status.snapshot()) : status.snapshot(),
     configError,
+    authenticate: hub?.authenticate,
+    ingest: hub?.ingest,
+    basePath: hub?.basePath,
     version: SERVICE_VERSION,
     user: config.user,
     flush: service.pipeline ? () => flushIfShipping(service) : undefined,
@@ -204,8 +215,53 @@ async function main(): Promise<number> {
       logger.error(`shipping could not start: ${describeError(error)}`);
       status.recordError(`shipping could not start: ${describeError(error)}`);
     });
+  } else if (service.store && hub) {
+    prepareHubStore(service).catch(error => {
+      logger.error(`the store could not be set up: ${describeError(error)}`);
+      status.recordError(
+        `the store could not be set up: ${describeError(error)}`
+      );
+    });
   }
   return stopped;
+}
+
+function storeInUse(config: IServiceConfig): IServiceStatus['storeInUse'] {
+  if (config.hubClient) {
+    return { kind: 'hub', location: redactUrl(config.hubClient.url) };
+  }
+  if (config.elasticsearch) {
+    return {
+      kind: 'elasticsearch',
+      location: config.elasticsearch.urls.map(redactUrl).join(', ')
+    };
+  }
+  return { kind: 'embedded', location: config.storeDir };
+}
+
+/**
+ * The hub service sets the store up (templates, lifecycle) before it takes
+ * batches, retrying until the cluster answers; until then writes answer 503.
+ */
+async function prepareHubStore(service: IService): Promise<void> {
+  const { logger, status } = service;
+  const store = service.store as IStore;
+  for (let attempt = 0; !service.stopping.signal.aborted; attempt += 1) {
+    try {
+      await store.init();
+      status.state = 'running';
+      logger.info('hub service: the store is set up; taking batches');
+      return;
+    } catch (error) {
+      const delay = backoffDelay(attempt);
+      const message = `setting the store up failed: ${describeError(error)}`;
+      status.recordError(message);
+      logger.error(`${message}; retrying in ${delay} ms`);
+      if (!(await pause(delay, service))) {
+        return;
+      }
+    }
+  }
 }
 
 /**
@@ -241,6 +297,12 @@ function reportConfigProblems(loaded: IConfigResult, logger: ILogger): void {
 }
 
 function createStore(config: IServiceConfig, logger: ILogger): IStore {
+  if (config.hubClient) {
+    return new HubStore({
+      url: config.hubClient.url,
+      token: config.hubClient.token
+    });
+  }
   if (config.elasticsearch) {
     return new ElasticsearchStore({
       config: config.elasticsearch,

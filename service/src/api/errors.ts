@@ -4,7 +4,11 @@
  */
 import { randomBytes } from 'crypto';
 
-import { StoreQueryError, StoreUnavailableError } from '../store/store';
+import {
+  StoreNotFoundError,
+  StoreQueryError,
+  StoreUnavailableError
+} from '../store/store';
 import { redactCredentials } from './redact';
 
 /** Machine-readable cause of an error, stable across versions of API v1. */
@@ -20,6 +24,11 @@ export type ErrorReason =
   | 'not_configured'
   | 'store_unavailable'
   | 'too_many_streams'
+  | 'unauthorized'
+  | 'hub_unavailable'
+  | 'over_quota'
+  | 'invalid_body'
+  | 'too_large'
   | 'internal';
 
 /** Details some errors carry besides their message. */
@@ -88,6 +97,9 @@ export function errorReply(thrown: unknown): IErrorReply {
     return reply(thrown.status, thrown.reason, thrown.message, headers, {
       parameter: thrown.details.parameter
     });
+  }
+  if (thrown instanceof StoreNotFoundError) {
+    return reply(404, 'not_found', thrown.message);
   }
   if (thrown instanceof StoreQueryError) {
     return reply(400, 'invalid_query', thrown.message);

@@ -48,7 +48,8 @@ export interface IHandlerDeps {
   user: string;
   version: string;
   configError: string | null;
-  getStatus(): Promise<IServiceStatus> | IServiceStatus;
+  /** The service's status as `user` may see it. */
+  getStatus(user: string): Promise<IServiceStatus> | IServiceStatus;
   apiCounters(): object;
 }
 
@@ -66,7 +67,7 @@ export async function status(
 ): Promise<object> {
   params.done();
   const [service, store] = await Promise.all([
-    deps.getStatus(),
+    deps.getStatus(deps.user),
     storeStatus(deps.storeIfAny())
   ]);
   return {

@@ -19,7 +19,8 @@ export type EndpointName =
   | 'series'
   | 'logs'
   | 'events'
-  | 'flush';
+  | 'flush'
+  | 'ingest';
 
 export interface IRouteMatch {
   endpoint: EndpointName;
@@ -49,7 +50,8 @@ const ROUTES: IRoute[] = [
   },
   { endpoint: 'logs', methods: READ, segments: ['runs', ':runId', 'logs'] },
   { endpoint: 'events', methods: ['GET'], segments: ['events'] },
-  { endpoint: 'flush', methods: ['POST'], segments: ['flush'] }
+  { endpoint: 'flush', methods: ['POST'], segments: ['flush'] },
+  { endpoint: 'ingest', methods: ['POST'], segments: ['ingest'] }
 ];
 
 /** `/user/alice/tflog/` → `/user/alice/tflog`; '' for none. */

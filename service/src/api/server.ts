@@ -3,7 +3,13 @@
  * reaches through jupyter-server-proxy, on a unix socket (or a loopback port
  * in development and tests). See docs/api.md.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
+import {
+  createServer,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  Server,
+  ServerResponse
+} from 'http';
 import type { AddressInfo } from 'net';
 import { chmod } from 'fs/promises';
 
@@ -48,7 +54,7 @@ export interface IApiServerOptions {
    * sends it with the store's status added under `store`, URLs stripped of
    * credentials.
    */
-  getStatus: () => Promise<IServiceStatus> | IServiceStatus;
+  getStatus: (user: string) => Promise<IServiceStatus> | IServiceStatus;
   /** Why the service is not configured; data endpoints answer 503 with it. */
   configError?: string | null;
   /** Path prefix the proxy may forward, e.g. `/user/alice/tflog/`. */
@@ -63,6 +69,19 @@ export interface IApiServerOptions {
   /** Ship everything spooled now; enables `POST /api/v1/flush`. */
   flush?: () => Promise<void>;
   logger?: IApiLogger;
+  /**
+   * Hub mode: who the caller is, from the request's headers (a JupyterHub
+   * token). Every request must pass it, and each is answered for that user
+   * instead of `user`. Absent: the Jupyter server in front authenticated.
+   */
+  authenticate?: (headers: IncomingHttpHeaders) => Promise<string>;
+  /**
+   * Hub mode: stores a batch a user's service sends (`POST /api/v1/ingest`,
+   * a JSON body of at most `maxBodyBytes`).
+   */
+  ingest?: (user: string, body: unknown, bytes: number) => Promise<unknown>;
+  /** Largest request body taken, bytes (default 32 MiB). */
+  maxBodyBytes?: number;
   /** Interval of SSE heartbeat comments (default 15 s). */
   heartbeatMs?: number;
   /** Event streams open at once at most (config `maxEventClients`). */
@@ -85,6 +104,7 @@ const JSON_HEADERS = {
 };
 
 const DEFAULT_HEARTBEAT_MS = 15000;
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export function createApiServer(options: IApiServerOptions): IApiServer {
   const user = options.user;
@@ -134,14 +154,45 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
     }
     const route = matchRoute(method, stripBasePath(path, basePath));
     const params = new QueryParams(new URLSearchParams(query));
+    // In hub mode every request is answered for the token's user.
+    const caller = options.authenticate
+      ? { ...deps, user: await options.authenticate(request.headers) }
+      : deps;
     if (route.endpoint === 'events') {
       params.done();
+      if (options.authenticate) {
+        throw new ApiError(
+          501,
+          'not_implemented',
+          "the hub service has no event stream: live updates come from the user's own tflog service"
+        );
+      }
       openEventStream(request, response, events);
+      return;
+    }
+    if (route.endpoint === 'ingest') {
+      params.done();
+      if (!options.ingest) {
+        throw new ApiError(
+          404,
+          'not_found',
+          'this service takes no batches (only the hub service does)'
+        );
+      }
+      const body = await readJsonBody(
+        request,
+        options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+      );
+      sendJson(
+        response,
+        200,
+        await options.ingest(caller.user, body.value, body.bytes)
+      );
       return;
     }
     // Bodies are never read; drain any so the connection stays usable.
     request.resume();
-    sendJson(response, 200, await answer(route, deps, params, options.flush));
+    sendJson(response, 200, await answer(route, caller, params, options.flush));
   };
 
   const server: Server = createServer((request, response) => {
@@ -231,7 +282,45 @@ async function answer(
       await flush();
       return { flushed: true };
     case 'events':
-      throw new Error('the event stream is not a JSON endpoint');
+    case 'ingest':
+      throw new Error(`${route.endpoint} is answered before JSON endpoints`);
+  }
+}
+
+/** A request's JSON body, refused (413, 400) when too large or not JSON. */
+async function readJsonBody(
+  request: IncomingMessage,
+  maxBytes: number
+): Promise<{ value: unknown; bytes: number }> {
+  const declared = Number(request.headers['content-length'] ?? NaN);
+  if (declared > maxBytes) {
+    throw new ApiError(
+      413,
+      'too_large',
+      `the body is ${declared} bytes; at most ${maxBytes} are taken (send smaller batches)`
+    );
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of request) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > maxBytes) {
+      throw new ApiError(
+        413,
+        'too_large',
+        `the body is over ${maxBytes} bytes (send smaller batches)`
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')), bytes };
+  } catch (error) {
+    throw new ApiError(
+      400,
+      'invalid_body',
+      `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  * version, degraded features) under `store`.
  */
 import type { ILockOwner } from '../spool/lock';
+import type { IStoreStatus } from '../store/store';
 
 export type ServiceState =
   /** Setting up the store (templates, directories). */
@@ -75,7 +76,7 @@ export interface IServiceStatus {
   spoolDir: string;
   stateDir: string;
   /** The store in use: kind and location (URLs without credentials, or a directory). */
-  storeInUse: { kind: 'elasticsearch' | 'embedded'; location: string } | null;
+  storeInUse: { kind: IStoreStatus['kind']; location: string } | null;
   /** Spooled data not yet acknowledged by the store. */
   backlog: { bytes: number; files: number };
   lastError: IServiceError | null;

@@ -11,6 +11,7 @@ import { redactUrl, type IElasticsearchConfig } from '../config';
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IRunSummary } from '../types';
+import { EsRunOwners, runOwnersIndex } from './es-owners';
 import { mapElasticsearchError } from './es-errors';
 import {
   dailyIndex,
@@ -53,6 +54,7 @@ import type {
   IStore,
   IStoreStatus,
   IWriteBatch,
+  IRunOwnerStore,
   IWriteResult
 } from './store';
 import { StoreUnavailableError } from './store';
@@ -119,6 +121,15 @@ export class ElasticsearchStore implements IStore {
     this.location = options.config.urls.map(redactUrl).join(', ');
     this.logger = options.logger;
     this.retentionDays = options.config.retentionDays;
+  }
+
+  /** Run ownership on a hub (es-owners.ts), on this store's client. */
+  runOwners(): IRunOwnerStore {
+    return new EsRunOwners(
+      this.client,
+      runOwnersIndex(this.prefix),
+      this.location
+    );
   }
 
   async init(): Promise<void> {

@@ -62,6 +62,14 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** What the query names is not in the store (maps to HTTP 404). */
+export class StoreNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreNotFoundError';
+  }
+}
+
 /** A request the store refuses as invalid (maps to HTTP 400). */
 export class StoreQueryError extends Error {
   constructor(message: string) {
@@ -143,7 +151,7 @@ export interface ILogPage {
 }
 
 export interface IStoreStatus {
-  kind: 'elasticsearch' | 'embedded';
+  kind: 'elasticsearch' | 'embedded' | 'hub';
   /** Human-readable location: cluster URL(s) without credentials, or a directory. */
   location: string;
   healthy: boolean;
@@ -152,6 +160,18 @@ export interface IStoreStatus {
   degraded: string[];
   /** Why the store is not healthy, when it is not. */
   error?: string;
+}
+
+/**
+ * Who owns each run id on a hub: the first user to send anything for it.
+ * Kept by the store so that every hub service process agrees.
+ */
+export interface IRunOwnerStore {
+  /**
+   * Claims each run id for `user` unless someone claimed it before, and
+   * answers the owner of each (the user, or whoever had it).
+   */
+  claimRuns(user: string, runIds: string[]): Promise<Map<string, string>>;
 }
 
 export interface IStore {

@@ -1,0 +1,266 @@
+/**
+ * What a user's service sends the hub service to store: a write batch as
+ * JSON, checked item by item. An item of the wrong shape is refused on its
+ * own (with why), so the rest of the batch is stored and the sender keeps a
+ * searchable stand-in for it; a body that is not a batch at all is a 400.
+ */
+import { ApiError } from '../api/errors';
+import type { IWriteBatch, IWriteResult } from '../store/store';
+import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
+
+const SCOPES = new Set(['epoch', 'batch', 'log']);
+const NONFINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+const STATUSES = new Set([
+  'running',
+  'finished',
+  'failed',
+  'interrupted',
+  'stopped'
+]);
+const MAX_ID_BYTES = 512;
+
+export interface IReadBatch {
+  batch: IWriteBatch;
+  /** Items refused for their shape. */
+  rejected: IWriteResult['rejected'];
+}
+
+type Record_ = Record<string, unknown>;
+
+function isObject(value: unknown): value is Record_ {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isText(value: unknown, maxBytes = Infinity): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    Buffer.byteLength(value, 'utf8') <= maxBytes
+  );
+}
+
+function isOptionalNumber(value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && isFinite(value));
+}
+
+export function documentProblem(value: unknown): string | null {
+  if (!isObject(value)) {
+    return 'not an object';
+  }
+  if (!isText(value._id, MAX_ID_BYTES)) {
+    return `_id must be a string of 1 to ${MAX_ID_BYTES} bytes`;
+  }
+  if (!isText(value['@timestamp'])) {
+    return '@timestamp must be a string';
+  }
+  if (typeof value.message !== 'string') {
+    return 'message must be a string';
+  }
+  const tflog = value.tflog;
+  if (!isObject(tflog) || !isText(tflog.run_id, MAX_ID_BYTES)) {
+    return 'tflog.run_id must be a string';
+  }
+  const event = value.event;
+  if (!isObject(event) || typeof event.sequence !== 'number') {
+    return 'event.sequence must be a number';
+  }
+  return null;
+}
+
+export function pointProblem(value: unknown): string | null {
+  if (!isObject(value)) {
+    return 'not an object';
+  }
+  if (!isText(value._id, MAX_ID_BYTES)) {
+    return `_id must be a string of 1 to ${MAX_ID_BYTES} bytes`;
+  }
+  if (!isText(value['@timestamp'])) {
+    return '@timestamp must be a string';
+  }
+  if (!isText(value.run_id, MAX_ID_BYTES) || !isText(value.name)) {
+    return 'run_id and name must be strings';
+  }
+  if (!SCOPES.has(value.scope as string) || typeof value.source !== 'string') {
+    return 'scope must be epoch, batch or log, and source a string';
+  }
+  if (
+    !isOptionalNumber(value.value) ||
+    !isOptionalNumber(value.step) ||
+    !isOptionalNumber(value.epoch)
+  ) {
+    return 'value, step and epoch must be finite numbers when present';
+  }
+  if (
+    value.nonfinite !== undefined &&
+    !NONFINITE.has(value.nonfinite as string)
+  ) {
+    return 'nonfinite must be NaN, Infinity or -Infinity';
+  }
+  return null;
+}
+
+export function summaryProblem(value: unknown): string | null {
+  if (!isObject(value)) {
+    return 'not an object';
+  }
+  if (!isText(value.run_id, MAX_ID_BYTES)) {
+    return 'run_id must be a string';
+  }
+  if (!STATUSES.has(value.status as string)) {
+    return `status must be one of ${[...STATUSES].join(', ')}`;
+  }
+  if (!isText(value.started) || !isText(value.updated)) {
+    return 'started and updated must be ISO times';
+  }
+  return null;
+}
+
+/** The batch in a request body, every item checked. */
+export function readBatch(body: unknown): IReadBatch {
+  if (
+    !isObject(body) ||
+    !Array.isArray(body.documents) ||
+    !Array.isArray(body.points) ||
+    !Array.isArray(body.runs)
+  ) {
+    throw new ApiError(
+      400,
+      'invalid_body',
+      'the body must be a JSON object with arrays documents, points and runs'
+    );
+  }
+  const versions = body.runVersions;
+  if (
+    versions !== undefined &&
+    (!isObject(versions) ||
+      Object.values(versions).some(version => typeof version !== 'number'))
+  ) {
+    throw new ApiError(
+      400,
+      'invalid_body',
+      'runVersions must map run ids to numbers'
+    );
+  }
+  const rejected: IWriteResult['rejected'] = [];
+  const keep = <T>(
+    items: unknown[],
+    kind: 'document' | 'point' | 'run',
+    problem: (item: unknown) => string | null,
+    idOf: (item: Record_) => unknown
+  ): T[] =>
+    items.filter(item => {
+      const found = problem(item);
+      if (found !== null) {
+        const id = isObject(item) ? idOf(item) : undefined;
+        rejected.push({
+          id: typeof id === 'string' ? id : '(no id)',
+          kind,
+          reason: `invalid ${kind}: ${found}`
+        });
+      }
+      return found === null;
+    }) as T[];
+  const batch: IWriteBatch = {
+    documents: keep<ITflogDocument>(
+      body.documents,
+      'document',
+      documentProblem,
+      item => item._id
+    ),
+    points: keep<IMetricPoint>(
+      body.points,
+      'point',
+      pointProblem,
+      item => item._id
+    ),
+    runs: keep<IRunSummary>(
+      body.runs,
+      'run',
+      summaryProblem,
+      item => item.run_id
+    )
+  };
+  if (versions !== undefined) {
+    batch.runVersions = versions as Record<string, number>;
+  }
+  return { batch, rejected };
+}
+
+/** Writes the caller's identity over whatever the batch says. */
+export function stampUser(batch: IWriteBatch, user: string): void {
+  for (const document of batch.documents) {
+    document.user = {
+      ...(isObject(document.user) ? document.user : {}),
+      name: user
+    };
+  }
+  for (const point of batch.points) {
+    point.user = user;
+  }
+  for (const summary of batch.runs) {
+    summary.user = user;
+  }
+}
+
+/** Run ids an item belongs to, in the batch's order, once each. */
+export function runIdsOf(batch: IWriteBatch): string[] {
+  const ids = new Set<string>();
+  for (const document of batch.documents) {
+    ids.add(document.tflog.run_id);
+  }
+  for (const point of batch.points) {
+    ids.add(point.run_id);
+  }
+  for (const summary of batch.runs) {
+    ids.add(summary.run_id);
+  }
+  return [...ids];
+}
+
+/**
+ * The batch without the items of runs another user owns, and those items
+ * as refusals.
+ */
+export function withoutForeignRuns(
+  batch: IWriteBatch,
+  isOwn: (runId: string) => boolean
+): IReadBatch {
+  const rejected: IWriteResult['rejected'] = [];
+  const refuse = (
+    id: string,
+    kind: 'document' | 'point' | 'run',
+    runId: string
+  ): void => {
+    rejected.push({
+      id,
+      kind,
+      reason: `run ${runId} belongs to another user`
+    });
+  };
+  const documents = batch.documents.filter(document => {
+    const own = isOwn(document.tflog.run_id);
+    if (!own) {
+      refuse(document._id, 'document', document.tflog.run_id);
+    }
+    return own;
+  });
+  const points = batch.points.filter(point => {
+    const own = isOwn(point.run_id);
+    if (!own) {
+      refuse(point._id, 'point', point.run_id);
+    }
+    return own;
+  });
+  const runs = batch.runs.filter(summary => {
+    const own = isOwn(summary.run_id);
+    if (!own) {
+      refuse(summary.run_id, 'run', summary.run_id);
+    }
+    return own;
+  });
+  const kept: IWriteBatch = { documents, points, runs };
+  if (batch.runVersions) {
+    kept.runVersions = batch.runVersions;
+  }
+  return { batch: kept, rejected };
+}

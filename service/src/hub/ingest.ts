@@ -1,0 +1,56 @@
+/**
+ * The hub service's write path: a user's service sends a batch; it is
+ * checked, counted against the user's quotas, stamped with the user's
+ * identity, stripped of items of runs another user owns, and stored.
+ */
+import type { ILogger } from '../common/logger';
+import type { IStore, IWriteResult } from '../store/store';
+import { readBatch, runIdsOf, stampUser, withoutForeignRuns } from './batch';
+import type { RunOwners } from './owners';
+import type { UserQuotas } from './quota';
+
+export interface IHubIngestOptions {
+  store: IStore;
+  owners: RunOwners;
+  quotas: UserQuotas;
+  logger: ILogger;
+}
+
+export class HubIngest {
+  constructor(private readonly options: IHubIngestOptions) {}
+
+  /** Stores what `user` sent (`bytes`: the body's size); per-item refusals in the result. */
+  async ingest(
+    user: string,
+    body: unknown,
+    bytes: number
+  ): Promise<IWriteResult> {
+    const { store, owners, quotas, logger } = this.options;
+    const read = readBatch(body);
+    const batch = read.batch;
+    const items =
+      batch.documents.length + batch.points.length + batch.runs.length;
+    quotas.take(user, items, bytes);
+    stampUser(batch, user);
+    const runOwners = await owners.claim(user, runIdsOf(batch));
+    const own = withoutForeignRuns(
+      batch,
+      runId => runOwners.get(runId) === user
+    );
+    if (own.rejected.length > 0) {
+      quotas.countForeign(user, own.rejected.length);
+      logger.warn(
+        `refused ${own.rejected.length} item(s) from ${user} for runs of other users (${[
+          ...new Set(own.rejected.map(item => item.reason))
+        ]
+          .slice(0, 3)
+          .join('; ')})`
+      );
+    }
+    const result = await store.write(own.batch);
+    return {
+      ...result,
+      rejected: [...read.rejected, ...own.rejected, ...result.rejected]
+    };
+  }
+}

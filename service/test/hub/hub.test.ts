@@ -1,0 +1,401 @@
+/**
+ * The hub service end to end in one process: its API in hub mode (every
+ * request answered for its token's user), a real embedded store behind it,
+ * and users' services talking to it through HubStore, as on a hub.
+ */
+import * as fsp from 'fs/promises';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+import { createApiServer, type IApiServer } from '../../src/api';
+import { HubIdentity } from '../../src/hub/identity';
+import { HubIngest } from '../../src/hub/ingest';
+import { RunOwners } from '../../src/hub/owners';
+import { UserQuotas, type IQuotaLimits } from '../../src/hub/quota';
+import { StatusTracker } from '../../src/ship/status';
+import { EmbeddedStore } from '../../src/store/embedded';
+import { HubStore } from '../../src/store/hub-client';
+import {
+  StoreQueryError,
+  StoreUnavailableError,
+  type IRunOwnerStore,
+  type IWriteBatch
+} from '../../src/store/store';
+import type { IRunSummary, ITflogDocument } from '../../src/types';
+import { memoryLogger } from '../ship/fakes';
+
+const TOKENS: Record<string, { kind: string; name: string }> = {
+  'alice-token': { kind: 'user', name: 'alice' },
+  'bob-token': { kind: 'user', name: 'bob' },
+  'service-token': { kind: 'service', name: 'announcer' }
+};
+
+/** A stand-in for JupyterHub's `GET /hub/api/user`, counting questions. */
+async function fakeHub(): Promise<{
+  url: string;
+  asked: () => number;
+  close(): Promise<void>;
+}> {
+  let asked = 0;
+  const server: Server = createServer((request, response) => {
+    asked += 1;
+    const token = /^token (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const model = token ? TOKENS[token] : undefined;
+    if (request.url !== '/hub/api/user' || !model) {
+      response.writeHead(403).end('{"status":403}');
+      return;
+    }
+    response
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify(model));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hub/api`,
+    asked: () => asked,
+    close: () => new Promise(resolve => server.close(() => resolve()))
+  };
+}
+
+class MemoryOwners implements IRunOwnerStore {
+  readonly owners = new Map<string, string>();
+  async claimRuns(
+    user: string,
+    runIds: string[]
+  ): Promise<Map<string, string>> {
+    const answer = new Map<string, string>();
+    for (const runId of runIds) {
+      if (!this.owners.has(runId)) {
+        this.owners.set(runId, user);
+      }
+      answer.set(runId, this.owners.get(runId) as string);
+    }
+    return answer;
+  }
+}
+
+function summary(runId: string, user: string, seq: number): IRunSummary {
+  return {
+    run_id: runId,
+    name: `train ${runId}`,
+    status: 'running',
+    notebook: 'train.ipynb',
+    kernel_id: 'k',
+    user,
+    host: 'h',
+    tags: { team: 'vision' },
+    hparams: {},
+    started: '2026-12-01T10:00:00.000Z',
+    ended: null,
+    updated: new Date(Date.parse('2026-12-01T10:00:00Z') + seq).toISOString(),
+    last_metrics: { loss: seq },
+    last_epoch: null,
+    last_step: null,
+    counts: { events: seq, errors: 0, warnings: 0, nan: 0 },
+    error: null,
+    dropped: 0
+  };
+}
+
+function event(
+  runId: string,
+  seq: number,
+  user: string,
+  message: string
+): ITflogDocument {
+  return {
+    _id: `${runId}:${seq}`,
+    '@timestamp': new Date(
+      Date.parse('2026-12-01T10:00:00Z') + seq
+    ).toISOString(),
+    message,
+    log: { level: 'info' },
+    event: { dataset: 'tflog.log', sequence: seq, kind: 'event' },
+    user: { name: user },
+    host: { name: 'h' },
+    process: { pid: 1 },
+    service: { name: 'tflog' },
+    ecs: { version: '8.11.0' },
+    labels: {},
+    tflog: {
+      run_id: runId,
+      run_name: null,
+      notebook: 'train.ipynb',
+      kernel_id: 'k',
+      source: 'tflog',
+      kind: 'log'
+    }
+  };
+}
+
+/** A run's first batch as a user's service sends it (the user it claims may lie). */
+function runBatch(runId: string, claimedUser: string, seq = 3): IWriteBatch {
+  return {
+    documents: [1, 2, 3].map(n =>
+      event(runId, n, claimedUser, `line ${n} of ${runId}`)
+    ),
+    points: [
+      {
+        _id: `${runId}:3:loss`,
+        '@timestamp': '2026-12-01T10:00:00.003Z',
+        run_id: runId,
+        notebook: 'train.ipynb',
+        user: claimedUser,
+        name: 'loss',
+        value: 0.5,
+        epoch: 0,
+        scope: 'epoch',
+        source: 'callback'
+      }
+    ],
+    runs: [summary(runId, claimedUser, seq)],
+    runVersions: { [runId]: seq }
+  };
+}
+
+describe('the hub service', () => {
+  let dir: string;
+  let hub: Awaited<ReturnType<typeof fakeHub>>;
+  let store: EmbeddedStore;
+  let api: IApiServer;
+  let url: string;
+  let owners: MemoryOwners;
+  let logLines: string[];
+
+  async function start(
+    limits: IQuotaLimits = { docsPerSecond: 0, bytesPerDay: 0 }
+  ): Promise<void> {
+    owners = new MemoryOwners();
+    const { logger, lines } = memoryLogger();
+    logLines = lines;
+    const identity = new HubIdentity({ apiUrl: hub.url });
+    const quotas = new UserQuotas(limits);
+    const ingest = new HubIngest({
+      store,
+      owners: new RunOwners(owners),
+      quotas,
+      logger
+    });
+    api = createApiServer({
+      store,
+      getStatus: user => ({
+        ...new StatusTracker({ spoolDir: '/s', stateDir: '/t' }).snapshot(),
+        hub: { user, usage: quotas.usage(user) }
+      }),
+      version: 'test',
+      user: '(hub)',
+      authenticate: headers => identity.userOf(headers.authorization),
+      ingest: (user, body, bytes) => ingest.ingest(user, body, bytes),
+      maxBodyBytes: 64 * 1024,
+      basePath: '/services/tflog/'
+    });
+    const at = await api.listen({ port: 0 });
+    url = `http://127.0.0.1:${'port' in at ? at.port : 0}/services/tflog/`;
+  }
+
+  function client(token: string): HubStore {
+    return new HubStore({ url, token });
+  }
+
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-hub-'));
+    hub = await fakeHub();
+    store = new EmbeddedStore({
+      dir,
+      retentionDays: 0,
+      logger: memoryLogger().logger
+    });
+    await store.init();
+  });
+  afterEach(async () => {
+    await api?.close();
+    await store.close();
+    await hub.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores each user under the name their token belongs to, whatever the batch claims', async () => {
+    await start();
+    const alice = client('alice-token');
+    await alice.init();
+    expect(await alice.write(runBatch('run-a', 'bob'))).toEqual({
+      created: 5,
+      duplicates: 0,
+      rejected: []
+    });
+    expect((await store.getRun('run-a'))?.user).toBe('alice');
+    const logs = await store.logs({ runId: 'run-a', size: 10, order: 'asc' });
+    expect(logs.lines.map(line => line.user.name)).toEqual([
+      'alice',
+      'alice',
+      'alice'
+    ]);
+    const [series] = await alice.series({
+      runId: 'run-a',
+      axis: 'epoch',
+      maxPoints: 10
+    });
+    expect(series.points.map(p => p.y)).toEqual([0.5]);
+  });
+
+  it("answers every query for the caller only: another user's runs do not exist", async () => {
+    await start();
+    const alice = client('alice-token');
+    const bob = client('bob-token');
+    await alice.write(runBatch('run-a', 'alice'));
+    await bob.write(runBatch('run-b', 'bob'));
+    expect(
+      (await alice.searchRuns({ size: 10 })).runs.map(r => r.run_id)
+    ).toEqual(['run-a']);
+    expect(
+      (await bob.searchRuns({ size: 10 })).runs.map(r => r.run_id)
+    ).toEqual(['run-b']);
+    expect(await bob.getRun('run-a')).toBeNull();
+    await expect(
+      bob.logs({ runId: 'run-a', size: 10, order: 'asc' })
+    ).rejects.toThrow(/no run 'run-a'/);
+    await expect(
+      bob.series({ runId: 'run-a', axis: 'step', maxPoints: 10 })
+    ).rejects.toThrow(/no run 'run-a'/);
+    const asBob = await fetch(`${url}api/v1/runs?user=alice`, {
+      headers: { Authorization: 'token bob-token' }
+    });
+    expect(asBob.status).toBe(403);
+  });
+
+  it("refuses and counts records for another user's run id, however high their version", async () => {
+    await start();
+    const alice = client('alice-token');
+    const bob = client('bob-token');
+    await bob.write(runBatch('run-b', 'bob', 3));
+    const forged = runBatch('run-b', 'bob', 1_000_000);
+    forged.documents = [event('run-b', 99, 'bob', 'loss became 42')];
+    const result = await alice.write(forged);
+    expect(result.created).toBe(0);
+    expect(result.rejected).toHaveLength(3);
+    expect(
+      result.rejected.every(item =>
+        /run run-b belongs to another user/.test(item.reason)
+      )
+    ).toBe(true);
+    const run = await bob.getRun('run-b');
+    expect(run?.last_metrics).toEqual({ loss: 3 });
+    expect(run?.user).toBe('bob');
+    expect(
+      (await store.logs({ runId: 'run-b', size: 10, order: 'asc' })).total
+    ).toBe(3);
+    expect(logLines.join('\n')).toMatch(
+      /refused 3 item\(s\) from alice for runs of other users/
+    );
+    const status = (await (
+      await fetch(`${url}api/v1/status`, {
+        headers: { Authorization: 'token alice-token' }
+      })
+    ).json()) as { hub: { usage: { refusedForeignRun: number } } };
+    expect(status.hub.usage.refusedForeignRun).toBe(3);
+  });
+
+  it('refuses requests without a user token, and asks the hub once per token for a while', async () => {
+    await start();
+    const attempts: Record<string, string>[] = [
+      {},
+      { Authorization: 'token nobody' },
+      { Authorization: 'token service-token' }
+    ];
+    for (const headers of attempts) {
+      const response = await fetch(`${url}api/v1/runs`, { headers });
+      expect([401, 403]).toContain(response.status);
+    }
+    const unknown = await fetch(`${url}api/v1/runs`, {
+      headers: { Authorization: 'token nobody' }
+    });
+    expect(
+      ((await unknown.json()) as { error: { message: string } }).error.message
+    ).toMatch(/JupyterHub does not know this token/);
+    const before = hub.asked();
+    const alice = client('alice-token');
+    for (let index = 0; index < 5; index += 1) {
+      await alice.searchRuns({ size: 1 });
+    }
+    expect(hub.asked() - before).toBe(1);
+    await expect(
+      client('nobody').write(runBatch('run-x', 'x'))
+    ).rejects.toThrow(/refused this server's JupyterHub token \(401\)/);
+  });
+
+  it('cuts a flooding user by quota with 429 and when to retry, while another user still writes', async () => {
+    await start({ docsPerSecond: 5, burstDocs: 10, bytesPerDay: 0 });
+    const alice = client('alice-token');
+    const bob = client('bob-token');
+    await alice.write(runBatch('run-a', 'alice'));
+    let refusal: unknown;
+    try {
+      for (let seq = 10; seq < 30; seq += 1) {
+        await alice.write({
+          documents: [event('run-a', seq, 'alice', 'spam')],
+          points: [],
+          runs: []
+        });
+      }
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(StoreUnavailableError);
+    expect(String(refusal)).toMatch(
+      /more than 5 documents\/s \(TFLOG_HUB_QUOTA_DOCS_PER_S\)/
+    );
+    expect((refusal as StoreUnavailableError).statusCode).toBe(429);
+    expect(
+      (refusal as StoreUnavailableError).retryAfterMs
+    ).toBeGreaterThanOrEqual(1000);
+    expect(await bob.write(runBatch('run-b', 'bob'))).toMatchObject({
+      created: 5
+    });
+  });
+
+  it('refuses items of the wrong shape one by one and a body that is not a batch as a whole', async () => {
+    await start();
+    const alice = client('alice-token');
+    const batch = runBatch('run-a', 'alice');
+    (batch.points[0] as unknown as Record<string, unknown>).scope = 'weekly';
+    (batch.documents[1] as unknown as Record<string, unknown>).message = 42;
+    const result = await alice.write(batch);
+    expect(result.created).toBe(3);
+    expect(result.rejected.map(item => [item.kind, item.reason])).toEqual([
+      ['document', 'invalid document: message must be a string'],
+      [
+        'point',
+        'invalid point: scope must be epoch, batch or log, and source a string'
+      ]
+    ]);
+    const notBatch = await fetch(`${url}api/v1/ingest`, {
+      method: 'POST',
+      headers: {
+        Authorization: 'token alice-token',
+        'Content-Type': 'application/json'
+      },
+      body: '{"documents": 1}'
+    });
+    expect(notBatch.status).toBe(400);
+    const big = runBatch('run-a', 'alice');
+    big.documents[0].message = 'x'.repeat(70 * 1024);
+    await expect(alice.write(big)).rejects.toThrow(StoreQueryError);
+    await expect(alice.write(big)).rejects.toThrow(
+      /is over 65536 bytes|at most 65536/
+    );
+  });
+
+  it('has no event stream of its own', async () => {
+    await start();
+    const response = await fetch(`${url}api/v1/events`, {
+      headers: {
+        Authorization: 'token alice-token',
+        Accept: 'text/event-stream'
+      }
+    });
+    expect(response.status).toBe(501);
+  });
+});
