@@ -186,7 +186,16 @@ export interface ITflogDocument {
   '@timestamp': string;
   message: string;
   log: { level: string; logger?: string };
-  event: { dataset: string; sequence: number; kind: 'event' | 'metric' };
+  event: {
+    dataset: string;
+    sequence: number;
+    kind: 'event' | 'metric';
+    /**
+     * When the kernel wrote the record (its `ts`), ISO; `@timestamp` may be a
+     * time printed in the text. The daily index is chosen by this one.
+     */
+    created?: string;
+  };
   error?: IErrorInfo;
   user: { name: string };
   host: { name: string };
@@ -204,6 +213,8 @@ export interface ITflogDocument {
 export interface IMetricPoint {
   _id: string;
   '@timestamp': string;
+  /** The write time of its event (`event.created`); picks the daily index. */
+  created?: string;
   run_id: string;
   notebook: string | null;
   user: string;

@@ -101,7 +101,8 @@ export function buildDocument(
     event: {
       dataset: spec.dataset,
       sequence: spec.seq,
-      kind: hasMetrics ? 'metric' : 'event'
+      kind: hasMetrics ? 'metric' : 'event',
+      created: writeTime(spec.time, state)
     },
     user: { name: state.ctx.user },
     host: { name: state.ctx.host },
@@ -135,6 +136,7 @@ export function buildPoints(
     const made: IMetricPoint = {
       _id: boundedId(`${document._id}:${name}`),
       '@timestamp': document['@timestamp'],
+      created: document.event.created ?? document['@timestamp'],
       run_id: tflog.run_id,
       notebook: tflog.notebook,
       user: document.user.name,
@@ -200,6 +202,20 @@ function timestamp(seconds: number, state: IRunState): string {
   return (
     isoFromSeconds(seconds) ??
     isoFromSeconds(state.last_ts ?? 0) ??
+    new Date(0).toISOString()
+  );
+}
+
+/**
+ * When the kernel wrote the record: its `ts`, which parseRecord keeps in
+ * `state.last_ts` before any document is built (the last readable one when
+ * a record has none). `spec.time` may be a time printed in the text, so it
+ * is used only when no record time was ever seen.
+ */
+function writeTime(seconds: number, state: IRunState): string {
+  return (
+    isoFromSeconds(state.last_ts ?? seconds) ??
+    isoFromSeconds(seconds) ??
     new Date(0).toISOString()
   );
 }

@@ -17,8 +17,14 @@ import {
   dailyIndex,
   indexNames,
   indexTemplates,
+  installedVersion,
   lifecyclePolicy,
+  newerInstalled,
+  POLICY_VERSION,
+  runsLifecyclePolicy,
+  TEMPLATE_VERSION,
   type IIndexNames,
+  type ILifecycleDays,
   type IndexTemplateBody
 } from './es-mappings';
 import {
@@ -111,6 +117,7 @@ export class ElasticsearchStore implements IStore {
   private readonly location: string;
   private readonly logger: ILogger;
   private readonly retentionDays: number;
+  private readonly lifecycleDays: ILifecycleDays;
   private degraded: string[] = [];
   private version: string | undefined;
 
@@ -121,6 +128,11 @@ export class ElasticsearchStore implements IStore {
     this.location = options.config.urls.map(redactUrl).join(', ');
     this.logger = options.logger;
     this.retentionDays = options.config.retentionDays;
+    this.lifecycleDays = {
+      warmDays: options.config.warmDays,
+      coldDays: options.config.coldDays,
+      deleteDays: options.config.retentionDays
+    };
   }
 
   /** Run ownership on a hub (es-owners.ts), on this store's client. */
@@ -142,12 +154,13 @@ export class ElasticsearchStore implements IStore {
       );
     }
     const degraded: string[] = [];
-    const policy = await this.setUpLifecycle(degraded);
-    const templates = indexTemplates(this.prefix, policy ? { policy } : {});
-    for (const [name, body] of Object.entries(templates)) {
-      await this.putTemplate(name, body, degraded);
-    }
+    const lifecycle = await this.setUpLifecycle(degraded);
+    const templates = indexTemplates(this.prefix, lifecycle ?? {});
+    await this.putTemplates(templates, degraded);
     await this.createRunsIndex();
+    if (lifecycle) {
+      await this.attachRunsPolicy(lifecycle.runsPolicy, degraded);
+    }
     await this.createTodaysIndices();
     this.degraded = degraded;
     for (const problem of degraded) {
@@ -261,10 +274,14 @@ export class ElasticsearchStore implements IStore {
     }
   }
 
-  /** Creates the ILM policy when the cluster has ILM; else says why not. */
+  /**
+   * Creates the ILM policies when the cluster has ILM, else says why not.
+   * Returns the policies the templates name (also when a newer tflog's
+   * policies are kept), or undefined without ILM.
+   */
   private async setUpLifecycle(
     degraded: string[]
-  ): Promise<string | undefined> {
+  ): Promise<{ policy: string; runsPolicy: string } | undefined> {
     try {
       await this.client.ilm.getStatus();
     } catch (error) {
@@ -275,30 +292,127 @@ export class ElasticsearchStore implements IStore {
           this.location
         ).message;
         degraded.push(
-          `ILM is not available on this cluster (${reason}): daily indices ${this.names.logsPattern} and ${this.names.metricsPattern} are not deleted after ${this.retentionDays} days; delete old ones yourself`
+          `ILM is not available on this cluster (${reason}): daily indices ${this.names.logsPattern} and ${this.names.metricsPattern} are not deleted after ${this.retentionDays} days; run tflog prune on a schedule (docs/storage.md)`
         );
         return undefined;
       }
       throw mapElasticsearchError(error, 'checking ILM', this.location);
     }
+    const policies = {
+      [this.names.policy]: lifecyclePolicy(this.lifecycleDays),
+      [this.names.runsPolicy]: runsLifecyclePolicy(this.retentionDays)
+    };
+    for (const [name, policy] of Object.entries(policies)) {
+      if (!(await this.putPolicy(name, policy, degraded))) {
+        return undefined;
+      }
+    }
+    return { policy: this.names.policy, runsPolicy: this.names.runsPolicy };
+  }
+
+  /**
+   * Puts one ILM policy unless a newer tflog's is installed. False when it
+   * cannot (no manage_ilm privilege): the templates then name no policy.
+   */
+  private async putPolicy(
+    name: string,
+    policy: ReturnType<typeof lifecyclePolicy>,
+    degraded: string[]
+  ): Promise<boolean> {
+    const newer = newerInstalled(
+      `ILM policy ${name}`,
+      await this.installedPolicyVersion(name),
+      POLICY_VERSION,
+      'it'
+    );
+    if (newer !== null) {
+      degraded.push(newer);
+      return true;
+    }
     try {
-      await this.client.ilm.putLifecycle({
-        name: this.names.policy,
-        policy: lifecyclePolicy(this.retentionDays)
-      });
-      return this.names.policy;
+      await this.client.ilm.putLifecycle({ name, policy });
+      return true;
     } catch (error) {
       if (error instanceof errors.ResponseError && error.statusCode === 403) {
         degraded.push(
-          `cannot create the ILM policy ${this.names.policy} (403: needs the manage_ilm cluster privilege): indices are not deleted automatically`
+          `cannot create the ILM policy ${name} (403: needs the manage_ilm cluster privilege): indices are not deleted automatically`
         );
-        return undefined;
+        return false;
       }
       throw mapElasticsearchError(
         error,
-        `creating the ILM policy ${this.names.policy}`,
+        `creating the ILM policy ${name}`,
         this.location
       );
+    }
+  }
+
+  /** `_meta.version` of an installed policy; undefined when none is readable. */
+  private async installedPolicyVersion(
+    name: string
+  ): Promise<number | undefined> {
+    try {
+      const found = await this.client.ilm.getLifecycle({ name });
+      return installedVersion(found[name]?.policy);
+    } catch (error) {
+      if (!(
+        error instanceof errors.ResponseError && error.statusCode === 404
+      )) {
+        this.logger.debug(
+          `cannot read the ILM policy ${name}: ${describeError(error)}`
+        );
+      }
+      return undefined;
+    }
+  }
+
+  /**
+   * Puts the templates, unless any installed one has a higher version (a
+   * newer tflog shares the cluster): then all are left, never mixed.
+   */
+  private async putTemplates(
+    templates: Record<string, IndexTemplateBody>,
+    degraded: string[]
+  ): Promise<void> {
+    let highest: number | undefined;
+    for (const name of Object.keys(templates)) {
+      const version = await this.installedTemplateVersion(name);
+      if (
+        version !== undefined &&
+        (highest === undefined || version > highest)
+      ) {
+        highest = version;
+      }
+    }
+    const newer = newerInstalled('templates', highest, TEMPLATE_VERSION);
+    if (newer !== null) {
+      degraded.push(`${newer} (${Object.keys(templates).join(', ')})`);
+      return;
+    }
+    for (const [name, body] of Object.entries(templates)) {
+      await this.putTemplate(name, body, degraded);
+    }
+  }
+
+  /** The version of an installed template; undefined when none is readable. */
+  private async installedTemplateVersion(
+    name: string
+  ): Promise<number | undefined> {
+    try {
+      const found = await this.client.indices.getIndexTemplate({ name });
+      const entry = (found.index_templates ?? []).find(
+        item => item.name === name
+      );
+      return installedVersion(entry?.index_template);
+    } catch (error) {
+      if (!(
+        error instanceof errors.ResponseError && error.statusCode === 404
+      )) {
+        this.logger.debug(
+          `cannot read the index template ${name}: ${describeError(error)}`
+        );
+      }
+      return undefined;
     }
   }
 
@@ -334,6 +448,31 @@ export class ElasticsearchStore implements IStore {
         `cannot check whether template ${name} exists: ${describeError(error)}`
       );
       return false;
+    }
+  }
+
+  /**
+   * The runs index predates its policy where an older tflog created it:
+   * the policy is set on it here (templates only reach new indices).
+   */
+  private async attachRunsPolicy(
+    policy: string,
+    degraded: string[]
+  ): Promise<void> {
+    try {
+      await this.client.indices.putSettings({
+        index: this.names.runs,
+        settings: { 'index.lifecycle.name': policy }
+      });
+    } catch (error) {
+      const reason = mapElasticsearchError(
+        error,
+        `setting the ILM policy of ${this.names.runs}`,
+        this.location
+      ).message;
+      degraded.push(
+        `the run summaries index ${this.names.runs} has no ILM policy (${reason})`
+      );
     }
   }
 

@@ -11,8 +11,15 @@ export type IndexTemplateBody = Omit<
   'name'
 >;
 
-/** Bumped when a template changes, so admins can tell which one is installed. */
-export const TEMPLATE_VERSION = 2;
+/**
+ * Bumped when a template changes. Also in each template's
+ * `_meta.tflog_version`: a service never replaces templates of a higher
+ * version (a newer tflog on the same cluster installed them).
+ */
+export const TEMPLATE_VERSION = 3;
+
+/** Bumped when the ILM policies change; `_meta.version` in each policy. */
+export const POLICY_VERSION = 2;
 
 export interface IIndexNames {
   logsPattern: string;
@@ -21,7 +28,10 @@ export interface IIndexNames {
   logsTemplate: string;
   metricsTemplate: string;
   runsTemplate: string;
+  /** The policy of the daily indices (hot, warm, cold, delete). */
   policy: string;
+  /** The policy of the run summaries index (see runsLifecyclePolicy). */
+  runsPolicy: string;
 }
 
 export function indexNames(prefix: string): IIndexNames {
@@ -32,14 +42,14 @@ export function indexNames(prefix: string): IIndexNames {
     logsTemplate: `${prefix}logs`,
     metricsTemplate: `${prefix}metrics`,
     runsTemplate: `${prefix}runs`,
-    policy: `${prefix}policy`
+    policy: `${prefix}policy`,
+    runsPolicy: `${prefix}runs-policy`
   };
 }
 
 /**
- * The daily index of an event: the UTC day of its own `@timestamp`, so a
- * replayed event lands in the same index as the first time and its `_id`
- * is recognised. An unreadable time goes to the 1970.01.01 index.
+ * The daily index of a time: its UTC day. An unreadable time goes to the
+ * 1970.01.01 index.
  */
 export function dailyIndex(
   prefix: string,
@@ -50,13 +60,61 @@ export function dailyIndex(
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * How far a routing time may lie ahead of the service's clock, and how far
+ * `@timestamp` may lie from it when a document has no write time.
+ */
+export const MAX_CLOCK_SKEW_MS = DAY_MS;
+
+/**
+ * The daily index of an event or point, chosen by its write time (`created`:
+ * when the kernel wrote the record), never by a time printed in the text,
+ * which `@timestamp` may be. A replayed record has the same write time, so
+ * it lands in the same index and its `_id` is recognised. Bounded by the
+ * service's clock `nowMs`: a write time more than MAX_CLOCK_SKEW_MS ahead
+ * (a kernel clock far off) goes to today's index; without a readable write
+ * time, `@timestamp` is used only within MAX_CLOCK_SKEW_MS of now, else
+ * today. No printed time ever creates an index for its own day.
+ */
+export function routedIndex(
+  prefix: string,
+  kind: 'logs' | 'metrics',
+  created: string | undefined,
+  timestamp: string,
+  nowMs: number
+): string {
+  return `${prefix}${kind}-${dayName(routingTime(created, timestamp, nowMs))}`;
+}
+
+/** The time routedIndex names the day of, milliseconds. */
+export function routingTime(
+  created: string | undefined,
+  timestamp: string,
+  nowMs: number
+): number {
+  const written = created === undefined ? Number.NaN : Date.parse(created);
+  if (!Number.isNaN(written)) {
+    return written - nowMs > MAX_CLOCK_SKEW_MS ? nowMs : written;
+  }
+  const printed = Date.parse(timestamp);
+  return !Number.isNaN(printed) &&
+    Math.abs(printed - nowMs) <= MAX_CLOCK_SKEW_MS
+    ? printed
+    : nowMs;
+}
+
 /** The last day named: a batch's events nearly all fall on one day. */
 let lastDay = { number: Number.NaN, name: '' };
 
 /** `YYYY.MM.DD` of an ISO time in UTC; 1970.01.01 when it is unreadable. */
 export function utcDay(timestamp: string): string {
   const time = Date.parse(timestamp);
-  const dayNumber = Number.isNaN(time) ? 0 : Math.floor(time / DAY_MS);
+  return dayName(Number.isNaN(time) ? 0 : time);
+}
+
+/** `YYYY.MM.DD` of a time in milliseconds, UTC. */
+export function dayName(timeMs: number): string {
+  const dayNumber = Math.floor(timeMs / DAY_MS);
   if (dayNumber !== lastDay.number) {
     const name = new Date(dayNumber * DAY_MS)
       .toISOString()
@@ -135,7 +193,9 @@ export const LOGS_MAPPINGS: estypes.MappingTypeMapping = {
       properties: {
         dataset: FILTER_KEYWORD,
         sequence: LONG,
-        kind: FILTER_KEYWORD
+        kind: FILTER_KEYWORD,
+        // The write time, which picked the daily index.
+        created: DATE
       }
     },
     error: {
@@ -180,6 +240,8 @@ export const METRICS_MAPPINGS: estypes.MappingTypeMapping = {
   dynamic: false,
   properties: {
     '@timestamp': DATE,
+    // The write time of the point's event, which picked the daily index.
+    created: DATE,
     run_id: KEYWORD,
     // Not read by the series queries; kept searchable by term.
     notebook: FILTER_KEYWORD,
@@ -228,12 +290,14 @@ export const RUNS_MAPPINGS: estypes.MappingTypeMapping = {
 };
 
 export interface ITemplateOptions {
-  /** The ILM policy to reference; absent when the cluster has no ILM. */
+  /** The ILM policy of the daily indices; absent when the cluster has no ILM. */
   policy?: string;
+  /** The ILM policy of the run summaries index. */
+  runsPolicy?: string;
 }
 
 function indexSettings(
-  options: ITemplateOptions
+  policy: string | undefined
 ): estypes.IndicesIndexSettings {
   const settings: estypes.IndicesIndexSettings = {
     number_of_shards: 1,
@@ -242,8 +306,8 @@ function indexSettings(
     // Explicit, so idle shards keep refreshing and new data shows within ~1 s.
     refresh_interval: '1s'
   };
-  if (options.policy) {
-    settings['index.lifecycle.name'] = options.policy;
+  if (policy) {
+    settings['index.lifecycle.name'] = policy;
   }
   return settings;
 }
@@ -260,7 +324,11 @@ function template(
     priority: templatePriority(prefix),
     version: TEMPLATE_VERSION,
     template: { settings, mappings },
-    _meta: { managed_by: 'tflog', description }
+    _meta: {
+      managed_by: 'tflog',
+      tflog_version: TEMPLATE_VERSION,
+      description
+    }
   };
 }
 
@@ -275,43 +343,146 @@ export function indexTemplates(
       prefix,
       names.logsPattern,
       LOGS_MAPPINGS,
-      indexSettings(options),
+      indexSettings(options.policy),
       'tflog events (daily indices)'
     ),
     [names.metricsTemplate]: template(
       prefix,
       names.metricsPattern,
       METRICS_MAPPINGS,
-      indexSettings(options),
+      indexSettings(options.policy),
       'tflog metric points (daily indices)'
     ),
-    // Run summaries are few and kept: no lifecycle policy.
     [names.runsTemplate]: template(
       prefix,
       names.runs,
       RUNS_MAPPINGS,
-      indexSettings({}),
+      indexSettings(options.runsPolicy),
       'tflog run summaries'
     )
   };
 }
 
+/** Phase ages in days; 0 turns a phase off (delete 0: kept for ever). */
+export interface ILifecycleDays {
+  warmDays: number;
+  coldDays: number;
+  deleteDays: number;
+}
+
+/** Priorities for recovery after a restart: newest indices first. */
+export const PHASE_PRIORITY = { hot: 100, warm: 50, cold: 0 } as const;
+
 /**
- * Daily indices are deleted `retentionDays` after they were created; no
- * rollover, since the indices are already daily. 0 keeps them for ever.
+ * The policy of the daily indices: hot, then warm after `warmDays` (merged
+ * to one segment, which also makes the index read-only, and recovered after
+ * the newer ones), cold after `coldDays` (recovered last), deleted after
+ * `deleteDays`. Ages count from the index's creation; no rollover, since the
+ * indices are daily. Only actions of a basic-license cluster; on a cluster
+ * with data tiers ILM also moves warm and cold indices to those nodes (its
+ * implicit migrate action), else they stay where they are.
  */
-export function lifecyclePolicy(retentionDays: number): estypes.IlmPolicy {
+export function lifecyclePolicy(days: ILifecycleDays): estypes.IlmPolicy {
   const phases: estypes.IlmPhases = {
-    hot: { min_age: '0ms', actions: { set_priority: { priority: 100 } } }
+    hot: {
+      min_age: '0ms',
+      actions: { set_priority: { priority: PHASE_PRIORITY.hot } }
+    }
   };
-  if (retentionDays > 0) {
+  if (days.warmDays > 0) {
+    phases.warm = {
+      min_age: `${days.warmDays}d`,
+      actions: {
+        forcemerge: { max_num_segments: 1 },
+        set_priority: { priority: PHASE_PRIORITY.warm }
+      }
+    };
+  }
+  if (days.coldDays > 0) {
+    phases.cold = {
+      min_age: `${days.coldDays}d`,
+      actions: { set_priority: { priority: PHASE_PRIORITY.cold } }
+    };
+  }
+  if (days.deleteDays > 0) {
     phases.delete = {
-      min_age: `${retentionDays}d`,
+      min_age: `${days.deleteDays}d`,
       actions: { delete: {} }
     };
   }
   return {
     phases,
-    _meta: { managed_by: 'tflog', retention_days: retentionDays }
+    _meta: {
+      managed_by: 'tflog',
+      version: POLICY_VERSION,
+      warm_days: days.warmDays,
+      cold_days: days.coldDays,
+      retention_days: days.deleteDays
+    }
   };
+}
+
+/**
+ * The policy of the run summaries index: one index holding every run's
+ * summary, so an age-based phase would act on all of them at once (a delete
+ * phase would remove the summaries of current runs too). It stays hot; old
+ * summaries are deleted one by one by `tflog prune` (es-prune).
+ */
+export function runsLifecyclePolicy(retentionDays: number): estypes.IlmPolicy {
+  return {
+    phases: {
+      hot: {
+        min_age: '0ms',
+        actions: { set_priority: { priority: PHASE_PRIORITY.hot } }
+      }
+    },
+    _meta: {
+      managed_by: 'tflog',
+      version: POLICY_VERSION,
+      description: `run summaries; those not updated for ${retentionDays} days are deleted by tflog prune`
+    }
+  };
+}
+
+/**
+ * The version of an installed template (`version`, else
+ * `_meta.tflog_version`) or policy body (`_meta.version`: the `version` next
+ * to a policy in GET _ilm/policy counts its updates, so pass the policy
+ * itself); undefined when it has none (installed before versions were kept).
+ */
+export function installedVersion(
+  item: { version?: unknown; _meta?: unknown } | undefined
+): number | undefined {
+  if (item === undefined) {
+    return undefined;
+  }
+  if (typeof item.version === 'number') {
+    return item.version;
+  }
+  const meta = item._meta;
+  if (typeof meta === 'object' && meta !== null) {
+    const fields = meta as Record<string, unknown>;
+    for (const value of [fields.tflog_version, fields.version]) {
+      if (typeof value === 'number') {
+        return value;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why this service must leave an installed template or policy as it is (a
+ * newer tflog installed a higher version), or null when it may put its own.
+ */
+export function newerInstalled(
+  what: string,
+  installed: number | undefined,
+  ours: number,
+  pronoun: 'them' | 'it' = 'them'
+): string | null {
+  if (installed === undefined || installed <= ours) {
+    return null;
+  }
+  return `${what} version ${installed} installed by a newer tflog; this one (${ours}) leaves ${pronoun}`;
 }

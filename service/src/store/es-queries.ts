@@ -8,7 +8,12 @@ import type { estypes } from '@elastic/elasticsearch';
 
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import { decodeCursor, encodeCursor } from './cursor';
-import { dailyIndex, type IIndexNames } from './es-mappings';
+import {
+  dayName,
+  MAX_CLOCK_SKEW_MS,
+  routedIndex,
+  type IIndexNames
+} from './es-mappings';
 import { containsWildcard, runSearchTexts } from './run-text';
 import {
   afterValue,
@@ -38,44 +43,58 @@ export interface IBulkPlan {
   operations: NonNullable<estypes.BulkRequest['operations']>;
   /** The item each bulk response entry answers, in order. */
   items: IWriteItemRef[];
+  /**
+   * Per item: it goes to a daily index of a day before yesterday, which ILM
+   * may have made read-only (warm phase) for good.
+   */
+  settled?: boolean[];
 }
 
 /**
- * Events and points are `create`d into the daily index of their own time
- * (409 = stored before); summaries are `index`ed with external versioning
- * (version = last spool seq), so an older summary never replaces a newer.
+ * Events and points are `create`d into the daily index of their write time
+ * (routedIndex; 409 = stored before); summaries are `index`ed with external
+ * versioning (version = last spool seq), so an older summary never
+ * replaces a newer. `nowMs` is the service's clock, which bounds routing.
  */
 export function buildBulkPlan(
   batch: IWriteBatch,
   prefix: string,
-  names: IIndexNames
+  names: IIndexNames,
+  nowMs: number = Date.now()
 ): IBulkPlan {
   const operations: IBulkPlan['operations'] = [];
   const items: IWriteItemRef[] = [];
+  const settled: boolean[] = [];
+  const settledBefore = dayName(nowMs - MAX_CLOCK_SKEW_MS);
+  const logsBefore = `${prefix}logs-${settledBefore}`;
+  const metricsBefore = `${prefix}metrics-${settledBefore}`;
   for (const document of batch.documents) {
+    const index = routedIndex(
+      prefix,
+      'logs',
+      document.event.created,
+      document['@timestamp'],
+      nowMs
+    );
     operations.push(
-      {
-        create: {
-          _index: dailyIndex(prefix, 'logs', document['@timestamp']),
-          _id: document._id
-        }
-      },
+      { create: { _index: index, _id: document._id } },
       toStoredEvent(document)
     );
     items.push({ kind: 'document', id: document._id });
+    settled.push(index < logsBefore);
   }
   for (const point of batch.points) {
     const { _id: id, ...source } = point;
-    operations.push(
-      {
-        create: {
-          _index: dailyIndex(prefix, 'metrics', point['@timestamp']),
-          _id: id
-        }
-      },
-      source
+    const index = routedIndex(
+      prefix,
+      'metrics',
+      point.created,
+      point['@timestamp'],
+      nowMs
     );
+    operations.push({ create: { _index: index, _id: id } }, source);
     items.push({ kind: 'point', id });
+    settled.push(index < metricsBefore);
   }
   for (const summary of batch.runs) {
     const version = batch.runVersions?.[summary.run_id];
@@ -89,8 +108,9 @@ export function buildBulkPlan(
     }
     operations.push({ index: action }, toStoredRun(summary));
     items.push({ kind: 'run', id: summary.run_id });
+    settled.push(false);
   }
-  return { operations, items };
+  return { operations, items, settled };
 }
 
 /**
@@ -111,6 +131,20 @@ function refusedForGood(error: estypes.ErrorCause | undefined): boolean {
   return error !== undefined && DOCUMENT_ERRORS.has(error.type);
 }
 
+/**
+ * A write block (`index.blocks.write`, as ILM's warm phase sets with its
+ * force merge) on the index of an item of a past day: that index takes no
+ * more writes, ever. Blocks on recent indices, and the disk watermark's
+ * `read_only_allow_delete`, are lifted in time and retried instead.
+ */
+export function isWriteBlocked(error: estypes.ErrorCause | undefined): boolean {
+  return (
+    error !== undefined &&
+    error.type === 'cluster_block_exception' &&
+    /index write \(api\)|index\.blocks\.write/.test(error.reason ?? '')
+  );
+}
+
 /** Sorts each bulk item into created, duplicate, retry-later or rejected. */
 export function interpretBulkResponse(
   plan: IBulkPlan,
@@ -128,6 +162,12 @@ export function interpretBulkResponse(
       result.created += 1;
     } else if (item.status === 409) {
       result.duplicates += 1;
+    } else if (plan.settled?.[index] === true && isWriteBlocked(item.error)) {
+      result.rejected.push({
+        id: ref.id,
+        kind: ref.kind,
+        reason: `${item.status} ${describeCause(item.error)}: the daily index of its write time is read-only (ILM warm phase, TFLOG_ILM_WARM_DAYS)`
+      });
     } else if (!refusedForGood(item.error)) {
       retry.push({
         ...ref,

@@ -48,7 +48,9 @@ function makeStore(): { store: ElasticsearchStore; lines: string[] } {
     verifyCerts: true,
     indexPrefix: 'tflog-',
     requestTimeoutMs: 1000,
-    retentionDays: 30
+    retentionDays: 30,
+    warmDays: 7,
+    coldDays: 20
   };
   const client = new Client({
     node: 'http://es.example:9200',
@@ -78,18 +80,138 @@ describe('ElasticsearchStore.init', () => {
     expect(seen.map(request => request.route)).toEqual([
       'GET /',
       'GET /_ilm/status',
+      'GET /_ilm/policy/tflog-policy',
       'PUT /_ilm/policy/tflog-policy',
+      'GET /_ilm/policy/tflog-runs-policy',
+      'PUT /_ilm/policy/tflog-runs-policy',
+      'GET /_index_template/tflog-logs',
+      'GET /_index_template/tflog-metrics',
+      'GET /_index_template/tflog-runs',
       'PUT /_index_template/tflog-logs',
       'PUT /_index_template/tflog-metrics',
       'PUT /_index_template/tflog-runs',
       'PUT /tflog-runs',
+      'PUT /tflog-runs/_settings',
       `PUT /tflog-logs-${today()}`,
       `PUT /tflog-metrics-${today()}`
     ]);
-    expect(JSON.parse(seen[2].body).policy.phases.delete.min_age).toBe('30d');
+    const phases = JSON.parse(seen[3].body).policy.phases;
     expect(
-      JSON.parse(seen[3].body).template.settings['index.lifecycle.name']
+      Object.fromEntries(
+        Object.entries(phases).map(([name, phase]) => [
+          name,
+          (phase as { min_age: string }).min_age
+        ])
+      )
+    ).toEqual({ hot: '0ms', warm: '7d', cold: '20d', delete: '30d' });
+    expect(
+      JSON.parse(seen[9].body).template.settings['index.lifecycle.name']
     ).toBe('tflog-policy');
+    expect(
+      JSON.parse(seen[11].body).template.settings['index.lifecycle.name']
+    ).toBe('tflog-runs-policy');
+    expect(JSON.parse(seen[13].body)).toEqual({
+      'index.lifecycle.name': 'tflog-runs-policy'
+    });
+    expect((await store.status()).degraded).toEqual([]);
+  });
+
+  it('leaves templates and policies that a newer tflog installed, and says so', async () => {
+    answer = route => {
+      if (route === 'GET /') {
+        return { status: 200, body: INFO };
+      }
+      if (route === 'GET /_ilm/policy/tflog-policy') {
+        return {
+          status: 200,
+          body: {
+            'tflog-policy': {
+              // Counts updates: not the policy's own version.
+              version: 1,
+              policy: { phases: {}, _meta: { version: 99 } }
+            }
+          }
+        };
+      }
+      if (route.startsWith('GET /_index_template/')) {
+        const name = route.slice('GET /_index_template/'.length);
+        return {
+          status: 200,
+          body: {
+            index_templates: [
+              {
+                name,
+                index_template: {
+                  index_patterns: ['x'],
+                  composed_of: [],
+                  version: name === 'tflog-metrics' ? 42 : 1
+                }
+              }
+            ]
+          }
+        };
+      }
+      return { status: 200, body: { acknowledged: true } };
+    };
+    const { store, lines } = makeStore();
+    await store.init();
+    const routes = seen.map(request => request.route);
+    expect(routes).not.toContain('PUT /_ilm/policy/tflog-policy');
+    expect(routes).toContain('PUT /_ilm/policy/tflog-runs-policy');
+    expect(
+      routes.filter(route => route.startsWith('PUT /_index_template/'))
+    ).toEqual([]);
+    const { degraded } = await store.status();
+    expect(degraded).toEqual([
+      'ILM policy tflog-policy version 99 installed by a newer tflog; this one (2) leaves it',
+      'templates version 42 installed by a newer tflog; this one (3) leaves them (tflog-logs, tflog-metrics, tflog-runs)'
+    ]);
+    expect(lines.join('\n')).toMatch(/WARN .*templates version 42/);
+  });
+
+  it('replaces templates and policies of an older or the same version', async () => {
+    answer = route => {
+      if (route === 'GET /') {
+        return { status: 200, body: INFO };
+      }
+      if (route === 'GET /_ilm/policy/tflog-policy') {
+        return {
+          status: 200,
+          body: {
+            'tflog-policy': {
+              version: 7,
+              policy: { phases: {}, _meta: { retention_days: 90 } }
+            }
+          }
+        };
+      }
+      if (route.startsWith('GET /_index_template/')) {
+        const name = route.slice('GET /_index_template/'.length);
+        return {
+          status: 200,
+          body: {
+            index_templates: [
+              {
+                name,
+                index_template: {
+                  index_patterns: ['x'],
+                  composed_of: [],
+                  version: 2
+                }
+              }
+            ]
+          }
+        };
+      }
+      return { status: 200, body: { acknowledged: true } };
+    };
+    const { store } = makeStore();
+    await store.init();
+    const routes = seen.map(request => request.route);
+    expect(routes).toContain('PUT /_ilm/policy/tflog-policy');
+    expect(
+      routes.filter(route => route.startsWith('PUT /_index_template/'))
+    ).toHaveLength(3);
     expect((await store.status()).degraded).toEqual([]);
   });
 
@@ -125,8 +247,12 @@ describe('ElasticsearchStore.init', () => {
     expect(seen.map(request => request.route)).not.toContain(
       'PUT /_ilm/policy/tflog-policy'
     );
-    expect(JSON.parse(seen[2].body).template.settings).not.toHaveProperty(
+    expect(seen[5].route).toBe('PUT /_index_template/tflog-logs');
+    expect(JSON.parse(seen[5].body).template.settings).not.toHaveProperty(
       'index.lifecycle.name'
+    );
+    expect(seen.map(request => request.route)).not.toContain(
+      'PUT /tflog-runs/_settings'
     );
     const status = await store.status();
     expect(status).toMatchObject({
@@ -136,7 +262,7 @@ describe('ElasticsearchStore.init', () => {
     });
     expect(status.location).toBe('http://es.example:9200/');
     expect(status.degraded[0]).toMatch(
-      /ILM is not available on this cluster .*no handler found/
+      /ILM is not available on this cluster .*no handler found.*tflog prune/
     );
     expect(lines.join('\n')).toMatch(/WARN .*ILM is not available/);
   });

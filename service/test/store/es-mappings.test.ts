@@ -2,7 +2,14 @@ import {
   dailyIndex,
   indexNames,
   indexTemplates,
+  installedVersion,
   lifecyclePolicy,
+  MAX_CLOCK_SKEW_MS,
+  newerInstalled,
+  POLICY_VERSION,
+  routedIndex,
+  runsLifecyclePolicy,
+  TEMPLATE_VERSION,
   templatePriority,
   utcDay
 } from '../../src/store/es-mappings';
@@ -33,6 +40,87 @@ describe('index names', () => {
     }
   });
 
+  describe('routedIndex', () => {
+    const now = Date.parse('2026-12-02T21:00:00.000Z');
+
+    it('routes by the write time, never by a printed time', () => {
+      // A line printed "2000-01-01 ..." and written yesterday.
+      expect(
+        routedIndex(
+          'tflog-',
+          'logs',
+          '2026-12-01T10:00:00.000Z',
+          '2000-01-01T00:00:00.000Z',
+          now
+        )
+      ).toBe('tflog-logs-2026.12.01');
+      // A printed time on the next day (the kernel's zone) changes nothing.
+      expect(
+        routedIndex(
+          'tflog-',
+          'metrics',
+          '2026-12-02T23:59:00.000Z',
+          '2026-12-03T01:00:00.000Z',
+          now
+        )
+      ).toBe('tflog-metrics-2026.12.02');
+    });
+
+    it('keeps old write times (a replay lands where it landed first)', () => {
+      expect(
+        routedIndex(
+          'tflog-',
+          'logs',
+          '2025-11-28T20:16:59.470Z',
+          '2025-11-28T20:16:59.470Z',
+          now
+        )
+      ).toBe('tflog-logs-2025.11.28');
+    });
+
+    it('bounds a write time far ahead of the clock, and a printed time without a write time', () => {
+      expect(
+        routedIndex(
+          'tflog-',
+          'logs',
+          '2031-01-01T00:00:00.000Z',
+          '2031-01-01T00:00:00.000Z',
+          now
+        )
+      ).toBe('tflog-logs-2026.12.02');
+      expect(
+        routedIndex(
+          'tflog-',
+          'logs',
+          new Date(now + MAX_CLOCK_SKEW_MS).toISOString(),
+          'x',
+          now
+        )
+      ).toBe('tflog-logs-2026.12.03');
+      for (const printed of [
+        '2000-01-01T00:00:00.000Z',
+        '2030-01-01T00:00:00.000Z',
+        'not a time'
+      ]) {
+        expect(routedIndex('tflog-', 'logs', undefined, printed, now)).toBe(
+          'tflog-logs-2026.12.02'
+        );
+        expect(routedIndex('tflog-', 'logs', 'garbage', printed, now)).toBe(
+          'tflog-logs-2026.12.02'
+        );
+      }
+      expect(
+        routedIndex(
+          'tflog-',
+          'logs',
+          undefined,
+          '2026-12-01T22:00:00.000Z',
+          now
+        )
+      ).toBe('tflog-logs-2026.12.01');
+    });
+  });
+
   it('names templates, the runs index and the policy from the prefix', () => {
     expect(indexNames('x-')).toEqual({
       logsPattern: 'x-logs-*',
@@ -41,7 +129,8 @@ describe('index names', () => {
       logsTemplate: 'x-logs',
       metricsTemplate: 'x-metrics',
       runsTemplate: 'x-runs',
-      policy: 'x-policy'
+      policy: 'x-policy',
+      runsPolicy: 'x-runs-policy'
     });
   });
 
@@ -69,7 +158,7 @@ describe('indexTemplates', () => {
     expect(templates['tflog-runs'].index_patterns).toEqual(['tflog-runs']);
   });
 
-  it('references the lifecycle policy on the daily indices only', () => {
+  it('references the daily policy on daily indices and the runs policy on the runs index', () => {
     expect(templates['tflog-logs'].template?.settings).toMatchObject({
       'index.lifecycle.name': 'tflog-policy'
     });
@@ -79,10 +168,39 @@ describe('indexTemplates', () => {
     expect(templates['tflog-runs'].template?.settings).not.toHaveProperty(
       'index.lifecycle.name'
     );
+    const both = indexTemplates('tflog-', {
+      policy: 'tflog-policy',
+      runsPolicy: 'tflog-runs-policy'
+    });
+    expect(both['tflog-runs'].template?.settings).toMatchObject({
+      'index.lifecycle.name': 'tflog-runs-policy'
+    });
     const withoutIlm = indexTemplates('tflog-', {});
     expect(withoutIlm['tflog-logs'].template?.settings).not.toHaveProperty(
       'index.lifecycle.name'
     );
+  });
+
+  it('carries its version in version and _meta.tflog_version', () => {
+    expect(TEMPLATE_VERSION).toBe(3);
+    for (const template of Object.values(templates)) {
+      expect(template.version).toBe(TEMPLATE_VERSION);
+      expect(template._meta).toMatchObject({
+        managed_by: 'tflog',
+        tflog_version: TEMPLATE_VERSION
+      });
+    }
+  });
+
+  it('maps the write time of events and points as dates', () => {
+    const logs = templates['tflog-logs'].template?.mappings?.properties;
+    const event = logs?.event;
+    expect(
+      event && 'properties' in event ? event.properties?.created : undefined
+    ).toEqual({ type: 'date' });
+    expect(
+      templates['tflog-metrics'].template?.mappings?.properties?.created
+    ).toEqual({ type: 'date' });
   });
 
   it('maps open-ended names as flattened fields, never one field per name', () => {
@@ -158,14 +276,93 @@ describe('what the daily indices index', () => {
 });
 
 describe('lifecyclePolicy', () => {
-  it('deletes daily indices after the retention period', () => {
-    expect(lifecyclePolicy(30).phases.delete).toEqual({
-      min_age: '30d',
-      actions: { delete: {} }
+  const days = { warmDays: 7, coldDays: 30, deleteDays: 90 };
+
+  it('goes hot, warm after 7 days, cold after 30, deleted after 90', () => {
+    expect(lifecyclePolicy(days)).toEqual({
+      phases: {
+        hot: { min_age: '0ms', actions: { set_priority: { priority: 100 } } },
+        warm: {
+          min_age: '7d',
+          actions: {
+            forcemerge: { max_num_segments: 1 },
+            set_priority: { priority: 50 }
+          }
+        },
+        cold: { min_age: '30d', actions: { set_priority: { priority: 0 } } },
+        delete: { min_age: '90d', actions: { delete: {} } }
+      },
+      _meta: {
+        managed_by: 'tflog',
+        version: POLICY_VERSION,
+        warm_days: 7,
+        cold_days: 30,
+        retention_days: 90
+      }
     });
   });
 
-  it('keeps them for ever with 0 days', () => {
-    expect(lifecyclePolicy(0).phases.delete).toBeUndefined();
+  it('uses only actions of a basic-license cluster', () => {
+    const basic = new Set([
+      'set_priority',
+      'forcemerge',
+      'readonly',
+      'allocate',
+      'migrate',
+      'shrink',
+      'delete'
+    ]);
+    for (const phase of Object.values(lifecyclePolicy(days).phases)) {
+      for (const action of Object.keys(phase?.actions ?? {})) {
+        expect(basic.has(action)).toBe(true);
+      }
+    }
+  });
+
+  it('turns a phase off with 0 days, and keeps indices for ever without a delete phase', () => {
+    expect(
+      Object.keys(
+        lifecyclePolicy({ warmDays: 0, coldDays: 20, deleteDays: 30 }).phases
+      )
+    ).toEqual(['hot', 'cold', 'delete']);
+    expect(
+      Object.keys(
+        lifecyclePolicy({ warmDays: 3, coldDays: 0, deleteDays: 0 }).phases
+      )
+    ).toEqual(['hot', 'warm']);
+    expect(
+      lifecyclePolicy({ ...days, deleteDays: 0 }).phases.delete
+    ).toBeUndefined();
+  });
+
+  it('never deletes or ages the runs index as a whole', () => {
+    const policy = runsLifecyclePolicy(90);
+    expect(Object.keys(policy.phases)).toEqual(['hot']);
+    expect(policy._meta).toMatchObject({ version: POLICY_VERSION });
+  });
+});
+
+describe('installed versions', () => {
+  it('reads a template version, else _meta.tflog_version, else a policy _meta.version', () => {
+    expect(installedVersion({ version: 4, _meta: { tflog_version: 9 } })).toBe(
+      4
+    );
+    expect(installedVersion({ _meta: { tflog_version: 5 } })).toBe(5);
+    expect(installedVersion({ _meta: { version: 6 } })).toBe(6);
+    expect(installedVersion({ _meta: { retention_days: 90 } })).toBeUndefined();
+    expect(installedVersion({})).toBeUndefined();
+    expect(installedVersion(undefined)).toBeUndefined();
+  });
+
+  it('leaves only what a higher version installed', () => {
+    expect(newerInstalled('templates', 4, 3)).toBe(
+      'templates version 4 installed by a newer tflog; this one (3) leaves them'
+    );
+    expect(newerInstalled('ILM policy p', 5, 2, 'it')).toBe(
+      'ILM policy p version 5 installed by a newer tflog; this one (2) leaves it'
+    );
+    expect(newerInstalled('templates', 3, 3)).toBeNull();
+    expect(newerInstalled('templates', 2, 3)).toBeNull();
+    expect(newerInstalled('templates', undefined, 3)).toBeNull();
   });
 });

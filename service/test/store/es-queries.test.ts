@@ -12,6 +12,7 @@ import {
   fromStoredEvent,
   fromStoredRun,
   interpretBulkResponse,
+  isWriteBlocked,
   parseRunPage,
   parseSeriesHistogram,
   parseSeriesInventory,
@@ -20,8 +21,9 @@ import {
   toStoredRun
 } from '../../src/store/es-queries';
 import { StoreQueryError } from '../../src/store/store';
+import { createParser, createRunState } from '../../src/parse';
 import { emptySummary } from '../../src/ship/summary';
-import type { IMetricPoint } from '../../src/types';
+import type { IMetricPoint, SpoolRecord } from '../../src/types';
 import {
   fakeParser,
   logRecord,
@@ -54,7 +56,10 @@ describe('buildBulkPlan', () => {
     const plan = buildBulkPlan(
       { documents, points, runs: [summary], runVersions: { 'run-1': 2 } },
       'tflog-',
-      names
+      names,
+      // The fake parser's events carry no write time: @timestamp is used
+      // when it is near the service's clock.
+      Date.parse('2025-11-28T21:00:00.000Z')
     );
     expect(plan.items).toEqual([
       { kind: 'document', id: 'run-1:0' },
@@ -83,6 +88,87 @@ describe('buildBulkPlan', () => {
       run_id: 'run-1',
       search_text: ['run-1']
     });
+  });
+});
+
+describe('buildBulkPlan routing', () => {
+  // Written on 2026-12-01 at 10:00 UTC; the service's clock a day later.
+  const written = Date.parse('2026-12-01T10:00:00.000Z') / 1000;
+  const now = Date.parse('2026-12-02T21:00:00.000Z');
+
+  function parsedPrinted(text: string) {
+    const parser = createParser();
+    const state = createRunState('run-p');
+    const records: SpoolRecord[] = [
+      {
+        t: 'start',
+        v: 1,
+        seq: 0,
+        ts: written,
+        run: 'run-p',
+        name: null,
+        tags: {},
+        ctx: {
+          notebook: null,
+          kernel_id: null,
+          user: 'alice',
+          host: 'h',
+          pid: 1,
+          utc_offset: 0
+        }
+      },
+      { t: 'stream', seq: 1, ts: written + 1, stream: 'stdout', text }
+    ];
+    const parsed = records.map(record => parser.parseRecord(record, state));
+    return {
+      documents: parsed.flatMap(item => item.documents),
+      points: parsed.flatMap(item => item.points),
+      runs: []
+    };
+  }
+
+  it('routes a printed 2000-01-01 line by its write time and keeps the printed @timestamp', () => {
+    const batch = parsedPrinted(
+      '2000-01-01 00:00:05,000 INFO epoch 1 loss=0.25\n'
+    );
+    const line = batch.documents[1];
+    expect(line['@timestamp']).toBe('2000-01-01T00:00:05.000Z');
+    expect(line.event.created).toBe('2026-12-01T10:00:01.000Z');
+    const points = batch.points;
+    expect(points.length).toBeGreaterThan(0);
+    for (const point of points) {
+      expect(point['@timestamp']).toBe('2000-01-01T00:00:05.000Z');
+      expect(point.created).toBe('2026-12-01T10:00:01.000Z');
+    }
+    const plan = buildBulkPlan(batch, 'tflog-', names, now);
+    const targets = plan.operations.flatMap(operation => {
+      const action = (operation as { create?: { _index?: string } }).create;
+      return action?._index === undefined ? [] : [action._index];
+    });
+    expect(new Set(targets)).toEqual(
+      new Set(['tflog-logs-2026.12.01', 'tflog-metrics-2026.12.01'])
+    );
+    expect(plan.settled).toEqual(plan.items.map(() => false));
+  });
+
+  it('marks items bound for indices older than yesterday as settled', () => {
+    const batch = parsedPrinted('hello\n');
+    expect(
+      buildBulkPlan(
+        batch,
+        'tflog-',
+        names,
+        Date.parse('2026-12-09T00:00:00.000Z')
+      ).settled
+    ).toEqual([true, true]);
+    expect(
+      buildBulkPlan(
+        batch,
+        'tflog-',
+        names,
+        Date.parse('2026-12-02T23:00:00.000Z')
+      ).settled
+    ).toEqual([false, false]);
   });
 });
 
@@ -204,6 +290,43 @@ describe('interpretBulkResponse', () => {
       ['e', 400]
     ]);
     expect(result.retry?.[0].reason).toMatch(/cluster_block_exception/);
+  });
+
+  it('refuses for good a write block on an index of a past day (ILM warm phase)', () => {
+    const blocked: estypes.ErrorCause = {
+      type: 'cluster_block_exception',
+      reason:
+        'index [tflog-logs-2026.11.01] blocked by: [FORBIDDEN/8/index write (api)];'
+    };
+    const watermark: estypes.ErrorCause = {
+      type: 'cluster_block_exception',
+      reason:
+        'index [tflog-logs-2026.11.01] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];'
+    };
+    expect(isWriteBlocked(blocked)).toBe(true);
+    expect(isWriteBlocked(watermark)).toBe(false);
+    const result = interpretBulkResponse(
+      {
+        operations: [],
+        items: plan.items.slice(0, 3),
+        settled: [true, false, true]
+      },
+      {
+        errors: true,
+        took: 1,
+        items: [item(403, blocked), item(403, blocked), item(429, watermark)]
+      }
+    );
+    expect(result.rejected).toEqual([
+      {
+        id: 'a',
+        kind: 'document',
+        reason: expect.stringMatching(
+          /^403 cluster_block_exception: .*index write \(api\).*read-only \(ILM warm phase, TFLOG_ILM_WARM_DAYS\)$/
+        )
+      }
+    ]);
+    expect(result.retry?.map(entry => entry.id)).toEqual(['b', 'c']);
   });
 
   it('refuses for good only what no admin action can make storable', () => {
