@@ -380,3 +380,30 @@ def test_configuration_problems_are_logged_and_the_service_still_starts(
     # The service reports the same problem in its status, where the panel shows it.
     assert supervisor is not None
     assert "[tflog] configuration: TflogService.elasticsearch_urls" in caplog.text
+
+
+def test_on_a_hub_the_service_gets_the_hub_url_and_the_servers_own_token(tmp_path):
+    service = settings(
+        environ={
+            "JUPYTERHUB_USER": "alice",
+            "JUPYTERHUB_API_TOKEN": "alices-server-token",
+            "TFLOG_HUB_URL": "http://127.0.0.1:19500/services/tflog/",
+            "TFLOG_HUB_TOKEN": "forged",
+        },
+        tmp_path=tmp_path,
+    )
+    environment = service.service_environment()
+    assert environment["TFLOG_HUB_URL"] == "http://127.0.0.1:19500/services/tflog/"
+    # The token is the server's own, never one inherited under the service's name.
+    assert environment["TFLOG_HUB_TOKEN"] == "alices-server-token"
+    assert "JUPYTERHUB_API_TOKEN" not in environment
+
+
+def test_without_a_hub_url_no_token_reaches_the_service(tmp_path):
+    service = settings(
+        environ={"JUPYTERHUB_API_TOKEN": "alices-server-token", "TFLOG_HUB_TOKEN": "stray"},
+        tmp_path=tmp_path,
+    )
+    environment = service.service_environment()
+    assert "TFLOG_HUB_TOKEN" not in environment
+    assert "JUPYTERHUB_API_TOKEN" not in environment

@@ -44,6 +44,7 @@ SERVICE_VARIABLES = (
     ("elasticsearch_ca_certs", "TFLOG_ES_CA_CERTS"),
     ("elasticsearch_verify_certs", "TFLOG_ES_VERIFY_CERTS"),
     ("index_prefix", "TFLOG_INDEX_PREFIX"),
+    ("hub_url", "TFLOG_HUB_URL"),
     ("retention_days", "TFLOG_RETENTION_DAYS"),
     ("patterns_file", "TFLOG_PATTERNS_FILE"),
     ("log_level", "TFLOG_LOG_LEVEL"),
@@ -52,7 +53,12 @@ ENVIRONMENT_VARIABLE = dict(SERVICE_VARIABLES)
 
 # Set by the server itself, never inherited: the identity, the listen address
 # (TFLOG_PORT would compete with the socket) and the stdin lifeline.
-DERIVED_VARIABLES = ("TFLOG_USER", "TFLOG_PORT", "TFLOG_EXIT_ON_STDIN_EOF")
+DERIVED_VARIABLES = (
+    "TFLOG_USER",
+    "TFLOG_PORT",
+    "TFLOG_EXIT_ON_STDIN_EOF",
+    "TFLOG_HUB_TOKEN",
+)
 
 # Credentials of the Jupyter server itself: the service has no use for them.
 WITHHELD_VARIABLES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN", "JUPYTER_TOKEN")
@@ -111,6 +117,13 @@ class TflogService(LoggingConfigurable):
 
     patterns_file = Unicode(
         help="JSON file of extra parsing patterns. Environment: TFLOG_PATTERNS_FILE."
+    ).tag(config=True)
+
+    hub_url = Unicode(
+        help="""On a JupyterHub: URL of the tflog hub service (docs/admin-hub.md). Set, the
+        service sends what it parses there with this server's JupyterHub token instead of
+        to a store of its own, and needs no Elasticsearch setting. Environment:
+        TFLOG_HUB_URL."""
     ).tag(config=True)
 
     spool_dir = Unicode(
@@ -210,6 +223,10 @@ class TflogService(LoggingConfigurable):
     @default("index_prefix")
     def _index_prefix_default(self) -> str:
         return self._text("TFLOG_INDEX_PREFIX")
+
+    @default("hub_url")
+    def _hub_url_default(self) -> str:
+        return self._text("TFLOG_HUB_URL")
 
     @default("retention_days")
     def _retention_days_default(self) -> Optional[int]:
@@ -324,6 +341,11 @@ class TflogService(LoggingConfigurable):
             if text:
                 environment[variable] = text
         environment["TFLOG_USER"] = current_user(self._environ)
+        if self.hub_url:
+            # The hub service knows this server by its own JupyterHub token.
+            token = self._environ.get("JUPYTERHUB_API_TOKEN", "")
+            if token:
+                environment["TFLOG_HUB_TOKEN"] = token
         # The supervisor keeps the service's stdin open as a lifeline: its end
         # means the server died without stopping the service.
         environment["TFLOG_EXIT_ON_STDIN_EOF"] = "1"
