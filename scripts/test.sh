@@ -79,10 +79,10 @@ fi
 # The suites that exercise the store, again against Elasticsearch 8.x: a node
 # of 8.19 (TFLOG_ES_MAJOR=8; also for the private node of the fault test)
 # unless TFLOG_TEST_ES8_URL names a cluster. Left out: test_server_proxy.py
-# (the embedded store) and the kernel-side faults (a killed kernel, a full
-# spool disk), which do not depend on the cluster; the long fault run is
-# shorter here (20,000 lines, a 15 s outage). A node that does not start fails
-# both suites.
+# and test_embedded_store.py (the embedded store) and the kernel-side faults
+# (a killed kernel, a full spool disk), which do not depend on the cluster;
+# the long fault run is shorter here (20,000 lines, a 15 s outage). A node
+# that does not start fails both suites.
 es8_dir="$root/.tflog-test/es8"
 es8_url="${TFLOG_TEST_ES8_URL:-}"
 started_es8=0
@@ -102,7 +102,8 @@ if [ -n "$es8_url" ]; then
   run integration-python-es8 env TFLOG_ES_MAJOR=8 TFLOG_TEST_ES_URL="$es8_url" \
     TFLOG_FAULT_LINES=20000 TFLOG_FAULT_RUN_SECONDS=40 TFLOG_FAULT_ES_DOWN_SECONDS=15 \
     python -m pytest tests/integration -q -p no:cacheprovider \
-    --ignore tests/integration/test_server_proxy.py -k "not kernel_killed and not full_spool"
+    --ignore tests/integration/test_server_proxy.py \
+    --ignore tests/integration/test_embedded_store.py -k "not kernel_killed and not full_spool"
 else
   for name in integration-service-es8 integration-python-es8; do
     echo "=== $name: FAILED (no Elasticsearch 8.x node)"
