@@ -1,6 +1,7 @@
 /**
  * tflog command line: `tflog parse` turns training output into the
- * documents the service would store, one JSON object per line.
+ * documents the service would store, one JSON object per line; `tflog
+ * prune` deletes what the retention period expired in Elasticsearch.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,8 +14,11 @@ import {
   IRunState
 } from './parse';
 import { splitSegments } from './parse/terminal';
+import { loadConfig } from './config';
+import { describeError } from './common/logger';
 
 const HELP = `Usage: tflog parse [options] < INPUT
+       tflog prune [--dry-run]   (see tflog prune --help)
 
 Reads training output on stdin and prints what tflog would store, one JSON
 object per line (NDJSON): the documents, and with --points the metric points.
@@ -52,6 +56,33 @@ Examples:
   tflog parse --format spool --patterns patterns.json < spool/run.ndjson
 `;
 
+const PRUNE_HELP = `Usage: tflog prune [--dry-run]
+
+Deletes from Elasticsearch what the retention period has expired: daily
+indices (<prefix>logs-YYYY.MM.DD, <prefix>metrics-YYYY.MM.DD) of days more
+than TFLOG_RETENTION_DAYS days ago, by the date in their name, and run
+summaries not updated for that long. Where the cluster has ILM, daily
+indices with a lifecycle policy are left to it (it deletes them by age);
+run summaries are pruned on every cluster. Prints a summary.
+
+It reads the service's settings from the environment: TFLOG_ES_URLS,
+TFLOG_ES_API_KEY or TFLOG_ES_USERNAME/TFLOG_ES_PASSWORD, TFLOG_ES_CA_CERTS,
+TFLOG_ES_VERIFY_CERTS, TFLOG_INDEX_PREFIX, TFLOG_RETENTION_DAYS (0: nothing
+expires). The credential needs the delete_index privilege on the daily
+indices and delete on <prefix>runs.
+
+Options:
+  --dry-run    list what would be deleted; delete nothing
+  -h, --help   show this help
+
+Exit status: 0 done, 1 Elasticsearch failed or refused, 2 bad arguments or
+settings.
+`;
+
+/** Settings `tflog prune` reads; problems with others are not its business. */
+const PRUNE_VARIABLES =
+  /^(TFLOG_ES_|TFLOG_INDEX_PREFIX$|TFLOG_RETENTION_DAYS$|TFLOG_ILM_)/;
+
 interface ICliOptions {
   format: 'raw' | 'spool';
   stream: 'stdout' | 'stderr';
@@ -61,7 +92,14 @@ interface ICliOptions {
   stats: boolean;
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command: 'parse' | 'prune' = 'parse'
+  ) {
+    super(message);
+  }
+}
 
 function parseArguments(args: string[]): ICliOptions | 'help' {
   const options: ICliOptions = {
@@ -79,8 +117,8 @@ function parseArguments(args: string[]): ICliOptions | 'help' {
   if (command !== 'parse') {
     throw new UsageError(
       command === undefined
-        ? 'missing command (try: tflog parse --help)'
-        : `unknown command '${command}'`
+        ? 'missing command (try: tflog parse --help, tflog prune --help)'
+        : `unknown command '${command}' (commands: parse, prune)`
     );
   }
   for (let i = 0; i < rest.length; i++) {
@@ -346,9 +384,55 @@ async function parseCommand(options: ICliOptions): Promise<number> {
   return input instanceof SpoolInput && input.bad > 0 ? 1 : 0;
 }
 
+/** `tflog prune`: arguments after the command. */
+async function pruneCommand(args: string[]): Promise<number> {
+  let dryRun = false;
+  for (const arg of args) {
+    if (arg === '-h' || arg === '--help') {
+      process.stdout.write(PRUNE_HELP);
+      return 0;
+    }
+    if (arg !== '--dry-run') {
+      throw new UsageError(`unknown option '${arg}' for prune`, 'prune');
+    }
+    dryRun = true;
+  }
+  const { config, errors } = loadConfig(process.env);
+  const problems = errors.filter(problem =>
+    PRUNE_VARIABLES.test(problem.variable)
+  );
+  for (const problem of problems) {
+    process.stderr.write(`tflog: ${problem.message}\n`);
+  }
+  if (problems.length > 0) {
+    return 2;
+  }
+  if (!config.elasticsearch) {
+    process.stderr.write(
+      'tflog: TFLOG_ES_URLS is not set: prune deletes from Elasticsearch (the embedded store deletes expired data itself)\n'
+    );
+    return 2;
+  }
+  const { prune } = await import('./prune');
+  try {
+    await prune({
+      config: config.elasticsearch,
+      dryRun,
+      write: line => process.stdout.write(`${line}\n`)
+    });
+    return 0;
+  } catch (error) {
+    process.stderr.write(`tflog prune: ${describeError(error)}\n`);
+    return 1;
+  }
+}
+
 async function main(args: string[]): Promise<number> {
   let options: ICliOptions | 'help';
   try {
+    if (args[0] === 'prune') {
+      return await pruneCommand(args.slice(1));
+    }
     options = parseArguments(args);
     if (options === 'help') {
       process.stdout.write(HELP);
@@ -358,7 +442,7 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(
-        `tflog: ${error.message}\nRun 'tflog parse --help' for usage.\n`
+        `tflog: ${error.message}\nRun 'tflog ${error.command} --help' for usage.\n`
       );
       return 2;
     }

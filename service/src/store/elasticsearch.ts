@@ -119,6 +119,8 @@ export class ElasticsearchStore implements IStore {
   private readonly retentionDays: number;
   private readonly lifecycleDays: ILifecycleDays;
   private degraded: string[] = [];
+  /** Age after which ILM makes daily indices read-only; 0 without ILM. */
+  private readOnlyDays = 0;
   private version: string | undefined;
 
   constructor(options: IElasticsearchStoreOptions) {
@@ -155,6 +157,7 @@ export class ElasticsearchStore implements IStore {
     }
     const degraded: string[] = [];
     const lifecycle = await this.setUpLifecycle(degraded);
+    this.readOnlyDays = lifecycle ? this.lifecycleDays.warmDays : 0;
     const templates = indexTemplates(this.prefix, lifecycle ?? {});
     await this.putTemplates(templates, degraded);
     await this.createRunsIndex();
@@ -172,7 +175,13 @@ export class ElasticsearchStore implements IStore {
   }
 
   async write(batch: IWriteBatch): Promise<IWriteResult> {
-    const plan = buildBulkPlan(batch, this.prefix, this.names);
+    const plan = buildBulkPlan(
+      batch,
+      this.prefix,
+      this.names,
+      Date.now(),
+      this.readOnlyDays
+    );
     if (plan.items.length === 0) {
       return { created: 0, duplicates: 0, rejected: [] };
     }

@@ -8,12 +8,9 @@ import type { estypes } from '@elastic/elasticsearch';
 
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import { decodeCursor, encodeCursor } from './cursor';
-import {
-  dayName,
-  MAX_CLOCK_SKEW_MS,
-  routedIndex,
-  type IIndexNames
-} from './es-mappings';
+import { dayName, routedIndex, type IIndexNames } from './es-mappings';
+
+const DAY_MS = 86_400_000;
 import { containsWildcard, runSearchTexts } from './run-text';
 import {
   afterValue,
@@ -44,8 +41,8 @@ export interface IBulkPlan {
   /** The item each bulk response entry answers, in order. */
   items: IWriteItemRef[];
   /**
-   * Per item: it goes to a daily index of a day before yesterday, which ILM
-   * may have made read-only (warm phase) for good.
+   * Per item: it goes to a daily index of a day older than the ILM warm
+   * phase's age, which the phase's force merge made read-only for good.
    */
   settled?: boolean[];
 }
@@ -54,18 +51,22 @@ export interface IBulkPlan {
  * Events and points are `create`d into the daily index of their write time
  * (routedIndex; 409 = stored before); summaries are `index`ed with external
  * versioning (version = last spool seq), so an older summary never
- * replaces a newer. `nowMs` is the service's clock, which bounds routing.
+ * replaces a newer. `nowMs` is the service's clock, which bounds routing;
+ * `readOnlyDays` the age after which ILM makes daily indices read-only (the
+ * warm phase; 0: never).
  */
 export function buildBulkPlan(
   batch: IWriteBatch,
   prefix: string,
   names: IIndexNames,
-  nowMs: number = Date.now()
+  nowMs: number = Date.now(),
+  readOnlyDays = 0
 ): IBulkPlan {
   const operations: IBulkPlan['operations'] = [];
   const items: IWriteItemRef[] = [];
   const settled: boolean[] = [];
-  const settledBefore = dayName(nowMs - MAX_CLOCK_SKEW_MS);
+  const settledBefore =
+    readOnlyDays > 0 ? dayName(nowMs - readOnlyDays * DAY_MS) : '';
   const logsBefore = `${prefix}logs-${settledBefore}`;
   const metricsBefore = `${prefix}metrics-${settledBefore}`;
   for (const document of batch.documents) {
@@ -81,7 +82,7 @@ export function buildBulkPlan(
       toStoredEvent(document)
     );
     items.push({ kind: 'document', id: document._id });
-    settled.push(index < logsBefore);
+    settled.push(settledBefore !== '' && index < logsBefore);
   }
   for (const point of batch.points) {
     const { _id: id, ...source } = point;
@@ -94,7 +95,7 @@ export function buildBulkPlan(
     );
     operations.push({ create: { _index: index, _id: id } }, source);
     items.push({ kind: 'point', id });
-    settled.push(index < metricsBefore);
+    settled.push(settledBefore !== '' && index < metricsBefore);
   }
   for (const summary of batch.runs) {
     const version = batch.runVersions?.[summary.run_id];
@@ -133,9 +134,9 @@ function refusedForGood(error: estypes.ErrorCause | undefined): boolean {
 
 /**
  * A write block (`index.blocks.write`, as ILM's warm phase sets with its
- * force merge) on the index of an item of a past day: that index takes no
- * more writes, ever. Blocks on recent indices, and the disk watermark's
- * `read_only_allow_delete`, are lifted in time and retried instead.
+ * force merge). On the index of a day past the warm phase's age it stays
+ * for good; on other indices, like the disk watermark's
+ * `read_only_allow_delete`, it is lifted in time and retried instead.
  */
 export function isWriteBlocked(error: estypes.ErrorCause | undefined): boolean {
   return (

@@ -140,7 +140,7 @@ describe('buildBulkPlan routing', () => {
       expect(point['@timestamp']).toBe('2000-01-01T00:00:05.000Z');
       expect(point.created).toBe('2026-12-01T10:00:01.000Z');
     }
-    const plan = buildBulkPlan(batch, 'tflog-', names, now);
+    const plan = buildBulkPlan(batch, 'tflog-', names, now, 7);
     const targets = plan.operations.flatMap(operation => {
       const action = (operation as { create?: { _index?: string } }).create;
       return action?._index === undefined ? [] : [action._index];
@@ -151,24 +151,15 @@ describe('buildBulkPlan routing', () => {
     expect(plan.settled).toEqual(plan.items.map(() => false));
   });
 
-  it('marks items bound for indices older than yesterday as settled', () => {
+  it('marks items bound for indices past the warm phase (read-only) as settled', () => {
     const batch = parsedPrinted('hello\n');
-    expect(
-      buildBulkPlan(
-        batch,
-        'tflog-',
-        names,
-        Date.parse('2026-12-09T00:00:00.000Z')
-      ).settled
-    ).toEqual([true, true]);
-    expect(
-      buildBulkPlan(
-        batch,
-        'tflog-',
-        names,
-        Date.parse('2026-12-02T23:00:00.000Z')
-      ).settled
-    ).toEqual([false, false]);
+    const plan = (nowIso: string, readOnlyDays: number) =>
+      buildBulkPlan(batch, 'tflog-', names, Date.parse(nowIso), readOnlyDays)
+        .settled;
+    // Written 2026-12-01; warm after 7 days: read-only from 2026-12-08 on.
+    expect(plan('2026-12-09T00:00:00.000Z', 7)).toEqual([true, true]);
+    expect(plan('2026-12-08T12:00:00.000Z', 7)).toEqual([false, false]);
+    expect(plan('2027-06-01T00:00:00.000Z', 0)).toEqual([false, false]);
   });
 });
 
