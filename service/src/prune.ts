@@ -10,12 +10,12 @@ import { errors, type Client } from '@elastic/elasticsearch';
 import { redactUrl, type IElasticsearchConfig } from './config';
 import { createElasticsearchClient } from './store/elasticsearch';
 import { mapElasticsearchError } from './store/es-errors';
+import { describeCause } from './store/es-queries';
 import { indexNames, type IIndexNames } from './store/es-mappings';
 import {
   buildDailyIndexListing,
   buildExpiredRunsListing,
   expiredDailyIndices,
-  expiredRunsQuery,
   inGroups,
   parseDailyIndexListing,
   pruneCutoff,
@@ -24,6 +24,8 @@ import {
 
 /** Expired run summaries a dry run names at most. */
 const LISTED_RUNS = 20;
+/** Run summaries deleted per bulk request. */
+const RUNS_PAGE = 1000;
 
 export interface IPruneOptions {
   config: IElasticsearchConfig;
@@ -129,15 +131,12 @@ export async function prune(options: IPruneOptions): Promise<IPruneReport> {
         write(`  … and ${runs.total - runs.listed.length} more`);
       }
     } else if (runs.total > 0) {
-      const deleted = await call('deleting expired run summaries', () =>
-        client.deleteByQuery({
-          index: names.runs,
-          query: expiredRunsQuery(cutoff),
-          conflicts: 'proceed',
-          refresh: true
-        })
+      report.runsDeleted = await deleteExpiredRuns(
+        client,
+        names,
+        cutoff,
+        location
       );
-      report.runsDeleted = deleted.deleted ?? 0;
     }
     write(
       dryRun
@@ -197,6 +196,62 @@ async function expiredRuns(
       'listing expired run summaries',
       location
     );
+  }
+}
+
+/**
+ * Deletes the expired run summaries a page at a time by id, with a bulk
+ * request (no _delete_by_query, which some clusters lack), until none is
+ * left. Returns how many were deleted.
+ */
+async function deleteExpiredRuns(
+  client: Client,
+  names: IIndexNames,
+  cutoff: IPruneCutoff,
+  location: string
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const page = await client
+      .search(buildExpiredRunsListing(names, cutoff, RUNS_PAGE))
+      .catch((error: unknown) => {
+        throw mapElasticsearchError(
+          error,
+          'listing expired run summaries',
+          location
+        );
+      });
+    const ids = page.hits.hits.flatMap(hit =>
+      hit._id === undefined ? [] : [hit._id]
+    );
+    if (ids.length === 0) {
+      return deleted;
+    }
+    const answer = await client
+      .bulk({
+        operations: ids.map(id => ({
+          delete: { _index: names.runs, _id: id }
+        })),
+        refresh: true
+      })
+      .catch((error: unknown) => {
+        throw mapElasticsearchError(
+          error,
+          'deleting expired run summaries',
+          location
+        );
+      });
+    const refused = answer.items
+      .map(item => item.delete)
+      .filter(
+        item => item !== undefined && item.status >= 300 && item.status !== 404
+      );
+    deleted += ids.length - refused.length;
+    if (refused.length > 0) {
+      throw new Error(
+        `deleting expired run summaries: ${refused.length} refused, e.g. ${refused[0]?._id ?? '?'}: ${describeCause(refused[0]?.error)}`
+      );
+    }
   }
 }
 

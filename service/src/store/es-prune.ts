@@ -74,7 +74,9 @@ export function buildDailyIndexListing(
 ): estypes.IndicesGetSettingsRequest {
   return {
     index: [names.logsPattern, names.metricsPattern],
-    name: 'index.lifecycle.name',
+    // Every index has a uuid: a filter of only the policy would leave out
+    // the indices without one.
+    name: ['index.uuid', 'index.lifecycle.name'],
     flat_settings: true,
     expand_wildcards: 'all',
     allow_no_indices: true,

@@ -19,7 +19,12 @@ import { StatusTracker } from '../../src/ship/status';
 import { foldSummary } from '../../src/ship/summary';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { EmbeddedStore } from '../../src/store/embedded';
-import { dailyIndex } from '../../src/store/es-mappings';
+import {
+  dailyIndex,
+  POLICY_VERSION,
+  templatePriority
+} from '../../src/store/es-mappings';
+import { prune } from '../../src/prune';
 import {
   StoreQueryError,
   StoreUnavailableError,
@@ -51,7 +56,9 @@ function config(prefix = PREFIX): IElasticsearchConfig {
     verifyCerts: true,
     indexPrefix: prefix,
     requestTimeoutMs: 30000,
-    retentionDays: 90
+    retentionDays: 90,
+    warmDays: 7,
+    coldDays: 30
   };
 }
 
@@ -234,10 +241,12 @@ describe('ElasticsearchStore against a real cluster', () => {
       );
     }
     // A cluster without ILM answers 400 (no handler): nothing to delete there.
-    await admin.ilm.deleteLifecycle(
-      { name: `${PREFIX}policy` },
-      { ignore: [400, 404] }
-    );
+    for (const policy of ['policy', 'runs-policy']) {
+      await admin.ilm.deleteLifecycle(
+        { name: `${PREFIX}${policy}` },
+        { ignore: [400, 404] }
+      );
+    }
     await admin.close();
     await fsp.rm(embeddedDir, { recursive: true, force: true });
   });
@@ -386,12 +395,23 @@ describe('ElasticsearchStore against a real cluster', () => {
   });
 
   it("waits out a write block on the day's index and stores every item once it is lifted", async () => {
-    const run = parsedRun('blocked-a', 'alice', 'b.ipynb');
+    // Written now: a block on a recent index is lifted in time (one past
+    // the warm phase's age is final, see es-queries).
+    const run = parsedRun(
+      'blocked-a',
+      'alice',
+      'b.ipynb',
+      Math.floor(Date.now() / 1000 - T0)
+    );
     const [first, ...rest] = run.documents;
     expect(rest.length).toBeGreaterThan(1);
     // The day's index exists (first document), then gets a write block.
     await store.write({ documents: [first], points: [], runs: [] });
-    const index = dailyIndex(PREFIX, 'logs', first['@timestamp']);
+    const index = dailyIndex(
+      PREFIX,
+      'logs',
+      first.event.created ?? first['@timestamp']
+    );
     await admin.indices.putSettings({
       index,
       settings: { 'index.blocks.write': true }
@@ -711,6 +731,324 @@ describe('ElasticsearchStore against a real cluster', () => {
     });
   });
 
+  it('routes a printed 2000-01-01 line by its write time: no index for that day, the printed time kept', async () => {
+    const parser = createParser();
+    const state = createRunState('printed-a');
+    const written = Math.floor(Date.now() / 1000);
+    const records: SpoolRecord[] = [
+      {
+        t: 'start',
+        v: 1,
+        seq: 0,
+        ts: written,
+        run: 'printed-a',
+        name: null,
+        tags: {},
+        ctx: {
+          notebook: 'p.ipynb',
+          kernel_id: 'k',
+          user: 'alice',
+          host: 'host',
+          pid: 4,
+          utc_offset: 0
+        }
+      },
+      {
+        t: 'stream',
+        seq: 1,
+        ts: written + 1,
+        stream: 'stdout',
+        text: '2000-01-01 00:00:05,000 INFO epoch 1 loss=0.25\n'
+      }
+    ];
+    const parsed = records.map(record => parser.parseRecord(record, state));
+    const batch: IWriteBatch = {
+      documents: parsed.flatMap(item => item.documents),
+      points: parsed.flatMap(item => item.points),
+      runs: []
+    };
+    expect(batch.points.length).toBeGreaterThan(0);
+    const result = await store.write(batch);
+    expect(result).toEqual({
+      created: batch.documents.length + batch.points.length,
+      duplicates: 0,
+      rejected: []
+    });
+    for (const kind of ['logs', 'metrics']) {
+      expect(
+        await admin.indices.exists({ index: `${PREFIX}${kind}-2000.01.01` })
+      ).toBe(false);
+    }
+    await admin.indices.refresh({ index: `${PREFIX}*` });
+    const writtenIso = new Date((written + 1) * 1000).toISOString();
+    const found = await admin.search<ITflogDocument>({
+      index: `${PREFIX}logs-*`,
+      query: { term: { _id: 'printed-a:1' } }
+    });
+    expect(found.hits.hits).toHaveLength(1);
+    const [hit] = found.hits.hits;
+    expect(hit._index).toBe(dailyIndex(PREFIX, 'logs', writtenIso));
+    expect(hit._source?.['@timestamp']).toBe('2000-01-01T00:00:05.000Z');
+    expect(hit._source?.event.created).toBe(writtenIso);
+    // The write time is mapped: a range query on it finds the event.
+    const byCreated = await admin.count({
+      index: `${PREFIX}logs-*`,
+      query: { range: { 'event.created': { gte: writtenIso } } }
+    });
+    expect(byCreated.count).toBeGreaterThanOrEqual(1);
+    const points = await admin.search<IMetricPoint>({
+      index: `${PREFIX}metrics-*`,
+      query: { term: { run_id: 'printed-a' } }
+    });
+    expect(points.hits.hits.length).toBe(batch.points.length);
+    for (const point of points.hits.hits) {
+      expect(point._index).toBe(dailyIndex(PREFIX, 'metrics', writtenIso));
+      expect(point._source?.created).toBe(writtenIso);
+    }
+  });
+
+  it('installs the ILM policies (hot, warm, cold, delete) and attaches them to every index, or says to prune', async () => {
+    const today = dailyIndex(PREFIX, 'logs', new Date().toISOString());
+    const templates = await admin.indices.getIndexTemplate({
+      name: `${PREFIX}*`
+    });
+    expect(templates.index_templates).toHaveLength(3);
+    for (const { index_template: template } of templates.index_templates) {
+      expect(template.version).toBe(3);
+      expect(template._meta).toMatchObject({ tflog_version: 3 });
+    }
+    if (!(await clusterHasIlm(admin))) {
+      // No ILM: nothing names a policy, and the status says what to run.
+      const { degraded } = await store.status();
+      expect(degraded).toHaveLength(1);
+      expect(degraded[0]).toMatch(
+        /^ILM is not available on this cluster .*run tflog prune on a schedule/
+      );
+      const settings = await admin.indices.getSettings({
+        index: `${today},${PREFIX}runs`,
+        flat_settings: true
+      });
+      for (const index of [today, `${PREFIX}runs`]) {
+        expect(settings[index].settings).not.toHaveProperty(
+          'index.lifecycle.name'
+        );
+      }
+      return;
+    }
+    const policies = await admin.ilm.getLifecycle({
+      name: `${PREFIX}policy,${PREFIX}runs-policy`
+    });
+    const daily = policies[`${PREFIX}policy`].policy;
+    expect(
+      Object.fromEntries(
+        Object.entries(daily.phases).map(([name, phase]) => [
+          name,
+          [phase?.min_age, Object.keys(phase?.actions ?? {}).sort()]
+        ])
+      )
+    ).toEqual({
+      hot: ['0ms', ['set_priority']],
+      warm: ['7d', ['forcemerge', 'set_priority']],
+      cold: ['30d', ['set_priority']],
+      delete: ['90d', ['delete']]
+    });
+    expect(daily._meta).toMatchObject({ version: POLICY_VERSION });
+    expect(Object.keys(policies[`${PREFIX}runs-policy`].policy.phases)).toEqual(
+      ['hot']
+    );
+
+    const explained = await admin.ilm.explainLifecycle({
+      index: `${today},${PREFIX}runs`
+    });
+    expect(explained.indices[today]).toMatchObject({
+      managed: true,
+      policy: `${PREFIX}policy`
+    });
+    expect(explained.indices[`${PREFIX}runs`]).toMatchObject({
+      managed: true,
+      policy: `${PREFIX}runs-policy`
+    });
+    expect((await store.status()).degraded).toEqual([]);
+  });
+
+  it('leaves templates and a policy that a newer tflog installed, and reports it', async () => {
+    const newer = `${PREFIX}newer-`;
+    const kinds = ['logs', 'metrics', 'runs'];
+    const ilm = await clusterHasIlm(admin);
+    try {
+      for (const kind of kinds) {
+        await admin.indices.putIndexTemplate({
+          name: `${newer}${kind}`,
+          index_patterns: [
+            kind === 'runs' ? `${newer}runs` : `${newer}${kind}-*`
+          ],
+          priority: templatePriority(newer),
+          version: 99,
+          _meta: { managed_by: 'tflog', tflog_version: 99 }
+        });
+      }
+      if (ilm) {
+        await admin.ilm.putLifecycle({
+          name: `${newer}policy`,
+          policy: {
+            phases: { hot: { min_age: '0ms', actions: {} } },
+            _meta: { managed_by: 'tflog', version: 99 }
+          }
+        });
+      }
+      const older = new ElasticsearchStore({ config: config(newer), logger });
+      try {
+        await older.init();
+        const { degraded } = await older.status();
+        expect(degraded).toEqual([
+          ilm
+            ? `ILM policy ${newer}policy version 99 installed by a newer tflog; this one (${POLICY_VERSION}) leaves it`
+            : expect.stringMatching(/^ILM is not available/),
+          `templates version 99 installed by a newer tflog; this one (3) leaves them (${newer}logs, ${newer}metrics, ${newer}runs)`
+        ]);
+      } finally {
+        await older.close();
+      }
+      const templates = await admin.indices.getIndexTemplate({
+        name: `${newer}*`
+      });
+      expect(
+        templates.index_templates.map(entry => entry.index_template.version)
+      ).toEqual([99, 99, 99]);
+      if (ilm) {
+        const policy = await admin.ilm.getLifecycle({ name: `${newer}policy` });
+        expect(policy[`${newer}policy`].policy._meta).toMatchObject({
+          version: 99
+        });
+        expect(Object.keys(policy[`${newer}policy`].policy.phases)).toEqual([
+          'hot'
+        ]);
+      }
+    } finally {
+      for (const kind of kinds) {
+        await admin.indices.deleteIndexTemplate(
+          { name: `${newer}${kind}` },
+          { ignore: [404] }
+        );
+      }
+      for (const policy of ['policy', 'runs-policy']) {
+        // A cluster without ILM answers 400 (no handler).
+        await admin.ilm.deleteLifecycle(
+          { name: `${newer}${policy}` },
+          { ignore: [400, 404] }
+        );
+      }
+    }
+  });
+
+  it('prune: a dry run lists the expired daily indices and run summaries, a run deletes only those', async () => {
+    const pruned = `${PREFIX}prune-`;
+    const now = Date.now();
+    const day = (offsetDays: number) =>
+      new Date(now + offsetDays * 86_400_000)
+        .toISOString()
+        .slice(0, 10)
+        .replace(/-/g, '.');
+    const expired = [
+      `${pruned}logs-2020.01.01`,
+      `${pruned}metrics-2020.01.02`,
+      `${pruned}logs-${day(-91)}`
+    ];
+    const kept = [
+      `${pruned}logs-${day(0)}`,
+      `${pruned}metrics-${day(-89)}`,
+      // Another prefix's index that merely starts like this one's.
+      `${pruned}logs-2020.01.01-restored`
+    ];
+    const ilm = await clusterHasIlm(admin);
+    // With ILM, an expired index with a lifecycle policy is ILM's to delete.
+    const managed = ilm ? [`${pruned}logs-2020.01.03`] : [];
+    for (const index of [...expired, ...kept]) {
+      await admin.indices.create({ index });
+    }
+    for (const index of managed) {
+      await admin.indices.create({
+        index,
+        settings: { 'index.lifecycle.name': `${PREFIX}policy` }
+      });
+    }
+    await admin.indices.create({
+      index: `${pruned}runs`,
+      mappings: {
+        properties: { run_id: { type: 'keyword' }, updated: { type: 'date' } }
+      }
+    });
+    const runs = [
+      ['old-run', '2020-01-01T00:00:00.000Z'],
+      ['recent-run', new Date(now - 86_400_000).toISOString()]
+    ];
+    for (const [runId, updated] of runs) {
+      await admin.index({
+        index: `${pruned}runs`,
+        id: runId,
+        document: { run_id: runId, updated },
+        refresh: true
+      });
+    }
+
+    const lines: string[] = [];
+    const dry = await prune({
+      config: config(pruned),
+      dryRun: true,
+      write: line => lines.push(line),
+      client: admin
+    });
+    expect(dry.ilm).toBe(ilm);
+    expect(dry.indices).toEqual(expired); // oldest first
+    expect(dry.managed).toEqual(managed);
+    expect(dry.runs).toBe(1);
+    expect(dry.runsDeleted).toBe(0);
+    const text = lines.join('\n');
+    for (const index of expired) {
+      expect(text).toContain(`  ${index}`);
+    }
+    expect(text).toMatch(/would delete 3 expired daily indices/);
+    expect(text).toMatch(/ {2}old-run \(updated 2020-01-01T00:00:00.000Z\)/);
+    expect(text).toMatch(/dry run: nothing deleted/);
+    for (const index of [...expired, ...kept, ...managed]) {
+      expect(await admin.indices.exists({ index })).toBe(true);
+    }
+    expect((await admin.count({ index: `${pruned}runs` })).count).toBe(2);
+
+    lines.length = 0;
+    const done = await prune({
+      config: config(pruned),
+      dryRun: false,
+      write: line => lines.push(line),
+      client: admin
+    });
+    expect(done.indices).toEqual(expired);
+    expect(done.runsDeleted).toBe(1);
+    expect(lines[lines.length - 1]).toBe('deleted 3 indices and 1 run summary');
+    for (const index of expired) {
+      expect(await admin.indices.exists({ index })).toBe(false);
+    }
+    for (const index of [...kept, ...managed]) {
+      expect(await admin.indices.exists({ index })).toBe(true);
+    }
+    const left = await admin.search<{ run_id: string }>({
+      index: `${pruned}runs`
+    });
+    expect(left.hits.hits.map(hit => hit._source?.run_id)).toEqual([
+      'recent-run'
+    ]);
+
+    // Nothing expires with TFLOG_RETENTION_DAYS=0.
+    const forever = await prune({
+      config: { ...config(pruned), retentionDays: 0 },
+      dryRun: false,
+      write: () => undefined,
+      client: admin
+    });
+    expect(forever).toMatchObject({ retention: false, indices: [] });
+    expect(await admin.indices.exists({ index: kept[0] })).toBe(true);
+  });
+
   it('reports an unreachable cluster as unavailable, with the URL and no credentials', async () => {
     const unreachable = new ElasticsearchStore({
       config: {
@@ -737,6 +1075,19 @@ describe('ElasticsearchStore against a real cluster', () => {
     }
   });
 });
+
+/** Whether the cluster has ILM (the dev node, core and netty4 only, has not). */
+async function clusterHasIlm(admin: Client): Promise<boolean> {
+  try {
+    await admin.ilm.getStatus();
+    return true;
+  } catch (error) {
+    if (/no handler found/.test(String(error))) {
+      return false;
+    }
+    throw error;
+  }
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 60000;

@@ -57,7 +57,7 @@ describe('daily index listing', () => {
   it('asks for both patterns, closed indices too, and their policies', () => {
     expect(buildDailyIndexListing(names)).toEqual({
       index: ['tflog-logs-*', 'tflog-metrics-*'],
-      name: 'index.lifecycle.name',
+      name: ['index.uuid', 'index.lifecycle.name'],
       flat_settings: true,
       expand_wildcards: 'all',
       allow_no_indices: true,
@@ -67,7 +67,7 @@ describe('daily index listing', () => {
 
   it('keeps daily indices in day order with their policies', () => {
     const response = {
-      'tflog-metrics-2026.01.02': { settings: {} },
+      'tflog-metrics-2026.01.02': { settings: { 'index.uuid': 'u1' } },
       'tflog-logs-2026.01.02': {
         settings: { 'index.lifecycle.name': 'tflog-policy' }
       },
