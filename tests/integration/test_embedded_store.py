@@ -255,13 +255,8 @@ def stop(service: Service) -> None:
 # ---------------------------------------------------------------- 1. kills
 
 
-# KNOWN FAILURE until the pipeline is fixed: its run summaries over-count
-# events after a SIGKILL (Pipeline.startNow in service/src/ship/pipeline.ts
-# hands the registry entry's own state object to the parser, so a registry
-# save before that file's next acknowledged batch writes the old offset with
-# a state that has already folded later records; the replay folds them again).
-# Events and points themselves are stored exactly once; the summaries are
-# checked last.
+# Run summaries are checked last: a restart must not fold a record into a
+# summary twice (the registry keeps the state of its acknowledged offset).
 def test_sigkill_in_the_middle_of_batches_stores_every_record_once(tmp_path, capsys):
     rng = random.Random(SEED)
     with capsys.disabled():

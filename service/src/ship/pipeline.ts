@@ -228,7 +228,9 @@ export class Pipeline<TParserState> {
         fingerprint: entry.fingerprint
       });
       if (entry.state) {
-        this.states.set(name, entry.state);
+        // A copy: parsing changes its state in place, and the registry must
+        // keep saving the state of its acknowledged offset until the next ack.
+        this.states.set(name, structuredClone(entry.state));
       }
     }
     this.logger.info(
