@@ -184,14 +184,22 @@ export class EmbeddedStore implements IStore {
     }
   }
 
-  async getRun(runId: string): Promise<IRunSummary | null> {
+  getRun(runId: string): Promise<IRunSummary | null> {
+    return this.reading(() => this.getRunNow(runId));
+  }
+
+  private async getRunNow(runId: string): Promise<IRunSummary | null> {
     const row = this.statement('SELECT summary FROM runs WHERE run_id = ?').get(
       runId
     ) as { summary: string } | undefined;
     return row ? (JSON.parse(row.summary) as IRunSummary) : null;
   }
 
-  async searchRuns(query: IRunQuery): Promise<IRunPage> {
+  searchRuns(query: IRunQuery): Promise<IRunPage> {
+    return this.reading(() => this.searchRunsNow(query));
+  }
+
+  private async searchRunsNow(query: IRunQuery): Promise<IRunPage> {
     const matching = runsFilter(query);
     const total = this.count('runs', matching);
     const shown = query.after
@@ -217,7 +225,11 @@ export class EmbeddedStore implements IStore {
     return page;
   }
 
-  async logs(query: ILogQuery): Promise<ILogPage> {
+  logs(query: ILogQuery): Promise<ILogPage> {
+    return this.reading(() => this.logsNow(query));
+  }
+
+  private async logsNow(query: ILogQuery): Promise<ILogPage> {
     const matching = logsFilter(query);
     const total = this.count('events', matching);
     const shown = query.after
@@ -243,7 +255,11 @@ export class EmbeddedStore implements IStore {
     return page;
   }
 
-  async series(query: ISeriesQuery): Promise<ISeries[]> {
+  series(query: ISeriesQuery): Promise<ISeries[]> {
+    return this.reading(() => this.seriesNow(query));
+  }
+
+  private async seriesNow(query: ISeriesQuery): Promise<ISeries[]> {
     const conditions = ['run_id = ?'];
     const params: SqlValue[] = [query.runId];
     if (query.scope !== undefined) {
@@ -306,6 +322,27 @@ export class EmbeddedStore implements IStore {
       this.retention = null;
     });
     return this.retention;
+  }
+
+  /**
+   * Runs a query; a database SQLite finds damaged while reading is marked
+   * for setting aside at the next start, and the query answers 503 saying so.
+   */
+  private async reading<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      if (!isDamage(error)) {
+        throw error;
+      }
+      if (!this.readOnly) {
+        markDamaged(this.dir, describeError(error));
+      }
+      this.logger.error(
+        `${this.file()} is damaged (${describeError(error)}): the shipping service sets it aside when it restarts`
+      );
+      throw asUnavailable(error, `reading ${this.file()}`);
+    }
   }
 
   // ------------------------------------------------------------ opening

@@ -121,6 +121,28 @@ describe('the embedded store database file', () => {
     expect(await logTotal(second, 'run-1')).toBe(0);
   });
 
+  it('answers a query that meets a damaged page with 503 and marks the file for setting aside', async () => {
+    const first = store();
+    await first.init();
+    await first.write(logBatch('run-1', 0, 3000));
+    await first.close();
+    const file = path.join(dir, DATABASE_FILE);
+    const size = (await fsp.stat(file)).size;
+    const handle = await fsp.open(file, 'r+');
+    // Garbage over the second half: the header still reads, the pages do not.
+    await handle.write(Buffer.alloc(size / 2, 0x5a), 0, size / 2, size / 2);
+    await handle.close();
+
+    const second = store();
+    await second.init();
+    await expect(
+      second.logs({ runId: 'run-1', size: 10, order: 'desc' })
+    ).rejects.toThrow(/reading .*tflog\.sqlite: the database file is damaged/);
+    await expect(
+      fsp.readFile(path.join(dir, `${DATABASE_FILE}.damaged`), 'utf8')
+    ).resolves.toMatch(/malformed|corrupt|damaged/i);
+  });
+
   it('never opens a database of a newer schema: it is kept aside', async () => {
     const first = store();
     await first.init();
