@@ -14,9 +14,19 @@ import { dirname, join, relative } from 'path';
 import { fileURLToPath } from 'url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const entry = join(root, 'service', 'src', 'main.ts');
 const outputDir = join(root, 'tflog', 'service');
-const bundle = join(outputDir, 'tflog-service.js');
+// The service, and the command line (`tflog parse|prune|doctor`, run by the
+// Python `tflog` command).
+const BUNDLES = [
+  {
+    entry: join(root, 'service', 'src', 'main.ts'),
+    bundle: join(outputDir, 'tflog-service.js')
+  },
+  {
+    entry: join(root, 'service', 'src', 'cli.ts'),
+    bundle: join(outputDir, 'tflog-cli.js')
+  }
+];
 const licenses = join(outputDir, 'THIRD-PARTY-LICENSES.txt');
 
 const LICENSE_FILE = /^(licen[cs]e|copying|notice)(\.(md|txt))?$/i;
@@ -50,37 +60,42 @@ function licenseSection(directory) {
   return `${heading}\n${'='.repeat(heading.length)}\n\n${texts.join('\n\n')}\n`;
 }
 
-if (!existsSync(entry)) {
-  throw new Error(`${relative(root, entry)} does not exist: nothing to bundle`);
-}
 mkdirSync(outputDir, { recursive: true });
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: [entry],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node18',
-  format: 'cjs',
-  // The collected license file below replaces scattered legal comments.
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning'
-});
-
 const packages = new Set();
-for (const input of Object.keys(result.metafile.inputs)) {
-  const directory = packageDirectory(input);
-  if (directory !== null) {
-    packages.add(directory);
+for (const { entry, bundle } of BUNDLES) {
+  if (!existsSync(entry)) {
+    throw new Error(
+      `${relative(root, entry)} does not exist: nothing to bundle`
+    );
   }
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    // The collected license file below replaces scattered legal comments.
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning'
+  });
+  const bundled = new Set();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const directory = packageDirectory(input);
+    if (directory !== null) {
+      bundled.add(directory);
+      packages.add(directory);
+    }
+  }
+  const bytes = result.metafile.outputs[relative(root, bundle)]?.bytes;
+  console.log(
+    `bundled ${relative(root, bundle)} (${bytes ?? '?'} bytes, ${bundled.size} npm packages)`
+  );
 }
 const sections = [...packages].sort().map(licenseSection);
 writeFileSync(
   licenses,
-  `Packages bundled into tflog-service.js and their licenses.\n\n${sections.join('\n')}`
-);
-const bytes = result.metafile.outputs[relative(root, bundle)]?.bytes;
-console.log(
-  `bundled ${relative(root, bundle)} (${bytes ?? '?'} bytes, ${packages.size} npm packages)`
+  `Packages bundled into tflog-service.js and tflog-cli.js and their licenses.\n\n${sections.join('\n')}`
 );
