@@ -86,7 +86,7 @@ export async function prune(options: IPruneOptions): Promise<IPruneReport> {
     report.cutoff = cutoff;
     report.ilm = await hasIlm(client, location);
     write(
-      `${dryRun ? 'dry run: ' : ''}Elasticsearch at ${location}, prefix ${config.indexPrefix}, retention ${config.retentionDays} days: daily indices of days before ${cutoff.day}, run summaries not updated since ${cutoff.time}`
+      `${dryRun ? 'dry run: ' : ''}Elasticsearch at ${location} (${report.ilm ? 'with ILM' : 'no ILM'}), prefix ${config.indexPrefix}, retention ${config.retentionDays} days: daily indices of days before ${cutoff.day}, run summaries not updated since ${cutoff.time}`
     );
 
     const listing = await call('listing the daily indices', () =>
