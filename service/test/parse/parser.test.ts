@@ -191,6 +191,41 @@ describe('parseRecord', () => {
     );
   });
 
+  it('stamps every document and point with its record write time (event.created)', () => {
+    for (const document of documents) {
+      const record = RUN.find(item => item.seq === document.event.sequence);
+      expect(document.event.created).toBe(
+        new Date((record?.ts ?? Number.NaN) * 1000).toISOString()
+      );
+    }
+    for (const point of points) {
+      const event = documents.find(
+        item => point._id === `${item._id}:${point.name}`
+      );
+      expect(event).toBeDefined();
+      expect(point.created).toBe(event?.event.created);
+    }
+  });
+
+  it('keeps a printed time in @timestamp and the write time in event.created', () => {
+    const parser = createParser();
+    const state = createRunState('run-1');
+    parser.parseRecord(
+      startRecord({
+        ctx: { user: 'alice', host: 'h', pid: 1, utc_offset: 0 }
+      }),
+      state
+    );
+    const [line] = parser.parseRecord(
+      streamRecord(1, '2000-01-01 00:00:05,000 INFO loss=0.5\n'),
+      state
+    ).documents;
+    expect(line['@timestamp']).toBe('2000-01-01T00:00:05.000Z');
+    expect(line.event.created).toBe(
+      new Date((START_TS + 1) * 1000).toISOString()
+    );
+  });
+
   it('describes lifecycle records', () => {
     expect(byId.get('run-1:0')).toMatchObject({
       message: 'Run demo started in work/train.ipynb',
