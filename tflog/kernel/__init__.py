@@ -9,7 +9,7 @@ Public entry points:
 """
 
 import logging
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from tflog.kernel import keras_hook, state
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
@@ -55,9 +55,13 @@ def start(
     tags: Optional[dict] = None,
     keras: bool = True,
     batch_interval: float = DEFAULT_BATCH_INTERVAL,
+    loggers: Sequence[str] = (),
 ) -> str:
-    """Starts a run like `%tflog start`; returns its id."""
-    options = RunOptions(name, dict(tags or {}), keras, batch_interval)
+    """Starts a run like `%tflog start`; returns its id.
+
+    `loggers`: kernel/Jupyter loggers to capture anyway (`--logger`).
+    """
+    options = RunOptions(name, dict(tags or {}), keras, batch_interval, tuple(loggers))
     return start_run(options, "line").id
 
 

@@ -33,6 +33,8 @@ class RunOptions(NamedTuple):
     tags: Dict[str, str] = {}
     keras: bool = True
     batch_interval: float = DEFAULT_BATCH_INTERVAL
+    # Kernel/Jupyter loggers to capture anyway (logcapture.KERNEL_LOGGERS).
+    loggers: Tuple[str, ...] = ()
 
 
 class Command(NamedTuple):
@@ -63,6 +65,12 @@ def tag(text: str) -> Tuple[str, str]:
     if len(value) > MAX_TAG_VALUE:
         raise argparse.ArgumentTypeError(f"tag {key!r}: value longer than {MAX_TAG_VALUE}")
     return key, value
+
+
+def logger_name(text: str) -> str:
+    if not text or text != text.strip() or text.startswith(".") or text.endswith("."):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a logger name")
+    return text
 
 
 def seconds(text: str) -> float:
@@ -102,6 +110,18 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         f"(default {DEFAULT_BATCH_INTERVAL}; 0 = every batch). Epoch metrics are always "
         "recorded",
     )
+    parser.add_argument(
+        "--logger",
+        dest="loggers",
+        action="append",
+        type=logger_name,
+        default=[],
+        metavar="NAME",
+        help="capture this logger (and its children) although it is one of the kernel's or "
+        "Jupyter's own, which are left out by default (IPKernelApp, ipykernel, traitlets, "
+        "tornado, asyncio, comm, jupyter_client, zmq, debugpy, IPython, jedi, parso); "
+        "repeatable. At DEBUG the kernel logs cell sources and message ids",
+    )
 
 
 def _run_options(namespace: argparse.Namespace) -> RunOptions:
@@ -110,6 +130,7 @@ def _run_options(namespace: argparse.Namespace) -> RunOptions:
         tags=dict(namespace.tags),
         keras=namespace.keras,
         batch_interval=namespace.batch_interval,
+        loggers=tuple(namespace.loggers),
     )
 
 

@@ -70,7 +70,7 @@ class Run:
         }
         self.writer = SpoolWriter(self.path, start_record, **(writer_options or {}))
         self._streams = StdStreamsCapture(self.writer.stream)
-        self._logging = LoggingCapture(self.writer.put)
+        self._logging = LoggingCapture(self.writer.put, include=options.loggers)
         self._cell_events: Any = None
 
     @property

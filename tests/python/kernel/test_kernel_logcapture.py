@@ -150,3 +150,79 @@ def test_a_handlers_echo_to_a_captured_stream_is_not_captured_twice():
     assert [item[4] for item in queued] == ["Gradient norm exceeded threshold: 15.3"]
     assert stream_text == ["a print of its own\n"]
     assert "Gradient norm exceeded threshold: 15.3" in tee.tflog_original.getvalue()
+
+
+@pytest.fixture
+def kernel_like_logger():
+    """A logger named like ipykernel's application logger, emitting DEBUG to a handler."""
+    logger = logging.getLogger("IPKernelApp")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "IPKernelApp",
+        "ipykernel.comm",
+        "traitlets",
+        "tornado.access",
+        "asyncio",
+        "Comm",
+        "parso.cache",
+    ],
+)
+def test_kernel_and_jupyter_loggers_are_left_out(captured, name):
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.debug("execute_request: {'code': 'secret = 1'}")
+    finally:
+        logger.setLevel(logging.NOTSET)
+    assert captured == []
+
+
+def test_left_out_records_still_reach_their_handlers_and_their_echo_is_not_captured(
+    kernel_like_logger,
+):
+    logger, stream = kernel_like_logger
+    items = []
+    tee_target = io.StringIO()
+    tee = StreamTee(tee_target, "stderr", lambda name, text: items.append(("stream", text)))
+    echo = logging.StreamHandler(tee)
+    logger.addHandler(echo)
+    capture = LoggingCapture(items.append)
+    capture.install()
+    try:
+        logger.debug("execute_request: secret")
+    finally:
+        capture.uninstall()
+        logger.removeHandler(echo)
+    assert items == []
+    assert stream.getvalue() == tee_target.getvalue() == "execute_request: secret\n"
+
+
+def test_a_logger_asked_for_by_name_is_captured(kernel_like_logger):
+    logger, _ = kernel_like_logger
+    items = []
+    capture = LoggingCapture(items.append, include=["IPKernelApp"])
+    capture.install()
+    try:
+        logger.debug("asked for")
+        logging.getLogger("ipykernel.comm").warning("still left out")
+    finally:
+        capture.uninstall()
+    assert [(item[3], item[4]) for item in items] == [("IPKernelApp", "asked for")]
+
+
+def test_names_that_only_share_a_prefix_are_captured(captured):
+    logging.getLogger("asyncio_user_code").warning("mine")
+    logging.getLogger("tornadoes").warning("mine too")
+    assert [item[3] for item in captured] == ["asyncio_user_code", "tornadoes"]

@@ -21,6 +21,15 @@ def test_start_with_every_option():
     )
 
 
+def test_loggers_asked_for_by_name():
+    command = parse_line("start --logger IPKernelApp --logger ipykernel.comm")
+    assert command.run.loggers == ("IPKernelApp", "ipykernel.comm")
+    assert parse_cell_line("--logger tornado").loggers == ("tornado",)
+    assert parse_line("start").run.loggers == ()
+    with pytest.raises(OptionsError, match="not a logger name"):
+        parse_line("start --logger .bad")
+
+
 def test_defaults():
     assert parse_line("start").run == RunOptions(None, {}, True, DEFAULT_BATCH_INTERVAL)
     assert parse_cell_line("").keras is True
