@@ -8,6 +8,29 @@ the kernel both import this package, and each pulls in only its own half.
 __version__ = "0.1.0"
 
 
+class NoActiveRun(RuntimeError):
+    """`tflog.log()` or `tflog.log_hparams()` was called with no run active."""
+
+
+def log(values, step=None, epoch=None):
+    """Records exact metric values in the active run: `tflog.log({"loss": l}, step=s)`.
+
+    `step=`: batch-scope values at that step; only `epoch=` (counted from 0):
+    epoch-scope values; neither: the step after the last one logged. Raises
+    `tflog.NoActiveRun` outside a run (`%tflog start` or `%%tflog`).
+    """
+    from tflog.kernel.api import log as record
+
+    record(values, step=step, epoch=epoch)
+
+
+def log_hparams(values):
+    """Records hyperparameters in the active run: `tflog.log_hparams({"lr": 1e-3})`."""
+    from tflog.kernel.api import log_hparams as record
+
+    record(values)
+
+
 def load_ipython_extension(ipython):
     """Called by `%load_ext tflog`: registers the `%tflog` magics."""
     from tflog.kernel import load_ipython_extension as load

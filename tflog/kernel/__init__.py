@@ -6,12 +6,15 @@ Public entry points:
 - `%load_ext tflog` → `load_ipython_extension`: the `%tflog` / `%%tflog` magics.
 - `set_notebook_path(path)`: called silently by the JupyterLab frontend.
 - `start(...)`, `stop()`, `status()`: the same as the magics, from Python.
+- `log(values, step=, epoch=)`, `log_hparams(values)`: exact values from the
+  user's own code (also `tflog.log`, `tflog.log_hparams`).
 """
 
 import logging
 from typing import Any, Optional, Sequence
 
 from tflog.kernel import keras_hook, state
+from tflog.kernel.api import log, log_hparams
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.options import DEFAULT_BATCH_INTERVAL, RunOptions
 from tflog.kernel.paths import default_spool_dir
@@ -22,6 +25,8 @@ internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 __all__ = [
     "default_spool_dir",
     "load_ipython_extension",
+    "log",
+    "log_hparams",
     "set_notebook_path",
     "start",
     "status",

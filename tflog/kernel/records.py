@@ -20,6 +20,9 @@ MAX_TEXT_FIELD_CHARS = 512 * 1024
 MetricValue = Union[float, str]
 HparamValue = Union[str, int, float, bool, None]
 
+# What converting a value that is not one number raises.
+NOT_A_SCALAR = (TypeError, ValueError, OverflowError, IndexError)
+
 RUN_STATUSES = ("finished", "failed", "interrupted", "stopped")
 
 
@@ -42,19 +45,53 @@ def metric_value(value: Any) -> Optional[MetricValue]:
     """A scalar metric as a JSON-safe value, or None when it is not a scalar.
 
     Accepts Python numbers, NumPy scalars and 0-d arrays, and eager tensors
-    (anything with `__float__`). Converting a tensor may wait for the device,
-    which is why this runs in the writer thread, not in the training loop.
+    (anything with `__float__`, or `.item()`). Converting a tensor may wait
+    for the device, which is why this runs in the writer thread, not in the
+    training loop.
     """
     if isinstance(value, bool):
         return float(value)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        # Lists, strings and multi-element arrays are not metrics we can plot.
-        return None
+    number: Any = None
+    if not getattr(value, "ndim", 0):
+        try:
+            number = float(value)
+        except NOT_A_SCALAR:
+            number = None
+    if number is None:
+        # Size-1 arrays and tensors (float() of them is deprecated), and
+        # scalars without __float__.
+        number = python_scalar(value)
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            # Lists, strings and multi-element arrays are not metrics we can plot.
+            return None
+        try:
+            number = float(number)
+        except OverflowError:
+            return None
     if math.isfinite(number):
         return number
     return nonfinite_name(number)
+
+
+def python_scalar(value: Any) -> Any:
+    """A NumPy scalar or size-1 array, or a scalar tensor, as a Python scalar; else None.
+
+    An object's own failure (say, a device error behind a tensor) propagates:
+    the writer reports it and skips that one record.
+    """
+    if isinstance(value, (type, str, bytes)):
+        return None
+    try:
+        numpy = getattr(value, "numpy", None)
+        if callable(numpy):
+            value = numpy()
+        item = getattr(value, "item", None)
+        if not callable(item):
+            return None
+        result = item()
+    except NOT_A_SCALAR:  # e.g. a multi-element array
+        return None
+    return result if isinstance(result, (bool, int, float, str)) else None
 
 
 def metric_values(logs: Optional[Mapping[str, Any]]) -> Dict[str, MetricValue]:
@@ -79,6 +116,13 @@ def hparam_value(value: Any) -> HparamValue:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else nonfinite_name(value)
+    scalar = python_scalar(value)
+    if isinstance(scalar, float) and getattr(getattr(value, "dtype", None), "itemsize", 0) == 4:
+        # float32: 7 significant digits give back the value typed (1e-3, not
+        # 0.0010000000474974513), as for the optimizer's learning rate.
+        scalar = float(f"{scalar:.7g}")
+    if scalar is not None:
+        return hparam_value(scalar)
     return bounded_text(str(value))
 
 

@@ -296,9 +296,10 @@ class SpoolWriter:
                     return count + 1
                 else:
                     append(self._serialise(item))
-            except (TypeError, ValueError):
-                # One odd value must not cost the batch: skip the record and
-                # give its sequence number back so that seq stays dense.
+            except Exception:
+                # One odd value (or a tensor whose device failed) must not
+                # cost the batch: skip the record and give its sequence
+                # number back so that seq stays dense.
                 self._seq = seq
                 internal_logger.exception("bad spool record", extra=at("serialising a record"))
                 continue

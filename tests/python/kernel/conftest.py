@@ -23,6 +23,13 @@ def read_spool(path: Path) -> list[dict]:
     return [json.loads(line, parse_constant=refuse) for line in text.splitlines()]
 
 
+def ipython_shell():
+    """The test IPython shell (started once per process, shared by test files)."""
+    from IPython.testing import globalipapp
+
+    return globalipapp.start_ipython() or globalipapp.get_ipython()
+
+
 def spool_files(directory: Path) -> list[Path]:
     return sorted(Path(directory).glob("*.ndjson"))
 

@@ -4,9 +4,8 @@ import logging
 import sys
 
 import pytest
-from conftest import read_spool, spool_files
+from conftest import ipython_shell, read_spool, spool_files
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import start_ipython
 
 import tflog.kernel
 from tflog.kernel import run as runs
@@ -15,7 +14,7 @@ from tflog.kernel import state
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython()
+    ip = ipython_shell()
     ip.run_line_magic("load_ext", "tflog")
     yield ip
     ip.run_line_magic("unload_ext", "tflog")

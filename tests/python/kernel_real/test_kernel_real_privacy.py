@@ -1,17 +1,29 @@
 """A real ipykernel at DEBUG: a line run captures the user's logging, never
-the kernel's own (which dumps execute requests with the cell's source)."""
+the kernel's own (which dumps execute requests with the cell's source).
 
+Here rather than in tests/python/kernel: it needs ipykernel and
+jupyter_client, which the Python 3.8 kernel-side suite does not install.
+"""
+
+import json
 import os
 import time
 from pathlib import Path
 
 import pytest
-from conftest import read_spool, spool_files
 
 import tflog
 
 CHECKOUT = str(Path(tflog.__file__).resolve().parents[1])
 SECRET = "S3CRET-7f3a9c"
+
+
+def spool_files(directory: Path) -> list:
+    return sorted(Path(directory).glob("*.ndjson"))
+
+
+def read_spool(path: Path) -> list:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture
