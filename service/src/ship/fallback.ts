@@ -21,7 +21,7 @@ export function fallbackDocument(
     ? new Date(0).toISOString()
     : original['@timestamp'];
   const message = String(original.message ?? '');
-  return {
+  const standIn: ITflogDocument = {
     _id: original._id,
     '@timestamp': time,
     message:
@@ -56,6 +56,12 @@ export function fallbackDocument(
       kind: original.tflog?.kind ?? 'log'
     }
   };
+  // The write time picks the daily index: the stand-in goes beside the original.
+  const created = original.event?.created;
+  if (typeof created === 'string' && !Number.isNaN(Date.parse(created))) {
+    standIn.event.created = created;
+  }
+  return standIn;
 }
 
 /** A refused point, kept as an event whose message holds its values. */
@@ -75,7 +81,12 @@ export function pointFallbackDocument(
       '@timestamp': point['@timestamp'],
       message: `metric ${point.name} = ${value}${where}`,
       log: { level: 'warning' },
-      event: { dataset: 'tflog.metrics', sequence: 0, kind: 'metric' },
+      event: {
+        dataset: 'tflog.metrics',
+        sequence: 0,
+        kind: 'metric',
+        ...(point.created === undefined ? {} : { created: point.created })
+      },
       user: { name: point.user },
       host: { name: '' },
       process: { pid: 0 },
