@@ -70,6 +70,10 @@ fi
 if [ -n "${TFLOG_TEST_ES_URL:-}" ]; then
   run integration-service npx jest --config service/jest.integration.config.js --ci --runInBand
   run integration-python python -m pytest tests/integration -q -p no:cacheprovider
+  # A real JupyterHub (configurable-http-proxy from node_modules) with two
+  # users, each with the tflog extension in their own server; in
+  # test_hub_mode.py the tflog hub service stores their data in this node.
+  run hub env TFLOG_TEST_ES_URL="$TFLOG_TEST_ES_URL" python -m pytest tests/hub -q -p no:cacheprovider
   run ui bash scripts/ui-test.sh
 fi
 if [ "$started_es" = "1" ]; then
@@ -113,10 +117,6 @@ fi
 if [ "$started_es8" = "1" ]; then
   TFLOG_ES_MAJOR=8 bash scripts/es-stop.sh "$es8_dir" || true
 fi
-
-# A real JupyterHub (configurable-http-proxy from node_modules) with two users,
-# each with the tflog extension in their own server; no Elasticsearch needed.
-run hub python -m pytest tests/hub -q -p no:cacheprovider
 
 echo
 if [ "${#failed[@]}" -gt 0 ]; then
