@@ -14,7 +14,8 @@ hooks asynchronously on backends that do), samples batch metrics at most every
 `batch_interval` seconds, and only queues the logs dict: converting values to
 numbers happens in the spool writer thread. Epoch-end metrics are always
 recorded. Keras 3 converts batch logs to Python floats itself before any
-callback sees them, so there it costs nothing extra either.
+callback sees them, so there it costs nothing extra either. Nor does it turn
+on tf.keras 2.x's slow-callback timing check (`leave_timing_check_alone`).
 """
 
 import functools
@@ -28,6 +29,7 @@ from typing import Any, Callable, Dict, Tuple
 
 from tflog.kernel import state
 from tflog.kernel.diagnostics import DIAGNOSTICS, INTERNAL_LOGGER_NAME, at
+from tflog.kernel.summary_hook import TENSORFLOW
 
 internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 
@@ -137,7 +139,39 @@ def callback_class(module: Any) -> type:
             base = module.callbacks.Callback
             found = type("TflogKerasCallback", (TflogKerasCallback, base), {})
             _callback_classes[module.__name__] = found
+            try:
+                leave_timing_check_alone(module, found)
+            except Exception:
+                internal_logger.exception("timing check", extra=at("keras callback class"))
         return found
+
+
+def leave_timing_check_alone(module: Any, callback: type) -> bool:
+    """Keeps tf.keras 2.x's slow-callback check as it would be without tflog.
+
+    `CallbackList.__init__` of tf.keras 2.x (TF 2.2 to 2.15, keras 2.x
+    including 2.9, tf_keras) turns on a timing check of the batch hooks,
+    which may print "Callback method `on_train_batch_end` is slow compared to
+    the batch time", as soon as one callback's class name is not a global of
+    the module that defines `CallbackList` (`cbk.__class__.__name__ not in
+    globals()`): only Keras's own callbacks are exempt. Our callback is named
+    there, so `_check_timing` stays what the user's own callbacks make it.
+    Keras 3 has no such check (its `CallbackList.__init__` never sets
+    `_check_timing`), and is left untouched. True when the name was added.
+    """
+    callback_list = getattr(module.callbacks, "CallbackList", None)
+    init = getattr(callback_list, "__init__", None)
+    code = getattr(init, "__code__", None)
+    if code is None or "_check_timing" not in code.co_names:
+        return False
+    defining = sys.modules.get(callback_list.__module__)
+    if defining is None:
+        return False
+    namespace = vars(defining)
+    if namespace.get(callback.__name__) is not None:
+        return False
+    namespace[callback.__name__] = callback
+    return True
 
 
 def fit_hparams(module: Any, bound: inspect.BoundArguments) -> dict:
@@ -244,9 +278,13 @@ class _PatchAfterExec(importlib.abc.Loader):
 
 
 class KerasImportWatcher(importlib.abc.MetaPathFinder):
-    """Patches a Keras flavour's fit as soon as its import has finished."""
+    """Patches a Keras flavour's fit as soon as its import has finished.
 
-    def __init__(self, names: Tuple[str, ...] = KERAS_MODULES) -> None:
+    It also watches TensorFlow's import: during a run, the run then wraps
+    `tf.summary.scalar` (summary_hook).
+    """
+
+    def __init__(self, names: Tuple[str, ...] = (*KERAS_MODULES, TENSORFLOW)) -> None:
         self._names = set(names)
         self._searching = threading.local()
 
@@ -276,6 +314,13 @@ class KerasImportWatcher(importlib.abc.MetaPathFinder):
         return None
 
     def _loaded(self, module: Any) -> None:
+        if module.__name__ == TENSORFLOW:
+            # Imported now, so a later run finds it in sys.modules.
+            self.forget(TENSORFLOW)
+            run = state.active_run
+            if run is not None:
+                run.tensorflow_imported()
+            return
         if patch_fit(module):
             self.forget(module.__name__)
 
@@ -297,6 +342,8 @@ def install() -> None:
         module = sys.modules.get(name)
         if module is not None and patch_fit(module):
             _watcher.forget(name)
+    if TENSORFLOW in sys.modules:
+        _watcher.forget(TENSORFLOW)
     if _watcher.watching and _watcher not in sys.meta_path:
         sys.meta_path.insert(0, _watcher)
 

@@ -94,6 +94,19 @@ def python_scalar(value: Any) -> Any:
     return result if isinstance(result, (bool, int, float, str)) else None
 
 
+def count_value(value: Any) -> Optional[int]:
+    """A step as an int >= 0 (Python or NumPy integers, integer tensors); else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if not isinstance(value, (int, float)):
+        value = python_scalar(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value >= 0 else None
+
+
 def metric_values(logs: Optional[Mapping[str, Any]]) -> Dict[str, MetricValue]:
     """The scalar entries of a Keras `logs` dict, JSON-safe."""
     values: Dict[str, MetricValue] = {}

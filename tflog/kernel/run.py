@@ -15,14 +15,14 @@ import time
 import traceback
 from typing import Any, Callable, Optional
 
-from tflog.kernel import keras_hook, state
+from tflog.kernel import keras_hook, state, summary_hook
 from tflog.kernel.context import run_context
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.logcapture import LoggingCapture
 from tflog.kernel.options import RunOptions
 from tflog.kernel.paths import default_spool_dir, ensure_spool_dir, new_run_id
 from tflog.kernel.records import SPOOL_FORMAT_VERSION, error_info
-from tflog.kernel.spool import SpoolStats, SpoolWriter
+from tflog.kernel.spool import KIND_SCALAR, SpoolStats, SpoolWriter
 from tflog.kernel.streams import StdStreamsCapture
 
 internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
@@ -71,6 +71,7 @@ class Run:
         self.writer = SpoolWriter(self.path, start_record, **(writer_options or {}))
         self._streams = StdStreamsCapture(self.writer.stream)
         self._logging = LoggingCapture(self.writer.put, include=options.loggers)
+        self.summaries = summary_hook.SummaryHook(self.writer.put, KIND_SCALAR)
         self._cell_events: Any = None
 
     @property
@@ -83,12 +84,21 @@ class Run:
         self._cell_events = ipython_events() if self._streams.watches_fds else None
         if self._cell_events is not None:
             self._cell_events.register("pre_run_cell", self._streams.before_cell)
-        if self.keras_enabled:
-            try:
-                keras_hook.install()
-            except Exception:
-                internal_logger.exception("install failed", extra=at("keras hook"))
+        try:
+            # Keras flavours (with --no-keras only watched for, never used)
+            # and TensorFlow's import, for tf.summary.
+            keras_hook.install()
+        except Exception:
+            internal_logger.exception("install failed", extra=at("keras hook"))
         state.active_run = self
+        self.tensorflow_imported()
+
+    def tensorflow_imported(self) -> None:
+        """Wraps tf.summary.scalar when TensorFlow is (now) imported."""
+        try:
+            self.summaries.install()
+        except Exception:
+            internal_logger.exception("install failed", extra=at("tf.summary hook"))
 
     def notebook_changed(self, notebook: Optional[str]) -> None:
         if notebook == self.context.get("notebook"):
@@ -104,6 +114,10 @@ class Run:
             state.active_run = None
         self._logging.uninstall()
         self._streams.uninstall()
+        try:
+            self.summaries.uninstall()
+        except Exception:
+            internal_logger.exception("uninstall failed", extra=at("tf.summary hook"))
         if self._cell_events is not None:
             try:
                 self._cell_events.unregister("pre_run_cell", self._streams.before_cell)

@@ -23,7 +23,14 @@ from json.encoder import encode_basestring as _escape
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tflog.kernel.diagnostics import DIAGNOSTICS, INTERNAL_LOGGER_NAME, Diagnostics, at
-from tflog.kernel.records import MAX_TEXT_FIELD_CHARS, bounded_text, hparam_values, metric_values
+from tflog.kernel.records import (
+    MAX_TEXT_FIELD_CHARS,
+    bounded_text,
+    count_value,
+    hparam_values,
+    metric_value,
+    metric_values,
+)
 from tflog.kernel.segments import StreamAssembler
 
 # Item kinds in the queue (first element of each tuple).
@@ -33,6 +40,7 @@ KIND_METRICS = 2  # (KIND_METRICS, ts, scope, epoch, batch, step, logs)
 KIND_HPARAMS = 3  # (KIND_HPARAMS, ts, values)
 KIND_CONTEXT = 4  # (KIND_CONTEXT, ts, notebook, kernel_id)
 KIND_END = 5  # (KIND_END, ts, status, error)
+KIND_SCALAR = 6  # (KIND_SCALAR, ts, name, value, step): one tf.summary.scalar
 
 DEFAULT_MAX_QUEUE = 200_000
 
@@ -295,7 +303,10 @@ class SpoolWriter:
                     self._end_serialised = True
                     return count + 1
                 else:
-                    append(self._serialise(item))
+                    line = self._serialise(item)
+                    if line is None:  # nothing to record (a scalar that is not a number)
+                        continue
+                    append(line)
             except Exception:
                 # One odd value (or a tensor whose device failed) must not
                 # cost the batch: skip the record and give its sequence
@@ -306,8 +317,10 @@ class SpoolWriter:
             count += 1
         return count
 
-    def _serialise(self, item: Tuple[Any, ...]) -> str:
+    def _serialise(self, item: Tuple[Any, ...]) -> Optional[str]:
         kind = item[0]
+        if kind == KIND_SCALAR:
+            return self._scalar_line(item)
         seq = self._next_seq()
         if kind == KIND_LOG:
             return self._log_line(seq, item)
@@ -329,6 +342,19 @@ class SpoolWriter:
             }
         else:
             raise ValueError(f"unknown spool item kind {kind!r}")
+        return self._encode(record)
+
+    def _scalar_line(self, item: Tuple[Any, ...]) -> Optional[str]:
+        _, ts, name, raw, raw_step = item
+        value = metric_value(raw)
+        if value is None:
+            return None
+        record: Dict[str, Any] = {"t": "metrics", "seq": self._next_seq(), "ts": ts}
+        record["scope"] = "batch"
+        step = count_value(raw_step)
+        if step is not None:
+            record["step"] = step
+        record["values"] = {str(name): value}
         return self._encode(record)
 
     def _log_line(self, seq: int, item: Tuple[Any, ...]) -> str:
