@@ -238,6 +238,8 @@ describe('EmbeddedStore', () => {
 });
 
 describe('EmbeddedStore long curves', () => {
+  // 30,000 points written and thinned several ways: seconds on a busy machine.
+  jest.setTimeout(60_000);
   let dir: string;
   beforeEach(async () => {
     dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-embedded-long-'));
