@@ -202,6 +202,41 @@ export function stampUser(batch: IWriteBatch, user: string): void {
   }
 }
 
+/** How old a write time the hub service keeps as it is (see boundWriteTimes). */
+export const MAX_WRITE_AGE_MS = 2 * 86_400_000;
+const MAX_WRITE_AHEAD_MS = 86_400_000;
+
+/**
+ * Write times (`event.created`, `created`) pick the daily index. They come
+ * from the user's spool, so a user could name any day and make the cluster
+ * create an index for it: the hub service keeps write times of the last
+ * two days (a backlog after an outage), and files anything older or in the
+ * future under now. `@timestamp` (the time the line printed) is untouched.
+ */
+export function boundWriteTimes(batch: IWriteBatch, nowMs: number): number {
+  const now = new Date(nowMs).toISOString();
+  let moved = 0;
+  const bounded = (created: string | undefined): string => {
+    const time = created === undefined ? Number.NaN : Date.parse(created);
+    if (
+      Number.isNaN(time) ||
+      nowMs - time > MAX_WRITE_AGE_MS ||
+      time - nowMs > MAX_WRITE_AHEAD_MS
+    ) {
+      moved += 1;
+      return now;
+    }
+    return created as string;
+  };
+  for (const document of batch.documents) {
+    document.event.created = bounded(document.event.created);
+  }
+  for (const point of batch.points) {
+    point.created = bounded(point.created);
+  }
+  return moved;
+}
+
 /** Run ids an item belongs to, in the batch's order, once each. */
 export function runIdsOf(batch: IWriteBatch): string[] {
   const ids = new Set<string>();

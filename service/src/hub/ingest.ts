@@ -5,7 +5,13 @@
  */
 import type { ILogger } from '../common/logger';
 import type { IStore, IWriteResult } from '../store/store';
-import { readBatch, runIdsOf, stampUser, withoutForeignRuns } from './batch';
+import {
+  boundWriteTimes,
+  readBatch,
+  runIdsOf,
+  stampUser,
+  withoutForeignRuns
+} from './batch';
 import type { RunOwners } from './owners';
 import type { UserQuotas } from './quota';
 
@@ -14,10 +20,15 @@ export interface IHubIngestOptions {
   owners: RunOwners;
   quotas: UserQuotas;
   logger: ILogger;
+  now?: () => number;
 }
 
 export class HubIngest {
-  constructor(private readonly options: IHubIngestOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly options: IHubIngestOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   /** Stores what `user` sent (`bytes`: the body's size); per-item refusals in the result. */
   async ingest(
@@ -32,6 +43,7 @@ export class HubIngest {
       batch.documents.length + batch.points.length + batch.runs.length;
     quotas.take(user, items, bytes);
     stampUser(batch, user);
+    boundWriteTimes(batch, this.now());
     const runOwners = await owners.claim(user, runIdsOf(batch));
     const own = withoutForeignRuns(
       batch,

@@ -1,0 +1,75 @@
+import { boundWriteTimes, MAX_WRITE_AGE_MS } from '../../src/hub/batch';
+import type { IWriteBatch } from '../../src/store/store';
+import type { IMetricPoint, ITflogDocument } from '../../src/types';
+
+const NOW = Date.parse('2026-12-02T12:00:00Z');
+
+function document(created: string | undefined): ITflogDocument {
+  return {
+    _id: `r:${created}`,
+    '@timestamp': '2000-01-01T00:00:00.000Z',
+    message: 'm',
+    log: { level: 'info' },
+    event: {
+      dataset: 'tflog.log',
+      sequence: 1,
+      kind: 'event',
+      ...(created === undefined ? {} : { created })
+    },
+    user: { name: 'alice' },
+    host: { name: 'h' },
+    process: { pid: 1 },
+    service: { name: 'tflog' },
+    ecs: { version: '8.11.0' },
+    labels: {},
+    tflog: {
+      run_id: 'r',
+      run_name: null,
+      notebook: null,
+      kernel_id: null,
+      source: 'tflog',
+      kind: 'log'
+    }
+  };
+}
+
+describe('boundWriteTimes', () => {
+  it('keeps recent write times and files old, future or missing ones under now', () => {
+    const recent = new Date(NOW - MAX_WRITE_AGE_MS + 60_000).toISOString();
+    const point = {
+      _id: 'p',
+      '@timestamp': '2000-01-01T00:00:00.000Z',
+      created: '2000-01-01T00:00:00.000Z',
+      run_id: 'r',
+      notebook: null,
+      user: 'alice',
+      name: 'loss',
+      value: 1,
+      scope: 'epoch',
+      source: 'callback'
+    } as IMetricPoint;
+    const batch: IWriteBatch = {
+      documents: [
+        document(recent),
+        document('2000-01-01T00:00:00Z'),
+        document('2099-01-01T00:00:00Z'),
+        document(undefined),
+        document('not a time')
+      ],
+      points: [point],
+      runs: []
+    };
+    expect(boundWriteTimes(batch, NOW)).toBe(5);
+    const now = new Date(NOW).toISOString();
+    expect(batch.documents.map(item => item.event.created)).toEqual([
+      recent,
+      now,
+      now,
+      now,
+      now
+    ]);
+    expect(batch.points[0].created).toBe(now);
+    // What the line printed stays.
+    expect(batch.documents[1]['@timestamp']).toBe('2000-01-01T00:00:00.000Z');
+  });
+});
