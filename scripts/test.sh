@@ -74,6 +74,10 @@ if [ -n "${TFLOG_TEST_ES_URL:-}" ]; then
   # users, each with the tflog extension in their own server; in
   # test_hub_mode.py the tflog hub service stores their data in this node.
   run hub env TFLOG_TEST_ES_URL="$TFLOG_TEST_ES_URL" python -m pytest tests/hub -q -p no:cacheprovider
+  # The Training panel in Chromium through such a hub (Galata specs in
+  # ui-tests/tests-hub, alice's embedded store): a logged-in user's live loss
+  # curve. A hub or browser that does not start fails the suite.
+  run ui-hub python tests/hub/run_galata.py
   run ui bash scripts/ui-test.sh
 fi
 if [ "$started_es" = "1" ]; then
