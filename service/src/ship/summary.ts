@@ -5,11 +5,35 @@
  * after a crash rebuilds exactly what was stored.
  */
 import type {
+  IMetricPoint,
   IParsedRecord,
   IRunSummary,
   ITflogDocument,
   SpoolRecord
 } from '../types';
+
+/** The source of exact points: the Keras callback, tflog.log, tf.summary. */
+const EXACT_SOURCE = 'callback';
+
+/** Where the value shown in `last_metrics` for one metric came from. */
+export interface ILastMetricOrigin {
+  /** From a `metrics` record (exact), not parsed from text. */
+  exact: boolean;
+  scope: IMetricPoint['scope'];
+  epoch?: number;
+  step?: number;
+}
+
+/**
+ * A summary as folded: `last_metrics_at` remembers, per metric, where its
+ * last value came from, so that a value parsed from text (a progress bar's
+ * rounded `loss: 0.6975`) never replaces the exact one of the same epoch or
+ * step, whichever arrives first. Stored with the summary (and in the
+ * registry), so a restart folds on exactly as before.
+ */
+export interface IFoldedSummary extends IRunSummary {
+  last_metrics_at?: Record<string, ILastMetricOrigin>;
+}
 
 const ERROR_LEVELS = new Set(['error', 'critical', 'fatal']);
 const WARNING_LEVELS = new Set(['warning', 'warn']);
@@ -67,14 +91,16 @@ export function foldSummary(
   parsed: IParsedRecord
 ): IRunSummary {
   const time = recordTime(record, parsed, previous);
-  const summary: IRunSummary = previous
+  const before: IFoldedSummary | null = previous;
+  const summary: IFoldedSummary = before
     ? {
-        ...previous,
-        counts: { ...previous.counts },
-        last_metrics: { ...previous.last_metrics },
-        hparams: { ...previous.hparams }
+        ...before,
+        counts: { ...before.counts },
+        last_metrics: { ...before.last_metrics },
+        last_metrics_at: { ...before.last_metrics_at },
+        hparams: { ...before.hparams }
       }
-    : emptySummary(runId, time);
+    : { ...emptySummary(runId, time), last_metrics_at: {} };
   switch (record.t) {
     case 'start':
       summary.run_id = record.run || runId;
@@ -112,11 +138,16 @@ export function foldSummary(
   for (const document of parsed.documents) {
     countEvent(summary, document);
   }
+  const origins = summary.last_metrics_at ?? {};
+  summary.last_metrics_at = origins;
   for (const point of parsed.points) {
-    summary.last_metrics[point.name] =
-      typeof point.value === 'number'
-        ? point.value
-        : (point.nonfinite ?? 'NaN');
+    if (!keepsExactValue(origins[point.name], point)) {
+      summary.last_metrics[point.name] =
+        typeof point.value === 'number'
+          ? point.value
+          : (point.nonfinite ?? 'NaN');
+      origins[point.name] = originOf(point);
+    }
     if (typeof point.epoch === 'number') {
       summary.last_epoch = Math.max(
         summary.last_epoch ?? point.epoch,
@@ -131,6 +162,51 @@ export function foldSummary(
     summary.updated = time;
   }
   return summary;
+}
+
+function originOf(point: IMetricPoint): ILastMetricOrigin {
+  const origin: ILastMetricOrigin = {
+    exact: point.source === EXACT_SOURCE,
+    scope: point.scope
+  };
+  if (typeof point.epoch === 'number') {
+    origin.epoch = point.epoch;
+  }
+  if (typeof point.step === 'number') {
+    origin.step = point.step;
+  }
+  return origin;
+}
+
+/**
+ * True when `point`, parsed from text, must not replace the exact value
+ * `current` because both are the same metric at the same point of training:
+ * after an exact epoch-end value, anything parsed for that epoch (the final
+ * progress-bar line comes after it or before it, as callbacks run); after
+ * an exact step value, what was parsed for that step. An exact point always
+ * replaces; a parsed one at another epoch or step too (it is newer).
+ */
+function keepsExactValue(
+  current: ILastMetricOrigin | undefined,
+  point: IMetricPoint
+): boolean {
+  if (current === undefined || !current.exact) {
+    return false;
+  }
+  if (point.source === EXACT_SOURCE) {
+    return false;
+  }
+  if (current.scope === 'epoch') {
+    return current.epoch !== undefined && point.epoch === current.epoch;
+  }
+  if (current.step === undefined || point.step !== current.step) {
+    return false;
+  }
+  return (
+    current.epoch === undefined ||
+    point.epoch === undefined ||
+    point.epoch === current.epoch
+  );
 }
 
 function countEvent(summary: IRunSummary, document: ITflogDocument): void {

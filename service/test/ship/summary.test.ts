@@ -1,5 +1,11 @@
-import { foldSummary } from '../../src/ship/summary';
-import type { IParsedRecord, SpoolRecord } from '../../src/types';
+import { createParser, createRunState } from '../../src/parse';
+import { foldSummary, type IFoldedSummary } from '../../src/ship/summary';
+import type {
+  IMetricPoint,
+  IParsedRecord,
+  IRunSummary,
+  SpoolRecord
+} from '../../src/types';
 import {
   endRecord,
   fakeParser,
@@ -90,5 +96,170 @@ describe('foldSummary', () => {
       points: []
     });
     expect(JSON.stringify(first)).toBe(before);
+  });
+});
+
+/** Folds records through the real parser, as the pipeline does. */
+function foldParsed(records: SpoolRecord[]): IRunSummary | null {
+  const parser = createParser();
+  const state = createRunState('run-1');
+  let summary: IRunSummary | null = null;
+  for (const record of records) {
+    summary = foldSummary(
+      summary,
+      'run-1',
+      record,
+      parser.parseRecord(record, state)
+    );
+  }
+  return summary;
+}
+
+function stream(seq: number, text: string, partial = false): SpoolRecord {
+  const record = { t: 'stream', seq, ts: 1764361020 + seq, stream: 'stdout' };
+  return {
+    ...record,
+    text,
+    ...(partial ? { partial: true } : {})
+  } as SpoolRecord;
+}
+
+function exact(
+  seq: number,
+  scope: 'epoch' | 'batch',
+  position: { epoch?: number; step?: number },
+  values: Record<string, number>
+): SpoolRecord {
+  return {
+    t: 'metrics',
+    seq,
+    ts: 1764361020 + seq,
+    scope,
+    ...position,
+    values
+  } as SpoolRecord;
+}
+
+/** Points as the parser makes them, for positions given directly. */
+function points(
+  source: string,
+  scope: IMetricPoint['scope'],
+  position: { epoch?: number; step?: number },
+  values: Record<string, number>
+): IParsedRecord {
+  return {
+    documents: [],
+    points: Object.entries(values).map(([name, value]) => ({
+      _id: `run-1:${source}:${name}`,
+      '@timestamp': '2025-11-28T20:17:00.000Z',
+      run_id: 'run-1',
+      notebook: null,
+      user: 'alice',
+      name,
+      value,
+      scope,
+      source,
+      ...position
+    }))
+  };
+}
+
+const EPOCH_HEADER = 'Epoch 1/2\n';
+const PROGRESS =
+  '\r4/4 [==============================] - 1s 10ms/step - loss: 0.6975 - val_loss: 0.5123\n';
+const CALLBACK = { loss: 0.6974999904632568, val_loss: 0.5123456789 };
+
+describe('foldSummary: exact values win over parsed ones', () => {
+  it('keeps the callback value when the rounded progress bar comes after it', () => {
+    const summary = foldParsed([
+      startRecord(),
+      stream(1, EPOCH_HEADER),
+      stream(2, '\r2/4 [=====>........] - ETA: 0s - loss: 0.7012', true),
+      exact(3, 'epoch', { epoch: 0, step: 4 }, CALLBACK),
+      stream(4, PROGRESS)
+    ]);
+    expect(summary?.last_metrics).toEqual(CALLBACK);
+    expect(summary?.last_epoch).toBe(1);
+  });
+
+  it('keeps it when the progress bar comes first, too', () => {
+    const summary = foldParsed([
+      startRecord(),
+      stream(1, EPOCH_HEADER),
+      stream(2, PROGRESS),
+      exact(3, 'epoch', { epoch: 0, step: 4 }, CALLBACK)
+    ]);
+    expect(summary?.last_metrics).toEqual(CALLBACK);
+  });
+
+  it('lets a parsed value of a later epoch or step replace an exact one', () => {
+    const summary = foldParsed([
+      startRecord(),
+      stream(1, EPOCH_HEADER),
+      exact(2, 'epoch', { epoch: 0, step: 4 }, CALLBACK),
+      stream(3, PROGRESS),
+      stream(4, 'Epoch 2/2\n'),
+      stream(5, '\r1/4 [====>..........] - ETA: 0s - loss: 0.6012', true)
+    ]);
+    expect(summary?.last_metrics).toEqual({ ...CALLBACK, loss: 0.6012 });
+  });
+
+  it('keeps an exact step value (tflog.log, tf.summary) over text parsed for that step', () => {
+    let summary: IRunSummary | null = fold([startRecord()]);
+    const steps: [IParsedRecord, number][] = [
+      [points('callback', 'batch', { step: 10 }, { loss: 0.123456 }), 0.123456],
+      [points('step-loss', 'log', { step: 10 }, { loss: 0.1235 }), 0.123456],
+      [points('step-loss', 'log', { step: 11 }, { loss: 0.1111 }), 0.1111],
+      [points('step-loss', 'log', { step: 12 }, { loss: 0.1001 }), 0.1001],
+      [points('callback', 'batch', { step: 12 }, { loss: 0.100123 }), 0.100123]
+    ];
+    for (const [parsed, expected] of steps) {
+      summary = foldSummary(summary, 'run-1', logRecord(1, 'x'), parsed);
+      expect(summary.last_metrics.loss).toBe(expected);
+    }
+    expect(summary?.last_step).toBe(12);
+  });
+
+  it('tells epochs apart for step values that carry both', () => {
+    let summary: IRunSummary | null = fold([startRecord()]);
+    summary = foldSummary(
+      summary,
+      'run-1',
+      logRecord(1, 'x'),
+      points('callback', 'batch', { epoch: 1, step: 3 }, { loss: 0.5 })
+    );
+    summary = foldSummary(
+      summary,
+      'run-1',
+      logRecord(2, 'x'),
+      points('keras2-progbar', 'batch', { epoch: 2, step: 3 }, { loss: 0.4 })
+    );
+    expect(summary.last_metrics.loss).toBe(0.4);
+  });
+
+  it('folds on from a summary stored before origins were kept, and through JSON', () => {
+    const stored = fold([startRecord(), metricsRecord(1, 0, { loss: 0.5 })]);
+    const old = { ...stored } as IFoldedSummary;
+    delete old.last_metrics_at;
+    const parsed = points(
+      'keras2-progbar',
+      'epoch',
+      { epoch: 1 },
+      { loss: 0.4 }
+    );
+    expect(
+      foldSummary(old, 'run-1', logRecord(2, 'x'), parsed).last_metrics.loss
+    ).toBe(0.4);
+    const exactFirst = foldSummary(
+      JSON.parse(JSON.stringify(old)) as IRunSummary,
+      'run-1',
+      logRecord(2, 'x'),
+      points('callback', 'epoch', { epoch: 1 }, { loss: 0.41234 })
+    );
+    const replayed = JSON.parse(JSON.stringify(exactFirst)) as IRunSummary;
+    expect(
+      foldSummary(replayed, 'run-1', logRecord(3, 'x'), parsed).last_metrics
+        .loss
+    ).toBe(0.41234);
   });
 });
