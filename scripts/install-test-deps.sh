@@ -44,6 +44,10 @@ else
   echo "[install] no Python 3.8 interpreter found: the kernel-python38 suite will fail"
 fi
 
+# The image-py38 suite: a venv like the users' TensorFlow 2.9 image (Python
+# 3.8, tensorflow-cpu 2.9.3, JupyterLab 4.3); kept between runs.
+bash scripts/install-image-py38.sh
+
 echo "[install] Elasticsearch test nodes (9.5 and 8.19)"
 bash scripts/es-build.sh
 TFLOG_ES_MAJOR=8 bash scripts/es-build.sh

@@ -122,6 +122,11 @@ if [ "$started_es8" = "1" ]; then
   TFLOG_ES_MAJOR=8 bash scripts/es-stop.sh "$es8_dir" || true
 fi
 
+# Packaging: the build hook, then tflog installed from its wheel and its sdist
+# into the users' TensorFlow 2.9 image (Python 3.8, no Node.js on PATH).
+run packaging python -m pytest tests/packaging/test_build_hook.py -q -p no:cacheprovider
+run image-py38 bash scripts/test-image-py38.sh
+
 echo
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "tflog tests: FAILED suites: ${failed[*]}"
