@@ -11,7 +11,7 @@ import re
 import socket
 import sys
 import time
-from typing import Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
 from tflog import __version__
 
@@ -63,11 +63,36 @@ def detect_user(env: Optional[Mapping[str, str]] = None) -> str:
 def detect_notebook(
     explicit: Optional[str], env: Optional[Mapping[str, str]] = None
 ) -> Optional[str]:
-    """The path the frontend reported, else the session name the server set."""
+    """The path the frontend reported, else the session name the server set.
+
+    Both name the notebook relative to the server's root, as JupyterLab
+    does: jupyter_server gives a kernel started for a notebook (with a name)
+    the absolute path in JPY_SESSION_NAME, which is made relative to the root
+    the tflog server extension exports (TFLOG_SERVER_ROOT; JUPYTER_SERVER_ROOT
+    too, which terminals get). Without a known root, or outside it, the path
+    stays as it is.
+    """
     if explicit:
         return explicit
     env = os.environ if env is None else env
-    return env.get("JPY_SESSION_NAME") or None
+    session = env.get("JPY_SESSION_NAME")
+    if not session:
+        return None
+    root = env.get("TFLOG_SERVER_ROOT") or env.get("JUPYTER_SERVER_ROOT")
+    return server_relative(session, root)
+
+
+def server_relative(path: str, root: Optional[str], module: Any = os.path) -> str:
+    """`path` relative to `root` with `/` separators, when absolute and inside it."""
+    if not root or not module.isabs(path) or not module.isabs(root):
+        return path
+    try:
+        relative = module.relpath(module.normpath(path), module.normpath(root))
+    except ValueError:  # another drive on Windows
+        return path
+    if relative == module.curdir or relative.split(module.sep)[0] == module.pardir:
+        return path
+    return relative.replace(module.sep, "/")
 
 
 def utc_offset_seconds(now: Optional[float] = None) -> int:

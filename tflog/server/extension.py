@@ -26,6 +26,7 @@ class TflogExtensionApp(ExtensionApp):
 
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
+        export_server_root(serverapp.root_dir)
         settings = TflogService(parent=serverapp)
         self._socket_path = settings.socket_path
         self._supervisor = prepare_service(settings, serverapp.log)
@@ -46,6 +47,15 @@ class TflogExtensionApp(ExtensionApp):
                 self._socket_path,
                 error,
             )
+
+
+def export_server_root(root_dir: str) -> str:
+    """Tells kernels started by this server its root directory (they inherit
+    the environment): a kernel's JPY_SESSION_NAME is often an absolute path,
+    and tflog names runs' notebooks relative to the root, as JupyterLab does."""
+    root = os.path.abspath(os.path.expanduser(root_dir))
+    os.environ["TFLOG_SERVER_ROOT"] = root
+    return root
 
 
 def prepare_service(settings: TflogService, log: logging.Logger) -> Optional[ServiceSupervisor]:

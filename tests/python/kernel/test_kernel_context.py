@@ -1,4 +1,6 @@
+import ntpath
 import os
+import posixpath
 
 from tflog.kernel import context, paths
 
@@ -27,6 +29,31 @@ def test_notebook_from_frontend_else_session_name():
     assert context.detect_notebook("renamed.ipynb", env) == "renamed.ipynb"
     assert context.detect_notebook(None, env) == "start/path.ipynb"
     assert context.detect_notebook(None, {}) is None
+
+
+def test_an_absolute_session_name_is_named_relative_to_the_server_root():
+    # jupyter_server gives a kernel started for a notebook the absolute path;
+    # JupyterLab names the same notebook relative to the server root.
+    env = {"JPY_SESSION_NAME": "/home/alice/work/proj/train.ipynb"}
+    assert context.detect_notebook(None, env) == "/home/alice/work/proj/train.ipynb"
+    with_root = dict(env, TFLOG_SERVER_ROOT="/home/alice/work")
+    assert context.detect_notebook(None, with_root) == "proj/train.ipynb"
+    terminal_root = dict(env, JUPYTER_SERVER_ROOT="/home/alice/work/")
+    assert context.detect_notebook(None, terminal_root) == "proj/train.ipynb"
+    outside = dict(env, TFLOG_SERVER_ROOT="/srv/other")
+    assert context.detect_notebook(None, outside) == "/home/alice/work/proj/train.ipynb"
+    relative = {"JPY_SESSION_NAME": "proj/train.ipynb", "TFLOG_SERVER_ROOT": "/home/alice"}
+    assert context.detect_notebook(None, relative) == "proj/train.ipynb"
+
+
+def test_server_relative_paths():
+    relative = context.server_relative
+    assert relative("/r/a/../b/n.ipynb", "/r", posixpath) == "b/n.ipynb"
+    assert relative("/r", "/r", posixpath) == "/r"
+    assert relative("/rx/n.ipynb", "/r", posixpath) == "/rx/n.ipynb"
+    assert relative("/r/n.ipynb", None, posixpath) == "/r/n.ipynb"
+    assert relative(r"C:\Users\a\nb\t.ipynb", "C:\\Users\\a", ntpath) == "nb/t.ipynb"
+    assert relative(r"D:\nb\t.ipynb", "C:\\Users\\a", ntpath) == r"D:\nb\t.ipynb"
 
 
 def test_run_context_fields():
