@@ -47,6 +47,10 @@ class TflogKerasCallback:
 
     def __init__(self, writer: Any, batch_interval: float, fit_hparams: dict) -> None:
         super().__init__()
+        # tf.keras's Callback.__init__ sets the instance attribute to False,
+        # which would hide the class attribute: CallbackList would then
+        # convert every batch's logs to NumPy (a device sync) for us.
+        self._supports_tf_logs = True
         self._tflog_writer = writer
         self._tflog_batch_interval = batch_interval
         self._tflog_fit_hparams = fit_hparams

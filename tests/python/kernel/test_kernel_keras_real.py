@@ -192,13 +192,15 @@ TIMING_CELL = textwrap.dedent(
     ours = keras_hook.callback_class(tf_keras)(None, 0.5, {{}})
     class Mine(tf_keras.callbacks.Callback):
         pass
-    def check(callbacks):
-        return CallbackList(callbacks, add_history=True, add_progbar=True, verbose=1,
-                            epochs=1, steps=4)._check_timing
+    def check(callbacks, attribute='_check_timing'):
+        return getattr(CallbackList(callbacks, add_history=True, add_progbar=True, verbose=1,
+                                    epochs=1, steps=4), attribute)
     sys.__stdout__.write('TIMING ' + json.dumps({{
         'fit': seen,
         'builtin_only': check([]), 'with_tflog': check([ours]),
-        'mine': check([Mine()]), 'mine_with_tflog': check([Mine(), ours])}}) + '\\n')
+        'mine': check([Mine()]), 'mine_with_tflog': check([Mine(), ours]),
+        'tf_logs': check([], '_batch_hooks_support_tf_logs'),
+        'tf_logs_with_tflog': check([ours], '_batch_hooks_support_tf_logs')}}) + '\\n')
     """
 )
 
@@ -273,3 +275,5 @@ def test_tflogs_callback_leaves_the_slow_callback_check_off(summaries_and_timing
     assert timing["builtin_only"] is False and timing["with_tflog"] is False
     # A user's own callback turns it on, with or without tflog's.
     assert timing["mine"] is True and timing["mine_with_tflog"] is True
+    # Batch logs stay tensors, as with the progress bar alone: no NumPy sync per batch.
+    assert timing["tf_logs"] is True and timing["tf_logs_with_tflog"] is True
