@@ -1,7 +1,8 @@
 /**
  * tflog command line: `tflog parse` turns training output into the
  * documents the service would store, one JSON object per line; `tflog
- * prune` deletes what the retention period expired in Elasticsearch.
+ * prune` deletes what the retention period expired in Elasticsearch;
+ * `tflog doctor` checks the setup and says what to fix.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,6 +20,7 @@ import { describeError } from './common/logger';
 
 const HELP = `Usage: tflog parse [options] < INPUT
        tflog prune [--dry-run]   (see tflog prune --help)
+       tflog doctor [--plain] [--json]   (see tflog doctor --help)
 
 Reads training output on stdin and prints what tflog would store, one JSON
 object per line (NDJSON): the documents, and with --points the metric points.
@@ -95,7 +97,7 @@ interface ICliOptions {
 class UsageError extends Error {
   constructor(
     message: string,
-    readonly command: 'parse' | 'prune' = 'parse'
+    readonly command: 'parse' | 'prune' | 'doctor' = 'parse'
   ) {
     super(message);
   }
@@ -117,8 +119,8 @@ function parseArguments(args: string[]): ICliOptions | 'help' {
   if (command !== 'parse') {
     throw new UsageError(
       command === undefined
-        ? 'missing command (try: tflog parse --help, tflog prune --help)'
-        : `unknown command '${command}' (commands: parse, prune)`
+        ? 'missing command (try: tflog parse --help, tflog prune --help, tflog doctor --help)'
+        : `unknown command '${command}' (commands: parse, prune, doctor)`
     );
   }
   for (let i = 0; i < rest.length; i++) {
@@ -427,11 +429,41 @@ async function pruneCommand(args: string[]): Promise<number> {
   }
 }
 
+/** `tflog doctor`: arguments after the command. */
+async function doctorCommand(args: string[]): Promise<number> {
+  const { runDoctor, DoctorUsageError } = await import('./doctor');
+  // The doctor opens the embedded store with node:sqlite, whose
+  // "experimental" warning would only clutter the report (as in main.ts).
+  process.removeAllListeners('warning');
+  process.on('warning', warning => {
+    if (!(
+      warning.name === 'ExperimentalWarning' && /SQLite/i.test(warning.message)
+    )) {
+      process.stderr.write(`tflog: ${warning.name}: ${warning.message}\n`);
+    }
+  });
+  try {
+    return await runDoctor(args, {
+      env: process.env,
+      write: text => process.stdout.write(text),
+      isTty: process.stdout.isTTY === true
+    });
+  } catch (error) {
+    if (error instanceof DoctorUsageError) {
+      throw new UsageError(error.message, 'doctor');
+    }
+    throw error;
+  }
+}
+
 async function main(args: string[]): Promise<number> {
   let options: ICliOptions | 'help';
   try {
     if (args[0] === 'prune') {
       return await pruneCommand(args.slice(1));
+    }
+    if (args[0] === 'doctor') {
+      return await doctorCommand(args.slice(1));
     }
     options = parseArguments(args);
     if (options === 'help') {
