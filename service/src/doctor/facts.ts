@@ -86,7 +86,13 @@ export interface ILockOwnerFacts {
 
 export type LockFacts =
   | { present: false }
-  | { present: true; owner: null; modifiedMs: number }
+  | {
+      present: true;
+      owner: null;
+      modifiedMs: number;
+      /** Why the file could not be read, when it could not. */
+      error?: string;
+    }
   | {
       present: true;
       owner: ILockOwnerFacts;

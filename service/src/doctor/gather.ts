@@ -436,7 +436,12 @@ async function readLock(file: string, host: string): Promise<LockFacts> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       return { present: false };
     }
-    throw new Error(`cannot read ${file}: ${describeError(error)}`);
+    return {
+      present: true,
+      owner: null,
+      modifiedMs: 0,
+      error: describeError(error)
+    };
   }
   let owner: {
     pid?: unknown;

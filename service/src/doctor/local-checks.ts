@@ -101,8 +101,15 @@ export function spoolChecks(facts: ISpoolFacts): ICheck[] {
       section,
       name: 'shipper lock',
       status: 'warn',
-      message: `${facts.lockPath} cannot be parsed (being written, or damaged)`,
-      fix: `if it stays so, delete ${facts.lockPath} while no tflog service runs`
+      ...(lock.error === undefined
+        ? {
+            message: `${facts.lockPath} cannot be parsed (being written, or damaged)`,
+            fix: `if it stays so, delete ${facts.lockPath} while no tflog service runs`
+          }
+        : {
+            message: `${facts.lockPath} cannot be read: ${lock.error}`,
+            fix: 'make the state directory readable and writable by the user the service runs as'
+          })
     });
   } else {
     const owner = lock.owner;

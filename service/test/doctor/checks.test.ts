@@ -475,6 +475,12 @@ describe('spool checks', () => {
     expect(lock({ present: true, owner: null, modifiedMs: 0 }).status).toBe(
       'warn'
     );
+    expect(
+      lock({ present: true, owner: null, modifiedMs: 0, error: 'EACCES' })
+    ).toMatchObject({
+      message: '/s/state/shipper.lock cannot be read: EACCES',
+      fix: expect.stringContaining('readable and writable')
+    });
   });
 
   it('fails a directory the service cannot write', () => {
