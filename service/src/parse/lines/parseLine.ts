@@ -1,6 +1,7 @@
 /**
  * One visible line → one event: custom patterns first, then Python
- * tracebacks/warnings, then a log prefix and the built-in body patterns.
+ * tracebacks/warnings, then a log prefix and the built-in body patterns,
+ * whose events also get the named numbers the scanner finds (../scan.ts).
  */
 import { EventKind } from '../../types';
 import { CustomMatcher, ICustomMatch } from '../custom';
@@ -11,7 +12,14 @@ import { ILineContext, ILineEvent, plainEvent } from './event';
 import { parseEpochHeader, parseProgressLine } from './keras';
 import { parsePrefix } from './prefix';
 import { observePythonLine, PythonLine } from './python';
-import { parseTrainingLine } from './training';
+import { parseCallbackLine } from './callbacks';
+import {
+  mergeScan,
+  namedNumbersEvent,
+  readAllBindings,
+  scanLine
+} from './named';
+import { parseGradientNormLine, parseTrainingLine } from './training';
 
 export interface IParsedLine {
   event: ILineEvent;
@@ -57,11 +65,7 @@ export function parseDefaultLine(
 ): IParsedLine {
   const prefix = parsePrefix(text, context);
   const body = prefix && prefix.body.length > 0 ? prefix.body : text;
-  const event =
-    parseEpochHeader(body, context) ??
-    parseProgressLine(body, context) ??
-    parseTrainingLine(body) ??
-    plainEvent(body);
+  const event = parseEpochHeader(body, context) ?? parseBody(body, context);
   if (prefix) {
     if (prefix.time !== undefined) {
       event.time = prefix.time;
@@ -71,6 +75,29 @@ export function parseDefaultLine(
     event.pattern = event.pattern ?? prefix.pattern;
   }
   return { event, body };
+}
+
+/**
+ * The specific patterns first (Keras bars, callbacks, NaN reports), with
+ * the scanner's other named numbers merged in; else the scanner's event.
+ */
+function parseBody(body: string, context: ILineContext): ILineEvent {
+  const progress = parseProgressLine(body, context);
+  if (progress) {
+    return readAllBindings(body, progress)
+      ? progress
+      : mergeScan(progress, scanLine(body));
+  }
+  const scan = scanLine(body);
+  const specific = parseCallbackLine(body) ?? parseTrainingLine(body);
+  if (specific) {
+    return mergeScan(specific, scan);
+  }
+  return (
+    namedNumbersEvent(body, scan) ??
+    parseGradientNormLine(body) ??
+    plainEvent(body)
+  );
 }
 
 function eventFromPython(python: PythonLine, text: string): ILineEvent {

@@ -1,23 +1,17 @@
 /**
  * Training lines people print or log themselves.
  *
- *   Epoch 7, Loss: 0.8765                 epoch-metrics   (kind epoch)
- *   step 100 loss=0.41 lr=1e-4            step-metrics    (kind step)
  *   Loss became NaN at step 3420          nan-detected    (kind nan)
  *   Batch 12: Invalid loss, terminating training          (Keras TerminateOnNaN)
  *   Gradient norm exceeded threshold: 15.3                gradient-norm (kind warning)
- *   loss: 0.3 acc: 0.9 / loss=0.3, acc=0.9                key-value
  *
+ * Counters and `name: value` lists (`Epoch 7, Loss: 0.8765`,
+ * `step 100 loss=0.41`) are read by the scanner (../scan.ts, named.ts).
  * Metric names from free text are lower-cased (`Loss` → `loss`).
  */
 import { parseValue, MetricBag, VALUE_SOURCE } from '../values';
 import { ILineEvent } from './event';
-import { scanKeyValues } from './keyValue';
 
-const EPOCH_METRICS =
-  /^Epoch\s*[:#]?\s*(\d+)(?:\s*\/\s*(\d+))?(?:\s*[,:;|-]\s*|\s+)/i;
-const STEP_METRICS =
-  /^(?:global[ _]step|step|iteration|iter|batch)\s*[:=#]?\s*(\d+)(?:\s*\/\s*(\d+))?(?:\s*[,:;|-]\s*|\s+)/i;
 const NAN_PHRASE = new RegExp(
   '\\b(?:became|becomes|become|is|was|turned|went|hit|reached)\\s+(nan|[-+]?inf(?:inity)?)\\b',
   'i'
@@ -32,14 +26,19 @@ const GRADIENT_NORM = new RegExp(
   'i'
 );
 
+/** NaN reports and gradient-norm warnings: lines that say more than their numbers. */
 export function parseTrainingLine(body: string): ILineEvent | null {
-  return (
-    parseNanLine(body) ??
-    parseGradientNorm(body) ??
-    parseEpochMetrics(body) ??
-    parseStepMetrics(body) ??
-    parseKeyValueLine(body)
-  );
+  const nan = parseNanLine(body);
+  if (nan) {
+    return nan;
+  }
+  const norm = parseGradientNorm(body);
+  return norm && norm.kind === 'warning' ? norm : null;
+}
+
+/** `gradient norm: 1.25` (a two-word name the scanner does not read). */
+export function parseGradientNormLine(body: string): ILineEvent | null {
+  return parseGradientNorm(body);
 }
 
 function parseNanLine(body: string): ILineEvent | null {
@@ -113,85 +112,6 @@ function parseGradientNorm(body: string): ILineEvent | null {
     message: body,
     kind: exceeded ? 'warning' : 'metrics',
     pattern: 'gradient-norm',
-    metrics,
-    scope: 'log'
-  };
-}
-
-/** `Epoch 7, Loss: 0.8765` and `step 100 loss=0.41`: a counter, then metrics. */
-interface ICounterLine {
-  head: RegExp;
-  kind: 'epoch' | 'step';
-  pattern: string;
-  counter: 'epoch' | 'step';
-  total: 'epochs_total' | 'steps_total';
-  scope: 'epoch' | 'batch';
-}
-
-const EPOCH_LINE: ICounterLine = {
-  head: EPOCH_METRICS,
-  kind: 'epoch',
-  pattern: 'epoch-metrics',
-  counter: 'epoch',
-  total: 'epochs_total',
-  scope: 'epoch'
-};
-
-const STEP_LINE: ICounterLine = {
-  head: STEP_METRICS,
-  kind: 'step',
-  pattern: 'step-metrics',
-  counter: 'step',
-  total: 'steps_total',
-  scope: 'batch'
-};
-
-function parseCounterMetrics(
-  body: string,
-  line: ICounterLine
-): ILineEvent | null {
-  const head = line.head.exec(body);
-  if (!head) {
-    return null;
-  }
-  const metrics = scanKeyValues(body.slice(head[0].length), {
-    strict: false,
-    lowerCaseNames: true
-  });
-  if (!metrics) {
-    return null;
-  }
-  const event: ILineEvent = {
-    message: body,
-    kind: line.kind,
-    pattern: line.pattern,
-    metrics,
-    scope: line.scope
-  };
-  event[line.counter] = Number(head[1]);
-  if (head[2] !== undefined) {
-    event[line.total] = Number(head[2]);
-  }
-  return event;
-}
-
-function parseEpochMetrics(body: string): ILineEvent | null {
-  return parseCounterMetrics(body, EPOCH_LINE);
-}
-
-function parseStepMetrics(body: string): ILineEvent | null {
-  return parseCounterMetrics(body, STEP_LINE);
-}
-
-function parseKeyValueLine(body: string): ILineEvent | null {
-  const metrics = scanKeyValues(body, { strict: true, lowerCaseNames: true });
-  if (!metrics) {
-    return null;
-  }
-  return {
-    message: body,
-    kind: 'metrics',
-    pattern: 'key-value',
     metrics,
     scope: 'log'
   };
