@@ -652,3 +652,83 @@ def test_a_flooding_user_is_slowed_down_and_the_other_is_not(hub: Hub, trained: 
     )
     assert stored
     assert hub.tflog_json("alice", "status")["backlog"]["bytes"] == 0
+
+
+def process_environment(pid: int) -> dict[str, str]:
+    return dict(
+        entry.split("=", 1)
+        for entry in Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+        if "=" in entry
+    )
+
+
+def hub_service_environment(hub: Hub) -> dict[str, str]:
+    """The environment JupyterHub gave the tflog hub service (section 2)."""
+    for pid in descendants(hub.process.pid):  # type: ignore[union-attr]
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            environment = process_environment(pid)
+        except OSError:
+            continue
+        if "tflog-service.js" in command and environment.get("TFLOG_MODE") == "hub":
+            return environment
+    raise AssertionError("no tflog hub service process under the hub")
+
+
+def doctor(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    tflog = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "tflog")
+    if not Path(tflog).exists():
+        tflog = str(ROOT / ".venv" / "bin" / "tflog")
+    return subprocess.run(
+        [tflog, "doctor", "--plain"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_tflog_doctor_is_clean_on_the_hub_and_names_what_to_fix(hub: Hub, trained: dict[str, dict]):
+    # As a user's server sees it: in alice's kernel, with its environment.
+    checked = run_ok(
+        hub,
+        "alice",
+        "import os, subprocess, sys\n"
+        "tflog = os.path.join(os.path.dirname(sys.executable), 'tflog')\n"
+        "done = subprocess.run([tflog, 'doctor', '--plain'], capture_output=True, text=True)\n"
+        "print(done.returncode); print(done.stdout); print(done.stderr)\n",
+    )["stdout"]
+    assert checked.startswith("0\n"), checked
+    assert re.search(r"ok\s+token: accepted \(user alice\)", checked), checked
+    assert "FAIL" not in checked, checked
+
+    # As the hub service sees it: its own environment, as JupyterHub set it.
+    service = hub_service_environment(hub)
+    clean = doctor(service)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "FAIL" not in clean.stdout, clean.stdout
+    assert re.search(r"ok\s+index template \S+logs: version", clean.stdout), clean.stdout
+
+    # A template deleted: doctor fails and says how to get it back.
+    es: Elasticsearch = hub.es  # type: ignore[attr-defined]
+    name = f"{es.prefix}metrics"
+    template = es.request("GET", f"_index_template/{name}")["index_templates"][0]
+    es.request("DELETE", f"_index_template/{name}")
+    try:
+        broken = doctor(service)
+    finally:
+        # Back as it was, less what Elasticsearch sets itself.
+        body = {
+            key: value
+            for key, value in template["index_template"].items()
+            if not key.startswith(("created_date", "modified_date"))
+        }
+        es.request("PUT", f"_index_template/{name}", body)
+    assert broken.returncode == 1, broken.stdout
+    assert re.search(rf"FAIL\s+index template {re.escape(name)}: missing", broken.stdout)
+    assert "fix: start the service (or the hub service) once" in broken.stdout
+
+    # A wrong Elasticsearch address: the report says which setting to fix.
+    wrong = doctor(dict(service, TFLOG_ES_URLS=f"http://127.0.0.1:{free_port()}"))
+    assert wrong.returncode == 1, wrong.stdout
+    assert "TFLOG_ES_URLS" in wrong.stdout, wrong.stdout
