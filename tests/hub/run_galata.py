@@ -1,6 +1,8 @@
 """The Training panel in Chromium through a real JupyterHub: starts a hub
-with user alice (hub_harness.Hub, alice's server with the tflog extension and
-its embedded store), runs the Galata specs of ui-tests/tests-hub against
+with user alice (hub_harness.Hub, alice's server with the tflog extension),
+in hub mode as docs/admin-hub.md sets it up when TFLOG_TEST_ES_URL names an
+Elasticsearch node (the tflog hub service stores alice's runs there), else
+with alice's own embedded store; runs the Galata specs of ui-tests/tests-hub against
 `<hub>/user/alice/` (ui-tests/playwright.hub.config.ts), and stops the hub.
 
     python tests/hub/run_galata.py [playwright args...]
@@ -16,15 +18,19 @@ kept after a failure. TFLOG_HUB_UI_KEEP=1 keeps it anyway.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import certifi
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hub_harness import PASSWORD, ROOT, VENV_BIN, Hub  # noqa: E402
+from guide import hub_mode_config  # noqa: E402
+from hub_harness import PASSWORD, ROOT, VENV_BIN, Hub, free_port  # noqa: E402
 
 USER = "alice"
 UI_TESTS = ROOT / "ui-tests"
@@ -127,9 +133,27 @@ def main(arguments: list[str]) -> int:
     (config_dir / "jupyter_server_config.py").write_text(
         GALATA_SERVER_CONFIG.format(workspaces=str(work / "workspaces"))
     )
+    es_url = os.environ.get("TFLOG_TEST_ES_URL", "")
+    extra_config = ""
+    if es_url:
+        # The node has no security: the key and the CA file are stand-ins
+        # that the guide's configuration needs.
+        ca_file = work / "elasticsearch-ca.pem"
+        shutil.copyfile(certifi.where(), ca_file)
+        extra_config = hub_mode_config(
+            f"http://127.0.0.1:{free_port()}",
+            es_url,
+            "dGZsb2ctdWk6aHViLW1vZGU=",
+            str(ca_file),
+            f"tflog-uihub-{secrets.token_hex(4)}-",
+        )
+        log(f"hub mode: the tflog hub service stores in {es_url}")
+    else:
+        log("no TFLOG_TEST_ES_URL: alice's service keeps its own embedded store")
     hub = Hub(
         work / "hub",
         users=(USER,),
+        extra_config=extra_config,
         user_environment={"JUPYTER_CONFIG_PATH": str(config_dir)},
     )
     code = 1
@@ -141,7 +165,12 @@ def main(arguments: list[str]) -> int:
             log(f"the hub did not start: {error}")
         else:
             log(f"hub at {hub.url}; {USER}'s server and tflog service answer")
-            code = run_playwright(hub, work, arguments)
+            store = hub.tflog_json(USER, "status").get("storeInUse") or {}
+            wanted = "hub" if es_url else "embedded"
+            if store.get("kind") != wanted:
+                log(f"{USER}'s service stores in {store}, not in the {wanted} store")
+            else:
+                code = run_playwright(hub, work, arguments)
             if code != 0:
                 log(f"playwright exited with {code}")
     finally:

@@ -29,9 +29,9 @@ from typing import Any, Iterator
 import certifi
 import pytest
 import requests
+from guide import guide_block, hub_mode_config
 from hub_harness import ROOT, Hub, descendants, free_port, wait_for
 
-GUIDE = ROOT / "docs" / "admin-hub.md"
 USERS = ("alice", "bob")
 # The flood test's quota: low, so that a few thousand printed lines exceed
 # it (a burst of 10 s of it is allowed), but drained within a minute.
@@ -44,25 +44,6 @@ CREDENTIAL_VARIABLES = (
     "TFLOG_ES_PASSWORD",
     "TFLOG_ES_CA_CERTS",
 )
-
-
-# The guide's blocks -------------------------------------------------------
-
-
-def guide_block(name: str) -> str:
-    """The fenced python block after `<!-- tested: NAME -->` in the guide."""
-    text = GUIDE.read_text()
-    match = re.search(rf"<!-- tested: {re.escape(name)} -->\s*```python\n(.*?)```", text, re.DOTALL)
-    assert match, f"{GUIDE} has no ```python block marked <!-- tested: {name} -->"
-    return match.group(1)
-
-
-def filled(block: str, values: dict[str, str]) -> str:
-    """`block` with each placeholder replaced; each must be there."""
-    for placeholder, value in values.items():
-        assert placeholder in block, f"the guide's block lost its {placeholder!r}:\n{block}"
-        block = block.replace(placeholder, value)
-    return block
 
 
 # Elasticsearch --------------------------------------------------------------
@@ -162,28 +143,13 @@ def hub(tmp_path_factory: pytest.TempPathFactory, elasticsearch: Elasticsearch) 
     base = tmp_path_factory.mktemp("hubmode")
     credentials = Secrets(elasticsearch.url, base)
     service_url = f"http://127.0.0.1:{free_port()}"
-    config = "\n# --- docs/admin-hub.md: jupyterhub_config ---\n" + filled(
-        guide_block("jupyterhub_config"),
-        {
-            "http://127.0.0.1:10101": service_url,
-            "https://elasticsearch.example.org:9200": elasticsearch.url,
-            "<API key: base64 of id:api_key>": credentials.api_key,
-            "/etc/jupyterhub/elasticsearch-ca.pem": str(credentials.ca_file),
-            '"TFLOG_HUB_QUOTA_DOCS_PER_S": "2000"': (
-                f'"TFLOG_HUB_QUOTA_DOCS_PER_S": "{QUOTA_DOCS_PER_S}"'
-            ),
-        },
-    )
-    config += "\n# --- docs/admin-hub.md: spawner_environment ---\n" + filled(
-        guide_block("spawner_environment"), {"http://127.0.0.1:10101": service_url}
-    )
-    # Not in the guide: indices of this module's own, so that other suites
-    # sharing the node leave no trace in what is checked here.
-    config += (
-        "\n# --- the test's own ---\n"
-        "for _service in c.JupyterHub.services:\n"
-        '    if _service["name"] == "tflog":\n'
-        f'        _service["environment"]["TFLOG_INDEX_PREFIX"] = {elasticsearch.prefix!r}\n'
+    config = hub_mode_config(
+        service_url,
+        elasticsearch.url,
+        credentials.api_key,
+        str(credentials.ca_file),
+        elasticsearch.prefix,
+        quota_docs_per_s=QUOTA_DOCS_PER_S,
     )
     # The kernel config in each user's IPython profile: the users' Python is
     # the test's venv, whose system paths other suites use too.
