@@ -1,0 +1,548 @@
+/**
+ * The named-number scanner, through the parser: positions, pairs,
+ * separators, prefixes, objects, tqdm bars, Keras callbacks, and what must
+ * stay prose.
+ */
+import { scanLine } from '../../src/parse/scan';
+import { parseAll, parseLineText, startRecord, streamRecord } from './helpers';
+
+/** Small deterministic PRNG so failures can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 0x100000000;
+  };
+}
+
+describe('positions and pairs in custom training loops', () => {
+  it('keeps every pair of a step line that also prints a gradient norm', () => {
+    const document = parseLineText('step 12 loss=0.52 lr=3e-4 grad_norm=1.7');
+    expect(document.tflog).toMatchObject({
+      kind: 'step',
+      pattern: 'step-metrics',
+      step: 12,
+      metrics: { loss: 0.52, lr: 0.0003, grad_norm: 1.7 }
+    });
+  });
+
+  it.each([
+    ['Epoch 2 Step 40 loss=0.31 acc=0.88', { epoch: 2, step: 40 }],
+    ['epoch 2 step 40: loss 0.31, acc 0.88', { epoch: 2, step: 40 }],
+    ['Epoch: 2, step: 40 | loss: 0.31 | acc: 0.88', { epoch: 2, step: 40 }],
+    ['iter 40\tloss 0.31\tacc 0.88', { step: 40 }],
+    ['Iteration 40; loss: 0.31; acc: 0.88', { step: 40 }],
+    ['batch=40 loss=0.31 acc=0.88', { step: 40 }]
+  ])('reads %j', (line, positions) => {
+    const document = parseLineText(line);
+    expect(document.tflog).toMatchObject({
+      kind: 'step',
+      ...positions,
+      metrics: { loss: 0.31, acc: 0.88 }
+    });
+    expect(document.tflog.metrics).toEqual({ loss: 0.31, acc: 0.88 });
+  });
+
+  it('reads a bracketed epoch with its total as an epoch line', () => {
+    const document = parseLineText('[Epoch 2/5] loss: 0.31 | val_loss: 0.35');
+    expect(document.tflog).toMatchObject({
+      kind: 'epoch',
+      pattern: 'epoch-metrics',
+      epoch: 2,
+      epochs_total: 5,
+      metrics: { loss: 0.31, val_loss: 0.35 }
+    });
+    expect(document.tflog.step).toBeUndefined();
+  });
+
+  it('counts a step with a total within its epoch, as Keras bars do', () => {
+    const document = parseLineText(
+      '2026-11-28 20:16:59,470 - train - INFO - Epoch 2/5 - Step 40/100 - loss: 0.31'
+    );
+    expect(document.log).toEqual({ level: 'info', logger: 'train' });
+    expect(document.tflog).toMatchObject({
+      kind: 'step',
+      epoch: 2,
+      epochs_total: 5,
+      step: 140,
+      steps_total: 500,
+      metrics: { loss: 0.31 }
+    });
+  });
+
+  it('reads the PyTorch tutorial form `Epoch [2/5], Step [40/100], Loss: 0.3100`', () => {
+    const document = parseLineText('Epoch [2/5], Step [40/100], Loss: 0.3100');
+    expect(document.tflog).toMatchObject({
+      epoch: 2,
+      step: 140,
+      steps_total: 500,
+      metrics: { loss: 0.31 }
+    });
+  });
+
+  it('takes `step` of a TensorFlow estimator line as the position', () => {
+    const document = parseLineText(
+      'INFO:tensorflow:loss = 0.69, step = 1 (0.2 sec)',
+      'stderr'
+    );
+    expect(document.log).toEqual({ level: 'info', logger: 'tensorflow' });
+    expect(document.tflog).toMatchObject({ kind: 'step', step: 1 });
+    expect(document.tflog.metrics).toEqual({ loss: 0.69 });
+  });
+
+  it('gives the points their step and epoch', () => {
+    const { points } = parseAll([
+      startRecord(),
+      streamRecord(1, 'epoch 3 step 7: loss 0.25, acc 0.5\n')
+    ]);
+    expect(
+      points.map(point => [point.name, point.value, point.step, point.epoch])
+    ).toEqual([
+      ['loss', 0.25, 7, 3],
+      ['acc', 0.5, 7, 3]
+    ]);
+    expect(points.every(point => point.scope === 'batch')).toBe(true);
+    expect(points.every(point => point.source === 'step-metrics')).toBe(true);
+  });
+
+  it.each([
+    ['loss=nan acc=0.5', { loss: 'NaN' }],
+    ['step 3 loss: NaN, acc: 0.5', { loss: 'NaN' }],
+    ['loss inf', null],
+    ['step 3 loss inf, acc 0.5', { loss: 'Infinity' }],
+    ['step 3 loss=-inf acc=0.5', { loss: '-Infinity' }]
+  ])('makes %j non-finite', (line, nonfinite) => {
+    const document = parseLineText(line);
+    if (nonfinite === null) {
+      // `name value` binds only after a position.
+      expect(document.tflog.nonfinite).toBeUndefined();
+      return;
+    }
+    expect(document.tflog.nonfinite).toEqual(nonfinite);
+    expect(document.tflog.metrics).toEqual({ acc: 0.5 });
+    expect(document.tflog.kind).toBe('nan');
+  });
+});
+
+describe('tqdm bars, dicts and JSON lines', () => {
+  it('reads a tqdm postfix and takes the counter as the step', () => {
+    const document = parseLineText(
+      ' 40%|████      | 40/100 [00:02<00:03, 17.1it/s, loss=0.31, acc=0.9]'
+    );
+    expect(document.tflog).toMatchObject({
+      kind: 'progress',
+      pattern: 'tqdm',
+      step: 40,
+      steps_total: 100,
+      metrics: { loss: 0.31, acc: 0.9 }
+    });
+    expect(document.tflog.metrics).toEqual({ loss: 0.31, acc: 0.9 });
+  });
+
+  it('counts a tqdm bar under an epoch within the epoch', () => {
+    const { documents, points } = parseAll([
+      startRecord(),
+      streamRecord(
+        1,
+        'Epoch 2/3:  40%|████      | 40/100 [00:02<00:03, 17.1it/s, loss=0.31]\r'
+      )
+    ]);
+    expect(documents[1].tflog).toMatchObject({
+      kind: 'progress',
+      epoch: 2,
+      epochs_total: 3,
+      step: 140,
+      steps_total: 300
+    });
+    expect(points.map(point => [point.name, point.scope])).toEqual([
+      ['loss', 'batch']
+    ]);
+  });
+
+  it('reads a bar without a total', () => {
+    const document = parseLineText('40it [00:02, 17.1it/s, loss=0.31]');
+    expect(document.tflog).toMatchObject({ step: 40, metrics: { loss: 0.31 } });
+  });
+
+  it("reads a Python dict's numbers, not its nested values or strings", () => {
+    const document = parseLineText(
+      "{'loss': 0.31, 'grad_norm': 1.2, 'learning_rate': 5e-05, 'epoch': 1.5, 'name': 'x: 3', 'inner': {'a': 1}, 'nan_seen': nan}"
+    );
+    expect(document.tflog).toMatchObject({
+      pattern: 'object-line',
+      kind: 'nan',
+      metrics: { loss: 0.31, grad_norm: 1.2, learning_rate: 5e-5, epoch: 1.5 },
+      nonfinite: { nan_seen: 'NaN' }
+    });
+    // A fractional epoch is a value, not a position.
+    expect(document.tflog.epoch).toBeUndefined();
+    expect(Object.keys(document.tflog.metrics ?? {})).not.toContain('a');
+  });
+
+  it('reads a JSON line, integers of position names as positions', () => {
+    const document = parseLineText(
+      '{"step": 40, "epoch": 2, "loss": 0.31, "val": {"loss": 9}, "tags": [1, 2], "lr": 1e-4, "x": Infinity}'
+    );
+    expect(document.tflog).toMatchObject({
+      pattern: 'object-line',
+      step: 40,
+      epoch: 2,
+      metrics: { loss: 0.31, lr: 0.0001 },
+      nonfinite: { x: 'Infinity' }
+    });
+    expect(document.tflog.metrics).toEqual({ loss: 0.31, lr: 0.0001 });
+  });
+});
+
+describe('Keras callback messages', () => {
+  it.each([
+    [
+      'Epoch 5: ReduceLROnPlateau reducing learning rate to 0.00010000000474974513.',
+      'keras-reduce-lr',
+      5,
+      { learning_rate: 0.00010000000474974513 }
+    ],
+    [
+      'Epoch 00005: ReduceLROnPlateau reducing learning rate to 1e-05.',
+      'keras-reduce-lr',
+      5,
+      { learning_rate: 1e-5 }
+    ],
+    [
+      'Epoch 1: val_loss improved from inf to 0.52340, saving model to /tmp/best.keras',
+      'keras-checkpoint',
+      1,
+      { val_loss: 0.5234 }
+    ],
+    [
+      'Epoch 2: val_loss did not improve from 0.52340',
+      'keras-checkpoint',
+      2,
+      undefined
+    ],
+    ['Epoch 12: early stopping', 'keras-early-stopping', 12, undefined]
+  ])('reads %j', (line, pattern, epoch, metrics) => {
+    const document = parseLineText(line);
+    expect(document.tflog.pattern).toBe(pattern);
+    expect(document.tflog.epoch).toBe(epoch);
+    expect(document.tflog.metrics).toEqual(metrics);
+    expect(document.tflog.nonfinite).toBeUndefined();
+  });
+
+  it("reads EarlyStopping's restored epoch", () => {
+    const document = parseLineText(
+      'Restoring model weights from the end of the best epoch: 7.'
+    );
+    expect(document.tflog).toMatchObject({
+      pattern: 'keras-early-stopping',
+      metrics: { best_epoch: 7 }
+    });
+    expect(document.tflog.epoch).toBeUndefined();
+  });
+});
+
+describe('specific patterns keep the named numbers they do not read', () => {
+  it('adds pairs a Keras bar leaves out, its own values winning', () => {
+    const document = parseLineText(
+      '12/26 [=====>........] - ETA: 0s - loss: 0.69 - extra=3 | Loss: 5'
+    );
+    expect(document.tflog).toMatchObject({
+      pattern: 'keras2-progbar',
+      kind: 'progress'
+    });
+    expect(document.tflog.metrics).toEqual({ loss: 0.69, extra: 3 });
+  });
+
+  it('adds the other pairs of a NaN report', () => {
+    const document = parseLineText('Loss became NaN at step 3420, lr=0.001');
+    expect(document.tflog).toMatchObject({
+      pattern: 'nan-detected',
+      step: 3420,
+      nonfinite: { loss: 'NaN' },
+      metrics: { lr: 0.001 }
+    });
+  });
+});
+
+describe('what is not a named number', () => {
+  it.each([
+    'Loaded 60000 images in 3.2 s',
+    'Using TensorFlow backend, tf 2.9.1',
+    'epoch 3 with tf 2.9.1',
+    'time: 12:00:03',
+    'started at 2026-11-28 12:00:03',
+    'pid 1234 started',
+    'worker pid=1234 port=8080 run_id=77',
+    'step 5 pid 1234',
+    'GET /index.html HTTP/1.1 200',
+    'status: 200, code=404',
+    'Total params: 161 (644.00 B)',
+    'Note: 5 items left',
+    'Epoch 3 took 12 s',
+    'elapsed: 3.2s, 5ms/step',
+    'See https://x.org/a:1',
+    'Saved to /tmp/run-3/ckpt-1200',
+    'Epoch 3 starting'
+  ])('%j', line => {
+    const document = parseLineText(line);
+    expect(document.tflog.metrics).toBeUndefined();
+    expect(document.tflog.nonfinite).toBeUndefined();
+    expect(document.tflog.kind).toBe('log');
+  });
+
+  it('returns nothing for a line without digits or non-finite words', () => {
+    expect(scanLine('just some words: here')).toBeNull();
+  });
+});
+
+describe('generated lines come back whole', () => {
+  const POSITION_WORDS = [
+    'epoch',
+    'step',
+    'global_step',
+    'batch',
+    'iteration',
+    'iter',
+    'it'
+  ];
+  const BLOCKED = new Set([
+    ...POSITION_WORDS,
+    'global',
+    'nan',
+    'inf',
+    'infinity',
+    'pid',
+    'ppid',
+    'tid',
+    'uid',
+    'gid',
+    'id',
+    'port',
+    'version',
+    'ver',
+    'code',
+    'status',
+    'status_code',
+    'http',
+    'errno',
+    'line',
+    'lineno',
+    'year',
+    'month',
+    'day',
+    'hour',
+    'minute',
+    'a',
+    'an',
+    'and',
+    'or',
+    'at',
+    'in',
+    'on',
+    'of',
+    'to',
+    'by',
+    'for',
+    'from',
+    'with',
+    'after',
+    'before',
+    'took',
+    'is',
+    'was',
+    'are',
+    'were',
+    'than',
+    'every',
+    'each',
+    'last',
+    'first',
+    'next',
+    'became',
+    'becomes',
+    'become',
+    'turned',
+    'went',
+    'hit',
+    'reached'
+  ]);
+  const PREFIXES = [
+    '',
+    '2026-11-28 20:16:59,470 - trainer - INFO - ',
+    '2026-11-28 20:16:59,470 [INFO] ',
+    'INFO:root:',
+    '[rank0]: ',
+    'train | '
+  ];
+  const SEPARATORS = [', ', ' | ', ' - ', '\t', '; ', ' ', ',', ' , '];
+
+  function pick<T>(rnd: () => number, items: readonly T[]): T {
+    return items[Math.floor(rnd() * items.length)];
+  }
+
+  function name(rnd: () => number): string {
+    const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_';
+    const inner = 'abcdefghijklmnopqrstuvwxyz0123456789_./-';
+    for (;;) {
+      let text = pick(rnd, letters.split(''));
+      const length = Math.floor(rnd() * 10);
+      for (let i = 0; i < length; i++) {
+        text += pick(rnd, inner.split(''));
+      }
+      // A name ends with a letter or digit.
+      text += pick(rnd, 'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
+      const lower = text.toLowerCase();
+      if (
+        !BLOCKED.has(lower) &&
+        !lower.endsWith('_id') &&
+        !lower.startsWith('grad')
+      ) {
+        return text;
+      }
+    }
+  }
+
+  /** A printed value and what it must come back as. */
+  function value(rnd: () => number): [string, number | string] {
+    const kind = Math.floor(rnd() * 9);
+    if (kind === 0) {
+      return pick(rnd, [
+        ['nan', 'NaN'],
+        ['NaN', 'NaN'],
+        ['inf', 'Infinity'],
+        ['-inf', '-Infinity'],
+        ['Infinity', 'Infinity']
+      ] as [string, string][]);
+    }
+    const sign = rnd() < 0.2 ? '-' : '';
+    const whole = String(Math.floor(rnd() * 100000));
+    const fraction = String(Math.floor(rnd() * 100000)).padStart(5, '0');
+    let text: string;
+    if (kind === 1) {
+      text = `${sign}${whole}`;
+    } else if (kind === 2) {
+      text = `${sign}${whole}.${fraction}e-${Math.floor(rnd() * 9)}`;
+    } else if (kind === 3) {
+      text = `${sign}.${fraction}`;
+    } else if (kind === 4) {
+      text = `${sign}${whole.slice(0, 1)}E+${Math.floor(rnd() * 20)}`;
+    } else {
+      text = `${sign}${whole}.${fraction}`;
+    }
+    const percent = kind === 5 && rnd() < 0.5 ? '%' : '';
+    return [`${text}${percent}`, Number(text)];
+  }
+
+  interface IPositionSpec {
+    text: string;
+    word: string;
+    value: number;
+    total?: number;
+  }
+
+  function position(rnd: () => number, word: string): IPositionSpec {
+    const value = 1 + Math.floor(rnd() * 500);
+    const total = rnd() < 0.5 ? value + Math.floor(rnd() * 500) : undefined;
+    const shown = pick(rnd, [
+      word,
+      word.toUpperCase(),
+      word[0].toUpperCase() + word.slice(1)
+    ]);
+    const number = total === undefined ? `${value}` : `${value}/${total}`;
+    const form = Math.floor(rnd() * 6);
+    const texts = [
+      `${shown} ${number}`,
+      `${shown}=${number}`,
+      `${shown}: ${number}`,
+      `[${shown} ${number}]`,
+      `${shown} [${number}]`,
+      `${shown} = ${number}`
+    ];
+    return { text: texts[form], word, value, total };
+  }
+
+  it('extracts every pair with its exact value, and the positions', () => {
+    for (let seed = 1; seed <= 1500; seed++) {
+      const rnd = random(seed);
+      const parts: string[] = [];
+      const positions: IPositionSpec[] = [];
+      if (rnd() < 0.6) {
+        positions.push(position(rnd, 'epoch'));
+      }
+      if (rnd() < 0.6) {
+        positions.push(
+          position(
+            rnd,
+            pick(rnd, [
+              'step',
+              'batch',
+              'iteration',
+              'iter',
+              'it',
+              'global_step'
+            ])
+          )
+        );
+      }
+      for (const spec of positions) {
+        parts.push(spec.text);
+      }
+      const expected: Record<string, number> = {};
+      const expectedNonFinite: Record<string, string> = {};
+      const count = 1 + Math.floor(rnd() * 6);
+      const seen = new Set<string>();
+      for (let i = 0; i < count; i++) {
+        const pairName = name(rnd);
+        if (seen.has(pairName.toLowerCase())) {
+          continue;
+        }
+        seen.add(pairName.toLowerCase());
+        const [printed, parsed] = value(rnd);
+        const bindings =
+          positions.length > 0
+            ? ['=', ': ', ' = ', ':', ' ']
+            : ['=', ': ', ' = ', ':'];
+        const binding = pick(rnd, bindings);
+        const quote =
+          binding !== ' ' && rnd() < 0.15 ? pick(rnd, ['"', "'"]) : '';
+        parts.push(`${quote}${pairName}${quote}${binding}${printed}`);
+        if (typeof parsed === 'number') {
+          expected[pairName.toLowerCase()] = parsed;
+        } else {
+          expectedNonFinite[pairName.toLowerCase()] = parsed;
+        }
+      }
+      let line = pick(rnd, PREFIXES) + parts[0];
+      for (const part of parts.slice(1)) {
+        line += pick(rnd, SEPARATORS) + part;
+      }
+      const document = parseLineText(line);
+      const context = `seed ${seed}: ${JSON.stringify(line)}`;
+      expect([context, document.tflog.metrics ?? {}]).toEqual([
+        context,
+        expected
+      ]);
+      expect([context, document.tflog.nonfinite ?? {}]).toEqual([
+        context,
+        expectedNonFinite
+      ]);
+      const epoch = positions.find(spec => spec.word === 'epoch');
+      const step = positions.find(spec => spec.word !== 'epoch');
+      expect([context, document.tflog.epoch]).toEqual([context, epoch?.value]);
+      expect([context, document.tflog.epochs_total]).toEqual([
+        context,
+        epoch?.total
+      ]);
+      let expectedStep = step?.value;
+      if (
+        step &&
+        epoch &&
+        step.total !== undefined &&
+        step.word !== 'global_step'
+      ) {
+        expectedStep = (epoch.value - 1) * step.total + step.value;
+      }
+      expect([context, document.tflog.step]).toEqual([context, expectedStep]);
+    }
+  });
+});
