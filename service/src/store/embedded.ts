@@ -200,29 +200,29 @@ export class EmbeddedStore implements IStore {
   }
 
   private async searchRunsNow(query: IRunQuery): Promise<IRunPage> {
-    const matching = runsFilter(query);
-    const total = this.count('runs', matching);
-    const shown = query.after
-      ? allOf(matching, runsAfter(query.after))
-      : matching;
-    const rows = this.statement(
-      `SELECT run_id, started_ms, summary FROM runs WHERE ${shown.where} ORDER BY ${RUNS_ORDER} LIMIT ?`
-    ).all(...shown.params, query.size + 1) as {
+    const page = this.page<{
       run_id: string;
       started_ms: number;
       summary: string;
-    }[];
-    const page: IRunPage = {
-      runs: rows
-        .slice(0, query.size)
-        .map(row => JSON.parse(row.summary) as IRunSummary),
-      total
+    }>(
+      {
+        table: 'runs',
+        columns: 'run_id, started_ms, summary',
+        order: RUNS_ORDER,
+        matching: runsFilter(query),
+        after: query.after ? runsAfter(query.after) : undefined,
+        size: query.size
+      },
+      row => [row.started_ms, row.run_id]
+    );
+    const result: IRunPage = {
+      runs: page.rows.map(row => JSON.parse(row.summary) as IRunSummary),
+      total: page.total
     };
-    if (rows.length > query.size && query.size > 0) {
-      const last = rows[query.size - 1];
-      page.next = encodeCursor([last.started_ms, last.run_id]);
+    if (page.next !== undefined) {
+      result.next = page.next;
     }
-    return page;
+    return result;
   }
 
   logs(query: ILogQuery): Promise<ILogPage> {
@@ -230,27 +230,56 @@ export class EmbeddedStore implements IStore {
   }
 
   private async logsNow(query: ILogQuery): Promise<ILogPage> {
-    const matching = logsFilter(query);
-    const total = this.count('events', matching);
+    const page = this.page<{ seq: number; part: number; document: string }>(
+      {
+        table: 'events',
+        columns: 'seq, part, document',
+        order: logsOrder(query),
+        matching: logsFilter(query),
+        after: query.after ? logsAfter(query, query.after) : undefined,
+        size: query.size
+      },
+      row => [row.seq, row.part]
+    );
+    const result: ILogPage = {
+      lines: page.rows.map(row => JSON.parse(row.document) as ITflogDocument),
+      total: page.total
+    };
+    if (page.next !== undefined) {
+      result.next = page.next;
+    }
+    return result;
+  }
+
+  /**
+   * One page of rows after a cursor, and how many match in all: the rows
+   * of `size + 1` tell whether a next page exists, and its cursor is the
+   * sort key of the last row shown (Elasticsearch's search_after).
+   */
+  private page<Row>(
+    query: {
+      table: string;
+      columns: string;
+      order: string;
+      matching: ISqlFilter;
+      after: ISqlFilter | undefined;
+      size: number;
+    },
+    sortKey: (row: Row) => (string | number)[]
+  ): { rows: Row[]; total: number; next?: string } {
+    const total = this.count(query.table, query.matching);
     const shown = query.after
-      ? allOf(matching, logsAfter(query, query.after))
-      : matching;
+      ? allOf(query.matching, query.after)
+      : query.matching;
     const rows = this.statement(
-      `SELECT seq, part, document FROM events WHERE ${shown.where} ORDER BY ${logsOrder(query)} LIMIT ?`
-    ).all(...shown.params, query.size + 1) as {
-      seq: number;
-      part: number;
-      document: string;
-    }[];
-    const page: ILogPage = {
-      lines: rows
-        .slice(0, query.size)
-        .map(row => JSON.parse(row.document) as ITflogDocument),
+      `SELECT ${query.columns} FROM ${query.table} WHERE ${shown.where} ORDER BY ${query.order} LIMIT ?`
+    ).all(...shown.params, query.size + 1) as unknown as Row[];
+    const page: { rows: Row[]; total: number; next?: string } = {
+      rows: rows.slice(0, query.size),
       total
     };
     if (rows.length > query.size && query.size > 0) {
-      const last = rows[query.size - 1];
-      page.next = encodeCursor([last.seq, last.part]);
+      page.next = encodeCursor(sortKey(rows[query.size - 1]));
     }
     return page;
   }
