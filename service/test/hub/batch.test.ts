@@ -1,53 +1,24 @@
 import { boundWriteTimes, MAX_WRITE_AGE_MS } from '../../src/hub/batch';
 import type { IWriteBatch } from '../../src/store/store';
-import type { IMetricPoint, ITflogDocument } from '../../src/types';
+import type { ITflogDocument } from '../../src/types';
+import { logEvent, lossPoint } from '../documents';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
 
 function document(created: string | undefined): ITflogDocument {
-  return {
-    _id: `r:${created}`,
-    '@timestamp': '2000-01-01T00:00:00.000Z',
-    message: 'm',
-    log: { level: 'info' },
-    event: {
-      dataset: 'tflog.log',
-      sequence: 1,
-      kind: 'event',
-      ...(created === undefined ? {} : { created })
-    },
-    user: { name: 'alice' },
-    host: { name: 'h' },
-    process: { pid: 1 },
-    service: { name: 'tflog' },
-    ecs: { version: '8.11.0' },
-    labels: {},
-    tflog: {
-      run_id: 'r',
-      run_name: null,
-      notebook: null,
-      kernel_id: null,
-      source: 'tflog',
-      kind: 'log'
-    }
-  };
+  return logEvent('r', 1, {
+    timestamp: '2000-01-01T00:00:00.000Z',
+    ...(created === undefined ? {} : { created })
+  });
 }
 
 describe('boundWriteTimes', () => {
   it('keeps recent write times and files old, future or missing ones under now', () => {
     const recent = new Date(NOW - MAX_WRITE_AGE_MS + 60_000).toISOString();
-    const point = {
-      _id: 'p',
+    const point = lossPoint('r', 1, {
       '@timestamp': '2000-01-01T00:00:00.000Z',
-      created: '2000-01-01T00:00:00.000Z',
-      run_id: 'r',
-      notebook: null,
-      user: 'alice',
-      name: 'loss',
-      value: 1,
-      scope: 'epoch',
-      source: 'callback'
-    } as IMetricPoint;
+      created: '2000-01-01T00:00:00.000Z'
+    });
     const batch: IWriteBatch = {
       documents: [
         document(recent),

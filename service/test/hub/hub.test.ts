@@ -24,6 +24,7 @@ import {
   type IWriteBatch
 } from '../../src/store/store';
 import type { IRunSummary, ITflogDocument } from '../../src/types';
+import { logEvent, lossPoint } from '../documents';
 import { memoryLogger } from '../ship/fakes';
 
 const TOKENS: Record<string, { kind: string; name: string }> = {
@@ -106,29 +107,7 @@ function event(
   user: string,
   message: string
 ): ITflogDocument {
-  return {
-    _id: `${runId}:${seq}`,
-    '@timestamp': new Date(
-      Date.parse('2026-12-01T10:00:00Z') + seq
-    ).toISOString(),
-    message,
-    log: { level: 'info' },
-    event: { dataset: 'tflog.log', sequence: seq, kind: 'event' },
-    user: { name: user },
-    host: { name: 'h' },
-    process: { pid: 1 },
-    service: { name: 'tflog' },
-    ecs: { version: '8.11.0' },
-    labels: {},
-    tflog: {
-      run_id: runId,
-      run_name: null,
-      notebook: 'train.ipynb',
-      kernel_id: 'k',
-      source: 'tflog',
-      kind: 'log'
-    }
-  };
+  return logEvent(runId, seq, { user, message });
 }
 
 /** A run's first batch as a user's service sends it (the user it claims may lie). */
@@ -138,18 +117,10 @@ function runBatch(runId: string, claimedUser: string, seq = 3): IWriteBatch {
       event(runId, n, claimedUser, `line ${n} of ${runId}`)
     ),
     points: [
-      {
-        _id: `${runId}:3:loss`,
+      lossPoint(runId, 3, {
         '@timestamp': '2026-12-01T10:00:00.003Z',
-        run_id: runId,
-        notebook: 'train.ipynb',
-        user: claimedUser,
-        name: 'loss',
-        value: 0.5,
-        epoch: 0,
-        scope: 'epoch',
-        source: 'callback'
-      }
+        user: claimedUser
+      })
     ],
     runs: [summary(runId, claimedUser, seq)],
     runVersions: { [runId]: seq }

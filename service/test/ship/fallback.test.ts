@@ -3,37 +3,19 @@ import {
   fallbackDocument,
   pointFallbackDocument
 } from '../../src/ship/fallback';
-import type { IMetricPoint, ITflogDocument } from '../../src/types';
+import type { ITflogDocument } from '../../src/types';
+import { logEvent, lossPoint } from '../documents';
 
 const CREATED = '2026-12-01T10:00:00.000Z';
 
 function original(): ITflogDocument {
-  return {
-    _id: 'run-1:7',
-    '@timestamp': '2000-01-01T00:00:00.000Z',
+  const document = logEvent('run-1', 7, {
     message: 'printed in 2000',
-    log: { level: 'info' },
-    event: {
-      dataset: 'tflog.stream',
-      sequence: 7,
-      kind: 'event',
-      created: CREATED
-    },
-    user: { name: 'alice' },
-    host: { name: 'h' },
-    process: { pid: 1 },
-    service: { name: 'tflog' },
-    ecs: { version: '8.11.0' },
-    labels: {},
-    tflog: {
-      run_id: 'run-1',
-      run_name: null,
-      notebook: null,
-      kernel_id: null,
-      source: 'tflog',
-      kind: 'log'
-    }
-  };
+    timestamp: '2000-01-01T00:00:00.000Z',
+    created: CREATED
+  });
+  document.event.dataset = 'tflog.stream';
+  return document;
 }
 
 describe('stand-ins for refused items', () => {
@@ -45,18 +27,11 @@ describe('stand-ins for refused items', () => {
   });
 
   it("keep a point's write time too", () => {
-    const point: IMetricPoint = {
-      _id: 'run-1:7:loss',
+    const point = lossPoint('run-1', 7, {
       '@timestamp': '2000-01-01T00:00:00.000Z',
       created: CREATED,
-      run_id: 'run-1',
-      notebook: null,
-      user: 'alice',
-      name: 'loss',
-      value: 1,
-      scope: 'epoch',
-      source: 'callback'
-    };
+      value: 1
+    });
     expect(pointFallbackDocument(point, 'refused').event.created).toBe(CREATED);
   });
 
