@@ -282,7 +282,11 @@ describe('what is not a named number', () => {
     'elapsed: 3.2s, 5ms/step',
     'See https://x.org/a:1',
     'Saved to /tmp/run-3/ckpt-1200',
-    'Epoch 3 starting'
+    'Epoch 3 starting',
+    'Epoch 1: saving model to ckpt/cp-0001.weights.h5',
+    ' Total params: 101,770 (397.54 KB)',
+    'Found 60000 files belonging to 10 classes.',
+    '2026-11-28 20:16:59.470123: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1928] Created device /job:localhost/replica:0/task:0/device:GPU:0 with 22000 MB memory:  -> device: 0, name: NVIDIA A10G, pci bus id: 0000:00:1e.0, compute capability: 8.6'
   ])('%j', line => {
     const document = parseLineText(line);
     expect(document.tflog.metrics).toBeUndefined();
