@@ -173,12 +173,13 @@ def memory_mb(pid: int) -> dict:
 
 class Service:
     """The tflog service (service/lib/main.js) shipping `spool_dir` into
-    Elasticsearch under `prefix`, answering on a loopback port."""
+    Elasticsearch under `prefix`, or into the embedded store in `work/store`
+    when `es_url` is None, answering on a loopback port."""
 
     def __init__(
         self,
         work: Path,
-        es_url: str,
+        es_url: str | None,
         prefix: str,
         node_args: list | None = None,
         extra_env: dict | None = None,
@@ -199,10 +200,11 @@ class Service:
             TFLOG_STATE_DIR=str(work / "state"),
             TFLOG_STORE_DIR=str(work / "store"),
             TFLOG_PORT=str(self.port),
-            TFLOG_ES_URLS=es_url,
             TFLOG_INDEX_PREFIX=prefix,
             TFLOG_USER="bench",
         )
+        if es_url is not None:
+            self.env["TFLOG_ES_URLS"] = es_url
         self.env.update(extra_env or {})
         self.process: subprocess.Popen | None = None
 

@@ -2,7 +2,7 @@
 TFLOG_BENCH_RESULTS): the required figures first, each with its goal when it
 has one, a null with its reason, then every other key of the parts asked for.
 
-    .venv/bin/python bench/report.py [--parts capture,ingest,latency,load,soak,faults]
+    .venv/bin/python bench/report.py [--parts capture,ingest,latency,load,soak,faults,store]
 """
 
 from __future__ import annotations
@@ -71,6 +71,22 @@ REQUIRED = {
         "faults.lost",
         "faults.duplicated",
     ],
+    "store": [
+        "store.embedded.ingest_docs_per_s",
+        "store.es.ingest_docs_per_s",
+        "store.embedded.rss_mb.after_1m",
+        "store.embedded.rss_mb.after_10m",
+        "store.embedded.list_runs_ms.p95",
+        "store.embedded.curve_1m_points_ms.p95",
+        "store.embedded.startup_ms",
+        "store.embedded.scale.db_mb",
+        "store.embedded.scale.write_points_per_s",
+        "store.embedded.tenth.list_runs_ms.p95",
+        "store.embedded.tenth.curve_1m_points_ms.p95",
+        "store.embedded.tenth.startup_ms",
+        "store.embedded.tenth.scale.db_mb",
+        "store.embedded.tenth.scale.write_points_per_s",
+    ],
 }
 
 # (figure, comparison, limit): the goals the issue sets.
@@ -91,6 +107,14 @@ GOALS = [
     ("reliability.duplicated", "<=", 0),
     ("faults.lost", "<=", 0),
     ("faults.duplicated", "<=", 0),
+    ("store.embedded.rss_mb.after_1m", "<", 150),
+    ("store.embedded.rss_mb.after_10m", "<", 150),
+    ("store.embedded.list_runs_ms.p95", "<", 100),
+    ("store.embedded.curve_1m_points_ms.p95", "<", 300),
+    ("store.embedded.startup_ms", "<", 2000),
+    ("store.embedded.tenth.list_runs_ms.p95", "<", 100),
+    ("store.embedded.tenth.curve_1m_points_ms.p95", "<", 300),
+    ("store.embedded.tenth.startup_ms", "<", 2000),
 ]
 
 

