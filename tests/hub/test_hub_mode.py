@@ -14,12 +14,15 @@ TFLOG_TEST_ES_URL, else a node this module starts (scripts/es-start.sh).
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.server
 import json
 import os
 import re
 import secrets
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -641,6 +644,45 @@ def hub_service_environment(hub: Hub) -> dict[str, str]:
     raise AssertionError("no tflog hub service process under the hub")
 
 
+@contextlib.contextmanager
+def refusing_cluster() -> Iterator[str]:
+    """An HTTP server answering every request as a secured Elasticsearch
+    answers a wrong API key: 401 with a security_exception."""
+    body = json.dumps(
+        {
+            "error": {
+                "type": "security_exception",
+                "reason": "unable to authenticate with provided credentials and anonymous "
+                "access is not allowed for this request",
+            },
+            "status": 401,
+        }
+    ).encode()
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("WWW-Authenticate", 'ApiKey, Basic realm="security"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_HEAD = do_GET  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def doctor(environment: dict[str, str]) -> subprocess.CompletedProcess:
     tflog = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "tflog")
     if not Path(tflog).exists():
@@ -693,6 +735,14 @@ def test_tflog_doctor_is_clean_on_the_hub_and_names_what_to_fix(hub: Hub, traine
     assert broken.returncode == 1, broken.stdout
     assert re.search(rf"FAIL\s+index template {re.escape(name)}: missing", broken.stdout)
     assert "fix: start the service (or the hub service) once" in broken.stdout
+
+    # A wrong API key: the test node has no security, so a stand-in for a
+    # secured cluster answers as Elasticsearch does to a key it refuses.
+    with refusing_cluster() as refusing_url:
+        refused = doctor(dict(service, TFLOG_ES_URLS=refusing_url))
+    assert refused.returncode == 1, refused.stdout
+    assert re.search(r"FAIL\s+credentials: wrong API key or password", refused.stdout)
+    assert "fix: set TFLOG_ES_API_KEY" in refused.stdout, refused.stdout
 
     # A wrong Elasticsearch address: the report says which setting to fix.
     wrong = doctor(dict(service, TFLOG_ES_URLS=f"http://127.0.0.1:{free_port()}"))
