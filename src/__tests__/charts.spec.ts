@@ -22,3 +22,32 @@ describe('ChartsPanel', () => {
     panel.dispose();
   });
 });
+
+describe('noCurveMessage', () => {
+  async function message(
+    axis: 'step' | 'epoch',
+    lastMetrics: Record<string, number>
+  ): Promise<string> {
+    const { noCurveMessage } = await import('../views/charts');
+    const { RunModel } = await import('../model/runModel');
+    const { FakeClient, summary } = await import('./fakes');
+    const run = new RunModel({
+      client: new FakeClient(),
+      runId: 'run-1',
+      view: { axis, smoothing: 0, maxPoints: 1000, metrics: [] },
+      summary: { ...summary(), last_metrics: lastMetrics }
+    });
+    return noCurveMessage(run);
+  }
+
+  it('says a run has no values yet', async () => {
+    expect(await message('step', {})).toMatch(/^No metrics yet/);
+  });
+
+  it('says why epoch-end values draw nothing on the step axis, and what to pick', async () => {
+    expect(await message('step', { loss: 0.125, accuracy: 0.9 })).toBe(
+      'loss, accuracy have no step (values logged per epoch): choose Epoch or Time as the x axis above.'
+    );
+    expect(await message('epoch', { loss: 0.125 })).toMatch(/^No metrics yet/);
+  });
+});

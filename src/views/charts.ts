@@ -106,7 +106,7 @@ export class ChartsPanel extends Panel {
         ? 'Loading…'
         : runModel.error
           ? ''
-          : 'No metrics yet: curves appear with the first logged values.';
+          : noCurveMessage(runModel);
     }
     setText(this._message.node, message);
     this._message.setHidden(message === '');
@@ -134,4 +134,16 @@ export class ChartsPanel extends Panel {
   private readonly _renderer: 'canvas' | 'svg' | undefined;
   private readonly _charts = new Map<string, ChartWidget>();
   private readonly _message: Widget;
+}
+
+/**
+ * Why a run shows no curve: no values yet, or values that have no x on the
+ * chosen axis (epoch-end metrics carry no step).
+ */
+export function noCurveMessage(runModel: RunModel): string {
+  const values = Object.keys(runModel.summary?.last_metrics ?? {});
+  if (values.length > 0 && runModel.view.axis === 'step') {
+    return `${values.join(', ')} ha${values.length === 1 ? 's' : 've'} no step (values logged per epoch): choose Epoch or Time as the x axis above.`;
+  }
+  return 'No metrics yet: curves appear with the first logged values.';
 }
