@@ -238,12 +238,17 @@ export function securityState(answer: HttpAnswer | undefined): SecurityState {
   };
 }
 
-/** The cluster has no security: no such endpoint, or security disabled. */
+/**
+ * The cluster has no security: no such endpoint (a cluster with security
+ * always answers GET _security/_authenticate, 200 or 401; one without it
+ * says "no handler found", or, on 8.x, 405 "Incorrect HTTP method"), or
+ * security disabled.
+ */
 function securityIsOff(answer: Extract<HttpAnswer, { ok: true }>): boolean {
   const text = JSON.stringify(answer.body ?? '');
   return (
     ([400, 404, 405, 410].includes(answer.status) &&
-      /no handler found/i.test(text)) ||
+      /no handler found|incorrect http method/i.test(text)) ||
     /security must be explicitly enabled|security is not enabled|security is disabled/i.test(
       text
     )

@@ -291,6 +291,27 @@ describe('Elasticsearch checks', () => {
     expect(named(checks, 'credentials').message).toContain('security is off');
   });
 
+  it('reads an 8.x cluster without security (405 on the endpoint) as security off', () => {
+    const checks = elasticsearchChecks(
+      esFacts({
+        authenticate: {
+          ok: true,
+          status: 405,
+          body: {
+            error:
+              'Incorrect HTTP method for uri [/_security/_authenticate] and method [GET], allowed: [POST]',
+            status: 405
+          }
+        },
+        privileges: undefined
+      })
+    );
+    expect(named(checks, 'credentials')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('security is off')
+    });
+  });
+
   it('names missing privileges and whom to grant them', () => {
     const checks = elasticsearchChecks(
       esFacts({
