@@ -34,14 +34,14 @@ def test_notebook_from_frontend_else_session_name():
 def test_an_absolute_session_name_is_named_relative_to_the_server_root():
     # jupyter_server gives a kernel started for a notebook the absolute path;
     # JupyterLab names the same notebook relative to the server root.
-    env = {"JPY_SESSION_NAME": "/home/alice/work/proj/train.ipynb"}
-    assert context.detect_notebook(None, env) == "/home/alice/work/proj/train.ipynb"
-    with_root = dict(env, TFLOG_SERVER_ROOT="/home/alice/work")
+    env = {"JPY_SESSION_NAME": "/home/alice/notebooks/proj/train.ipynb"}
+    assert context.detect_notebook(None, env) == "/home/alice/notebooks/proj/train.ipynb"
+    with_root = dict(env, TFLOG_SERVER_ROOT="/home/alice/notebooks")
     assert context.detect_notebook(None, with_root) == "proj/train.ipynb"
-    terminal_root = dict(env, JUPYTER_SERVER_ROOT="/home/alice/work/")
+    terminal_root = dict(env, JUPYTER_SERVER_ROOT="/home/alice/notebooks/")
     assert context.detect_notebook(None, terminal_root) == "proj/train.ipynb"
     outside = dict(env, TFLOG_SERVER_ROOT="/srv/other")
-    assert context.detect_notebook(None, outside) == "/home/alice/work/proj/train.ipynb"
+    assert context.detect_notebook(None, outside) == "/home/alice/notebooks/proj/train.ipynb"
     relative = {"JPY_SESSION_NAME": "proj/train.ipynb", "TFLOG_SERVER_ROOT": "/home/alice"}
     assert context.detect_notebook(None, relative) == "proj/train.ipynb"
 
