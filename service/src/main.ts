@@ -548,7 +548,8 @@ async function flushIfShipping(service: IService): Promise<void> {
 }
 
 /**
- * The store the API queries. An Elasticsearch store answers any service.
+ * The store the API queries. An Elasticsearch store (or the hub service)
+ * answers any service.
  * The embedded store is written by the shipping service only; a standby
  * service reads it through a read-only connection of its own (SQLite's WAL
  * lets readers see every committed batch while the other service writes).
@@ -557,7 +558,12 @@ async function flushIfShipping(service: IService): Promise<void> {
 function storeForQueries(service: IService): IStore {
   const store = (): IStore => service.store as IStore;
   const readable = async (): Promise<IStore> => {
-    if (!service.status.standby || service.config.elasticsearch) {
+    // Elasticsearch and the hub service answer any service of the user.
+    if (
+      !service.status.standby ||
+      service.config.elasticsearch ||
+      service.config.hubClient
+    ) {
       return store();
     }
     if (!service.reader) {
