@@ -143,7 +143,7 @@ export class AlertDetector {
         timestamp: new Date(nowMs).toISOString(),
         message:
           `No record from ${describeRun(state, runId)} for ${minutes} ` +
-          `minutes while it is still running`
+          'minutes while it is still running'
       });
     }
     return alerts;
