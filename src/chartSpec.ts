@@ -3,20 +3,36 @@
  * `points` (rows of IChartRow), filled and extended with changesets after
  * the chart is embedded: the spec itself never carries data.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { TopLevelSpec } from 'vega-lite';
 
 import { formatMetric } from './format';
 import type { IChartRow, SeriesRole } from './model/series';
 import type { IThemeColours } from './theme';
 import type { SeriesAxis } from './tokens';
+import { defaultBundle } from './views/text';
 
 export const DATASET = 'points';
 
-export const AXIS_TITLES: Record<SeriesAxis, string> = {
-  step: 'step',
-  epoch: 'epoch',
-  time: 'time'
-};
+/**
+ * The vega expression function that formats axis numbers with formatNumber
+ * (registered by the chart view when vega is loaded).
+ */
+export const NUMBER_FORMAT_FUNCTION = 'tflogNumber';
+
+const NUMBER_LABEL = `${NUMBER_FORMAT_FUNCTION}(datum.value)`;
+
+/** The x axis' title: `step`, `epoch`, `time`. */
+export function axisTitle(trans: TranslationBundle, axis: SeriesAxis): string {
+  switch (axis) {
+    case 'step':
+      return trans.__('step');
+    case 'epoch':
+      return trans.__('epoch');
+    case 'time':
+      return trans.__('time');
+  }
+}
 
 /** Solid for training, dashed for validation: same hue, told apart by the dash. */
 const DASHES: Record<SeriesRole, number[]> = {
@@ -33,17 +49,17 @@ export interface IChartSpecOptions {
   colours: IThemeColours;
   width: number;
   height: number;
+  trans?: TranslationBundle;
 }
 
 export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
+  const trans = options.trans ?? defaultBundle();
+  const time = options.axis === 'time';
   const x = {
     field: 'x',
-    type:
-      options.axis === 'time'
-        ? ('temporal' as const)
-        : ('quantitative' as const),
-    title: AXIS_TITLES[options.axis],
-    axis: { tickMinStep: options.axis === 'time' ? undefined : 1 }
+    type: time ? ('temporal' as const) : ('quantitative' as const),
+    title: axisTitle(trans, options.axis),
+    axis: time ? {} : { tickMinStep: 1, labelExpr: NUMBER_LABEL }
   };
   const roles = options.roles.length > 0 ? options.roles : ['train' as const];
   return {
@@ -67,7 +83,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
             field: 'y',
             type: 'quantitative',
             title: options.metric,
-            scale: { zero: false }
+            scale: { zero: false },
+            axis: { labelExpr: NUMBER_LABEL }
           },
           strokeDash: {
             field: 'role',
@@ -97,8 +114,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         encoding: {
           x,
           tooltip: [
-            { field: 'series', type: 'nominal', title: 'metric' },
-            { field: 'nonfinite', type: 'nominal', title: 'value' },
+            { field: 'series', type: 'nominal', title: trans.__('metric') },
+            { field: 'nonfinite', type: 'nominal', title: trans.__('value') },
             { field: 'x', type: x.type, title: x.title }
           ]
         }
@@ -111,7 +128,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
 export function chartSummary(
   metric: string,
   axis: SeriesAxis,
-  rows: readonly IChartRow[]
+  rows: readonly IChartRow[],
+  trans: TranslationBundle = defaultBundle()
 ): string {
   const last = new Map<string, IChartRow>();
   for (const row of rows) {
@@ -121,13 +139,19 @@ export function chartSummary(
     }
   }
   if (last.size === 0) {
-    return `${metric} chart: no values yet`;
+    return trans.__('%1 chart: no values yet', metric);
   }
   const parts = [...last.values()].map(row => {
     const value =
       row.raw === null ? (row.nonfinite ?? 'NaN') : formatMetric(row.raw);
     const at = axis === 'time' ? new Date(row.x).toLocaleTimeString() : row.x;
-    return `${row.series} ${value} at ${AXIS_TITLES[axis]} ${at}`;
+    return trans.__(
+      '%1 %2 at %3 %4',
+      row.series,
+      value,
+      axisTitle(trans, axis),
+      at
+    );
   });
-  return `${metric} chart, last values: ${parts.join('; ')}`;
+  return trans.__('%1 chart, last values: %2', metric, parts.join('; '));
 }

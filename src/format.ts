@@ -38,17 +38,77 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** Metric values the same way everywhere: finite numbers through formatNumber. */
 export function formatMetric(value: MetricValue): string {
-  if (typeof value !== 'number') {
-    return value;
+  return typeof value === 'number' ? formatNumber(value) : value;
+}
+
+const SI_PREFIXES = ['', 'k', 'M', 'G', 'T'];
+
+/**
+ * A number for people, at most 4 significant digits: `0.0519`,
+ * `1313.8`, `12.3k`, `4.57M`, `6.44e21`, `1.5e-5`. Never 15 digits, never
+ * digit grouping (axis labels stay short).
+ */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) {
+    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
   }
   if (value === 0) {
     return '0';
   }
   const magnitude = Math.abs(value);
-  return magnitude >= 1e5 || magnitude < 1e-3
-    ? value.toExponential(3)
-    : Number(value.toPrecision(4)).toString();
+  if (magnitude < 1e-3) {
+    return scientific(value);
+  }
+  if (magnitude < 1000) {
+    return trimNumber(value.toPrecision(4));
+  }
+  if (magnitude < 1e4) {
+    return trimNumber(value.toFixed(1));
+  }
+  // SI prefixes up to tera, with 3 significant digits; 999,999 rounds to 1M, not 1000k.
+  let exponent = Math.floor(Math.log10(magnitude) / 3);
+  let scaled = Number((value / Math.pow(10, exponent * 3)).toPrecision(3));
+  if (Math.abs(scaled) >= 1000) {
+    exponent += 1;
+    scaled = Number((value / Math.pow(10, exponent * 3)).toPrecision(3));
+  }
+  if (exponent >= SI_PREFIXES.length) {
+    return scientific(value);
+  }
+  return `${scaled}${SI_PREFIXES[exponent]}`;
+}
+
+/** `6.44e21`, `-1.5e-5`: 3 significant digits, no `+`, no trailing zeros. */
+function scientific(value: number): string {
+  const [mantissa, exponent] = value.toExponential(2).split('e');
+  return `${trimNumber(mantissa)}e${Number(exponent)}`;
+}
+
+/** `1.500` → `1.5`, `2.000` → `2`; integers and exponents untouched. */
+function trimNumber(text: string): string {
+  if (!text.includes('.') || text.includes('e')) {
+    return text;
+  }
+  return text.replace(/\.?0+$/, '');
+}
+
+const ESC = String.fromCharCode(27);
+const BEL = String.fromCharCode(7);
+/** CSI sequences (colours, cursor moves), OSC sequences (titles, links), and two-byte escapes. */
+const ANSI_PATTERN = new RegExp(
+  [
+    `${ESC}\\[[0-?]*[ -/]*[@-~]`,
+    `${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)`,
+    `${ESC}[@-Z\\\\-_]`
+  ].join('|'),
+  'g'
+);
+
+/** Terminal colour and cursor codes removed, e.g. from an IPython traceback. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_PATTERN, '');
 }
 
 /** A run's label in lists: its name, else its id. */

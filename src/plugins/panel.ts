@@ -11,6 +11,7 @@ import {
 import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { trainingIcon } from '../icons';
 import { PanelModel } from '../model/panelModel';
@@ -18,6 +19,7 @@ import { DEFAULT_SETTINGS, readSettings } from '../settings';
 import { readThemeColours } from '../theme';
 import { ITflogClient, SeriesAxis } from '../tokens';
 import { PANEL_ID, TrainingPanel } from '../views/panel';
+import { TRANSLATION_DOMAIN } from '../views/text';
 
 export const OPEN_PANEL_COMMAND = 'tflog:open-panel';
 
@@ -32,7 +34,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ICommandPalette,
     ISettingRegistry,
-    IThemeManager
+    IThemeManager,
+    ITranslator
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -41,8 +44,10 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    themeManager: IThemeManager | null
+    themeManager: IThemeManager | null,
+    translator: ITranslator | null
   ): void => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new PanelModel({ client, settings: { ...DEFAULT_SETTINGS } });
     let settings: ISettingRegistry.ISettings | null = null;
 
@@ -62,14 +67,15 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       model,
       colours: readThemeColours(),
       icon: trainingIcon,
-      onAxisChange
+      onAxisChange,
+      trans
     });
     app.shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
 
     app.commands.addCommand(OPEN_PANEL_COMMAND, {
-      label: 'Open Training Panel',
-      caption: 'Show live training curves and recent runs',
+      label: trans.__('Open Training Panel'),
+      caption: trans.__('Show live training curves and recent runs'),
       icon: args => (args.isPalette ? undefined : trainingIcon),
       execute: () => app.shell.activateById(panel.id)
     });

@@ -4,15 +4,23 @@
  * node's data attributes say what the dataset holds, for tests and
  * benchmarks (docs/frontend.md, "DOM contract").
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import type { View } from 'vega';
 import type { Result } from 'vega-embed';
 
-import { chartSpec, chartSummary, DATASET } from '../chartSpec';
+import {
+  chartSpec,
+  chartSummary,
+  DATASET,
+  NUMBER_FORMAT_FUNCTION
+} from '../chartSpec';
+import { formatNumber } from '../format';
 import type { IChartRow, SeriesRole } from '../model/series';
 import { IThemeColours, vegaConfig } from '../theme';
 import type { SeriesAxis } from '../tokens';
+import { defaultBundle } from './text';
 
 export interface IChartStyle {
   axis: SeriesAxis;
@@ -46,8 +54,10 @@ export class ChartWidget extends Widget {
     metric: string;
     style: IChartStyle;
     renderer?: 'canvas' | 'svg';
+    trans?: TranslationBundle;
   }) {
     super();
+    this._trans = options.trans ?? defaultBundle();
     this.metric = options.metric;
     this._style = options.style;
     this._renderer = options.renderer ?? 'canvas';
@@ -140,6 +150,8 @@ export class ChartWidget extends Widget {
     if (this.isDisposed) {
       return;
     }
+    // Axis labels in the panel's number format (chartSpec's labelExpr).
+    vega.expressionFunction(NUMBER_FORMAT_FUNCTION, formatNumber);
     this._finalize();
     this._width = this._plot.clientWidth || this._width || FALLBACK_WIDTH;
     const spec = chartSpec({
@@ -149,7 +161,8 @@ export class ChartWidget extends Widget {
       colour: this._style.colour,
       colours: this._style.colours,
       width: this._width,
-      height: CHART_HEIGHT
+      height: CHART_HEIGHT,
+      trans: this._trans
     });
     // The rows held now go in with the spec; later ones arrive as changesets.
     const rows = copyRows(this._rows);
@@ -228,16 +241,18 @@ export class ChartWidget extends Widget {
     if (this.isDisposed) {
       return;
     }
-    this._message.textContent = `Cannot draw ${this.metric}: ${
+    this._message.textContent = this._trans.__(
+      'Cannot draw %1: %2',
+      this.metric,
       error instanceof Error ? error.message : String(error)
-    }`;
+    );
     this._message.hidden = false;
   }
 
   private _updateLabel(): void {
     this.node.setAttribute(
       'aria-label',
-      chartSummary(this.metric, this._style.axis, this._rows)
+      chartSummary(this.metric, this._style.axis, this._rows, this._trans)
     );
   }
 
@@ -249,6 +264,7 @@ export class ChartWidget extends Widget {
     }
   }
 
+  private readonly _trans: TranslationBundle;
   private _style: IChartStyle;
   private readonly _renderer: 'canvas' | 'svg';
   private readonly _plot: HTMLDivElement;

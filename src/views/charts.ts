@@ -3,6 +3,7 @@
  * the run model: resets rebuild the list of charts, inserts go to the
  * charts they belong to.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
@@ -10,13 +11,16 @@ import type { IChartsChange, RunModel } from '../model/runModel';
 import type { IThemeColours } from '../theme';
 import { ChartWidget, IChartStyle, loadChartLibrary } from './chart';
 import { h, setText } from './dom';
+import { defaultBundle } from './text';
 
 export class ChartsPanel extends Panel {
   constructor(options: {
     colours: IThemeColours;
     renderer?: 'canvas' | 'svg';
+    trans?: TranslationBundle;
   }) {
     super();
+    this._trans = options.trans ?? defaultBundle();
     this.addClass('jp-tflog-charts');
     this._colours = options.colours;
     this._renderer = options.renderer;
@@ -87,7 +91,8 @@ export class ChartsPanel extends Panel {
         chart = new ChartWidget({
           metric: data.metric,
           style,
-          renderer: this._renderer
+          renderer: this._renderer,
+          trans: this._trans
         });
         this._charts.set(data.metric, chart);
       }
@@ -103,10 +108,10 @@ export class ChartsPanel extends Panel {
     let message = '';
     if (runModel && charts.length === 0) {
       message = runModel.loading
-        ? 'Loading…'
+        ? this._trans.__('Loading…')
         : runModel.error
           ? ''
-          : noCurveMessage(runModel);
+          : noCurveMessage(runModel, this._trans);
     }
     setText(this._message.node, message);
     this._message.setHidden(message === '');
@@ -129,6 +134,7 @@ export class ChartsPanel extends Panel {
     };
   }
 
+  private readonly _trans: TranslationBundle;
   private _runModel: RunModel | null = null;
   private _colours: IThemeColours;
   private readonly _renderer: 'canvas' | 'svg' | undefined;
@@ -140,10 +146,20 @@ export class ChartsPanel extends Panel {
  * Why a run shows no curve: no values yet, or values that have no x on the
  * chosen axis (epoch-end metrics carry no step).
  */
-export function noCurveMessage(runModel: RunModel): string {
+export function noCurveMessage(
+  runModel: RunModel,
+  trans: TranslationBundle = defaultBundle()
+): string {
   const values = Object.keys(runModel.summary?.last_metrics ?? {});
   if (values.length > 0 && runModel.view.axis === 'step') {
-    return `${values.join(', ')} ha${values.length === 1 ? 's' : 've'} no step (values logged per epoch): choose Epoch or Time as the x axis above.`;
+    return trans._n(
+      '%2 has no step (values logged per epoch): choose Epoch or Time as the x axis above.',
+      '%2 have no step (values logged per epoch): choose Epoch or Time as the x axis above.',
+      values.length,
+      values.join(', ')
+    );
   }
-  return 'No metrics yet: curves appear with the first logged values.';
+  return trans.__(
+    'No metrics yet: curves appear with the first logged values.'
+  );
 }

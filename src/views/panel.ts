@@ -4,6 +4,7 @@
  * notebook and of all the user's notebooks. It follows updates only while
  * visible.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { LabIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
@@ -18,14 +19,17 @@ import { h, setText } from './dom';
 import { RunHeader } from './runHeader';
 import { RunList } from './runList';
 import { StatusLine } from './statusLine';
+import { defaultBundle } from './text';
 
 export const PANEL_ID = 'jp-tflog-panel';
 
-const AXIS_LABELS: Record<SeriesAxis, string> = {
-  step: 'Step',
-  epoch: 'Epoch',
-  time: 'Wall time'
-};
+function axisLabels(trans: TranslationBundle): Record<SeriesAxis, string> {
+  return {
+    step: trans.__('Step'),
+    epoch: trans.__('Epoch'),
+    time: trans.__('Wall time')
+  };
+}
 
 export class TrainingPanel extends Panel {
   constructor(options: {
@@ -36,41 +40,48 @@ export class TrainingPanel extends Panel {
     onAxisChange: (axis: SeriesAxis) => void;
     /** Chart renderer; tests use svg. */
     renderer?: 'canvas' | 'svg';
+    /** The `tflog` strings; untranslated when not given. */
+    trans?: TranslationBundle;
   }) {
     super();
+    const trans = options.trans ?? defaultBundle();
+    this._trans = trans;
     this.id = PANEL_ID;
-    this.title.label = 'Training';
-    this.title.caption = 'Training: live curves and recent runs';
+    this.title.label = trans.__('Training');
+    this.title.caption = trans.__('Training: live curves and recent runs');
     if (options.icon) {
       this.title.icon = options.icon;
     }
     this.addClass('jp-tflog-panel');
     this.node.setAttribute('role', 'region');
-    this.node.setAttribute('aria-label', 'Training');
+    this.node.setAttribute('aria-label', trans.__('Training'));
     this.model = options.model;
     this._onAxisChange = options.onAxisChange;
 
     this._toolbar = this._createToolbar();
     this._empty = new Widget({ node: h('p', { 'aria-live': 'polite' }) });
     this._empty.addClass('jp-tflog-empty');
-    this._header = new RunHeader();
+    this._header = new RunHeader({ trans });
     this._charts = new ChartsPanel({
       colours: options.colours,
-      renderer: options.renderer
+      renderer: options.renderer,
+      trans
     });
     const select = (runId: string): void => this.model.selectRun(runId);
     this._notebookRuns = new RunList({
       scope: 'notebook',
-      title: 'This notebook',
-      onSelect: select
+      title: trans.__('This notebook'),
+      onSelect: select,
+      trans
     });
     this._allRuns = new RunList({
       scope: 'all',
-      title: 'All my notebooks',
-      onSelect: select
+      title: trans.__('All my notebooks'),
+      onSelect: select,
+      trans
     });
 
-    this.addWidget(new StatusLine(this.model));
+    this.addWidget(new StatusLine(this.model, trans));
     this.addWidget(this._toolbar);
     this.addWidget(this._empty);
     this.addWidget(this._header);
@@ -126,11 +137,13 @@ export class TrainingPanel extends Panel {
   }
 
   private _createToolbar(): Widget {
+    const trans = this._trans;
+    const labels = axisLabels(trans);
     this._axisSelect = h(
       'select',
-      { class: 'jp-tflog-xaxis', 'aria-label': 'X axis' },
-      (Object.keys(AXIS_LABELS) as SeriesAxis[]).map(axis =>
-        h('option', { value: axis }, [AXIS_LABELS[axis]])
+      { class: 'jp-tflog-xaxis', 'aria-label': trans.__('X axis') },
+      (Object.keys(labels) as SeriesAxis[]).map(axis =>
+        h('option', { value: axis }, [labels[axis]])
       )
     );
     this._axisSelect.addEventListener('change', () => {
@@ -144,19 +157,23 @@ export class TrainingPanel extends Panel {
       {
         class: 'jp-tflog-refresh jp-mod-styled',
         type: 'button',
-        title: 'Read the runs and curves again'
+        title: trans.__('Read the runs and curves again')
       },
-      ['Refresh']
+      [trans.__('Refresh')]
     );
     refresh.addEventListener('click', () => void this.model.refresh());
     const toolbar = new Widget({
-      node: h('div', { role: 'toolbar', 'aria-label': 'Training panel' }, [
-        h('label', { class: 'jp-tflog-xaxis-label' }, [
-          'X axis ',
-          this._axisSelect
-        ]),
-        refresh
-      ])
+      node: h(
+        'div',
+        { role: 'toolbar', 'aria-label': trans.__('Training panel') },
+        [
+          h('label', { class: 'jp-tflog-xaxis-label' }, [
+            trans.__('X axis') + ' ',
+            this._axisSelect
+          ]),
+          refresh
+        ]
+      )
     });
     toolbar.addClass('jp-tflog-toolbar');
     return toolbar;
@@ -172,19 +189,28 @@ export class TrainingPanel extends Panel {
     const model = this.model;
     const selected = model.runModel?.runId ?? null;
     const path = model.notebookPath;
+    const trans = this._trans;
     this._notebookRuns.setRuns(
       model.notebookRuns,
       selected,
-      path === null ? 'No notebook is open.' : `No runs yet for ${path}.`
+      path === null
+        ? trans.__('No notebook is open.')
+        : trans.__('No runs yet for %1.', path)
     );
-    this._allRuns.setRuns(model.allRuns, selected, 'No runs yet.');
+    this._allRuns.setRuns(model.allRuns, selected, trans.__('No runs yet.'));
 
     let empty = '';
     if (!model.runModel && model.runsLoaded && !model.runsError) {
       empty =
         path === null
-          ? 'No runs yet: put %%tflog on a training cell of a notebook.'
-          : 'No runs yet for this notebook — put %%tflog on a training cell.';
+          ? trans.__(
+              'No runs yet: put %1 on a training cell of a notebook.',
+              '%%tflog'
+            )
+          : trans.__(
+              'No runs yet for this notebook — put %1 on a training cell.',
+              '%%tflog'
+            );
     }
     setText(this._empty.node, empty);
     this._empty.setHidden(empty === '');
@@ -195,6 +221,7 @@ export class TrainingPanel extends Panel {
     this._axisSelect.value = settings.xAxis;
   }
 
+  private readonly _trans: TranslationBundle;
   private readonly _onAxisChange: (axis: SeriesAxis) => void;
   private _axisSelect!: HTMLSelectElement;
   private readonly _toolbar: Widget;

@@ -3,6 +3,7 @@
  * progress and last values. Its root `.jp-tflog-run` carries `data-run-id`
  * and `data-run-status`.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -16,10 +17,13 @@ import {
 import type { RunModel } from '../model/runModel';
 import type { IRunSummary } from '../tokens';
 import { h, setText } from './dom';
+import { defaultBundle, statusText } from './text';
 
 export class RunHeader extends Widget {
-  constructor() {
+  constructor(options: { trans?: TranslationBundle } = {}) {
     super();
+    const trans = options.trans ?? defaultBundle();
+    this._trans = trans;
     this.addClass('jp-tflog-run');
     this._name = h('span', { class: 'jp-tflog-run-name' });
     this._status = h('span', {
@@ -28,12 +32,12 @@ export class RunHeader extends Widget {
     });
     this._elapsed = h('span', {
       class: 'jp-tflog-run-elapsed',
-      title: 'Elapsed time'
+      title: trans.__('Elapsed time')
     });
     this._meta = h('div', { class: 'jp-tflog-run-meta' });
     this._values = h('dl', {
       class: 'jp-tflog-last-values',
-      'aria-label': 'Last values'
+      'aria-label': trans.__('Last values')
     });
     this._problem = h('div', { class: 'jp-tflog-run-problem' });
     this.node.append(
@@ -83,7 +87,7 @@ export class RunHeader extends Widget {
     if (!run) {
       delete this.node.dataset.runStatus;
       setText(this._name, runModel.runId);
-      setText(this._status, 'loading');
+      setText(this._status, this._trans.__('loading'));
       setText(this._elapsed, '');
       setText(this._meta, '');
       this._values.replaceChildren();
@@ -93,10 +97,10 @@ export class RunHeader extends Widget {
     this.node.dataset.runStatus = run.status;
     setText(this._name, runLabel(run));
     this._name.title = run.run_id;
-    setText(this._status, run.status);
+    setText(this._status, statusText(this._trans, run.status));
     this._status.className = `jp-tflog-run-status jp-tflog-status-${run.status}`;
     this._renderElapsed(run);
-    setText(this._meta, metaText(run));
+    setText(this._meta, metaText(this._trans, run));
     this._values.replaceChildren(
       ...orderedMetricNames(run.last_metrics).flatMap(name => [
         h('dt', {}, [name]),
@@ -109,7 +113,7 @@ export class RunHeader extends Widget {
         )
       ])
     );
-    const problem = problemText(run);
+    const problem = problemText(this._trans, run);
     setText(this._problem, problem);
     this._problem.hidden = problem === '';
     if (run.status === 'running' && this.isVisible) {
@@ -141,6 +145,7 @@ export class RunHeader extends Widget {
     }
   }
 
+  private readonly _trans: TranslationBundle;
   private _runModel: RunModel | null = null;
   private _ticker: ReturnType<typeof setInterval> | null = null;
   private readonly _name: HTMLSpanElement;
@@ -151,37 +156,45 @@ export class RunHeader extends Widget {
   private readonly _problem: HTMLDivElement;
 }
 
-function metaText(run: IRunSummary): string {
+function metaText(trans: TranslationBundle, run: IRunSummary): string {
   const parts: string[] = [];
   if (run.notebook) {
     parts.push(run.notebook);
   }
-  parts.push(`started ${new Date(run.started).toLocaleString()}`);
+  parts.push(trans.__('started %1', new Date(run.started).toLocaleString()));
   // Epochs count from 1 in summaries, as Keras prints them.
   if (run.last_epoch !== null) {
     const epochs = run.hparams.epochs;
     parts.push(
-      `epoch ${run.last_epoch}${typeof epochs === 'number' ? `/${epochs}` : ''}`
+      typeof epochs === 'number'
+        ? trans.__('epoch %1/%2', run.last_epoch, epochs)
+        : trans.__('epoch %1', run.last_epoch)
     );
   }
   if (run.last_step !== null) {
-    parts.push(`step ${run.last_step}`);
+    parts.push(trans.__('step %1', run.last_step));
   }
   return parts.join(' · ');
 }
 
-function problemText(run: IRunSummary): string {
+function problemText(trans: TranslationBundle, run: IRunSummary): string {
   const parts: string[] = [];
   if (run.error) {
     parts.push(`${run.error.type}: ${run.error.message}`);
   }
   if (run.counts.nan > 0) {
     parts.push(
-      `${run.counts.nan} non-finite value${run.counts.nan === 1 ? '' : 's'}`
+      trans._n('%1 non-finite value', '%1 non-finite values', run.counts.nan)
     );
   }
   if (run.dropped > 0) {
-    parts.push(`${run.dropped} records lost by the kernel`);
+    parts.push(
+      trans._n(
+        '%1 record lost by the kernel',
+        '%1 records lost by the kernel',
+        run.dropped
+      )
+    );
   }
   return parts.join(' · ');
 }

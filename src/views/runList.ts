@@ -3,11 +3,13 @@
  * in the tab order (roving focus), arrows and Home/End move, Enter or Space
  * shows the run; a click does the same.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { formatMetric, runLabel } from '../format';
 import type { IRunSummary } from '../tokens';
 import { h } from './dom';
+import { defaultBundle, statusText } from './text';
 
 export type RunListScope = 'notebook' | 'all';
 
@@ -16,8 +18,10 @@ export class RunList extends Widget {
     scope: RunListScope;
     title: string;
     onSelect: (runId: string) => void;
+    trans?: TranslationBundle;
   }) {
     super();
+    this._trans = options.trans ?? defaultBundle();
     this.scope = options.scope;
     this._onSelect = options.onSelect;
     this.addClass('jp-tflog-runs-section');
@@ -82,8 +86,9 @@ export class RunList extends Widget {
     const details = [
       this.scope === 'all' ? run.notebook : null,
       when,
-      loss !== undefined ? `loss ${formatMetric(loss)}` : null
+      loss !== undefined ? this._trans.__('loss %1', formatMetric(loss)) : null
     ].filter((part): part is string => !!part);
+    const status = statusText(this._trans, run.status);
     const item = h(
       'li',
       {
@@ -92,14 +97,14 @@ export class RunList extends Widget {
         'data-run-status': run.status,
         role: 'option',
         'aria-selected': selected ? 'true' : 'false',
-        'aria-label': `${runLabel(run)}, ${run.status}, ${details.join(', ')}`
+        'aria-label': `${runLabel(run)}, ${status}, ${details.join(', ')}`
       },
       [
         h('span', { class: 'jp-tflog-run-item-name' }, [runLabel(run)]),
         h(
           'span',
           { class: `jp-tflog-run-item-status jp-tflog-status-${run.status}` },
-          [run.status]
+          [status]
         ),
         h('span', { class: 'jp-tflog-run-item-details' }, [details.join(' · ')])
       ]
@@ -177,6 +182,7 @@ export class RunList extends Widget {
       : null;
   }
 
+  private readonly _trans: TranslationBundle;
   private readonly _onSelect: (runId: string) => void;
   private readonly _list: HTMLUListElement;
   private readonly _empty: HTMLParagraphElement;

@@ -3,6 +3,7 @@
  * live updates arrive, and every problem that keeps the panel from showing
  * data (one `.jp-tflog-error` alert), so the panel is never silently blank.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { formatBytes } from '../format';
@@ -11,17 +12,24 @@ import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
 import type { IServiceStatus } from '../tokens';
 import { h, setText } from './dom';
+import { defaultBundle } from './text';
 
-const LIVE_TEXT: Record<LiveMode, string> = {
-  off: 'Live updates off',
-  events: 'Live',
-  polling: 'Polling'
-};
+function liveText(trans: TranslationBundle, mode: LiveMode): string {
+  switch (mode) {
+    case 'off':
+      return trans.__('Live updates off');
+    case 'events':
+      return trans.__('Live');
+    case 'polling':
+      return trans.__('Polling');
+  }
+}
 
 export class StatusLine extends Widget {
-  constructor(model: PanelModel) {
+  constructor(model: PanelModel, trans: TranslationBundle = defaultBundle()) {
     super();
     this._model = model;
+    this._trans = trans;
     this.addClass('jp-tflog-status');
     this._store = h('span', { class: 'jp-tflog-store', 'aria-live': 'polite' });
     this._backlog = h('span', { class: 'jp-tflog-backlog' });
@@ -53,6 +61,7 @@ export class StatusLine extends Widget {
 
   private _render(): void {
     const model = this._model;
+    const trans = this._trans;
     const status = model.status;
     const kind = status?.storeInUse?.kind ?? status?.store?.kind;
     if (kind) {
@@ -60,20 +69,23 @@ export class StatusLine extends Widget {
     } else {
       delete this._store.dataset.storeKind;
     }
-    setText(this._store, storeText(status));
+    setText(this._store, storeText(trans, status));
     setText(
       this._backlog,
       status
-        ? `Backlog: ${status.backlog.files} file${
-            status.backlog.files === 1 ? '' : 's'
-          }, ${formatBytes(status.backlog.bytes)}`
+        ? trans._n(
+            'Backlog: %1 file, %2',
+            'Backlog: %1 files, %2',
+            status.backlog.files,
+            formatBytes(status.backlog.bytes)
+          )
         : ''
     );
     this._backlog.hidden = !status;
-    setText(this._live, LIVE_TEXT[model.liveMode]);
+    setText(this._live, liveText(trans, model.liveMode));
     this._live.dataset.liveMode = model.liveMode;
 
-    const errors = problems(model, this._runModel);
+    const errors = problems(model, this._runModel, trans);
     setText(this._error, errors.join('\n'));
     this._error.hidden = errors.length === 0;
     const warnings = [
@@ -85,6 +97,7 @@ export class StatusLine extends Widget {
   }
 
   private readonly _model: PanelModel;
+  private readonly _trans: TranslationBundle;
   private _runModel: RunModel | null = null;
   private readonly _store: HTMLSpanElement;
   private readonly _backlog: HTMLSpanElement;
@@ -93,23 +106,35 @@ export class StatusLine extends Widget {
   private readonly _warning: HTMLDivElement;
 }
 
-function storeText(status: IServiceStatus | null): string {
+function storeText(
+  trans: TranslationBundle,
+  status: IServiceStatus | null
+): string {
   if (!status) {
-    return 'Connecting to the tflog service…';
+    return trans.__('Connecting to the tflog service…');
   }
   const inUse = status.storeInUse ?? status.store;
   if (!inUse?.kind) {
-    return 'No store in use';
+    return trans.__('No store in use');
   }
   const name =
-    inUse.kind === 'elasticsearch' ? 'Elasticsearch' : 'Embedded store';
+    inUse.kind === 'elasticsearch'
+      ? trans.__('Elasticsearch')
+      : trans.__('Embedded store');
   const version = status.store?.version ? ` ${status.store.version}` : '';
-  const health = status.store && !status.store.healthy ? ' (unreachable)' : '';
+  const health =
+    status.store && !status.store.healthy
+      ? ` ${trans.__('(unreachable)')}`
+      : '';
   return `${name}${version}${health}`;
 }
 
 /** Everything that stops data from showing, most basic first. */
-export function problems(model: PanelModel, runModel: RunModel | null) {
+export function problems(
+  model: PanelModel,
+  runModel: RunModel | null,
+  trans: TranslationBundle = defaultBundle()
+) {
   const found: string[] = [];
   if (model.statusError) {
     found.push(model.statusError.message);
@@ -117,7 +142,7 @@ export function problems(model: PanelModel, runModel: RunModel | null) {
   const status = model.status;
   if (status && !model.statusError) {
     if (status.configError) {
-      found.push(`tflog is misconfigured: ${status.configError}`);
+      found.push(trans.__('tflog is misconfigured: %1', status.configError));
     }
     for (const error of status.configErrors) {
       if (error !== status.configError) {
@@ -126,19 +151,22 @@ export function problems(model: PanelModel, runModel: RunModel | null) {
     }
     if (status.store && !status.store.healthy) {
       found.push(
-        `The store cannot be reached: ${status.store.error ?? 'no answer'}`
+        trans.__(
+          'The store cannot be reached: %1',
+          status.store.error ?? trans.__('no answer')
+        )
       );
     } else if (status.state === 'retrying' && status.lastError) {
-      found.push(`Storing is retrying: ${status.lastError.message}`);
+      found.push(trans.__('Storing is retrying: %1', status.lastError.message));
     }
   }
   const runsError = model.runsError;
   if (runsError && runsError.message !== model.statusError?.message) {
-    found.push(`Runs cannot be listed: ${runsError.message}`);
+    found.push(trans.__('Runs cannot be listed: %1', runsError.message));
   }
   const runError = runModel?.error;
   if (runError && runError.message !== runsError?.message) {
-    found.push(`The run cannot be shown: ${runError.message}`);
+    found.push(trans.__('The run cannot be shown: %1', runError.message));
   }
   return found;
 }

@@ -1,0 +1,32 @@
+/**
+ * Words the views share, through the `tflog` translation domain: run
+ * statuses and the default bundle (no translation) for tests and callers
+ * that have no ITranslator.
+ */
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+
+import type { RunStatus } from '../tokens';
+
+/** The translation domain of every tflog string. */
+export const TRANSLATION_DOMAIN = 'tflog';
+
+/** The bundle used when no ITranslator is given: the strings as written. */
+export function defaultBundle(): TranslationBundle {
+  return nullTranslator.load(TRANSLATION_DOMAIN);
+}
+
+/** A run status as shown in badges and labels. */
+export function statusText(trans: TranslationBundle, status: RunStatus) {
+  switch (status) {
+    case 'running':
+      return trans.__('running');
+    case 'finished':
+      return trans.__('finished');
+    case 'failed':
+      return trans.__('failed');
+    case 'interrupted':
+      return trans.__('interrupted');
+    case 'stopped':
+      return trans.__('stopped');
+  }
+}
