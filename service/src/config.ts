@@ -9,6 +9,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { unescape as percentDecode } from 'querystring';
 
+import {
+  AlertConfigError,
+  DEFAULT_THRESHOLDS,
+  type IAlertThresholds,
+  thresholdsFromEnv
+} from './alerts/rules';
 import { LOG_LEVELS, type LogLevel } from './common/logger';
 
 /** The service's version; kept equal to package.json's (a unit test checks). */
@@ -28,6 +34,8 @@ export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_ES_REQUEST_TIMEOUT_MS = 30000;
 /** Event streams (panels) open at once; one user rarely has more than a few. */
 export const DEFAULT_MAX_EVENT_CLIENTS = 32;
+/** Alert webhook posts a minute at most. */
+export const DEFAULT_ALERT_WEBHOOK_PER_MINUTE = 30;
 
 /** Where the HTTP API listens: a unix socket (multi-user hosts) or a loopback port. */
 export type ListenAddress =
@@ -93,6 +101,17 @@ export interface IServiceConfig {
   hubService?: IHubServiceConfig;
   /** Where a user's service sends its batches on a hub (TFLOG_HUB_URL). */
   hubClient?: IHubClientConfig;
+  /** Alert rules and thresholds: TFLOG_ALERTS (JSON) over the defaults. */
+  alerts: IAlertThresholds;
+  /** Where alerts are posted (TFLOG_ALERT_WEBHOOK_URL); absent: nowhere. */
+  alertWebhook?: IAlertWebhookConfig;
+}
+
+export interface IAlertWebhookConfig {
+  url: string;
+  /** `json` (the alert) or `slack` (a `text` body). */
+  format: 'json' | 'slack';
+  perMinute: number;
 }
 
 export interface IHubServiceConfig {
@@ -234,9 +253,14 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
       reader.optionalString('TFLOG_USER') ??
       reader.optionalString('JUPYTERHUB_USER') ??
       osUsername(reader),
-    mode: reader.choice('TFLOG_MODE', ['single', 'hub'] as const, 'single')
+    mode: reader.choice('TFLOG_MODE', ['single', 'hub'] as const, 'single'),
+    alerts: readAlerts(reader)
   };
   readHubConfig(reader, config);
+  const alertWebhook = readAlertWebhook(reader);
+  if (alertWebhook) {
+    config.alertWebhook = alertWebhook;
+  }
 
   const patternsFile = reader.optionalString('TFLOG_PATTERNS_FILE');
   if (patternsFile !== undefined) {
@@ -253,6 +277,47 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
     config.elasticsearch = elasticsearch;
   }
   return { config, errors: reader.errors, warnings: reader.warnings };
+}
+
+function readAlerts(reader: EnvironmentReader): IAlertThresholds {
+  try {
+    return thresholdsFromEnv(reader.optionalString('TFLOG_ALERTS'));
+  } catch (error) {
+    if (!(error instanceof AlertConfigError)) {
+      throw error;
+    }
+    reader.error('TFLOG_ALERTS', error.message);
+    return DEFAULT_THRESHOLDS;
+  }
+}
+
+function readAlertWebhook(
+  reader: EnvironmentReader
+): IAlertWebhookConfig | undefined {
+  const url = reader.optionalString('TFLOG_ALERT_WEBHOOK_URL');
+  if (url === undefined) {
+    return undefined;
+  }
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+    reader.error(
+      'TFLOG_ALERT_WEBHOOK_URL',
+      `${JSON.stringify(url)} is not an http(s) URL (expected e.g. https://hooks.example.org/tflog)`
+    );
+    return undefined;
+  }
+  return {
+    url,
+    format: reader.choice(
+      'TFLOG_ALERT_WEBHOOK_FORMAT',
+      ['json', 'slack'] as const,
+      'json'
+    ),
+    perMinute: reader.integer(
+      'TFLOG_ALERT_WEBHOOK_PER_MINUTE',
+      DEFAULT_ALERT_WEBHOOK_PER_MINUTE,
+      1
+    )
+  };
 }
 
 /**

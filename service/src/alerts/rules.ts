@@ -139,7 +139,10 @@ export function mergeThresholds(
   return merged;
 }
 
-/** The admin's thresholds from TFLOG_ALERTS (JSON), over the defaults. */
+/**
+ * The admin's thresholds from TFLOG_ALERTS (JSON), over the defaults; the
+ * caller names the variable in the error.
+ */
 export function thresholdsFromEnv(text: string | undefined): IAlertThresholds {
   if (text === undefined || text.trim() === '') {
     return DEFAULT_THRESHOLDS;
@@ -148,13 +151,7 @@ export function thresholdsFromEnv(text: string | undefined): IAlertThresholds {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new AlertConfigError(
-      `TFLOG_ALERTS is not valid JSON: ${(error as Error).message}`
-    );
+    throw new AlertConfigError(`not valid JSON: ${(error as Error).message}`);
   }
-  try {
-    return mergeThresholds(DEFAULT_THRESHOLDS, parsed);
-  } catch (error) {
-    throw new AlertConfigError(`TFLOG_ALERTS: ${(error as Error).message}`);
-  }
+  return mergeThresholds(DEFAULT_THRESHOLDS, parsed);
 }

@@ -317,10 +317,11 @@ describe('thresholds', () => {
     );
   });
 
-  it('reads TFLOG_ALERTS and names it in errors', () => {
+  it('reads the JSON of TFLOG_ALERTS', () => {
     expect(thresholdsFromEnv(undefined)).toBe(DEFAULT_THRESHOLDS);
+    expect(thresholdsFromEnv(' ')).toBe(DEFAULT_THRESHOLDS);
     expect(thresholdsFromEnv('{"burst":{"records":3}}').burst.records).toBe(3);
     expect(() => thresholdsFromEnv('{nope')).toThrow(AlertConfigError);
-    expect(() => thresholdsFromEnv('{nope')).toThrow(/TFLOG_ALERTS/);
+    expect(() => thresholdsFromEnv('{nope')).toThrow(/^not valid JSON: /);
   });
 });

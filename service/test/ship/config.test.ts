@@ -179,6 +179,54 @@ describe('loadConfig', () => {
   });
 });
 
+describe('alert settings', () => {
+  it('default to every rule and no webhook', () => {
+    const { config, errors } = loadConfig(BASE);
+    expect(errors).toEqual([]);
+    expect(config.alerts.enabled).toContain('nonfinite');
+    expect(config.alerts.stall.minutes).toBe(10);
+    expect(config.alertWebhook).toBeUndefined();
+  });
+
+  it('read thresholds and the webhook', () => {
+    const { config, errors } = loadConfig({
+      ...BASE,
+      TFLOG_ALERTS:
+        '{"stall": {"minutes": 3}, "enabled": ["nonfinite", "stall"]}',
+      TFLOG_ALERT_WEBHOOK_URL: 'https://hooks.example.org/tflog',
+      TFLOG_ALERT_WEBHOOK_FORMAT: 'slack'
+    });
+    expect(errors).toEqual([]);
+    expect(config.alerts.stall.minutes).toBe(3);
+    expect(config.alerts.enabled).toEqual(['nonfinite', 'stall']);
+    expect(config.alertWebhook).toEqual({
+      url: 'https://hooks.example.org/tflog',
+      format: 'slack',
+      perMinute: 30
+    });
+  });
+
+  it('name the variable and the setting when wrong', () => {
+    expect(messages({ TFLOG_ALERTS: '{"stall": {"minutes": 0}}' })).toEqual([
+      'TFLOG_ALERTS: stall.minutes must be a number above 0'
+    ]);
+    expect(messages({ TFLOG_ALERTS: 'stall=3' })[0]).toMatch(
+      /^TFLOG_ALERTS: not valid JSON: /
+    );
+    expect(messages({ TFLOG_ALERT_WEBHOOK_URL: 'hooks.example.org' })).toEqual([
+      'TFLOG_ALERT_WEBHOOK_URL: "hooks.example.org" is not an http(s) URL (expected e.g. https://hooks.example.org/tflog)'
+    ]);
+    expect(
+      messages({
+        TFLOG_ALERT_WEBHOOK_URL: 'https://h.example.org/x',
+        TFLOG_ALERT_WEBHOOK_FORMAT: 'teams'
+      })
+    ).toEqual([
+      'TFLOG_ALERT_WEBHOOK_FORMAT: "teams" is not one of json, slack'
+    ]);
+  });
+});
+
 describe('indexPrefixProblem', () => {
   it.each(['tflog-', 'team_a.', 'x'])('accepts %s', prefix => {
     expect(indexPrefixProblem(prefix)).toBeNull();
