@@ -94,7 +94,7 @@ describe('compileGrok', () => {
       // Delimiters keep DATA and GREEDYDATA from matching every line.
       const compiled = compileGrok(name, `^<%{${name}:value}>$`);
       expect(compiled.fields).toEqual([
-        { group: 'g0', field: 'value', conversion: null }
+        { group: 'g0', field: 'value', conversion: null, definition: name }
       ]);
     }
   });
@@ -433,7 +433,7 @@ describe('GrokError', () => {
     ['(a)\\1', 'numbered backreference \\1 is not supported', {}],
     ['%{NUMBER::int}', 'has a type but no field name', {}],
     ['%{NUM BER}', 'malformed reference %{NUM BER}', {}],
-    ['(?x)a b', "inline flag 'x' is not supported", {}],
+    ['(?x)a b', 'inline flag (?x) (extended syntax', {}],
     ['a\\', 'ends with a lone backslash', {}],
     ['(?<>x)', 'malformed named group', {}]
   ])('%j fails with a clear reason', (grok, reason, definitions) => {
@@ -443,5 +443,129 @@ describe('GrokError', () => {
     expect(error.patternName).toBe('my-pattern');
     expect(error.reason).toContain(reason);
     expect(error.message).toBe(`grok pattern 'my-pattern': ${error.reason}`);
+  });
+});
+
+/** Whether a grok pattern matches the whole of `text`. */
+function fullMatch(grok: string, text: string): boolean {
+  return compileGrok('test', `^(?:${grok})$`).regex.test(text);
+}
+
+describe('Onigmo (Ruby) syntax as Logstash means it', () => {
+  it.each<[string, string[], string[]]>([
+    ['[[:alpha:]]+', ['abc', 'Été', 'Ωμέγα'], ['a1', ':', 'a:']],
+    ['[[:alnum:]]+', ['a1B2', 'é9'], ['a-b', ' ']],
+    ['[[:digit:]]+', ['0123', '٣'], ['1a', 'x']],
+    ['[[:space:]]+', [' \t', '\u00a0'], ['x', '']],
+    ['[[:upper:]][[:lower:]]+', ['Hello', 'Élan'], ['hello', 'HELLO']],
+    ['[[:xdigit:]]+', ['09afAF'], ['g', 'é']],
+    ['[[:punct:]]+', ['.,;!?', '$+<=>^`|~'], ['a', ' ']],
+    ['[[:^alpha:]]+', ['12 -', '٣'], ['a', '1a']],
+    ['[[:alpha:]_.-]+', ['a_b.c-d'], ['a b', 'a1']],
+    ['[^[:space:]]+', ['a:b'], ['a b', ' ']],
+    ['[[:word:]]+', ['é_1'], ['a-b']],
+    ['\\h+', ['deadBEEF0'], ['g', 'h']],
+    ['\\H+', ['gh-'], ['a', '0']],
+    ['[\\h:]+', ['fe80::1'], ['fe80::g']],
+    ['\\p{Alpha}+', ['Straße'], ['a1']],
+    ['\\p{^Digit}+', ['abc'], ['a1']],
+    ['\\P{L}+', ['123 '], ['1a']],
+    ['\\p{Greek}+', ['αβγ'], ['abc']],
+    ['\\e\\[\\d+m', ['\u001b[31m'], ['e[31m']],
+    ['a{,2}', ['', 'a', 'aa'], ['aaa', 'a{,2}']],
+    ['\\Aab\\z', ['ab'], ['ab\n']],
+    ['\\Gab', ['ab'], ['xab']],
+    ['a\\Rb', ['a\r\nb', 'a\nb', 'a\u2028b'], ['ab']],
+    ["(?'word'\\w+)", ['abc'], ['a b']],
+    ['a(?#a comment)b', ['ab'], ['a(?#a comment)b']]
+  ])('%s matches as in Ruby', (grok, matches, misses) => {
+    for (const text of matches) {
+      expect([text, fullMatch(grok, text)]).toEqual([text, true]);
+    }
+    for (const text of misses) {
+      expect([text, fullMatch(grok, text)]).toEqual([text, false]);
+    }
+  });
+
+  it('reads \\Z as the end or before a final newline', () => {
+    expect(matched('^ab\\Z', 'ab\n')).toBe('ab');
+    expect(matched('^ab\\Z', 'ab')).toBe('ab');
+    expect(matched('^ab\\Z', 'ab\n\n')).toBeNull();
+  });
+
+  it("reads (?m) as Ruby's dot-matches-newline, in its group's scope", () => {
+    // A leading (?m): the whole pattern.
+    expect(matched('(?m)^a.c$', 'a\nc')).toBe('a\nc');
+    // Inline: from there to the end of the enclosing group, alternatives included.
+    expect(matched('^(?:x(?m)a.c|y.)$', 'xa\nc')).toBe('xa\nc');
+    expect(matched('^(?:x(?m)a.c|y.)$', 'y\n')).toBe('y\n');
+    expect(matched('^(?:(?m)a.)b.$', 'a\nb\n')).toBeNull();
+    expect(matched('^(?:(?m)a.)b.$', 'a\nbx')).toBe('a\nbx');
+    // A flag group, and switching it off.
+    expect(matched('^(?m:a.)b.$', 'a\nbx')).toBe('a\nbx');
+    expect(matched('^(?m:a.)b.$', 'a\nb\n')).toBeNull();
+    expect(matched('(?m)^a(?-m).$', 'a\n')).toBeNull();
+    // Definitions expanded in its scope take it too.
+    expect(
+      compileGrok('test', '(?m)^Started %{GREEDYDATA:rest}$').regex.exec(
+        'Started a\nb'
+      )?.[1]
+    ).toBe('a\nb');
+    // Never JavaScript's multiline: ^ and $ still anchor the whole text.
+    expect(matched('(?m)^b$', 'a\nb')).toBeNull();
+    expect(compileGrok('test', '(?m)^a.$').regex.flags).toBe('');
+  });
+
+  it('keeps a leading (?i) as the flag of the whole pattern, with (?m)', () => {
+    expect(matched('(?im)^EPOCH.3$', 'epoch\n3')).toBe('epoch\n3');
+  });
+
+  it.each<[string, string]>([
+    [
+      'a(?i)b',
+      "inline flag 'i' at position 1 is not supported inside a pattern"
+    ],
+    ['a(?i:b)', "inline flag 'i' at position 1"],
+    ['[[:alpah:]]', 'unknown POSIX bracket class [:alpah:]'],
+    [
+      '[a-z[0-9]]',
+      "a '[' inside a character class at position 4 is an Onigmo nested set"
+    ],
+    ['[a-z&&[^aeiou]]', 'character class intersection &&'],
+    ['a\\Kb', '\\K (keep what matched so far out of the match)'],
+    ['\\X', '\\X (an extended grapheme cluster)'],
+    ['(?<n>a)\\g<n>', 'the subexpression call \\g<...>'],
+    ['\\p{Nonsense}', 'the Unicode property \\p{Nonsense}'],
+    ['\\x{1F600}', 'a code point above U+FFFF'],
+    ['a\\ib', 'the escape \\i at position 1 is not supported'],
+    ['(?~abc)', 'the absence operator (?~...)'],
+    ['(?(<n>)a|b)', 'a conditional group'],
+    ['[\\A]', '\\A inside a character class'],
+    ['%{WORD=\\w+}', 'inline definition %{WORD=\\w+} is not supported'],
+    ['%{NUMBER:loss:float:extra}', "unexpected text ':extra' after the type"],
+    ['%{NUMBER:my loss}', "field name 'my loss' is not a Logstash field name"],
+    [
+      '%{NUMBER:[log]level}',
+      "field name '[log]level' is not a Logstash field name"
+    ],
+    [
+      '%{NUMBER:loss:integer}',
+      "unknown type 'integer' for field 'loss' (use int or float)"
+    ]
+  ])('refuses %j, naming the construct', (grok, reason) => {
+    expect(grokError(grok).reason).toContain(reason);
+  });
+
+  it('reads type hints and nested field names', () => {
+    expect(
+      capture(
+        '^%{NUMBER:[http][response][status_code]:int} %{NUMBER:[event][duration]:float} %{WORD:@tag}$',
+        '200 0.25 ok'
+      )
+    ).toEqual([
+      { field: 'http.response.status_code', text: '200', conversion: 'int' },
+      { field: 'event.duration', text: '0.25', conversion: 'float' },
+      { field: '@tag', text: 'ok', conversion: null }
+    ]);
   });
 });

@@ -16,6 +16,13 @@
 import { onlyChar } from './charset';
 import { directLimit } from './cost';
 import { BASE_PATTERNS } from './definitions';
+import {
+  classBody,
+  classText,
+  hexDigitClass,
+  posixClass,
+  unicodeProperty
+} from './onigmo';
 import { DEFAULT_GUARD_MS, GuardedResult, RegexGuard } from './guard';
 import {
   emitRegex,
@@ -33,6 +40,8 @@ export interface IGrokField {
   /** Field name as written, brackets turned to dots. */
   field: string;
   conversion: GrokConversion | null;
+  /** The definition it captures (`%{NUMBER:x}` → NUMBER); null for `(?<x>...)`. */
+  definition: string | null;
 }
 
 export interface ICompiledGrok {
@@ -94,7 +103,9 @@ export class GrokError extends Error {
 const MAX_EXPANDED_CHARS = 256 * 1024;
 const MAX_NESTING = 32;
 const DEFINITION_NAME = /^[A-Za-z0-9_]+$/;
-const FLAG_PREFIX = /^\(\?([a-z]+)\)/;
+/** `name`, `log.level`, `@timestamp`, or `[log][level]`. */
+const FIELD_NAME = /^(?:[@A-Za-z0-9_.-]+|(?:\[[@A-Za-z0-9_.-]+\])+)$/;
+const FLAG_PREFIX = /^\(\?([imsx]*)(?:-([imsx]*))?\)/;
 /** Lines no useful pattern matches all of. */
 const PROBE_LINES = ['', 'x', 'tflog probe ~ Zq9 | 12.5 #'];
 
@@ -113,22 +124,25 @@ export function compileGrok(
   }
   let body = grok;
   let flags = '';
+  let dotAll = false;
   const flagPrefix = FLAG_PREFIX.exec(body);
-  if (flagPrefix) {
-    for (const flag of flagPrefix[1]) {
-      if (flag !== 'i' && flag !== 'm' && flag !== 's') {
-        throw new GrokError(
-          name,
-          `inline flag '${flag}' is not supported (only i, m and s)`
-        );
-      }
+  if (flagPrefix && /i/.test(flagPrefix[0])) {
+    // A leading (?i) is the whole pattern's flag; the expander reads any
+    // other inline flag where it stands.
+    const [whole, on, off = ''] = flagPrefix;
+    if (/x/.test(on + off)) {
+      throw new GrokError(
+        name,
+        'inline flag (?x) (extended syntax: spaces and # comments ignored) is not supported; remove the spaces and comments'
+      );
     }
-    flags = Array.from(new Set(flagPrefix[1])).join('');
-    body = body.slice(flagPrefix[0].length);
+    flags = on.includes('i') ? 'i' : '';
+    dotAll = /[ms]/.test(on) && !/[ms]/.test(off);
+    body = body.slice(whole.length);
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_GUARD_MS;
   const expander = new Expander(name, definitions);
-  const expanded = expander.expand(body, []);
+  const expanded = expander.expand(body, [], dotAll);
   const { parsed, unread } = parseExpanded(name, expanded, flags);
   let source = expanded;
   let groups: number | null = null;
@@ -337,20 +351,29 @@ class Expander {
     private readonly definitions: Readonly<Record<string, string>>
   ) {}
 
-  expand(text: string, stack: string[]): string {
+  /**
+   * `dotAll`: Ruby's `(?m)` is in force (a `.` also matches a newline),
+   * from an enclosing pattern or a leading flag.
+   */
+  expand(text: string, stack: string[], dotAll = false): string {
     let out = '';
     let inClass = false;
+    // Per open group: whether `(?m)` is in force inside it (Onigmo scopes an
+    // inline flag to the rest of its group).
+    const frames: boolean[] = [dotAll];
     let i = 0;
     while (i < text.length) {
       const char = text[i];
+      const mode = frames[frames.length - 1];
       if (char === '\\') {
         const [piece, next] = this.escape(text, i, inClass, stack);
         out += piece;
         i = next;
       } else if (inClass) {
-        inClass = char !== ']';
-        out += char;
-        i += 1;
+        const [piece, next, closed] = this.classPart(text, i, stack);
+        inClass = !closed;
+        out += piece;
+        i = next;
       } else if (char === '[') {
         inClass = true;
         out += char;
@@ -365,16 +388,35 @@ class Expander {
           i += 1;
         }
       } else if (text.startsWith('%{', i)) {
-        const [piece, next] = this.reference(text, i, stack);
+        const [piece, next] = this.reference(text, i, stack, mode);
         out += piece;
         i = next;
-      } else if (
-        text.startsWith('(?<', i) &&
-        !/^\(\?<[=!]/.test(text.slice(i, i + 4))
-      ) {
-        const [piece, next] = this.namedGroup(text, i, stack);
-        out += piece;
-        i = next;
+      } else if (char === '(' && text[i + 1] === '?') {
+        const group = this.specialGroup(text, i, stack, mode);
+        out += group.piece;
+        i = group.next;
+        if (group.isolated !== null) {
+          frames[frames.length - 1] = group.isolated;
+        } else if (group.opens !== null) {
+          frames.push(group.opens);
+        }
+      } else if (char === '(') {
+        frames.push(mode);
+        out += char;
+        i += 1;
+      } else if (char === ')') {
+        if (frames.length > 1) {
+          frames.pop();
+        }
+        out += char;
+        i += 1;
+      } else if (char === '.' && mode) {
+        out += '[\\s\\S]';
+        i += 1;
+      } else if (char === '{' && /^\{,\d+\}/.test(text.slice(i, i + 12))) {
+        // Onigmo's {,n} is {0,n}; JavaScript would read it as text.
+        out += '{0';
+        i += 1;
       } else {
         out += char;
         i += 1;
@@ -387,6 +429,138 @@ class Expander {
       }
     }
     return out;
+  }
+
+  /** Inside a class: one member, a POSIX class, or the closing bracket. */
+  private classPart(
+    text: string,
+    at: number,
+    stack: string[]
+  ): [string, number, boolean] {
+    const char = text[at];
+    if (char === ']') {
+      return [char, at + 1, true];
+    }
+    if (char === '[') {
+      const posix = /^\[:(\^?)([a-z]+):\]/.exec(text.slice(at, at + 16));
+      if (posix) {
+        const set = posixClass(posix[2], posix[1] === '^');
+        if (set === null) {
+          throw new GrokError(
+            this.patternName,
+            `unknown POSIX bracket class [:${posix[1]}${posix[2]}:]${this.where(stack)} (alnum, alpha, ascii, blank, cntrl, digit, graph, lower, print, punct, space, upper, word, xdigit)`
+          );
+        }
+        return [classBody(set), at + posix[0].length, false];
+      }
+      throw new GrokError(
+        this.patternName,
+        `a '[' inside a character class at position ${at}${this.where(stack)} is an Onigmo nested set, which is not supported; write \\[ for a literal bracket`
+      );
+    }
+    if (char === '&' && text[at + 1] === '&') {
+      throw new GrokError(
+        this.patternName,
+        `character class intersection && at position ${at}${this.where(stack)} is not supported`
+      );
+    }
+    return [char, at + 1, false];
+  }
+
+  /**
+   * A group opening with `(?`: inline flags (`(?m)`, `(?m:...)`, `(?-m)`),
+   * comments, Onigmo's `(?'name'...)`, named groups, or a JavaScript group
+   * form passed through. `isolated`: the new `(?m)` state for the rest of
+   * the enclosing group; `opens`: the state inside a group it opens.
+   */
+  private specialGroup(
+    text: string,
+    at: number,
+    stack: string[],
+    mode: boolean
+  ): {
+    piece: string;
+    next: number;
+    isolated: boolean | null;
+    opens: boolean | null;
+  } {
+    const rest = text.slice(at, at + 8);
+    const flags = /^\(\?([imxs]*)(?:-([imxs]*))?([:)])/.exec(rest);
+    if (flags && (flags[1] !== '' || flags[2] !== undefined)) {
+      const [whole, on, off = '', end] = flags;
+      for (const flag of on + off) {
+        if (flag === 'x') {
+          throw new GrokError(
+            this.patternName,
+            `inline flag (?x) (extended syntax: spaces and # comments ignored) at position ${at}${this.where(stack)} is not supported; remove the spaces and comments`
+          );
+        }
+        if (flag === 'i') {
+          throw new GrokError(
+            this.patternName,
+            `inline flag '${flag}' at position ${at}${this.where(stack)} is not supported inside a pattern (JavaScript has no scoped case-insensitivity); put (?i) at the very start of the whole pattern`
+          );
+        }
+      }
+      // Ruby's m (and Perl's s) is dot-matches-newline.
+      let next = mode;
+      if (/[ms]/.test(on)) {
+        next = true;
+      }
+      if (/[ms]/.test(off)) {
+        next = false;
+      }
+      if (end === ')') {
+        return {
+          piece: '',
+          next: at + whole.length,
+          isolated: next,
+          opens: null
+        };
+      }
+      return {
+        piece: '(?:',
+        next: at + whole.length,
+        isolated: null,
+        opens: next
+      };
+    }
+    if (rest.startsWith('(?#')) {
+      const close = text.indexOf(')', at);
+      if (close < 0) {
+        throw new GrokError(
+          this.patternName,
+          `unterminated comment (?# at position ${at}${this.where(stack)}`
+        );
+      }
+      return { piece: '', next: close + 1, isolated: null, opens: null };
+    }
+    if (rest.startsWith("(?'")) {
+      const close = text.indexOf("'", at + 3);
+      return this.namedGroup(text, at, close, stack, mode);
+    }
+    if (rest.startsWith('(?<') && !/^\(\?<[=!]/.test(rest)) {
+      const close = text.indexOf('>', at + 3);
+      return this.namedGroup(text, at, close, stack, mode);
+    }
+    if (/^\(\?(?:[:=!>]|<[=!])/.test(rest)) {
+      const open = rest.startsWith('(?<') ? 4 : 3;
+      return {
+        piece: text.slice(at, at + open),
+        next: at + open,
+        isolated: null,
+        opens: mode
+      };
+    }
+    const what = rest.startsWith('(?~')
+      ? 'the absence operator (?~...)'
+      : rest.startsWith('(?(')
+        ? 'a conditional group (?(...)...)'
+        : `the group syntax ${rest.slice(0, 4)}`;
+    throw new GrokError(
+      this.patternName,
+      `${what} at position ${at}${this.where(stack)} is not supported`
+    );
   }
 
   private where(stack: string[]): string {
@@ -406,32 +580,111 @@ class Expander {
         `the pattern ends with a lone backslash${this.where(stack)}`
       );
     }
-    if (!inClass) {
-      if (next === 'A') {
-        return ['^', at + 2];
+    const refuse = (what: string): never => {
+      throw new GrokError(
+        this.patternName,
+        `${what} at position ${at}${this.where(stack)} is not supported`
+      );
+    };
+    switch (next) {
+      case 'h':
+      case 'H': {
+        // Ruby's hexadecimal digit; JavaScript reads \h as a plain h.
+        const set = hexDigitClass(next === 'H');
+        return [inClass ? classBody(set) : classText(set), at + 2];
       }
-      if (next === 'Z' || next === 'z') {
-        return ['$', at + 2];
-      }
-      if (next >= '1' && next <= '9') {
-        throw new GrokError(
-          this.patternName,
-          `numbered backreference \\${next} is not supported${this.where(stack)}; use (?<name>...) and \\k<name>`
-        );
-      }
-      if (next === 'k' && text[at + 2] === '<') {
-        const close = text.indexOf('>', at + 3);
-        const field =
-          close < 0 ? '' : normaliseField(text.slice(at + 3, close));
-        const group = this.groupsByField.get(field);
-        if (group === undefined) {
-          throw new GrokError(
-            this.patternName,
-            `backreference \\k<${field}> names no earlier capture${this.where(stack)}`
+      case 'p':
+      case 'P': {
+        const property = /^\{(\^?)([^}]*)\}/.exec(text.slice(at + 2, at + 64));
+        if (!property) {
+          return refuse(`\\${next} without {name}`);
+        }
+        const negate = (next === 'P') !== (property[1] === '^');
+        const set = unicodeProperty(property[2], negate);
+        if (set === null) {
+          return refuse(
+            `the Unicode property \\${next}{${property[1]}${property[2]}}`
           );
         }
-        return [`\\k<${group}>`, close + 1];
+        return [
+          inClass ? classBody(set) : classText(set),
+          at + 2 + property[0].length
+        ];
       }
+      case 'e':
+        return ['\\x1b', at + 2];
+      case 'a':
+        return ['\\x07', at + 2];
+      case 'x': {
+        const wide = /^\{([0-9A-Fa-f]{1,4})\}/.exec(text.slice(at + 2, at + 9));
+        if (wide) {
+          return [`\\u${wide[1].padStart(4, '0')}`, at + 2 + wide[0].length];
+        }
+        if (text[at + 2] === '{') {
+          return refuse('a code point above U+FFFF (\\x{...})');
+        }
+        return [text.slice(at, at + 2), at + 2];
+      }
+      default:
+        break;
+    }
+    if (inClass) {
+      if (/[AZzGRXKgkQEyYO]/.test(next)) {
+        return refuse(`\\${next} inside a character class`);
+      }
+      return [text.slice(at, at + 2), at + 2];
+    }
+    switch (next) {
+      case 'A':
+      case 'G':
+        // \G is where the search started: the start of the line, as grok
+        // matches a whole field.
+        return ['^', at + 2];
+      case 'Z':
+        // The end, or before a newline that ends the text.
+        return ['(?=\\n?$)', at + 2];
+      case 'z':
+        return ['$', at + 2];
+      case 'R':
+        return ['(?:\\r\\n|[\\n\\v\\f\\r\\u0085\\u2028\\u2029])', at + 2];
+      case 'K':
+        return refuse('\\K (keep what matched so far out of the match)');
+      case 'X':
+        return refuse('\\X (an extended grapheme cluster)');
+      case 'g':
+        return refuse('the subexpression call \\g<...>');
+      case 'y':
+      case 'Y':
+        return refuse(`\\${next} (a grapheme cluster boundary)`);
+      case 'O':
+        return refuse('\\O (any character, whatever the flags)');
+      case 'Q':
+      case 'E':
+        return refuse(`\\${next} (quoting, which Ruby does not have either)`);
+      default:
+        break;
+    }
+    if (next >= '1' && next <= '9') {
+      throw new GrokError(
+        this.patternName,
+        `numbered backreference \\${next} is not supported${this.where(stack)}; use (?<name>...) and \\k<name>`
+      );
+    }
+    if (next === 'k' && (text[at + 2] === '<' || text[at + 2] === "'")) {
+      const close = text.indexOf(text[at + 2] === '<' ? '>' : "'", at + 3);
+      const field = close < 0 ? '' : normaliseField(text.slice(at + 3, close));
+      const group = this.groupsByField.get(field);
+      if (group === undefined) {
+        throw new GrokError(
+          this.patternName,
+          `backreference \\k<${field}> names no earlier capture${this.where(stack)}`
+        );
+      }
+      return [`\\k<${group}>`, close + 1];
+    }
+    if (/[a-zA-Z]/.test(next) && !/[dDwWsSbBtnvfrcu0k]/.test(next)) {
+      // JavaScript would read an unknown letter escape as the letter.
+      return refuse(`the escape \\${next}`);
     }
     return [text.slice(at, at + 2), at + 2];
   }
@@ -439,7 +692,8 @@ class Expander {
   private reference(
     text: string,
     at: number,
-    stack: string[]
+    stack: string[],
+    mode: boolean
   ): [string, number] {
     const close = text.indexOf('}', at + 2);
     if (close < 0) {
@@ -449,12 +703,24 @@ class Expander {
       );
     }
     const inside = text.slice(at + 2, close);
+    if (/^[A-Za-z0-9_]+=/.test(inside)) {
+      throw new GrokError(
+        this.patternName,
+        `inline definition %{${inside}}${this.where(stack)} is not supported; put the definition in "definitions"`
+      );
+    }
     const [definitionName, rawField, rawConversion, ...extra] =
       inside.split(':');
-    if (!DEFINITION_NAME.test(definitionName) || extra.length > 0) {
+    if (!DEFINITION_NAME.test(definitionName)) {
       throw new GrokError(
         this.patternName,
         `malformed reference %{${inside}}${this.where(stack)}; expected %{NAME}, %{NAME:field} or %{NAME:field:int|float}`
+      );
+    }
+    if (extra.length > 0) {
+      throw new GrokError(
+        this.patternName,
+        `unexpected text ':${extra.join(':')}' after the type in %{${inside}}${this.where(stack)}; expected %{NAME:field:int} or %{NAME:field:float}`
       );
     }
     const definition = this.lookup(definitionName);
@@ -489,21 +755,22 @@ class Expander {
         );
       }
       return [
-        `(?:${this.expand(definition, [...stack, definitionName])})`,
+        `(?:${this.expand(definition, [...stack, definitionName], mode)})`,
         close + 1
       ];
     }
-    const group = this.addField(rawField, conversion);
-    const inner = this.expand(definition, [...stack, definitionName]);
+    const group = this.addField(rawField, conversion, definitionName);
+    const inner = this.expand(definition, [...stack, definitionName], mode);
     return [`(?<${group}>${inner})`, close + 1];
   }
 
   private namedGroup(
     text: string,
     at: number,
-    stack: string[]
-  ): [string, number] {
-    const close = text.indexOf('>', at + 3);
+    close: number,
+    stack: string[],
+    mode: boolean
+  ): { piece: string; next: number; isolated: null; opens: boolean } {
     const rawField = close < 0 ? '' : text.slice(at + 3, close);
     if (close < 0 || rawField.trim() === '') {
       throw new GrokError(
@@ -511,20 +778,32 @@ class Expander {
         `malformed named group at position ${at}${this.where(stack)}`
       );
     }
-    const group = this.addField(rawField, null);
-    return [`(?<${group}>`, close + 1];
+    const group = this.addField(rawField, null, null);
+    return {
+      piece: `(?<${group}>`,
+      next: close + 1,
+      isolated: null,
+      opens: mode
+    };
   }
 
   private addField(
     rawField: string,
-    conversion: GrokConversion | null
+    conversion: GrokConversion | null,
+    definition: string | null
   ): string {
+    if (!FIELD_NAME.test(rawField.trim())) {
+      throw new GrokError(
+        this.patternName,
+        `field name '${rawField}' is not a Logstash field name: use letters, digits and _ . - @, or [nested][names]`
+      );
+    }
     const field = normaliseField(rawField);
     if (field === '') {
       throw new GrokError(this.patternName, `empty field name '${rawField}'`);
     }
     const group = `g${this.fields.length}`;
-    this.fields.push({ group, field, conversion });
+    this.fields.push({ group, field, conversion, definition });
     this.groupsByField.set(field, group);
     return group;
   }
