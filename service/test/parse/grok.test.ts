@@ -130,8 +130,11 @@ describe('atomic groups and possessive quantifiers', () => {
     expect(matched('a*+a', 'aaa')).toBeNull();
     expect(matched('x?+x', 'x')).toBeNull();
     expect(matched('x?+y', 'xy')).toBe('xy');
-    expect(matched('^a{1,3}+a', 'aaaa')).toBe('aaaa');
-    expect(matched('a{1,3}+a', 'aaa')).toBeNull();
+    // Ruby reads an interval followed by + as a repeat of the interval.
+    expect(matched('^a{2}+$', 'aaaa')).toBe('aaaa');
+    expect(matched('^a{2}+$', 'aaa')).toBeNull();
+    expect(matched('a{1,3}+a', 'aaa')).toBe('aaa');
+    expect(matched('(?>a{1,3})a', 'aaa')).toBeNull();
     expect(matched('^[^"]*+"', 'say "hi"')).toBe('say "');
     // Lazy quantifiers are untouched.
     expect(matched('^a+?', 'aaa')).toBe('a');

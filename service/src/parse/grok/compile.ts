@@ -3,9 +3,10 @@
  *
  * Supported: `%{NAME}`, `%{NAME:field}`, `%{NAME:field:int|float}` (nested
  * references in definitions included), `(?<field>...)` named groups, a
- * leading `(?i)` / `(?s)` / `(?m)`, `\A` / `\Z` / `\z`, atomic groups
- * `(?>...)` and possessive quantifiers (`a*+`, `a++`, `a?+`, `a{2,5}+`),
- * emulated as regex.ts explains. Every capture becomes a generated group
+ * leading `(?i)`, atomic groups `(?>...)` and possessive quantifiers
+ * (`a*+`, `a++`, `a?+`), emulated as regex.ts explains, and the Onigmo
+ * constructs JavaScript reads differently (POSIX classes, `\h`, `\Z`,
+ * `(?m)`...), translated to what Ruby means (onigmo.ts) or refused. Every capture becomes a generated group
  * name, so field names may hold dots or brackets (`[log][level]` →
  * `log.level`).
  *

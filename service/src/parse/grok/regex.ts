@@ -2,7 +2,8 @@
  * A parser for the regular expressions grok patterns expand to: JavaScript
  * syntax (without the `u` flag, Annex B leniencies included) plus the two
  * Logstash (Onigmo) constructs JavaScript lacks, atomic groups `(?>X)` and
- * possessive quantifiers `X*+`, `X++`, `X?+`, `X{n,m}+`.
+ * possessive quantifiers `X*+`, `X++`, `X?+` (Ruby reads `X{n,m}+` as
+ * `(?:X{n,m})+`, a repeat of the interval, and so does this parser).
  *
  * `emitRegex` writes the tree back as JavaScript: untouched parts exactly as
  * written, atomic groups as `(?=(X))\N` — a lookahead captures what X
@@ -157,8 +158,13 @@ function emit(
       const open = `(?${node.behind ? '<' : ''}${node.negate ? '!' : '='}`;
       return `${open}${emit(node.body, state, node.behind)})`;
     }
-    case 'repeat':
-      return `${emit(node.body, state, backward)}${node.quantifier}`;
+    case 'repeat': {
+      const body = emit(node.body, state, backward);
+      // A repeat of a repeat (Ruby's `x{2}+`) needs a group in JavaScript.
+      return node.body.type === 'repeat'
+        ? `(?:${body})${node.quantifier}`
+        : `${body}${node.quantifier}`;
+    }
     case 'atomic': {
       state.groups += 1;
       const group = state.groups;
@@ -256,8 +262,11 @@ class Parser {
     }
     const quantifierEnd = this.pos;
     let possessive = false;
+    let repeated = false;
     if (!quantifier.lazy && this.src[this.pos] === '+') {
-      possessive = true;
+      // In Ruby, `x{2,5}+` is `(?:x{2,5})+`; only `*+ ++ ?+` are possessive.
+      repeated = this.src[quantifier.start] === '{';
+      possessive = !repeated;
       this.pos += 1;
     }
     const repeat: IRepeatNode = {
@@ -275,6 +284,19 @@ class Parser {
       if (this.src[this.pos] !== '{' || this.braces() !== null) {
         throw new RegexSyntaxError('Nothing to repeat');
       }
+    }
+    if (repeated) {
+      return {
+        type: 'repeat',
+        body: repeat,
+        min: 1,
+        max: Infinity,
+        lazy: false,
+        quantifier: '+',
+        raw: this.src.slice(start, this.pos),
+        captures: repeat.captures,
+        rewrite: true
+      };
     }
     if (!possessive) {
       return repeat;
