@@ -16,6 +16,10 @@ import type {
   IServiceStatus,
   ITflogClient
 } from './tokens';
+import type { RunsParams, SeriesParams } from '../service/src/wire';
+
+/** Query parameters by their wire names (service/src/wire.d.ts). */
+type QueryString = Readonly<Record<string, string | undefined>>;
 
 /** Why a request failed, when the tflog service did not say it itself. */
 export type ClientFailure =
@@ -77,7 +81,7 @@ export class TflogClient implements ITflogClient {
   }
 
   runs(query: IRunQuery = {}): Promise<IRunPage> {
-    const params: Record<string, string | undefined> = {
+    const params: RunsParams = {
       notebook: query.notebook,
       status: query.status?.join(','),
       size: query.size?.toString(),
@@ -91,7 +95,7 @@ export class TflogClient implements ITflogClient {
   }
 
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse> {
-    const params: Record<string, string | undefined> = {
+    const params: SeriesParams = {
       axis: query.axis,
       max_points: query.maxPoints.toString(),
       after: query.after?.toString(),
@@ -105,10 +109,7 @@ export class TflogClient implements ITflogClient {
     return this._url(['events']);
   }
 
-  private _url(
-    segments: string[],
-    params: Record<string, string | undefined> = {}
-  ): string {
+  private _url(segments: string[], params: QueryString = {}): string {
     const path = URLExt.join(
       this.serverSettings.baseUrl,
       'tflog',
@@ -127,10 +128,7 @@ export class TflogClient implements ITflogClient {
     return query ? `${path}?${query}` : path;
   }
 
-  private async _get<T>(
-    segments: string[],
-    params?: Record<string, string | undefined>
-  ): Promise<T> {
+  private async _get<T>(segments: string[], params?: QueryString): Promise<T> {
     const url = this._url(segments, params);
     let response: Response;
     try {

@@ -31,7 +31,7 @@ import { createLogger, describeError, type ILogger } from './common/logger';
 import type { IRecordParser } from './ship/parser-port';
 import { Pipeline } from './ship/pipeline';
 import { RecentData } from './ship/recent';
-import { StatusTracker, type IServiceStatus } from './ship/status';
+import { StatusTracker, type IShipperStatus } from './ship/status';
 import {
   describeHolder,
   ShipperLock,
@@ -226,7 +226,7 @@ async function main(): Promise<number> {
   return stopped;
 }
 
-function storeInUse(config: IServiceConfig): IServiceStatus['storeInUse'] {
+function storeInUse(config: IServiceConfig): IShipperStatus['storeInUse'] {
   if (config.hubClient) {
     return { kind: 'hub', location: redactUrl(config.hubClient.url) };
   }

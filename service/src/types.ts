@@ -1,26 +1,41 @@
 /**
- * Wire types shared by every part of the service.
+ * Types shared by every part of the service.
  *
  * Spool records (`SpoolRecord`) are what the kernel side appends, one JSON
  * object per line, to `<spool>/<run_id>.ndjson`. Documents (`ITflogDocument`,
  * `IMetricPoint`, `IRunSummary`) are what the service stores. docs/formats.md
- * describes both for admins; keep the two in step.
+ * describes both for admins; keep the two in step. What the API answers
+ * (summaries, events as `/logs` lines) is defined once in wire.d.ts and
+ * re-exported here.
  */
+import type {
+  EventKind,
+  HparamValue,
+  IErrorInfo,
+  ITflogDocument,
+  MetricValue,
+  NonFinite,
+  RunStatus,
+  SeriesScope
+} from './wire';
+
+export type {
+  EventKind,
+  HparamValue,
+  IErrorInfo,
+  IRunSummary,
+  ITflogDocument,
+  ITflogFields,
+  MetricValue,
+  NonFinite,
+  RunStatus
+} from './wire';
 
 /** Version of the spool record format written by the kernel side. */
 export const SPOOL_FORMAT_VERSION = 1;
 
 /** ECS version the documents follow. */
 export const ECS_VERSION = '8.11.0';
-
-/** A number that JSON and Elasticsearch cannot carry, spelt out. */
-export type NonFinite = 'NaN' | 'Infinity' | '-Infinity';
-
-/** A metric value as the kernel writes it: finite numbers stay numbers. */
-export type MetricValue = number | NonFinite;
-
-export type RunStatus =
-  'running' | 'finished' | 'failed' | 'interrupted' | 'stopped';
 
 /** Fields every spool record has. `seq` is unique and increasing per run file. */
 export interface IRecordBase {
@@ -97,7 +112,7 @@ export interface IMetricsRecord extends IRecordBase {
 
 export interface IHparamsRecord extends IRecordBase {
   t: 'hparams';
-  values: Record<string, string | number | boolean | null>;
+  values: Record<string, HparamValue>;
 }
 
 /** The notebook was renamed or the frontend told us its path. */
@@ -105,12 +120,6 @@ export interface IContextRecord extends IRecordBase {
   t: 'context';
   notebook?: string | null;
   kernel_id?: string | null;
-}
-
-export interface IErrorInfo {
-  type: string;
-  message: string;
-  stack_trace?: string;
 }
 
 export interface IEndRecord extends IRecordBase {
@@ -136,7 +145,7 @@ export type SpoolRecord =
   | IEndRecord
   | ILossRecord;
 
-/** What a parsed event is about. */
+/** Every kind of event (wire.d.ts's `EventKind`), for parameter checks. */
 export const EVENT_KINDS = [
   'log',
   'progress',
@@ -150,61 +159,16 @@ export const EVENT_KINDS = [
   'run_end',
   'hparams',
   'loss'
-] as const;
+] as const satisfies readonly EventKind[];
 
-export type EventKind = (typeof EVENT_KINDS)[number];
-
-/** The training namespace of a document: everything not in ECS. */
-export interface ITflogFields {
-  run_id: string;
-  run_name: string | null;
-  notebook: string | null;
-  kernel_id: string | null;
-  /** Where the event came from. */
-  source: 'logging' | 'stdout' | 'stderr' | 'callback' | 'tflog';
-  kind: EventKind;
-  /** Name of the parse pattern that matched, when one did. */
-  pattern?: string;
-  epoch?: number;
-  epochs_total?: number;
-  step?: number;
-  steps_total?: number;
-  /** Finite metric values (mapped as `flattened` for search and display). */
-  metrics?: Record<string, number>;
-  /** Metrics whose value was NaN or infinite, spelt out. */
-  nonfinite?: Record<string, NonFinite>;
-  hparams?: Record<string, string | number | boolean | null>;
-  status?: RunStatus;
-  /** Raw text before terminal normalisation (stream events only). */
-  raw?: string;
-  partial?: boolean;
-}
-
-/** One stored event, ECS-shaped. `_id` is deterministic: replay never duplicates. */
-export interface ITflogDocument {
-  _id: string;
-  '@timestamp': string;
-  message: string;
-  log: { level: string; logger?: string };
-  event: {
-    dataset: string;
-    sequence: number;
-    kind: 'event' | 'metric';
-    /**
-     * When the kernel wrote the record (its `ts`), ISO; `@timestamp` may be a
-     * time printed in the text. The daily index is chosen by this one.
-     */
-    created?: string;
-  };
-  error?: IErrorInfo;
-  user: { name: string };
-  host: { name: string };
-  process: { pid: number };
-  service: { name: 'tflog' };
-  ecs: { version: string };
-  labels: Record<string, string>;
-  tflog: ITflogFields;
-}
+/** Fails to compile when `EVENT_KINDS` misses a kind the wire knows. */
+const EVENT_KINDS_COMPLETE: Exclude<
+  EventKind,
+  (typeof EVENT_KINDS)[number]
+> extends never
+  ? true
+  : never = true;
+void EVENT_KINDS_COMPLETE;
 
 /**
  * One value of one metric at one point: the unit charts are drawn from.
@@ -225,32 +189,9 @@ export interface IMetricPoint {
   nonfinite?: NonFinite;
   step?: number;
   epoch?: number;
-  scope: 'epoch' | 'batch' | 'log';
+  scope: SeriesScope;
   /** 'callback' when exact, else the parse pattern's name. */
   source: string;
-}
-
-/** One summary per run, kept up to date so run lists stay fast. */
-export interface IRunSummary {
-  run_id: string;
-  name: string | null;
-  status: RunStatus;
-  notebook: string | null;
-  kernel_id: string | null;
-  user: string;
-  host: string;
-  tags: Record<string, string>;
-  hparams: Record<string, string | number | boolean | null>;
-  started: string;
-  ended: string | null;
-  updated: string;
-  last_metrics: Record<string, MetricValue>;
-  last_epoch: number | null;
-  last_step: number | null;
-  counts: { events: number; errors: number; warnings: number; nan: number };
-  error: IErrorInfo | null;
-  /** Records the kernel reported it could not spool. */
-  dropped: number;
 }
 
 /** What parsing one record yields. */

@@ -38,6 +38,57 @@ export function summary(overrides: Partial<IRunSummary> = {}): IRunSummary {
   };
 }
 
+/** A whole `/status` answer, as the service sends it. */
+export function serviceStatus(
+  overrides: Partial<IServiceStatus> = {}
+): IServiceStatus {
+  return {
+    apiVersion: 1,
+    version: '0.1.0',
+    user: 'alice',
+    configError: null,
+    state: 'running',
+    startedAt: '2026-01-31T09:00:00.000Z',
+    spoolDir: '/home/alice/.local/share/jupyter/tflog/spool',
+    stateDir: '/home/alice/.local/share/jupyter/tflog/state',
+    storeInUse: { kind: 'embedded', location: '/tmp/x' },
+    backlog: { files: 0, bytes: 0 },
+    lastError: null,
+    lastRejection: null,
+    counters: {
+      recordsRead: 0,
+      documentsStored: 0,
+      duplicates: 0,
+      rejected: 0,
+      fallbackDocuments: 0,
+      retries: 0,
+      batches: 0,
+      invalidLines: 0,
+      invalidUtf8Lines: 0,
+      truncatedLines: 0,
+      parseFailures: 0,
+      cappedRecords: 0,
+      spoolFilesDeleted: 0
+    },
+    configErrors: [],
+    configWarnings: [],
+    standby: null,
+    store: {
+      kind: 'embedded',
+      location: '/tmp/x',
+      healthy: true,
+      degraded: []
+    },
+    api: {
+      requests: 0,
+      clientErrors: 0,
+      serverErrors: 0,
+      events: { clients: 0, sent: 0, dropped: 0, refused: 0 }
+    },
+    ...overrides
+  };
+}
+
 export function points(xs: number[], y = (x: number) => 1 / (x + 1)) {
   return xs.map((x): ISeriesPoint => ({
     x,

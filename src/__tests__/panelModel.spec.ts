@@ -1,6 +1,13 @@
 import { PanelModel } from '../model/panelModel';
 import { DEFAULT_SETTINGS } from '../settings';
-import { FakeClient, FakeEventSource, points, series, summary } from './fakes';
+import {
+  FakeClient,
+  FakeEventSource,
+  points,
+  series,
+  serviceStatus,
+  summary
+} from './fakes';
 
 /** Let pending promise callbacks run. */
 async function settle(): Promise<void> {
@@ -191,21 +198,7 @@ describe('PanelModel', () => {
     model.setActive(true);
     await settle();
     expect(model.statusError?.message).toMatch(/unreachable/);
-    client.statusAnswer = {
-      apiVersion: 1,
-      version: '0.1.0',
-      user: 'alice',
-      configError: null,
-      state: 'running',
-      startedAt: '',
-      storeInUse: { kind: 'embedded', location: '/tmp/x' },
-      backlog: { files: 0, bytes: 0 },
-      lastError: null,
-      lastRejection: null,
-      configErrors: [],
-      configWarnings: [],
-      store: { kind: 'embedded', healthy: true }
-    };
+    client.statusAnswer = serviceStatus();
     jest.advanceTimersByTime(5000);
     await settle();
     expect(model.statusError).toBeNull();

@@ -9,27 +9,10 @@ import {
   StoreQueryError,
   StoreUnavailableError
 } from '../store/store';
+import type { ErrorReason, IApiErrorBody } from '../wire';
 import { redactCredentials } from './redact';
 
-/** Machine-readable cause of an error, stable across versions of API v1. */
-export type ErrorReason =
-  | 'invalid_parameter'
-  | 'invalid_query'
-  | 'xsrf'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'not_acceptable'
-  | 'not_implemented'
-  | 'not_configured'
-  | 'store_unavailable'
-  | 'too_many_streams'
-  | 'unauthorized'
-  | 'hub_unavailable'
-  | 'over_quota'
-  | 'invalid_body'
-  | 'too_large'
-  | 'internal';
+export type { ErrorReason } from '../wire';
 
 /** Details some errors carry besides their message. */
 export interface IApiErrorDetails {
@@ -64,16 +47,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface IErrorBody {
-  error: {
-    status: number;
-    message: string;
-    reason: ErrorReason;
-    parameter?: string;
-    /** Correlates a 500 with the line the service logged about it. */
-    id?: string;
-  };
-}
+/** The body of a failed request. */
+export type IErrorBody = IApiErrorBody;
 
 /** What the server sends for a failed request. */
 export interface IErrorReply {

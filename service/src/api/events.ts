@@ -5,19 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 
+import type { ApiEvent, IEventCounters } from '../wire';
 import { ApiError } from './errors';
 
-/** Sent when the service has stored new data of a run. */
-export interface IRunUpdate {
-  run_id: string;
-  /** The run summary's `updated` time (ISO). */
-  updated: string;
-  /** Highest spool sequence number stored so far. */
-  last_seq: number;
-}
-
-export type ApiEvent =
-  { type: 'ready'; api_version: number } | ({ type: 'run' } & IRunUpdate);
+export type { ApiEvent, IRunUpdate } from '../wire';
 
 /** How long a client may lag before it is dropped (it reconnects and re-reads). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -30,14 +21,6 @@ const RETRY_MS = 3000;
  * meanwhile and opens a new stream after 30 s.
  */
 const FULL_RETRY_AFTER_SECONDS = 30;
-
-export interface IEventHubCounters {
-  clients: number;
-  sent: number;
-  dropped: number;
-  /** Streams refused because `maxClients` were open. */
-  refused: number;
-}
 
 export class EventHub {
   private readonly _clients = new Set<ServerResponse>();
@@ -53,7 +36,7 @@ export class EventHub {
     private readonly _maxClients: number
   ) {}
 
-  get counters(): IEventHubCounters {
+  get counters(): IEventCounters {
     return {
       clients: this._clients.size,
       sent: this._sent,

@@ -3,16 +3,25 @@
  * Errors are thrown, never answered here (see errors.ts).
  */
 import { mergeSeries, newerSummary, type IRecentReader } from '../ship/recent';
-import type { IServiceStatus } from '../ship/status';
+import type { IShipperStatus } from '../ship/status';
+import type { IStore } from '../store/store';
+import { EVENT_KINDS } from '../types';
 import type {
+  IApiCounters,
   ILogPage,
   IRunPage,
+  IRunSummary,
   ISeries,
-  IStore,
+  ISeriesResponse,
+  IServiceStatus,
+  IStoreNoAnswer,
   IStoreStatus,
-  SeriesAxis
-} from '../store/store';
-import { EVENT_KINDS, type IRunSummary, type RunStatus } from '../types';
+  IVersionsResponse,
+  LogOrder,
+  RunStatus,
+  SeriesAxis,
+  SeriesScope
+} from '../wire';
 import { ApiError } from './errors';
 import { checkRunId, QueryParams } from './params';
 
@@ -26,8 +35,8 @@ const RUN_STATUSES: readonly RunStatus[] = [
   'stopped'
 ];
 const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
-const SCOPES = ['epoch', 'batch', 'log'] as const;
-const ORDERS = ['asc', 'desc'] as const;
+const SCOPES: readonly SeriesScope[] = ['epoch', 'batch', 'log'];
+const ORDERS: readonly LogOrder[] = ['asc', 'desc'];
 const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
 const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
 
@@ -49,14 +58,14 @@ export interface IHandlerDeps {
   version: string;
   configError: string | null;
   /** The service's status as `user` may see it. */
-  getStatus(user: string): Promise<IServiceStatus> | IServiceStatus;
-  apiCounters(): object;
+  getStatus(user: string): Promise<IShipperStatus> | IShipperStatus;
+  apiCounters(): IApiCounters;
 }
 
 export async function versions(
   deps: IHandlerDeps,
   params: QueryParams
-): Promise<object> {
+): Promise<IVersionsResponse> {
   params.done();
   return { name: 'tflog', version: deps.version, api_versions: [API_VERSION] };
 }
@@ -64,7 +73,7 @@ export async function versions(
 export async function status(
   deps: IHandlerDeps,
   params: QueryParams
-): Promise<object> {
+): Promise<IServiceStatus> {
   params.done();
   const [service, store] = await Promise.all([
     deps.getStatus(deps.user),
@@ -127,7 +136,7 @@ export async function series(
   deps: IHandlerDeps,
   params: QueryParams,
   runId: string
-): Promise<{ run: IRunSummary; series: ISeries[] }> {
+): Promise<ISeriesResponse> {
   const axis = params.oneOf('axis', AXES, 'step');
   const query = {
     runId: checkRunId(runId),
@@ -196,7 +205,7 @@ async function ownRun(deps: IHandlerDeps, runId: string): Promise<IRunSummary> {
   return summary;
 }
 
-type StoreReport = IStoreStatus | { healthy: false; error: string } | null;
+type StoreReport = IStoreStatus | IStoreNoAnswer | null;
 
 async function storeStatus(store: IStore | null): Promise<StoreReport> {
   if (!store) {

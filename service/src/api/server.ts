@@ -15,7 +15,7 @@ import { chmod } from 'fs/promises';
 
 import { DEFAULT_MAX_EVENT_CLIENTS } from '../config';
 import type { IRecentReader } from '../ship/recent';
-import type { IServiceStatus } from '../ship/status';
+import type { IShipperStatus } from '../ship/status';
 import type { IStore } from '../store/store';
 import { ApiError, errorReply } from './errors';
 import { EventHub, IRunUpdate } from './events';
@@ -54,7 +54,7 @@ export interface IApiServerOptions {
    * sends it with the store's status added under `store`, URLs stripped of
    * credentials.
    */
-  getStatus: (user: string) => Promise<IServiceStatus> | IServiceStatus;
+  getStatus: (user: string) => Promise<IShipperStatus> | IShipperStatus;
   /** Why the service is not configured; data endpoints answer 503 with it. */
   configError?: string | null;
   /** Path prefix the proxy may forward, e.g. `/user/alice/tflog/`. */

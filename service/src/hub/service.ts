@@ -7,7 +7,7 @@
  */
 import type { IHubServiceConfig } from '../config';
 import type { ILogger } from '../common/logger';
-import type { IServiceStatus } from '../ship/status';
+import type { IShipperStatus } from '../ship/status';
 import type { ElasticsearchStore } from '../store/elasticsearch';
 import { HubIdentity } from './identity';
 import { HubIngest } from './ingest';
@@ -21,8 +21,8 @@ export interface IHubEndpoints {
   /** The caller's quota usage, added to /status. */
   statusFor: (
     user: string,
-    service: IServiceStatus
-  ) => IServiceStatus & { hub: IHubStatus };
+    service: IShipperStatus
+  ) => IShipperStatus & { hub: IHubStatus };
 }
 
 export interface IHubStatus {

@@ -17,6 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { describeError } from '../common/logger';
+import type { ILockOwner } from '../wire';
 import { isErrorCode } from './tailer';
 
 export const LOCK_FILE = 'shipper.lock';
@@ -29,17 +30,8 @@ const UNREADABLE_LOCK_GRACE_MS = 10000;
 /** Creating, then taking over a stale lock, then creating again. */
 const MAX_CREATE_ATTEMPTS = 3;
 
-/** What the lock file contains: who ships the spool. */
-export interface ILockOwner {
-  pid: number;
-  host: string;
-  /** When the owner took the lock (ISO). */
-  started: string;
-  /** Linux: the kernel's boot id, to recognise a lock left before a reboot. */
-  bootId?: string;
-  /** Linux: the owner's start time in ticks since boot, to recognise a reused pid. */
-  processStart?: string;
-}
+/** What the lock file contains: who ships the spool (shown on /status). */
+export type { ILockOwner } from '../wire';
 
 /** Who holds the lock when this service could not take it. */
 export interface ILockHolder {

@@ -17,6 +17,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
+import type { NonFinite } from '../wire';
 import { encodeCursor } from './cursor';
 import {
   asUnavailable,
@@ -72,7 +73,8 @@ import type {
   IStoreStatus,
   IWriteBatch,
   IWriteResult,
-  SeriesAxis
+  SeriesAxis,
+  SeriesScope
 } from './store';
 import { StoreUnavailableError } from './store';
 
@@ -115,7 +117,8 @@ interface ISeriesStats {
 
 interface ISeriesRow extends ISeriesStats {
   name: string;
-  scope: string;
+  /** Only what was written from typed points: SQLite gives it back as is. */
+  scope: SeriesScope;
   source: string;
 }
 
@@ -124,7 +127,7 @@ interface IPointRow {
   epoch: number | null;
   ts_ms: number;
   value: number | null;
-  nonfinite: string | null;
+  nonfinite: NonFinite | null;
   time_text: string | null;
 }
 

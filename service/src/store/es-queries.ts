@@ -29,7 +29,8 @@ import type {
   ISeriesQuery,
   IWriteBatch,
   IWriteItemRef,
-  IWriteResult
+  IWriteResult,
+  SeriesScope
 } from './store';
 
 type QueryClause = estypes.QueryDslQueryContainer;
@@ -496,7 +497,8 @@ export function parseSeriesInventory(
     )
     .map(bucket => ({
       name: bucket.key.name,
-      scope: bucket.key.scope,
+      // The index holds only what was written from typed points.
+      scope: bucket.key.scope as SeriesScope,
       source: bucket.key.source,
       count: bucket.doc_count,
       minX: bucket.min_x?.value as number,

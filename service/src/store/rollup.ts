@@ -10,6 +10,7 @@
  */
 import { bucketOf, type IBucketGrid } from './series-common';
 import type { ISeriesPoint } from './store';
+import type { NonFinite } from '../wire';
 
 /** A point of a summary: x on the summary's axis, `t` its time in ms. */
 export interface IRollupPoint {
@@ -17,7 +18,7 @@ export interface IRollupPoint {
   t: number;
   /** Null when not finite. */
   y: number | null;
-  nonfinite?: string;
+  nonfinite?: NonFinite;
   /** The point's `@timestamp` as stored. */
   time: string;
 }

@@ -5,7 +5,13 @@
  * bucket; we also keep the first NaN/Infinity of a bucket).
  */
 import type { IMetricPoint } from '../types';
-import type { ISeries, ISeriesPoint, ISeriesQuery, SeriesAxis } from './store';
+import type {
+  ISeries,
+  ISeriesPoint,
+  ISeriesQuery,
+  SeriesAxis,
+  SeriesScope
+} from './store';
 
 /** The document field each axis reads, in both stores. */
 export const AXIS_FIELD: Record<SeriesAxis, 'step' | 'epoch' | '@timestamp'> = {
@@ -58,7 +64,7 @@ export function toSeriesPoint(point: IMetricPoint, x: number): ISeriesPoint {
 /** Series are told apart by metric name, scope and source. */
 export interface ISeriesKey {
   name: string;
-  scope: string;
+  scope: SeriesScope;
   source: string;
 }
 

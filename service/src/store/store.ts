@@ -2,12 +2,29 @@
  * The storage contract: Elasticsearch and the embedded local store both
  * implement it, so the shipper and the query API never know which is in use.
  */
+import type { IMetricPoint } from '../types';
 import type {
-  IMetricPoint,
+  ILogPage,
+  IRunPage,
   IRunSummary,
+  ISeries,
+  IStoreStatus,
   ITflogDocument,
-  RunStatus
-} from '../types';
+  LogOrder,
+  RunStatus,
+  SeriesAxis,
+  SeriesScope
+} from '../wire';
+
+export type {
+  ILogPage,
+  IRunPage,
+  ISeries,
+  ISeriesPoint,
+  IStoreStatus,
+  SeriesAxis,
+  SeriesScope
+} from '../wire';
 
 /** One batch handed to a store: everything parsed from a span of spool records. */
 export interface IWriteBatch {
@@ -94,43 +111,16 @@ export interface IRunQuery {
   after?: string;
 }
 
-export interface IRunPage {
-  runs: IRunSummary[];
-  total: number;
-  /** Cursor for the next page, absent on the last one. */
-  next?: string;
-}
-
-export type SeriesAxis = 'step' | 'epoch' | 'time';
-
 export interface ISeriesQuery {
   runId: string;
   /** Metric names; all when absent. */
   names?: string[];
   axis: SeriesAxis;
-  scope?: 'epoch' | 'batch' | 'log';
+  scope?: SeriesScope;
   /** Points drawn at most, per metric; thinned keeping min/max/last per bucket. */
   maxPoints: number;
   /** Only points after this x (for live updates): a step, epoch or ISO time. */
   after?: number | string;
-}
-
-export interface ISeriesPoint {
-  /** Step, epoch or epoch-milliseconds, as the axis says. */
-  x: number;
-  /** Null when the value was not finite; `nonfinite` then says which. */
-  y: number | null;
-  nonfinite?: string;
-  time: string;
-}
-
-export interface ISeries {
-  name: string;
-  scope: string;
-  source: string;
-  points: ISeriesPoint[];
-  /** True when the series was thinned to fit maxPoints. */
-  downsampled: boolean;
 }
 
 export interface ILogQuery {
@@ -141,25 +131,7 @@ export interface ILogQuery {
   size: number;
   /** Cursor from a previous page (ordering by sequence). */
   after?: string;
-  order: 'asc' | 'desc';
-}
-
-export interface ILogPage {
-  lines: ITflogDocument[];
-  total: number;
-  next?: string;
-}
-
-export interface IStoreStatus {
-  kind: 'elasticsearch' | 'embedded' | 'hub';
-  /** Human-readable location: cluster URL(s) without credentials, or a directory. */
-  location: string;
-  healthy: boolean;
-  version?: string;
-  /** Features this store lacks (e.g. ILM on a cluster without x-pack), with why. */
-  degraded: string[];
-  /** Why the store is not healthy, when it is not. */
-  error?: string;
+  order: LogOrder;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   IApiServerOptions,
   ListeningAt
 } from '../../src/api';
-import { IServiceStatus, StatusTracker } from '../../src/ship/status';
+import { IShipperStatus, StatusTracker } from '../../src/ship/status';
 import type {
   ILogPage,
   ILogQuery,
@@ -26,7 +26,7 @@ export const USER = 'alice';
 /** The service status of a freshly started service, at a fixed time. */
 export function serviceStatus(
   change: (tracker: StatusTracker) => void = () => undefined
-): IServiceStatus {
+): IShipperStatus {
   const tracker = new StatusTracker(
     { spoolDir: '/home/alice/spool', stateDir: '/home/alice/state' },
     () => Date.parse('2026-01-31T09:00:00Z')

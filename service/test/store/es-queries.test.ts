@@ -593,7 +593,7 @@ describe('series requests', () => {
   });
 
   it('thins with a histogram on the same grid, or a date histogram for time', () => {
-    const key = { name: 'loss', scope: 'batch', source: 'callback' };
+    const key = { name: 'loss', scope: 'batch' as const, source: 'callback' };
     const steps = buildSeriesHistogram(
       { runId: 'r', axis: 'step', maxPoints: 100 },
       key,
