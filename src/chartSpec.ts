@@ -40,6 +40,12 @@ const DASHES: Record<SeriesRole, number[]> = {
   validation: [4, 3]
 };
 
+/** Series with at most this many rows get a marker on each point. */
+export const MARKED_POINTS_MAX = 60;
+
+/** Non-finite marks are labelled while a chart has at most this many. */
+export const LABELLED_NONFINITE_MAX = 20;
+
 export interface IChartSpecOptions {
   metric: string;
   axis: SeriesAxis;
@@ -59,7 +65,9 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
     field: 'x',
     type: time ? ('temporal' as const) : ('quantitative' as const),
     title: axisTitle(trans, options.axis),
-    axis: time ? {} : { tickMinStep: 1, labelExpr: NUMBER_LABEL }
+    axis: time ? {} : { tickMinStep: 1, labelExpr: NUMBER_LABEL },
+    // Room at the ends, so a mark at the first or last x is not lost on the edge.
+    scale: { padding: 8 }
   };
   const roles = options.roles.length > 0 ? options.roles : ['train' as const];
   return {
@@ -103,13 +111,34 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         }
       },
       {
+        // Short series get a marker on every point: a one-point series is a dot, not nothing.
+        transform: [
+          {
+            joinaggregate: [{ op: 'count', as: 'seriesPoints' }],
+            groupby: ['series']
+          },
+          {
+            filter: `datum.seriesPoints <= ${MARKED_POINTS_MAX} && isValid(datum.y)`
+          }
+        ],
+        mark: {
+          type: 'point',
+          filled: true,
+          size: 24,
+          color: options.colour,
+          opacity: 1,
+          clip: true
+        },
+        encoding: { x, y: { field: 'y', type: 'quantitative' } }
+      },
+      {
         // Non-finite values have no y: a rule across the chart marks where they happened.
         transform: [{ filter: 'datum.nonfinite != null' }],
         mark: {
           type: 'rule',
           color: options.colours.error,
-          strokeWidth: 1.5,
-          strokeDash: [2, 2]
+          strokeWidth: 2,
+          strokeDash: [4, 2]
         },
         encoding: {
           x,
@@ -118,6 +147,34 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
             { field: 'nonfinite', type: 'nominal', title: trans.__('value') },
             { field: 'x', type: x.type, title: x.title }
           ]
+        }
+      },
+      {
+        // ... labelled at the top (NaN, +Inf, -Inf), while there are few enough to read.
+        transform: [
+          { filter: 'datum.nonfinite != null' },
+          { joinaggregate: [{ op: 'count', as: 'nonfiniteRows' }] },
+          { filter: `datum.nonfiniteRows <= ${LABELLED_NONFINITE_MAX}` },
+          {
+            calculate:
+              "datum.nonfinite === 'Infinity' ? '+Inf' : datum.nonfinite === '-Infinity' ? '-Inf' : 'NaN'",
+            as: 'nonfiniteLabel'
+          }
+        ],
+        mark: {
+          type: 'text',
+          color: options.colours.error,
+          baseline: 'top',
+          align: 'left',
+          dx: 3,
+          dy: 2,
+          fontWeight: 'bold',
+          fontSize: options.colours.fontSize
+        },
+        encoding: {
+          x,
+          y: { value: 0 },
+          text: { field: 'nonfiniteLabel', type: 'nominal' }
         }
       }
     ]

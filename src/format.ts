@@ -111,6 +111,20 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI_PATTERN, '');
 }
 
+/**
+ * What a run's non-finite values were, for its badge: `NaN`, `Infinity` or
+ * `-Infinity` when a last value is one, `NaN` when only the count says so;
+ * null for a run whose values were all finite.
+ */
+export function runNonFinite(run: IRunSummary): string | null {
+  for (const value of Object.values(run.last_metrics)) {
+    if (typeof value !== 'number') {
+      return value;
+    }
+  }
+  return run.counts.nan > 0 ? 'NaN' : null;
+}
+
 /** A run's label in lists: its name, else its id. */
 export function runLabel(run: IRunSummary): string {
   return run.name ?? run.run_id;

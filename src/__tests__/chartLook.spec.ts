@@ -62,3 +62,75 @@ describe('chart axes', () => {
     chart.dispose();
   });
 });
+
+describe('bad values on charts', () => {
+  it('labels non-finite values at their x and draws a one-point series as a point', async () => {
+    const chart = newChart();
+    chart.reset([row(1, 2.5), row(2, null)]);
+    await chart.drawn;
+    const labels = [
+      ...chart.node.querySelectorAll('.mark-text.role-mark text')
+    ].map(text => text.textContent);
+    expect(labels).toEqual(['NaN']);
+    expect(
+      chart.node.querySelectorAll('.mark-rule.role-mark line').length
+    ).toBe(1);
+    expect(
+      chart.node.querySelectorAll('.mark-symbol.role-mark path').length
+    ).toBe(1);
+    chart.dispose();
+  });
+
+  it('labels infinities by sign', async () => {
+    const chart = newChart();
+    chart.reset([
+      row(1, 0.5),
+      { ...row(2, null), nonfinite: 'Infinity' },
+      { ...row(3, null), nonfinite: '-Infinity' }
+    ]);
+    await chart.drawn;
+    const labels = [
+      ...chart.node.querySelectorAll('.mark-text.role-mark text')
+    ].map(text => text.textContent);
+    expect(labels).toEqual(['+Inf', '-Inf']);
+    chart.dispose();
+  });
+
+  it('marks no points on a long series', async () => {
+    const chart = newChart();
+    chart.reset(Array.from({ length: 100 }, (_, i) => row(i, 1 / (i + 1))));
+    await chart.drawn;
+    expect(
+      chart.node.querySelectorAll('.mark-symbol.role-mark path').length
+    ).toBe(0);
+    chart.dispose();
+  });
+});
+
+describe('chart data attributes', () => {
+  it('count the non-finite rows drawn', async () => {
+    const chart = newChart();
+    chart.reset([row(1, 0.5), row(2, null)]);
+    chart.insert([row(3, null)]);
+    await chart.drawn;
+    expect(chart.node.dataset.nonfinite).toBe('2');
+    chart.dispose();
+  });
+});
+
+describe('a run without curves', () => {
+  it('says an ended run logged no metrics instead of promising curves', async () => {
+    const { noCurveMessage } = await import('../views/charts');
+    const { RunModel } = await import('../model/runModel');
+    const { FakeClient, summary } = await import('./fakes');
+    const model = (status: 'running' | 'failed') =>
+      new RunModel({
+        client: new FakeClient(),
+        runId: 'run-1',
+        view: { axis: 'step', smoothing: 0, maxPoints: 1000, metrics: [] },
+        summary: summary({ status })
+      });
+    expect(noCurveMessage(model('failed'))).toBe('This run logged no metrics.');
+    expect(noCurveMessage(model('running'))).toMatch(/^No metrics yet/);
+  });
+});

@@ -217,10 +217,15 @@ export class ChartWidget extends Widget {
   private _report(view: View): void {
     const data = view.data(DATASET) as IChartRow[];
     let lastX = -Infinity;
+    let nonFinite = 0;
     for (const row of data) {
       lastX = Math.max(lastX, row.x);
+      if (row.nonfinite !== null) {
+        nonFinite++;
+      }
     }
     this.node.dataset.points = String(data.length);
+    this.node.dataset.nonfinite = String(nonFinite);
     if (Number.isFinite(lastX)) {
       this.node.dataset.lastX = String(lastX);
     } else {

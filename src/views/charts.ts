@@ -159,6 +159,10 @@ export function noCurveMessage(
       values.join(', ')
     );
   }
+  const status = runModel.summary?.status;
+  if (status !== undefined && status !== 'running') {
+    return trans.__('This run logged no metrics.');
+  }
   return trans.__(
     'No metrics yet: curves appear with the first logged values.'
   );

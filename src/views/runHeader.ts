@@ -12,12 +12,14 @@ import {
   formatMetric,
   orderedMetricNames,
   runElapsedMs,
-  runLabel
+  runLabel,
+  runNonFinite,
+  stripAnsi
 } from '../format';
 import type { RunModel } from '../model/runModel';
 import type { IRunSummary } from '../tokens';
 import { h, setText } from './dom';
-import { defaultBundle, statusText } from './text';
+import { defaultBundle, nonFiniteBadge, statusText } from './text';
 
 export class RunHeader extends Widget {
   constructor(options: { trans?: TranslationBundle } = {}) {
@@ -34,20 +36,35 @@ export class RunHeader extends Widget {
       class: 'jp-tflog-run-elapsed',
       title: trans.__('Elapsed time')
     });
+    this._nonFinite = h('span', { class: 'jp-tflog-badge-nonfinite' });
+    this._nonFinite.hidden = true;
     this._meta = h('div', { class: 'jp-tflog-run-meta' });
     this._values = h('dl', {
       class: 'jp-tflog-last-values',
       'aria-label': trans.__('Last values')
     });
     this._problem = h('div', { class: 'jp-tflog-run-problem' });
+    this._errorMessage = h('div', { class: 'jp-tflog-run-error-message' });
+    this._traceback = h('pre', { class: 'jp-tflog-run-traceback-text' });
+    this._tracebackDetails = h('details', { class: 'jp-tflog-run-traceback' }, [
+      h('summary', {}, [trans.__('Traceback')]),
+      this._traceback
+    ]);
+    this._error = h('div', { class: 'jp-tflog-run-error' }, [
+      this._errorMessage,
+      this._tracebackDetails
+    ]);
+    this._error.hidden = true;
     this.node.append(
       h('div', { class: 'jp-tflog-run-title' }, [
         this._name,
         this._status,
+        this._nonFinite,
         this._elapsed
       ]),
       this._meta,
       this._values,
+      this._error,
       this._problem
     );
   }
@@ -78,6 +95,7 @@ export class RunHeader extends Widget {
     if (!runModel) {
       delete this.node.dataset.runId;
       delete this.node.dataset.runStatus;
+      delete this.node.dataset.runNonfinite;
       this.hide();
       this._stopTicking();
       return;
@@ -86,6 +104,9 @@ export class RunHeader extends Widget {
     this.show();
     if (!run) {
       delete this.node.dataset.runStatus;
+      delete this.node.dataset.runNonfinite;
+      this._nonFinite.hidden = true;
+      this._error.hidden = true;
       setText(this._name, runModel.runId);
       setText(this._status, this._trans.__('loading'));
       setText(this._elapsed, '');
@@ -98,7 +119,28 @@ export class RunHeader extends Widget {
     setText(this._name, runLabel(run));
     this._name.title = run.run_id;
     setText(this._status, statusText(this._trans, run.status));
-    this._status.className = `jp-tflog-run-status jp-tflog-status-${run.status}`;
+    const nonFinite = runNonFinite(run);
+    this._status.className = `jp-tflog-run-status jp-tflog-status-${run.status}${
+      nonFinite === null ? '' : ' jp-tflog-mod-nonfinite'
+    }`;
+    if (nonFinite === null) {
+      delete this.node.dataset.runNonfinite;
+    } else {
+      this.node.dataset.runNonfinite = nonFinite;
+    }
+    setText(
+      this._nonFinite,
+      nonFinite === null ? '' : nonFiniteBadge(this._trans, nonFinite)
+    );
+    this._nonFinite.title =
+      nonFinite === null
+        ? ''
+        : this._trans._n(
+            'This run logged %1 non-finite value (NaN or infinity)',
+            'This run logged %1 non-finite values (NaN or infinity)',
+            Math.max(run.counts.nan, 1)
+          );
+    this._nonFinite.hidden = nonFinite === null;
     this._renderElapsed(run);
     setText(this._meta, metaText(this._trans, run));
     this._values.replaceChildren(
@@ -113,6 +155,7 @@ export class RunHeader extends Widget {
         )
       ])
     );
+    this._renderError(run);
     const problem = problemText(this._trans, run);
     setText(this._problem, problem);
     this._problem.hidden = problem === '';
@@ -121,6 +164,25 @@ export class RunHeader extends Widget {
     } else {
       this._stopTicking();
     }
+  }
+
+  /** A failed run's exception: message without terminal codes, traceback folded. */
+  private _renderError(run: IRunSummary): void {
+    const error = run.error;
+    this._error.hidden = error === null;
+    if (error === null) {
+      return;
+    }
+    const message = stripAnsi(error.message).trim();
+    setText(
+      this._errorMessage,
+      message === ''
+        ? stripAnsi(error.type)
+        : `${stripAnsi(error.type)}: ${message}`
+    );
+    const traceback = stripAnsi(error.stack_trace ?? '').replace(/\s+$/, '');
+    setText(this._traceback, traceback);
+    this._tracebackDetails.hidden = traceback === '';
   }
 
   private _renderElapsed(run: IRunSummary): void {
@@ -151,6 +213,11 @@ export class RunHeader extends Widget {
   private readonly _name: HTMLSpanElement;
   private readonly _status: HTMLSpanElement;
   private readonly _elapsed: HTMLSpanElement;
+  private readonly _nonFinite: HTMLSpanElement;
+  private readonly _error: HTMLDivElement;
+  private readonly _errorMessage: HTMLDivElement;
+  private readonly _traceback: HTMLPreElement;
+  private readonly _tracebackDetails: HTMLDetailsElement;
   private readonly _meta: HTMLDivElement;
   private readonly _values: HTMLDListElement;
   private readonly _problem: HTMLDivElement;
@@ -179,9 +246,6 @@ function metaText(trans: TranslationBundle, run: IRunSummary): string {
 
 function problemText(trans: TranslationBundle, run: IRunSummary): string {
   const parts: string[] = [];
-  if (run.error) {
-    parts.push(`${run.error.type}: ${run.error.message}`);
-  }
   if (run.counts.nan > 0) {
     parts.push(
       trans._n('%1 non-finite value', '%1 non-finite values', run.counts.nan)

@@ -6,10 +6,10 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { formatMetric, runLabel } from '../format';
+import { formatMetric, runLabel, runNonFinite } from '../format';
 import type { IRunSummary } from '../tokens';
 import { h } from './dom';
-import { defaultBundle, statusText } from './text';
+import { defaultBundle, nonFiniteBadge, statusText } from './text';
 
 export type RunListScope = 'notebook' | 'all';
 
@@ -89,23 +89,38 @@ export class RunList extends Widget {
       loss !== undefined ? this._trans.__('loss %1', formatMetric(loss)) : null
     ].filter((part): part is string => !!part);
     const status = statusText(this._trans, run.status);
+    const nonFinite = runNonFinite(run);
+    const badge =
+      nonFinite === null ? null : nonFiniteBadge(this._trans, nonFinite);
     const item = h(
       'li',
       {
         class: 'jp-tflog-run-item',
         'data-run-id': run.run_id,
         'data-run-status': run.status,
+        'data-run-nonfinite': nonFinite ?? undefined,
         role: 'option',
         'aria-selected': selected ? 'true' : 'false',
-        'aria-label': `${runLabel(run)}, ${status}, ${details.join(', ')}`
+        'aria-label': [runLabel(run), status, badge, ...details]
+          .filter(part => !!part)
+          .join(', ')
       },
       [
         h('span', { class: 'jp-tflog-run-item-name' }, [runLabel(run)]),
-        h(
-          'span',
-          { class: `jp-tflog-run-item-status jp-tflog-status-${run.status}` },
-          [status]
-        ),
+        h('span', { class: 'jp-tflog-run-item-badges' }, [
+          h(
+            'span',
+            {
+              class: `jp-tflog-run-item-status jp-tflog-status-${run.status}${
+                nonFinite === null ? '' : ' jp-tflog-mod-nonfinite'
+              }`
+            },
+            [status]
+          ),
+          badge === null
+            ? null
+            : h('span', { class: 'jp-tflog-badge-nonfinite' }, [badge])
+        ]),
         h('span', { class: 'jp-tflog-run-item-details' }, [details.join(' · ')])
       ]
     );

@@ -30,3 +30,15 @@ export function statusText(trans: TranslationBundle, status: RunStatus) {
       return trans.__('stopped');
   }
 }
+
+/** The badge of a run that logged non-finite values: `NaN`, `+Inf`, `-Inf`. */
+export function nonFiniteBadge(trans: TranslationBundle, kind: string): string {
+  switch (kind) {
+    case 'Infinity':
+      return trans.__('+Inf');
+    case '-Infinity':
+      return trans.__('-Inf');
+    default:
+      return trans.__('NaN');
+  }
+}

@@ -1,0 +1,114 @@
+import { Widget } from '@lumino/widgets';
+
+import { RunModel } from '../model/runModel';
+import type { IRunSummary } from '../tokens';
+import { RunHeader } from '../views/runHeader';
+import { RunList } from '../views/runList';
+import { FakeClient, summary } from './fakes';
+
+const ESC = String.fromCharCode(27);
+
+function header(run: IRunSummary): RunHeader {
+  const widget = new RunHeader();
+  Widget.attach(widget, document.body);
+  widget.setRunModel(
+    new RunModel({
+      client: new FakeClient(),
+      runId: run.run_id,
+      view: { axis: 'step', smoothing: 0, maxPoints: 1000, metrics: [] },
+      summary: run
+    })
+  );
+  return widget;
+}
+
+describe('RunHeader', () => {
+  it('gives a finished run with NaN values a NaN badge, not a plain success', () => {
+    const widget = header(
+      summary({
+        status: 'finished',
+        last_metrics: { loss: 'NaN', accuracy: 0.5 },
+        counts: { events: 1, errors: 0, warnings: 0, nan: 1 }
+      })
+    );
+    const node = widget.node;
+    expect(node.dataset.runNonfinite).toBe('NaN');
+    const badge = node.querySelector<HTMLElement>('.jp-tflog-badge-nonfinite');
+    expect(badge?.hidden).toBe(false);
+    expect(badge?.textContent).toBe('NaN');
+    expect(
+      node
+        .querySelector('.jp-tflog-run-status')
+        ?.classList.contains('jp-tflog-mod-nonfinite')
+    ).toBe(true);
+    widget.dispose();
+  });
+
+  it('shows no badge for a run whose values were finite', () => {
+    const widget = header(
+      summary({ status: 'finished', last_metrics: { loss: 0.25 } })
+    );
+    expect(widget.node.dataset.runNonfinite).toBeUndefined();
+    expect(
+      widget.node.querySelector<HTMLElement>('.jp-tflog-badge-nonfinite')
+        ?.hidden
+    ).toBe(true);
+    widget.dispose();
+  });
+
+  it('shows a failed run’s error without terminal codes, with its lines and a folded traceback', () => {
+    const widget = header(
+      summary({
+        status: 'failed',
+        error: {
+          type: 'ValueError',
+          message: `${ESC}[0;31mshapes (3,) and (4,)\nnot aligned${ESC}[0m`,
+          stack_trace: `${ESC}[1;32mTraceback${ESC}[0m (most recent call last)\n  File "<cell>", line 3\nValueError`
+        }
+      })
+    );
+    const error = widget.node.querySelector<HTMLElement>('.jp-tflog-run-error');
+    expect(error?.hidden).toBe(false);
+    expect(
+      widget.node.querySelector('.jp-tflog-run-error-message')?.textContent
+    ).toBe('ValueError: shapes (3,) and (4,)\nnot aligned');
+    const details = widget.node.querySelector('details');
+    expect(details?.open).toBe(false);
+    expect(details?.querySelector('pre')?.textContent).toBe(
+      'Traceback (most recent call last)\n  File "<cell>", line 3\nValueError'
+    );
+    expect(widget.node.textContent).not.toContain(ESC);
+    widget.dispose();
+  });
+});
+
+describe('RunList', () => {
+  it('badges runs with non-finite values', () => {
+    const list = new RunList({
+      scope: 'all',
+      title: 'All',
+      onSelect: () => undefined
+    });
+    list.setRuns(
+      [
+        summary({ run_id: 'a', status: 'finished', last_metrics: { loss: 1 } }),
+        summary({
+          run_id: 'b',
+          status: 'finished',
+          last_metrics: { loss: 'Infinity' }
+        })
+      ],
+      null,
+      'none'
+    );
+    const items = list.node.querySelectorAll<HTMLElement>('.jp-tflog-run-item');
+    expect(items[0].dataset.runNonfinite).toBeUndefined();
+    expect(items[0].querySelector('.jp-tflog-badge-nonfinite')).toBeNull();
+    expect(items[1].dataset.runNonfinite).toBe('Infinity');
+    expect(
+      items[1].querySelector('.jp-tflog-badge-nonfinite')?.textContent
+    ).toBe('+Inf');
+    expect(items[1].getAttribute('aria-label')).toContain('+Inf');
+    list.dispose();
+  });
+});
