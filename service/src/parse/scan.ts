@@ -10,11 +10,18 @@
  *
  * A named number is a name bound to a number that stands alone:
  *
- *  - the name is one word (a letter or `_`, then letters, digits, `_ . / -`),
- *    maybe quoted, that starts a segment: the start of the message, or right
- *    after a separator (`,` `;` `|` `:` tab ` - `), a bracket, or another
- *    pair or position. `Total params: 161` has no name (`params` follows a
- *    free word);
+ *  - the name is one to four words (each a letter or `_`, then letters,
+ *    digits, `_ . / -`), single spaces between them, maybe quoted, that
+ *    starts a segment: the start of the message, or right after a separator
+ *    (`,` `;` `|` `:` tab ` - `), a bracket, or another pair or position.
+ *    `Train Loss: 0.3` is `train_loss` (words lower-cased, joined by `_`).
+ *    A name of several words needs a clean segment: none of its words is a
+ *    small word (`in`, `to`, `the`, `became`...), a level (`INFO`) or a
+ *    position with its number, and no free word stands between it and the
+ *    last strong boundary (the start, `|` `;` tab ` - `, a bracket), so the
+ *    prose of `Created device ..., compute capability: 8.6` stays prose.
+ *    A level word in capitals (`INFO`) or a source location
+ *    (`train.py:42`) starting a segment is a boundary, never a name;
  *  - it is bound by `=` or `:` (spaces allowed around them), or, once the
  *    line has shown a position, by a space (`loss 0.31`; not after words
  *    such as `in`, `at`, `took`);
@@ -25,7 +32,9 @@
  *    are not numbers, and `Note: 5 items left` (a free word follows) is not
  *    a pair; `name=value` is never prose, so a free word after it is fine;
  *  - names that count things rather than measure them are left out:
- *    `pid`, `port`, `id` and `*_id`, `version`, `code`, `status`, `line`...
+ *    `pid`, `port`, `id` and `*_id`, `version`, `code`, `status`, `line`,
+ *    `params`...; for a name of several words its last word decides
+ *    (`Total params`, `pci bus id`);
  *  - inside `{...}` only the outer level counts (nested objects are ignored).
  *
  * Positions: `epoch`, `step`, `global_step`, `batch`, `iteration`, `iter`,
@@ -81,7 +90,12 @@ const NOT_METRICS = new Set([
   'month',
   'day',
   'hour',
-  'minute'
+  'minute',
+  'params',
+  'parameters',
+  'gpu',
+  'device',
+  'rank'
 ]);
 /** Words that never name the number after them (`took 12 s`, `in 3 s`). */
 const NOT_NAMES = new Set([
@@ -110,8 +124,79 @@ const NOT_NAMES = new Set([
   'each',
   'last',
   'first',
-  'next'
+  'next',
+  'became',
+  'becomes',
+  'become',
+  'turned',
+  'went',
+  'hit',
+  'reached',
+  'exceeded',
+  'exceeds',
+  'exceeding',
+  'above',
+  'over',
+  'the',
+  'this',
+  'that',
+  'not',
+  'no',
+  'be',
+  'been',
+  'has',
+  'have',
+  'had',
+  'did',
+  'will',
+  'into',
+  'as'
 ]);
+
+/** Most words a name may have: `mean episode reward`. */
+const MAX_NAME_WORDS = 4;
+
+/** Levels as log formats print them, in capitals: never a name. */
+const LEVEL_WORDS = new Set([
+  'DEBUG',
+  'INFO',
+  'WARNING',
+  'WARN',
+  'ERROR',
+  'CRITICAL',
+  'FATAL',
+  'TRACE',
+  'NOTICE'
+]);
+
+/** Extensions of source files: `train.py:42` is a location, not a pair. */
+const SOURCE_EXTENSIONS = new Set([
+  'py',
+  'pyx',
+  'ipynb',
+  'c',
+  'cc',
+  'cpp',
+  'cxx',
+  'cu',
+  'h',
+  'hpp',
+  'js',
+  'mjs',
+  'ts',
+  'java',
+  'scala',
+  'go',
+  'rs',
+  'rb',
+  'jl',
+  'sh'
+]);
+
+/** Is a pair of this name read but not stored (an identifier or a count)? */
+function countsOrIdentifies(lastWord: string): boolean {
+  return NOT_METRICS.has(lastWord) || lastWord.endsWith('_id');
+}
 
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09;
@@ -216,6 +301,8 @@ export function scanLine(text: string): IScanResult | null {
   let positionSeen = false;
   /** A pair just read, kept only if no free word follows it. */
   let pending = false;
+  /** A free word since the last strong boundary: no names of several words. */
+  let prose = false;
   let bracketedNumber = false;
   const length = text.length;
   while (index < length) {
@@ -224,6 +311,7 @@ export function scanLine(text: string): IScanResult | null {
       if (code === 0x09) {
         atStart = true;
         pending = false;
+        prose = false;
       }
       // ` - ` separates like `|`.
       if (
@@ -232,6 +320,7 @@ export function scanLine(text: string): IScanResult | null {
       ) {
         atStart = true;
         pending = false;
+        prose = false;
         index += 3;
         continue;
       }
@@ -251,13 +340,17 @@ export function scanLine(text: string): IScanResult | null {
       } else if (code === 0x7d && depth > 0) {
         depth -= 1;
       }
+      // `,` and `:` go on with the segment's prose; the others end it.
+      if (code !== 0x2c && code !== 0x3a) {
+        prose = false;
+      }
       atStart = true;
       pending = false;
       index += 1;
       continue;
     }
     if (atStart && startsWord(code)) {
-      const read = readAt(text, index, positionSeen, depth <= 1);
+      const read = readAt(text, index, positionSeen, depth <= 1, !prose);
       if (read !== null) {
         index = read.end;
         if (read.position) {
@@ -270,6 +363,9 @@ export function scanLine(text: string): IScanResult | null {
         } else {
           pending = false;
         }
+        if (read.boundary) {
+          prose = false;
+        }
         atStart = true;
         continue;
       }
@@ -279,11 +375,14 @@ export function scanLine(text: string): IScanResult | null {
       pairs.pop();
       pending = false;
     }
+    if (isNameStart(code)) {
+      prose = true;
+    }
     atStart = false;
     index = skipToken(text, index);
   }
   for (const pair of pairs) {
-    if (pair.value && !NOT_METRICS.has(pair.name)) {
+    if (pair.value) {
       found = true;
       if (result.metrics === EMPTY) {
         result.metrics = new MetricBag();
@@ -325,6 +424,8 @@ interface IRead {
   pair?: IPending;
   /** Bound by `=`: never prose, so kept whatever follows. */
   equals?: boolean;
+  /** A level word or a source location: ends the segment's prose. */
+  boundary?: boolean;
 }
 
 const POSITION_WORDS = new Set([
@@ -421,12 +522,62 @@ function readValue(
   return valueEnds(text, end) ? { value, end } : null;
 }
 
-/** A position or a pair starting at `index`, or null. */
+function isNameStart(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    code === 0x5f
+  );
+}
+
+function wordEnd(text: string, index: number): number {
+  let end = index;
+  while (end < text.length && isNameChar(text.charCodeAt(end))) {
+    end += 1;
+  }
+  return end;
+}
+
+/** Can a word of several be one of a name's? */
+function isNameWord(word: string): boolean {
+  return !NOT_NAMES.has(word.toLowerCase()) && !LEVEL_WORDS.has(word);
+}
+
+/** `file.py:42`: where the location ends, or -1. */
+function locationEnd(text: string, word: string, end: number): number {
+  const dot = word.lastIndexOf('.');
+  if (
+    dot < 0 ||
+    text.charCodeAt(end) !== 0x3a ||
+    !isDigit(text.charCodeAt(end + 1)) ||
+    !SOURCE_EXTENSIONS.has(word.slice(dot + 1).toLowerCase())
+  ) {
+    return -1;
+  }
+  return skipDigits(text, end + 1);
+}
+
+/** The stored name of a name's words: lower-cased, joined by `_`. */
+function nameOf(words: string[]): string {
+  if (words.length === 1) {
+    return words[0].toLowerCase();
+  }
+  const name = words.join('_').toLowerCase();
+  // The gradient-norm pattern's name, which alerts use.
+  return name === 'gradient_norm' || name === 'grad_norm' ? 'grad_norm' : name;
+}
+
+/**
+ * A position, a pair, or a boundary (a level word, a source location)
+ * starting at `index`, or null. `multiWord`: names of several words may
+ * start here (a clean segment).
+ */
 function readAt(
   text: string,
   index: number,
   spaceBinding: boolean,
-  outerLevel: boolean
+  outerLevel: boolean,
+  multiWord: boolean
 ): IRead | null {
   let at = index;
   const quote = text.charCodeAt(at);
@@ -434,49 +585,95 @@ function readAt(
   if (quoted) {
     at += 1;
   }
-  const first = text.charCodeAt(at);
-  if (!(
-    (first >= 0x61 && first <= 0x7a) ||
-    (first >= 0x41 && first <= 0x5a) ||
-    first === 0x5f
-  )) {
+  if (!isNameStart(text.charCodeAt(at))) {
     return null;
   }
-  let nameEnd = at + 1;
-  while (nameEnd < text.length && isNameChar(text.charCodeAt(nameEnd))) {
-    nameEnd += 1;
-  }
-  const name = text.slice(at, nameEnd).toLowerCase();
-  if (POSITION_WORDS.has(name)) {
+  let wordStop = wordEnd(text, at + 1);
+  const first = text.slice(at, wordStop);
+  if (POSITION_WORDS.has(first.toLowerCase())) {
     const position = readPosition(text, index, outerLevel);
     if (position) {
       return position;
     }
   }
-  let end = nameEnd;
+  const words = [first];
   if (quoted) {
-    if (text.charCodeAt(end) !== quote) {
+    // The quotes say where the name ends: `'train loss': 0.3`.
+    while (
+      words.length < MAX_NAME_WORDS &&
+      text.charCodeAt(wordStop) === 0x20 &&
+      isNameStart(text.charCodeAt(wordStop + 1))
+    ) {
+      const next = wordEnd(text, wordStop + 2);
+      words.push(text.slice(wordStop + 1, next));
+      wordStop = next;
+    }
+    if (text.charCodeAt(wordStop) !== quote) {
       return null;
     }
-    end += 1;
+    return bindAt(text, wordStop + 1, words, false, outerLevel);
   }
-  const afterName = end;
+  if (LEVEL_WORDS.has(first)) {
+    return { end: wordStop, boundary: true };
+  }
+  const location = locationEnd(text, first, wordStop);
+  if (location >= 0) {
+    return { end: location, boundary: true };
+  }
+  for (;;) {
+    const read = bindAt(text, wordStop, words, spaceBinding, outerLevel);
+    if (read !== null) {
+      return read;
+    }
+    // One more word of the name?
+    const next = wordStop + 1;
+    if (
+      !multiWord ||
+      words.length >= MAX_NAME_WORDS ||
+      text.charCodeAt(wordStop) !== 0x20 ||
+      !isNameStart(text.charCodeAt(next)) ||
+      !isNameWord(words[words.length - 1])
+    ) {
+      return null;
+    }
+    const nextStop = wordEnd(text, next + 1);
+    const word = text.slice(next, nextStop);
+    if (
+      !isNameWord(word) ||
+      (POSITION_WORDS.has(word.toLowerCase()) &&
+        readPosition(text, next, outerLevel) !== null)
+    ) {
+      return null;
+    }
+    words.push(word);
+    wordStop = nextStop;
+  }
+}
+
+/**
+ * A name's binding and value after its words (ending at `end`): `:` or `=`
+ * with spaces around, or a space when `spaceBinding`; null when unbound.
+ */
+function bindAt(
+  text: string,
+  nameEnd: number,
+  words: string[],
+  spaceBinding: boolean,
+  outerLevel: boolean
+): IRead | null {
+  let end = nameEnd;
   while (end < text.length && isSpace(text.charCodeAt(end))) {
     end += 1;
   }
   const bind = text.charCodeAt(end);
   const bound = bind === 0x3a || bind === 0x3d;
+  const last = words[words.length - 1].toLowerCase();
   if (bound) {
     end += 1;
     while (end < text.length && isSpace(text.charCodeAt(end))) {
       end += 1;
     }
-  } else if (
-    !spaceBinding ||
-    quoted ||
-    end === afterName ||
-    NOT_NAMES.has(name)
-  ) {
+  } else if (!spaceBinding || end === nameEnd || NOT_NAMES.has(last)) {
     return null;
   }
   const value = readValue(text, end);
@@ -486,7 +683,10 @@ function readAt(
   }
   return {
     end: value.end,
-    pair: { name, value: outerLevel ? value.value : null },
+    pair: {
+      name: nameOf(words),
+      value: outerLevel && !countsOrIdentifies(last) ? value.value : null
+    },
     equals: bind === 0x3d
   };
 }

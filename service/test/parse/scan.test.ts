@@ -264,6 +264,133 @@ describe('specific patterns keep the named numbers they do not read', () => {
   });
 });
 
+describe('names of several words', () => {
+  it.each([
+    ['Train Loss: 0.3', { train_loss: 0.3 }],
+    ['Validation accuracy = 0.91', { validation_accuracy: 0.91 }],
+    ['mean episode reward: 12.5', { mean_episode_reward: 12.5 }],
+    [
+      'Top-5 Accuracy: 0.93, Train Loss: 0.41',
+      { 'top-5_accuracy': 0.93, train_loss: 0.41 }
+    ],
+    ['Samples per second: 1200.5', { samples_per_second: 1200.5 }],
+    [
+      "{'train loss': 0.31, 'Val Acc': 0.9}",
+      { train_loss: 0.31, val_acc: 0.9 }
+    ],
+    ['{"Train Loss": 0.31, "note": "a b c"}', { train_loss: 0.31 }],
+    // The two-word spellings of the gradient norm keep the pattern's name.
+    ['gradient norm: 1.25', { grad_norm: 1.25 }],
+    ['Grad Norm = 1.25', { grad_norm: 1.25 }]
+  ])('reads %j', (line, metrics) => {
+    expect(parseLineText(line).tflog.metrics).toEqual(metrics);
+  });
+
+  it('binds by a space after a position, as one-word names do', () => {
+    const document = parseLineText('Epoch 3 | Train Loss 0.41 | Val Acc 0.88');
+    expect(document.tflog).toMatchObject({
+      kind: 'epoch',
+      pattern: 'epoch-metrics',
+      epoch: 3
+    });
+    expect(document.tflog.metrics).toEqual({ train_loss: 0.41, val_acc: 0.88 });
+  });
+
+  it('ends a name before a position word with its number', () => {
+    const document = parseLineText('Epoch 2 train loss 0.3 step 40 lr 0.01');
+    expect(document.tflog).toMatchObject({ epoch: 2, step: 40 });
+    expect(document.tflog.metrics).toEqual({ train_loss: 0.3, lr: 0.01 });
+  });
+
+  it('reads a position word without a number as a word of the name', () => {
+    expect(parseLineText('Epoch loss: 0.31').tflog.metrics).toEqual({
+      epoch_loss: 0.31
+    });
+  });
+
+  it('reads the names of a tqdm postfix with spaces', () => {
+    const document = parseLineText(
+      'Epoch 2: 100%|██████████| 40/40 [00:02<00:00, 17.1it/s, train loss=0.31, val acc=0.9]'
+    );
+    expect(document.tflog).toMatchObject({ pattern: 'tqdm', epoch: 2 });
+    expect(document.tflog.metrics).toEqual({ train_loss: 0.31, val_acc: 0.9 });
+  });
+
+  it.each([
+    [
+      '2026-11-28 20:16:59,470 - trainer - INFO - Epoch 3 - Train Loss: 0.41 - Val Accuracy: 0.88',
+      { level: 'info', logger: 'trainer' }
+    ],
+    [
+      '2026-11-28 20:16:59,470 [INFO] Train Loss: 0.41, Val Accuracy: 0.88',
+      { level: 'info' }
+    ],
+    [
+      'INFO:__main__:Train Loss: 0.41 | Val Accuracy: 0.88',
+      { level: 'info', logger: '__main__' }
+    ],
+    [
+      'I1128 20:16:59.470123  1234 train.py:42] Train Loss: 0.41 Val Accuracy: 0.88',
+      { level: 'info', logger: 'train.py:42' }
+    ]
+  ])('does not take the prefix of %j into a name', (line, log) => {
+    const document = parseLineText(line);
+    expect(document.log).toEqual(log);
+    expect(document.tflog.metrics).toEqual({
+      train_loss: 0.41,
+      val_accuracy: 0.88
+    });
+  });
+
+  it.each([
+    'INFO Train Loss: 0.41, Val Accuracy: 0.88',
+    'train.py:42: Train Loss: 0.41, Val Accuracy: 0.88',
+    'trainer.py:42 Train Loss: 0.41 | Val Accuracy: 0.88',
+    '[rank0]: Train Loss: 0.41, Val Accuracy: 0.88',
+    '[12:00:03] Train Loss: 0.41, Val Accuracy: 0.88',
+    'trainer: Train Loss: 0.41, Val Accuracy: 0.88',
+    'train | Train Loss: 0.41 | Val Accuracy: 0.88'
+  ])(
+    'takes a level, a location or a logger before the name as a boundary: %j',
+    line => {
+      expect(parseLineText(line).tflog.metrics).toEqual({
+        train_loss: 0.41,
+        val_accuracy: 0.88
+      });
+    }
+  );
+
+  it.each([
+    // A free word earlier in the segment: prose.
+    'Evaluation done, Val Accuracy: 0.91',
+    // More than four words.
+    'Average Total Mean Episode Reward: 12.5',
+    // Small words are never part of a name.
+    'Number of samples: 500',
+    'Epoch 3 loss is now 0.5 lower',
+    // The last word says what is counted or identified.
+    'Process ID: 1234',
+    'HTTP status: 200',
+    'Using GPU: 0',
+    'Trainable params: 161 (644.00 B)',
+    'Non-trainable params: 0 (0.00 B)'
+  ])('leaves %j without metrics', line => {
+    const document = parseLineText(line);
+    expect(document.tflog.metrics).toBeUndefined();
+    expect(document.tflog.kind).toBe('log');
+  });
+
+  it('does not read a NaN report as a name of several words', () => {
+    const document = parseLineText('Epoch 3 loss became nan, lr=0.01');
+    expect(document.tflog).toMatchObject({
+      pattern: 'nan-detected',
+      epoch: 3,
+      nonfinite: { loss: 'NaN' }
+    });
+    expect(document.tflog.metrics).toEqual({ lr: 0.01 });
+  });
+});
+
 describe('what is not a named number', () => {
   it.each([
     'Loaded 60000 images in 3.2 s',
@@ -273,6 +400,8 @@ describe('what is not a named number', () => {
     'started at 2026-11-28 12:00:03',
     'pid 1234 started',
     'worker pid=1234 port=8080 run_id=77',
+    'pid=1234 port=8080 run_id=77',
+    'rank=0 params=161',
     'step 5 pid 1234',
     'GET /index.html HTTP/1.1 200',
     'status: 200, code=404',
@@ -336,6 +465,11 @@ describe('generated lines come back whole', () => {
     'day',
     'hour',
     'minute',
+    'params',
+    'parameters',
+    'gpu',
+    'device',
+    'rank',
     'a',
     'an',
     'and',
@@ -368,8 +502,39 @@ describe('generated lines come back whole', () => {
     'turned',
     'went',
     'hit',
-    'reached'
+    'reached',
+    'exceeded',
+    'exceeds',
+    'exceeding',
+    'above',
+    'over',
+    'the',
+    'this',
+    'that',
+    'not',
+    'no',
+    'be',
+    'been',
+    'has',
+    'have',
+    'had',
+    'did',
+    'will',
+    'into',
+    'as',
+    'debug',
+    'info',
+    'warning',
+    'warn',
+    'error',
+    'critical',
+    'fatal',
+    'trace',
+    'notice'
   ]);
+  /** `train.py:42` is a source location. */
+  const SOURCE_FILE =
+    /\.(py|pyx|ipynb|c|cc|cpp|cxx|cu|h|hpp|js|mjs|ts|java|scala|go|rs|rb|jl|sh)$/i;
   const PREFIXES = [
     '',
     '2026-11-28 20:16:59,470 - trainer - INFO - ',
@@ -399,11 +564,22 @@ describe('generated lines come back whole', () => {
       if (
         !BLOCKED.has(lower) &&
         !lower.endsWith('_id') &&
-        !lower.startsWith('grad')
+        !lower.startsWith('grad') &&
+        !SOURCE_FILE.test(lower)
       ) {
         return text;
       }
     }
+  }
+
+  /** A name of one to four words as printed, and the name it is stored as. */
+  function names(rnd: () => number): [string, string] {
+    const count = rnd() < 0.5 ? 1 : 2 + Math.floor(rnd() * 3);
+    const words: string[] = [];
+    for (let i = 0; i < count; i++) {
+      words.push(name(rnd));
+    }
+    return [words.join(' '), words.join('_').toLowerCase()];
   }
 
   /** A printed value and what it must come back as. */
@@ -465,7 +641,7 @@ describe('generated lines come back whole', () => {
     return { text: texts[form], word, value, total };
   }
 
-  it('extracts every pair with its exact value, and the positions', () => {
+  it('extracts every pair (names of one to four words) with its exact value, and the positions', () => {
     for (let seed = 1; seed <= 1500; seed++) {
       const rnd = random(seed);
       const parts: string[] = [];
@@ -496,11 +672,11 @@ describe('generated lines come back whole', () => {
       const count = 1 + Math.floor(rnd() * 6);
       const seen = new Set<string>();
       for (let i = 0; i < count; i++) {
-        const pairName = name(rnd);
-        if (seen.has(pairName.toLowerCase())) {
+        const [pairName, storedName] = names(rnd);
+        if (seen.has(storedName)) {
           continue;
         }
-        seen.add(pairName.toLowerCase());
+        seen.add(storedName);
         const [printed, parsed] = value(rnd);
         const bindings =
           positions.length > 0
@@ -511,9 +687,9 @@ describe('generated lines come back whole', () => {
           binding !== ' ' && rnd() < 0.15 ? pick(rnd, ['"', "'"]) : '';
         parts.push(`${quote}${pairName}${quote}${binding}${printed}`);
         if (typeof parsed === 'number') {
-          expected[pairName.toLowerCase()] = parsed;
+          expected[storedName] = parsed;
         } else {
-          expectedNonFinite[pairName.toLowerCase()] = parsed;
+          expectedNonFinite[storedName] = parsed;
         }
       }
       let line = pick(rnd, PREFIXES) + parts[0];

@@ -36,7 +36,7 @@ export function parseTrainingLine(body: string): ILineEvent | null {
   return norm && norm.kind === 'warning' ? norm : null;
 }
 
-/** `gradient norm: 1.25` (a two-word name the scanner does not read). */
+/** `Gradient norm 1.25`: no binding the scanner reads (it reads `gradient norm: 1.25`). */
 export function parseGradientNormLine(body: string): ILineEvent | null {
   return parseGradientNorm(body);
 }
