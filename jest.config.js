@@ -10,6 +10,8 @@ const esModules = [
   '@jupyter/',
   '@codemirror/',
   '@lezer/',
+  '@microsoft/',
+  'exenv-es6',
   'd3-',
   'delaunator',
   'internmap',
@@ -27,7 +29,7 @@ module.exports = {
   roots: ['<rootDir>/src'],
   testMatch: ['<rootDir>/src/__tests__/**/*.spec.ts'],
   moduleNameMapper: {
-    '\\.svg$': '<rootDir>/src/__tests__/fileStub.js',
+    '\\.svg$': '<rootDir>/src/__tests__/svgStub.js',
     '\\.css$': '<rootDir>/src/__tests__/fileStub.js'
   },
   transform: {

@@ -1,7 +1,9 @@
 /**
  * jsdom, plus the Fetch API classes and structuredClone that Node has and
  * jsdom lacks (JupyterLab's ServerConnection and vega use them), and the
- * DragEvent class that Lumino's drag and drop refers to when loaded.
+ * DragEvent class that Lumino's drag and drop refers to when loaded, and a
+ * matchMedia that matches nothing and requestIdleCallback (JupyterLab's
+ * toolbar components).
  */
 import type {
   EnvironmentContext,
@@ -32,6 +34,29 @@ export default class FrontendEnvironment extends TestEnvironment {
     const window = this.global as unknown as typeof globalThis;
     if (global.DragEvent === undefined) {
       global.DragEvent = class DragEvent extends window.MouseEvent {};
+    }
+    // @jupyterlab/ui-components' web components read media queries when loaded.
+    if (global.matchMedia === undefined) {
+      global.matchMedia = (query: string): MediaQueryList => {
+        const list = new window.EventTarget() as MediaQueryList;
+        Object.assign(list, {
+          matches: false,
+          media: query,
+          onchange: null,
+          addListener: () => undefined,
+          removeListener: () => undefined
+        });
+        return list;
+      };
+    }
+    // ...and render React toolbar buttons when the browser is idle.
+    if (global.requestIdleCallback === undefined) {
+      global.requestIdleCallback = (callback: IdleRequestCallback) =>
+        window.setTimeout(() =>
+          callback({ didTimeout: false, timeRemaining: () => 0 })
+        );
+      global.cancelIdleCallback = (handle: number) =>
+        window.clearTimeout(handle);
     }
     // vega probes canvas text measurement once; jsdom has no canvas, and
     // without this stub it logs "not implemented" instead of answering null.

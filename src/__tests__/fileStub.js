@@ -1,2 +1,2 @@
-// Stands in for the SVG and CSS files the bundler loads, which jest cannot.
+// Stands in for the CSS files the bundler loads, which jest cannot.
 module.exports = '';

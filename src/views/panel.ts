@@ -5,7 +5,12 @@
  * visible.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { LabIcon } from '@jupyterlab/ui-components';
+import {
+  type LabIcon,
+  refreshIcon,
+  Toolbar,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
@@ -141,7 +146,10 @@ export class TrainingPanel extends Panel {
     const labels = axisLabels(trans);
     this._axisSelect = h(
       'select',
-      { class: 'jp-tflog-xaxis', 'aria-label': trans.__('X axis') },
+      {
+        class: 'jp-tflog-xaxis',
+        'aria-label': trans.__('X axis')
+      },
       (Object.keys(labels) as SeriesAxis[]).map(axis =>
         h('option', { value: axis }, [labels[axis]])
       )
@@ -152,30 +160,29 @@ export class TrainingPanel extends Panel {
         this._onAxisChange(value);
       }
     });
-    const refresh = h(
-      'button',
-      {
-        class: 'jp-tflog-refresh jp-mod-styled',
-        type: 'button',
-        title: trans.__('Read the runs and curves again')
-      },
-      [trans.__('Refresh')]
-    );
-    refresh.addEventListener('click', () => void this.model.refresh());
-    const toolbar = new Widget({
-      node: h(
-        'div',
-        { role: 'toolbar', 'aria-label': trans.__('Training panel') },
-        [
-          h('label', { class: 'jp-tflog-xaxis-label' }, [
-            trans.__('X axis') + ' ',
-            this._axisSelect
-          ]),
-          refresh
-        ]
-      )
-    });
+    const toolbar = new Toolbar();
     toolbar.addClass('jp-tflog-toolbar');
+    toolbar.node.setAttribute('aria-label', trans.__('Training panel'));
+    toolbar.addItem(
+      'x-axis',
+      new Widget({
+        node: h('label', { class: 'jp-tflog-xaxis-label' }, [
+          trans.__('X axis') + ' ',
+          this._axisSelect
+        ])
+      })
+    );
+    toolbar.addItem('spacer', Toolbar.createSpacerItem());
+    toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        className: 'jp-tflog-refresh',
+        icon: refreshIcon,
+        label: trans.__('Refresh'),
+        tooltip: trans.__('Read the runs and curves again'),
+        onClick: () => void this.model.refresh()
+      })
+    );
     return toolbar;
   }
 

@@ -10,9 +10,22 @@ import { formatBytes } from '../format';
 import type { LiveMode } from '../model/liveUpdates';
 import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
+import { TflogRequestError } from '../request';
 import type { IServiceStatus } from '../tokens';
 import { h, setText } from './dom';
 import { defaultBundle } from './text';
+
+/**
+ * How long a service that answered before may go unanswered (a restart:
+ * the proxy answers 5xx or the connection is refused) before the panel
+ * reports it as an error rather than as reconnecting.
+ */
+export const RECONNECT_GRACE_MS = 30000;
+
+/** A failure that a service restart causes: no service behind the proxy, or no answer at all. */
+export function isTransientFailure(error: Error | null): boolean {
+  return error instanceof TflogRequestError && error.unreachable;
+}
 
 function liveText(trans: TranslationBundle, mode: LiveMode): string {
   switch (mode) {
@@ -34,13 +47,18 @@ export class StatusLine extends Widget {
     this._store = h('span', { class: 'jp-tflog-store', 'aria-live': 'polite' });
     this._backlog = h('span', { class: 'jp-tflog-backlog' });
     this._live = h('span', { class: 'jp-tflog-live' });
+    this._reconnecting = h('span', { class: 'jp-tflog-reconnecting' }, [
+      trans.__('Reconnecting to the tflog service…')
+    ]);
+    this._reconnecting.hidden = true;
     this._error = h('div', { class: 'jp-tflog-error', role: 'alert' });
     this._warning = h('div', { class: 'jp-tflog-warning' });
     this.node.append(
       h('div', { class: 'jp-tflog-status-line' }, [
         this._store,
         this._backlog,
-        this._live
+        this._live,
+        this._reconnecting
       ]),
       this._error,
       this._warning
@@ -50,6 +68,24 @@ export class StatusLine extends Widget {
     model.liveModeChanged.connect(this._render, this);
     model.runModelChanged.connect(this._onRunModelChanged, this);
     this._onRunModelChanged(model, model.runModel);
+  }
+
+  /** True while a service that answered before has failed to answer for less than RECONNECT_GRACE_MS. */
+  get reconnecting(): boolean {
+    return !this._reconnecting.hidden;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    const model = this._model;
+    model.statusChanged.disconnect(this._render, this);
+    model.runsChanged.disconnect(this._render, this);
+    model.liveModeChanged.disconnect(this._render, this);
+    model.runModelChanged.disconnect(this._onRunModelChanged, this);
+    this._runModel?.errorChanged.disconnect(this._render, this);
+    super.dispose();
   }
 
   private _onRunModelChanged(_: PanelModel, runModel: RunModel | null): void {
@@ -81,11 +117,33 @@ export class StatusLine extends Widget {
           )
         : ''
     );
-    this._backlog.hidden = !status;
+    // An empty backlog is normal: said in the tooltip only.
+    this._backlog.hidden = !status || status.backlog.files === 0;
+    this.node.title = status
+      ? `${storeText(trans, status)} · ${this._backlog.textContent}`
+      : '';
     setText(this._live, liveText(trans, model.liveMode));
     this._live.dataset.liveMode = model.liveMode;
 
-    const errors = problems(model, this._runModel, trans);
+    // A restart of the service (seconds of 5xx or refused connections) reads as reconnecting, not as an error.
+    const transient =
+      model.status !== null &&
+      (model.statusError === null || isTransientFailure(model.statusError)) &&
+      [model.statusError, model.runsError].some(isTransientFailure);
+    const now = Date.now();
+    if (!transient) {
+      this._failingSince = null;
+    } else if (this._failingSince === null) {
+      this._failingSince = now;
+    }
+    const reconnecting =
+      this._failingSince !== null &&
+      now - this._failingSince < RECONNECT_GRACE_MS;
+    this._reconnecting.hidden = !reconnecting;
+    this._live.hidden = reconnecting;
+    this.node.dataset.connection = reconnecting ? 'reconnecting' : 'ok';
+
+    const errors = problems(model, this._runModel, trans, reconnecting);
     setText(this._error, errors.join('\n'));
     this._error.hidden = errors.length === 0;
     const warnings = [
@@ -102,6 +160,8 @@ export class StatusLine extends Widget {
   private readonly _store: HTMLSpanElement;
   private readonly _backlog: HTMLSpanElement;
   private readonly _live: HTMLSpanElement;
+  private readonly _reconnecting: HTMLSpanElement;
+  private _failingSince: number | null = null;
   private readonly _error: HTMLDivElement;
   private readonly _warning: HTMLDivElement;
 }
@@ -133,10 +193,13 @@ function storeText(
 export function problems(
   model: PanelModel,
   runModel: RunModel | null,
-  trans: TranslationBundle = defaultBundle()
+  trans: TranslationBundle = defaultBundle(),
+  hideTransient = false
 ) {
+  const shown = (error: Error | null): error is Error =>
+    error !== null && !(hideTransient && isTransientFailure(error));
   const found: string[] = [];
-  if (model.statusError) {
+  if (shown(model.statusError)) {
     found.push(model.statusError.message);
   }
   const status = model.status;
@@ -161,11 +224,11 @@ export function problems(
     }
   }
   const runsError = model.runsError;
-  if (runsError && runsError.message !== model.statusError?.message) {
+  if (shown(runsError) && runsError.message !== model.statusError?.message) {
     found.push(trans.__('Runs cannot be listed: %1', runsError.message));
   }
-  const runError = runModel?.error;
-  if (runError && runError.message !== runsError?.message) {
+  const runError = runModel?.error ?? null;
+  if (shown(runError) && runError.message !== runsError?.message) {
     found.push(trans.__('The run cannot be shown: %1', runError.message));
   }
   return found;

@@ -1,0 +1,107 @@
+import { PanelModel } from '../model/panelModel';
+import { TflogRequestError } from '../request';
+import { DEFAULT_SETTINGS } from '../settings';
+import { RECONNECT_GRACE_MS, StatusLine } from '../views/statusLine';
+import { FakeClient, FakeEventSource, serviceStatus } from './fakes';
+
+function proxyDown(status: number): TflogRequestError {
+  return new TflogRequestError({
+    message: `The tflog service cannot be reached (HTTP ${status})`,
+    status,
+    reason: 'unreachable',
+    url: 'http://localhost/tflog/api/v1/status'
+  });
+}
+
+function setUp() {
+  const client = new FakeClient();
+  client.statusAnswer = serviceStatus();
+  const model = new PanelModel({
+    client,
+    settings: { ...DEFAULT_SETTINGS },
+    createEventSource: url => new FakeEventSource(url)
+  });
+  const line = new StatusLine(model);
+  const error = line.node.querySelector<HTMLElement>('.jp-tflog-error')!;
+  const reconnecting = line.node.querySelector<HTMLElement>(
+    '.jp-tflog-reconnecting'
+  )!;
+  return { client, model, line, error, reconnecting };
+}
+
+describe('StatusLine', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('shows a restart of the service as reconnecting, and as an error only when it lasts', async () => {
+    const { client, model, line, error, reconnecting } = setUp();
+    await model.refreshStatus();
+    expect(line.node.dataset.connection).toBe('ok');
+    expect(error.hidden).toBe(true);
+
+    client.statusAnswer = proxyDown(502);
+    await model.refreshStatus();
+    expect(line.node.dataset.connection).toBe('reconnecting');
+    expect(reconnecting.hidden).toBe(false);
+    expect(reconnecting.textContent).toBe('Reconnecting to the tflog service…');
+    expect(error.hidden).toBe(true);
+
+    jest.advanceTimersByTime(RECONNECT_GRACE_MS - 1000);
+    await model.refreshStatus();
+    expect(line.reconnecting).toBe(true);
+    expect(error.hidden).toBe(true);
+
+    jest.advanceTimersByTime(2000);
+    await model.refreshStatus();
+    expect(line.reconnecting).toBe(false);
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toContain('HTTP 502');
+
+    client.statusAnswer = serviceStatus();
+    await model.refreshStatus();
+    expect(error.hidden).toBe(true);
+    expect(line.node.dataset.connection).toBe('ok');
+    line.dispose();
+    model.dispose();
+  });
+
+  it('reports a service that never answered as an error at once', async () => {
+    const { client, model, error, reconnecting } = setUp();
+    client.statusAnswer = proxyDown(404);
+    await model.refreshStatus();
+    expect(reconnecting.hidden).toBe(true);
+    expect(error.hidden).toBe(false);
+    model.dispose();
+  });
+
+  it('reports a refusal by the service itself as an error at once', async () => {
+    const { client, model, error, reconnecting } = setUp();
+    await model.refreshStatus();
+    client.statusAnswer = new TflogRequestError({
+      message: 'Jupyter refused the request (HTTP 403)',
+      status: 403,
+      reason: 'jupyter_refused',
+      url: 'http://localhost/tflog/api/v1/status'
+    });
+    await model.refreshStatus();
+    expect(reconnecting.hidden).toBe(true);
+    expect(error.hidden).toBe(false);
+    model.dispose();
+  });
+
+  it('hides an empty backlog and keeps the store in its tooltip', async () => {
+    const { client, model, line } = setUp();
+    await model.refreshStatus();
+    const backlog = line.node.querySelector<HTMLElement>('.jp-tflog-backlog')!;
+    expect(backlog.hidden).toBe(true);
+    expect(line.node.title).toContain('Embedded store');
+    expect(line.node.title).toContain('Backlog: 0 files');
+    client.statusAnswer = serviceStatus({
+      backlog: { files: 2, bytes: 2048 }
+    });
+    await model.refreshStatus();
+    expect(backlog.hidden).toBe(false);
+    expect(backlog.textContent).toBe('Backlog: 2 files, 2.0 KiB');
+    model.dispose();
+  });
+});
