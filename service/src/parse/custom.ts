@@ -24,6 +24,14 @@ import {
   IGrokCapture
 } from './grok/compile';
 import { DEFAULT_GUARD_MS, RegexGuard } from './grok/guard';
+import { parseValue } from './values';
+import {
+  compileTimeFormat,
+  defaultTimeFormats,
+  isoText,
+  ITimeFormat,
+  TimeFormatError
+} from './grok/timeFormat';
 
 export interface ICustomPattern {
   name: string;
@@ -31,8 +39,25 @@ export interface ICustomPattern {
   grok: string;
   /** Kind of the events it yields (default: from what it captured). */
   kind?: EventKind;
-  /** Level of the events it yields (default: a captured `level`, else from the kind). */
+  /** Level of the events it yields (default: a captured level, else from the kind). */
   level?: string;
+  /**
+   * Captures that hold the level, the first one present wins (default:
+   * `level`, `loglevel`, `severity`, `log.level`).
+   */
+  levelField?: string | string[];
+  /**
+   * Like Logstash's date filter `match`: the capture holding the time, then
+   * the formats to try (`ISO8601`, `UNIX`, `UNIX_MS`, Joda-style patterns).
+   * Default: `timestamp`, in any of DEFAULT_TIME_FORMATS.
+   */
+  date?: string[];
+  /**
+   * Which captures are metrics: a list of names; `typed` (those with a
+   * `:int` or `:float` hint); `auto` (default: any capture reading as a
+   * number, except identifiers, ports, versions, codes and dates' parts).
+   */
+  metrics?: string[] | 'typed' | 'auto';
 }
 
 export interface IPatternSet {
@@ -45,6 +70,13 @@ export interface ICompiledPattern {
   kind?: EventKind;
   level?: string;
   grok: ICompiledGrok;
+  /** Captures giving the level, in order of preference. */
+  levelFields: readonly string[];
+  /** The capture giving the time, and the formats tried on it. */
+  timeField: string;
+  timeFormats: readonly ITimeFormat[];
+  /** Which captures are metrics (see ICustomPattern.metrics). */
+  metrics: ReadonlySet<string> | 'typed' | 'auto';
 }
 
 export interface IPatternSetResult {
@@ -173,9 +205,27 @@ function compileEntry(
   if (typeof entry.grok !== 'string') {
     throw new GrokError(name, 'missing "grok" (a string)');
   }
+  const grok = compileGrok(name, entry.grok, definitions, options);
+  const captured = new Set(grok.fields.map(field => field.field));
+  const levelFields =
+    entry.levelField === undefined
+      ? DEFAULT_LEVEL_FIELDS
+      : captureNames(name, 'levelField', entry.levelField, captured);
+  let timeField = DEFAULT_TIME_FIELD;
+  let timeFormats: readonly ITimeFormat[] = defaultTimeFormats();
+  if (entry.date !== undefined) {
+    ({ timeField, timeFormats } = readDate(name, entry.date, captured));
+  }
   const pattern: ICompiledPattern = {
     name,
-    grok: compileGrok(name, entry.grok, definitions, options)
+    grok,
+    levelFields,
+    timeField,
+    timeFormats,
+    metrics: readMetrics(name, entry.metrics, captured, [
+      ...levelFields,
+      timeField
+    ])
   };
   if (entry.kind !== undefined) {
     if (typeof entry.kind !== 'string' || !EVENT_KIND_NAMES.has(entry.kind)) {
@@ -193,17 +243,292 @@ function compileEntry(
     pattern.level = entry.level;
   }
   const unknownKeys = Object.keys(entry).filter(
-    key => !['name', 'grok', 'kind', 'level'].includes(key)
+    key => !PATTERN_KEYS.includes(key)
   );
   if (unknownKeys.length > 0) {
-    throw new GrokError(name, `unknown keys: ${unknownKeys.join(', ')}`);
+    throw new GrokError(
+      name,
+      `unknown keys: ${unknownKeys.join(', ')} (a pattern has ${PATTERN_KEYS.join(', ')})`
+    );
   }
   return pattern;
 }
 
+const PATTERN_KEYS = [
+  'name',
+  'grok',
+  'kind',
+  'level',
+  'levelField',
+  'date',
+  'metrics'
+];
+export const DEFAULT_LEVEL_FIELDS: readonly string[] = [
+  'level',
+  'loglevel',
+  'severity',
+  'log.level'
+];
+export const DEFAULT_TIME_FIELD = 'timestamp';
+/** Captures the parser reads as document fields, never as metrics. */
+const DOCUMENT_FIELDS = new Set([
+  'message',
+  'level',
+  'logger',
+  'log.logger',
+  'timestamp',
+  'epoch',
+  'step',
+  'epochs_total',
+  'steps_total'
+]);
+/**
+ * Numbers that identify or count something else: never metrics unless a
+ * pattern lists them (the last part of a nested name is what counts).
+ */
+const IDENTIFIER_NAMES = new Set([
+  'pid',
+  'ppid',
+  'tid',
+  'uid',
+  'gid',
+  'id',
+  'port',
+  'version',
+  'httpversion',
+  'code',
+  'status',
+  'response',
+  'errno',
+  'line',
+  'lineno',
+  'pri',
+  'facility',
+  'year',
+  'month',
+  'monthday',
+  'day',
+  'hour',
+  'minute',
+  'second',
+  'thread'
+]);
+
+/** Whether a capture name reads as an identifier rather than a measurement. */
+export function isIdentifierName(field: string): boolean {
+  const last = field.split('.').pop()?.toLowerCase() ?? '';
+  return (
+    IDENTIFIER_NAMES.has(last) ||
+    /(?:^|_)(?:id|port|version|code|pid|status)$/.test(last)
+  );
+}
+
+function fieldName(raw: string): string {
+  const trimmed = raw.trim();
+  return trimmed.startsWith('[')
+    ? trimmed
+        .split(/[[\]]+/)
+        .filter(part => part !== '')
+        .join('.')
+    : trimmed;
+}
+
+/** Capture names given in a key, checked against what the pattern captures. */
+function captureNames(
+  name: string,
+  key: string,
+  value: unknown,
+  captured: ReadonlySet<string>
+): string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every(item => typeof item === 'string' && item.trim() !== '')
+  ) {
+    throw new GrokError(
+      name,
+      `"${key}" must be a capture name or a non-empty list of them`
+    );
+  }
+  const names = (list as string[]).map(fieldName);
+  const missing = names.filter(field => !captured.has(field));
+  if (missing.length > 0) {
+    throw new GrokError(
+      name,
+      `"${key}" names ${missing.map(field => `'${field}'`).join(', ')}, which the pattern does not capture (it captures ${describeCaptures(captured)})`
+    );
+  }
+  return names;
+}
+
+function describeCaptures(captured: ReadonlySet<string>): string {
+  return captured.size === 0
+    ? 'nothing'
+    : Array.from(captured)
+        .map(field => `'${field}'`)
+        .join(', ');
+}
+
+function readDate(
+  name: string,
+  value: unknown,
+  captured: ReadonlySet<string>
+): { timeField: string; timeFormats: ITimeFormat[] } {
+  if (
+    !Array.isArray(value) ||
+    value.length < 2 ||
+    !value.every(item => typeof item === 'string' && item !== '')
+  ) {
+    throw new GrokError(
+      name,
+      '"date" must be a list: the capture holding the time, then one or more formats, as in Logstash\'s date filter (["timestamp", "dd/MMM/yyyy:HH:mm:ss Z"])'
+    );
+  }
+  const [field, ...specs] = value as string[];
+  const [timeField] = captureNames(name, 'date', field, captured);
+  const timeFormats = specs.map(spec => {
+    try {
+      return compileTimeFormat(spec);
+    } catch (error) {
+      if (error instanceof TimeFormatError) {
+        throw new GrokError(name, `"date": ${error.message}`);
+      }
+      throw error;
+    }
+  });
+  return { timeField, timeFormats };
+}
+
+function readMetrics(
+  name: string,
+  value: unknown,
+  captured: ReadonlySet<string>,
+  roles: readonly string[]
+): ReadonlySet<string> | 'typed' | 'auto' {
+  if (value === undefined || value === 'auto') {
+    return 'auto';
+  }
+  if (value === 'typed') {
+    return 'typed';
+  }
+  if (Array.isArray(value) && value.length === 0) {
+    return new Set();
+  }
+  if (!Array.isArray(value)) {
+    throw new GrokError(
+      name,
+      '"metrics" must be a list of capture names, "typed" or "auto"'
+    );
+  }
+  const names = captureNames(name, 'metrics', value, captured);
+  const taken = names.filter(
+    field => DOCUMENT_FIELDS.has(field) || roles.includes(field)
+  );
+  if (taken.length > 0) {
+    throw new GrokError(
+      name,
+      `"metrics" names ${taken.map(field => `'${field}'`).join(', ')}, which ${taken.length === 1 ? 'is' : 'are'} read as the level, the time, the message, the logger or a position`
+    );
+  }
+  return new Set(names);
+}
+
+/** What the captures of one match give the event, by role. */
+export interface IInterpretedCaptures {
+  /**
+   * For the event: `level`, `timestamp` (ISO 8601 text), `message`,
+   * `logger`, positions, and the metrics under their names.
+   */
+  captures: IGrokCapture[];
+  /** Why the time capture could not be read; null when it was, or absent. */
+  timeProblem: string | null;
+}
+
+/** Sort a match's captures into the event's fields and its metrics. */
+export function interpretCaptures(
+  pattern: ICompiledPattern,
+  fields: readonly IGrokCapture[],
+  referenceMs: number
+): IInterpretedCaptures {
+  const captures: IGrokCapture[] = [];
+  let timeProblem: string | null = null;
+  let level: IGrokCapture | null = null;
+  let levelRank = Infinity;
+  for (const capture of fields) {
+    const { field } = capture;
+    const rank = pattern.levelFields.indexOf(field);
+    if (rank >= 0) {
+      if (rank < levelRank && capture.text.trim() !== '') {
+        level = { field: 'level', text: capture.text, conversion: null };
+        levelRank = rank;
+      }
+    } else if (field === pattern.timeField) {
+      if (capture.text.trim() === '') {
+        continue;
+      }
+      const time = readTime(pattern.timeFormats, capture.text, referenceMs);
+      if (time === null) {
+        timeProblem = `capture '${field}' ${JSON.stringify(capture.text.slice(0, 80))} is not a time in ${formatList(pattern.timeFormats)}; the event keeps the time of its record`;
+      } else {
+        captures.push({ field: 'timestamp', text: time, conversion: null });
+      }
+    } else if (field === 'log.logger') {
+      captures.push({ ...capture, field: 'logger' });
+    } else if (DOCUMENT_FIELDS.has(field)) {
+      if (field !== 'level' && field !== 'timestamp') {
+        captures.push(capture);
+      }
+    } else if (isMetric(pattern, capture)) {
+      captures.push(capture);
+    }
+  }
+  if (level !== null) {
+    captures.push(level);
+  }
+  return { captures, timeProblem };
+}
+
+function isMetric(pattern: ICompiledPattern, capture: IGrokCapture): boolean {
+  const { metrics } = pattern;
+  if (metrics === 'auto') {
+    return (
+      !isIdentifierName(capture.field) && parseValue(capture.text) !== null
+    );
+  }
+  if (metrics === 'typed') {
+    return capture.conversion !== null;
+  }
+  return metrics.has(capture.field);
+}
+
+function readTime(
+  formats: readonly ITimeFormat[],
+  text: string,
+  referenceMs: number
+): string | null {
+  for (const format of formats) {
+    const time = format.read(text, referenceMs);
+    if (time !== null) {
+      return isoText(time);
+    }
+  }
+  return null;
+}
+
+function formatList(formats: readonly ITimeFormat[]): string {
+  const specs = formats.map(format => `'${format.spec}'`);
+  return specs.length === 1
+    ? `the format ${specs[0]}`
+    : `any of the formats ${specs.join(', ')}`;
+}
+
 export interface ICustomMatch {
   pattern: ICompiledPattern;
+  /** What the event takes, by role (see interpretCaptures). */
   captures: IGrokCapture[];
+  /** Every capture of the match, as captured. */
+  fields: IGrokCapture[];
 }
 
 export interface ICustomMatcherOptions {
@@ -223,6 +548,8 @@ export interface ICustomMatcherOptions {
 export const DEFAULT_MAX_CUSTOM_INPUT = 64 * 1024;
 export const DEFAULT_CUSTOM_TIMEOUT_MS = DEFAULT_GUARD_MS;
 export const DEFAULT_MAX_CUSTOM_TIMEOUTS = 5;
+/** Unreadable times reported per pattern; the rest are only counted. */
+export const MAX_TIME_REPORTS = 3;
 
 /**
  * Tries custom patterns in order. A pattern runs directly on lines no
@@ -233,6 +560,8 @@ export const DEFAULT_MAX_CUSTOM_TIMEOUTS = 5;
  */
 export class CustomMatcher {
   readonly timeouts: Record<string, number> = {};
+  /** Matches whose time capture could not be read, per pattern. */
+  readonly unreadTimes: Record<string, number> = {};
   /** Patterns disabled after too many time-outs. */
   readonly disabled = new Set<string>();
   private readonly maxInput: number;
@@ -252,7 +581,12 @@ export class CustomMatcher {
     this.active = patterns.slice();
   }
 
-  match(line: string): ICustomMatch | null {
+  /**
+   * The first pattern matching `line`, with its captures sorted by role.
+   * `referenceMs` (default: now) is the time a time printed without its
+   * year is placed near.
+   */
+  match(line: string, referenceMs: number = Date.now()): ICustomMatch | null {
     if (this.active.length === 0) {
       return null;
     }
@@ -261,10 +595,31 @@ export class CustomMatcher {
     for (const pattern of this.active) {
       const result = this.exec(pattern, input);
       if (result) {
-        return { pattern, captures: grokCaptures(pattern.grok, result) };
+        const fields = grokCaptures(pattern.grok, result);
+        const { captures, timeProblem } = interpretCaptures(
+          pattern,
+          fields,
+          referenceMs
+        );
+        if (timeProblem !== null) {
+          this.unreadTime(pattern, timeProblem);
+        }
+        return { pattern, captures, fields };
       }
     }
     return null;
+  }
+
+  private unreadTime(pattern: ICompiledPattern, problem: string): void {
+    const count = (this.unreadTimes[pattern.name] ?? 0) + 1;
+    this.unreadTimes[pattern.name] = count;
+    if (count <= MAX_TIME_REPORTS) {
+      const more =
+        count === MAX_TIME_REPORTS
+          ? ' (further unreadable times of this pattern are counted, not reported; set its "date" formats)'
+          : '';
+      this.onProblem(new GrokError(pattern.name, `${problem}${more}`));
+    }
   }
 
   private exec(
