@@ -167,7 +167,8 @@ function expression(rnd: () => number, depth: number): string {
       return `(${inner()})`;
     case 4: {
       const quantifier = pick(['*', '+', '?', '{0,2}', '{1,3}', '{2}']);
-      const mode = pick(['', '', '?', '+']);
+      // '*' after a quantifier: Ruby's repeat of a repeat (x?*).
+      const mode = pick(['', '', '?', '+', '*']);
       return `(?:${inner()})${quantifier}${mode}`;
     }
     case 5:

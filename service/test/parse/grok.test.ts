@@ -135,6 +135,11 @@ describe('atomic groups and possessive quantifiers', () => {
     expect(matched('^a{2}+$', 'aaa')).toBeNull();
     expect(matched('a{1,3}+a', 'aaa')).toBe('aaa');
     expect(matched('(?>a{1,3})a', 'aaa')).toBeNull();
+    // And a quantifier after a quantifier repeats the repeat (x?* is (?:x?)*).
+    expect(matched('^a.?*b$', 'axyzb')).toBe('axyzb');
+    expect(matched('^(?:ab)+*$', 'ababab')).toBe('ababab');
+    expect(matched('^a{2}{2}$', 'aaaa')).toBe('aaaa');
+    expect(matched('^a{2}{2}$', 'aaa')).toBeNull();
     expect(matched('^[^"]*+"', 'say "hi"')).toBe('say "');
     // Lazy quantifiers are untouched.
     expect(matched('^a+?', 'aaa')).toBe('a');

@@ -160,7 +160,7 @@ function emit(
     }
     case 'repeat': {
       const body = emit(node.body, state, backward);
-      // A repeat of a repeat (Ruby's `x{2}+`) needs a group in JavaScript.
+      // A repeat of a repeat (Ruby's `x{2}+`, `x?*`) needs a group in JavaScript.
       return node.body.type === 'repeat'
         ? `(?:${body})${node.quantifier}`
         : `${body}${node.quantifier}`;
@@ -280,13 +280,9 @@ class Parser {
       captures: atom.captures,
       rewrite: atom.rewrite
     };
-    if (/^[*+?{]/.test(this.src.slice(this.pos, this.pos + 1))) {
-      if (this.src[this.pos] !== '{' || this.braces() !== null) {
-        throw new RegexSyntaxError('Nothing to repeat');
-      }
-    }
+    let node: RegexNode = repeat;
     if (repeated) {
-      return {
+      node = {
         type: 'repeat',
         body: repeat,
         min: 1,
@@ -297,17 +293,42 @@ class Parser {
         captures: repeat.captures,
         rewrite: true
       };
+    } else if (possessive) {
+      node = {
+        type: 'atomic',
+        body: repeat,
+        raw: this.src.slice(start, this.pos),
+        captures: repeat.captures,
+        rewrite: true
+      };
     }
-    if (!possessive) {
-      return repeat;
+    // Ruby repeats a repeat (`x?*`, `x+*`, `x{2}{3}`); JavaScript needs a group.
+    while (
+      this.src[this.pos] === '*' ||
+      (this.src[this.pos] === '{' && this.braces() !== null)
+    ) {
+      const outer = this.quantifier();
+      if (outer === null) {
+        break;
+      }
+      node = {
+        type: 'repeat',
+        body: node,
+        min: outer.min,
+        max: outer.max,
+        lazy: outer.lazy,
+        quantifier: this.src.slice(outer.start, this.pos),
+        raw: this.src.slice(start, this.pos),
+        captures: node.captures,
+        rewrite: true
+      };
     }
-    return {
-      type: 'atomic',
-      body: repeat,
-      raw: this.src.slice(start, this.pos),
-      captures: repeat.captures,
-      rewrite: true
-    };
+    if (/^[*+?{]/.test(this.src.slice(this.pos, this.pos + 1))) {
+      if (this.src[this.pos] !== '{' || this.braces() !== null) {
+        throw new RegexSyntaxError('Nothing to repeat');
+      }
+    }
+    return node;
   }
 
   private braces(): { min: number; max: number; length: number } | null {
