@@ -97,10 +97,29 @@ export interface IStreamRecord extends IRecordBase {
   split?: boolean;
 }
 
-/** Exact metrics from the Keras callback. */
+/**
+ * How the kernel samples system metrics, in a run's first `system` record:
+ * the interval, and how GPUs are read or why there is none.
+ */
+export interface ISystemInfo {
+  interval?: number;
+  gpu_count?: number;
+  /** 'nvml' or 'nvidia-smi'. */
+  gpu_source?: string;
+  gpus?: string[];
+  driver?: string;
+  /** Why no GPU is sampled (no NVIDIA library, no nvidia-smi…). */
+  no_gpu?: string;
+}
+
+/**
+ * Exact metrics: the Keras callback, `tflog.log`, `tf.summary.scalar`
+ * (scopes 'epoch' and 'batch'); and the kernel's system and GPU samples
+ * (scope 'system': `system.cpu_percent`, `gpu0.power_w`…, at no step).
+ */
 export interface IMetricsRecord extends IRecordBase {
   t: 'metrics';
-  scope: 'epoch' | 'batch';
+  scope: 'epoch' | 'batch' | 'system';
   /** 0-based epoch as Keras counts it. */
   epoch?: number;
   /** Batch index within the epoch (scope 'batch'). */
@@ -108,6 +127,8 @@ export interface IMetricsRecord extends IRecordBase {
   /** Global training step (batches seen since fit started). */
   step?: number;
   values: Record<string, MetricValue>;
+  /** Scope 'system', the run's first sample only. */
+  system?: ISystemInfo;
 }
 
 export interface IHparamsRecord extends IRecordBase {
@@ -190,7 +211,7 @@ export interface IMetricPoint {
   step?: number;
   epoch?: number;
   scope: SeriesScope;
-  /** 'callback' when exact, else the parse pattern's name. */
+  /** 'callback' when exact, 'system' for system samples, else the parse pattern's name. */
   source: string;
 }
 

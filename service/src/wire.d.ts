@@ -37,8 +37,12 @@ export type HparamValue = string | number | boolean | null;
 /** What the x of a series point is. */
 export type SeriesAxis = 'step' | 'epoch' | 'time';
 
-/** Where a metric value came from: epoch ends, batches, or a log line. */
-export type SeriesScope = 'epoch' | 'batch' | 'log';
+/**
+ * Where a metric value came from: epoch ends, batches, or a log line; or
+ * 'system', the kernel's system and GPU samples (`system.cpu_percent`,
+ * `gpu0.power_w`…), which have no step or epoch: draw them against time.
+ */
+export type SeriesScope = 'epoch' | 'batch' | 'log' | 'system';
 
 /** What a stored event is about (`kind` of `/logs`). */
 export type EventKind =
@@ -137,7 +141,7 @@ export interface ISeriesPoint {
 export interface ISeries {
   name: string;
   scope: SeriesScope;
-  /** 'callback' when exact, else the name of the parse pattern. */
+  /** 'callback' when exact, 'system' for system samples, else the name of the parse pattern. */
   source: string;
   points: ISeriesPoint[];
   /** True when the series was thinned to fit `max_points`. */

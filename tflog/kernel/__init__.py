@@ -19,6 +19,7 @@ from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.options import DEFAULT_BATCH_INTERVAL, RunOptions
 from tflog.kernel.paths import default_spool_dir
 from tflog.kernel.run import set_notebook_path, start_run, stop_active
+from tflog.kernel.sysmetrics import MIN_SYSTEM_INTERVAL
 
 internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 
@@ -61,12 +62,23 @@ def start(
     keras: bool = True,
     batch_interval: float = DEFAULT_BATCH_INTERVAL,
     loggers: Sequence[str] = (),
+    system_interval: Optional[float] = None,
 ) -> str:
     """Starts a run like `%tflog start`; returns its id.
 
     `loggers`: kernel/Jupyter loggers to capture anyway (`--logger`).
+    `system_interval`: seconds between system metrics samples (`--system-interval`;
+    0 = off; None = `TFLOG_SYSTEM_INTERVAL`, else 10).
     """
-    options = RunOptions(name, dict(tags or {}), keras, batch_interval, tuple(loggers))
+    if system_interval is not None:
+        system_interval = float(system_interval)
+        if not (system_interval == 0 or system_interval >= MIN_SYSTEM_INTERVAL):
+            raise ValueError(
+                f"system_interval must be 0 (off) or at least {MIN_SYSTEM_INTERVAL} seconds"
+            )
+    options = RunOptions(
+        name, dict(tags or {}), keras, batch_interval, tuple(loggers), system_interval
+    )
     return start_run(options, "line").id
 
 

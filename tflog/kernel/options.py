@@ -11,6 +11,8 @@ import re
 import shlex
 from typing import Dict, List, NamedTuple, NoReturn, Optional, Tuple
 
+from tflog.kernel.sysmetrics import DEFAULT_SYSTEM_INTERVAL, INTERVAL_ENV, MIN_SYSTEM_INTERVAL
+
 DEFAULT_BATCH_INTERVAL = 0.5
 TAG_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_TAG_VALUE = 1024
@@ -35,6 +37,8 @@ class RunOptions(NamedTuple):
     batch_interval: float = DEFAULT_BATCH_INTERVAL
     # Kernel/Jupyter loggers to capture anyway (logcapture.KERNEL_LOGGERS).
     loggers: Tuple[str, ...] = ()
+    # Seconds between system metrics samples; 0 = off; None = TFLOG_SYSTEM_INTERVAL or 10.
+    system_interval: Optional[float] = None
 
 
 class Command(NamedTuple):
@@ -83,6 +87,15 @@ def seconds(text: str) -> float:
     return value
 
 
+def system_seconds(text: str) -> float:
+    value = seconds(text)
+    if 0 < value < MIN_SYSTEM_INTERVAL:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: 0 (off) or at least {MIN_SYSTEM_INTERVAL:g} seconds"
+        )
+    return value
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="a name for the run (shown in the panel)")
     parser.add_argument(
@@ -111,6 +124,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "recorded",
     )
     parser.add_argument(
+        "--system-interval",
+        type=system_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="sample process CPU and memory and GPU utilisation, memory, temperature and "
+        f"power this often (default ${INTERVAL_ENV} or {DEFAULT_SYSTEM_INTERVAL:g}; 0 = off)",
+    )
+    parser.add_argument(
         "--logger",
         dest="loggers",
         action="append",
@@ -131,6 +152,7 @@ def _run_options(namespace: argparse.Namespace) -> RunOptions:
         keras=namespace.keras,
         batch_interval=namespace.batch_interval,
         loggers=tuple(namespace.loggers),
+        system_interval=namespace.system_interval,
     )
 
 

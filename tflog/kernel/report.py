@@ -61,9 +61,22 @@ def run_lines(run: Run, active: bool) -> List[str]:
         lines.append(f"  keras: metrics callback on, batch metrics every {run.batch_interval:g}s")
     else:
         lines.append("  keras: callback off (--no-keras)")
+    lines.append("  " + system_line(run))
     stats = run.writer.stats() if active or run.final_stats is None else run.final_stats
     lines.extend(_spool_lines(stats))
     return lines
+
+
+def system_line(run: Run) -> str:
+    sampler = run.system
+    if sampler is None:
+        return "system metrics: off"
+    line = f"system metrics: every {sampler.interval:g}s"
+    if sampler.gpu_source is not None:
+        line += f", {sampler.gpu_count} GPU(s) through {sampler.gpu_source}"
+    elif sampler.no_gpu is not None:
+        line += f", no GPU ({sampler.no_gpu})"
+    return line + f", {sampler.samples} samples"
 
 
 def status_text() -> str:

@@ -15,7 +15,7 @@ import time
 import traceback
 from typing import Any, Callable, Optional
 
-from tflog.kernel import keras_hook, state, summary_hook
+from tflog.kernel import keras_hook, state, summary_hook, sysmetrics
 from tflog.kernel.context import run_context
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.logcapture import LoggingCapture
@@ -72,6 +72,12 @@ class Run:
         self._streams = StdStreamsCapture(self.writer.stream)
         self._logging = LoggingCapture(self.writer.put, include=options.loggers)
         self.summaries = summary_hook.SummaryHook(self.writer.put, KIND_SCALAR)
+        self.system_interval = (
+            sysmetrics.interval_from_environment()
+            if options.system_interval is None
+            else options.system_interval
+        )
+        self.system: Optional[sysmetrics.SystemSampler] = None
         self._cell_events: Any = None
 
     @property
@@ -92,6 +98,12 @@ class Run:
             internal_logger.exception("install failed", extra=at("keras hook"))
         state.active_run = self
         self.tensorflow_imported()
+        if self.system_interval > 0:
+            try:
+                self.system = sysmetrics.SystemSampler(self.writer.system, self.system_interval)
+                self.system.start()
+            except Exception:
+                internal_logger.exception("start failed", extra=at("system metrics"))
 
     def tensorflow_imported(self) -> None:
         """Wraps tf.summary.scalar when TensorFlow is (now) imported."""
@@ -112,6 +124,11 @@ class Run:
         """Removes the hooks, writes the end record and closes the spool."""
         if state.active_run is self:
             state.active_run = None
+        if self.system is not None:
+            try:
+                self.system.stop()
+            except Exception:
+                internal_logger.exception("stop failed", extra=at("system metrics"))
         self._logging.uninstall()
         self._streams.uninstall()
         try:

@@ -41,6 +41,7 @@ KIND_HPARAMS = 3  # (KIND_HPARAMS, ts, values)
 KIND_CONTEXT = 4  # (KIND_CONTEXT, ts, notebook, kernel_id)
 KIND_END = 5  # (KIND_END, ts, status, error)
 KIND_SCALAR = 6  # (KIND_SCALAR, ts, name, value, step): one tf.summary.scalar
+KIND_SYSTEM = 7  # (KIND_SYSTEM, ts, values, info): one system metrics sample
 
 DEFAULT_MAX_QUEUE = 200_000
 
@@ -167,6 +168,12 @@ class SpoolWriter:
 
     def hparams(self, values: Dict[str, Any]) -> None:
         self.put((KIND_HPARAMS, time.time(), values))
+
+    def system(
+        self, ts: float, values: Dict[str, float], info: Optional[Dict[str, Any]] = None
+    ) -> None:
+        """One system metrics sample; `info` (the first sample's) says how GPUs were read."""
+        self.put((KIND_SYSTEM, ts, values, info))
 
     def context(self, notebook: Optional[str], kernel_id: Optional[str]) -> None:
         self.put((KIND_CONTEXT, time.time(), notebook, kernel_id))
@@ -330,6 +337,11 @@ class SpoolWriter:
                 if value is not None:
                     record[key] = value
             record["values"] = metric_values(item[6])
+        elif kind == KIND_SYSTEM:
+            record = {"t": "metrics", "seq": seq, "ts": item[1], "scope": "system"}
+            record["values"] = metric_values(item[2])
+            if item[3] is not None:
+                record["system"] = item[3]
         elif kind == KIND_HPARAMS:
             record = {"t": "hparams", "seq": seq, "ts": item[1], "values": hparam_values(item[2])}
         elif kind == KIND_CONTEXT:

@@ -35,7 +35,7 @@ const RUN_STATUSES: readonly RunStatus[] = [
   'stopped'
 ];
 const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
-const SCOPES: readonly SeriesScope[] = ['epoch', 'batch', 'log'];
+const SCOPES: readonly SeriesScope[] = ['epoch', 'batch', 'log', 'system'];
 const ORDERS: readonly LogOrder[] = ['asc', 'desc'];
 const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
 const LOG_LEVEL = /^[A-Za-z]{1,16}$/;

@@ -7,8 +7,9 @@
 import { ApiError } from '../api/errors';
 import type { IWriteBatch, IWriteResult } from '../store/store';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
+import type { SeriesScope } from '../wire';
 
-const SCOPES = new Set(['epoch', 'batch', 'log']);
+const SCOPES = new Set<SeriesScope>(['epoch', 'batch', 'log', 'system']);
 const NONFINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 const STATUSES = new Set([
   'running',
@@ -80,8 +81,11 @@ export function pointProblem(value: unknown): string | null {
   if (!isText(value.run_id, MAX_ID_BYTES) || !isText(value.name)) {
     return 'run_id and name must be strings';
   }
-  if (!SCOPES.has(value.scope as string) || typeof value.source !== 'string') {
-    return 'scope must be epoch, batch or log, and source a string';
+  if (
+    !SCOPES.has(value.scope as SeriesScope) ||
+    typeof value.source !== 'string'
+  ) {
+    return 'scope must be epoch, batch, log or system, and source a string';
   }
   if (
     !isOptionalNumber(value.value) ||

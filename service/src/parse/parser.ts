@@ -53,6 +53,7 @@ import {
 } from './runRecords';
 import { IRunState } from './state';
 import { IStreamLine, MAX_LINES_PER_RECORD, streamLines } from './streamLines';
+import { systemRecord } from './systemRecords';
 import { renderLine, Terminator } from './terminal';
 import { MAX_TEXT_CHARS } from './truncate';
 
@@ -178,6 +179,9 @@ class Parser implements IParser {
       case 'stream':
         return this.stream(record, state, time);
       case 'metrics':
+        if (record.scope === 'system') {
+          return systemRecord(record, state, time);
+        }
         return single(state, callbackOutput(record, state, time), 'callback');
       case 'start':
         return single(state, startOutput(record, state, time));

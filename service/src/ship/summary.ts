@@ -141,6 +141,10 @@ export function foldSummary(
   const origins = summary.last_metrics_at ?? {};
   summary.last_metrics_at = origins;
   for (const point of parsed.points) {
+    if (point.scope === 'system') {
+      // The kernel's system and GPU samples: beside training, not its metrics.
+      continue;
+    }
     if (!keepsExactValue(origins[point.name], point)) {
       summary.last_metrics[point.name] =
         typeof point.value === 'number'

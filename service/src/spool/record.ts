@@ -85,5 +85,5 @@ function isStreamName(value: unknown): boolean {
 }
 
 function isMetricsScope(value: unknown): boolean {
-  return value === 'epoch' || value === 'batch';
+  return value === 'epoch' || value === 'batch' || value === 'system';
 }

@@ -339,7 +339,7 @@ describe('the hub service', () => {
       ['document', 'invalid document: message must be a string'],
       [
         'point',
-        'invalid point: scope must be epoch, batch or log, and source a string'
+        'invalid point: scope must be epoch, batch, log or system, and source a string'
       ]
     ]);
     const notBatch = await fetch(`${url}api/v1/ingest`, {

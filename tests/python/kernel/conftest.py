@@ -41,6 +41,16 @@ def spool_dir(tmp_path, monkeypatch) -> Path:
     return directory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_system_sampling():
+    """Runs sample no system metrics unless a test asks (`system_interval`):
+    a sample at the start of every run would come first in every spool file.
+    For the whole session, so that kernels started by module fixtures inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TFLOG_SYSTEM_INTERVAL", "0")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def no_run_left_behind():
     """Every test starts and ends without an active run or a notebook path."""

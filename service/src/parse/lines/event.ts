@@ -2,8 +2,8 @@ import { EventKind, IErrorInfo } from '../../types';
 import { Terminator } from '../terminal';
 import { MetricBag } from '../values';
 
-/** Scope of the metric points an event yields. */
-export type PointScope = 'epoch' | 'batch' | 'log';
+/** Scope of the metric points an event yields ('system': the kernel's system and GPU samples). */
+export type PointScope = 'epoch' | 'batch' | 'log' | 'system';
 
 /**
  * Per-stream parse state, plain JSON so callers can persist it with their
