@@ -80,7 +80,9 @@ describe('the panel through ITranslator', () => {
       panel.node.querySelector(selector)?.textContent ?? '';
     expect(panel.title.label).toBe('«Training»');
     expect(text('.jp-tflog-xaxis option[value="time"]')).toBe('«Wall time»');
-    expect(text('#jp-tflog-runs-heading-notebook')).toBe('«This notebook»');
+    expect(text('#jp-tflog-runs-heading-notebook')).toBe(
+      '«This notebook» · train.ipynb'
+    );
     expect(text('.jp-tflog-run-status')).toBe('«failed»');
     expect(text('.jp-tflog-run-meta')).toContain('«step 4»');
     expect(text('.jp-tflog-run-problem')).toContain('«2 non-finite values»');

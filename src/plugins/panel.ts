@@ -9,7 +9,11 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -19,6 +23,7 @@ import { DEFAULT_SETTINGS, readSettings } from '../settings';
 import { readThemeColours } from '../theme';
 import { ITflogClient, SeriesAxis } from '../tokens';
 import { PANEL_ID, TrainingPanel } from '../views/panel';
+import type { ICellInserter } from '../views/emptyState';
 import { TRANSLATION_DOMAIN } from '../views/text';
 
 export const OPEN_PANEL_COMMAND = 'tflog:open-panel';
@@ -68,7 +73,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       colours: readThemeColours(),
       icon: trainingIcon,
       onAxisChange,
-      trans
+      trans,
+      inserter: tracker ? cellInserter(app, tracker) : null
     });
     app.shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
@@ -121,3 +127,30 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/** Inserts code as a new cell below the active cell of the current notebook, and shows it. */
+function cellInserter(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker
+): ICellInserter {
+  return {
+    canInsert: () => tracker.currentWidget !== null,
+    insert: code => {
+      const panel = tracker.currentWidget;
+      if (!panel) {
+        return;
+      }
+      const notebook = panel.content;
+      NotebookActions.insertBelow(notebook);
+      NotebookActions.changeCellType(notebook, 'code');
+      const cell = notebook.activeCell;
+      if (cell?.model.type === 'code') {
+        cell.model.sharedModel.setSource(code);
+      } else {
+        console.error('tflog: the inserted cell is not a code cell');
+      }
+      app.shell.activateById(panel.id);
+      notebook.activate();
+    }
+  };
+}

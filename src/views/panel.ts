@@ -20,7 +20,8 @@ import { isSeriesAxis } from '../settings';
 import type { IThemeColours } from '../theme';
 import type { ITflogSettings, SeriesAxis } from '../tokens';
 import { ChartsPanel } from './charts';
-import { h, setText } from './dom';
+import { h } from './dom';
+import { EmptyState, ICellInserter } from './emptyState';
 import { RunHeader } from './runHeader';
 import { RunList } from './runList';
 import { StatusLine } from './statusLine';
@@ -47,6 +48,8 @@ export class TrainingPanel extends Panel {
     renderer?: 'canvas' | 'svg';
     /** The `tflog` strings; untranslated when not given. */
     trans?: TranslationBundle;
+    /** Inserts the empty state's code into the active notebook. */
+    inserter?: ICellInserter | null;
   }) {
     super();
     const trans = options.trans ?? defaultBundle();
@@ -64,8 +67,7 @@ export class TrainingPanel extends Panel {
     this._onAxisChange = options.onAxisChange;
 
     this._toolbar = this._createToolbar();
-    this._empty = new Widget({ node: h('p', { 'aria-live': 'polite' }) });
-    this._empty.addClass('jp-tflog-empty');
+    this._empty = new EmptyState({ trans, inserter: options.inserter });
     this._header = new RunHeader({ trans });
     this._charts = new ChartsPanel({
       colours: options.colours,
@@ -210,17 +212,17 @@ export class TrainingPanel extends Panel {
     if (!model.runModel && model.runsLoaded && !model.runsError) {
       empty =
         path === null
-          ? trans.__(
-              'No runs yet: put %1 on a training cell of a notebook.',
-              '%%tflog'
-            )
-          : trans.__(
-              'No runs yet for this notebook — put %1 on a training cell.',
-              '%%tflog'
-            );
+          ? trans.__('No notebook is open: open one and make a run in it.')
+          : trans.__('No runs yet for %1.', baseName(path));
     }
-    setText(this._empty.node, empty);
+    this._notebookRuns.setSubtitle(path === null ? '' : baseName(path));
+    this._empty.setMessage(empty);
     this._empty.setHidden(empty === '');
+    // The empty state says it once: lists with nothing in them step aside.
+    this._notebookRuns.setHidden(
+      empty !== '' && model.notebookRuns.length === 0
+    );
+    this._allRuns.setHidden(empty !== '' && model.allRuns.length === 0);
   }
 
   private _renderSettings(): void {
@@ -232,9 +234,14 @@ export class TrainingPanel extends Panel {
   private readonly _onAxisChange: (axis: SeriesAxis) => void;
   private _axisSelect!: HTMLSelectElement;
   private readonly _toolbar: Widget;
-  private readonly _empty: Widget;
+  private readonly _empty: EmptyState;
   private readonly _header: RunHeader;
   private readonly _charts: ChartsPanel;
   private readonly _notebookRuns: RunList;
   private readonly _allRuns: RunList;
+}
+
+/** `train.ipynb` of `work/train.ipynb`. */
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }

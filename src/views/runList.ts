@@ -33,9 +33,11 @@ export class RunList extends Widget {
       role: 'listbox',
       'aria-labelledby': headingId
     });
+    this._subtitle = h('span', { class: 'jp-tflog-runs-subtitle' });
     this.node.append(
       h('h3', { class: 'jp-tflog-runs-heading', id: headingId }, [
-        options.title
+        options.title,
+        this._subtitle
       ]),
       this._empty,
       this._list
@@ -45,6 +47,14 @@ export class RunList extends Widget {
   }
 
   readonly scope: RunListScope;
+
+  /** Words after the heading, e.g. the notebook's name; '' for none. */
+  setSubtitle(text: string): void {
+    const shown = text === '' ? '' : ` · ${text}`;
+    if (this._subtitle.textContent !== shown) {
+      this._subtitle.textContent = shown;
+    }
+  }
 
   /** Show these runs; `emptyText` when there are none. */
   setRuns(
@@ -198,6 +208,7 @@ export class RunList extends Widget {
   }
 
   private readonly _trans: TranslationBundle;
+  private readonly _subtitle: HTMLSpanElement;
   private readonly _onSelect: (runId: string) => void;
   private readonly _list: HTMLUListElement;
   private readonly _empty: HTMLParagraphElement;
