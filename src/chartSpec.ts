@@ -40,6 +40,15 @@ const DASHES: Record<SeriesRole, number[]> = {
   validation: [4, 3]
 };
 
+/** The point selection that follows the pointer to the nearest x. */
+export const HOVER_PARAM = 'hover';
+
+/** The x the readout shows (set from the hover or the keyboard); null for none. */
+export const READOUT_SIGNAL = 'readoutX';
+
+/** Rows at the readout's x (dates compare as numbers on the time axis). */
+const AT_READOUT = `${READOUT_SIGNAL} != null && toNumber(datum.x) === ${READOUT_SIGNAL}`;
+
 /** Series with at most this many rows get a marker on each point. */
 export const MARKED_POINTS_MAX = 60;
 
@@ -77,6 +86,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
     height: options.height,
     autosize: { type: 'fit-x', contains: 'padding' },
     data: { name: DATASET },
+    params: [{ name: READOUT_SIGNAL, value: null }],
     layer: [
       {
         mark: {
@@ -112,6 +122,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
       },
       {
         // Short series get a marker on every point: a one-point series is a dot, not nothing.
+        name: 'markers',
         transform: [
           {
             joinaggregate: [{ op: 'count', as: 'seriesPoints' }],
@@ -133,6 +144,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
       },
       {
         // Non-finite values have no y: a rule across the chart marks where they happened.
+        name: 'nonfinite',
         transform: [{ filter: 'datum.nonfinite != null' }],
         mark: {
           type: 'rule',
@@ -151,6 +163,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
       },
       {
         // ... labelled at the top (NaN, +Inf, -Inf), while there are few enough to read.
+        name: 'nonfinite_labels',
         transform: [
           { filter: 'datum.nonfinite != null' },
           { joinaggregate: [{ op: 'count', as: 'nonfiniteRows' }] },
@@ -176,6 +189,50 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
           y: { value: 0 },
           text: { field: 'nonfiniteLabel', type: 'nominal' }
         }
+      },
+      {
+        // Hover: the nearest value under the pointer picks the readout's x.
+        name: 'hover_capture',
+        params: [
+          {
+            name: HOVER_PARAM,
+            select: {
+              type: 'point',
+              fields: ['x'],
+              nearest: true,
+              on: 'pointermove',
+              clear: 'pointerout'
+            }
+          }
+        ],
+        transform: [{ filter: 'isValid(datum.y)' }],
+        mark: { type: 'point', opacity: 0, size: 1 },
+        encoding: { x, y: { field: 'y', type: 'quantitative' } }
+      },
+      {
+        // The readout's crosshair ...
+        name: 'crosshair',
+        transform: [{ filter: AT_READOUT }],
+        mark: {
+          type: 'rule',
+          color: options.colours.mutedText,
+          strokeWidth: 1
+        },
+        encoding: { x }
+      },
+      {
+        // ... and the values it lists.
+        name: 'readout_points',
+        transform: [{ filter: `${AT_READOUT} && isValid(datum.y)` }],
+        mark: {
+          type: 'point',
+          filled: true,
+          size: 40,
+          color: options.colour,
+          stroke: options.colours.background,
+          strokeWidth: 1
+        },
+        encoding: { x, y: { field: 'y', type: 'quantitative' } }
       }
     ]
   };

@@ -69,15 +69,11 @@ describe('bad values on charts', () => {
     chart.reset([row(1, 2.5), row(2, null)]);
     await chart.drawn;
     const labels = [
-      ...chart.node.querySelectorAll('.mark-text.role-mark text')
+      ...chart.node.querySelectorAll('.nonfinite_labels_marks text')
     ].map(text => text.textContent);
     expect(labels).toEqual(['NaN']);
-    expect(
-      chart.node.querySelectorAll('.mark-rule.role-mark line').length
-    ).toBe(1);
-    expect(
-      chart.node.querySelectorAll('.mark-symbol.role-mark path').length
-    ).toBe(1);
+    expect(chart.node.querySelectorAll('.nonfinite_marks line').length).toBe(1);
+    expect(chart.node.querySelectorAll('.markers_marks path').length).toBe(1);
     chart.dispose();
   });
 
@@ -90,7 +86,7 @@ describe('bad values on charts', () => {
     ]);
     await chart.drawn;
     const labels = [
-      ...chart.node.querySelectorAll('.mark-text.role-mark text')
+      ...chart.node.querySelectorAll('.nonfinite_labels_marks text')
     ].map(text => text.textContent);
     expect(labels).toEqual(['+Inf', '-Inf']);
     chart.dispose();
@@ -100,9 +96,7 @@ describe('bad values on charts', () => {
     const chart = newChart();
     chart.reset(Array.from({ length: 100 }, (_, i) => row(i, 1 / (i + 1))));
     await chart.drawn;
-    expect(
-      chart.node.querySelectorAll('.mark-symbol.role-mark path').length
-    ).toBe(0);
+    expect(chart.node.querySelectorAll('.markers_marks path').length).toBe(0);
     chart.dispose();
   });
 });

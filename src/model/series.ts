@@ -19,6 +19,8 @@ export interface IChartRow {
   raw: number | null;
   /** 'NaN', 'Infinity' or '-Infinity' for a non-finite value, else null. */
   nonfinite: string | null;
+  /** When the value was logged, epoch milliseconds (for the hover readout); absent when unknown. */
+  time?: number;
 }
 
 const VALIDATION_PREFIX = 'val_';
@@ -132,13 +134,15 @@ export function toRows(
   const { role } = metricBase(name);
   return points.map(point => {
     const raw = point.y === null || !Number.isFinite(point.y) ? null : point.y;
+    const time = Date.parse(point.time);
     return {
       series: name,
       role,
       x: point.x,
       y: ema.next(raw),
       raw,
-      nonfinite: raw === null ? (point.nonfinite ?? 'NaN') : null
+      nonfinite: raw === null ? (point.nonfinite ?? 'NaN') : null,
+      ...(Number.isFinite(time) ? { time } : {})
     };
   });
 }

@@ -11,15 +11,20 @@ import type { View } from 'vega';
 import type { Result } from 'vega-embed';
 
 import {
+  axisTitle,
   chartSpec,
   chartSummary,
   DATASET,
-  NUMBER_FORMAT_FUNCTION
+  HOVER_PARAM,
+  NUMBER_FORMAT_FUNCTION,
+  READOUT_SIGNAL
 } from '../chartSpec';
-import { formatNumber } from '../format';
+import { formatDuration, formatMetric, formatNumber } from '../format';
+import { hoveredX, IReadout, readoutAt, readoutStops } from '../readout';
 import type { IChartRow, SeriesRole } from '../model/series';
 import { IThemeColours, vegaConfig } from '../theme';
 import type { SeriesAxis } from '../tokens';
+import { h } from './dom';
 import { defaultBundle } from './text';
 
 export interface IChartStyle {
@@ -27,6 +32,8 @@ export interface IChartStyle {
   roles: SeriesRole[];
   colour: string;
   colours: IThemeColours;
+  /** When the run started (epoch ms), for the readout's elapsed time; null when unknown. */
+  runStarted?: number | null;
 }
 
 const CHART_HEIGHT = 150;
@@ -64,14 +71,27 @@ export class ChartWidget extends Widget {
     this.addClass('jp-tflog-chart');
     this.node.dataset.metric = options.metric;
     this.node.dataset.points = '0';
-    this.node.setAttribute('role', 'img');
+    this.node.setAttribute('role', 'figure');
+    // The keyboard moves the readout: arrows, Home, End; Escape hides it.
+    this.node.tabIndex = 0;
+    this.node.setAttribute(
+      'aria-keyshortcuts',
+      'ArrowLeft ArrowRight Home End Escape'
+    );
     this._plot = document.createElement('div');
     this._plot.className = 'jp-tflog-chart-plot';
+    this._readout = h('div', {
+      class: 'jp-tflog-readout',
+      'aria-live': 'polite'
+    });
+    this._readout.hidden = true;
     this._message = document.createElement('div');
     this._message.className = 'jp-tflog-chart-error';
     this._message.setAttribute('role', 'alert');
     this._message.hidden = true;
-    this.node.append(this._plot, this._message);
+    this.node.append(this._plot, this._readout, this._message);
+    this.node.addEventListener('keydown', this._onKeyDown);
+    this.node.addEventListener('blur', this._onBlur);
     this._updateLabel();
     this._enqueue(() => this._embed());
   }
@@ -81,6 +101,29 @@ export class ChartWidget extends Widget {
   /** Settles when every change asked for so far is drawn (or has failed). */
   get drawn(): Promise<void> {
     return this._queue;
+  }
+
+  /** The readout shown now (hover or keyboard), or null. */
+  get readout(): IReadout | null {
+    return this._readoutValue;
+  }
+
+  /**
+   * Show the readout at `x` (null hides it): each series' nearest value,
+   * the crosshair at x. The hover calls this through vega's signal.
+   */
+  showReadout(x: number | null): void {
+    const readout =
+      x === null
+        ? null
+        : readoutAt(this._rows, x, this._style.runStarted ?? null);
+    this._readoutValue = readout;
+    this._renderReadout(readout);
+    const view = this._result?.view;
+    if (view && view.signal(READOUT_SIGNAL) !== (readout?.x ?? null)) {
+      view.signal(READOUT_SIGNAL, readout?.x ?? null);
+      view.runAsync().catch(error => this._showError(error));
+    }
   }
 
   /** Changes of look re-embed the chart with the rows it holds. */
@@ -116,6 +159,8 @@ export class ChartWidget extends Widget {
     if (this.isDisposed) {
       return;
     }
+    this.node.removeEventListener('keydown', this._onKeyDown);
+    this.node.removeEventListener('blur', this._onBlur);
     this._finalize();
     super.dispose();
   }
@@ -180,6 +225,7 @@ export class ChartWidget extends Widget {
       return;
     }
     this._result = result;
+    result.view.addSignalListener(HOVER_PARAM, this._onHover);
     this._drawnAll = true;
     this._drawnCount = rows.length;
     await this._sync();
@@ -261,8 +307,98 @@ export class ChartWidget extends Widget {
     );
   }
 
+  private _onHover = (_: string, value: unknown): void => {
+    this.showReadout(hoveredX(value));
+  };
+
+  private _onKeyDown = (event: KeyboardEvent): void => {
+    const stops = readoutStops(this._rows);
+    if (stops.length === 0) {
+      return;
+    }
+    const current = this._readoutValue?.x;
+    const index = current === undefined ? -1 : stops.indexOf(current);
+    let next: number | null;
+    switch (event.key) {
+      case 'ArrowRight':
+        next =
+          stops[
+            index < 0 ? stops.length - 1 : Math.min(index + 1, stops.length - 1)
+          ];
+        break;
+      case 'ArrowLeft':
+        next = stops[index < 0 ? stops.length - 1 : Math.max(index - 1, 0)];
+        break;
+      case 'Home':
+        next = stops[0];
+        break;
+      case 'End':
+        next = stops[stops.length - 1];
+        break;
+      case 'Escape':
+        next = null;
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    this.showReadout(next);
+  };
+
+  private _onBlur = (): void => {
+    this.showReadout(null);
+  };
+
+  private _renderReadout(readout: IReadout | null): void {
+    this._readout.hidden = readout === null;
+    if (readout === null) {
+      this._readout.replaceChildren();
+      return;
+    }
+    const trans = this._trans;
+    const axis = this._style.axis;
+    const where: string[] = [
+      axis === 'time'
+        ? new Date(readout.x).toLocaleTimeString()
+        : `${axisTitle(trans, axis)} ${formatNumber(readout.x)}`
+    ];
+    if (readout.elapsedMs !== null) {
+      where.push(trans.__('%1 elapsed', formatDuration(readout.elapsedMs)));
+    }
+    this._readout.replaceChildren(
+      h('div', { class: 'jp-tflog-readout-x' }, [where.join(' · ')]),
+      ...readout.values.map(value =>
+        h(
+          'div',
+          { class: 'jp-tflog-readout-row', 'data-series': value.series },
+          [
+            h('span', { class: 'jp-tflog-readout-name' }, [value.series]),
+            h(
+              'span',
+              {
+                class:
+                  value.raw === null
+                    ? 'jp-tflog-readout-value jp-tflog-nonfinite'
+                    : 'jp-tflog-readout-value'
+              },
+              [
+                value.raw === null
+                  ? (value.nonfinite ?? 'NaN')
+                  : formatMetric(value.raw),
+                value.x === readout.x
+                  ? ''
+                  : ` (${axis === 'time' ? new Date(value.x).toLocaleTimeString() : `${axisTitle(trans, axis)} ${formatNumber(value.x)}`})`
+              ]
+            )
+          ]
+        )
+      )
+    );
+  }
+
   private _finalize(): void {
     if (this._result) {
+      this._result.view.removeSignalListener(HOVER_PARAM, this._onHover);
       // Stops the view's timers and listeners (view.finalize()) and removes embed's own.
       this._result.finalize();
       this._result = null;
@@ -274,6 +410,8 @@ export class ChartWidget extends Widget {
   private readonly _renderer: 'canvas' | 'svg';
   private readonly _plot: HTMLDivElement;
   private readonly _message: HTMLDivElement;
+  private readonly _readout: HTMLDivElement;
+  private _readoutValue: IReadout | null = null;
   private _rows: IChartRow[] = [];
   /** Rows of `_rows` already in the view, valid while `_drawnAll`. */
   private _drawnCount = 0;

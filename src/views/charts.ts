@@ -130,11 +130,18 @@ export class ChartsPanel extends Panel {
       axis: this._runModel?.view.axis ?? 'step',
       roles,
       colour: palette[index % palette.length],
-      colours: this._colours
+      colours: this._colours,
+      runStarted: this._runStarted()
     };
   }
 
   private readonly _trans: TranslationBundle;
+  private _runStarted(): number | null {
+    const started = this._runModel?.summary?.started;
+    const time = started === undefined ? NaN : Date.parse(started);
+    return Number.isFinite(time) ? time : null;
+  }
+
   private _runModel: RunModel | null = null;
   private _colours: IThemeColours;
   private readonly _renderer: 'canvas' | 'svg' | undefined;
