@@ -10,20 +10,22 @@
  */
 export const BASE_PATTERNS: Readonly<Record<string, string>> = {
   // Text
-  USERNAME: '[a-zA-Z0-9._-]+',
-  USER: '%{USERNAME}',
+  USERNAME: '[\\w.-]+',
+  USER: '(?:%{USERNAME})',
   EMAILLOCALPART:
     "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+)*",
-  EMAILADDRESS: '%{EMAILLOCALPART}@%{HOSTNAME}',
-  WORD: '\\b\\w+\\b',
-  NOTSPACE: '\\S+',
-  SPACE: '\\s*',
-  DATA: '.*?',
-  GREEDYDATA: '.*',
+  EMAILADDRESS: '(?:%{EMAILLOCALPART})@(?:%{HOSTNAME})',
+  WORD: '\\b[A-Za-z0-9_]+\\b',
+  // Ruby's \\s is these six; JavaScript's also takes Unicode spaces.
+  NOTSPACE: '[^ \\t\\n\\v\\f\\r]+',
+  SPACE: '[ \\t\\n\\v\\f\\r]*',
+  // A dot, so that (?m) makes them cross newlines as in Ruby.
+  DATA: '.{0,}?',
+  GREEDYDATA: '.{0,}',
   QUOTEDSTRING:
     '(?:"(?:[^"\\\\]|\\\\.)*"|\'(?:[^\'\\\\]|\\\\.)*\'|`(?:[^`\\\\]|\\\\.)*`)',
-  QS: '%{QUOTEDSTRING}',
-  UUID: '[A-Fa-f0-9]{8}-(?:[A-Fa-f0-9]{4}-){3}[A-Fa-f0-9]{12}',
+  QS: '(?:%{QUOTEDSTRING})',
+  UUID: '\\h{8}-(?:\\h{4}-){3}\\h{12}',
 
   // Numbers
   INT: '[+-]?\\d+',
@@ -45,26 +47,26 @@ export const BASE_PATTERNS: Readonly<Record<string, string>> = {
   // Dates and times
   MONTH:
     '\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?|[Jj]un(?:e|i)?|[Jj]ul(?:y|i)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e(?:c|z)(?:ember)?)\\b',
-  MONTHNUM: '(?:0?[1-9]|1[0-2])',
-  MONTHNUM2: '(?:0[1-9]|1[0-2])',
+  MONTHNUM: '(?:[0]?[1-9]|1[012])',
+  MONTHNUM2: '(?:0[1-9]|1[012])',
   MONTHDAY: '(?:0[1-9]|[12][0-9]|3[01]|[1-9])',
-  DAY: '(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)',
+  DAY: '(?:(?:Mon|Fri|Sun)(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Sat(?:urday)?)',
   YEAR: '(?:\\d\\d){1,2}',
-  HOUR: '(?:2[0123]|[01]?[0-9])',
-  MINUTE: '(?:[0-5][0-9])',
-  SECOND: '(?:(?:[0-5]?[0-9]|60)(?:[:.,][0-9]+)?)',
+  HOUR: '(?:2[0-3]|[01]?\\d)',
+  MINUTE: '[0-5]\\d',
+  SECOND: '(?:(?:[0-5]?\\d|60)(?:[:.,]\\d+)?)',
   TIME: '(?<![0-9])%{HOUR}:%{MINUTE}(?::%{SECOND})(?![0-9])',
-  ISO8601_TIMEZONE: '(?:Z|[+-]%{HOUR}(?::?%{MINUTE}))',
+  ISO8601_TIMEZONE: '(?:Z|[-+]%{HOUR}:?%{MINUTE})',
   ISO8601_SECOND: '%{SECOND}',
   TIMESTAMP_ISO8601:
-    '%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[T ]%{HOUR}:?%{MINUTE}(?::?%{SECOND})?%{ISO8601_TIMEZONE}?',
-  DATE_US: '%{MONTHNUM}[/-]%{MONTHDAY}[/-]%{YEAR}',
-  DATE_EU: '%{MONTHDAY}[./-]%{MONTHNUM}[./-]%{YEAR}',
+    '%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[ T]%{HOUR}:?%{MINUTE}(?::?%{SECOND})?(?:%{ISO8601_TIMEZONE})?',
+  DATE_US: '%{MONTHNUM}[-/]%{MONTHDAY}[-/]%{YEAR}',
+  DATE_EU: '%{MONTHDAY}[-./]%{MONTHNUM}[-./]%{YEAR}',
   DATE: '(?:%{DATE_US}|%{DATE_EU})',
-  DATESTAMP: '%{DATE}[- ]%{TIME}',
+  DATESTAMP: '%{DATE}[ -]%{TIME}',
   TZ: '(?:[APMCE][SD]T|UTC)',
-  SYSLOGTIMESTAMP: '%{MONTH} +%{MONTHDAY} %{TIME}',
-  HTTPDATE: '%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} %{INT}',
+  SYSLOGTIMESTAMP: '%{MONTH}[ ]+%{MONTHDAY} %{TIME}',
+  HTTPDATE: '%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} [+-]?\\d+',
 
   // Networks
   IPV4: '(?<![0-9])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9])',
@@ -85,22 +87,22 @@ export const BASE_PATTERNS: Readonly<Record<string, string>> = {
       '::'
     ].join('|') +
     ')(?![0-9A-Fa-f:])',
-  IP: '(?:%{IPV6}|%{IPV4})',
+  IP: '%{IPV6}|%{IPV4}',
   HOSTNAME:
     '\\b[0-9A-Za-z](?:[0-9A-Za-z-]{0,61}[0-9A-Za-z])?(?:\\.[0-9A-Za-z](?:[0-9A-Za-z-]{0,61}[0-9A-Za-z])?)*\\.?(?![0-9A-Za-z-])',
   HOST: '%{HOSTNAME}',
-  IPORHOST: '(?:%{IP}|%{HOSTNAME})',
-  HOSTPORT: '%{IPORHOST}:%{POSINT}',
+  IPORHOST: '%{IP}|%{HOSTNAME}',
+  HOSTPORT: '(?:%{IPORHOST}):%{POSINT}',
   MAC: '(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}',
 
   // Paths and URIs
   UNIXPATH: '(?:/[^/\\s]*)+',
   WINPATH: '(?:[A-Za-z]+:|\\\\)(?:\\\\[^\\\\?*\\s]*)+',
-  PATH: '(?:%{UNIXPATH}|%{WINPATH})',
+  PATH: '%{UNIXPATH}|%{WINPATH}',
   URIPROTO: '[A-Za-z][A-Za-z0-9+\\-.]*',
   URIHOST: '%{IPORHOST}(?::%{POSINT})?',
   URIPATH: "(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\\-]*)+",
-  URIPARAM: "\\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\\-\\[\\]<>]*",
-  URIPATHPARAM: '%{URIPATH}(?:%{URIPARAM})?',
+  URIPARAM: "\\?[\\w$.+!*'|(){},~@#%&/=:;?\\-\\[\\]<>]*",
+  URIPATHPARAM: '%{URIPATH}(?:%{URIPARAM}){0,1}',
   URI: '%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?%{URIHOST}?(?:%{URIPATHPARAM})?'
 };
