@@ -11,6 +11,7 @@
  * status: 0 after a clean stop, 1 on a crash, 2 when the API itself cannot
  * start.
  */
+import { Alerting } from './alerts';
 import { createApiServer, type IApiServer, type ListenTarget } from './api';
 import { ApiError } from './api/errors';
 import {
@@ -71,6 +72,8 @@ interface IService {
   reader: IStore | null;
   /** Made once: a pipeline made again after losing the lock reuses it. */
   recordParser: IRecordParser<IRunState> | null;
+  /** The alert rules over what the pipeline parses; null when nothing ships. */
+  alerting: Alerting | null;
   pipeline: Pipeline<IRunState> | null;
   /** Null when nothing is shipped (invalid configuration). */
   lock: ShipperLock | null;
@@ -109,6 +112,7 @@ async function main(): Promise<number> {
     store: null,
     reader: null,
     recordParser: null,
+    alerting: null,
     pipeline: null,
     lock: null,
     shipping: false,
@@ -341,9 +345,18 @@ function createRecordParser(service: IService): IRecordParser<IRunState> {
       );
     }
   }
+  const alerting = new Alerting({
+    thresholds: config.alerts,
+    webhook: config.alertWebhook,
+    logger: logger.child('alerts'),
+    announce: alert => service.api?.announce(alert),
+    store: () => (service.shipping ? service.store : null)
+  });
+  service.alerting = alerting;
   return {
     newRunState: runId => createRunState(runId),
-    parseRecord: (record, state) => parser.parseRecord(record, state)
+    parseRecord: (record, state) =>
+      alerting.amend(record, state, parser.parseRecord(record, state))
   };
 }
 
@@ -617,6 +630,7 @@ async function shutDown(service: IService): Promise<void> {
   if (service.pipeline) {
     await service.pipeline.stop(SHUTDOWN_GRACE_MS);
   }
+  await service.alerting?.close();
   // After the registry's last save: the next holder resumes from it.
   if (service.lock) {
     try {

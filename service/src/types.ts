@@ -179,7 +179,8 @@ export const EVENT_KINDS = [
   'run_start',
   'run_end',
   'hparams',
-  'loss'
+  'loss',
+  'alert'
 ] as const satisfies readonly EventKind[];
 
 /** Fails to compile when `EVENT_KINDS` misses a kind the wire knows. */

@@ -57,7 +57,8 @@ export type EventKind =
   | 'run_start'
   | 'run_end'
   | 'hparams'
-  | 'loss';
+  | 'loss'
+  | 'alert';
 
 /** Order of `/logs` lines by sequence. */
 export type LogOrder = 'asc' | 'desc';
@@ -189,6 +190,13 @@ export interface ITflogFields {
   /** Raw text before terminal normalisation (stream events only). */
   raw?: string;
   partial?: boolean;
+  /**
+   * Position among the events of its record, where the id does not carry
+   * it (an alert's id names its condition, not its record).
+   */
+  part?: number;
+  /** What an alert event (kind `alert`) is about. */
+  alert?: { rule: AlertRule; metric: string | null };
 }
 
 /**
@@ -416,7 +424,40 @@ export interface IRunEvent extends IRunUpdate {
   type: 'run';
 }
 
-export type ApiEvent = IReadyEvent | IRunEvent;
+/** Sent at once when a rule finds something wrong in a live run. */
+export interface IAlertEvent {
+  type: 'alert';
+  alert: IAlert;
+}
+
+export type ApiEvent = IReadyEvent | IRunEvent | IAlertEvent;
+
+// --- Alerts ------------------------------------------------------------------
+
+/** What an alert found (docs/alerts.md). */
+export type AlertRule =
+  'nonfinite' | 'divergence' | 'plateau' | 'stall' | 'burst' | 'grad_norm';
+
+/** One alert: on the event stream, and stored as an event of kind `alert`. */
+export interface IAlert {
+  /** Deterministic: the same condition in the same run has the same id. */
+  alert_id: string;
+  rule: AlertRule;
+  run_id: string;
+  run_name: string | null;
+  notebook: string | null;
+  user: string;
+  /** The metric it is about, when it is about one. */
+  metric: string | null;
+  /** The value that raised it (for a burst: how many records). */
+  value: MetricValue | null;
+  step: number | null;
+  epoch: number | null;
+  /** When the record that raised it was written (ISO). */
+  '@timestamp': string;
+  /** One English sentence for logs and webhooks; the panel words its own. */
+  message: string;
+}
 
 // --- Errors ------------------------------------------------------------------
 

@@ -12,28 +12,11 @@ import type {
   ITflogDocument,
   MetricValue
 } from '../types';
+import type { IAlert } from '../wire';
 import { boundedId } from '../parse/ids';
 import type { AlertRule, IAlertThresholds } from './rules';
 
-/** One alert, as stored and sent to the panel and the webhook. */
-export interface IAlert {
-  /** Deterministic: the same condition in the same run has the same id. */
-  alert_id: string;
-  rule: AlertRule;
-  run_id: string;
-  run_name: string | null;
-  notebook: string | null;
-  user: string;
-  /** The metric it is about, when it is about one. */
-  metric: string | null;
-  value: MetricValue | null;
-  step: number | null;
-  epoch: number | null;
-  /** When the record that raised it was written. */
-  '@timestamp': string;
-  /** One English sentence for logs and webhooks; the panel builds its own. */
-  message: string;
-}
+export type { IAlert };
 
 /** Text a training loop prints when its loss stopped being a number. */
 const NONFINITE_TEXT =

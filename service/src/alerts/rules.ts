@@ -5,6 +5,8 @@
  * refused with its path instead of silently turning a rule off.
  */
 
+import type { AlertRule } from '../wire';
+
 export const ALERT_RULES = [
   'nonfinite',
   'divergence',
@@ -12,9 +14,18 @@ export const ALERT_RULES = [
   'stall',
   'burst',
   'grad_norm'
-] as const;
+] as const satisfies readonly AlertRule[];
 
-export type AlertRule = (typeof ALERT_RULES)[number];
+export type { AlertRule };
+
+/** Fails to compile when ALERT_RULES misses a rule the wire knows. */
+const ALERT_RULES_COMPLETE: Exclude<
+  AlertRule,
+  (typeof ALERT_RULES)[number]
+> extends never
+  ? true
+  : never = true;
+void ALERT_RULES_COMPLETE;
 
 export interface IAlertThresholds {
   /** Rules that run; a rule left out never fires. */

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_EVENT_CLIENTS } from '../config';
 import type { IRecentReader } from '../ship/recent';
 import type { IShipperStatus } from '../ship/status';
 import type { IStore } from '../store/store';
+import type { IAlert } from '../wire';
 import { ApiError, errorReply } from './errors';
 import { EventHub, IRunUpdate } from './events';
 import * as handlers from './handlers';
@@ -93,6 +94,8 @@ export interface IApiServer {
   close(): Promise<void>;
   /** Tell live clients that runs have new stored data. */
   notify(updates: readonly IRunUpdate[]): void;
+  /** Tell live clients of an alert at once. */
+  announce(alert: IAlert): void;
   /** The user whose runs this server answers for. */
   readonly user: string;
 }
@@ -226,6 +229,7 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
         events.publish({ type: 'run', ...update });
       }
     },
+    announce: alert => events.publish({ type: 'alert', alert }),
     listen: async target => {
       if ('socket' in target) {
         await removeStaleSocket(target.socket);

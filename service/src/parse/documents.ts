@@ -17,7 +17,11 @@ import { truncateText } from './truncate';
 import { MetricBag } from './values';
 
 export type Dataset =
-  'tflog.log' | 'tflog.stream' | 'tflog.metrics' | 'tflog.run';
+  | 'tflog.log'
+  | 'tflog.stream'
+  | 'tflog.metrics'
+  | 'tflog.run'
+  | 'tflog.alert';
 
 export interface IDocumentSpec {
   id: string;

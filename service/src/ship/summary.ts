@@ -214,6 +214,10 @@ function keepsExactValue(
 }
 
 function countEvent(summary: IRunSummary, document: ITflogDocument): void {
+  if (document.tflog?.kind === 'alert') {
+    // Said about the run's records, not one of them.
+    return;
+  }
   summary.counts.events += 1;
   const level = (document.log?.level ?? '').toLowerCase();
   const kind = document.tflog?.kind;

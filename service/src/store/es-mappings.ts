@@ -16,7 +16,7 @@ export type IndexTemplateBody = Omit<
  * `_meta.tflog_version`: a service never replaces templates of a higher
  * version (a newer tflog on the same cluster installed them).
  */
-export const TEMPLATE_VERSION = 3;
+export const TEMPLATE_VERSION = 4;
 
 /** Bumped when the ILM policies change; `_meta.version` in each policy. */
 export const POLICY_VERSION = 2;
@@ -229,7 +229,11 @@ export const LOGS_MAPPINGS: estypes.MappingTypeMapping = {
         raw: STORED_TEXT,
         partial: { type: 'boolean' },
         // Position of the event among those of its spool record (log order).
-        part: { type: 'integer' }
+        part: { type: 'integer' },
+        // What an alert (kind 'alert') found, and in which metric.
+        alert: {
+          properties: { rule: FILTER_KEYWORD, metric: FILTER_KEYWORD }
+        }
       }
     }
   }

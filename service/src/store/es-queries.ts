@@ -213,6 +213,9 @@ export function describeCause(cause: estypes.ErrorCause | undefined): string {
  * `<run>:<seq>` for the first and `<run>:<seq>:<i>` for more (formats.md).
  */
 export function eventPart(document: ITflogDocument): number {
+  if (document.tflog.part !== undefined) {
+    return document.tflog.part;
+  }
   const base = `${document.tflog.run_id}:${document.event.sequence}`;
   if (document._id.startsWith(base + ':')) {
     const part = Number(document._id.slice(base.length + 1));

@@ -164,7 +164,7 @@ describe('ElasticsearchStore.init', () => {
     const { degraded } = await store.status();
     expect(degraded).toEqual([
       'ILM policy tflog-policy version 99 installed by a newer tflog; this one (2) leaves it',
-      'templates version 42 installed by a newer tflog; this one (3) leaves them (tflog-logs, tflog-metrics, tflog-runs)'
+      'templates version 42 installed by a newer tflog; this one (4) leaves them (tflog-logs, tflog-metrics, tflog-runs)'
     ]);
     expect(lines.join('\n')).toMatch(/WARN .*templates version 42/);
   });

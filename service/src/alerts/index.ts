@@ -1,0 +1,92 @@
+/**
+ * Alerts in the service: the rules over the parsed stream, announcements
+ * (the event stream, the log, the webhook) and the stall check on a timer.
+ */
+import type { ILogger } from '../common/logger';
+import type { IAlertWebhookConfig } from '../config';
+import type { IRunState } from '../parse/state';
+import type { IStore } from '../store/store';
+import type { IParsedRecord, SpoolRecord } from '../types';
+import type { IAlert } from '../wire';
+import { AlertDetector } from './detect';
+import type { IAlertThresholds } from './rules';
+import { AlertStream } from './stream';
+import { AlertWebhook } from './webhook';
+
+export { AlertDetector } from './detect';
+export { AlertStream, alertDocument } from './stream';
+export { AlertWebhook } from './webhook';
+
+/** How often running runs are checked for a stall. */
+const STALL_CHECK_MS = 30_000;
+
+export interface IAlertingOptions {
+  thresholds: IAlertThresholds;
+  webhook?: IAlertWebhookConfig;
+  logger: ILogger;
+  /** Live alerts to the panels (the API's event stream). */
+  announce: (alert: IAlert) => void;
+  /** The store stall alerts are written to while this service ships. */
+  store: () => IStore | null;
+}
+
+export class Alerting {
+  constructor(private readonly _options: IAlertingOptions) {
+    const { logger, webhook } = _options;
+    if (webhook) {
+      this._webhook = new AlertWebhook({
+        url: webhook.url,
+        format: webhook.format,
+        perMinute: webhook.perMinute,
+        maxQueue: 1000,
+        maxAttempts: 8,
+        timeoutMs: 10_000,
+        logger: logger.child('alert-webhook')
+      });
+    }
+    this._stream = new AlertStream(new AlertDetector(_options.thresholds), {
+      onAlert: alert => this._announce(alert)
+    });
+    this._timer = setInterval(() => {
+      this._checkStalls().catch(error =>
+        logger.warn(
+          `alerts: stall alerts not stored: ${(error as Error).message}`
+        )
+      );
+    }, STALL_CHECK_MS);
+    this._timer.unref();
+  }
+
+  /** A record's parse result with the documents of the alerts it raised. */
+  amend(
+    record: SpoolRecord,
+    state: IRunState,
+    parsed: IParsedRecord
+  ): IParsedRecord {
+    return this._stream.amend(record, state, parsed);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this._timer);
+    await this._webhook?.close();
+  }
+
+  private _announce(alert: IAlert): void {
+    this._options.logger.warn(`alert (${alert.rule}): ${alert.message}`);
+    this._options.announce(alert);
+    this._webhook?.send(alert);
+  }
+
+  private async _checkStalls(): Promise<void> {
+    const documents = this._stream.stalled();
+    const store = this._options.store();
+    if (documents.length === 0 || store === null) {
+      return;
+    }
+    await store.write({ documents, points: [], runs: [], runVersions: {} });
+  }
+
+  private _stream: AlertStream;
+  private _webhook: AlertWebhook | null = null;
+  private _timer: ReturnType<typeof setInterval>;
+}
