@@ -14,7 +14,7 @@
  * matches fast (cost.ts): beyond that, or everywhere when the analysis finds
  * no bound, it must run under a time limit (guard.ts).
  */
-import { onlyChar } from './charset';
+import { CharSet, onlyChar } from './charset';
 import { directLimit } from './cost';
 import { BASE_PATTERNS } from './definitions';
 import {
@@ -454,10 +454,7 @@ class Expander {
         }
         return [classBody(set), at + posix[0].length, false];
       }
-      throw new GrokError(
-        this.patternName,
-        `a '[' inside a character class at position ${at}${this.where(stack)} is an Onigmo nested set, which is not supported; write \\[ for a literal bracket`
-      );
+      return this.nestedClass(text, at, stack);
     }
     if (char === '&' && text[at + 1] === '&') {
       throw new GrokError(
@@ -466,6 +463,65 @@ class Expander {
       );
     }
     return [char, at + 1, false];
+  }
+
+  /**
+   * Onigmo's nested set inside a class (`[a-z[0-9]]`, `[[[:alnum:]]_-]`):
+   * its members join the outer class's.
+   */
+  private nestedClass(
+    text: string,
+    at: number,
+    stack: string[]
+  ): [string, number, boolean] {
+    let out = '[';
+    let i = at + 1;
+    if (text[i] === '^') {
+      out += '^';
+      i += 1;
+    }
+    if (text[i] === ']') {
+      out += '\\]';
+      i += 1;
+    }
+    for (;;) {
+      if (i >= text.length) {
+        throw new GrokError(
+          this.patternName,
+          `unterminated nested character class at position ${at}${this.where(stack)}`
+        );
+      }
+      let piece: string;
+      let closed = false;
+      if (text[i] === '\\') {
+        [piece, i] = this.escape(text, i, true, stack);
+      } else {
+        [piece, i, closed] = this.classPart(text, i, stack);
+      }
+      if (closed) {
+        break;
+      }
+      out += piece;
+    }
+    out += ']';
+    let set: CharSet;
+    try {
+      const { root } = parseRegex(out);
+      const item = root.type === 'seq' ? root.items[0] : root;
+      if (item === undefined || item.type !== 'char') {
+        throw new RegexSyntaxError('not a class');
+      }
+      set = item.set;
+    } catch (error) {
+      if (!(error instanceof RegexSyntaxError)) {
+        throw error;
+      }
+      throw new GrokError(
+        this.patternName,
+        `invalid nested character class at position ${at}${this.where(stack)}: ${error.message}`
+      );
+    }
+    return [classBody(set), i, false];
   }
 
   /**

@@ -46,7 +46,8 @@ export const BASE_PATTERNS: Readonly<Record<string, string>> = {
 
   // Dates and times
   MONTH:
-    '\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?|[Jj]un(?:e|i)?|[Jj]ul(?:y|i)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e(?:c|z)(?:ember)?)\\b',
+    // English and German names and abbreviations (Mär, März, Mrz, Okt, Dez).
+    '\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:ar(?:ch|z)?|ärz?|rz)|[Aa]pr(?:il)?|[Mm]a[yi]|[Jj]un[ei]?|[Jj]ul[iy]?|[Aa]ug(?:ust)?|[Ss]ep(?:t(?:ember)?)?|[Oo][ck]t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e[cz](?:ember)?)\\b',
   MONTHNUM: '(?:[0]?[1-9]|1[012])',
   MONTHNUM2: '(?:0[1-9]|1[012])',
   MONTHDAY: '(?:0[1-9]|[12][0-9]|3[01]|[1-9])',
@@ -57,14 +58,14 @@ export const BASE_PATTERNS: Readonly<Record<string, string>> = {
   SECOND: '(?:(?:[0-5]?\\d|60)(?:[:.,]\\d+)?)',
   TIME: '(?<![0-9])%{HOUR}:%{MINUTE}(?::%{SECOND})(?![0-9])',
   ISO8601_TIMEZONE: '(?:Z|[-+]%{HOUR}:?%{MINUTE})',
-  ISO8601_SECOND: '%{SECOND}',
+  ISO8601_SECOND: '(?:%{SECOND})',
   TIMESTAMP_ISO8601:
     '%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[ T]%{HOUR}:?%{MINUTE}(?::?%{SECOND})?(?:%{ISO8601_TIMEZONE})?',
   DATE_US: '%{MONTHNUM}[-/]%{MONTHDAY}[-/]%{YEAR}',
   DATE_EU: '%{MONTHDAY}[-./]%{MONTHNUM}[-./]%{YEAR}',
   DATE: '(?:%{DATE_US}|%{DATE_EU})',
   DATESTAMP: '%{DATE}[ -]%{TIME}',
-  TZ: '(?:[APMCE][SD]T|UTC)',
+  TZ: '(?:UTC|GMT|[ECMP][SD]T)',
   SYSLOGTIMESTAMP: '%{MONTH}[ ]+%{MONTHDAY} %{TIME}',
   HTTPDATE: '%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} [+-]?\\d+',
 
@@ -100,8 +101,8 @@ export const BASE_PATTERNS: Readonly<Record<string, string>> = {
   WINPATH: '(?:[A-Za-z]+:|\\\\)(?:\\\\[^\\\\?*\\s]*)+',
   PATH: '%{UNIXPATH}|%{WINPATH}',
   URIPROTO: '[A-Za-z][A-Za-z0-9+\\-.]*',
-  URIHOST: '%{IPORHOST}(?::%{POSINT})?',
-  URIPATH: "(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\\-]*)+",
+  URIHOST: '%{IPORHOST}(?::%{POSINT}){0,1}',
+  URIPATH: "(?:/[\\w$.+!*'(){},~:;=@#%&-]*)+",
   URIPARAM: "\\?[\\w$.+!*'|(){},~@#%&/=:;?\\-\\[\\]<>]*",
   URIPATHPARAM: '%{URIPATH}(?:%{URIPARAM}){0,1}',
   URI: '%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?%{URIHOST}?(?:%{URIPATHPARAM})?'
