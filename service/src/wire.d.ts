@@ -446,6 +446,8 @@ export interface IAlert {
   run_id: string;
   run_name: string | null;
   notebook: string | null;
+  /** The kernel the run is in, so that the panel can interrupt it. */
+  kernel_id: string | null;
   user: string;
   /** The metric it is about, when it is about one. */
   metric: string | null;

@@ -46,6 +46,7 @@ interface IPlateauState {
 interface IRunState {
   runName: string | null;
   notebook: string | null;
+  kernelId: string | null;
   user: string;
   running: boolean;
   lastRecordMs: number;
@@ -143,7 +144,12 @@ export class AlertDetector {
 
   private _state(
     runId: string,
-    identity: { runName: string | null; notebook: string | null; user: string }
+    identity: {
+      runName: string | null;
+      notebook: string | null;
+      kernelId: string | null;
+      user: string;
+    }
   ): IRunState {
     let state = this._runs.get(runId);
     if (state === undefined) {
@@ -169,6 +175,7 @@ export class AlertDetector {
       this._runs.delete(runId);
       state.runName = identity.runName ?? state.runName;
       state.notebook = identity.notebook ?? state.notebook;
+      state.kernelId = identity.kernelId ?? state.kernelId;
       state.user = identity.user || state.user;
     }
     this._runs.set(runId, state);
@@ -180,6 +187,7 @@ export class AlertDetector {
     const state = this._state(fields.run_id, {
       runName: fields.run_name,
       notebook: fields.notebook,
+      kernelId: fields.kernel_id,
       user: document.user.name
     });
     const ms = timeMs(document.event.created ?? document['@timestamp']);
@@ -266,6 +274,7 @@ export class AlertDetector {
     const state = this._state(point.run_id, {
       runName: null,
       notebook: point.notebook,
+      kernelId: null,
       user: point.user
     });
     const ms = timeMs(point.created ?? point['@timestamp']);
@@ -468,6 +477,7 @@ export class AlertDetector {
       run_id: runId,
       run_name: state.runName,
       notebook: state.notebook,
+      kernel_id: state.kernelId,
       user: state.user,
       metric: alert.metric,
       value: alert.value,

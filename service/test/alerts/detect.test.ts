@@ -84,6 +84,7 @@ describe('AlertDetector on a real Keras run that went NaN', () => {
       run_id: '20261128T210922Z-d47dad58',
       run_name: 'keras3-nan-verbose1',
       notebook: 'fixtures/training.ipynb',
+      kernel_id: null,
       metric: firstNan?.name,
       value: 'NaN',
       step: firstNan?.step ?? null
@@ -230,7 +231,11 @@ describe('stall', () => {
     const later = Date.parse('2026-12-01T10:06:00Z');
     const alerts = detect.checkStalled(later);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ rule: 'stall', run_id: 'run-1' });
+    expect(alerts[0]).toMatchObject({
+      rule: 'stall',
+      run_id: 'run-1',
+      kernel_id: 'k'
+    });
     expect(alerts[0].message).toContain('6 minutes');
     expect(detect.checkStalled(later + 600_000)).toEqual([]);
   });

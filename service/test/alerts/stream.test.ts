@@ -51,6 +51,7 @@ describe('AlertStream', () => {
       run_id: RUN,
       run_name: 'keras3-nan-verbose1',
       notebook: 'fixtures/training.ipynb',
+      kernel_id: null,
       alert: { rule: 'nonfinite', metric: announced[0].metric }
     });
     expect(document.log.level).toBe('error');

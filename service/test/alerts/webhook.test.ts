@@ -11,6 +11,7 @@ function alert(n: number): IAlert {
     run_id: 'run-1',
     run_name: 'demo',
     notebook: 'train.ipynb',
+    kernel_id: 'k-1',
     user: 'alice',
     metric: 'loss',
     value: 'NaN',
