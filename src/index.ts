@@ -1,6 +1,7 @@
 /** tflog's JupyterLab extension: the plugins it is made of. */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { alertsPlugin } from './plugins/alerts';
 import { clientPlugin } from './plugins/client';
 import { notebookPathPlugin } from './plugins/notebookPath';
 import { panelPlugin } from './plugins/panel';
@@ -8,7 +9,8 @@ import { panelPlugin } from './plugins/panel';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   clientPlugin,
   notebookPathPlugin,
-  panelPlugin
+  panelPlugin,
+  alertsPlugin
 ];
 
 export default plugins;

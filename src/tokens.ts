@@ -25,7 +25,9 @@ import type {
 // --- Wire types: API v1 (service/src/wire.d.ts) -----------------------------
 
 export type {
+  AlertRule,
   ApiEvent,
+  IAlert,
   IApiErrorBody,
   IErrorInfo,
   IRunEvent,

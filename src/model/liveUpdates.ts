@@ -9,7 +9,7 @@
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { ApiEvent, IRunEvent } from '../tokens';
+import type { ApiEvent, IAlert, IRunEvent } from '../tokens';
 
 /** The part of EventSource used here (tests pass a fake). */
 export interface IEventSourceLike {
@@ -64,6 +64,11 @@ export class LiveUpdates implements IDisposable {
   /** New data of a run was stored. */
   get runUpdated(): ISignal<this, IRunEvent> {
     return this._runUpdated;
+  }
+
+  /** A rule found something wrong in a live run (event stream only). */
+  get alertRaised(): ISignal<this, IAlert> {
+    return this._alertRaised;
   }
 
   /** Re-read what is shown: the stream (re)connected, or a polling tick. */
@@ -141,6 +146,12 @@ export class LiveUpdates implements IDisposable {
       this._resync.emit('connected');
     } else if (data.type === 'run' && typeof data.run_id === 'string') {
       this._runUpdated.emit(data);
+    } else if (
+      data.type === 'alert' &&
+      typeof data.alert?.alert_id === 'string' &&
+      typeof data.alert.run_id === 'string'
+    ) {
+      this._alertRaised.emit(data.alert);
     }
   }
 
@@ -213,6 +224,7 @@ export class LiveUpdates implements IDisposable {
   private _invalidMessages = 0;
   private _isDisposed = false;
   private _runUpdated = new Signal<this, IRunEvent>(this);
+  private _alertRaised = new Signal<this, IAlert>(this);
   private _resync = new Signal<this, ResyncReason>(this);
   private _modeChanged = new Signal<this, LiveMode>(this);
 }

@@ -1,0 +1,122 @@
+import { alertSummary, alertText } from '../alertText';
+import { AlertCenter } from '../model/alertCenter';
+import { LiveUpdates } from '../model/liveUpdates';
+import type { IAlert } from '../tokens';
+import { defaultBundle } from '../views/text';
+import { FakeEventSource } from './fakes';
+
+function alert(overrides: Partial<IAlert> = {}): IAlert {
+  return {
+    alert_id: 'r1:alert:nonfinite',
+    rule: 'nonfinite',
+    run_id: 'r1',
+    run_name: 'lr-1e3',
+    notebook: 'work/train.ipynb',
+    kernel_id: 'k1',
+    user: 'alice',
+    metric: 'loss',
+    value: 'NaN',
+    step: 3420,
+    epoch: 2,
+    '@timestamp': '2026-12-01T10:00:00.000Z',
+    message: 'loss became NaN',
+    ...overrides
+  };
+}
+
+describe('alert text', () => {
+  const trans = defaultBundle();
+
+  it('names what, where, the run and the notebook', () => {
+    expect(alertText(trans, alert())).toBe(
+      'loss became NaN at epoch 2, step 3420 — run “lr-1e3” in work/train.ipynb'
+    );
+    expect(
+      alertText(trans, alert({ run_name: null, notebook: null, epoch: null }))
+    ).toBe('loss became NaN at step 3420 — run “r1”');
+  });
+
+  it.each<[Partial<IAlert>, string]>([
+    [
+      { metric: null, value: null },
+      'The loss is no longer a number at epoch 2, step 3420'
+    ],
+    [
+      { rule: 'divergence', value: 12.345678 },
+      'loss is diverging: 12.35 at epoch 2, step 3420'
+    ],
+    [
+      { rule: 'plateau', metric: 'val_loss', value: 0.7012345, step: null },
+      'val_loss has stopped improving (0.7012) at epoch 2'
+    ],
+    [
+      { rule: 'stall', metric: null, value: null, epoch: null },
+      'No output for a while at step 3420'
+    ],
+    [
+      { rule: 'burst', metric: null, value: 20, step: null, epoch: null },
+      '20 warnings or errors in a short time'
+    ],
+    [
+      { rule: 'grad_norm', metric: 'grad_norm', value: 1.5e7 },
+      'grad_norm is 15M, above the threshold at epoch 2, step 3420'
+    ]
+  ])('says %j as %j', (overrides, text) => {
+    expect(alertSummary(trans, alert(overrides))).toBe(text);
+  });
+});
+
+describe('AlertCenter', () => {
+  it('raises each alert once, latest first, and counts the unseen', () => {
+    const center = new AlertCenter();
+    const raised: string[] = [];
+    center.raised.connect((_, a) => raised.push(a.alert_id));
+    expect(center.add(alert())).toBe(true);
+    expect(center.add(alert())).toBe(false);
+    expect(
+      center.add(alert({ alert_id: 'r2:alert:stall', run_id: 'r2' }))
+    ).toBe(true);
+    expect(raised).toEqual(['r1:alert:nonfinite', 'r2:alert:stall']);
+    expect(center.alerts.map(a => a.run_id)).toEqual(['r2', 'r1']);
+    expect(center.forRun('r1')).toHaveLength(1);
+    expect(center.unseen).toBe(2);
+    center.markSeen();
+    expect(center.unseen).toBe(0);
+    center.dispose();
+    expect(center.add(alert({ alert_id: 'r3' }))).toBe(false);
+  });
+
+  it('keeps the latest 100', () => {
+    const center = new AlertCenter();
+    for (let i = 0; i < 150; i++) {
+      center.add(alert({ alert_id: `a${i}` }));
+    }
+    expect(center.alerts).toHaveLength(100);
+    expect(center.alerts[0].alert_id).toBe('a149');
+    expect(center.alerts[99].alert_id).toBe('a50');
+  });
+});
+
+describe('LiveUpdates and alerts', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('passes alert events on, and ignores malformed ones', () => {
+    FakeEventSource.created = [];
+    const updates = new LiveUpdates({
+      url: 'http://localhost/tflog/api/v1/events',
+      intervalMs: 1000,
+      createEventSource: url => new FakeEventSource(url)
+    });
+    const alerts: IAlert[] = [];
+    updates.alertRaised.connect((_, a) => alerts.push(a));
+    updates.start();
+    const source = FakeEventSource.created[0];
+    source.send({ type: 'ready', api_version: 1 });
+    source.send({ type: 'alert', alert: alert() });
+    source.send({ type: 'alert' });
+    source.send({ type: 'alert', alert: { rule: 'stall' } });
+    expect(alerts.map(a => a.alert_id)).toEqual(['r1:alert:nonfinite']);
+    updates.dispose();
+  });
+});
