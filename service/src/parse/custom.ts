@@ -77,6 +77,8 @@ export interface ICompiledPattern {
   timeFormats: readonly ITimeFormat[];
   /** Which captures are metrics (see ICustomPattern.metrics). */
   metrics: ReadonlySet<string> | 'typed' | 'auto';
+  /** Whether the pattern says which captures are metrics. */
+  metricsGiven: boolean;
 }
 
 export interface IPatternSetResult {
@@ -225,7 +227,8 @@ function compileEntry(
     metrics: readMetrics(name, entry.metrics, captured, [
       ...levelFields,
       timeField
-    ])
+    ]),
+    metricsGiven: entry.metrics !== undefined
   };
   if (entry.kind !== undefined) {
     if (typeof entry.kind !== 'string' || !EVENT_KIND_NAMES.has(entry.kind)) {
@@ -443,6 +446,8 @@ export interface IInterpretedCaptures {
   captures: IGrokCapture[];
   /** Why the time capture could not be read; null when it was, or absent. */
   timeProblem: string | null;
+  /** Numeric captures left out of the metrics as identifiers (`auto` only). */
+  identifiers: string[];
 }
 
 /** Sort a match's captures into the event's fields and its metrics. */
@@ -452,6 +457,7 @@ export function interpretCaptures(
   referenceMs: number
 ): IInterpretedCaptures {
   const captures: IGrokCapture[] = [];
+  const identifiers: string[] = [];
   let timeProblem: string | null = null;
   let level: IGrokCapture | null = null;
   let levelRank = Infinity;
@@ -481,12 +487,18 @@ export function interpretCaptures(
       }
     } else if (isMetric(pattern, capture)) {
       captures.push(capture);
+    } else if (
+      pattern.metrics === 'auto' &&
+      isIdentifierName(field) &&
+      parseValue(capture.text) !== null
+    ) {
+      identifiers.push(field);
     }
   }
   if (level !== null) {
     captures.push(level);
   }
-  return { captures, timeProblem };
+  return { captures, timeProblem, identifiers };
 }
 
 function isMetric(pattern: ICompiledPattern, capture: IGrokCapture): boolean {
@@ -562,6 +574,8 @@ export class CustomMatcher {
   readonly timeouts: Record<string, number> = {};
   /** Matches whose time capture could not be read, per pattern. */
   readonly unreadTimes: Record<string, number> = {};
+  /** Patterns whose identifier captures were already reported. */
+  private readonly notedIdentifiers = new Set<string>();
   /** Patterns disabled after too many time-outs. */
   readonly disabled = new Set<string>();
   private readonly maxInput: number;
@@ -596,7 +610,7 @@ export class CustomMatcher {
       const result = this.exec(pattern, input);
       if (result) {
         const fields = grokCaptures(pattern.grok, result);
-        const { captures, timeProblem } = interpretCaptures(
+        const { captures, timeProblem, identifiers } = interpretCaptures(
           pattern,
           fields,
           referenceMs
@@ -604,10 +618,33 @@ export class CustomMatcher {
         if (timeProblem !== null) {
           this.unreadTime(pattern, timeProblem);
         }
+        if (identifiers.length > 0 && !pattern.metricsGiven) {
+          this.noteIdentifiers(pattern, identifiers);
+        }
         return { pattern, captures, fields };
       }
     }
     return null;
+  }
+
+  /**
+   * Once per pattern without a "metrics" key: numbers it captures that are
+   * not stored as metrics (earlier versions stored them).
+   */
+  private noteIdentifiers(pattern: ICompiledPattern, fields: string[]): void {
+    if (this.notedIdentifiers.has(pattern.name)) {
+      return;
+    }
+    this.notedIdentifiers.add(pattern.name);
+    const names = Array.from(new Set(fields))
+      .map(field => `'${field}'`)
+      .join(', ');
+    this.onProblem(
+      new GrokError(
+        pattern.name,
+        `${names} captured a number but ${fields.length === 1 ? 'is' : 'are'} not stored as a metric: identifiers, ports, versions and codes are not (earlier versions stored them); list the captures to store in "metrics", or set "metrics": "auto" to keep this and no longer be told`
+      )
+    );
   }
 
   private unreadTime(pattern: ICompiledPattern, problem: string): void {

@@ -242,7 +242,7 @@ describe('metrics', () => {
   const line = 'sshd[4242] port=22 HTTP/1.1 200 5120 0.25 id=77 loss=0.5';
 
   it('leave identifiers, ports, versions and codes out by default', () => {
-    expect(roles({ name: 'p', grok }, line)).toEqual({
+    expect(roles({ name: 'p', grok, metrics: 'auto' }, line)).toEqual({
       bytes: '5120',
       duration: '0.25',
       loss: '0.5'
@@ -263,6 +263,32 @@ describe('metrics', () => {
       roles({ name: 'p', grok, metrics: ['loss', '[process][pid]'] }, line)
     ).toEqual({ 'process.pid': '4242', loss: '0.5' });
     expect(roles({ name: 'p', grok, metrics: [] }, line)).toEqual({});
+  });
+
+  it('say once per pattern which numbers are no longer metrics, unless the pattern says which are', () => {
+    const problems: string[] = [];
+    const parser = createParser({
+      patterns: [{ name: 'p', grok }],
+      onPatternProblem: problem => problems.push(problem.message)
+    });
+    parseAll(
+      [
+        startRecord(),
+        streamRecord(1, `${line}\n`),
+        streamRecord(2, `${line}\n`)
+      ],
+      parser
+    );
+    expect(problems).toEqual([
+      "grok pattern 'p': 'process.pid', 'port', 'httpversion', 'http.response.status_code', 'request_id' captured a number but are not stored as a metric: identifiers, ports, versions and codes are not (earlier versions stored them); list the captures to store in \"metrics\", or set \"metrics\": \"auto\" to keep this and no longer be told"
+    ]);
+    const quiet: string[] = [];
+    const explicit = createParser({
+      patterns: [{ name: 'p', grok, metrics: 'auto' }],
+      onPatternProblem: problem => quiet.push(problem.message)
+    });
+    parseAll([startRecord(), streamRecord(1, `${line}\n`)], explicit);
+    expect(quiet).toEqual([]);
   });
 
   it('become points with the int hint truncating', () => {

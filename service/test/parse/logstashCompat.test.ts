@@ -628,7 +628,13 @@ describe('logstash-patterns-core (legacy set, as shipped by pygrok)', () => {
       const { patterns, errors } = compilePatternSet(
         {
           definitions: library,
-          patterns: [{ name: example.pattern, grok: `%{${example.pattern}}` }]
+          patterns: [
+            {
+              name: example.pattern,
+              grok: `%{${example.pattern}}`,
+              metrics: 'auto'
+            }
+          ]
         },
         {},
         LOAD_OPTIONS
