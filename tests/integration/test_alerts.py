@@ -1,0 +1,272 @@
+"""A real Keras fit that goes NaN raises exactly one NaN alert, at the step of
+its first NaN: stored with the run (on Elasticsearch and on the embedded
+store), announced on the event stream, and posted to a webhook on localhost."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from harness import Kernel, Service, http_json, wait_for
+
+NOTEBOOK = "experiments/nan/train.ipynb"
+
+NAN_CELL = """%%tflog nan-demo
+import numpy as np
+import keras
+
+rng = np.random.RandomState(0)
+x = rng.rand(512, 8).astype('float32')
+y = (x.sum(axis=1) > 4).astype('float32')
+model = keras.Sequential([
+    keras.Input((8,)),
+    keras.layers.Dense(16, activation='relu'),
+    keras.layers.Dense(1),
+])
+# A learning rate this large overflows the weights within a few batches.
+model.compile(optimizer=keras.optimizers.SGD(1e12), loss='mse')
+model.fit(x, y, epochs=3, batch_size=32, verbose=2)
+"""
+
+
+class Receiver:
+    """A webhook receiver on localhost that keeps every JSON body posted."""
+
+    def __init__(self) -> None:
+        bodies: list[dict] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length", "0"))
+                bodies.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.bodies = bodies
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class EventListener:
+    """Reads the service's event stream in a thread, keeping alert events."""
+
+    def __init__(self, api: str) -> None:
+        self.alerts: list[dict] = []
+        self.ready = threading.Event()
+        request = urllib.request.Request(f"{api}/events", headers={"Accept": "text/event-stream"})
+        self.response = urllib.request.urlopen(request, timeout=300)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.response:
+                line = raw.decode().strip()
+                if not line.startswith("data:"):
+                    continue
+                event = json.loads(line[len("data:") :])
+                if event["type"] == "ready":
+                    self.ready.set()
+                elif event["type"] == "alert":
+                    self.alerts.append(event["alert"])
+        except (OSError, ValueError, AttributeError):
+            # Closed by the test (http.client drops its socket: AttributeError).
+            return
+
+    def close(self) -> None:
+        self.response.close()
+
+
+@pytest.fixture
+def receiver():
+    hook = Receiver()
+    yield hook
+    hook.close()
+
+
+@pytest.fixture(params=["elasticsearch", "embedded"])
+def alert_service(request, tmp_path: Path, es_url: str, prefix: str, es, receiver: Receiver):
+    svc = Service(
+        tmp_path / "service",
+        es_url if request.param == "elasticsearch" else None,
+        prefix,
+        TFLOG_ALERT_WEBHOOK_URL=receiver.url,
+    )
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def kernel(alert_service: Service):
+    k = Kernel(
+        {
+            "TFLOG_SPOOL_DIR": str(alert_service.spool_dir),
+            "JPY_SESSION_NAME": NOTEBOOK,
+            "JUPYTERHUB_USER": "alice",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+    )
+    yield k
+    k.shutdown()
+
+
+def first_nan_step(api: str, run_id: str) -> int:
+    """The lowest step at which any stored value of the run is not finite."""
+    query = urllib.parse.urlencode({"axis": "step", "max_points": 10000})
+    answer = http_json("GET", f"{api}/runs/{run_id}/series?{query}")
+    steps = [
+        point["x"]
+        for series in answer["series"]
+        for point in series["points"]
+        if point.get("nonfinite") is not None
+    ]
+    assert steps, f"run {run_id} stored no NaN value: {answer}"
+    return int(min(steps))
+
+
+def test_a_nan_fit_raises_one_alert_everywhere(alert_service, kernel, receiver):
+    api = alert_service.api
+    events = EventListener(api)
+    try:
+        assert events.ready.wait(30), "the event stream never sent ready"
+        assert kernel.execute("%load_ext tflog")["status"] == "ok"
+        result = kernel.execute(NAN_CELL)
+        assert result["status"] == "ok", result
+        assert "nan" in result["stdout"].lower(), result["stdout"][-2000:]
+
+        def finished_run():
+            runs = http_json("GET", f"{api}/runs?size=10")["runs"]
+            done = [run for run in runs if run["name"] == "nan-demo" and run["status"] != "running"]
+            return done[0] if done else None
+
+        run = wait_for(finished_run, 60, "the nan-demo run to be stored as ended")
+
+        def stored_alerts():
+            query = urllib.parse.urlencode({"kind": "alert", "size": 100})
+            lines = http_json("GET", f"{api}/runs/{run['run_id']}/logs?{query}")["lines"]
+            return lines or None
+
+        lines = wait_for(stored_alerts, 30, "the alert stored with the run")
+        nan_lines = [line for line in lines if line["tflog"]["alert"]["rule"] == "nonfinite"]
+        assert len(nan_lines) == 1, lines
+        stored = nan_lines[0]
+        step = first_nan_step(api, run["run_id"])
+        assert stored["tflog"]["step"] == step
+        assert stored["log"]["level"] == "error"
+        assert stored["tflog"]["notebook"] == NOTEBOOK
+
+        wait_for(lambda: receiver.bodies or None, 60, "the webhook post")
+        posted = [body["alert"] for body in receiver.bodies if body["alert"]["rule"] == "nonfinite"]
+        assert len(posted) == 1, receiver.bodies
+        assert posted[0]["alert_id"] == stored["_id"]
+        assert posted[0]["step"] == step
+        assert posted[0]["run_id"] == run["run_id"]
+        assert posted[0]["notebook"] == NOTEBOOK
+
+        announced = [alert for alert in events.alerts if alert["rule"] == "nonfinite"]
+        assert [alert["alert_id"] for alert in announced] == [stored["_id"]]
+        assert alert_service.status()["state"] == "running"
+    finally:
+        events.close()
+
+
+def test_a_dead_webhook_loses_no_alert_and_holds_up_no_shipping(
+    tmp_path: Path, es_url: str, prefix: str
+):
+    """The webhook's address refuses connections: the alert is still stored and
+    every record of the run is shipped."""
+    refused = Receiver()
+    url = refused.url
+    refused.close()
+    svc = Service(tmp_path / "service", None, prefix, TFLOG_ALERT_WEBHOOK_URL=url)
+    svc.start()
+    try:
+        spool = svc.spool_dir / "20261201T100000Z-deadhook.ndjson"
+        # Now: only a live record's alert is sent (a replayed one is only stored).
+        now = time.time()
+        records = (
+            [
+                {
+                    "t": "start",
+                    "seq": 0,
+                    "ts": now,
+                    "v": 1,
+                    "run": "20261201T100000Z-deadhook",
+                    "name": "dead-hook",
+                    "tags": {},
+                    "ctx": {
+                        "notebook": NOTEBOOK,
+                        "kernel_id": None,
+                        "user": "alice",
+                        "host": "h",
+                        "pid": 1,
+                    },
+                },
+                {
+                    "t": "metrics",
+                    "seq": 1,
+                    "ts": now + 1,
+                    "scope": "batch",
+                    "epoch": 0,
+                    "step": 1,
+                    "values": {"loss": 0.5},
+                },
+                {
+                    "t": "metrics",
+                    "seq": 2,
+                    "ts": now + 2,
+                    "scope": "batch",
+                    "epoch": 0,
+                    "step": 2,
+                    "values": {"loss": "NaN"},
+                },
+            ]
+            + [
+                {
+                    "t": "stream",
+                    "seq": 3 + i,
+                    "ts": now + 3,
+                    "stream": "stdout",
+                    "text": f"line {i}\n",
+                }
+                for i in range(200)
+            ]
+            + [{"t": "end", "seq": 203, "ts": now + 4, "status": "finished"}]
+        )
+        spool.write_text("".join(json.dumps(record) + "\n" for record in records))
+        run_id = "20261201T100000Z-deadhook"
+
+        def ended():
+            run = http_json("GET", f"{svc.api}/runs/{run_id}")
+            return run if run["status"] == "finished" else None
+
+        wait_for(ended, 30, "the run stored as finished")
+        query = urllib.parse.urlencode({"kind": "alert"})
+        lines = http_json("GET", f"{svc.api}/runs/{run_id}/logs?{query}")["lines"]
+        assert [line["tflog"]["alert"]["rule"] for line in lines] == ["nonfinite"]
+        assert lines[0]["tflog"]["step"] == 2
+        logs = http_json("GET", f"{svc.api}/runs/{run_id}/logs?size=1000")
+        texts = {line["message"] for line in logs["lines"]}
+        assert {f"line {i}" for i in range(200)} <= texts
+        assert svc.status()["backlog"]["files"] == 0
+        log = svc.log_tail(200)
+        assert "alert (nonfinite)" in log, log
+    finally:
+        svc.stop()
