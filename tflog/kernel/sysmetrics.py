@@ -495,6 +495,12 @@ class SystemSampler:
 
     def _run(self) -> None:
         try:
+            self._sample_until_stopped()
+        except Exception:  # the thread ends; nothing reaches the user's output
+            internal_logger.exception("sampler failed", extra=at("system metrics"))
+
+    def _sample_until_stopped(self) -> None:
+        try:
             reader, reason = self._find_gpus()
         except Exception:
             internal_logger.exception("GPU discovery failed", extra=at("system metrics"))

@@ -529,6 +529,24 @@ def test_a_failing_reader_costs_its_values_not_the_sampler():
     assert "system metrics" in DIAGNOSTICS.summary()
 
 
+def test_a_reader_that_cannot_even_name_its_gpus_ends_the_thread_quietly(capsys):
+    class Nameless(FakeGpuReader):
+        @property
+        def names(self):
+            raise RuntimeError("no names")
+
+    put = Collected()
+    errors = DIAGNOSTICS.error_count
+    sampler = sysmetrics.SystemSampler(put, 0.05, gpus=lambda: (Nameless(), ""))
+    sampler.start()
+    wait_until(lambda: not sampler.alive)
+    sampler.stop()
+    assert put.items == []
+    # Counted as tflog's own error; no thread traceback on the user's stderr.
+    assert DIAGNOSTICS.error_count == errors + 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_gpu_discovery_failing_is_no_gpu():
     put = Collected()
 
