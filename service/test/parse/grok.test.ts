@@ -553,6 +553,7 @@ describe('Onigmo (Ruby) syntax as Logstash means it', () => {
     ['(?~abc)', 'the absence operator (?~...)'],
     ['(?(<n>)a|b)', 'a conditional group'],
     ['[\\A]', '\\A inside a character class'],
+    ['[\\i]', 'the escape \\i inside a character class'],
     ['%{WORD=\\w+}', 'inline definition %{WORD=\\w+} is not supported'],
     ['%{NUMBER:loss:float:extra}', "unexpected text ':extra' after the type"],
     ['%{NUMBER:my loss}', "field name 'my loss' is not a Logstash field name"],
