@@ -14,7 +14,7 @@ import {
   IPatternSet,
   IRunState
 } from './parse';
-import { splitSegments } from './parse/terminal';
+import { Terminator } from './parse/terminal';
 import { loadConfig } from './config';
 import { describeError } from './common/logger';
 
@@ -203,30 +203,30 @@ function loadPatterns(file: string): unknown {
   }
 }
 
-/** Writes NDJSON lines, pausing the input while stdout is full. */
+/** Writes NDJSON lines, one write per input chunk, pausing the input while stdout is full. */
 class Output {
-  private pending: string[] = [];
+  private pending = '';
 
   constructor(private readonly showPoints: boolean) {}
 
   add(parsed: ReturnType<IParser['parseRecord']>): void {
     for (const document of parsed.documents) {
-      this.pending.push(JSON.stringify(document));
+      this.pending += `${JSON.stringify(document)}\n`;
     }
     if (this.showPoints) {
       for (const point of parsed.points) {
-        this.pending.push(JSON.stringify(point));
+        this.pending += `${JSON.stringify(point)}\n`;
       }
     }
   }
 
-  /** Flush; resolves when stdout can take more. */
+  /** Flush (at once: a live run's lines must show); resolves when stdout can take more. */
   flush(): Promise<void> {
     if (this.pending.length === 0) {
       return Promise.resolve();
     }
-    const text = this.pending.join('\n') + '\n';
-    this.pending = [];
+    const text = this.pending;
+    this.pending = '';
     if (process.stdout.write(text)) {
       return Promise.resolve();
     }
@@ -263,21 +263,43 @@ class RawInput {
     return rest.length > 0 ? this.records(rest, true) : [];
   }
 
+  /** One record per segment (terminal.ts: segmentsOf, without a generator). */
   private records(text: string, partial: boolean): SpoolRecord[] {
     const ts = Date.now() / 1000;
-    return splitSegments(text).map(segment => {
+    const records: SpoolRecord[] = [];
+    let start = 0;
+    let newline = -2;
+    let carriage = -2;
+    while (start < text.length) {
+      if (newline !== -1 && newline < start) {
+        newline = text.indexOf('\n', start);
+      }
+      if (carriage !== -1 && carriage < start) {
+        carriage = text.indexOf('\r', start);
+      }
+      const end =
+        newline < 0
+          ? carriage
+          : carriage < 0
+            ? newline
+            : Math.min(newline, carriage);
+      const stop = end < 0 ? text.length : end + 1;
+      const terminator: Terminator =
+        end < 0 ? null : text.charCodeAt(end) === 0x0a ? '\n' : '\r';
       const record: SpoolRecord = {
         t: 'stream',
         seq: this.seq++,
         ts,
         stream: this.stream,
-        text: segment.raw
+        text: text.slice(start, stop)
       };
-      if (partial && segment.terminator === null) {
+      if (partial && terminator === null) {
         record.partial = true;
       }
-      return record;
-    });
+      records.push(record);
+      start = stop;
+    }
+    return records;
   }
 }
 
@@ -343,6 +365,7 @@ async function parseCommand(options: ICliOptions): Promise<number> {
       : (loadPatterns(options.patternsFile) as IPatternSet);
   const parser = createParser({
     patterns,
+    points: options.points,
     onPatternProblem: problem => {
       process.stderr.write(`tflog: ${problem.message}\n`);
     }

@@ -17,11 +17,7 @@ import { truncateText } from './truncate';
 import { MetricBag } from './values';
 
 export type Dataset =
-  | 'tflog.log'
-  | 'tflog.stream'
-  | 'tflog.metrics'
-  | 'tflog.run'
-  | 'tflog.alert';
+  'tflog.log' | 'tflog.stream' | 'tflog.metrics' | 'tflog.run' | 'tflog.alert';
 
 export interface IDocumentSpec {
   id: string;
@@ -74,11 +70,14 @@ export function buildDocument(
   if (spec.steps_total !== undefined) {
     tflog.steps_total = spec.steps_total;
   }
-  if (spec.metrics && spec.metrics.hasFinite()) {
-    tflog.metrics = { ...spec.metrics.metrics };
-  }
-  if (spec.metrics && spec.metrics.hasNonFinite()) {
-    tflog.nonfinite = { ...spec.metrics.nonfinite };
+  if (spec.metrics && spec.metrics.size > 0) {
+    const { metrics, nonfinite } = spec.metrics.fields();
+    if (metrics !== null) {
+      tflog.metrics = metrics;
+    }
+    if (nonfinite !== null) {
+      tflog.nonfinite = nonfinite;
+    }
   }
   if (spec.hparams) {
     tflog.hparams = spec.hparams;

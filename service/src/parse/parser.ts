@@ -76,6 +76,11 @@ export interface IParserOptions {
    * recorded). Default true.
    */
   suppressLoggingEcho?: boolean;
+  /**
+   * Build the metric points (default true). Without them `points` stays
+   * empty, and `stats.points` still counts the points there would be.
+   */
+  points?: boolean;
 }
 
 export interface IParserStats {
@@ -113,6 +118,7 @@ class Parser implements IParser {
   readonly patternErrors: readonly GrokError[];
   private readonly custom: CustomMatcher | null;
   private readonly suppressEcho: boolean;
+  private readonly withPoints: boolean;
   private readonly counters = {
     records: 0,
     documents: 0,
@@ -140,6 +146,7 @@ class Parser implements IParser {
           })
         : null;
     this.suppressEcho = options.suppressLoggingEcho ?? true;
+    this.withPoints = options.points ?? true;
   }
 
   get stats(): IParserStats {
@@ -155,6 +162,9 @@ class Parser implements IParser {
     let result: IParsedRecord;
     try {
       result = this.dispatch(record, state);
+      if (!this.withPoints && result.points.length > 0) {
+        result.points = [];
+      }
     } catch (error) {
       // Report, never throw: one odd record must not stop a run's shipping.
       this.counters.failures += 1;
@@ -164,7 +174,13 @@ class Parser implements IParser {
       };
     }
     this.counters.documents += result.documents.length;
-    this.counters.points += result.points.length;
+    if (this.withPoints) {
+      this.counters.points += result.points.length;
+    } else {
+      for (const document of result.documents) {
+        this.counters.points += pointCount(document);
+      }
+    }
     if (result.capped !== undefined) {
       this.counters.capped += 1;
     }
@@ -265,25 +281,30 @@ class Parser implements IParser {
     );
     // A piece of an over-long line (`fragment`) longer than one event's text
     // is stored whole, in events of MAX_TEXT_CHARS each: one id per event.
-    const fragmentPieces = lines.map(line =>
-      line.fragment && line.text.length > MAX_TEXT_CHARS
-        ? textPieces(line.text, MAX_TEXT_CHARS)
-        : null
-    );
-    const ids = fragmentPieces.reduce(
-      (count, pieces) => count + (pieces === null ? 1 : pieces.length),
-      0
-    );
+    let fragmentPieces: (string[] | null)[] | null = null;
+    let ids = lines.length;
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index];
+      if (line.fragment && line.text.length > MAX_TEXT_CHARS) {
+        fragmentPieces ??= lines.map(() => null);
+        const pieces = textPieces(line.text, MAX_TEXT_CHARS);
+        fragmentPieces[index] = pieces;
+        ids += pieces.length - 1;
+      }
+    }
     const several = ids > 1 || rest !== '';
     const result: IParsedRecord = { documents: [], points: [] };
+    const id = recordId(record, state);
+    const seq = seqOf(record);
     let nextId = 0;
-    lines.forEach((line, index) => {
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index];
       const idIndex = nextId;
-      const pieces = fragmentPieces[index];
+      const pieces = fragmentPieces === null ? null : fragmentPieces[index];
       nextId += pieces === null ? 1 : pieces.length;
       if (pieces !== null) {
         keepFragment(result, record, state, time, idIndex, pieces, line);
-        return;
+        continue;
       }
       const context = lineContext(streamState, line.terminator, time, state);
       let event: ILineEvent;
@@ -295,17 +316,17 @@ class Parser implements IParser {
         const completed = parseProgressLine(line.text, context);
         // Batch scope means still in progress: already stored from the partial record.
         if (completed === null || completed.scope === 'batch') {
-          return;
+          continue;
         }
         event = completed;
       } else {
         const parsed = parseLine(line.text, context, this.custom);
         if (
           this.suppressEcho &&
-          isLoggingEcho(state, seqOf(record), line.text, parsed.body)
+          isLoggingEcho(state, seq, line.text, parsed.body)
         ) {
           this.counters.echoes += 1;
-          return;
+          continue;
         }
         event = parsed.event;
       }
@@ -318,10 +339,8 @@ class Parser implements IParser {
         epochs_total: event.epochs_total,
         step: event.step,
         steps_total: event.steps_total,
-        id: several
-          ? `${recordId(record, state)}:${idIndex}`
-          : recordId(record, state),
-        seq: seqOf(record),
+        id: several ? `${id}:${idIndex}` : id,
+        seq,
         time: event.time ?? time,
         message: event.message,
         level: resolved.level,
@@ -336,8 +355,14 @@ class Parser implements IParser {
       if (event.logger !== undefined) {
         spec.logger = event.logger;
       }
-      append(result, state, { spec, scope: event.scope });
-    });
+      append(
+        result,
+        state,
+        { spec, scope: event.scope },
+        undefined,
+        this.withPoints
+      );
+    }
     if (rest !== '') {
       keepUnparsed(result, record, state, time, ids, rest);
     }
@@ -436,6 +461,17 @@ function textPieces(text: string, limit: number): string[] {
   return pieces;
 }
 
+/** The points buildPoints makes of a document: one per value. */
+function pointCount(document: ITflogDocument): number {
+  let count = 0;
+  for (const values of [document.tflog.metrics, document.tflog.nonfinite]) {
+    if (values !== undefined) {
+      count += Object.keys(values).length;
+    }
+  }
+  return count;
+}
+
 function recordTime(record: SpoolRecord, state: IRunState): number {
   if (typeof record.ts === 'number' && Number.isFinite(record.ts)) {
     state.last_ts = record.ts;
@@ -478,10 +514,14 @@ function append(
   result: IParsedRecord,
   state: IRunState,
   output: IRecordOutput,
-  source?: string
+  source?: string,
+  withPoints = true
 ): void {
   const document = buildDocument(state, output.spec);
   result.documents.push(document);
+  if (!withPoints) {
+    return;
+  }
   const points = buildPoints(
     document,
     output.scope,

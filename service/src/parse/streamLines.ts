@@ -11,7 +11,7 @@
  * follows a split one.
  */
 import { IStreamParseState } from './lines/event';
-import { renderLine, segmentsOf, Terminator } from './terminal';
+import { renderLine, Terminator } from './terminal';
 
 export interface IStreamLine {
   text: string;
@@ -60,7 +60,37 @@ export function streamLines(
   if (continuesSplit || split) {
     state.split = split;
   }
-  for (const segment of segmentsOf(text)) {
+  // Segments end after each '\n' and '\r' (terminal.ts: segmentsOf), read
+  // here without a generator: most records are one segment. The next of
+  // each terminator is looked up natively, and again only once passed.
+  let nextNewline = -2;
+  let nextReturn = -2;
+  while (consumed < text.length) {
+    if (nextNewline !== -1 && nextNewline < consumed) {
+      nextNewline = text.indexOf('\n', consumed);
+    }
+    if (nextReturn !== -1 && nextReturn < consumed) {
+      nextReturn = text.indexOf('\r', consumed);
+    }
+    const end =
+      nextNewline < 0
+        ? nextReturn
+        : nextReturn < 0
+          ? nextNewline
+          : Math.min(nextNewline, nextReturn);
+    const segment: { raw: string; terminator: Terminator } =
+      end < 0
+        ? {
+            raw: consumed === 0 ? text : text.slice(consumed),
+            terminator: null
+          }
+        : {
+            raw:
+              consumed === 0 && end === text.length - 1
+                ? text
+                : text.slice(consumed, end + 1),
+            terminator: text.charCodeAt(end) === 0x0a ? '\n' : '\r'
+          };
     // Only the last segment can lack a terminator.
     const fragment =
       (first && continuesSplit) || (split && segment.terminator === null);

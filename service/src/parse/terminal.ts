@@ -32,20 +32,32 @@ export function splitSegments(text: string): ISegment[] {
 
 /** The segments of `text` one at a time, for readers that may stop early. */
 export function* segmentsOf(text: string): Generator<ISegment> {
-  const terminators = /[\n\r]/g;
   let start = 0;
-  let match: RegExpExecArray | null;
-  while ((match = terminators.exec(text)) !== null) {
-    const end = match.index + 1;
+  for (;;) {
+    const end = terminatorAfter(text, start);
+    if (end < 0) {
+      break;
+    }
     yield {
-      raw: text.slice(start, end),
-      terminator: match[0] === '\n' ? '\n' : '\r'
+      raw: text.slice(start, end + 1),
+      terminator: text.charCodeAt(end) === 0x0a ? '\n' : '\r'
     };
-    start = end;
+    start = end + 1;
   }
   if (start < text.length) {
     yield { raw: text.slice(start), terminator: null };
   }
+}
+
+/** Index of the first '\n' or '\r' at or after `start`, or -1. */
+export function terminatorAfter(text: string, start: number): number {
+  for (let i = start; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x0a || code === 0x0d) {
+      return i;
+    }
+  }
+  return -1;
 }
 
 /** The non-empty visible lines of a piece of stream text, in order. */
@@ -66,23 +78,62 @@ export function visibleLines(text: string): IVisibleLine[] {
   return lines;
 }
 
-/** Does the text hold C0 controls (tab aside), DEL or C1 CSI, which need the emulator? */
-function needsEmulation(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f || code === 0x9b) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /** Replay one segment (without its terminator) on an empty terminal line. */
 export function renderLine(text: string): string {
-  if (!needsEmulation(text)) {
-    return text.trimEnd();
+  // Cursor moves left at the very end (Keras' '\b' run before its '\r')
+  // write nothing: the line shows the same without them.
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x08) {
+    end -= 1;
   }
+  const shown = end < text.length ? text.slice(0, end) : text;
+  // Plain text, or text whose only controls are colours: no emulator.
+  return (
+    withoutColours(shown) ?? new LineEmulator().feed(shown).toString()
+  ).trimEnd();
+}
+
+/** Replay one segment on the emulator, without the shortcuts renderLine takes (for tests). */
+export function emulateLine(text: string): string {
   return new LineEmulator().feed(text).toString();
+}
+
+/**
+ * Text without controls as it is; text whose only controls are colour codes
+ * (CSI ... m, as Keras 3 and coloured log formatters print them), without
+ * them; null when it holds any other C0 control (tab aside), DEL or C1 CSI,
+ * which need the emulator.
+ */
+function withoutColours(text: string): string | null {
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if ((code >= 0x20 && code !== 0x7f && code !== 0x9b) || code === 0x09) {
+      i += 1;
+      continue;
+    }
+    if (code !== ESC || text.charCodeAt(i + 1) !== 0x5b) {
+      return null;
+    }
+    let end = i + 2;
+    while (end < text.length && isColourParameter(text.charCodeAt(end))) {
+      end += 1;
+    }
+    if (text.charCodeAt(end) !== 0x6d) {
+      return null;
+    }
+    out += text.slice(from, i);
+    i = end + 1;
+    from = i;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** Digits and ';': the parameters of a colour code. */
+function isColourParameter(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || code === 0x3b;
 }
 
 const ESC = 0x1b;

@@ -23,6 +23,10 @@ const WALL_TIME =
 
 /** Parse `2026-11-28 20:16:59,470`, `2025-04-05T10:23:45.123`, `...Z`, `...+02:00`. */
 export function parseWallTime(text: string): IWallTime | null {
+  const quick = quickWallTime(text);
+  if (quick !== null) {
+    return quick;
+  }
   const match = WALL_TIME.exec(text.trim());
   if (!match) {
     return null;
@@ -44,6 +48,68 @@ export function parseWallTime(text: string): IWallTime | null {
   return offsetMinutes === undefined
     ? { wallMs: wall }
     : { wallMs: wall, offsetMinutes };
+}
+
+/** The last `YYYY-MM-DD HH:MM:SS` read and its wall milliseconds: log lines come a second after another. */
+const lastSecond = { text: '', wallMs: 0 };
+
+/**
+ * `2026-11-28 20:16:59` with `,470`, `.470123` or nothing after it, the
+ * commonest form, read without the regular expression once its second was
+ * seen; null for anything else.
+ */
+function quickWallTime(text: string): IWallTime | null {
+  if (
+    lastSecond.text === '' ||
+    !text.startsWith(lastSecond.text) ||
+    !hasDigitsOnly(text, 20, text.length)
+  ) {
+    if (text.length >= 19 && WALL_SECOND.test(text)) {
+      const wallMs = parseWallTimeSlowly(text.slice(0, 19));
+      if (wallMs !== null) {
+        lastSecond.text = text.slice(0, 19);
+        lastSecond.wallMs = wallMs;
+      }
+    }
+    return null;
+  }
+  if (text.length === 19) {
+    return { wallMs: lastSecond.wallMs };
+  }
+  const separator = text.charCodeAt(19);
+  if ((separator !== 0x2c && separator !== 0x2e) || text.length === 20) {
+    return null;
+  }
+  const millis = Number(`0.${text.slice(20)}`) * 1000;
+  return { wallMs: Math.round(lastSecond.wallMs + millis) };
+}
+
+const WALL_SECOND = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?$/;
+
+function hasDigitsOnly(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function parseWallTimeSlowly(text: string): number | null {
+  const match = WALL_TIME.exec(text);
+  if (!match) {
+    return null;
+  }
+  const [, year, month, day, hour, minute, second] = match;
+  return wallMilliseconds(
+    Number(year),
+    Number(month),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    second === undefined ? 0 : Number(second)
+  );
 }
 
 /** Build wall milliseconds from parts, or null when a part is out of range. */
@@ -141,6 +207,16 @@ export function isoFromSeconds(seconds: number): string | null {
     return null;
   }
   const millis = Math.round(seconds * 1000);
+  // A document's two times, and a record's documents, mostly repeat the
+  // last of two times: the time printed in the line and the record's time.
+  if (millis === lastIso.millis) {
+    return lastIso.text;
+  }
+  if (millis === otherIso.millis) {
+    return otherIso.text;
+  }
+  otherIso.millis = lastIso.millis;
+  otherIso.text = lastIso.text;
   // Most events share their day with the previous one: format the date once a day.
   const sinceMidnight = millis - cachedDay.start;
   if (!(sinceMidnight >= 0 && sinceMidnight < DAY_MS)) {
@@ -151,21 +227,28 @@ export function isoFromSeconds(seconds: number): string | null {
     }
     cachedDay.start = millis - (((millis % DAY_MS) + DAY_MS) % DAY_MS);
     cachedDay.prefix = iso.slice(0, 11);
+    lastIso.millis = millis;
+    lastIso.text = iso;
     return iso;
   }
   const hours = Math.floor(sinceMidnight / 3600000);
   const minutes = Math.floor(sinceMidnight / 60000) % 60;
   const secs = Math.floor(sinceMidnight / 1000) % 60;
   const ms = sinceMidnight % 1000;
-  return `${cachedDay.prefix}${pad(hours, 2)}:${pad(minutes, 2)}:${pad(secs, 2)}.${pad(ms, 3)}Z`;
+  const text = `${cachedDay.prefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[secs]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+  lastIso.millis = millis;
+  lastIso.text = text;
+  return text;
 }
 
 const DAY_MS = 86400000;
 const cachedDay = { start: Number.NaN, prefix: '' };
-
-function pad(value: number, width: number): string {
-  return String(value).padStart(width, '0');
-}
+const lastIso = { millis: Number.NaN, text: '' };
+const otherIso = { millis: Number.NaN, text: '' };
+/** '00' to '99'. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, value) =>
+  String(value).padStart(2, '0')
+);
 
 /** Read a captured `timestamp`: printed wall time or epoch seconds/milliseconds. */
 export function parseTimestampText(

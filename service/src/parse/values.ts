@@ -100,6 +100,26 @@ export class MetricBag {
     return out;
   }
 
+  /**
+   * Finite and non-finite values as plain objects in one pass (each null
+   * when there are none), as a document carries them.
+   */
+  fields(): {
+    metrics: Record<string, number> | null;
+    nonfinite: Record<string, NonFinite> | null;
+  } {
+    let metrics: Record<string, number> | null = null;
+    let nonfinite: Record<string, NonFinite> | null = null;
+    for (const [name, value] of this.values) {
+      if (value.finite) {
+        setField((metrics ??= {}), name, value.value);
+      } else {
+        setField((nonfinite ??= {}), name, value.value);
+      }
+    }
+    return { metrics, nonfinite };
+  }
+
   /** Add a value (the last one of a name wins); false when the bag is full and it was left out. */
   add(name: string, value: ParsedValue): boolean {
     if (this.full && !this.values.has(name)) {
@@ -133,5 +153,19 @@ export class MetricBag {
       }
     }
     return false;
+  }
+}
+
+/** `target[name] = value`, also for the name `__proto__` (an own property, as a spread makes it). */
+function setField<T>(target: Record<string, T>, name: string, value: T): void {
+  if (name === '__proto__') {
+    Object.defineProperty(target, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true
+    });
+  } else {
+    target[name] = value;
   }
 }

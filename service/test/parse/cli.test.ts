@@ -266,4 +266,29 @@ describe('tflog parse', () => {
       ['loss: 0.5', true]
     ]);
   });
+
+  it('counts the same points with --stats whether it prints them or not', () => {
+    const input =
+      'step 3 loss=0.5 acc=0.25\nEpoch 2 | Train Loss 0.41 | Val Acc 0.88\n';
+    const plain = runCli(['parse', '--stats'], input);
+    const withPoints = runCli(['parse', '--stats', '--points'], input);
+    expect(plain.status).toBe(0);
+    expect(plain.points).toEqual([]);
+    expect(withPoints.points.map(point => point.name)).toEqual([
+      'loss',
+      'acc',
+      'train_loss',
+      'val_acc'
+    ]);
+    // Their times differ (each run reads the clock): compare the rest.
+    expect(plain.documents.map(document => document.tflog)).toEqual(
+      withPoints.documents.map(document => document.tflog)
+    );
+    const counts = (stderr: string): unknown => {
+      const stats = JSON.parse(stderr.slice(stderr.indexOf('{')));
+      return [stats.documents, stats.points];
+    };
+    expect(counts(plain.stderr)).toEqual([2, 4]);
+    expect(counts(withPoints.stderr)).toEqual([2, 4]);
+  });
 });

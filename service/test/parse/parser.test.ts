@@ -710,3 +710,35 @@ describe('odd records', () => {
     ).toBe(true);
   });
 });
+
+describe('points: false', () => {
+  it('builds no points and still counts them', () => {
+    const records: SpoolRecord[] = [
+      startRecord(),
+      streamRecord(1, 'step 3 loss=0.5 acc=nan\nepoch 2 val_loss: 0.25\n'),
+      {
+        t: 'metrics',
+        seq: 2,
+        ts: START_TS + 2,
+        scope: 'epoch',
+        epoch: 0,
+        values: { loss: 0.4, accuracy: 'NaN' }
+      } as SpoolRecord
+    ];
+    const withPoints = createParser();
+    const withoutPoints = createParser({ points: false });
+    const stateA = createRunState('run-1');
+    const stateB = createRunState('run-1');
+    let built = 0;
+    for (const record of records) {
+      const a = withPoints.parseRecord(record, stateA);
+      const b = withoutPoints.parseRecord(record, stateB);
+      built += a.points.length;
+      expect(b.points).toEqual([]);
+      expect(b.documents).toEqual(a.documents);
+    }
+    expect(built).toBe(5);
+    expect(withoutPoints.stats.points).toBe(5);
+    expect(withoutPoints.stats).toEqual(withPoints.stats);
+  });
+});

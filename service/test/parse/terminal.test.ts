@@ -1,4 +1,5 @@
 import {
+  emulateLine,
   renderLine,
   splitSegments,
   visibleLines
@@ -97,5 +98,73 @@ describe('visibleLines', () => {
     expect(
       visibleLines('long line here\rshort\n').map(line => line.text)
     ).toEqual(['long line here', 'short']);
+  });
+});
+
+describe('renderLine shortcuts', () => {
+  /** Small deterministic PRNG so failures can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 0x100000000;
+    };
+  }
+  const PIECES = [
+    'loss: 0.31',
+    ' - ',
+    '  ',
+    '\t',
+    '━━━━',
+    '\u{1F600}',
+    '\u00e9t\u00e9',
+    '\x1b[1m',
+    '\x1b[0m',
+    '\x1b[0;32m',
+    '\x1b[38;5;12m',
+    '\x1b[m',
+    '\x1b[2D',
+    '\x1b[K',
+    '\x1b[1K',
+    '\x1b[?25l',
+    '\x1b[5G',
+    '\x1b]0;title\x07',
+    '\x1b(B',
+    '\x1b[',
+    '\x1b',
+    '\x9b1m',
+    '\x07',
+    '\x7f',
+    '\b',
+    '\b\b\b\b\b\b'
+  ];
+
+  it('give what the emulator gives, on generated lines', () => {
+    for (let seed = 1; seed <= 3000; seed++) {
+      const rnd = random(seed);
+      let text = '';
+      const count = Math.floor(rnd() * 12);
+      for (let i = 0; i < count; i++) {
+        text += PIECES[Math.floor(rnd() * PIECES.length)];
+      }
+      if (rnd() < 0.3) {
+        text += '\b'.repeat(Math.floor(rnd() * 80));
+      }
+      expect([seed, JSON.stringify(text), renderLine(text)]).toEqual([
+        seed,
+        JSON.stringify(text),
+        emulateLine(text)
+      ]);
+    }
+  });
+
+  it("drop Keras' closing run of \\b and its colours", () => {
+    const line =
+      '\x1b[1m16/64\x1b[0m \x1b[32m━━━━━\x1b[0m\x1b[37m━━━\x1b[0m \x1b[1m0s\x1b[0m 4ms/step - loss: 0.7149    ';
+    expect(renderLine(line + '\b'.repeat(75))).toBe(
+      '16/64 ━━━━━━━━ 0s 4ms/step - loss: 0.7149'
+    );
+    // A '\b' with something after it still moves the cursor.
+    expect(renderLine('abc\b\bX')).toBe('aXc');
   });
 });

@@ -121,3 +121,51 @@ describe('isoFromSeconds', () => {
     expect(isoFromSeconds(1e300)).toBeNull();
   });
 });
+
+describe('parseWallTime on lines of the same second', () => {
+  it('reads each time as the regular expression does, whatever came before', () => {
+    const forms = [
+      '2026-11-28 20:16:59',
+      '2026-11-28 20:16:59,470',
+      '2026-11-28 20:16:59.470123',
+      '2026-11-28 20:16:59,4',
+      '2026-11-28 20:17:00,001',
+      '2026-11-28 20:16:59.470Z',
+      '2026-11-28 20:16:59,470+02:00',
+      '2026-11-28T20:16:59.470',
+      ' 2026-11-28 20:16:59,470 ',
+      '2026-11-28 20:16:59,',
+      '2026-11-28 20:16:59,47a',
+      '2026-13-28 20:16:59,470',
+      '2026-11-28 20:16',
+      '2026-02-31 23:59:59.999'
+    ];
+    const expected = (text: string): number => {
+      const [, y, mo, d, h, mi, sec, fraction] =
+        /(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?/.exec(
+          text
+        ) ?? [];
+      return Math.round(
+        Date.UTC(+y, +mo - 1, +d, +h, +mi, sec === undefined ? 0 : +sec) +
+          (fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000)
+      );
+    };
+    // Every form after every other, so a remembered second meets them all.
+    for (const before of forms) {
+      for (const text of forms) {
+        parseWallTime(before);
+        const parsed = parseWallTime(text);
+        const context = `${before} then ${text}`;
+        if (
+          text.endsWith(',') ||
+          text.endsWith('a') ||
+          text.startsWith('2026-13')
+        ) {
+          expect([context, parsed]).toEqual([context, null]);
+          continue;
+        }
+        expect([context, parsed?.wallMs]).toEqual([context, expected(text)]);
+      }
+    }
+  });
+});

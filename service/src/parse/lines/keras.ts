@@ -23,6 +23,11 @@ const KERAS3_BAR = /^ [━─]+/;
 const KERAS3_TIMING = /^ \d+(?:\.\d+)?(?:s|ms|us|µs)(?:\s|$)/;
 const METRIC_PART = /^([^\s:]+): (\S+)$/;
 
+/** Could `trim()` remove this character? (ASCII blanks, and anything beyond ASCII.) */
+function isBlank(code: number): boolean {
+  return code <= 0x20 || code >= 0x7f;
+}
+
 export function parseEpochHeader(
   body: string,
   context: ILineContext
@@ -72,10 +77,24 @@ export function parseProgressLine(
   }
   const metrics = new MetricBag();
   let eta = false;
-  for (const part of rest.split(' - ')) {
-    const trimmed = part.trim();
+  // The parts between ' - ', without splitting the line into an array.
+  for (let from = 0; from <= rest.length;) {
+    let to = rest.indexOf(' - ', from);
+    if (to < 0) {
+      to = rest.length;
+    }
+    const part = rest.slice(from, to);
+    from = to + 3;
+    const trimmed =
+      isBlank(part.charCodeAt(0)) || isBlank(part.charCodeAt(part.length - 1))
+        ? part.trim()
+        : part;
     if (trimmed.startsWith('ETA:')) {
       eta = true;
+      continue;
+    }
+    // Only a part with `: ` can be a metric: most timing parts are not.
+    if (trimmed.indexOf(': ') < 0) {
       continue;
     }
     const pair = METRIC_PART.exec(trimmed);
