@@ -477,7 +477,7 @@ async function timeRunLists(store, plans, settings, random) {
   const variants = {
     none: () => ({}),
     user: () => ({ user: random.pick(USERS) }),
-    notebook: () => ({ notebook: random.pick(NOTEBOOKS) }),
+    notebook: () => ({ notebooks: [random.pick(NOTEBOOKS)] }),
     status: () => ({
       status: [random.pick(['failed', 'running', 'interrupted', 'stopped'])]
     }),

@@ -93,6 +93,12 @@ export interface IServiceConfig {
    */
   user: string;
   /**
+   * The Jupyter server's root directory (TFLOG_SERVER_ROOT, which the
+   * server extension sets): notebook paths inside it are stored relative to
+   * it, and a run list filtered by notebook matches both forms.
+   */
+  serverRoot?: string;
+  /**
    * `hub`: this process is the tflog hub service (TFLOG_MODE=hub), run by
    * JupyterHub for every user; `single`: a user's own service.
    */
@@ -257,6 +263,15 @@ export function loadConfig(env: Environment = process.env): IConfigResult {
     alerts: readAlerts(reader)
   };
   readHubConfig(reader, config);
+  const serverRoot = reader.optionalString('TFLOG_SERVER_ROOT');
+  if (serverRoot !== undefined && path.isAbsolute(serverRoot)) {
+    config.serverRoot = serverRoot;
+  } else if (serverRoot !== undefined) {
+    reader.warn(
+      'TFLOG_SERVER_ROOT',
+      `${JSON.stringify(serverRoot)} is not an absolute path: notebook paths are stored as the kernels report them`
+    );
+  }
   const alertWebhook = readAlertWebhook(reader);
   if (alertWebhook) {
     config.alertWebhook = alertWebhook;

@@ -194,6 +194,7 @@ async function main(): Promise<number> {
     basePath: hub?.basePath,
     version: SERVICE_VERSION,
     user: config.user,
+    serverRoot: config.serverRoot,
     flush: service.pipeline ? () => flushIfShipping(service) : undefined,
     maxEventClients: config.maxEventClients,
     logger: logger.child('api')
@@ -377,6 +378,7 @@ function createPipeline(service: IService): Pipeline<IRunState> {
     spoolKeepDays: config.spoolKeepDays,
     logger: logger.child('pipeline'),
     status,
+    serverRoot: config.serverRoot,
     onStored: (updates, stored) => {
       service.recent.add(stored);
       service.api?.notify(updates);

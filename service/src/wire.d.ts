@@ -409,6 +409,8 @@ export interface IRunUpdate {
   run_id: string;
   /** The run summary's `updated` time (ISO). */
   updated: string;
+  /** The run's status after this batch: its end shows here at once. */
+  status: RunStatus;
   /** Highest spool sequence number stored so far. */
   last_seq: number;
 }

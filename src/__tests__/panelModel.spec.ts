@@ -1,4 +1,8 @@
-import { PanelModel } from '../model/panelModel';
+import {
+  PanelModel,
+  RUNS_REFRESH_MIN_MS,
+  RUNS_WHILE_RUNNING_MS
+} from '../model/panelModel';
 import { DEFAULT_SETTINGS } from '../settings';
 import {
   FakeClient,
@@ -78,7 +82,13 @@ describe('PanelModel', () => {
 
     // The store does not list the new run yet (Elasticsearch refreshes later).
     const source = FakeEventSource.created[0];
-    source.send({ type: 'run', run_id: 'new', updated: 'x', last_seq: 1 });
+    source.send({
+      type: 'run',
+      run_id: 'new',
+      updated: 'x',
+      status: 'running',
+      last_seq: 1
+    });
     await settle();
     expect(model.runModel?.runId).toBe('new');
     expect(model.notebookRuns.map(run => run.run_id)).toEqual(['new', 'old']);
@@ -90,7 +100,13 @@ describe('PanelModel', () => {
     expect(model.notebookRuns.map(run => run.run_id)).toEqual(['new', 'old']);
 
     // Further events of the run ask for it no more.
-    source.send({ type: 'run', run_id: 'new', updated: 'y', last_seq: 2 });
+    source.send({
+      type: 'run',
+      run_id: 'new',
+      updated: 'y',
+      status: 'running',
+      last_seq: 2
+    });
     await settle();
     expect(client.runRequests).toEqual(['new']);
 
@@ -186,6 +202,135 @@ describe('PanelModel', () => {
     expect(client.seriesQueries.length).toBe(before + 1);
     expect(client.seriesQueries[before].after).toBe(1);
     expect(model.runModel?.charts[0].rows.map(r => r.x)).toEqual([1, 2]);
+    model.dispose();
+  });
+
+  it("shows a listed run's end at once, while the store still lists it as running", async () => {
+    const client = new FakeClient();
+    const running = summary({ run_id: 'r', status: 'running' });
+    client.runsByNotebook.set('train.ipynb', [running]);
+    client.runsByNotebook.set(undefined, [running]);
+    const ended = summary({
+      run_id: 'r',
+      status: 'finished',
+      ended: '2026-01-31T10:06:00.000Z',
+      updated: '2026-01-31T10:06:00.000Z'
+    });
+    // The service's copy of what it just stored answers by id at once.
+    client.runsById.set('r', ended);
+    const model = panel(client);
+    model.setNotebookPath('train.ipynb');
+    model.setActive(true);
+    await settle();
+    const source = FakeEventSource.created[0];
+    source.send({ type: 'ready', api_version: 1 });
+    await settle();
+    expect(model.notebookRuns[0].status).toBe('running');
+
+    // A running run's own events do not read it by id.
+    source.send({
+      type: 'run',
+      run_id: 'r',
+      updated: '2026-01-31T10:05:30.000Z',
+      status: 'running',
+      last_seq: 8
+    });
+    await settle();
+    expect(client.runRequests).toEqual([]);
+
+    jest.advanceTimersByTime(RUNS_REFRESH_MIN_MS);
+    source.send({
+      type: 'run',
+      run_id: 'r',
+      updated: ended.updated,
+      status: 'finished',
+      last_seq: 9
+    });
+    await settle();
+    expect(client.runRequests).toEqual(['r']);
+    expect(model.notebookRuns.map(run => run.status)).toEqual(['finished']);
+    expect(model.allRuns.map(run => run.status)).toEqual(['finished']);
+
+    // A list answer older than what was read by id does not bring it back.
+    jest.advanceTimersByTime(RUNS_REFRESH_MIN_MS);
+    await model.refreshRuns();
+    expect(model.notebookRuns.map(run => run.status)).toEqual(['finished']);
+
+    // Once the store lists it, its answer is shown again.
+    const stored = { ...ended, last_metrics: { loss: 0.1 } };
+    client.runsByNotebook.set('train.ipynb', [stored]);
+    client.runsByNotebook.set(undefined, [stored]);
+    await model.refreshRuns();
+    expect(model.notebookRuns[0]).toEqual(stored);
+    expect(model.allRuns[0]).toEqual(stored);
+    model.dispose();
+  });
+
+  it('reads the run lists again while a listed run is running, and stops when none is', async () => {
+    const client = new FakeClient();
+    const running = summary({ run_id: 'r', status: 'running' });
+    client.runsByNotebook.set('train.ipynb', [running]);
+    client.runsByNotebook.set(undefined, [running]);
+    const model = panel(client);
+    model.setNotebookPath('train.ipynb');
+    model.setActive(true);
+    await settle();
+    FakeEventSource.created[0].send({ type: 'ready', api_version: 1 });
+    await settle();
+    const reads = client.runQueries.length;
+
+    // Nothing arrives (the end event was read before the store had it).
+    jest.advanceTimersByTime(RUNS_WHILE_RUNNING_MS - 1);
+    await settle();
+    expect(client.runQueries.length).toBe(reads);
+    const ended = summary({
+      run_id: 'r',
+      status: 'finished',
+      updated: '2026-01-31T10:06:00.000Z'
+    });
+    client.runsByNotebook.set('train.ipynb', [ended]);
+    client.runsByNotebook.set(undefined, [ended]);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(client.runQueries.length).toBe(reads + 2);
+    expect(model.notebookRuns.map(run => run.status)).toEqual(['finished']);
+    expect(model.allRuns.map(run => run.status)).toEqual(['finished']);
+
+    // No run is running any more: the lists are not read again.
+    jest.advanceTimersByTime(5 * RUNS_WHILE_RUNNING_MS);
+    await settle();
+    expect(client.runQueries.length).toBe(reads + 2);
+    model.dispose();
+  });
+
+  it('does not read the lists more often for a running run that sends events', async () => {
+    const client = new FakeClient();
+    const running = summary({ run_id: 'r', status: 'running' });
+    client.runsByNotebook.set(undefined, [running]);
+    const model = panel(client);
+    model.setActive(true);
+    await settle();
+    const source = FakeEventSource.created[0];
+    source.send({ type: 'ready', api_version: 1 });
+    await settle();
+    const reads = client.runQueries.length;
+    // One event a second for the whole interval: one read each (throttled),
+    // and no extra read for the running run on top.
+    const events = RUNS_WHILE_RUNNING_MS / RUNS_REFRESH_MIN_MS;
+    for (let i = 0; i < events; i++) {
+      source.send({
+        type: 'run',
+        run_id: 'r',
+        updated: running.updated,
+        status: 'running',
+        last_seq: i
+      });
+      await settle();
+      jest.advanceTimersByTime(RUNS_REFRESH_MIN_MS);
+      await settle();
+    }
+    expect(client.runQueries.length).toBe(reads + events);
+    expect(client.runRequests).toEqual([]);
     model.dispose();
   });
 

@@ -28,6 +28,14 @@ export const STATUS_POLL_MS = 5000;
 /** Run lists are re-read at most this often, however many events arrive. */
 export const RUNS_REFRESH_MIN_MS = 1000;
 
+/**
+ * While a listed run is running, the lists are read again when they have
+ * not been for this long: a run's end may have been stored after the
+ * lists were last read (a store that refreshes its index later, an event
+ * stream that dropped), and no event follows a run's last one.
+ */
+export const RUNS_WHILE_RUNNING_MS = 10000;
+
 /** Runs per list. */
 export const RUN_LIST_SIZE = 20;
 
@@ -185,7 +193,11 @@ export class PanelModel implements IDisposable {
       this._listedNotebookRuns = notebookPage?.runs ?? [];
       this._listedAllRuns = allPage.runs;
       for (const run of [...this._listedNotebookRuns, ...this._listedAllRuns]) {
-        this._announced.delete(run.run_id);
+        const read = this._announced.get(run.run_id);
+        // The lists have caught up with what was read by id.
+        if (read && !isNewer(read, run)) {
+          this._announced.delete(run.run_id);
+        }
       }
       this._mergeAnnounced();
       this._runsError = null;
@@ -198,6 +210,7 @@ export class PanelModel implements IDisposable {
     this._runsLoaded = true;
     this._runsChanged.emit();
     this._follow();
+    this._watchRunning();
   }
 
   /** The notebook in focus changed (null: no notebook open). */
@@ -301,10 +314,25 @@ export class PanelModel implements IDisposable {
   private _onRunUpdated(_: LiveUpdates, event: IRunEvent): void {
     if (event.run_id === this._runModel?.runId) {
       void this._runModel.refresh();
-    } else if (!this._isKnownRun(event.run_id)) {
+    }
+    if (!this._isKnownRun(event.run_id) || this._listedStatusDiffers(event)) {
       void this._announce(event.run_id);
     }
     this._scheduleRunsRefresh();
+  }
+
+  /**
+   * The event says a listed run's status changed (it ended): the lists
+   * read right after it may not have it yet, and no event may follow.
+   */
+  private _listedStatusDiffers(event: IRunEvent): boolean {
+    if (this._announcing.has(event.run_id)) {
+      return false;
+    }
+    const shown = [...this._notebookRuns, ...this._allRuns].find(
+      run => run.run_id === event.run_id
+    );
+    return shown !== undefined && shown.status !== event.status;
   }
 
   private _isKnownRun(runId: string): boolean {
@@ -318,8 +346,10 @@ export class PanelModel implements IDisposable {
 
   /**
    * A run's first event comes long before a store that refreshes its index
-   * (Elasticsearch: about a second) lists it: the run is read by id and
-   * shown in the lists, and followed, at once.
+   * (Elasticsearch: about a second) lists it, and so does a status change:
+   * the run is read by id (the service answers that from what it just
+   * stored) and shown in the lists, and followed, at once, until the lists
+   * have it as new.
    */
   private async _announce(runId: string): Promise<void> {
     this._announcing.add(runId);
@@ -337,6 +367,7 @@ export class PanelModel implements IDisposable {
       if (this._runsLoaded) {
         this._follow();
       }
+      this._watchRunning();
     } catch (error) {
       console.warn(
         `tflog: cannot read the new run ${runId}; the run lists show it once they are read again`,
@@ -347,7 +378,10 @@ export class PanelModel implements IDisposable {
     }
   }
 
-  /** The run lists: what the store listed, with the announced runs it does not list yet. */
+  /**
+   * The run lists: what the store listed, with the runs read by id that it
+   * does not list yet or lists in an older state.
+   */
   private _mergeAnnounced(): void {
     const announced = [...this._announced.values()];
     const path = this._notebookPath;
@@ -391,6 +425,30 @@ export class PanelModel implements IDisposable {
     }, RUNS_REFRESH_MIN_MS);
   }
 
+  /**
+   * While a listed run is running, read the lists again once they have not
+   * been read for RUNS_WHILE_RUNNING_MS; every read (events read them too)
+   * starts the wait again, so a run that sends events costs nothing more.
+   */
+  private _watchRunning(): void {
+    if (this._runningTimer !== null) {
+      clearTimeout(this._runningTimer);
+      this._runningTimer = null;
+    }
+    const running = [...this._notebookRuns, ...this._allRuns].some(
+      run => run.status === 'running'
+    );
+    if (!running || !this._active || this._isDisposed) {
+      return;
+    }
+    this._runningTimer = setTimeout(() => {
+      this._runningTimer = null;
+      if (this._active) {
+        this._scheduleRunsRefresh();
+      }
+    }, RUNS_WHILE_RUNNING_MS);
+  }
+
   private _stopTimers(): void {
     if (this._statusTimer !== null) {
       clearInterval(this._statusTimer);
@@ -399,6 +457,10 @@ export class PanelModel implements IDisposable {
     if (this._runsTimer !== null) {
       clearTimeout(this._runsTimer);
       this._runsTimer = null;
+    }
+    if (this._runningTimer !== null) {
+      clearTimeout(this._runningTimer);
+      this._runningTimer = null;
     }
     this._runsDirty = false;
   }
@@ -425,6 +487,7 @@ export class PanelModel implements IDisposable {
   private _followLatest = true;
   private _statusTimer: ReturnType<typeof setInterval> | null = null;
   private _runsTimer: ReturnType<typeof setTimeout> | null = null;
+  private _runningTimer: ReturnType<typeof setTimeout> | null = null;
   private _runsDirty = false;
   private _isDisposed = false;
   private _statusChanged = new Signal<this, void>(this);
@@ -434,20 +497,38 @@ export class PanelModel implements IDisposable {
   private _settingsChanged = new Signal<this, ITflogSettings>(this);
 }
 
-/** `listed` with the `extra` runs it lacks, newest first as the store sorts, at most RUN_LIST_SIZE. */
+/**
+ * `listed` with the `extra` runs it lacks or holds in an older state, newest
+ * first as the store sorts, at most RUN_LIST_SIZE.
+ */
 function withRuns(listed: IRunSummary[], extra: IRunSummary[]): IRunSummary[] {
-  const ids = new Set(listed.map(run => run.run_id));
-  const missing = extra.filter(run => !ids.has(run.run_id));
-  if (missing.length === 0) {
+  const extras = new Map(extra.map(run => [run.run_id, run]));
+  let replaced = false;
+  const merged = listed.map(run => {
+    const read = extras.get(run.run_id);
+    extras.delete(run.run_id);
+    if (read && isNewer(read, run)) {
+      replaced = true;
+      return read;
+    }
+    return run;
+  });
+  const missing = [...extras.values()];
+  if (!replaced && missing.length === 0) {
     return listed;
   }
-  return [...listed, ...missing]
+  return [...merged, ...missing]
     .sort(
       (a, b) =>
         Date.parse(b.started) - Date.parse(a.started) ||
         a.run_id.localeCompare(b.run_id)
     )
     .slice(0, RUN_LIST_SIZE);
+}
+
+/** Whether summary `a` is a later state of its run than `b`. */
+function isNewer(a: IRunSummary, b: IRunSummary): boolean {
+  return Date.parse(a.updated) > Date.parse(b.updated);
 }
 
 function asError(error: unknown): Error {

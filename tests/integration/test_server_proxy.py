@@ -14,12 +14,13 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
-from harness import ROOT, free_port, wait_for
+from harness import ROOT, Kernel, free_port, wait_for
 from runs import (
     assert_exactly_once,
     expected_lines,
@@ -243,6 +244,43 @@ def test_kernels_inherit_the_spool_directory(server):
     assert "TFLOG_SOCKET" not in environment
     code, _ = server.request("DELETE", f"/api/kernels/{kernel_id}")
     assert code == 204
+
+
+def test_a_run_from_a_kernel_started_outside_lab_is_listed_under_its_notebook(server):
+    """Such a kernel did not learn the server's root and reports the absolute
+    path of its notebook; the service files the run under the path JupyterLab
+    uses, so the panel's "This notebook" list (`?notebook=<path>`) has it."""
+    wait_for(server.socket_path.exists, 60, f"the service socket {server.socket_path}")
+    notebook = server.base / "notebooks" / "work" / "train.ipynb"
+    kernel = Kernel(
+        {
+            "TFLOG_SPOOL_DIR": str(server.data_dir / "tflog" / "spool"),
+            "JUPYTERHUB_USER": "integration-user",
+            "JPY_SESSION_NAME": str(notebook),
+            "TFLOG_SERVER_ROOT": "",
+            "JUPYTER_SERVER_ROOT": "",
+        }
+    )
+    try:
+        cell, outcome = start_cell(kernel, printing_cell("outside-lab", 10, 0.1))
+        cell.join(timeout=120)
+        assert outcome.get("status") == "ok", outcome
+
+        def listed() -> Optional[list]:
+            code, body = server.request("GET", "/tflog/api/v1/runs?notebook=work%2Ftrain.ipynb")
+            assert code == 200, body
+            runs = [run for run in json.loads(body)["runs"] if run["name"] == "outside-lab"]
+            return runs or None
+
+        runs = wait_for(listed, 60, "the run in its notebook's list")
+        assert [run["notebook"] for run in runs] == ["work/train.ipynb"]
+        # The absolute path finds it too: it is read as the relative one.
+        absolute = urllib.parse.quote(str(notebook), safe="")
+        code, body = server.request("GET", f"/tflog/api/v1/runs?notebook={absolute}")
+        assert code == 200, body
+        assert [run["run_id"] for run in json.loads(body)["runs"]] == [runs[0]["run_id"]]
+    finally:
+        kernel.shutdown()
 
 
 def test_records_spooled_across_a_jupyter_server_restart_are_stored_once(

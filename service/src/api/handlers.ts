@@ -2,6 +2,7 @@
  * The JSON endpoints: read parameters, ask the store, shape the answer.
  * Errors are thrown, never answered here (see errors.ts).
  */
+import { storedNotebookPaths } from '../common/notebookPath';
 import { mergeSeries, newerSummary, type IRecentReader } from '../ship/recent';
 import type { IShipperStatus } from '../ship/status';
 import type { IStore } from '../store/store';
@@ -39,6 +40,8 @@ const SCOPES: readonly SeriesScope[] = ['epoch', 'batch', 'log', 'system'];
 const ORDERS: readonly LogOrder[] = ['asc', 'desc'];
 const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
 const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
+/** `notebook` values of one run list at most (each may add its absolute path). */
+const MAX_NOTEBOOKS = 16;
 
 /** How long /status waits for the store before reporting it as not answering. */
 const STORE_STATUS_TIMEOUT_MS = 5000;
@@ -55,6 +58,12 @@ export interface IHandlerDeps {
    */
   recent: IRecentReader | null;
   user: string;
+  /**
+   * The Jupyter server's root directory (TFLOG_SERVER_ROOT), when known: a
+   * notebook filter matches its runs under the path relative to it and
+   * under the absolute one.
+   */
+  serverRoot?: string;
   version: string;
   configError: string | null;
   /** The service's status as `user` may see it. */
@@ -110,7 +119,10 @@ export async function runs(
   }
   const query = {
     user: deps.user,
-    notebook: params.text('notebook'),
+    notebooks: notebookPaths(
+      params.repeated('notebook', MAX_NOTEBOOKS),
+      deps.serverRoot
+    ),
     status: params.listOf('status', RUN_STATUSES),
     tags: params.tags('tag'),
     from,
@@ -232,6 +244,19 @@ async function storeStatus(store: IStore | null): Promise<StoreReport> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Every path the given notebooks' runs may be stored under. */
+function notebookPaths(
+  notebooks: string[] | undefined,
+  root: string | undefined
+): string[] | undefined {
+  if (notebooks === undefined) {
+    return undefined;
+  }
+  return [
+    ...new Set(notebooks.flatMap(path => storedNotebookPaths(path, root)))
+  ];
 }
 
 /** Drop absent optional fields so stores see only what was asked. */

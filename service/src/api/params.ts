@@ -55,6 +55,35 @@ export class QueryParams {
     return items;
   }
 
+  /**
+   * Every value of a parameter given as repeats, commas being part of a
+   * value (paths); at most `maxCount` values, each up to `maxLength`.
+   * Empty values count as absent; undefined when none is left.
+   */
+  repeated(
+    name: string,
+    maxCount: number,
+    maxLength = MAX_TEXT
+  ): string[] | undefined {
+    this._read.add(name);
+    const values = this._search.getAll(name).filter(value => value !== '');
+    if (values.length > maxCount) {
+      throw ApiError.invalidParameter(
+        name,
+        `given ${values.length} times, at most ${maxCount}`
+      );
+    }
+    for (const value of values) {
+      if (value.length > maxLength) {
+        throw ApiError.invalidParameter(
+          name,
+          `longer than ${maxLength} characters`
+        );
+      }
+    }
+    return values.length === 0 ? undefined : unique(values);
+  }
+
   text(name: string, maxLength = MAX_TEXT): string | undefined {
     const value = this.single(name);
     if (value !== undefined && value.length > maxLength) {

@@ -67,6 +67,8 @@ export interface IApiServerOptions {
    * else JUPYTERHUB_USER, else the OS account), never a request's say-so.
    */
   user: string;
+  /** The Jupyter server's root directory (config `serverRoot`), when known. */
+  serverRoot?: string;
   /** Ship everything spooled now; enables `POST /api/v1/flush`. */
   flush?: () => Promise<void>;
   logger?: IApiLogger;
@@ -125,6 +127,7 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
 
   const deps: handlers.IHandlerDeps = {
     user,
+    serverRoot: options.serverRoot,
     version: options.version,
     configError,
     getStatus: options.getStatus,

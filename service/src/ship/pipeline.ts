@@ -26,9 +26,11 @@ import {
 } from '../spool/tailer';
 import type { IStore, IWriteBatch } from '../store/store';
 import type { IMetricPoint, IParsedRecord, ITflogDocument } from '../types';
+import type { IRunUpdate } from '../wire';
 import { DeliveryAbortedError, type IBackoffPolicy } from './backoff';
 import { Batcher, type IBatchLimits } from './batcher';
 import { describeError, type ILogger } from '../common/logger';
+import { withServerRelativeNotebook } from '../common/notebookPath';
 import type { IRecordParser, IRunState } from './parser-port';
 import { Shipper } from './shipper';
 import type { StatusTracker } from './status';
@@ -51,12 +53,8 @@ const DOCUMENT_OVERHEAD_BYTES = 512;
  */
 const ITEM_ACTION_BYTES = 128;
 
-/** Sent after a batch is stored: the API tells live clients. */
-export interface IStoredRunUpdate {
-  run_id: string;
-  updated: string;
-  last_seq: number;
-}
+/** Sent after a batch is stored: the API tells live clients (a `run` event). */
+export type IStoredRunUpdate = IRunUpdate;
 
 export interface IPipelineOptions<TParserState> {
   spoolDir: string;
@@ -78,6 +76,11 @@ export interface IPipelineOptions<TParserState> {
    * the read-your-writes cache takes it before live clients are told.
    */
   onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
+  /**
+   * The Jupyter server's root directory: notebook paths inside it are
+   * stored relative to it, as JupyterLab names them.
+   */
+  serverRoot?: string;
 }
 
 /**
@@ -424,7 +427,10 @@ export class Pipeline<TParserState> {
       counters.invalidLines += 1;
       this.logger.error(`${where}: skipped: ${line.result.problem}`);
     } else {
-      const record = line.result.record;
+      const record = withServerRelativeNotebook(
+        line.result.record,
+        this.options.serverRoot
+      );
       let parsed = NOTHING_PARSED;
       try {
         parsed = this.options.parser.parseRecord(record, state.parser);
@@ -535,6 +541,7 @@ export class Pipeline<TParserState> {
         updates.push({
           run_id: summary.run_id,
           updated: summary.updated,
+          status: summary.status,
           last_seq: position.state.lastSeq
         });
       }

@@ -49,9 +49,14 @@ export function runsFilter(query: IRunQuery): ISqlFilter {
     conditions.push('user_name = ?');
     params.push(query.user);
   }
-  if (query.notebook !== undefined) {
-    conditions.push('notebook = ?');
-    params.push(query.notebook);
+  if (query.notebooks !== undefined) {
+    // An empty list matches nothing, as Elasticsearch's `terms` does.
+    conditions.push(
+      query.notebooks.length === 0
+        ? '0'
+        : `notebook IN (${query.notebooks.map(() => '?').join(', ')})`
+    );
+    params.push(...query.notebooks);
   }
   if (query.status && query.status.length > 0) {
     conditions.push(`status IN (${query.status.map(() => '?').join(', ')})`);

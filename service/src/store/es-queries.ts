@@ -266,8 +266,8 @@ export function buildRunSearch(
   if (query.user !== undefined) {
     filter.push({ term: { user: query.user } });
   }
-  if (query.notebook !== undefined) {
-    filter.push({ term: { notebook: query.notebook } });
+  if (query.notebooks !== undefined) {
+    filter.push({ terms: { notebook: query.notebooks } });
   }
   if (query.status && query.status.length > 0) {
     filter.push({ terms: { status: query.status } });

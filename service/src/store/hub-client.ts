@@ -92,7 +92,9 @@ export class HubStore implements IStore {
 
   async searchRuns(query: IRunQuery): Promise<IRunPage> {
     const params = new URLSearchParams();
-    setIf(params, 'notebook', query.notebook);
+    for (const notebook of query.notebooks ?? []) {
+      params.append('notebook', notebook);
+    }
     setIf(params, 'status', query.status?.join(','));
     for (const [key, value] of Object.entries(query.tags ?? {})) {
       params.append('tag', `${key}:${value}`);

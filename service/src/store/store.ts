@@ -96,7 +96,11 @@ export class StoreQueryError extends Error {
 }
 
 export interface IRunQuery {
-  notebook?: string;
+  /**
+   * Runs of any of these notebooks, each path exact: the paths a notebook's
+   * runs may be stored under (see common/notebookPath.ts).
+   */
+  notebooks?: string[];
   user?: string;
   status?: RunStatus[];
   /** Tag filters, all must match. */

@@ -71,8 +71,16 @@ describe('event stream', () => {
 
   it('frames events as one JSON data line', () => {
     expect(
-      frame({ type: 'run', run_id: 'r1', updated: 'T', last_seq: 7 })
-    ).toBe('data: {"type":"run","run_id":"r1","updated":"T","last_seq":7}\n\n');
+      frame({
+        type: 'run',
+        run_id: 'r1',
+        updated: 'T',
+        status: 'running',
+        last_seq: 7
+      })
+    ).toBe(
+      'data: {"type":"run","run_id":"r1","updated":"T","status":"running","last_seq":7}\n\n'
+    );
   });
 
   it('opens with headers, a retry hint and a ready event', async () => {
@@ -97,8 +105,18 @@ describe('event stream', () => {
     try {
       await stream.waitFor('ready');
       server.api.notify([
-        { run_id: 'run-1', updated: '2026-01-31T10:00:01.000Z', last_seq: 41 },
-        { run_id: 'run-2', updated: '2026-01-31T10:00:02.000Z', last_seq: 5 }
+        {
+          run_id: 'run-1',
+          updated: '2026-01-31T10:00:01.000Z',
+          status: 'running',
+          last_seq: 41
+        },
+        {
+          run_id: 'run-2',
+          updated: '2026-01-31T10:00:02.000Z',
+          status: 'finished',
+          last_seq: 5
+        }
       ]);
       await stream.waitFor('"run_id":"run-2"');
       const events = stream
@@ -112,12 +130,14 @@ describe('event stream', () => {
           type: 'run',
           run_id: 'run-1',
           updated: '2026-01-31T10:00:01.000Z',
+          status: 'running',
           last_seq: 41
         },
         {
           type: 'run',
           run_id: 'run-2',
           updated: '2026-01-31T10:00:02.000Z',
+          status: 'finished',
           last_seq: 5
         }
       ]);

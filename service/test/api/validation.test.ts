@@ -61,7 +61,7 @@ describe('parameter validation', () => {
     expect(response.status).toBe(200);
     expect(server.store.runQueries.at(-1)).toEqual({
       user: 'alice',
-      notebook: 'work/train.ipynb',
+      notebooks: ['work/train.ipynb'],
       status: ['running', 'failed'],
       tags: { team: 'vision', url: 'http://x' },
       from: '2026-01-31T10:00:00.000Z',
@@ -70,6 +70,44 @@ describe('parameter validation', () => {
       size: 20,
       after: 'c1'
     });
+  });
+
+  it('takes notebook repeated, commas being part of a path', async () => {
+    await request(
+      server.at,
+      '/api/v1/runs?notebook=work%2Fa,b.ipynb&notebook=c.ipynb&notebook='
+    );
+    expect(server.store.runQueries.at(-1)?.notebooks).toEqual([
+      'work/a,b.ipynb',
+      'c.ipynb'
+    ]);
+    const many = Array.from({ length: 17 }, (_, i) => `notebook=n${i}`);
+    const response = await request(server.at, `/api/v1/runs?${many.join('&')}`);
+    expect(response.status).toBe(400);
+    expect(errorOf(response)).toMatchObject({ parameter: 'notebook' });
+    expect(errorOf(response).message).toContain('at most 16');
+  });
+
+  it("matches a notebook's runs under its path relative to the server root and its absolute path", async () => {
+    const rooted = await startServer({ serverRoot: '/home/alice' });
+    try {
+      for (const given of [
+        'work%2Ftrain.ipynb',
+        '%2Fhome%2Falice%2Fwork%2Ftrain.ipynb'
+      ]) {
+        await request(rooted.at, `/api/v1/runs?notebook=${given}`);
+        expect(rooted.store.runQueries.at(-1)?.notebooks).toEqual([
+          'work/train.ipynb',
+          '/home/alice/work/train.ipynb'
+        ]);
+      }
+      await request(rooted.at, '/api/v1/runs?notebook=%2Fsrv%2Ft.ipynb');
+      expect(rooted.store.runQueries.at(-1)?.notebooks).toEqual([
+        '/srv/t.ipynb'
+      ]);
+    } finally {
+      await rooted.api.close();
+    }
   });
 
   it('reads an unencoded + in a time offset as +', async () => {

@@ -37,6 +37,7 @@ import type {
   ITflogDocument,
   SpoolRecord
 } from '../../src/types';
+import { expectNotebookPathsMatch } from '../store/contract';
 
 const ES_URL = process.env.TFLOG_TEST_ES_URL;
 if (!ES_URL) {
@@ -539,7 +540,7 @@ describe('ElasticsearchStore against a real cluster', () => {
 
     it.each([
       ['by user', { user: 'alice' }, ['q-long', 'q-run-b', 'q-run-a']],
-      ['by notebook', { notebook: 'alpha.ipynb' }, ['q-run-c', 'q-run-a']],
+      ['by notebook', { notebooks: ['alpha.ipynb'] }, ['q-run-c', 'q-run-a']],
       ['by status', { user: 'bob', status: ['failed' as const] }, ['q-run-c']],
       ['by tag', { tags: { size: 'big' } }, ['q-run-b']],
       [
@@ -560,6 +561,13 @@ describe('ElasticsearchStore against a real cluster', () => {
           .filter(id => id.startsWith('q-'));
         expect({ kind, ids }).toEqual({ kind, ids: expected });
       }
+    });
+
+    it('match a notebook under any path its runs are stored under (store contract)', async () => {
+      await expectNotebookPathsMatch(store, 'nbpath-es', () =>
+        admin.indices.refresh({ index: `${PREFIX}*` }).then(() => undefined)
+      );
+      await expectNotebookPathsMatch(embedded, 'nbpath-embedded');
     });
 
     it('pages runs with a cursor both stores understand', async () => {

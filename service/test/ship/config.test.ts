@@ -144,6 +144,19 @@ describe('loadConfig', () => {
     expect(config.maxEventClients).toBe(4);
   });
 
+  it("reads the Jupyter server's root, which must be absolute", () => {
+    expect(loadConfig(BASE).config.serverRoot).toBeUndefined();
+    const rooted = loadConfig({ ...BASE, TFLOG_SERVER_ROOT: '/home/alice' });
+    expect(rooted.config.serverRoot).toBe('/home/alice');
+    expect(rooted.warnings).toEqual([]);
+    const relative = loadConfig({ ...BASE, TFLOG_SERVER_ROOT: 'notebooks' });
+    expect(relative.config.serverRoot).toBeUndefined();
+    expect(relative.errors).toEqual([]);
+    expect(relative.warnings.map(problem => problem.variable)).toEqual([
+      'TFLOG_SERVER_ROOT'
+    ]);
+  });
+
   it('cannot listen without a socket or a port', () => {
     const result = loadConfig({ HOME: '/home/alice' });
     expect(result.config.listen).toBeNull();

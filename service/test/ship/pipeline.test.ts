@@ -55,6 +55,7 @@ describe('Pipeline', () => {
       maxWaitMs?: number;
       parser?: IRecordParser<IFakeParserState>;
       onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
+      serverRoot?: string;
     } = {}
   ) {
     const status = new StatusTracker({ spoolDir, stateDir });
@@ -77,6 +78,7 @@ describe('Pipeline', () => {
       status,
       backoff: { initialMs: 5, maxMs: 20 },
       now: extra.now,
+      serverRoot: extra.serverRoot,
       onStored: (batch, stored) => {
         updates.push(...batch);
         extra.onStored?.(batch, stored);
@@ -172,8 +174,31 @@ describe('Pipeline', () => {
     expect(status.backlog).toEqual({ bytes: 0, files: 0 });
     expect(updates[updates.length - 1]).toMatchObject({
       run_id: 'run-1',
+      status: 'running',
       last_seq: 2
     });
+  });
+
+  it("tells live clients a run's status with each stored batch: its end at once", async () => {
+    const store = new FakeStore();
+    await spool([startRecord(), logRecord(1, 'a')]);
+    const { pipeline, updates } = pipelineFor(store);
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(updates[updates.length - 1]).toMatchObject({
+      run_id: 'run-1',
+      status: 'running',
+      last_seq: 1
+    });
+    await spool([endRecord(2)]);
+    await pipeline.flush(5000);
+    expect(updates[updates.length - 1]).toEqual({
+      run_id: 'run-1',
+      updated: store.runs.get('run-1')?.summary.updated,
+      status: 'finished',
+      last_seq: 2
+    });
+    await pipeline.stop(100);
   });
 
   it('ships what it read at once while the store is idle, not after maxWaitMs', async () => {
@@ -552,6 +577,47 @@ describe('Pipeline', () => {
       version: 4,
       summary: { counts: { events: 5 } }
     });
+  });
+
+  it("files a run under its notebook's path relative to the server root", async () => {
+    const seen: SpoolRecord[] = [];
+    const recording: IRecordParser<IFakeParserState> = {
+      newRunState: fakeParser.newRunState,
+      parseRecord: (record, state) => {
+        seen.push(record);
+        return fakeParser.parseRecord(record, state);
+      }
+    };
+    const started = startRecord();
+    if (started.t !== 'start') {
+      throw new Error('startRecord() is not a start record');
+    }
+    started.ctx.notebook = '/home/alice/work/train.ipynb';
+    const store = new FakeStore();
+    await spool([
+      started,
+      { t: 'context', seq: 1, ts: started.ts + 1, notebook: '/srv/t.ipynb' },
+      {
+        t: 'context',
+        seq: 2,
+        ts: started.ts + 2,
+        notebook: '/home/alice/renamed.ipynb'
+      }
+    ]);
+    const { pipeline } = pipelineFor(store, {
+      parser: recording,
+      serverRoot: '/home/alice'
+    });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(
+      seen.map(record =>
+        record.t === 'start'
+          ? record.ctx.notebook
+          : (record as { notebook?: string }).notebook
+      )
+    ).toEqual(['work/train.ipynb', '/srv/t.ipynb', 'renamed.ipynb']);
+    expect(store.runs.get('run-1')?.summary.notebook).toBe('renamed.ipynb');
   });
 
   it('counts and logs with file:line what a per-record cap kept out of points', async () => {

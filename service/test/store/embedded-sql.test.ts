@@ -37,7 +37,7 @@ describe('runsFilter', () => {
     const filter = runsFilter({
       size: 10,
       user: 'alice',
-      notebook: 'a.ipynb',
+      notebooks: ['a.ipynb', '/home/alice/a.ipynb'],
       status: ['running', 'failed'],
       tags: { team: 'vision' },
       from: '2026-12-01T00:00:00Z',
@@ -47,7 +47,7 @@ describe('runsFilter', () => {
     expect(filter.where).toBe(
       [
         'user_name = ?',
-        'notebook = ?',
+        'notebook IN (?, ?)',
         'status IN (?, ?)',
         'run_id IN (SELECT run_id FROM run_tags WHERE key = ? AND value = ?)',
         'started_ms >= ? AND started_ms != 0',
@@ -58,6 +58,7 @@ describe('runsFilter', () => {
     expect(filter.params).toEqual([
       'alice',
       'a.ipynb',
+      '/home/alice/a.ipynb',
       'running',
       'failed',
       'team',

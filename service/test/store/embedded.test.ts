@@ -94,7 +94,7 @@ describe('EmbeddedStore', () => {
       1
     );
     expect(
-      (await store.searchRuns({ notebook: 'other.ipynb', size: 10 })).total
+      (await store.searchRuns({ notebooks: ['other.ipynb'], size: 10 })).total
     ).toBe(0);
 
     const errors = await store.logs({

@@ -403,7 +403,7 @@ describe('buildRunSearch', () => {
     const request = buildRunSearch(
       {
         user: 'alice',
-        notebook: 'a.ipynb',
+        notebooks: ['a.ipynb', '/home/alice/a.ipynb'],
         status: ['failed'],
         tags: { team: 'vision' },
         from: '2025-01-01T00:00:00Z',
@@ -421,7 +421,7 @@ describe('buildRunSearch', () => {
     });
     expect(request.query?.bool?.filter).toEqual([
       { term: { user: 'alice' } },
-      { term: { notebook: 'a.ipynb' } },
+      { terms: { notebook: ['a.ipynb', '/home/alice/a.ipynb'] } },
       { terms: { status: ['failed'] } },
       { term: { 'tags.team': 'vision' } },
       {

@@ -1,0 +1,32 @@
+/** The store contract (contract.ts) on the embedded store. */
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
+import { EmbeddedStore } from '../../src/store/embedded';
+import { memoryLogger } from '../ship/fakes';
+import { expectNotebookPathsMatch } from './contract';
+
+describe('the store contract on the embedded store', () => {
+  let dir: string;
+  let store: EmbeddedStore;
+
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-contract-'));
+    store = new EmbeddedStore({
+      dir,
+      retentionDays: 0,
+      logger: memoryLogger().logger
+    });
+    await store.init();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('matches a notebook under any of the paths its runs are stored under', async () => {
+    await expectNotebookPathsMatch(store, 'contract');
+  });
+});
