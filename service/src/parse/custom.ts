@@ -21,7 +21,8 @@ import {
   grokCaptures,
   ICompiledGrok,
   ICompileGrokOptions,
-  IGrokCapture
+  IGrokCapture,
+  normaliseField
 } from './grok/compile';
 import { DEFAULT_GUARD_MS, RegexGuard } from './grok/guard';
 import { parseValue } from './values';
@@ -326,16 +327,6 @@ export function isIdentifierName(field: string): boolean {
   );
 }
 
-function fieldName(raw: string): string {
-  const trimmed = raw.trim();
-  return trimmed.startsWith('[')
-    ? trimmed
-        .split(/[[\]]+/)
-        .filter(part => part !== '')
-        .join('.')
-    : trimmed;
-}
-
 /** Capture names given in a key, checked against what the pattern captures. */
 function captureNames(
   name: string,
@@ -354,7 +345,7 @@ function captureNames(
       `"${key}" must be a capture name or a non-empty list of them`
     );
   }
-  const names = (list as string[]).map(fieldName);
+  const names = (list as string[]).map(normaliseField);
   const missing = names.filter(field => !captured.has(field));
   if (missing.length > 0) {
     throw new GrokError(

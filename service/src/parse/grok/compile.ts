@@ -917,7 +917,7 @@ function parseConversion(
 }
 
 /** `[log][level]` → `log.level`; plain names unchanged. */
-function normaliseField(raw: string): string {
+export function normaliseField(raw: string): string {
   const trimmed = raw.trim();
   if (trimmed.startsWith('[')) {
     return trimmed
