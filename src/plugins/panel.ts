@@ -15,6 +15,7 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { trainingIcon } from '../icons';
@@ -22,7 +23,7 @@ import { PanelModel } from '../model/panelModel';
 import { DEFAULT_SETTINGS, readSettings } from '../settings';
 import { readThemeColours } from '../theme';
 import { ITflogClient, SeriesAxis } from '../tokens';
-import { PANEL_ID, TrainingPanel } from '../views/panel';
+import { PANEL_ID, readSectionsState, TrainingPanel } from '../views/panel';
 import type { ICellInserter } from '../views/emptyState';
 import { TRANSLATION_DOMAIN } from '../views/text';
 
@@ -40,7 +41,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     ISettingRegistry,
     IThemeManager,
-    ITranslator
+    ITranslator,
+    IStateDB
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -50,7 +52,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
     themeManager: IThemeManager | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new PanelModel({ client, settings: { ...DEFAULT_SETTINGS } });
@@ -77,6 +80,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       inserter: tracker ? cellInserter(app, tracker) : null
     });
     app.shell.add(panel, 'right', { rank: 700 });
+    if (state) {
+      rememberSections(panel, state);
+    }
     restorer?.add(panel, PANEL_ID);
 
     app.commands.addCommand(OPEN_PANEL_COMMAND, {
@@ -153,4 +159,47 @@ function cellInserter(
       notebook.activate();
     }
   };
+}
+
+/** Where the folded sections and their sizes are kept, per user (IStateDB). */
+export const SECTIONS_STATE_KEY = 'tflog:plugin:sections';
+
+/** The sections as folded and sized last time, then saved on every change (at most once a second). */
+function rememberSections(panel: TrainingPanel, state: IStateDB): void {
+  let restoring = true;
+  state
+    .fetch(SECTIONS_STATE_KEY)
+    .then(saved => {
+      const sections = readSectionsState(saved);
+      if (sections && !panel.isDisposed) {
+        panel.restoreSections(sections);
+      }
+    })
+    .catch(error =>
+      console.warn('tflog: cannot read the panel sections state', error)
+    )
+    .finally(() => {
+      restoring = false;
+    });
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  panel.sectionsChanged.connect((_, sections) => {
+    if (restoring) {
+      return;
+    }
+    if (timer !== null) {
+      clearTimeout(timer);
+    }
+    timer = setTimeout(() => {
+      timer = null;
+      const value = {
+        collapsed: sections.collapsed,
+        sizes: sections.sizes
+      };
+      state
+        .save(SECTIONS_STATE_KEY, value)
+        .catch(error =>
+          console.warn('tflog: cannot save the panel sections state', error)
+        );
+    }, 1000);
+  });
 }

@@ -8,11 +8,14 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import {
   type LabIcon,
   refreshIcon,
+  SidePanel,
   Toolbar,
   ToolbarButton
 } from '@jupyterlab/ui-components';
-import { Message } from '@lumino/messaging';
-import { Panel, Widget } from '@lumino/widgets';
+import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
+import { Message, MessageLoop } from '@lumino/messaging';
+import { ISignal, Signal } from '@lumino/signaling';
+import { AccordionPanel, Panel, Widget } from '@lumino/widgets';
 
 import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
@@ -29,6 +32,37 @@ import { defaultBundle } from './text';
 
 export const PANEL_ID = 'jp-tflog-panel';
 
+/** Which sections are folded and how the room is shared, as remembered per user. */
+export interface ISectionsState {
+  /** Section ids (`run`, `metrics`, `notebook-runs`, `all-runs`) that are folded. */
+  collapsed: string[];
+  /** Relative sizes of the sections, in their order; empty: the default. */
+  sizes: number[];
+}
+
+const SECTION_IDS = ['run', 'metrics', 'notebook-runs', 'all-runs'] as const;
+
+/** A saved sections state, checked; null when there is none or it is malformed. */
+export function readSectionsState(
+  value: ReadonlyPartialJSONValue | undefined
+): ISectionsState | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return null;
+  }
+  const record = value as {
+    [key: string]: ReadonlyPartialJSONValue | undefined;
+  };
+  const collapsed = record.collapsed;
+  const sizes = record.sizes;
+  if (!Array.isArray(collapsed) || !Array.isArray(sizes)) {
+    return null;
+  }
+  return {
+    collapsed: collapsed.filter((id): id is string => typeof id === 'string'),
+    sizes: sizes.filter((size): size is number => typeof size === 'number')
+  };
+}
+
 function axisLabels(trans: TranslationBundle): Record<SeriesAxis, string> {
   return {
     step: trans.__('Step'),
@@ -37,7 +71,7 @@ function axisLabels(trans: TranslationBundle): Record<SeriesAxis, string> {
   };
 }
 
-export class TrainingPanel extends Panel {
+export class TrainingPanel extends SidePanel {
   constructor(options: {
     model: PanelModel;
     colours: IThemeColours;
@@ -53,7 +87,7 @@ export class TrainingPanel extends Panel {
   }) {
     super();
     const trans = options.trans ?? defaultBundle();
-    this._trans = trans;
+    this._strings = trans;
     this.id = PANEL_ID;
     this.title.label = trans.__('Training');
     this.title.caption = trans.__('Training: live curves and recent runs');
@@ -66,9 +100,9 @@ export class TrainingPanel extends Panel {
     this.model = options.model;
     this._onAxisChange = options.onAxisChange;
 
-    this._toolbar = this._createToolbar();
+    this._createToolbar();
     this._empty = new EmptyState({ trans, inserter: options.inserter });
-    this._header = new RunHeader({ trans });
+    this._runHeader = new RunHeader({ trans });
     this._charts = new ChartsPanel({
       colours: options.colours,
       renderer: options.renderer,
@@ -88,13 +122,41 @@ export class TrainingPanel extends Panel {
       trans
     });
 
-    this.addWidget(new StatusLine(this.model, trans));
-    this.addWidget(this._toolbar);
-    this.addWidget(this._empty);
-    this.addWidget(this._header);
-    this.addWidget(this._charts);
-    this.addWidget(this._notebookRuns);
-    this.addWidget(this._allRuns);
+    this.header.addWidget(new StatusLine(this.model, trans));
+    // Sections that fold and share the room, as in the Debugger sidebar.
+    const runSection = new Panel();
+    runSection.addWidget(this._empty);
+    runSection.addWidget(this._runHeader);
+    runSection.title.label = trans.__('Run');
+    this._charts.title.label = trans.__('Metrics');
+    this._notebookRuns.title.label = trans.__('This notebook');
+    this._allRuns.title.label = trans.__('All my notebooks');
+    const sections: Widget[] = [
+      runSection,
+      this._charts,
+      this._notebookRuns,
+      this._allRuns
+    ];
+    sections.forEach((section, index) => {
+      section.addClass('jp-tflog-section');
+      section.node.dataset.section = SECTION_IDS[index];
+      this.addWidget(section);
+    });
+    this._accordion.expansionToggled.connect(this._onSectionsChanged, this);
+    // The status line above grows and shrinks with its messages: the
+    // sections below are laid out again for the room they have left.
+    if (typeof ResizeObserver !== 'undefined') {
+      this._contentObserver = new ResizeObserver(() => {
+        if (!this.isDisposed && this.isVisible) {
+          MessageLoop.sendMessage(
+            this.content,
+            Widget.ResizeMessage.UnknownSize
+          );
+        }
+      });
+      this._contentObserver.observe(this.content.node);
+    }
+    this._accordion.handleMoved.connect(this._onSectionsChanged, this);
 
     this.model.runsChanged.connect(this._renderRuns, this);
     this.model.runModelChanged.connect(this._onRunModelChanged, this);
@@ -104,6 +166,41 @@ export class TrainingPanel extends Panel {
   }
 
   readonly model: PanelModel;
+
+  /** Emitted when a section is folded or unfolded, or the room between them moved. */
+  get sectionsChanged(): ISignal<this, ISectionsState> {
+    return this._sectionsChanged;
+  }
+
+  /** Which sections are folded, and their sizes. */
+  get sectionsState(): ISectionsState {
+    const widgets = this._accordion.widgets;
+    return {
+      collapsed: SECTION_IDS.filter((_, index) => widgets[index]?.isHidden),
+      sizes: this._accordion.relativeSizes()
+    };
+  }
+
+  /** Fold and size the sections as remembered; unknown ids and bad sizes are ignored. */
+  restoreSections(state: ISectionsState): void {
+    SECTION_IDS.forEach((id, index) => {
+      const folded = state.collapsed.includes(id);
+      if (folded !== this._accordion.widgets[index].isHidden) {
+        if (folded) {
+          this._accordion.collapse(index);
+        } else {
+          this._accordion.expand(index);
+        }
+      }
+    });
+    if (
+      state.sizes.length === SECTION_IDS.length &&
+      state.sizes.every(size => Number.isFinite(size) && size >= 0) &&
+      state.sizes.some(size => size > 0)
+    ) {
+      this._accordion.setRelativeSizes(state.sizes);
+    }
+  }
 
   /** Every chart has drawn what it was given (for tests). */
   get drawn(): Promise<void> {
@@ -122,6 +219,8 @@ export class TrainingPanel extends Panel {
     this.model.runsChanged.disconnect(this._renderRuns, this);
     this.model.runModelChanged.disconnect(this._onRunModelChanged, this);
     this.model.settingsChanged.disconnect(this._renderSettings, this);
+    this._contentObserver?.disconnect();
+    Signal.clearData(this);
     super.dispose();
   }
 
@@ -143,8 +242,16 @@ export class TrainingPanel extends Panel {
     this.model.setActive(false);
   }
 
-  private _createToolbar(): Widget {
-    const trans = this._trans;
+  private get _accordion(): AccordionPanel {
+    return this.content as AccordionPanel;
+  }
+
+  private _onSectionsChanged(): void {
+    this._sectionsChanged.emit(this.sectionsState);
+  }
+
+  private _createToolbar(): void {
+    const trans = this._strings;
     const labels = axisLabels(trans);
     this._axisSelect = h(
       'select',
@@ -162,7 +269,7 @@ export class TrainingPanel extends Panel {
         this._onAxisChange(value);
       }
     });
-    const toolbar = new Toolbar();
+    const toolbar = this.toolbar;
     toolbar.addClass('jp-tflog-toolbar');
     toolbar.node.setAttribute('aria-label', trans.__('Training panel'));
     toolbar.addItem(
@@ -185,11 +292,10 @@ export class TrainingPanel extends Panel {
         onClick: () => void this.model.refresh()
       })
     );
-    return toolbar;
   }
 
   private _onRunModelChanged(_: PanelModel, runModel: RunModel | null): void {
-    this._header.setRunModel(runModel);
+    this._runHeader.setRunModel(runModel);
     this._charts.setRunModel(runModel);
     this._renderRuns();
   }
@@ -198,7 +304,7 @@ export class TrainingPanel extends Panel {
     const model = this.model;
     const selected = model.runModel?.runId ?? null;
     const path = model.notebookPath;
-    const trans = this._trans;
+    const trans = this._strings;
     this._notebookRuns.setRuns(
       model.notebookRuns,
       selected,
@@ -215,14 +321,17 @@ export class TrainingPanel extends Panel {
           ? trans.__('No notebook is open: open one and make a run in it.')
           : trans.__('No runs yet for %1.', baseName(path));
     }
-    this._notebookRuns.setSubtitle(path === null ? '' : baseName(path));
+    const name = path === null ? '' : baseName(path);
+    this._notebookRuns.setSubtitle(name);
+    this._notebookRuns.title.label =
+      name === ''
+        ? trans.__('This notebook')
+        : trans.__('This notebook · %1', name);
     this._empty.setMessage(empty);
     this._empty.setHidden(empty === '');
-    // The empty state says it once: lists with nothing in them step aside.
-    this._notebookRuns.setHidden(
-      empty !== '' && model.notebookRuns.length === 0
-    );
-    this._allRuns.setHidden(empty !== '' && model.allRuns.length === 0);
+    // The empty state says it once: lists with nothing in them say nothing.
+    this._notebookRuns.setQuiet(empty !== '');
+    this._allRuns.setQuiet(empty !== '');
   }
 
   private _renderSettings(): void {
@@ -230,12 +339,13 @@ export class TrainingPanel extends Panel {
     this._axisSelect.value = settings.xAxis;
   }
 
-  private readonly _trans: TranslationBundle;
+  private readonly _strings: TranslationBundle;
   private readonly _onAxisChange: (axis: SeriesAxis) => void;
   private _axisSelect!: HTMLSelectElement;
-  private readonly _toolbar: Widget;
+  private readonly _sectionsChanged = new Signal<this, ISectionsState>(this);
+  private _contentObserver: ResizeObserver | null = null;
   private readonly _empty: EmptyState;
-  private readonly _header: RunHeader;
+  private readonly _runHeader: RunHeader;
   private readonly _charts: ChartsPanel;
   private readonly _notebookRuns: RunList;
   private readonly _allRuns: RunList;

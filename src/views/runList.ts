@@ -48,6 +48,15 @@ export class RunList extends Widget {
 
   readonly scope: RunListScope;
 
+  /** Quiet: an empty list says nothing (the panel's empty state speaks for it). */
+  setQuiet(quiet: boolean): void {
+    this._quiet = quiet;
+    this._empty.hidden = this._empty.hidden || quiet;
+    if (!quiet) {
+      this._empty.hidden = this._list.childElementCount > 0;
+    }
+  }
+
   /** Words after the heading, e.g. the notebook's name; '' for none. */
   setSubtitle(text: string): void {
     const shown = text === '' ? '' : ` · ${text}`;
@@ -80,7 +89,7 @@ export class RunList extends Widget {
       }
     }
     this._empty.textContent = emptyText;
-    this._empty.hidden = runs.length > 0;
+    this._empty.hidden = runs.length > 0 || this._quiet;
     this._list.hidden = runs.length === 0;
   }
 
@@ -209,6 +218,7 @@ export class RunList extends Widget {
 
   private readonly _trans: TranslationBundle;
   private readonly _subtitle: HTMLSpanElement;
+  private _quiet = false;
   private readonly _onSelect: (runId: string) => void;
   private readonly _list: HTMLUListElement;
   private readonly _empty: HTMLParagraphElement;

@@ -65,6 +65,11 @@ export function demoNotebookContent(): string {
 
 /** Opens the panel with its command and returns it once visible. */
 export async function openTrainingPanel(page: Page): Promise<Locator> {
+  // The panel's plugin activates once the services it takes (settings, state) are ready.
+  await page.waitForFunction(
+    command => window.jupyterapp.commands.hasCommand(command),
+    OPEN_PANEL_COMMAND
+  );
   await page.evaluate(async command => {
     await window.jupyterapp.commands.execute(command);
   }, OPEN_PANEL_COMMAND);

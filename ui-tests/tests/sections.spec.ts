@@ -1,0 +1,46 @@
+/**
+ * The panel's sections fold like the Debugger sidebar's, and stay folded
+ * after a reload (the state is kept per user).
+ */
+import { expect, test } from '@jupyterlab/galata';
+import { openTrainingPanel } from './tflog';
+
+test('a folded section stays folded after a reload', async ({ page }) => {
+  const panel = await openTrainingPanel(page);
+  const titles = panel.locator('.lm-AccordionPanel-title');
+  await expect(titles).toHaveText([
+    'Run',
+    'Metrics',
+    'This notebook',
+    'All my notebooks'
+  ]);
+  const allRuns = panel.locator('[data-section="all-runs"]');
+  await expect(allRuns).toBeVisible();
+
+  await titles.nth(3).click();
+  await expect(allRuns).toBeHidden();
+  await expect(titles.nth(3)).toHaveAttribute('aria-expanded', 'false');
+  // Saved a second after the change, into the user's workspace.
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          const base = window.jupyterapp.serviceManager.serverSettings.baseUrl;
+          const response = await fetch(`${base}lab/api/workspaces/default`);
+          return response.ok ? await response.text() : '';
+        }),
+      { message: 'the folded section is saved in the workspace' }
+    )
+    .toContain('tflog:plugin:sections');
+
+  await page.reload({ waitUntil: 'networkidle' });
+  const reopened = await openTrainingPanel(page);
+  const reopenedTitles = reopened.locator('.lm-AccordionPanel-title');
+  await expect(reopenedTitles.nth(3)).toHaveAttribute('aria-expanded', 'false');
+  await expect(reopened.locator('[data-section="all-runs"]')).toBeHidden();
+  await expect(reopened.locator('[data-section="metrics"]')).toBeVisible();
+
+  // Unfolding is remembered too.
+  await reopenedTitles.nth(3).click();
+  await expect(reopened.locator('[data-section="all-runs"]')).toBeVisible();
+});
