@@ -7,6 +7,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type {
+  IAlertThresholdsResponse,
   IApiErrorBody,
   IRunPage,
   IRunQuery,
@@ -109,6 +110,17 @@ export class TflogClient implements ITflogClient {
     return this._url(['events']);
   }
 
+  setAlertThresholds(
+    override: Record<string, unknown>
+  ): Promise<IAlertThresholdsResponse> {
+    return this._request<IAlertThresholdsResponse>(
+      'PUT',
+      ['alerts', 'thresholds'],
+      {},
+      JSON.stringify(override)
+    );
+  }
+
   private _url(segments: string[], params: QueryString = {}): string {
     const path = URLExt.join(
       this.serverSettings.baseUrl,
@@ -128,15 +140,31 @@ export class TflogClient implements ITflogClient {
     return query ? `${path}?${query}` : path;
   }
 
-  private async _get<T>(segments: string[], params?: QueryString): Promise<T> {
+  private _get<T>(segments: string[], params?: QueryString): Promise<T> {
+    return this._request<T>('GET', segments, params);
+  }
+
+  private async _request<T>(
+    method: 'GET' | 'PUT',
+    segments: string[],
+    params?: QueryString,
+    payload?: string
+  ): Promise<T> {
     const url = this._url(segments, params);
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(
         url,
         {
-          method: 'GET',
-          headers: { Accept: 'application/json' },
+          method,
+          headers:
+            payload === undefined
+              ? { Accept: 'application/json' }
+              : {
+                  Accept: 'application/json',
+                  'Content-Type': 'application/json'
+                },
+          body: payload,
           // ServerConnection's default, 'no-store', appends a `?<time>` cache
           // buster that the service refuses as an unknown parameter; its
           // answers say `Cache-Control: no-store` anyway.

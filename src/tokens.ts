@@ -13,6 +13,7 @@ import type { ServerConnection } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
 
 import type {
+  IAlertThresholdsResponse,
   IRunPage,
   IRunSummary,
   ISeriesResponse,
@@ -28,6 +29,7 @@ export type {
   AlertRule,
   ApiEvent,
   IAlert,
+  IAlertThresholdsResponse,
   IApiErrorBody,
   IErrorInfo,
   IRunEvent,
@@ -78,6 +80,10 @@ export interface ITflogClient {
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse>;
   /** Where the Server-Sent Events stream is (for EventSource). */
   eventsUrl(): string;
+  /** The user's own alert thresholds over the admin's (`{}`: the admin's). */
+  setAlertThresholds(
+    override: Record<string, unknown>
+  ): Promise<IAlertThresholdsResponse>;
 }
 
 export const ITflogClient = new Token<ITflogClient>(

@@ -196,6 +196,13 @@ async function main(): Promise<number> {
     user: config.user,
     serverRoot: config.serverRoot,
     flush: service.pipeline ? () => flushIfShipping(service) : undefined,
+    alertThresholds: service.alerting
+      ? {
+          get: () => (service.alerting as Alerting).thresholds(),
+          set: override =>
+            (service.alerting as Alerting).setUserThresholds(override)
+        }
+      : undefined,
     maxEventClients: config.maxEventClients,
     logger: logger.child('api')
   });

@@ -440,6 +440,32 @@ export type ApiEvent = IReadyEvent | IRunEvent | IAlertEvent;
 export type AlertRule =
   'nonfinite' | 'divergence' | 'plateau' | 'stall' | 'burst' | 'grad_norm';
 
+/** The alert rules' thresholds (docs/alerts.md). */
+export interface IAlertThresholds {
+  /** Rules that run; a rule left out never fires. */
+  enabled: AlertRule[];
+  /** A loss above `factor` × the lowest of its last `window` values. */
+  divergence: { factor: number; window: number; min_points: number };
+  /** No improvement of `min_delta` (relative) in the watched loss for `epochs` epochs. */
+  plateau: { epochs: number; min_delta: number };
+  /** No record for `minutes` while the run is still running. */
+  stall: { minutes: number };
+  /** At least `records` ERROR/WARNING records within `seconds`. */
+  burst: { records: number; seconds: number };
+  /** A gradient norm above `max`. */
+  grad_norm: { max: number };
+}
+
+/** `GET` and `PUT /api/v1/alerts/thresholds`. */
+export interface IAlertThresholdsResponse {
+  /** The admin's thresholds (TFLOG_ALERTS over the defaults). */
+  admin: IAlertThresholds;
+  /** What the user set over them (`PUT`'s body), or null. */
+  user: Record<string, unknown> | null;
+  /** What the rules use: the user's over the admin's. */
+  effective: IAlertThresholds;
+}
+
 /** One alert: on the event stream, and stored as an event of kind `alert`. */
 export interface IAlert {
   /** Deterministic: the same condition in the same run has the same id. */

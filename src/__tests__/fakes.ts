@@ -3,6 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import type { IEventSourceLike } from '../model/liveUpdates';
 import type {
+  IAlertThresholdsResponse,
   IRunPage,
   IRunQuery,
   IRunSummary,
@@ -127,6 +128,15 @@ export class FakeClient implements ITflogClient {
   seriesFailure: Error | null = null;
   seriesQueries: ISeriesQuery[] = [];
   runQueries: IRunQuery[] = [];
+
+  alertThresholds: Record<string, unknown>[] = [];
+
+  setAlertThresholds(
+    override: Record<string, unknown>
+  ): Promise<IAlertThresholdsResponse> {
+    this.alertThresholds.push(override);
+    return Promise.reject(new Error('no alert thresholds in the fake'));
+  }
 
   status(): Promise<IServiceStatus> {
     return this.statusAnswer instanceof Error

@@ -40,6 +40,33 @@ async function failure(promise: Promise<unknown>): Promise<TflogRequestError> {
 }
 
 describe('TflogClient', () => {
+  it('puts the alert thresholds as JSON and says what the service refused', async () => {
+    const { client, requests } = clientAnswering(request =>
+      request.method === 'PUT'
+        ? json(400, {
+            error: {
+              status: 400,
+              reason: 'invalid_body',
+              message:
+                'alert thresholds: stall.minutes must be a number above 0'
+            }
+          })
+        : json(500, {})
+    );
+    const error = await failure(
+      client.setAlertThresholds({ stall: { minutes: 0 } })
+    );
+    expect(requests[0].method).toBe('PUT');
+    expect(new URL(requests[0].url).pathname).toBe(
+      '/user/alice/tflog/api/v1/alerts/thresholds'
+    );
+    expect(await requests[0].json()).toEqual({ stall: { minutes: 0 } });
+    expect(requests[0].headers.get('Content-Type')).toBe('application/json');
+    expect(error.message).toBe(
+      'tflog service: alert thresholds: stall.minutes must be a number above 0'
+    );
+  });
+
   it('asks the proxy route under the base URL, with the token', async () => {
     const { client, requests } = clientAnswering(() =>
       json(200, { runs: [], total: 0 })

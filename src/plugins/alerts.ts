@@ -35,6 +35,13 @@ interface IAlertSettings {
   interruptOnNonFinite: boolean;
 }
 
+/** The user's thresholds from the settings: an object, else none. */
+function thresholdsSetting(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
 export const alertsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'tflog:alerts',
   description:
@@ -57,10 +64,26 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry
       ?.load(alertsPlugin.id)
       .then(loaded => {
+        let sentThresholds: string | null = null;
         const apply = (): void => {
           settings.notify = loaded.composite.notify !== false;
           settings.interruptOnNonFinite =
             loaded.composite.interruptOnNonFinite === true;
+          const thresholds = thresholdsSetting(loaded.composite.thresholds);
+          const text = JSON.stringify(thresholds);
+          if (text === sentThresholds) {
+            return;
+          }
+          sentThresholds = text;
+          client.setAlertThresholds(thresholds).catch((error: Error) => {
+            // The service says which setting is wrong; the rules keep the
+            // last good thresholds.
+            sentThresholds = null;
+            Notification.error(
+              trans.__('Alert thresholds not applied: %1', error.message),
+              { autoClose: false }
+            );
+          });
         };
         loaded.changed.connect(apply);
         apply();

@@ -90,6 +90,11 @@ export class AlertDetector {
     return this._thresholds;
   }
 
+  /** New thresholds apply from the next record; what fired stays fired. */
+  set thresholds(thresholds: IAlertThresholds) {
+    this._thresholds = thresholds;
+  }
+
   /** The alerts one parsed record raises, in the order of its items. */
   observe(parsed: IParsedRecord): IAlert[] {
     const alerts: IAlert[] = [];

@@ -7,9 +7,9 @@ import type { IAlertWebhookConfig } from '../config';
 import type { IRunState } from '../parse/state';
 import type { IStore } from '../store/store';
 import type { IParsedRecord, SpoolRecord } from '../types';
-import type { IAlert } from '../wire';
+import type { IAlert, IAlertThresholdsResponse } from '../wire';
 import { AlertDetector } from './detect';
-import type { IAlertThresholds } from './rules';
+import { type IAlertThresholds, mergeThresholds } from './rules';
 import { AlertStream } from './stream';
 import { AlertWebhook } from './webhook';
 
@@ -44,7 +44,8 @@ export class Alerting {
         logger: logger.child('alert-webhook')
       });
     }
-    this._stream = new AlertStream(new AlertDetector(_options.thresholds), {
+    this._detector = new AlertDetector(_options.thresholds);
+    this._stream = new AlertStream(this._detector, {
       onAlert: alert => this._announce(alert)
     });
     this._timer = setInterval(() => {
@@ -64,6 +65,30 @@ export class Alerting {
     parsed: IParsedRecord
   ): IParsedRecord {
     return this._stream.amend(record, state, parsed);
+  }
+
+  /** The thresholds in use, the admin's and the user's own. */
+  thresholds(): IAlertThresholdsResponse {
+    return {
+      admin: this._options.thresholds,
+      user: this._userOverride,
+      effective: this._detector.thresholds
+    };
+  }
+
+  /**
+   * The user's own thresholds over the admin's (an empty object: the
+   * admin's). Throws AlertConfigError naming the setting when invalid, and
+   * then changes nothing.
+   */
+  setUserThresholds(override: unknown): IAlertThresholdsResponse {
+    const effective = mergeThresholds(this._options.thresholds, override);
+    this._detector.thresholds = effective;
+    this._userOverride =
+      override !== null && typeof override === 'object'
+        ? (override as Record<string, unknown>)
+        : null;
+    return this.thresholds();
   }
 
   async close(): Promise<void> {
@@ -87,6 +112,8 @@ export class Alerting {
   }
 
   private _stream: AlertStream;
+  private _detector: AlertDetector;
+  private _userOverride: Record<string, unknown> | null = null;
   private _webhook: AlertWebhook | null = null;
   private _timer: ReturnType<typeof setInterval>;
 }

@@ -5,7 +5,7 @@
  * refused with its path instead of silently turning a rule off.
  */
 
-import type { AlertRule } from '../wire';
+import type { AlertRule, IAlertThresholds } from '../wire';
 
 export const ALERT_RULES = [
   'nonfinite',
@@ -16,7 +16,7 @@ export const ALERT_RULES = [
   'grad_norm'
 ] as const satisfies readonly AlertRule[];
 
-export type { AlertRule };
+export type { AlertRule, IAlertThresholds };
 
 /** Fails to compile when ALERT_RULES misses a rule the wire knows. */
 const ALERT_RULES_COMPLETE: Exclude<
@@ -26,21 +26,6 @@ const ALERT_RULES_COMPLETE: Exclude<
   ? true
   : never = true;
 void ALERT_RULES_COMPLETE;
-
-export interface IAlertThresholds {
-  /** Rules that run; a rule left out never fires. */
-  enabled: AlertRule[];
-  /** A loss above `factor` × the lowest of its last `window` values. */
-  divergence: { factor: number; window: number; min_points: number };
-  /** No improvement of `min_delta` (relative) in the watched loss for `epochs` epochs. */
-  plateau: { epochs: number; min_delta: number };
-  /** No record for `minutes` while the run is still running. */
-  stall: { minutes: number };
-  /** At least `records` ERROR/WARNING records within `seconds`. */
-  burst: { records: number; seconds: number };
-  /** A gradient norm above `max`. */
-  grad_norm: { max: number };
-}
 
 export const DEFAULT_THRESHOLDS: IAlertThresholds = {
   enabled: [...ALERT_RULES],

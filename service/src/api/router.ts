@@ -20,7 +20,8 @@ export type EndpointName =
   | 'logs'
   | 'events'
   | 'flush'
-  | 'ingest';
+  | 'ingest'
+  | 'alert-thresholds';
 
 export interface IRouteMatch {
   endpoint: EndpointName;
@@ -51,7 +52,12 @@ const ROUTES: IRoute[] = [
   { endpoint: 'logs', methods: READ, segments: ['runs', ':runId', 'logs'] },
   { endpoint: 'events', methods: ['GET'], segments: ['events'] },
   { endpoint: 'flush', methods: ['POST'], segments: ['flush'] },
-  { endpoint: 'ingest', methods: ['POST'], segments: ['ingest'] }
+  { endpoint: 'ingest', methods: ['POST'], segments: ['ingest'] },
+  {
+    endpoint: 'alert-thresholds',
+    methods: [...READ, 'PUT'],
+    segments: ['alerts', 'thresholds']
+  }
 ];
 
 /** `/user/alice/tflog/` → `/user/alice/tflog`; '' for none. */

@@ -13,11 +13,18 @@ import {
 import type { AddressInfo } from 'net';
 import { chmod } from 'fs/promises';
 
+import { AlertConfigError } from '../alerts/rules';
 import { DEFAULT_MAX_EVENT_CLIENTS } from '../config';
 import type { IRecentReader } from '../ship/recent';
 import type { IShipperStatus } from '../ship/status';
 import type { IStore } from '../store/store';
-import type { IAlert } from '../wire';
+import type { IAlert, IAlertThresholdsResponse } from '../wire';
+
+export interface IAlertThresholdsEndpoint {
+  get(): IAlertThresholdsResponse;
+  /** Throws with a message naming the setting when `override` is invalid. */
+  set(override: unknown): IAlertThresholdsResponse;
+}
 import { ApiError, errorReply } from './errors';
 import { EventHub, IRunUpdate } from './events';
 import * as handlers from './handlers';
@@ -69,6 +76,11 @@ export interface IApiServerOptions {
   user: string;
   /** The Jupyter server's root directory (config `serverRoot`), when known. */
   serverRoot?: string;
+  /**
+   * The alert thresholds this service's rules use, and the user's own over
+   * the admin's (`/api/v1/alerts/thresholds`); absent where no rules run.
+   */
+  alertThresholds?: IAlertThresholdsEndpoint;
   /** Ship everything spooled now; enables `POST /api/v1/flush`. */
   flush?: () => Promise<void>;
   logger?: IApiLogger;
@@ -196,6 +208,11 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
       );
       return;
     }
+    if (route.endpoint === 'alert-thresholds') {
+      params.done();
+      await answerAlertThresholds(request, response, options);
+      return;
+    }
     // Bodies are never read; drain any so the connection stays usable.
     request.resume();
     sendJson(response, 200, await answer(route, caller, params, options.flush));
@@ -290,11 +307,48 @@ async function answer(
       return { flushed: true };
     case 'events':
     case 'ingest':
+    case 'alert-thresholds':
       throw new Error(`${route.endpoint} is answered before JSON endpoints`);
   }
 }
 
 /** A request's JSON body, refused (413, 400) when too large or not JSON. */
+async function answerAlertThresholds(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: IApiServerOptions
+): Promise<void> {
+  const endpoint = options.alertThresholds;
+  if (!endpoint) {
+    request.resume();
+    throw new ApiError(
+      404,
+      'not_found',
+      "no alert rules run here: they run in the user's own tflog service"
+    );
+  }
+  if (request.method !== 'PUT') {
+    request.resume();
+    sendJson(response, 200, endpoint.get());
+    return;
+  }
+  const body = await readJsonBody(request, 64 * 1024);
+  let answer: IAlertThresholdsResponse;
+  try {
+    answer = endpoint.set(body.value);
+  } catch (error) {
+    if (!(error instanceof AlertConfigError)) {
+      throw error;
+    }
+    throw new ApiError(
+      400,
+      'invalid_body',
+      `alert thresholds: ${error.message}`
+    );
+  }
+  sendJson(response, 200, answer);
+}
+
 async function readJsonBody(
   request: IncomingMessage,
   maxBytes: number

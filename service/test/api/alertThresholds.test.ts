@@ -1,0 +1,121 @@
+import { request as httpRequest } from 'http';
+
+import { Alerting } from '../../src/alerts';
+import { DEFAULT_THRESHOLDS, mergeThresholds } from '../../src/alerts/rules';
+import type { ListeningAt } from '../../src/api';
+import { memoryLogger } from '../ship/fakes';
+import { errorOf, json, request, startServer } from './helpers';
+
+/** A PUT with a body, authenticated by token (XSRF-exempt). */
+function put(
+  at: ListeningAt,
+  body: string
+): Promise<{ status: number; text: string }> {
+  const target =
+    'socket' in at
+      ? { socketPath: at.socket }
+      : { host: at.host, port: at.port };
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        ...target,
+        path: '/api/v1/alerts/thresholds',
+        method: 'PUT',
+        headers: {
+          Authorization: 'token t',
+          'Content-Type': 'application/json'
+        }
+      },
+      response => {
+        let text = '';
+        response.on('data', chunk => (text += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text })
+        );
+      }
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+describe('/api/v1/alerts/thresholds', () => {
+  const admin = mergeThresholds(DEFAULT_THRESHOLDS, { stall: { minutes: 5 } });
+  let alerting: Alerting;
+
+  beforeEach(() => {
+    alerting = new Alerting({
+      thresholds: admin,
+      logger: memoryLogger().logger,
+      announce: () => undefined,
+      store: () => null
+    });
+  });
+
+  afterEach(() => alerting.close());
+
+  async function server() {
+    return startServer({
+      alertThresholds: {
+        get: () => alerting.thresholds(),
+        set: override => alerting.setUserThresholds(override)
+      }
+    });
+  }
+
+  it("answers the admin's thresholds, and the user's over them", async () => {
+    const { api, at } = await server();
+    try {
+      const before = json(await request(at, '/api/v1/alerts/thresholds'));
+      expect(before).toEqual({ admin, user: null, effective: admin });
+
+      const answer = await put(at, '{"plateau": {"epochs": 3}}');
+      expect(answer.status).toBe(200);
+      const after = JSON.parse(answer.text);
+      expect(after.user).toEqual({ plateau: { epochs: 3 } });
+      expect(after.effective.plateau.epochs).toBe(3);
+      // The admin's own setting stays under the user's.
+      expect(after.effective.stall.minutes).toBe(5);
+      expect(alerting.thresholds().effective.plateau.epochs).toBe(3);
+
+      // An empty object: back to the admin's.
+      const reset = JSON.parse((await put(at, '{}')).text);
+      expect(reset.effective).toEqual(admin);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('refuses bad thresholds naming the setting, and keeps the last good ones', async () => {
+    const { api, at } = await server();
+    try {
+      await put(at, '{"plateau": {"epochs": 3}}');
+      const refused = await put(at, '{"plateau": {"epochs": -1}}');
+      expect(refused.status).toBe(400);
+      expect(errorOf({ ...refused, headers: {} })).toMatchObject({
+        reason: 'invalid_body',
+        message: 'alert thresholds: plateau.epochs must be a number above 0'
+      });
+      expect(alerting.thresholds().effective.plateau.epochs).toBe(3);
+
+      const notJson = await put(at, '{plateau');
+      expect(notJson.status).toBe(400);
+      expect(errorOf({ ...notJson, headers: {} }).message).toMatch(
+        /^the body is not JSON/
+      );
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('is not found where no rules run (the hub service)', async () => {
+    const { api, at } = await startServer();
+    try {
+      const response = await request(at, '/api/v1/alerts/thresholds');
+      expect(response.status).toBe(404);
+      expect(errorOf(response).message).toMatch(/own tflog service/);
+    } finally {
+      await api.close();
+    }
+  });
+});
