@@ -1,4 +1,5 @@
 /** Text for the panel: durations, sizes, metric values. */
+import { metricBase } from './model/series';
 import type { IRunSummary, MetricValue } from './tokens';
 
 /** `1:02:03` or `2:03` (minutes:seconds) or `45s`. */
@@ -131,10 +132,40 @@ export function runLabel(run: IRunSummary): string {
 }
 
 /** `loss`, `val_loss`, then the rest by name. */
-export function orderedMetricNames(metrics: Record<string, MetricValue>) {
+export function orderedMetricNames(metrics: Record<string, unknown>) {
   const rank = (name: string): number =>
     name === 'loss' ? 0 : name === 'val_loss' ? 1 : 2;
   return Object.keys(metrics).sort(
     (a, b) => rank(a) - rank(b) || a.localeCompare(b)
+  );
+}
+
+/** One row of the last-values table: a base metric, its training and validation values. */
+export interface ILastValuesRow {
+  metric: string;
+  train?: MetricValue;
+  validation?: MetricValue;
+}
+
+/**
+ * Last values as a metric × train/validation table: `loss` and `val_loss`
+ * on one row, `loss` first, then by name.
+ */
+export function lastValuesTable(
+  metrics: Record<string, MetricValue>
+): ILastValuesRow[] {
+  const rows = new Map<string, ILastValuesRow>();
+  for (const [name, value] of Object.entries(metrics)) {
+    const { base, role } = metricBase(name);
+    const row = rows.get(base) ?? { metric: base };
+    if (role === 'validation') {
+      row.validation = value;
+    } else {
+      row.train = value;
+    }
+    rows.set(base, row);
+  }
+  return orderedMetricNames(Object.fromEntries(rows.entries())).map(
+    base => rows.get(base) as ILastValuesRow
   );
 }

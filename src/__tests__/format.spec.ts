@@ -1,4 +1,9 @@
-import { formatMetric, formatNumber, stripAnsi } from '../format';
+import {
+  formatMetric,
+  formatNumber,
+  lastValuesTable,
+  stripAnsi
+} from '../format';
 
 describe('formatNumber', () => {
   it.each([
@@ -61,5 +66,23 @@ describe('stripAnsi', () => {
     expect(stripAnsi(raw)).toBe(
       'ValueError: bad shape\n----> 3 model.fit(x)\ndone'
     );
+  });
+});
+
+describe('lastValuesTable', () => {
+  it('puts a metric and its validation value on one row, loss first', () => {
+    expect(
+      lastValuesTable({
+        val_accuracy: 0.5,
+        accuracy: 0.75,
+        val_loss: 'NaN',
+        lr: 0.001,
+        loss: 0.25
+      })
+    ).toEqual([
+      { metric: 'loss', train: 0.25, validation: 'NaN' },
+      { metric: 'accuracy', train: 0.75, validation: 0.5 },
+      { metric: 'lr', train: 0.001 }
+    ]);
   });
 });

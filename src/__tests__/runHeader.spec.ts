@@ -44,6 +44,28 @@ describe('RunHeader', () => {
     widget.dispose();
   });
 
+  it('lists last values as a metric × train/validation table in one format', () => {
+    const widget = header(
+      summary({
+        last_metrics: {
+          loss: 1313.757202,
+          val_loss: 6.438714196558399e21,
+          accuracy: 0.5
+        }
+      })
+    );
+    const table = widget.node.querySelector('table.jp-tflog-last-values')!;
+    const rows = [...table.querySelectorAll('tr')].map(row =>
+      [...row.children].map(cell => cell.textContent)
+    );
+    expect(rows).toEqual([
+      ['metric', 'train', 'validation'],
+      ['loss', '1313.8', '6.44e21'],
+      ['accuracy', '0.5', '']
+    ]);
+    widget.dispose();
+  });
+
   it('shows no badge for a run whose values were finite', () => {
     const widget = header(
       summary({ status: 'finished', last_metrics: { loss: 0.25 } })

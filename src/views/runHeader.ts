@@ -10,14 +10,14 @@ import { Widget } from '@lumino/widgets';
 import {
   formatDuration,
   formatMetric,
-  orderedMetricNames,
+  lastValuesTable,
   runElapsedMs,
   runLabel,
   runNonFinite,
   stripAnsi
 } from '../format';
 import type { RunModel } from '../model/runModel';
-import type { IRunSummary } from '../tokens';
+import type { IRunSummary, MetricValue } from '../tokens';
 import { h, setText } from './dom';
 import { defaultBundle, nonFiniteBadge, statusText } from './text';
 
@@ -39,7 +39,7 @@ export class RunHeader extends Widget {
     this._nonFinite = h('span', { class: 'jp-tflog-badge-nonfinite' });
     this._nonFinite.hidden = true;
     this._meta = h('div', { class: 'jp-tflog-run-meta' });
-    this._values = h('dl', {
+    this._values = h('table', {
       class: 'jp-tflog-last-values',
       'aria-label': trans.__('Last values')
     });
@@ -112,6 +112,7 @@ export class RunHeader extends Widget {
       setText(this._elapsed, '');
       setText(this._meta, '');
       this._values.replaceChildren();
+      this._values.hidden = true;
       this._problem.hidden = true;
       return;
     }
@@ -143,18 +144,7 @@ export class RunHeader extends Widget {
     this._nonFinite.hidden = nonFinite === null;
     this._renderElapsed(run);
     setText(this._meta, metaText(this._trans, run));
-    this._values.replaceChildren(
-      ...orderedMetricNames(run.last_metrics).flatMap(name => [
-        h('dt', {}, [name]),
-        h(
-          'dd',
-          typeof run.last_metrics[name] === 'number'
-            ? {}
-            : { class: 'jp-tflog-nonfinite' },
-          [formatMetric(run.last_metrics[name])]
-        )
-      ])
-    );
+    this._renderValues(run);
     this._renderError(run);
     const problem = problemText(this._trans, run);
     setText(this._problem, problem);
@@ -164,6 +154,43 @@ export class RunHeader extends Widget {
     } else {
       this._stopTicking();
     }
+  }
+
+  /** Last values, metric × train/validation, in one number format. */
+  private _renderValues(run: IRunSummary): void {
+    const rows = lastValuesTable(run.last_metrics);
+    const validation = rows.some(row => row.validation !== undefined);
+    const cell = (value: MetricValue | undefined) =>
+      h(
+        'td',
+        value !== undefined && typeof value !== 'number'
+          ? { class: 'jp-tflog-nonfinite' }
+          : {},
+        [value === undefined ? '' : formatMetric(value)]
+      );
+    this._values.hidden = rows.length === 0;
+    this._values.replaceChildren(
+      h('thead', {}, [
+        h('tr', {}, [
+          h('th', { scope: 'col' }, [this._trans.__('metric')]),
+          h('th', { scope: 'col' }, [this._trans.__('train')]),
+          validation
+            ? h('th', { scope: 'col' }, [this._trans.__('validation')])
+            : null
+        ])
+      ]),
+      h(
+        'tbody',
+        {},
+        rows.map(row =>
+          h('tr', { 'data-metric': row.metric }, [
+            h('th', { scope: 'row' }, [row.metric]),
+            cell(row.train),
+            validation ? cell(row.validation) : null
+          ])
+        )
+      )
+    );
   }
 
   /** A failed run's exception: message without terminal codes, traceback folded. */
@@ -219,7 +246,7 @@ export class RunHeader extends Widget {
   private readonly _traceback: HTMLPreElement;
   private readonly _tracebackDetails: HTMLDetailsElement;
   private readonly _meta: HTMLDivElement;
-  private readonly _values: HTMLDListElement;
+  private readonly _values: HTMLTableElement;
   private readonly _problem: HTMLDivElement;
 }
 
