@@ -6,9 +6,11 @@ the store grows, and queries and startup on a large history.
    1,000,000 documents: events plus metric points) go through the service
    (service/lib/main.js) twice: once into the embedded store (no
    TFLOG_ES_URLS, a fresh TFLOG_STORE_DIR), once into the Elasticsearch node
-   of TFLOG_TEST_ES_URL. Then more spool files go into the same embedded
-   service until about 10,000,000 documents went through it; its RSS is read
-   from /proc after the first million and after ten million.
+   of TFLOG_TEST_ES_URL, both with the V8 options the Jupyter server starts
+   the service with (SERVICE_NODE_OPTIONS, tflog/server/node.py). Then more
+   spool files go into the same embedded service until about 10,000,000
+   documents went through it; its RSS is read from /proc after the first
+   million and after ten million.
 2. scale: bench/store/scale.mjs writes 1,000 runs and 5,000,000 metric
    points, then 10,000 runs and 50,000,000 points, through
    EmbeddedStore.write in batches of 2,000 items, and times run list pages,
@@ -39,6 +41,8 @@ from pathlib import Path
 import bench_support as support
 import ingest
 import spool_mix
+
+from tflog.server.node import SERVICE_NODE_OPTIONS
 
 PHASES = ("ingest", "scale")
 # Documents (events + metric points) the service stores per spool line of the
@@ -182,7 +186,7 @@ def link_all(files: list, spool_dir: Path) -> None:
 
 
 def ingest_embedded(args, first: list, first_lines: int, more: list, more_lines: int, work):
-    service = support.Service(work / "embedded", None, "unused-")
+    service = support.Service(work / "embedded", None, "unused-", list(SERVICE_NODE_OPTIONS))
     store_dir = work / "embedded" / "store"
     service.start()
     try:
@@ -235,7 +239,7 @@ def ingest_embedded(args, first: list, first_lines: int, more: list, more_lines:
 
 def ingest_elasticsearch(args, es: support.Elasticsearch, first: list, first_lines: int, work):
     prefix = support.random_prefix("store")
-    service = support.Service(work / "es", es.url, prefix)
+    service = support.Service(work / "es", es.url, prefix, list(SERVICE_NODE_OPTIONS))
     pattern = f"{prefix}logs-*,{prefix}metrics-*"
 
     def count() -> int:
@@ -356,7 +360,9 @@ def main() -> None:
             "seconds": round(time.monotonic() - started, 1),
             "quick": args.quick,
         }
-    runs.get("ingest", {}).update(docs=args.docs, docs_large=args.docs_large)
+    runs.get("ingest", {}).update(
+        docs=args.docs, docs_large=args.docs_large, node_options=list(SERVICE_NODE_OPTIONS)
+    )
     if "scale" in phases:
         runs["scale"]["sizes"] = args.sizes
     results["store.meta"] = {

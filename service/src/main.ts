@@ -80,8 +80,12 @@ interface IService {
   /** The pipeline runs: this service holds the lock and the store is set up. */
   shipping: boolean;
   api: IApiServer | null;
-  /** What this service stored in the last seconds; empty unless it ships. */
-  recent: RecentData;
+  /**
+   * What this service stored in the last seconds; empty unless it ships.
+   * Null with the embedded store, where a stored batch is readable at once:
+   * at its ingest rate the cache would hold hundreds of megabytes.
+   */
+  recent: RecentData | null;
   /** Aborted on shutdown: stops the lock and store set-up retry loops. */
   stopping: AbortController;
 }
@@ -117,7 +121,7 @@ async function main(): Promise<number> {
     lock: null,
     shipping: false,
     api: null,
-    recent: new RecentData(),
+    recent: null,
     stopping: new AbortController()
   };
   const configError =
@@ -129,6 +133,9 @@ async function main(): Promise<number> {
     status.state = 'config_error';
   } else {
     service.store = createStore(config, logger);
+    if (!(service.store instanceof EmbeddedStore)) {
+      service.recent = new RecentData();
+    }
     status.storeInUse = storeInUse(config);
     if (config.hubService) {
       // The hub service ships no spool: users' services send it batches.
@@ -387,7 +394,7 @@ function createPipeline(service: IService): Pipeline<IRunState> {
     status,
     serverRoot: config.serverRoot,
     onStored: (updates, stored) => {
-      service.recent.add(stored);
+      service.recent?.add(stored);
       service.api?.notify(updates);
     }
   });
@@ -539,7 +546,7 @@ async function standDown(service: IService): Promise<void> {
   await pipeline.stop(SHUTDOWN_GRACE_MS);
   await store.close();
   // The next shipper writes the store now; this cache would fall behind it.
-  service.recent.clear();
+  service.recent?.clear();
 }
 
 /** Waits, unless the service stops first: then false. */

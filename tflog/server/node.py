@@ -10,6 +10,16 @@ SERVICE_BUNDLE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "service", "tflog-service.js"
 )
 
+# V8 options the service runs with unless TflogService.node_options (or
+# TFLOG_NODE_OPTIONS) says otherwise: they bound the memory of a service
+# that ships fast (the embedded store takes tens of thousands of documents a
+# second; docs/storage.md has the figures): the young generation stays
+# within 8 MB per semi-space (Node's default grows to 16 MB), and the old
+# generation is collected once it has doubled since the last full
+# collection (V8 lets it grow up to fourfold). Both options exist in every
+# Node that has node:sqlite (22.13+, 23.4+, 24+).
+SERVICE_NODE_OPTIONS = ("--max-semi-space-size=8", "--heap-growing-percent=100")
+
 
 class NodeNotFoundError(Exception):
     """No usable Node.js executable; the message says what was tried."""
