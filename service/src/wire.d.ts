@@ -101,6 +101,34 @@ export interface IRunSummary {
   error: IErrorInfo | null;
   /** Records the kernel reported it could not spool. */
   dropped: number;
+  /** The run's health score and what it is made of (docs/alerts.md). */
+  health?: IRunHealth;
+}
+
+/** How a loss went, for the health score. */
+export interface IRunHealthLoss {
+  first: number;
+  best: number;
+  last: number;
+  /**
+   * Where the values came from: `exact` epoch ends (Keras callback,
+   * `tflog.log`), epoch ends read from text, or running means and log lines
+   * (`other`). Better sources replace worse ones.
+   */
+  from: 'exact' | 'epoch' | 'other';
+}
+
+/** A run's health: 0–100, its components (each 0–100) and the losses it came from. */
+export interface IRunHealth {
+  score: number;
+  components: {
+    outcome?: number;
+    stability?: number;
+    convergence?: number;
+    final?: number;
+    cleanliness?: number;
+  };
+  losses: { loss?: IRunHealthLoss; val_loss?: IRunHealthLoss };
 }
 
 /** `GET /runs`. */

@@ -11,6 +11,7 @@ import type {
   ITflogDocument,
   SpoolRecord
 } from '../types';
+import { foldHealthPoint, scoreHealth } from './health';
 
 /** The source of exact points: the Keras callback, tflog.log, tf.summary. */
 const EXACT_SOURCE = 'callback';
@@ -145,6 +146,7 @@ export function foldSummary(
       // The kernel's system and GPU samples: beside training, not its metrics.
       continue;
     }
+    summary.health = foldHealthPoint(summary.health, point);
     if (!keepsExactValue(origins[point.name], point)) {
       summary.last_metrics[point.name] =
         typeof point.value === 'number'
@@ -165,6 +167,7 @@ export function foldSummary(
   if (time > summary.updated) {
     summary.updated = time;
   }
+  summary.health = scoreHealth(summary, summary.health);
   return summary;
 }
 

@@ -263,6 +263,8 @@ export const METRICS_MAPPINGS: estypes.MappingTypeMapping = {
 export const RUNS_MAPPINGS: estypes.MappingTypeMapping = {
   dynamic: false,
   properties: {
+    // Sortable; its components and losses stay in _source.
+    health: { properties: { score: { type: 'integer' } } },
     run_id: KEYWORD,
     name: KEYWORD,
     status: KEYWORD,

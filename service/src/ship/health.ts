@@ -1,0 +1,131 @@
+/**
+ * A run's health score (docs/alerts.md, "Run health"): 0–100 from how it
+ * ended, whether its values stayed finite, how far its loss came down, how
+ * close it ended to its best, and how many errors and warnings it logged.
+ * Folded with the run summary from the same records, so it is stored,
+ * sortable, and the same after a replay.
+ */
+import type { IMetricPoint, IRunSummary } from '../types';
+import type { IRunHealth, IRunHealthLoss } from '../wire';
+
+/** Weights of the components; those without data are left out. */
+export const HEALTH_WEIGHTS = {
+  outcome: 0.25,
+  stability: 0.25,
+  convergence: 0.2,
+  final: 0.15,
+  cleanliness: 0.15
+} as const;
+
+const OUTCOME_SCORES: Record<IRunSummary['status'], number> = {
+  running: 100,
+  finished: 100,
+  stopped: 80,
+  interrupted: 50,
+  failed: 0
+};
+
+/** A loss halved from its first value is full marks for convergence. */
+const FULL_CONVERGENCE = 0.5;
+
+function clamp(value: number): number {
+  return Math.min(100, Math.max(0, value));
+}
+
+/** The losses followed: validation loss when there is one, else the training loss. */
+function watched(health: IRunHealth | undefined): IRunHealthLoss | null {
+  return health?.losses.val_loss ?? health?.losses.loss ?? null;
+}
+
+const SOURCE_RANK: Record<IRunHealthLoss['from'], number> = {
+  exact: 3,
+  epoch: 2,
+  other: 1
+};
+
+function sourceOf(point: IMetricPoint): IRunHealthLoss['from'] {
+  if (point.scope !== 'epoch') {
+    return 'other';
+  }
+  return point.source === 'callback' ? 'exact' : 'epoch';
+}
+
+/** Which loss a point is, if it is one that counts. */
+function lossSlot(point: IMetricPoint): 'loss' | 'val_loss' | null {
+  if (point.scope === 'system' || typeof point.value !== 'number') {
+    return null;
+  }
+  if (point.name === 'loss' || point.name === 'val_loss') {
+    return point.name;
+  }
+  return null;
+}
+
+/** The health inputs after one more point (the input is not changed). */
+export function foldHealthPoint(
+  health: IRunHealth | undefined,
+  point: IMetricPoint
+): IRunHealth | undefined {
+  const slot = lossSlot(point);
+  if (slot === null) {
+    return health;
+  }
+  const value = point.value as number;
+  const from = sourceOf(point);
+  const losses = { ...(health?.losses ?? {}) };
+  const known = losses[slot];
+  if (known === undefined || SOURCE_RANK[from] > SOURCE_RANK[known.from]) {
+    // Exact epoch values replace rounded ones and the running means of bars.
+    losses[slot] = { first: value, best: value, last: value, from };
+  } else if (from === known.from) {
+    losses[slot] = {
+      first: known.first,
+      best: Math.min(known.best, value),
+      last: value,
+      from
+    };
+  }
+  return {
+    score: health?.score ?? 100,
+    components: health?.components ?? {},
+    losses
+  };
+}
+
+/** The score and its components from the summary and the losses seen. */
+export function scoreHealth(
+  summary: IRunSummary,
+  health: IRunHealth | undefined
+): IRunHealth {
+  const components: IRunHealth['components'] = {
+    outcome: OUTCOME_SCORES[summary.status],
+    stability: summary.counts.nan > 0 ? 0 : 100,
+    cleanliness: clamp(
+      100 - 25 * summary.counts.errors - 2 * summary.counts.warnings
+    )
+  };
+  const loss = watched(health);
+  if (loss !== null && loss.first > 0) {
+    const improvement = (loss.first - loss.best) / loss.first;
+    components.convergence = Math.round(
+      clamp((improvement / FULL_CONVERGENCE) * 100)
+    );
+    const fromBest = loss.best > 0 ? (loss.last - loss.best) / loss.best : 0;
+    // 10 % above its best at the end costs 20 points.
+    components.final = Math.round(clamp(100 - fromBest * 200));
+  }
+  let weighted = 0;
+  let weights = 0;
+  for (const [name, weight] of Object.entries(HEALTH_WEIGHTS)) {
+    const value = components[name as keyof typeof HEALTH_WEIGHTS];
+    if (value !== undefined) {
+      weighted += value * weight;
+      weights += weight;
+    }
+  }
+  return {
+    score: Math.round(weighted / weights),
+    components,
+    losses: health?.losses ?? {}
+  };
+}
