@@ -2,7 +2,8 @@
 TFLOG_BENCH_RESULTS): the required figures first, each with its goal when it
 has one, a null with its reason, then every other key of the parts asked for.
 
-    .venv/bin/python bench/report.py [--parts capture,ingest,latency,load,soak,faults,store]
+    .venv/bin/python bench/report.py
+        [--parts capture,ingest,latency,load,soak,faults,store,parse]
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ REQUIRED = {
         "store.embedded.tenth.scale.db_mb",
         "store.embedded.tenth.scale.write_points_per_s",
     ],
+    "parse": [
+        "parse.lines_per_s",
+        "parse.floor_lines_per_s",
+        "parse.ratio_to_floor",
+    ],
 }
 
 # (figure, comparison, limit): the goals the issue sets.
@@ -115,6 +121,7 @@ GOALS = [
     ("store.embedded.tenth.list_runs_ms.p95", "<", 100),
     ("store.embedded.tenth.curve_1m_points_ms.p95", "<", 300),
     ("store.embedded.tenth.startup_ms", "<", 2000),
+    ("parse.lines_per_s", ">=", 200000),
 ]
 
 
@@ -188,7 +195,7 @@ def report_lines(results: dict, parts: list) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="print the benchmark figures")
-    parser.add_argument("--parts", default="capture,ingest,latency,load")
+    parser.add_argument("--parts", default="capture,ingest,latency,load,parse")
     args = parser.parse_args()
     path = support.results_path()
     results = json.loads(path.read_text()) if path.exists() else {}

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Every benchmark in one go (npm run bench): capture overhead, ingest rate
 # against rsyslog, log-line latency (chart, API, searchable), a short load
-# run; with --soak the 10-minute soak, the long fault suite and the embedded
-# store at scale (about 45 minutes) as well. See docs/benchmarks.md.
+# run, the parse speed of tflog parse against its floor; with --soak the
+# 10-minute soak, the long fault suite and the embedded store at scale
+# (about 45 minutes) as well. See docs/benchmarks.md.
 #
-#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub]
+#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub,parse]
 #                     [--profile] [--kernels N] [--rate R]
 #   npm run bench -- --quick
 #
 # 1. installs what is missing (bench/setup.sh)
 # 2. starts an Elasticsearch node of its own (scripts/es-start.sh on a free
-#    port) unless TFLOG_TEST_ES_URL names one
+#    port) unless TFLOG_TEST_ES_URL names one or no part asked for needs one
+#    (parse does not)
 # 3. runs each part (a failing part is reported, the others still run)
 # 4. prints every figure (bench/report.py) and stops the node
 #
@@ -33,7 +35,7 @@ profile=0
 parts=""
 load_flags=()
 usage() {
-    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -50,13 +52,13 @@ while [ $# -gt 0 ]; do
     shift
 done
 if [ -z "$parts" ]; then
-    parts="capture,ingest,latency,load"
+    parts="capture,ingest,latency,load,parse"
     [ "$soak" = 1 ] && parts="$parts,soak,faults,store"
 fi
 for part in ${parts//,/ }; do
     case "$part" in
-        capture | ingest | latency | load | soak | faults | store | hub) ;;
-        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults, store, hub)" >&2 && exit 2 ;;
+        capture | ingest | latency | load | soak | faults | store | hub | parse) ;;
+        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults, store, hub, parse)" >&2 && exit 2 ;;
     esac
 done
 
@@ -81,7 +83,13 @@ fi
 
 bash bench/setup.sh || exit 1
 
-if [ -z "${TFLOG_TEST_ES_URL:-}" ]; then
+needs_es=0
+for part in ${parts//,/ }; do
+    [ "$part" != parse ] && needs_es=1
+done
+if [ "$needs_es" = 0 ]; then
+    log "no part asked for needs Elasticsearch"
+elif [ -z "${TFLOG_TEST_ES_URL:-}" ]; then
     log "starting Elasticsearch (scripts/es-start.sh, a free port)"
     if ! url=$(bash scripts/es-start.sh 0 "$es_dir"); then
         log "Elasticsearch did not start"
@@ -153,6 +161,9 @@ for part in ${parts//,/ }; do
             ;;
         hub)
             run_part hub "$python" bench/hub_flood.py "${quick_flag[@]}"
+            ;;
+        parse)
+            run_part parse "$python" bench/parse.py "${quick_flag[@]}"
             ;;
         faults)
             if [ "$quick" = 1 ]; then

@@ -213,7 +213,13 @@ export function isoFromSeconds(seconds: number): string | null {
     return lastIso.text;
   }
   if (millis === otherIso.millis) {
-    return otherIso.text;
+    // The most recent first: times printed in lines change, the record's stays.
+    const text = otherIso.text;
+    otherIso.millis = lastIso.millis;
+    otherIso.text = lastIso.text;
+    lastIso.millis = millis;
+    lastIso.text = text;
+    return text;
   }
   otherIso.millis = lastIso.millis;
   otherIso.text = lastIso.text;
