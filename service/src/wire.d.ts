@@ -551,3 +551,101 @@ export interface IApiErrorBody {
     id?: string;
   };
 }
+
+// --- GET /points, /nonfinite, /errors (queries across runs) ------------------
+
+/** A comparison of `GET /points`: the value must be above/below the number. */
+export type ThresholdOperator = 'gt' | 'gte' | 'lt' | 'lte';
+
+/** Parameters of `GET /points`. */
+export type PointsParams = {
+  metric?: string;
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+  from?: string;
+  to?: string;
+  run?: string;
+  notebook?: string;
+  scope?: string;
+  size?: string;
+  after?: string;
+};
+
+/** One stored metric value that matched a threshold. */
+export interface IMetricHit {
+  run_id: string;
+  /** The run's name; null when its summary is not stored. */
+  run_name: string | null;
+  notebook: string | null;
+  metric: string;
+  scope: SeriesScope;
+  value: number;
+  step: number | null;
+  epoch: number | null;
+  time: string;
+}
+
+/** `GET /points`: oldest first. */
+export interface IMetricHitPage {
+  points: IMetricHit[];
+  /** Cursor for the next page (`after`), absent on the last one. */
+  next?: string;
+}
+
+/** Parameters of `GET /nonfinite`. */
+export type NonfiniteParams = {
+  metric?: string;
+  from?: string;
+  to?: string;
+  notebook?: string;
+  size?: string;
+  after?: string;
+};
+
+/** A run's first non-finite metric value. */
+export interface INonfiniteRun {
+  run_id: string;
+  run_name: string | null;
+  notebook: string | null;
+  metric: string;
+  scope: SeriesScope;
+  value: NonFinite;
+  step: number | null;
+  epoch: number | null;
+  time: string;
+}
+
+/** `GET /nonfinite`: one entry per run, by run id descending (newest first). */
+export interface INonfinitePage {
+  runs: INonfiniteRun[];
+  next?: string;
+}
+
+/** Parameters of `GET /errors`. */
+export type ErrorCountsParams = {
+  from?: string;
+  to?: string;
+  notebook?: string;
+  size?: string;
+  after?: string;
+};
+
+/** A run with its count of error and warning records. */
+export interface IRunErrorCount {
+  run_id: string;
+  name: string | null;
+  notebook: string | null;
+  status: RunStatus;
+  started: string;
+  errors: number;
+  warnings: number;
+}
+
+/** `GET /errors`: most errors first, then most warnings, then newest. */
+export interface IErrorCountPage {
+  runs: IRunErrorCount[];
+  total: number;
+  next?: string;
+}

@@ -36,12 +36,17 @@ const RUN_STATUSES: readonly RunStatus[] = [
   'stopped'
 ];
 const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
-const SCOPES: readonly SeriesScope[] = ['epoch', 'batch', 'log', 'system'];
+export const SCOPES: readonly SeriesScope[] = [
+  'epoch',
+  'batch',
+  'log',
+  'system'
+];
 const ORDERS: readonly LogOrder[] = ['asc', 'desc'];
-const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
+export const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
 const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
 /** `notebook` values of one run list at most (each may add its absolute path). */
-const MAX_NOTEBOOKS = 16;
+export const MAX_NOTEBOOKS = 16;
 
 /** How long /status waits for the store before reporting it as not answering. */
 const STORE_STATUS_TIMEOUT_MS = 5000;
@@ -247,7 +252,7 @@ async function storeStatus(store: IStore | null): Promise<StoreReport> {
 }
 
 /** Every path the given notebooks' runs may be stored under. */
-function notebookPaths(
+export function notebookPaths(
   notebooks: string[] | undefined,
   root: string | undefined
 ): string[] | undefined {
@@ -260,7 +265,7 @@ function notebookPaths(
 }
 
 /** Drop absent optional fields so stores see only what was asked. */
-function withoutUndefined<T extends object>(value: T): T {
+export function withoutUndefined<T extends object>(value: T): T {
   const copy = { ...value };
   for (const key of Object.keys(copy) as (keyof T)[]) {
     if (copy[key] === undefined) {

@@ -21,6 +21,9 @@ export type EndpointName =
   | 'events'
   | 'flush'
   | 'ingest'
+  | 'points'
+  | 'nonfinite'
+  | 'errors'
   | 'alert-thresholds';
 
 export interface IRouteMatch {
@@ -50,6 +53,9 @@ const ROUTES: IRoute[] = [
     segments: ['runs', ':runId', 'series']
   },
   { endpoint: 'logs', methods: READ, segments: ['runs', ':runId', 'logs'] },
+  { endpoint: 'points', methods: READ, segments: ['points'] },
+  { endpoint: 'nonfinite', methods: READ, segments: ['nonfinite'] },
+  { endpoint: 'errors', methods: READ, segments: ['errors'] },
   { endpoint: 'events', methods: ['GET'], segments: ['events'] },
   { endpoint: 'flush', methods: ['POST'], segments: ['flush'] },
   { endpoint: 'ingest', methods: ['POST'], segments: ['ingest'] },

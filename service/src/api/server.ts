@@ -27,6 +27,7 @@ export interface IAlertThresholdsEndpoint {
 }
 import { ApiError, errorReply } from './errors';
 import { EventHub, IRunUpdate } from './events';
+import * as findings from './findings';
 import * as handlers from './handlers';
 import { QueryParams } from './params';
 import { redactDeep } from './redact';
@@ -298,6 +299,12 @@ async function answer(
       return handlers.series(deps, params, runId);
     case 'logs':
       return handlers.logs(deps, params, runId);
+    case 'points':
+      return findings.points(deps, params);
+    case 'nonfinite':
+      return findings.nonfinite(deps, params);
+    case 'errors':
+      return findings.errors(deps, params);
     case 'flush':
       params.done();
       if (!flush) {

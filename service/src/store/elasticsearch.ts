@@ -10,7 +10,18 @@ import pLimit from 'p-limit';
 import { redactUrl, type IElasticsearchConfig } from '../config';
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
-import type { IRunSummary } from '../types';
+import type { IMetricPoint, IRunSummary } from '../types';
+import {
+  buildErrorCountSearch,
+  buildNonfiniteSearch,
+  buildRunNames,
+  buildThresholdSearch,
+  parseErrorCountPage,
+  parseNonfinitePage,
+  parseRunNames,
+  parseThresholdPage,
+  withRunNames
+} from './es-findings';
 import { EsRunOwners, runOwnersIndex } from './es-owners';
 import { mapElasticsearchError } from './es-errors';
 import {
@@ -51,6 +62,12 @@ import {
   downsample
 } from './series-common';
 import type {
+  IErrorCountPage,
+  IErrorCountQuery,
+  IMetricHitPage,
+  INonfinitePage,
+  INonfiniteQuery,
+  IThresholdQuery,
   ILogPage,
   ILogQuery,
   IRunPage,
@@ -241,6 +258,56 @@ export class ElasticsearchStore implements IStore {
       this.client.search<Record<string, unknown>>(request)
     );
     return parseLogPage(response, query);
+  }
+
+  async thresholdPoints(query: IThresholdQuery): Promise<IMetricHitPage> {
+    const response = await this.call('finding metric values', () =>
+      this.client.search<IMetricPoint>(buildThresholdSearch(query, this.names))
+    );
+    const page = parseThresholdPage(response, query);
+    page.points = withRunNames(
+      page.points,
+      await this.runNames(page.points, query.user)
+    );
+    return page;
+  }
+
+  async nonfiniteRuns(query: INonfiniteQuery): Promise<INonfinitePage> {
+    const response = await this.call('finding non-finite values', () =>
+      this.client.search(buildNonfiniteSearch(query, this.names))
+    );
+    const page = parseNonfinitePage(response, query);
+    page.runs = withRunNames(
+      page.runs,
+      await this.runNames(page.runs, query.user)
+    );
+    return page;
+  }
+
+  async errorCounts(query: IErrorCountQuery): Promise<IErrorCountPage> {
+    const response = await this.call('counting errors', () =>
+      this.client.search<Partial<IRunSummary>>(
+        buildErrorCountSearch(query, this.names)
+      )
+    );
+    return parseErrorCountPage(response, query);
+  }
+
+  /** The names of the runs these items belong to. */
+  private async runNames(
+    items: { run_id: string }[],
+    user: string
+  ): Promise<Map<string, string | null>> {
+    const runIds = [...new Set(items.map(item => item.run_id))];
+    if (runIds.length === 0) {
+      return new Map();
+    }
+    const response = await this.call('reading run names', () =>
+      this.client.search<Partial<IRunSummary>>(
+        buildRunNames(runIds, user, this.names)
+      )
+    );
+    return parseRunNames(response);
   }
 
   async status(): Promise<IStoreStatus> {

@@ -45,6 +45,18 @@ import {
   type ISqlFilter,
   type SqlValue
 } from './embedded-sql';
+import {
+  errorCountSql,
+  nonfiniteCursor,
+  nonfiniteSql,
+  thresholdCursor,
+  thresholdSql,
+  toErrorCountPage,
+  toMetricHit,
+  toNonfiniteRun,
+  type IErrorCountRow,
+  type IFoundPointRow
+} from './embedded-findings';
 import { eventPart } from './es-queries';
 import {
   type IBucketSummary,
@@ -63,10 +75,16 @@ import {
   downsample
 } from './series-common';
 import type {
+  IErrorCountPage,
+  IErrorCountQuery,
   ILogPage,
   ILogQuery,
+  IMetricHitPage,
+  INonfinitePage,
+  INonfiniteQuery,
   IRunPage,
   IRunQuery,
+  IThresholdQuery,
   ISeries,
   ISeriesQuery,
   IStore,
@@ -313,6 +331,51 @@ export class EmbeddedStore implements IStore {
       }
     }
     return result.sort(compareSeriesKeys);
+  }
+
+  thresholdPoints(query: IThresholdQuery): Promise<IMetricHitPage> {
+    return this.reading(async () => {
+      const { sql, params } = thresholdSql(query);
+      const rows = this.statement(sql).all(
+        ...params
+      ) as unknown as IFoundPointRow[];
+      const page: IMetricHitPage = {
+        points: rows.slice(0, query.size).map(toMetricHit)
+      };
+      if (rows.length > query.size) {
+        page.next = thresholdCursor(rows[query.size - 1]);
+      }
+      return page;
+    });
+  }
+
+  nonfiniteRuns(query: INonfiniteQuery): Promise<INonfinitePage> {
+    return this.reading(async () => {
+      const { sql, params } = nonfiniteSql(query);
+      const rows = this.statement(sql).all(
+        ...params
+      ) as unknown as IFoundPointRow[];
+      const page: INonfinitePage = {
+        runs: rows.slice(0, query.size).map(toNonfiniteRun)
+      };
+      if (rows.length > query.size) {
+        page.next = nonfiniteCursor(rows[query.size - 1]);
+      }
+      return page;
+    });
+  }
+
+  errorCounts(query: IErrorCountQuery): Promise<IErrorCountPage> {
+    return this.reading(async () => {
+      const { count, page } = errorCountSql(query);
+      const total = this.statement(count.sql).get(...count.params) as {
+        total: number;
+      };
+      const rows = this.statement(page.sql).all(
+        ...page.params
+      ) as unknown as IErrorCountRow[];
+      return toErrorCountPage(rows, total.total, query.size);
+    });
   }
 
   async status(): Promise<IStoreStatus> {

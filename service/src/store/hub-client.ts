@@ -13,8 +13,14 @@ import {
   StoreNotFoundError,
   StoreQueryError,
   StoreUnavailableError,
+  type IErrorCountPage,
+  type IErrorCountQuery,
   type ILogPage,
   type ILogQuery,
+  type IMetricHitPage,
+  type INonfinitePage,
+  type INonfiniteQuery,
+  type IThresholdQuery,
   type IRunPage,
   type IRunQuery,
   type ISeries,
@@ -137,6 +143,37 @@ export class HubStore implements IStore {
     )) as ILogPage;
   }
 
+  /** The hub service answers for the token's user: `user` is not sent. */
+  async thresholdPoints(query: IThresholdQuery): Promise<IMetricHitPage> {
+    const params = new URLSearchParams({
+      metric: query.metric,
+      size: String(query.size)
+    });
+    for (const [operator, bound] of Object.entries(query.bounds)) {
+      params.set(operator, String(bound));
+    }
+    setFilters(params, query);
+    setIf(params, 'run', query.runIds?.join(','));
+    setIf(params, 'scope', query.scope);
+    return (await this.request('GET', `/points?${params}`)) as IMetricHitPage;
+  }
+
+  async nonfiniteRuns(query: INonfiniteQuery): Promise<INonfinitePage> {
+    const params = new URLSearchParams({ size: String(query.size) });
+    setIf(params, 'metric', query.metric);
+    setFilters(params, query);
+    return (await this.request(
+      'GET',
+      `/nonfinite?${params}`
+    )) as INonfinitePage;
+  }
+
+  async errorCounts(query: IErrorCountQuery): Promise<IErrorCountPage> {
+    const params = new URLSearchParams({ size: String(query.size) });
+    setFilters(params, query);
+    return (await this.request('GET', `/errors?${params}`)) as IErrorCountPage;
+  }
+
   async status(): Promise<IStoreStatus> {
     const status: IStoreStatus = {
       kind: 'hub',
@@ -248,6 +285,19 @@ function setIf(
   if (value !== undefined && value !== '') {
     params.set(name, value);
   }
+}
+
+/** Time range, notebooks and cursor, as the query API takes them. */
+function setFilters(
+  params: URLSearchParams,
+  query: { from?: string; to?: string; notebooks?: string[]; after?: string }
+): void {
+  setIf(params, 'from', query.from);
+  setIf(params, 'to', query.to);
+  for (const notebook of query.notebooks ?? []) {
+    params.append('notebook', notebook);
+  }
+  setIf(params, 'after', query.after);
 }
 
 function messageOf(text: string): string | undefined {

@@ -4,7 +4,10 @@
  */
 import type { IMetricPoint } from '../types';
 import type {
+  IErrorCountPage,
   ILogPage,
+  IMetricHitPage,
+  INonfinitePage,
   IRunPage,
   IRunSummary,
   ISeries,
@@ -13,10 +16,15 @@ import type {
   LogOrder,
   RunStatus,
   SeriesAxis,
-  SeriesScope
+  SeriesScope,
+  ThresholdOperator
 } from '../wire';
 
 export type {
+  ThresholdOperator,
+  IErrorCountPage,
+  IMetricHitPage,
+  INonfinitePage,
   ILogPage,
   IRunPage,
   ISeries,
@@ -138,6 +146,47 @@ export interface ILogQuery {
   order: LogOrder;
 }
 
+/** Metric values past a threshold (`GET /points`), oldest first. */
+export interface IThresholdQuery {
+  /** Only points of this user's runs. */
+  user: string;
+  metric: string;
+  /** Bounds on the value; every one given must hold, at least one is. */
+  bounds: Partial<Record<ThresholdOperator, number>>;
+  /** Points at or after / before these ISO times. */
+  from?: string;
+  to?: string;
+  runIds?: string[];
+  /** Paths the notebooks' runs may be stored under (see IRunQuery). */
+  notebooks?: string[];
+  scope?: SeriesScope;
+  size: number;
+  after?: string;
+}
+
+/** The first non-finite value of each run (`GET /nonfinite`). */
+export interface INonfiniteQuery {
+  user: string;
+  /** Only values of this metric. */
+  metric?: string;
+  from?: string;
+  to?: string;
+  notebooks?: string[];
+  size: number;
+  after?: string;
+}
+
+/** Runs with errors or warnings, most errors first (`GET /errors`). */
+export interface IErrorCountQuery {
+  user: string;
+  /** Runs started at or after / before these ISO times. */
+  from?: string;
+  to?: string;
+  notebooks?: string[];
+  size: number;
+  after?: string;
+}
+
 /**
  * Who owns each run id on a hub: the first user to send anything for it.
  * Kept by the store so that every hub service process agrees.
@@ -166,4 +215,8 @@ export interface IStore {
    * registry is dropped and the spool read again. Known after init().
    */
   storeId?(): string | undefined;
+  /** Queries across runs; a store without them answers 501 through the API. */
+  thresholdPoints?(query: IThresholdQuery): Promise<IMetricHitPage>;
+  nonfiniteRuns?(query: INonfiniteQuery): Promise<INonfinitePage>;
+  errorCounts?(query: IErrorCountQuery): Promise<IErrorCountPage>;
 }

@@ -237,6 +237,63 @@ describe('the hub service', () => {
     expect(asBob.status).toBe(403);
   });
 
+  it('answers queries across runs for the caller only, whatever user the query names', async () => {
+    await start();
+    const alice = client('alice-token');
+    const bob = client('bob-token');
+    const aliceBatch = runBatch('run-a', 'alice');
+    aliceBatch.runs[0].counts.errors = 2;
+    aliceBatch.points.push(
+      lossPoint('run-a', 4, {
+        '@timestamp': '2026-12-01T10:00:01.000Z',
+        value: undefined,
+        nonfinite: 'NaN',
+        step: 7
+      })
+    );
+    await alice.write(aliceBatch);
+    const bobBatch = runBatch('run-b', 'bob');
+    bobBatch.runs[0].counts.errors = 5;
+    bobBatch.points[0].value = 3;
+    await bob.write(bobBatch);
+    const points = await alice.thresholdPoints({
+      user: 'bob',
+      metric: 'loss',
+      bounds: { gt: 0.1, lte: 10 },
+      from: '2026-12-01T00:00:00.000Z',
+      notebooks: ['train.ipynb'],
+      runIds: ['run-a', 'run-b'],
+      scope: 'epoch',
+      size: 10
+    });
+    expect(points.points.map(p => [p.run_id, p.run_name, p.value])).toEqual([
+      ['run-a', 'train run-a', 0.5]
+    ]);
+    expect(
+      (
+        await bob.thresholdPoints({
+          user: 'alice',
+          metric: 'loss',
+          bounds: { gt: 1 },
+          size: 10
+        })
+      ).points.map(p => p.run_id)
+    ).toEqual(['run-b']);
+    const nonfinite = await alice.nonfiniteRuns({ user: 'bob', size: 10 });
+    expect(nonfinite.runs.map(r => [r.run_id, r.value, r.step])).toEqual([
+      ['run-a', 'NaN', 7]
+    ]);
+    expect((await bob.nonfiniteRuns({ user: 'bob', size: 10 })).runs).toEqual(
+      []
+    );
+    const counts = await alice.errorCounts({ user: 'bob', size: 10 });
+    expect(counts.runs.map(r => [r.run_id, r.errors])).toEqual([['run-a', 2]]);
+    expect(counts.total).toBe(1);
+    await expect(
+      alice.errorCounts({ user: 'alice', size: 10, after: 'bm9wZQ' })
+    ).rejects.toThrow(/cursor/);
+  });
+
   it("refuses and counts records for another user's run id, however high their version", async () => {
     await start();
     const alice = client('alice-token');

@@ -5,7 +5,7 @@ import * as path from 'path';
 
 import { EmbeddedStore } from '../../src/store/embedded';
 import { memoryLogger } from '../ship/fakes';
-import { expectNotebookPathsMatch } from './contract';
+import { expectFindingsMatch, expectNotebookPathsMatch } from './contract';
 
 describe('the store contract on the embedded store', () => {
   let dir: string;
@@ -28,5 +28,9 @@ describe('the store contract on the embedded store', () => {
 
   it('matches a notebook under any of the paths its runs are stored under', async () => {
     await expectNotebookPathsMatch(store, 'contract');
+  });
+
+  it('answers queries across runs: thresholds, non-finite values, error counts', async () => {
+    await expectFindingsMatch(store, 'findings');
   });
 });

@@ -3,8 +3,14 @@
  * each: the embedded store in contract.test.ts, Elasticsearch in
  * test/integration/elasticsearch.int.test.ts (a real cluster).
  */
-import type { IStore } from '../../src/store/store';
-import type { IRunSummary } from '../../src/types';
+import type {
+  INonfiniteQuery,
+  IStore,
+  IThresholdQuery,
+  SeriesScope
+} from '../../src/store/store';
+import type { IMetricPoint, IRunSummary, NonFinite } from '../../src/types';
+import type { IMetricHit, INonfiniteRun, IRunErrorCount } from '../../src/wire';
 
 const ROOT = '/home/alice';
 
@@ -107,4 +113,300 @@ export async function expectNotebookPathsMatch(
     after: first.next
   });
   expect(second.runs.map(run => run.run_id)).toEqual([`${prefix}-relative`]);
+}
+
+/** Minutes after 10:00 on 2026-01-31, as an ISO time. */
+function at(minutes: number): string {
+  return new Date(Date.UTC(2026, 0, 31, 10, minutes)).toISOString();
+}
+
+function metricPoint(
+  runId: string,
+  index: number,
+  point: Partial<IMetricPoint> & { name: string; minutes: number },
+  notebook: string,
+  user: string
+): IMetricPoint {
+  const { minutes, ...rest } = point;
+  return {
+    _id: `${runId}:${index}:${point.name}`,
+    '@timestamp': at(minutes),
+    run_id: runId,
+    notebook,
+    user,
+    scope: 'epoch',
+    source: 'callback',
+    ...rest
+  };
+}
+
+/**
+ * The queries across runs (threshold, first non-finite value, error
+ * counts) answer the same on every store: numeric comparison, only the
+ * user's runs, the same order and the same cursors.
+ */
+export async function expectFindingsMatch(
+  store: IStore,
+  prefix: string,
+  afterWrite: () => Promise<void> = async () => undefined
+): Promise<void> {
+  const user = `${prefix}-alice`;
+  const other = `${prefix}-bob`;
+  const id = (n: number): string => `${prefix}-run${n}`;
+  const run = (
+    n: number,
+    owner: string,
+    notebook: string,
+    startMinutes: number,
+    errors: number,
+    warnings: number
+  ): IRunSummary => ({
+    ...summary(id(n), notebook, 0),
+    user: owner,
+    started: at(startMinutes),
+    counts: { events: 10, errors, warnings, nan: 0 }
+  });
+  const runs = [
+    run(1, user, 'work/train.ipynb', 0, 2, 1),
+    run(2, user, 'work/other.ipynb', 60, 0, 3),
+    run(3, other, 'work/train.ipynb', 120, 5, 0),
+    run(4, user, 'work/train.ipynb', 180, 2, 1),
+    run(5, user, 'work/train.ipynb', 240, 0, 0)
+  ];
+  const pointsOf = (
+    n: number,
+    list: (Partial<IMetricPoint> & { name: string; minutes: number })[]
+  ): IMetricPoint[] => {
+    const owner = runs[n - 1];
+    return list.map((point, index) =>
+      metricPoint(id(n), index, point, owner.notebook ?? '', owner.user)
+    );
+  };
+  const points = [
+    ...pointsOf(1, [
+      { name: 'loss', minutes: 0, step: 0, epoch: 0, value: 2.5 },
+      { name: 'loss', minutes: 1, step: 1, epoch: 1, value: 1.9 },
+      { name: 'loss', minutes: 2, step: 2, epoch: 2, value: 2.0 },
+      {
+        name: 'loss',
+        minutes: 2,
+        step: 2,
+        scope: 'batch',
+        source: 'keras',
+        value: 2.7
+      },
+      { name: 'loss', minutes: 3, step: 3, epoch: 3, nonfinite: 'NaN' },
+      { name: 'loss', minutes: 4, step: 4, epoch: 4, value: 3.1 },
+      // Compared as a number: as a string '10.5' < '2'.
+      { name: 'loss', minutes: 6, step: 6, epoch: 6, value: 10.5 },
+      {
+        name: 'accuracy',
+        minutes: 5,
+        step: 5,
+        epoch: 5,
+        nonfinite: '-Infinity'
+      }
+    ]),
+    ...pointsOf(2, [
+      { name: 'loss', minutes: 60, step: 0, epoch: 0, value: 5 },
+      { name: 'loss', minutes: 61, step: 1, epoch: 1, value: 1 },
+      {
+        name: 'val_loss',
+        minutes: 61,
+        step: 1,
+        epoch: 1,
+        nonfinite: 'Infinity'
+      },
+      { name: 'loss', minutes: 62, step: 2, epoch: 2, nonfinite: 'NaN' }
+    ]),
+    ...pointsOf(3, [
+      { name: 'loss', minutes: 120, step: 0, epoch: 0, value: 9 },
+      { name: 'loss', minutes: 121, step: 1, epoch: 1, nonfinite: 'NaN' }
+    ]),
+    ...pointsOf(4, [
+      { name: 'loss', minutes: 180, scope: 'log', source: 'line', value: 4 }
+    ]),
+    ...pointsOf(5, [
+      { name: 'loss', minutes: 240, step: 0, epoch: 0, value: 0.1 }
+    ])
+  ];
+  const result = await store.write({
+    documents: [],
+    points,
+    runs,
+    runVersions: Object.fromEntries(runs.map(item => [item.run_id, 1]))
+  });
+  if (result.rejected.length > 0 || result.retry !== undefined) {
+    throw new Error(`the store refused the data: ${JSON.stringify(result)}`);
+  }
+  await afterWrite();
+  if (!store.thresholdPoints || !store.nonfiniteRuns || !store.errorCounts) {
+    throw new Error('the store does not answer queries across runs');
+  }
+  const thresholdPoints = store.thresholdPoints.bind(store);
+  const nonfiniteRuns = store.nonfiniteRuns.bind(store);
+  const errorCounts = store.errorCounts.bind(store);
+
+  const hit = (
+    n: number,
+    minutes: number,
+    value: number,
+    step: number | null,
+    scope: SeriesScope = 'epoch'
+  ): IMetricHit => ({
+    run_id: id(n),
+    run_name: `name of ${id(n)}`,
+    notebook: runs[n - 1].notebook,
+    metric: 'loss',
+    scope,
+    value,
+    step,
+    epoch: scope === 'epoch' ? step : null,
+    time: at(minutes)
+  });
+  const over2 = [
+    hit(1, 0, 2.5, 0),
+    hit(1, 2, 2.7, 2, 'batch'),
+    hit(1, 4, 3.1, 4),
+    hit(1, 6, 10.5, 6),
+    hit(2, 60, 5, 0),
+    hit(4, 180, 4, null, 'log')
+  ];
+  const base = { user, metric: 'loss', size: 100 };
+  const values = async (
+    query: Partial<IThresholdQuery>
+  ): Promise<IMetricHit[]> =>
+    (await thresholdPoints({ ...base, bounds: {}, ...query })).points;
+
+  expect(await values({ bounds: { gt: 2 } })).toEqual(over2);
+  expect(await values({ bounds: { gte: 2, lt: 3 } })).toEqual([
+    hit(1, 0, 2.5, 0),
+    hit(1, 2, 2.7, 2, 'batch'),
+    hit(1, 2, 2, 2)
+  ]);
+  expect(await values({ bounds: { lte: 1 } })).toEqual([
+    hit(2, 61, 1, 1),
+    hit(5, 240, 0.1, 0)
+  ]);
+  expect(await values({ bounds: { gt: 2 }, from: at(1), to: at(60) })).toEqual([
+    hit(1, 2, 2.7, 2, 'batch'),
+    hit(1, 4, 3.1, 4),
+    hit(1, 6, 10.5, 6)
+  ]);
+  expect(
+    await values({ bounds: { gt: 2 }, notebooks: ['work/other.ipynb'] })
+  ).toEqual([hit(2, 60, 5, 0)]);
+  expect(await values({ bounds: { gt: 2 }, runIds: [id(4), id(3)] })).toEqual([
+    hit(4, 180, 4, null, 'log')
+  ]);
+  expect(await values({ bounds: { gt: 2 }, scope: 'batch' })).toEqual([
+    hit(1, 2, 2.7, 2, 'batch')
+  ]);
+  expect(await values({ bounds: { gt: 2 }, metric: 'val_loss' })).toEqual([]);
+  // Paged: the pages together are the whole answer, the last has no cursor.
+  const paged: IMetricHit[] = [];
+  let after: string | undefined;
+  let pages = 0;
+  do {
+    const page = await thresholdPoints({
+      ...base,
+      bounds: { gt: 2 },
+      size: 2,
+      ...(after === undefined ? {} : { after })
+    });
+    paged.push(...page.points);
+    after = page.next;
+    pages += 1;
+  } while (after !== undefined && pages < 10);
+  expect({ pages, paged }).toEqual({ pages: 3, paged: over2 });
+
+  const firstBad = (
+    n: number,
+    metric: string,
+    minutes: number,
+    value: NonFinite,
+    step: number
+  ): INonfiniteRun => ({
+    run_id: id(n),
+    run_name: `name of ${id(n)}`,
+    notebook: runs[n - 1].notebook,
+    metric,
+    scope: 'epoch',
+    value,
+    step,
+    epoch: step,
+    time: at(minutes)
+  });
+  const bad = async (
+    query: Partial<INonfiniteQuery>
+  ): Promise<INonfiniteRun[]> =>
+    (await nonfiniteRuns({ user, size: 100, ...query })).runs;
+  expect(await bad({})).toEqual([
+    firstBad(2, 'val_loss', 61, 'Infinity', 1),
+    firstBad(1, 'loss', 3, 'NaN', 3)
+  ]);
+  expect(await bad({ metric: 'loss' })).toEqual([
+    firstBad(2, 'loss', 62, 'NaN', 2),
+    firstBad(1, 'loss', 3, 'NaN', 3)
+  ]);
+  expect(await bad({ from: at(4), to: at(60) })).toEqual([
+    firstBad(1, 'accuracy', 5, '-Infinity', 5)
+  ]);
+  expect(await bad({ notebooks: ['work/train.ipynb'] })).toEqual([
+    firstBad(1, 'loss', 3, 'NaN', 3)
+  ]);
+  const first = await nonfiniteRuns({ user, size: 1 });
+  expect(first.runs.map(item => item.run_id)).toEqual([id(2)]);
+  const second = await nonfiniteRuns({ user, size: 1, after: first.next });
+  expect(second).toEqual({ runs: [firstBad(1, 'loss', 3, 'NaN', 3)] });
+
+  const counted = (n: number): IRunErrorCount => ({
+    run_id: id(n),
+    name: `name of ${id(n)}`,
+    notebook: runs[n - 1].notebook,
+    status: 'finished',
+    started: runs[n - 1].started,
+    errors: runs[n - 1].counts.errors,
+    warnings: runs[n - 1].counts.warnings
+  });
+  expect(await errorCounts({ user, size: 50 })).toEqual({
+    runs: [counted(4), counted(1), counted(2)],
+    total: 3
+  });
+  expect(
+    await errorCounts({ user, size: 50, notebooks: ['work/train.ipynb'] })
+  ).toEqual({ runs: [counted(4), counted(1)], total: 2 });
+  expect(await errorCounts({ user, size: 50, from: at(30) })).toEqual({
+    runs: [counted(4), counted(2)],
+    total: 2
+  });
+  const errorPages: IRunErrorCount[] = [];
+  let next: string | undefined;
+  let count = 0;
+  do {
+    const page = await errorCounts({
+      user,
+      size: 1,
+      ...(next === undefined ? {} : { after: next })
+    });
+    expect(page.total).toBe(3);
+    errorPages.push(...page.runs);
+    next = page.next;
+    count += 1;
+  } while (next !== undefined && count < 10);
+  expect(errorPages).toEqual([counted(4), counted(1), counted(2)]);
+  // Another user's runs: none of alice's, only bob's.
+  expect(
+    (await thresholdPoints({ ...base, user: other, bounds: { gt: 2 } })).points
+  ).toEqual([
+    {
+      ...hit(1, 120, 9, 0),
+      run_id: id(3),
+      run_name: `name of ${id(3)}`,
+      notebook: 'work/train.ipynb'
+    }
+  ]);
+  expect((await errorCounts({ user: other, size: 5 })).runs).toEqual([
+    counted(3)
+  ]);
 }

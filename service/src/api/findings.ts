@@ -1,0 +1,186 @@
+/**
+ * Queries across the user's runs: metric values past a threshold
+ * (`GET /points`), each run's first non-finite value (`GET /nonfinite`) and
+ * runs by their error counts (`GET /errors`). Always the current user's
+ * runs only; parameters are checked here, the stores answer alike.
+ */
+import type { IStore } from '../store/store';
+import type {
+  IErrorCountPage,
+  IMetricHitPage,
+  INonfinitePage,
+  ThresholdOperator
+} from '../wire';
+import { ApiError } from './errors';
+import {
+  MAX_NOTEBOOKS,
+  METRIC_NAME,
+  notebookPaths,
+  SCOPES,
+  withoutUndefined,
+  type IHandlerDeps
+} from './handlers';
+import { RUN_ID_PATTERN, type QueryParams } from './params';
+
+/** Run ids of one `GET /points` at most. */
+const MAX_RUNS = 100;
+const OPERATORS: readonly ThresholdOperator[] = ['gt', 'gte', 'lt', 'lte'];
+
+export async function points(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<IMetricHitPage> {
+  const metric = metricName(params, true);
+  const bounds: Partial<Record<ThresholdOperator, number>> = {};
+  for (const operator of OPERATORS) {
+    const bound = params.number(operator);
+    if (bound !== undefined) {
+      bounds[operator] = bound;
+    }
+  }
+  checkBounds(bounds);
+  const range = timeRange(params);
+  const runIds = params.listMatching(
+    'run',
+    RUN_ID_PATTERN,
+    'a run id (1-128 of A-Z a-z 0-9 _ . : -)'
+  );
+  if (runIds !== undefined && runIds.length > MAX_RUNS) {
+    throw ApiError.invalidParameter(
+      'run',
+      `names ${runIds.length} runs, at most ${MAX_RUNS}`
+    );
+  }
+  const query = {
+    user: deps.user,
+    metric,
+    bounds,
+    ...range,
+    runIds,
+    notebooks: notebooks(deps, params),
+    scope: params.oneOf('scope', SCOPES),
+    size: params.integer('size', { min: 1, max: 1000, default: 100 }),
+    after: params.cursor('after')
+  };
+  params.done();
+  const store = deps.store();
+  return method(store, 'thresholdPoints')(withoutUndefined(query));
+}
+
+export async function nonfinite(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<INonfinitePage> {
+  const query = {
+    user: deps.user,
+    metric: metricName(params, false),
+    ...timeRange(params),
+    notebooks: notebooks(deps, params),
+    size: params.integer('size', { min: 1, max: 1000, default: 100 }),
+    after: params.cursor('after')
+  };
+  params.done();
+  return method(deps.store(), 'nonfiniteRuns')(withoutUndefined(query));
+}
+
+export async function errors(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<IErrorCountPage> {
+  const query = {
+    user: deps.user,
+    ...timeRange(params),
+    notebooks: notebooks(deps, params),
+    size: params.integer('size', { min: 1, max: 1000, default: 50 }),
+    after: params.cursor('after')
+  };
+  params.done();
+  return method(deps.store(), 'errorCounts')(withoutUndefined(query));
+}
+
+function metricName(params: QueryParams, required: true): string;
+function metricName(params: QueryParams, required: false): string | undefined;
+function metricName(
+  params: QueryParams,
+  required: boolean
+): string | undefined {
+  const value = params.text('metric', 256);
+  if (value === undefined) {
+    if (required) {
+      throw ApiError.invalidParameter('metric', 'is required (a metric name)');
+    }
+    return undefined;
+  }
+  if (!METRIC_NAME.test(value)) {
+    throw ApiError.invalidParameter(
+      'metric',
+      `'${value.slice(0, 80)}' is not a metric name`
+    );
+  }
+  return value;
+}
+
+/** At least one bound; one lower and one upper at most; a range that can hold. */
+function checkBounds(bounds: Partial<Record<ThresholdOperator, number>>): void {
+  const given = Object.keys(bounds);
+  if (given.length === 0) {
+    throw ApiError.invalidParameter(
+      'gt',
+      'a threshold is required: one of gt, gte, lt, lte'
+    );
+  }
+  if (bounds.gt !== undefined && bounds.gte !== undefined) {
+    throw ApiError.invalidParameter('gte', 'give gt or gte, not both');
+  }
+  if (bounds.lt !== undefined && bounds.lte !== undefined) {
+    throw ApiError.invalidParameter('lte', 'give lt or lte, not both');
+  }
+  const lower = bounds.gt ?? bounds.gte;
+  const upper = bounds.lt ?? bounds.lte;
+  if (lower !== undefined && upper !== undefined) {
+    const open = bounds.gt !== undefined || bounds.lt !== undefined;
+    if (lower > upper || (open && lower === upper)) {
+      throw ApiError.invalidParameter(
+        bounds.lt !== undefined ? 'lt' : 'lte',
+        `no value is above ${lower} and below ${upper}`
+      );
+    }
+  }
+}
+
+function timeRange(params: QueryParams): { from?: string; to?: string } {
+  const from = params.isoTime('from');
+  const to = params.isoTime('to');
+  if (from !== undefined && to !== undefined && from > to) {
+    throw ApiError.invalidParameter('to', 'is earlier than from');
+  }
+  return { from, to };
+}
+
+function notebooks(
+  deps: IHandlerDeps,
+  params: QueryParams
+): string[] | undefined {
+  return notebookPaths(
+    params.repeated('notebook', MAX_NOTEBOOKS),
+    deps.serverRoot
+  );
+}
+
+type FindingsMethod = 'thresholdPoints' | 'nonfiniteRuns' | 'errorCounts';
+
+/** The store's query, bound to it; 501 for a store without it. */
+function method<M extends FindingsMethod>(
+  store: IStore,
+  name: M
+): NonNullable<IStore[M]> {
+  const found = store[name];
+  if (found === undefined) {
+    throw new ApiError(
+      501,
+      'not_implemented',
+      'this store cannot answer queries across runs'
+    );
+  }
+  return found.bind(store) as NonNullable<IStore[M]>;
+}

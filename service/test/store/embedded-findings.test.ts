@@ -1,0 +1,219 @@
+import { encodeCursor } from '../../src/store/cursor';
+import {
+  errorCountSql,
+  nonfiniteSql,
+  thresholdCursor,
+  thresholdSql,
+  toErrorCountPage,
+  toMetricHit,
+  toNonfiniteRun,
+  type IFoundPointRow
+} from '../../src/store/embedded-findings';
+import { NO_STEP } from '../../src/store/embedded-schema';
+import { StoreQueryError } from '../../src/store/store';
+
+/** SQL with its whitespace folded, to compare clauses. */
+function flat(sql: string): string {
+  return sql.replace(/\s+/g, ' ');
+}
+
+const row: IFoundPointRow = {
+  run_id: 'r1',
+  run_name: 'mnist',
+  notebook: 'work/train.ipynb',
+  metric: 'loss',
+  scope: 'batch',
+  source: 'keras',
+  step_key: NO_STEP,
+  epoch: null,
+  ts_ms: Date.parse('2026-01-31T10:03:00Z'),
+  value: 2.5,
+  nonfinite: null,
+  time_text: null
+};
+
+describe('threshold SQL', () => {
+  it('compares the stored numbers, for the user’s runs, in Elasticsearch’s order', () => {
+    const { sql, params } = thresholdSql({
+      user: 'alice',
+      metric: 'loss',
+      bounds: { gte: 2, lt: 3 },
+      from: '2026-01-31T00:00:00.000Z',
+      to: '2026-02-01T00:00:00.000Z',
+      runIds: ['r1'],
+      notebooks: ['a.ipynb', 'b.ipynb'],
+      scope: 'epoch',
+      size: 10
+    });
+    expect(flat(sql)).toContain(
+      'WHERE r.user_name = ? AND p.ts_ms >= ? AND p.ts_ms < ? AND r.notebook IN (?, ?) AND s.name = ? AND p.value >= ? AND p.value < ? AND s.run_id IN (?) AND s.scope = ?'
+    );
+    expect(flat(sql)).toContain(
+      'ORDER BY p.ts_ms, s.run_id, p.step_key, s.scope, s.source, p.key LIMIT ?'
+    );
+    expect(params).toEqual([
+      'alice',
+      Date.parse('2026-01-31T00:00:00Z'),
+      Date.parse('2026-02-01T00:00:00Z'),
+      'a.ipynb',
+      'b.ipynb',
+      'loss',
+      2,
+      3,
+      'r1',
+      'epoch',
+      11
+    ]);
+  });
+
+  it('continues after the sort values of the last row', () => {
+    const after = thresholdCursor(row);
+    expect(after).toBe(
+      encodeCursor([row.ts_ms, 'r1', NO_STEP, 'batch', 'keras'])
+    );
+    const { sql, params } = thresholdSql({
+      user: 'alice',
+      metric: 'loss',
+      bounds: { gt: 0 },
+      size: 1,
+      after
+    });
+    expect(flat(sql)).toContain(
+      'AND (p.ts_ms, s.run_id, p.step_key, s.scope, s.source) > (?, ?, ?, ?, ?)'
+    );
+    expect(params).toEqual([
+      'alice',
+      'loss',
+      0,
+      row.ts_ms,
+      'r1',
+      NO_STEP,
+      'batch',
+      'keras',
+      2
+    ]);
+    expect(() =>
+      thresholdSql({
+        user: 'alice',
+        metric: 'loss',
+        bounds: { gt: 0 },
+        size: 1,
+        after: encodeCursor(['r1'])
+      })
+    ).toThrow(StoreQueryError);
+  });
+
+  it('matches nothing for an empty list of notebooks or runs', () => {
+    const { sql } = thresholdSql({
+      user: 'alice',
+      metric: 'loss',
+      bounds: { gt: 0 },
+      notebooks: [],
+      runIds: [],
+      size: 1
+    });
+    expect(flat(sql)).toContain('r.user_name = ? AND 0 AND s.name = ?');
+    expect(flat(sql)).toContain('p.value > ? AND 0');
+  });
+
+  it('answers points as Elasticsearch does', () => {
+    expect(toMetricHit(row)).toEqual({
+      run_id: 'r1',
+      run_name: 'mnist',
+      notebook: 'work/train.ipynb',
+      metric: 'loss',
+      scope: 'batch',
+      value: 2.5,
+      step: null,
+      epoch: null,
+      time: '2026-01-31T10:03:00.000Z'
+    });
+    // A stored time that is not the ISO form of its milliseconds is kept.
+    expect(
+      toMetricHit({
+        ...row,
+        step_key: 4,
+        time_text: '2026-01-31T12:03:00+02:00'
+      })
+    ).toMatchObject({ step: 4, time: '2026-01-31T12:03:00+02:00' });
+  });
+});
+
+describe('non-finite SQL', () => {
+  it('ranks each run’s non-finite points and keeps the first, runs by id descending', () => {
+    const { sql, params } = nonfiniteSql({
+      user: 'alice',
+      metric: 'loss',
+      size: 5,
+      after: encodeCursor(['r9'])
+    });
+    expect(flat(sql)).toContain(
+      'PARTITION BY s.run_id ORDER BY p.ts_ms, p.step_key, s.name, s.scope, s.source, p.key'
+    );
+    expect(flat(sql)).toContain(
+      'WHERE r.user_name = ? AND p.nonfinite IS NOT NULL AND s.name = ? AND s.run_id < ?'
+    );
+    expect(flat(sql)).toContain('WHERE place = 1 ORDER BY run_id DESC LIMIT ?');
+    expect(params).toEqual(['alice', 'loss', 'r9', 6]);
+    expect(
+      toNonfiniteRun({ ...row, value: null, nonfinite: '-Infinity' })
+    ).toMatchObject({ run_id: 'r1', value: '-Infinity' });
+  });
+});
+
+describe('error count SQL', () => {
+  it('filters like a run list, keeps runs with errors or warnings, pages by the sort', () => {
+    const { count, page } = errorCountSql({
+      user: 'alice',
+      from: '2026-01-31T00:00:00.000Z',
+      size: 2,
+      after: encodeCursor([3, 1, 1769853780000, 'r1'])
+    });
+    expect(flat(count.sql)).toContain('WHERE (errors > 0 OR warnings > 0)');
+    expect(count.params).toEqual(['alice', Date.parse('2026-01-31T00:00:00Z')]);
+    expect(flat(page.sql)).toContain(
+      'ORDER BY errors DESC, warnings DESC, started_ms DESC, run_id ASC LIMIT ?'
+    );
+    expect(page.params).toEqual([
+      'alice',
+      Date.parse('2026-01-31T00:00:00Z'),
+      3,
+      3,
+      1,
+      1,
+      1769853780000,
+      1769853780000,
+      'r1',
+      3
+    ]);
+  });
+
+  it('reads rows into a page whose cursor is the last row’s sort values', () => {
+    const summary = JSON.stringify({
+      name: 'mnist',
+      notebook: 'a.ipynb',
+      status: 'failed',
+      started: '2026-01-31T10:03:00.000Z'
+    });
+    const rows = [
+      { run_id: 'r1', started_ms: 5, errors: 2, warnings: 0, summary },
+      { run_id: 'r2', started_ms: 4, errors: 1, warnings: 0, summary }
+    ];
+    expect(toErrorCountPage(rows, 9, 1)).toEqual({
+      runs: [
+        {
+          run_id: 'r1',
+          name: 'mnist',
+          notebook: 'a.ipynb',
+          status: 'failed',
+          started: '2026-01-31T10:03:00.000Z',
+          errors: 2,
+          warnings: 0
+        }
+      ],
+      total: 9,
+      next: encodeCursor([2, 0, 5, 'r1'])
+    });
+    expect(toErrorCountPage(rows, 2, 2).next).toBeUndefined();
+  });
+});
