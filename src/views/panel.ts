@@ -15,7 +15,7 @@ import {
 import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { Message, MessageLoop } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
-import { AccordionPanel, Panel, Widget } from '@lumino/widgets';
+import { AccordionPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
 
 import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
@@ -41,6 +41,9 @@ export interface ISectionsState {
 }
 
 const SECTION_IDS = ['run', 'metrics', 'notebook-runs', 'all-runs'] as const;
+
+/** How the sections share the room by default, in SECTION_IDS order. */
+const SECTION_STRETCH = [3, 5, 2, 1];
 
 /** A saved sections state, checked; null when there is none or it is malformed. */
 export function readSectionsState(
@@ -140,6 +143,8 @@ export class TrainingPanel extends SidePanel {
     sections.forEach((section, index) => {
       section.addClass('jp-tflog-section');
       section.node.dataset.section = SECTION_IDS[index];
+      // Until the user sizes them: most room to the charts, then the run.
+      SplitPanel.setStretch(section, SECTION_STRETCH[index]);
       this.addWidget(section);
     });
     this._accordion.expansionToggled.connect(this._onSectionsChanged, this);
