@@ -1,15 +1,13 @@
-import * as fsp from 'fs/promises';
-import * as os from 'os';
 import * as path from 'path';
 import { AlertDetector } from '../../src/alerts/detect';
 import { DEFAULT_THRESHOLDS } from '../../src/alerts/rules';
 import { AlertStream, LIVE_WINDOW_MS } from '../../src/alerts/stream';
 import { createParser, createRunState } from '../../src/parse';
-import { EmbeddedStore } from '../../src/store/embedded';
+import type { EmbeddedStore } from '../../src/store/embedded';
 import type { IParsedRecord, SpoolRecord } from '../../src/types';
 import type { IAlert } from '../../src/wire';
 import { readSpool, REPO_ROOT } from '../parse/helpers';
-import { memoryLogger } from '../ship/fakes';
+import { ITemporaryStore, temporaryEmbeddedStore } from '../store/temporary';
 
 const RUN = '20261128T210922Z-d47dad58';
 const NAN_RUN = path.join(
@@ -84,23 +82,15 @@ describe('AlertStream', () => {
 });
 
 describe('alert documents in the embedded store', () => {
-  let dir: string;
+  let temporary: ITemporaryStore;
   let store: EmbeddedStore;
 
   beforeEach(async () => {
-    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-alerts-'));
-    store = new EmbeddedStore({
-      dir,
-      retentionDays: 0,
-      logger: memoryLogger().logger
-    });
-    await store.init();
+    temporary = await temporaryEmbeddedStore('alerts');
+    store = temporary.store;
   });
 
-  afterEach(async () => {
-    await store.close();
-    await fsp.rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => temporary.dispose());
 
   it('are stored once, found by kind, and listed right after their record', async () => {
     const { parsed } = runThrough(readSpool(NAN_RUN), 0);

@@ -1,5 +1,3 @@
-import { request as httpRequest } from 'http';
-
 import { Alerting } from '../../src/alerts';
 import { DEFAULT_THRESHOLDS, mergeThresholds } from '../../src/alerts/rules';
 import type { ListeningAt } from '../../src/api';
@@ -7,35 +5,11 @@ import { memoryLogger } from '../ship/fakes';
 import { errorOf, json, request, startServer } from './helpers';
 
 /** A PUT with a body, authenticated by token (XSRF-exempt). */
-function put(
-  at: ListeningAt,
-  body: string
-): Promise<{ status: number; text: string }> {
-  const target =
-    'socket' in at
-      ? { socketPath: at.socket }
-      : { host: at.host, port: at.port };
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      {
-        ...target,
-        path: '/api/v1/alerts/thresholds',
-        method: 'PUT',
-        headers: {
-          Authorization: 'token t',
-          'Content-Type': 'application/json'
-        }
-      },
-      response => {
-        let text = '';
-        response.on('data', chunk => (text += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text })
-        );
-      }
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
+function put(at: ListeningAt, body: string) {
+  return request(at, '/api/v1/alerts/thresholds', {
+    method: 'PUT',
+    headers: { Authorization: 'token t', 'Content-Type': 'application/json' },
+    body
   });
 }
 
@@ -92,7 +66,7 @@ describe('/api/v1/alerts/thresholds', () => {
       await put(at, '{"plateau": {"epochs": 3}}');
       const refused = await put(at, '{"plateau": {"epochs": -1}}');
       expect(refused.status).toBe(400);
-      expect(errorOf({ ...refused, headers: {} })).toMatchObject({
+      expect(errorOf(refused)).toMatchObject({
         reason: 'invalid_body',
         message: 'alert thresholds: plateau.epochs must be a number above 0'
       });
@@ -100,9 +74,7 @@ describe('/api/v1/alerts/thresholds', () => {
 
       const notJson = await put(at, '{plateau');
       expect(notJson.status).toBe(400);
-      expect(errorOf({ ...notJson, headers: {} }).message).toMatch(
-        /^the body is not JSON/
-      );
+      expect(errorOf(notJson).message).toMatch(/^the body is not JSON/);
     } finally {
       await api.close();
     }

@@ -169,6 +169,8 @@ export interface IResponse {
 export interface IRequestOptions {
   method?: string;
   headers?: Record<string, string>;
+  /** Sent as the request body. */
+  body?: string;
 }
 
 /** One request to a server listening on a port or a unix socket. */
@@ -203,7 +205,7 @@ export function request(
       }
     );
     outgoing.on('error', reject);
-    outgoing.end();
+    outgoing.end(options.body);
   });
 }
 
