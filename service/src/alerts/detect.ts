@@ -309,28 +309,25 @@ export class AlertDetector {
     if (this._enabled('grad_norm') && GRAD_NORM_NAME.test(point.name)) {
       const { max } = this._thresholds.grad_norm;
       if (value > max) {
-        this._fire(alerts, point.run_id, state, {
-          rule: 'grad_norm',
-          key: `grad_norm|${point.name}`,
-          metric: point.name,
+        this._fireOnPoint(
+          alerts,
+          point,
+          state,
+          'grad_norm',
           value,
-          step,
-          epoch,
-          timestamp,
-          message:
-            `${point.name} of ${describeRun(state, point.run_id)} is ` +
+          `${point.name} of ${describeRun(state, point.run_id)} is ` +
             `${value}${at(step, epoch)}, above ${max}`
-        });
+        );
       }
     }
     if (!LOSS_NAME.test(point.name)) {
       return;
     }
     if (this._enabled('divergence')) {
-      this._observeDivergence(alerts, point, state, value, timestamp);
+      this._observeDivergence(alerts, point, state, value);
     }
     if (this._enabled('plateau') && point.scope === 'epoch' && epoch !== null) {
-      this._observePlateau(alerts, point, state, value, epoch, timestamp);
+      this._observePlateau(alerts, point, state, value, epoch);
     }
   }
 
@@ -338,8 +335,7 @@ export class AlertDetector {
     alerts: IAlert[],
     point: IMetricPoint,
     state: IRunState,
-    value: number,
-    timestamp: string
+    value: number
   ): void {
     const {
       factor,
@@ -355,21 +351,16 @@ export class AlertDetector {
     if (values.length >= minPoints) {
       const lowest = Math.min(...values);
       if (lowest > 0 && value > factor * lowest) {
-        const step = point.step ?? null;
-        const epoch = point.epoch ?? null;
-        this._fire(alerts, point.run_id, state, {
-          rule: 'divergence',
-          key: `divergence|${point.name}`,
-          metric: point.name,
+        const where = at(point.step ?? null, point.epoch ?? null);
+        this._fireOnPoint(
+          alerts,
+          point,
+          state,
+          'divergence',
           value,
-          step,
-          epoch,
-          timestamp,
-          message:
-            `${point.name} of ${describeRun(state, point.run_id)} rose to ` +
-            `${value}${at(step, epoch)}, over ${factor}× its recent low ` +
-            `of ${lowest}`
-        });
+          `${point.name} of ${describeRun(state, point.run_id)} rose to ` +
+            `${value}${where}, over ${factor}× its recent low of ${lowest}`
+        );
       }
     }
     values.push(value);
@@ -383,8 +374,7 @@ export class AlertDetector {
     point: IMetricPoint,
     state: IRunState,
     value: number,
-    epoch: number,
-    timestamp: string
+    epoch: number
   ): void {
     // A run with validation loss is watched on it alone: the training loss
     // of an overfitting run keeps improving while the model does not.
@@ -420,19 +410,37 @@ export class AlertDetector {
     }
     previous.epochsWithoutGain += 1;
     if (previous.epochsWithoutGain >= epochs) {
-      this._fire(alerts, point.run_id, state, {
-        rule: 'plateau',
-        key: `plateau|${point.name}`,
-        metric: point.name,
+      this._fireOnPoint(
+        alerts,
+        point,
+        state,
+        'plateau',
         value,
-        step: point.step ?? null,
-        epoch,
-        timestamp,
-        message:
-          `${point.name} of ${describeRun(state, point.run_id)} has not ` +
+        `${point.name} of ${describeRun(state, point.run_id)} has not ` +
           `improved on ${previous.best} for ${epochs} epochs (epoch ${epoch})`
-      });
+      );
     }
+  }
+
+  /** An alert about one metric, at the point that raised it. */
+  private _fireOnPoint(
+    alerts: IAlert[],
+    point: IMetricPoint,
+    state: IRunState,
+    rule: 'grad_norm' | 'divergence' | 'plateau',
+    value: number,
+    message: string
+  ): void {
+    this._fire(alerts, point.run_id, state, {
+      rule,
+      key: `${rule}|${point.name}`,
+      metric: point.name,
+      value,
+      step: point.step ?? null,
+      epoch: point.epoch ?? null,
+      timestamp: point['@timestamp'],
+      message
+    });
   }
 
   private _fireNonfinite(
