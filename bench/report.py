@@ -3,7 +3,7 @@ TFLOG_BENCH_RESULTS): the required figures first, each with its goal when it
 has one, a null with its reason, then every other key of the parts asked for.
 
     .venv/bin/python bench/report.py
-        [--parts capture,ingest,latency,load,soak,faults,store,parse]
+        [--parts capture,ingest,latency,load,soak,faults,store,parse,alerts]
 """
 
 from __future__ import annotations
@@ -93,6 +93,12 @@ REQUIRED = {
         "parse.floor_lines_per_s",
         "parse.ratio_to_floor",
     ],
+    "alerts": [
+        "alerts.nan_to_notification_ms.p50",
+        "alerts.nan_to_notification_ms.p95",
+        "alerts.embedded.nan_to_notification_ms.p50",
+        "alerts.embedded.nan_to_notification_ms.p95",
+    ],
 }
 
 # (figure, comparison, limit): the goals the issue sets.
@@ -122,6 +128,8 @@ GOALS = [
     ("store.embedded.tenth.curve_1m_points_ms.p95", "<", 300),
     ("store.embedded.tenth.startup_ms", "<", 2000),
     ("parse.lines_per_s", ">=", 200000),
+    ("alerts.nan_to_notification_ms.p95", "<", 1000),
+    ("alerts.embedded.nan_to_notification_ms.p95", "<", 1000),
 ]
 
 

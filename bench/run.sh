@@ -3,9 +3,10 @@
 # against rsyslog, log-line latency (chart, API, searchable), a short load
 # run, the parse speed of tflog parse against its floor; with --soak the
 # 10-minute soak, the long fault suite and the embedded store at scale
-# (about 45 minutes) as well. See docs/benchmarks.md.
+# (about 45 minutes) as well; NaN to notification (alerts, about 3.5
+# minutes) only with --only alerts. See docs/benchmarks.md.
 #
-#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub,parse]
+#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub,parse,alerts]
 #                     [--profile] [--kernels N] [--rate R]
 #   npm run bench -- --quick
 #
@@ -35,7 +36,7 @@ profile=0
 parts=""
 load_flags=()
 usage() {
-    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -57,8 +58,8 @@ if [ -z "$parts" ]; then
 fi
 for part in ${parts//,/ }; do
     case "$part" in
-        capture | ingest | latency | load | soak | faults | store | hub | parse) ;;
-        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults, store, hub, parse)" >&2 && exit 2 ;;
+        capture | ingest | latency | load | soak | faults | store | hub | parse | alerts) ;;
+        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults, store, hub, parse, alerts)" >&2 && exit 2 ;;
     esac
 done
 
@@ -164,6 +165,13 @@ for part in ${parts//,/ }; do
             ;;
         parse)
             run_part parse "$python" bench/parse.py "${quick_flag[@]}"
+            ;;
+        alerts)
+            if [ "$quick" = 1 ]; then
+                run_part alerts node bench/alerts/main.mjs --trials 3 --warmup 0 --hold-ms 500
+            else
+                run_part alerts node bench/alerts/main.mjs
+            fi
             ;;
         faults)
             if [ "$quick" = 1 ]; then
