@@ -50,6 +50,28 @@ describe('compilePatternSet', () => {
     ]);
   });
 
+  it('places a syslog time without a year near the record, not the clock', () => {
+    const parser = createParser({
+      patterns: [
+        {
+          name: 'syslog-like',
+          grok: '^%{SYSLOGTIMESTAMP:timestamp} %{NOTSPACE:host} loss=%{NUMBER:loss:float}'
+        }
+      ]
+    });
+    expect(parser.patternErrors).toEqual([]);
+    // Written in the first seconds of 2027, printed on the last day of 2026.
+    const newYear = Date.parse('2027-01-01T00:00:05Z') / 1000;
+    const { documents } = parseAll(
+      [
+        startRecord({ ts: newYear }),
+        { ...streamRecord(1, 'Dec 31 23:59:58 gpu-01 loss=0.5\n'), ts: newYear }
+      ],
+      parser
+    );
+    expect(documents[1]['@timestamp']).toBe('2026-12-31T23:59:58.000Z');
+  });
+
   it('rejects a pattern set of the wrong shape', () => {
     expect(
       compilePatternSet('patterns').errors.map(error => error.reason)

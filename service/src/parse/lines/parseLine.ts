@@ -27,6 +27,16 @@ export interface IParsedLine {
   body: string;
 }
 
+/**
+ * The record's time, which a time printed without a year is placed near:
+ * replaying a spool then reads the same year as when it was written.
+ */
+function referenceMs(context: ILineContext): number | undefined {
+  return Number.isFinite(context.recordTs)
+    ? context.recordTs * 1000
+    : undefined;
+}
+
 export function parseLine(
   text: string,
   context: ILineContext,
@@ -34,7 +44,7 @@ export function parseLine(
 ): IParsedLine {
   // Always advance the traceback/warning state, whichever pattern wins.
   const python = observePythonLine(text, context.state);
-  const customMatch = custom ? custom.match(text) : null;
+  const customMatch = custom ? custom.match(text, referenceMs(context)) : null;
   if (customMatch) {
     const event = eventFromCustom(customMatch, text, context);
     return { event, body: event.message };
@@ -51,7 +61,7 @@ export function parseMessage(
   context: ILineContext,
   custom: CustomMatcher | null
 ): ILineEvent {
-  const customMatch = custom ? custom.match(text) : null;
+  const customMatch = custom ? custom.match(text, referenceMs(context)) : null;
   if (customMatch) {
     return eventFromCustom(customMatch, text, context);
   }
