@@ -11,7 +11,11 @@ import type { DatabaseSync } from 'node:sqlite';
 
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './embedded-schema';
+import {
+  ADDED_INDEXES_SQL,
+  SCHEMA_SQL,
+  SCHEMA_VERSION
+} from './embedded-schema';
 import { StoreUnavailableError } from './store';
 
 export const DATABASE_FILE = 'tflog.sqlite';
@@ -186,6 +190,7 @@ function createSchema(db: DatabaseSync, version: number): string {
       db.exec(SCHEMA_SQL);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     }
+    db.exec(ADDED_INDEXES_SQL);
     let storeId = readStoreId(db);
     if (storeId === null) {
       storeId = randomUUID();

@@ -58,6 +58,13 @@ const POINT_COLUMNS = `s.run_id AS run_id, json_extract(r.summary, '$.name') AS 
 const POINT_JOIN = `points p JOIN series s ON s.id = p.series
   JOIN runs r ON r.run_id = s.run_id`;
 
+/**
+ * Points first, through the index of non-finite points (embedded-schema's
+ * ADDED_INDEXES_SQL): the few non-finite points lead, not the user's runs.
+ */
+const NONFINITE_JOIN = `points p CROSS JOIN series s ON s.id = p.series
+  JOIN runs r ON r.run_id = s.run_id`;
+
 function pointConditions(query: {
   user: string;
   from?: string;
@@ -170,7 +177,7 @@ export function nonfiniteSql(query: INonfiniteQuery): ISqlQuery {
     PARTITION BY s.run_id
     ORDER BY p.ts_ms, p.step_key, s.name, s.scope, s.source, p.key
   ) AS place
-  FROM ${POINT_JOIN}
+  FROM ${NONFINITE_JOIN}
   WHERE ${conditions.join(' AND ')}
 ) WHERE place = 1
 ORDER BY run_id DESC

@@ -132,3 +132,15 @@ CREATE TABLE IF NOT EXISTS rollups (
   PRIMARY KEY (series, level, bucket)
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Indices added within schema 1, created when missing each time the
+ * database is opened for writing (the first time, over the points already
+ * stored). A tflog that does not know them leaves them be, and SQLite keeps
+ * them up to date for it.
+ */
+export const ADDED_INDEXES_SQL = `
+-- Non-finite points, few among many: GET /nonfinite reads only these.
+CREATE INDEX IF NOT EXISTS points_nonfinite ON points (series, ts_ms)
+  WHERE nonfinite IS NOT NULL;
+`;

@@ -1,3 +1,5 @@
+import { DatabaseSync } from 'node:sqlite';
+
 import { encodeCursor } from '../../src/store/cursor';
 import {
   errorCountSql,
@@ -9,7 +11,11 @@ import {
   toNonfiniteRun,
   type IFoundPointRow
 } from '../../src/store/embedded-findings';
-import { NO_STEP } from '../../src/store/embedded-schema';
+import {
+  ADDED_INDEXES_SQL,
+  NO_STEP,
+  SCHEMA_SQL
+} from '../../src/store/embedded-schema';
 import { StoreQueryError } from '../../src/store/store';
 
 /** SQL with its whitespace folded, to compare clauses. */
@@ -154,10 +160,61 @@ describe('non-finite SQL', () => {
       'WHERE r.user_name = ? AND p.nonfinite IS NOT NULL AND s.name = ? AND s.run_id < ?'
     );
     expect(flat(sql)).toContain('WHERE place = 1 ORDER BY run_id DESC LIMIT ?');
+    expect(flat(sql)).toContain('FROM points p CROSS JOIN series s');
     expect(params).toEqual(['alice', 'loss', 'r9', 6]);
     expect(
       toNonfiniteRun({ ...row, value: null, nonfinite: '-Infinity' })
     ).toMatchObject({ run_id: 'r1', value: '-Infinity' });
+  });
+});
+
+describe('query plans', () => {
+  it('reads only the non-finite points for /nonfinite, through their index', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      db.exec(SCHEMA_SQL);
+      db.exec(ADDED_INDEXES_SQL);
+      const { sql, params } = nonfiniteSql({
+        user: 'alice',
+        from: '2026-01-31T00:00:00.000Z',
+        size: 5
+      });
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map(row => String((row as { detail: string }).detail));
+      expect(plan).toContain('SCAN p USING INDEX points_nonfinite');
+      expect(plan.some(step => /^SCAN p$|points_by_time/.test(step))).toBe(
+        false
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads a time range of each of the metric’s curves for /points', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      db.exec(SCHEMA_SQL);
+      db.exec(ADDED_INDEXES_SQL);
+      const { sql, params } = thresholdSql({
+        user: 'alice',
+        metric: 'loss',
+        bounds: { gt: 2 },
+        from: '2026-01-31T00:00:00.000Z',
+        to: '2026-02-01T00:00:00.000Z',
+        size: 5
+      });
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map(row => String((row as { detail: string }).detail));
+      expect(plan).toContain(
+        'SEARCH p USING INDEX points_by_time (series=? AND ts_ms>? AND ts_ms<?)'
+      );
+    } finally {
+      db.close();
+    }
   });
 });
 
