@@ -270,3 +270,115 @@ def test_a_dead_webhook_loses_no_alert_and_holds_up_no_shipping(
         assert "alert (nonfinite)" in log, log
     finally:
         svc.stop()
+
+
+def spooled_run(svc: Service, name: str, body: list[dict], end: bool = True) -> str:
+    """Writes a run of records (seq and ts filled in, written now) to the
+    service's spool; returns its run id."""
+    run_id = f"20261203T000000Z-{name}"
+    now = time.time()
+    records = [
+        {
+            "t": "start",
+            "v": 1,
+            "run": run_id,
+            "name": name,
+            "tags": {},
+            "ctx": {
+                "notebook": NOTEBOOK,
+                "kernel_id": None,
+                "user": "alice",
+                "host": "h",
+                "pid": 1,
+            },
+        },
+        *body,
+    ]
+    if end:
+        records.append({"t": "end", "status": "finished"})
+    lines = [
+        json.dumps({**record, "seq": seq, "ts": now + seq * 0.01})
+        for seq, record in enumerate(records)
+    ]
+    (svc.spool_dir / f"{run_id}.ndjson").write_text("".join(line + "\n" for line in lines))
+    return run_id
+
+
+def stored_alerts(svc: Service, run_id: str, timeout: float = 30) -> list[dict]:
+    def found():
+        query = urllib.parse.urlencode({"kind": "alert"})
+        return http_json("GET", f"{svc.api}/runs/{run_id}/logs?{query}")["lines"] or None
+
+    return wait_for(found, timeout, f"an alert stored for {run_id}")
+
+
+@pytest.fixture
+def tuned_service(tmp_path: Path, prefix: str):
+    """An embedded-store service whose rules fire on short, made-up runs."""
+    thresholds = {
+        "divergence": {"factor": 3, "window": 10, "min_points": 5},
+        "plateau": {"epochs": 3},
+        "burst": {"records": 5, "seconds": 60},
+        "stall": {"minutes": 0.05},
+    }
+    svc = Service(tmp_path / "service", None, prefix, TFLOG_ALERTS=json.dumps(thresholds))
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+def test_a_diverging_loss_raises_one_divergence_alert(tuned_service):
+    losses = [1.0, 0.8, 0.6, 0.5, 0.45, 0.5, 0.9, 1.6, 3.0, 9.0]
+    body = [
+        {"t": "metrics", "scope": "batch", "epoch": 0, "step": step, "values": {"loss": loss}}
+        for step, loss in enumerate(losses, 1)
+    ]
+    run_id = spooled_run(tuned_service, "diverging", body)
+    [alert] = stored_alerts(tuned_service, run_id)
+    assert alert["tflog"]["alert"] == {"rule": "divergence", "metric": "loss"}
+    # 1.6 is the first value over 3 x the recent low of 0.45.
+    assert alert["tflog"]["step"] == 8
+
+
+def test_a_flat_validation_loss_raises_one_plateau_alert(tuned_service):
+    val_losses = [1.0, 0.7, 0.6, 0.61, 0.6, 0.62, 0.6]
+    body = [
+        {
+            "t": "metrics",
+            "scope": "epoch",
+            "epoch": epoch,
+            "step": (epoch + 1) * 10,
+            "values": {"loss": 0.5, "val_loss": value},
+        }
+        for epoch, value in enumerate(val_losses)
+    ]
+    run_id = spooled_run(tuned_service, "flat", body)
+    [alert] = stored_alerts(tuned_service, run_id)
+    assert alert["tflog"]["alert"] == {"rule": "plateau", "metric": "val_loss"}
+    # Best 0.6 at Keras's epoch 2; epochs 3, 4 and 5 bring nothing better.
+    # Stored epochs count from 1, as Keras prints them: 5 is 6.
+    assert alert["tflog"]["epoch"] == 6
+
+
+def test_a_burst_of_errors_raises_one_burst_alert(tuned_service):
+    body = [
+        {"t": "log", "level": "ERROR", "logger": "train", "msg": f"batch {i} could not be read"}
+        for i in range(8)
+    ]
+    run_id = spooled_run(tuned_service, "bursting", body)
+    [alert] = stored_alerts(tuned_service, run_id)
+    assert alert["tflog"]["alert"]["rule"] == "burst"
+    assert alert["log"]["level"] == "warning"
+
+
+def test_a_run_that_falls_silent_raises_one_stall_alert(tuned_service):
+    """3 s without a record while the run is still running (no end record)."""
+    body = [{"t": "metrics", "scope": "batch", "epoch": 0, "step": 1, "values": {"loss": 0.5}}]
+    run_id = spooled_run(tuned_service, "silent", body, end=False)
+    quiet = spooled_run(tuned_service, "ended", body, end=True)
+    [alert] = stored_alerts(tuned_service, run_id, timeout=30)
+    assert alert["tflog"]["alert"]["rule"] == "stall"
+    assert alert["tflog"]["step"] == 1
+    # A run that ended is not stalled.
+    query = urllib.parse.urlencode({"kind": "alert"})
+    assert http_json("GET", f"{tuned_service.api}/runs/{quiet}/logs?{query}")["lines"] == []

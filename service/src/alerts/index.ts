@@ -17,8 +17,13 @@ export { AlertDetector } from './detect';
 export { AlertStream, alertDocument } from './stream';
 export { AlertWebhook } from './webhook';
 
-/** How often running runs are checked for a stall. */
-const STALL_CHECK_MS = 30_000;
+/** How often running runs are checked for a stall: a quarter of the limit, within these bounds. */
+const STALL_CHECK_MS = { min: 1_000, max: 30_000 };
+
+export function stallCheckMs(thresholds: IAlertThresholds): number {
+  const quarter = (thresholds.stall.minutes * 60_000) / 4;
+  return Math.min(STALL_CHECK_MS.max, Math.max(STALL_CHECK_MS.min, quarter));
+}
 
 export interface IAlertingOptions {
   thresholds: IAlertThresholds;
@@ -48,14 +53,7 @@ export class Alerting {
     this._stream = new AlertStream(this._detector, {
       onAlert: alert => this._announce(alert)
     });
-    this._timer = setInterval(() => {
-      this._checkStalls().catch(error =>
-        logger.warn(
-          `alerts: stall alerts not stored: ${(error as Error).message}`
-        )
-      );
-    }, STALL_CHECK_MS);
-    this._timer.unref();
+    this._timer = this._stallTimer();
   }
 
   /** A record's parse result with the documents of the alerts it raised. */
@@ -84,6 +82,8 @@ export class Alerting {
   setUserThresholds(override: unknown): IAlertThresholdsResponse {
     const effective = mergeThresholds(this._options.thresholds, override);
     this._detector.thresholds = effective;
+    clearInterval(this._timer);
+    this._timer = this._stallTimer();
     this._userOverride =
       override !== null && typeof override === 'object'
         ? (override as Record<string, unknown>)
@@ -94,6 +94,19 @@ export class Alerting {
   async close(): Promise<void> {
     clearInterval(this._timer);
     await this._webhook?.close();
+  }
+
+  /** Checks for stalls at a pace that suits the thresholds in use. */
+  private _stallTimer(): ReturnType<typeof setInterval> {
+    const timer = setInterval(() => {
+      this._checkStalls().catch(error =>
+        this._options.logger.warn(
+          `alerts: stall alerts not stored: ${(error as Error).message}`
+        )
+      );
+    }, stallCheckMs(this._detector.thresholds));
+    timer.unref();
+    return timer;
   }
 
   private _announce(alert: IAlert): void {

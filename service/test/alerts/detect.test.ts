@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { stallCheckMs } from '../../src/alerts';
 import { AlertDetector, IAlert } from '../../src/alerts/detect';
 import {
   AlertConfigError,
@@ -328,5 +329,15 @@ describe('thresholds', () => {
     expect(thresholdsFromEnv('{"burst":{"records":3}}').burst.records).toBe(3);
     expect(() => thresholdsFromEnv('{nope')).toThrow(AlertConfigError);
     expect(() => thresholdsFromEnv('{nope')).toThrow(/^not valid JSON: /);
+  });
+});
+
+describe('stallCheckMs', () => {
+  it('checks four times per stall limit, between 1 s and 30 s', () => {
+    const at = (minutes: number) =>
+      stallCheckMs(mergeThresholds(DEFAULT_THRESHOLDS, { stall: { minutes } }));
+    expect(at(10)).toBe(30_000);
+    expect(at(1)).toBe(15_000);
+    expect(at(0.05)).toBe(1_000);
   });
 });
