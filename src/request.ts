@@ -110,6 +110,10 @@ export class TflogClient implements ITflogClient {
     return this._url(['events']);
   }
 
+  alertThresholds(): Promise<IAlertThresholdsResponse> {
+    return this._get<IAlertThresholdsResponse>(['alerts', 'thresholds']);
+  }
+
   setAlertThresholds(
     override: Record<string, unknown>
   ): Promise<IAlertThresholdsResponse> {

@@ -80,6 +80,8 @@ export interface ITflogClient {
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse>;
   /** Where the Server-Sent Events stream is (for EventSource). */
   eventsUrl(): string;
+  /** The alert thresholds in use, the admin's and the user's own. */
+  alertThresholds(): Promise<IAlertThresholdsResponse>;
   /** The user's own alert thresholds over the admin's (`{}`: the admin's). */
   setAlertThresholds(
     override: Record<string, unknown>

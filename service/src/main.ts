@@ -11,6 +11,8 @@
  * status: 0 after a clean stop, 1 on a crash, 2 when the API itself cannot
  * start.
  */
+import * as path from 'path';
+
 import { Alerting } from './alerts';
 import { createApiServer, type IApiServer, type ListenTarget } from './api';
 import { ApiError } from './api/errors';
@@ -365,7 +367,8 @@ function createRecordParser(service: IService): IRecordParser<IRunState> {
     webhook: config.alertWebhook,
     logger: logger.child('alerts'),
     announce: alert => service.api?.announce(alert),
-    store: () => (service.shipping ? service.store : null)
+    store: () => (service.shipping ? service.store : null),
+    userThresholdsFile: path.join(config.stateDir, 'alert-thresholds.json')
   });
   service.alerting = alerting;
   return {

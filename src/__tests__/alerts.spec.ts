@@ -1,7 +1,8 @@
 import { alertSummary, alertText } from '../alertText';
 import { AlertCenter } from '../model/alertCenter';
 import { LiveUpdates } from '../model/liveUpdates';
-import type { IAlert } from '../tokens';
+import { syncThresholds } from '../model/alertThresholds';
+import type { IAlert, IAlertThresholdsResponse, ITflogClient } from '../tokens';
 import { defaultBundle } from '../views/text';
 import { FakeEventSource } from './fakes';
 
@@ -118,5 +119,47 @@ describe('LiveUpdates and alerts', () => {
     source.send({ type: 'alert', alert: { rule: 'stall' } });
     expect(alerts.map(a => a.alert_id)).toEqual(['r1:alert:nonfinite']);
     updates.dispose();
+  });
+});
+
+describe('syncThresholds', () => {
+  function clientWith(user: Record<string, unknown> | null) {
+    const sent: Record<string, unknown>[] = [];
+    const answer = (): IAlertThresholdsResponse => ({
+      admin: DEFAULT,
+      user,
+      effective: DEFAULT
+    });
+    const client = {
+      alertThresholds: () => Promise.resolve(answer()),
+      setAlertThresholds: (override: Record<string, unknown>) => {
+        sent.push(override);
+        return Promise.resolve(answer());
+      }
+    } as unknown as ITflogClient;
+    return { client, sent };
+  }
+  const DEFAULT = {
+    enabled: [],
+    divergence: { factor: 3, window: 20, min_points: 5 },
+    plateau: { epochs: 10, min_delta: 1e-4 },
+    stall: { minutes: 10 },
+    burst: { records: 20, seconds: 60 },
+    grad_norm: { max: 1000 }
+  } as IAlertThresholdsResponse['admin'];
+
+  it('sends nothing when the service already has them', async () => {
+    const { client, sent } = clientWith(null);
+    await syncThresholds(client, {});
+    const same = clientWith({ stall: { minutes: 3 } });
+    await syncThresholds(same.client, { stall: { minutes: 3 } });
+    expect([...sent, ...same.sent]).toEqual([]);
+  });
+
+  it('sends the setting when it differs, clearing included', async () => {
+    const { client, sent } = clientWith({ stall: { minutes: 3 } });
+    await syncThresholds(client, {});
+    await syncThresholds(client, { plateau: { epochs: 4 } });
+    expect(sent).toEqual([{}, { plateau: { epochs: 4 } }]);
   });
 });

@@ -129,12 +129,16 @@ export class FakeClient implements ITflogClient {
   seriesQueries: ISeriesQuery[] = [];
   runQueries: IRunQuery[] = [];
 
-  alertThresholds: Record<string, unknown>[] = [];
+  sentThresholds: Record<string, unknown>[] = [];
+
+  alertThresholds(): Promise<IAlertThresholdsResponse> {
+    return Promise.reject(new Error('no alert thresholds in the fake'));
+  }
 
   setAlertThresholds(
     override: Record<string, unknown>
   ): Promise<IAlertThresholdsResponse> {
-    this.alertThresholds.push(override);
+    this.sentThresholds.push(override);
     return Promise.reject(new Error('no alert thresholds in the fake'));
   }
 

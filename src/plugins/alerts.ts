@@ -22,7 +22,9 @@ import {
 
 import { alertText } from '../alertText';
 import { AlertCenter } from '../model/alertCenter';
+import { syncThresholds } from '../model/alertThresholds';
 import { LiveUpdates } from '../model/liveUpdates';
+import { TflogRequestError } from '../request';
 import { IAlert, ITflogClient } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../views/text';
 import { OPEN_PANEL_COMMAND } from './panel';
@@ -64,25 +66,32 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry
       ?.load(alertsPlugin.id)
       .then(loaded => {
-        let sentThresholds: string | null = null;
+        let applied: string | null = null;
         const apply = (): void => {
           settings.notify = loaded.composite.notify !== false;
           settings.interruptOnNonFinite =
             loaded.composite.interruptOnNonFinite === true;
           const thresholds = thresholdsSetting(loaded.composite.thresholds);
           const text = JSON.stringify(thresholds);
-          if (text === sentThresholds) {
+          if (text === applied) {
             return;
           }
-          sentThresholds = text;
-          client.setAlertThresholds(thresholds).catch((error: Error) => {
-            // The service says which setting is wrong; the rules keep the
-            // last good thresholds.
-            sentThresholds = null;
-            Notification.error(
-              trans.__('Alert thresholds not applied: %1', error.message),
-              { autoClose: false }
-            );
+          applied = text;
+          syncThresholds(client, thresholds).catch((error: Error) => {
+            applied = null;
+            if (
+              error instanceof TflogRequestError &&
+              error.reason === 'invalid_body'
+            ) {
+              // The service says which setting is wrong; the rules keep
+              // the last good thresholds.
+              Notification.error(
+                trans.__('Alert thresholds not applied: %1', error.message),
+                { autoClose: false }
+              );
+            } else {
+              console.warn('tflog: alert thresholds not sent', error);
+            }
           });
         };
         loaded.changed.connect(apply);

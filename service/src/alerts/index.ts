@@ -2,6 +2,8 @@
  * Alerts in the service: the rules over the parsed stream, announcements
  * (the event stream, the log, the webhook) and the stall check on a timer.
  */
+import * as fs from 'fs';
+
 import type { ILogger } from '../common/logger';
 import type { IAlertWebhookConfig } from '../config';
 import type { IRunState } from '../parse/state';
@@ -9,7 +11,11 @@ import type { IStore } from '../store/store';
 import type { IParsedRecord, SpoolRecord } from '../types';
 import type { IAlert, IAlertThresholdsResponse } from '../wire';
 import { AlertDetector } from './detect';
-import { type IAlertThresholds, mergeThresholds } from './rules';
+import {
+  AlertConfigError,
+  type IAlertThresholds,
+  mergeThresholds
+} from './rules';
 import { AlertStream } from './stream';
 import { AlertWebhook } from './webhook';
 
@@ -33,6 +39,11 @@ export interface IAlertingOptions {
   announce: (alert: IAlert) => void;
   /** The store stall alerts are written to while this service ships. */
   store: () => IStore | null;
+  /**
+   * Where the user's own thresholds are kept, so that a restarted service
+   * uses them before JupyterLab sends them again.
+   */
+  userThresholdsFile?: string;
 }
 
 export class Alerting {
@@ -54,6 +65,7 @@ export class Alerting {
       onAlert: alert => this._announce(alert)
     });
     this._timer = this._stallTimer();
+    this._loadUserThresholds();
   }
 
   /** A record's parse result with the documents of the alerts it raised. */
@@ -88,7 +100,44 @@ export class Alerting {
       override !== null && typeof override === 'object'
         ? (override as Record<string, unknown>)
         : null;
+    this._saveUserThresholds();
     return this.thresholds();
+  }
+
+  private _loadUserThresholds(): void {
+    const file = this._options.userThresholdsFile;
+    if (file === undefined || !fs.existsSync(file)) {
+      return;
+    }
+    try {
+      this.setUserThresholds(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (error) {
+      if (!(
+        error instanceof AlertConfigError || error instanceof SyntaxError
+      )) {
+        throw error;
+      }
+      this._options.logger.warn(
+        `alerts: the user's thresholds in ${file} are ignored (${error.message}); the admin's apply until JupyterLab sends new ones`
+      );
+    }
+  }
+
+  /** Written whole to a new file, then renamed: never half a file. */
+  private _saveUserThresholds(): void {
+    const file = this._options.userThresholdsFile;
+    if (file === undefined) {
+      return;
+    }
+    try {
+      const partial = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(partial, JSON.stringify(this._userOverride ?? {}));
+      fs.renameSync(partial, file);
+    } catch (error) {
+      this._options.logger.warn(
+        `alerts: cannot keep the user's thresholds in ${file}: ${(error as Error).message}; they apply until the service stops`
+      );
+    }
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,7 @@
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
 import { Alerting } from '../../src/alerts';
 import { DEFAULT_THRESHOLDS, mergeThresholds } from '../../src/alerts/rules';
 import type { ListeningAt } from '../../src/api';
@@ -88,6 +92,55 @@ describe('/api/v1/alerts/thresholds', () => {
       expect(errorOf(response).message).toMatch(/own tflog service/);
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe("the user's thresholds across a restart", () => {
+  it('are kept in the state directory and used again', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-thresholds-'));
+    const file = path.join(dir, 'alert-thresholds.json');
+    const make = () =>
+      new Alerting({
+        thresholds: DEFAULT_THRESHOLDS,
+        logger: memoryLogger().logger,
+        announce: () => undefined,
+        store: () => null,
+        userThresholdsFile: file
+      });
+    try {
+      const first = make();
+      first.setUserThresholds({ stall: { minutes: 2 } });
+      await first.close();
+      const again = make();
+      expect(again.thresholds().user).toEqual({ stall: { minutes: 2 } });
+      expect(again.thresholds().effective.stall.minutes).toBe(2);
+      await again.close();
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('are ignored with a warning when the file is damaged', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-thresholds-'));
+    const file = path.join(dir, 'alert-thresholds.json');
+    await fsp.writeFile(file, '{"stall": {"minutes": -3}}');
+    const logged = memoryLogger();
+    const alerting = new Alerting({
+      thresholds: DEFAULT_THRESHOLDS,
+      logger: logged.logger,
+      announce: () => undefined,
+      store: () => null,
+      userThresholdsFile: file
+    });
+    try {
+      expect(alerting.thresholds().effective).toEqual(DEFAULT_THRESHOLDS);
+      expect(logged.lines.join('\n')).toMatch(
+        /alert-thresholds.json are ignored \(stall.minutes must be a number above 0\)/
+      );
+    } finally {
+      await alerting.close();
+      await fsp.rm(dir, { recursive: true, force: true });
     }
   });
 });
