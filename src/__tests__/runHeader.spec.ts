@@ -104,6 +104,37 @@ describe('RunHeader', () => {
   });
 });
 
+describe('RunHeader health', () => {
+  it('shows the score with its components in the tooltip', () => {
+    const widget = header(
+      summary({
+        status: 'finished',
+        health: {
+          score: 72,
+          components: { outcome: 100, stability: 0, cleanliness: 96 },
+          losses: {}
+        }
+      })
+    );
+    const badge = widget.node.querySelector('.jp-tflog-run-health');
+    expect(badge?.textContent).toBe('health 72');
+    expect(badge?.classList.contains('jp-tflog-mod-fair')).toBe(true);
+    expect((badge as HTMLElement).title).toBe(
+      'Health score 72 of 100\noutcome: 100\nstability: 0\nerrors and warnings: 96'
+    );
+    expect(widget.node.dataset.runHealth).toBe('72');
+    widget.dispose();
+  });
+
+  it('is hidden for a run without one', () => {
+    const widget = header(summary({ status: 'running' }));
+    expect(
+      (widget.node.querySelector('.jp-tflog-run-health') as HTMLElement).hidden
+    ).toBe(true);
+    widget.dispose();
+  });
+});
+
 describe('RunList', () => {
   it('badges runs with non-finite values', () => {
     const list = new RunList({

@@ -38,6 +38,8 @@ export class RunHeader extends Widget {
     });
     this._nonFinite = h('span', { class: 'jp-tflog-badge-nonfinite' });
     this._nonFinite.hidden = true;
+    this._health = h('span', { class: 'jp-tflog-run-health' });
+    this._health.hidden = true;
     this._meta = h('div', { class: 'jp-tflog-run-meta' });
     this._values = h('table', {
       class: 'jp-tflog-last-values',
@@ -60,6 +62,7 @@ export class RunHeader extends Widget {
         this._name,
         this._status,
         this._nonFinite,
+        this._health,
         this._elapsed
       ]),
       this._meta,
@@ -142,6 +145,7 @@ export class RunHeader extends Widget {
             Math.max(run.counts.nan, 1)
           );
     this._nonFinite.hidden = nonFinite === null;
+    this._renderHealth(run);
     this._renderElapsed(run);
     setText(this._meta, metaText(this._trans, run));
     this._renderValues(run);
@@ -154,6 +158,35 @@ export class RunHeader extends Widget {
     } else {
       this._stopTicking();
     }
+  }
+
+  /** The health score, its components in the tooltip (docs/alerts.md). */
+  private _renderHealth(run: IRunSummary): void {
+    const health = run.health;
+    this._health.hidden = health === undefined;
+    if (health === undefined) {
+      delete this.node.dataset.runHealth;
+      return;
+    }
+    this.node.dataset.runHealth = String(health.score);
+    setText(this._health, this._trans.__('health %1', health.score));
+    this._health.className = `jp-tflog-run-health jp-tflog-mod-${
+      health.score >= 80 ? 'good' : health.score >= 50 ? 'fair' : 'poor'
+    }`;
+    const c = health.components;
+    const parts: [string, number | undefined][] = [
+      [this._trans.__('outcome'), c.outcome],
+      [this._trans.__('stability'), c.stability],
+      [this._trans.__('convergence'), c.convergence],
+      [this._trans.__('final vs best'), c.final],
+      [this._trans.__('errors and warnings'), c.cleanliness]
+    ];
+    this._health.title = [
+      this._trans.__('Health score %1 of 100', health.score),
+      ...parts
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => `${name}: ${value}`)
+    ].join('\n');
   }
 
   /** Last values, metric × train/validation, in one number format. */
@@ -241,6 +274,7 @@ export class RunHeader extends Widget {
   private readonly _status: HTMLSpanElement;
   private readonly _elapsed: HTMLSpanElement;
   private readonly _nonFinite: HTMLSpanElement;
+  private readonly _health: HTMLSpanElement;
   private readonly _error: HTMLDivElement;
   private readonly _errorMessage: HTMLDivElement;
   private readonly _traceback: HTMLPreElement;
