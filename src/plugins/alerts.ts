@@ -20,12 +20,16 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 
+import { MessageLoop } from '@lumino/messaging';
+import type { Widget } from '@lumino/widgets';
+
 import { alertText } from '../alertText';
 import { AlertCenter } from '../model/alertCenter';
 import { syncThresholds } from '../model/alertThresholds';
 import { LiveUpdates } from '../model/liveUpdates';
 import { TflogRequestError } from '../request';
 import { IAlert, ITflogClient } from '../tokens';
+import { PANEL_ID } from '../views/panel';
 import { TRANSLATION_DOMAIN } from '../views/text';
 import { OPEN_PANEL_COMMAND } from './panel';
 
@@ -129,8 +133,60 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
     live.start();
+    app.restored
+      .then(() => badgePanel(app, center, trans))
+      .catch(error => console.error('tflog: cannot badge the panel', error));
   }
 };
+
+const ALERTS_CLASS = 'jp-tflog-mod-alerts';
+
+/**
+ * The Training panel's tab tells of alerts that came while it was not in
+ * view; showing the panel counts as seeing them.
+ */
+function badgePanel(
+  app: JupyterFrontEnd,
+  center: AlertCenter,
+  trans: TranslationBundle
+): void {
+  let panel: Widget | null = null;
+  for (const widget of app.shell.widgets('right')) {
+    if (widget.id === PANEL_ID) {
+      panel = widget;
+    }
+  }
+  if (panel === null) {
+    return;
+  }
+  const caption = panel.title.caption;
+  const shown = panel;
+  const update = (): void => {
+    const classes = shown.title.className
+      .split(' ')
+      .filter(name => name !== '' && name !== ALERTS_CLASS);
+    if (center.unseen > 0) {
+      classes.push(ALERTS_CLASS);
+    }
+    shown.title.className = classes.join(' ');
+    shown.title.caption =
+      center.unseen > 0
+        ? trans._n(
+            '%2 (%1 new alert)',
+            '%2 (%1 new alerts)',
+            center.unseen,
+            caption
+          )
+        : caption;
+  };
+  center.changed.connect(update);
+  MessageLoop.installMessageHook(panel, (_, message) => {
+    if (message.type === 'after-show') {
+      center.markSeen();
+    }
+    return true;
+  });
+}
 
 function notify(
   alert: IAlert,

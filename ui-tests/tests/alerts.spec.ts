@@ -4,7 +4,7 @@
  * "Interrupt kernel" action stops the cell.
  */
 import { expect, test } from '@jupyterlab/galata';
-import { notebookContent, RUN_TIMEOUT_MS } from './tflog';
+import { notebookContent, openTrainingPanel, RUN_TIMEOUT_MS } from './tflog';
 
 const NAN_CELL = [
   '%%tflog nan-alert',
@@ -57,9 +57,17 @@ test('a NaN raises one notification whose Interrupt kernel stops the cell', asyn
     page.locator('.Toastify__toast').filter({ hasText: 'nan-alert' })
   ).toHaveCount(1);
 
+  // The Training panel's tab tells of it while the panel is not in view.
+  const badgedTab = page.locator('.lm-TabBar-tab.jp-tflog-mod-alerts');
+  await expect(badgedTab).toHaveCount(1);
+
   await toast.getByRole('button', { name: 'Interrupt kernel' }).click();
   await page.notebook.waitForRun(1);
   const output = await page.notebook.getCellTextOutput(1);
   expect(output?.join('\n')).toMatch(/KeyboardInterrupt/);
   expect(output?.join('\n')).not.toMatch(/^never interrupted$/m);
+
+  // Showing the panel counts as seeing the alert.
+  await openTrainingPanel(page);
+  await expect(badgedTab).toHaveCount(0);
 });
