@@ -12,6 +12,16 @@ class NoActiveRun(RuntimeError):
     """`tflog.log()` or `tflog.log_hparams()` was called with no run active."""
 
 
+class ServiceError(RuntimeError):
+    """The tflog service could not answer: not reachable, or it refused the
+    request (`str()` is one line saying which, with the API's message)."""
+
+
+class ExportError(RuntimeError):
+    """`tflog.export_runs()` or `%tflog export` cannot do what was asked
+    (no notebook known, a bad option, a file that cannot be written)."""
+
+
 def log(values, step=None, epoch=None):
     """Records exact metric values in the active run: `tflog.log({"loss": l}, step=s)`.
 
@@ -29,6 +39,26 @@ def log_hparams(values):
     from tflog.kernel.api import log_hparams as record
 
     record(values)
+
+
+def export_runs(path=None, format=None, notebook=None, all_notebooks=False, status=None):
+    """The runs of this notebook (or `notebook=`, or all with `all_notebooks=True`)
+    as rows for a hyperparameter search: one dict per run with its id, name,
+    status, times, health score, `hparam.*`, `tag.*`, `final.*` and `best.*`
+    values. `status`: a list of statuses (or `"finished,failed"`) to keep.
+    With `path`, also writes them there as CSV or JSON (`format`, else from
+    the file's extension, else CSV). Raises `tflog.ServiceError` or
+    `tflog.ExportError` with a one-line reason. See docs/kernel.md.
+    """
+    from tflog.kernel.export import export_runs as export
+
+    return export(
+        path=path,
+        format=format,
+        notebook=notebook,
+        all_notebooks=all_notebooks,
+        status=status,
+    )
 
 
 def load_ipython_extension(ipython):

@@ -307,8 +307,10 @@ def fake_bundle(tmp_path, monkeypatch):
 
 @pytest.fixture
 def server_environment(monkeypatch):
-    """prepare_service exports TFLOG_SPOOL_DIR: keep it out of other tests."""
-    monkeypatch.delenv("TFLOG_SPOOL_DIR", raising=False)
+    """prepare_service exports TFLOG_SPOOL_DIR and TFLOG_API_SOCKET (and drops
+    TFLOG_API_URL): keep them out of other tests."""
+    for variable in ("TFLOG_SPOOL_DIR", "TFLOG_API_SOCKET", "TFLOG_API_URL"):
+        monkeypatch.delenv(variable, raising=False)
 
 
 def test_credentials_reach_the_service_by_environment_never_by_argv(
@@ -335,6 +337,24 @@ def test_prepare_exports_the_spool_directory_for_kernels(tmp_path, fake_bundle, 
     assert stat.S_IMODE(os.stat(service.spool_dir).st_mode) == 0o700
 
 
+def test_prepare_exports_the_api_socket_for_kernels(
+    tmp_path, fake_bundle, server_environment, monkeypatch
+):
+    from tflog.kernel.service_client import ServiceClient
+
+    # A URL in the server's own environment names some other service.
+    monkeypatch.setenv("TFLOG_API_URL", "http://127.0.0.1:9/")
+    config = Config()
+    config.TflogService.node_executable = sys.executable
+    service = settings(config=config, tmp_path=tmp_path)
+    assert prepare_service(service, logging.getLogger("test")) is not None
+    assert os.environ["TFLOG_API_SOCKET"] == service.socket_path
+    assert "TFLOG_API_URL" not in os.environ
+    # What a kernel started by this server then talks to.
+    client = ServiceClient.from_environment(dict(os.environ))
+    assert client.socket_path == service.socket_path
+
+
 def test_a_disabled_service_is_neither_started_nor_exported(
     tmp_path, fake_bundle, server_environment, caplog
 ):
@@ -342,6 +362,7 @@ def test_a_disabled_service_is_neither_started_nor_exported(
     with caplog.at_level(logging.INFO):
         assert prepare_service(service, logging.getLogger("test")) is None
     assert "TFLOG_SPOOL_DIR" not in os.environ
+    assert "TFLOG_API_SOCKET" not in os.environ
     assert "service disabled" in caplog.text
 
 

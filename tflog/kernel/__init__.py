@@ -8,6 +8,8 @@ Public entry points:
 - `start(...)`, `stop()`, `status()`: the same as the magics, from Python.
 - `log(values, step=, epoch=)`, `log_hparams(values)`: exact values from the
   user's own code (also `tflog.log`, `tflog.log_hparams`).
+- `export_runs(...)`: runs as rows for a hyperparameter search, read from the
+  service (also `tflog.export_runs`, `%tflog export`).
 """
 
 import logging
@@ -16,6 +18,7 @@ from typing import Any, Optional, Sequence
 from tflog.kernel import keras_hook, state
 from tflog.kernel.api import log, log_hparams
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
+from tflog.kernel.export import export_runs
 from tflog.kernel.options import DEFAULT_BATCH_INTERVAL, RunOptions
 from tflog.kernel.paths import default_spool_dir
 from tflog.kernel.run import set_notebook_path, start_run, stop_active
@@ -25,6 +28,7 @@ internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 __all__ = [
     "default_spool_dir",
+    "export_runs",
     "load_ipython_extension",
     "log",
     "log_hparams",

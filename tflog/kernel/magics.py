@@ -6,10 +6,12 @@ from typing import Any, Optional, Tuple
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
+from tflog import ExportError, ServiceError
 from tflog.kernel import run as runs
 from tflog.kernel import state
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.options import (
+    ExportOptions,
     HelpRequested,
     OptionsError,
     RunOptions,
@@ -37,7 +39,9 @@ class TflogMagics(Magics):
         except OptionsError as error:
             # IPython shows a UsageError as one line, without a traceback.
             raise UsageError(f"{error}\nSee %tflog --help.") from None
-        if cell is None:
+        if cell is None and command.action == "export" and command.export is not None:
+            self._export(command.export)
+        elif cell is None:
             self._line(command)
         else:
             self._cell(options, cell)
@@ -60,6 +64,31 @@ class TflogMagics(Magics):
                 say(status_text())
         except Exception:
             internal_logger.exception("magic failed", extra=at(f"%tflog {command.action}"))
+
+    def _export(self, options: ExportOptions) -> None:
+        from tflog.kernel.export import export
+
+        try:
+            exported = export(
+                path=options.path,
+                format=options.format,
+                notebook=options.notebook,
+                all_notebooks=options.all_notebooks,
+                status=options.status,
+                default_path=True,
+            )
+        except (ExportError, ServiceError) as error:
+            raise UsageError(f"%tflog export: {error}") from None
+        except Exception as error:
+            internal_logger.exception("export failed", extra=at("%tflog export"))
+            raise UsageError(
+                f"%tflog export failed: {type(error).__name__}: {error} (see %tflog status)"
+            ) from None
+        count = len(exported.rows)
+        say(
+            f"tflog: {count} run{'' if count == 1 else 's'} of {exported.scope} written to "
+            f"{exported.path} ({exported.format})"
+        )
 
     def _cell(self, options: RunOptions, cell: str) -> None:
         run = None

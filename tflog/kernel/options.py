@@ -41,10 +41,19 @@ class RunOptions(NamedTuple):
     system_interval: Optional[float] = None
 
 
+class ExportOptions(NamedTuple):
+    path: Optional[str] = None
+    format: Optional[str] = None  # None: from the file's extension, else csv
+    notebook: Optional[str] = None
+    all_notebooks: bool = False
+    status: Tuple[str, ...] = ()
+
+
 class Command(NamedTuple):
-    action: str  # 'start', 'stop', 'status', 'notebook'
+    action: str  # 'start', 'stop', 'status', 'notebook', 'export'
     run: Optional[RunOptions] = None
     path: Optional[str] = None
+    export: Optional[ExportOptions] = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,6 +103,53 @@ def system_seconds(text: str) -> float:
             f"{text!r}: 0 (off) or at least {MIN_SYSTEM_INTERVAL:g} seconds"
         )
     return value
+
+
+RUN_STATUSES = ("running", "finished", "failed", "interrupted", "stopped")
+
+
+def status_list(text: str) -> Tuple[str, ...]:
+    words = tuple(word.strip() for word in text.split(",") if word.strip())
+    unknown = [word for word in words if word not in RUN_STATUSES]
+    if not words or unknown:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a comma-separated list of {', '.join(RUN_STATUSES)}"
+        )
+    return words
+
+
+def _add_export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="where to write (default: tflog-runs-<UTC time>.csv or .json in the working "
+        "directory)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "json"),
+        default=None,
+        help="csv (a header, one row per run) or json (a list of objects). Default: json "
+        "when FILE ends with .json, else csv",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--notebook",
+        metavar="PATH",
+        default=None,
+        help="the runs of this notebook (relative to the server root) instead of this one's",
+    )
+    which.add_argument(
+        "--all", dest="all_notebooks", action="store_true", help="the runs of every notebook"
+    )
+    parser.add_argument(
+        "--status",
+        type=status_list,
+        default=(),
+        metavar="LIST",
+        help="only runs with these statuses, e.g. finished,stopped",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -182,7 +238,23 @@ def line_parsers() -> Tuple[_Parser, Dict[str, _Parser]]:
         "notebook", help="tell tflog the notebook's path (the frontend does this for you)"
     )
     notebook.add_argument("path", help="notebook path, relative to the server root")
-    return parser, {"start": start, "stop": stop, "status": status, "notebook": notebook}
+    export = commands.add_parser(
+        "export",
+        help="write this notebook's runs (hyperparameters, final and best metrics, health "
+        "score) to a CSV or JSON file for a hyperparameter search",
+        description="Write runs as rows: run_id, name, notebook, status, started, ended, "
+        "duration_s, health_score, best.loss, best.val_loss, hparam.<name>, tag.<name>, "
+        "final.<name>. Read from the tflog service; the same from Python: "
+        "tflog.export_runs().",
+    )
+    _add_export_options(export)
+    return parser, {
+        "start": start,
+        "stop": stop,
+        "status": status,
+        "notebook": notebook,
+        "export": export,
+    }
 
 
 def cell_parser() -> _Parser:
@@ -228,6 +300,17 @@ def parse_line(line: str) -> Command:
         return Command("start", run=_run_options(namespace))
     if namespace.action == "notebook":
         return Command("notebook", path=namespace.path)
+    if namespace.action == "export":
+        return Command(
+            "export",
+            export=ExportOptions(
+                path=namespace.file,
+                format=namespace.format,
+                notebook=namespace.notebook,
+                all_notebooks=namespace.all_notebooks,
+                status=tuple(namespace.status),
+            ),
+        )
     return Command(namespace.action)
 
 

@@ -58,6 +58,15 @@ def export_server_root(root_dir: str) -> str:
     return root
 
 
+def export_api_address(socket_path: str) -> None:
+    """Tells kernels started by this server where the service's API listens
+    (`%tflog export` reads runs there): TFLOG_API_SOCKET. A TFLOG_API_URL
+    inherited from the server's environment would name some other service,
+    and the kernel's client prefers it, so it is not passed on."""
+    os.environ["TFLOG_API_SOCKET"] = socket_path
+    os.environ.pop("TFLOG_API_URL", None)
+
+
 def prepare_service(settings: TflogService, log: logging.Logger) -> Optional[ServiceSupervisor]:
     """Checks the settings and exports the spool location; returns the
     supervisor to start, or None (with the reason logged) when the service
@@ -91,6 +100,7 @@ def prepare_service(settings: TflogService, log: logging.Logger) -> Optional[Ser
         )
         return None
     log.info("%s starting the service with %s on %s", LOG_PREFIX, node, settings.socket_path)
+    export_api_address(settings.socket_path)
     return ServiceSupervisor(
         [node, *settings.node_options, SERVICE_BUNDLE],
         settings.service_environment(),
