@@ -649,3 +649,39 @@ export interface IErrorCountPage {
   total: number;
   next?: string;
 }
+
+// --- GET /problems -----------------------------------------------------------
+
+/** Parameters of `GET /problems`. */
+export type ProblemsParams = {
+  from?: string;
+  to?: string;
+  notebook?: string;
+  /** `warning`, `error` or both (comma-separated or repeated). */
+  level?: string;
+  size?: string;
+};
+
+/** Messages of one shape: variable parts masked as `<*>`. */
+export interface ILogTemplate {
+  template: string;
+  count: number;
+  /** Levels seen, most severe first. */
+  levels: string[];
+  first_seen: string;
+  last_seen: string;
+  /** Runs it appeared in (at most 20), and how many in all. */
+  runs: string[];
+  run_count: number;
+  /** One message as it was. */
+  example: string;
+}
+
+/** `GET /problems`: templates, most frequent first (ties: latest first). */
+export interface IProblemsAnswer {
+  templates: ILogTemplate[];
+  /** Events grouped (the most recent ones when sampled). */
+  events: number;
+  /** True when only the most recent events were read (the cap was reached). */
+  sampled: boolean;
+}

@@ -7,6 +7,9 @@
  * "... step 17" are one template, counted, with when it was first and last
  * seen and in which runs: a new kind of error stands out among old ones.
  */
+import type { ILogTemplate, IProblemsAnswer } from '../wire';
+
+export type { ILogTemplate } from '../wire';
 
 /** A message to group: its text, level, run and time. */
 export interface ITemplateInput {
@@ -17,26 +20,13 @@ export interface ITemplateInput {
   time: string;
 }
 
-export interface ILogTemplate {
-  template: string;
-  count: number;
-  /** Levels seen, most severe first. */
-  levels: string[];
-  first_seen: string;
-  last_seen: string;
-  /** Runs it appeared in (at most MAX_RUNS_LISTED), and how many in all. */
-  runs: string[];
-  run_count: number;
-  /** One message as it was. */
-  example: string;
-}
-
 export const WILDCARD = '<*>';
 
 /** Share of positions that must match for a message to join a template. */
 const SIMILARITY = 0.5;
 /** Words compared at most: the rest of a long message is one wildcard. */
 const MAX_TOKENS = 40;
+/** Runs listed per template at most (see ILogTemplate.runs). */
 const MAX_RUNS_LISTED = 20;
 const LEVEL_ORDER = ['critical', 'fatal', 'error', 'warning', 'warn'];
 
@@ -161,4 +151,20 @@ export function mineTemplates(
   return templates.sort(
     (a, b) => b.count - a.count || (a.last_seen < b.last_seen ? 1 : -1)
   );
+}
+
+/**
+ * `GET /problems`: the events' templates, the `size` most frequent, with
+ * how many events were grouped and whether they were only the most recent.
+ */
+export function problemsAnswer(
+  events: ITemplateInput[],
+  sampled: boolean,
+  size: number
+): IProblemsAnswer {
+  return {
+    templates: mineTemplates(events).slice(0, size),
+    events: events.length,
+    sampled
+  };
 }

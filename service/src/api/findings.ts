@@ -1,14 +1,16 @@
 /**
  * Queries across the user's runs: metric values past a threshold
- * (`GET /points`), each run's first non-finite value (`GET /nonfinite`) and
- * runs by their error counts (`GET /errors`). Always the current user's
+ * (`GET /points`), each run's first non-finite value (`GET /nonfinite`),
+ * runs by their error counts (`GET /errors`) and warnings and errors grouped
+ * into templates (`GET /problems`). Always the current user's
  * runs only; parameters are checked here, the stores answer alike.
  */
-import type { IStore } from '../store/store';
+import type { IStore, ProblemLevel } from '../store/store';
 import type {
   IErrorCountPage,
   IMetricHitPage,
   INonfinitePage,
+  IProblemsAnswer,
   ThresholdOperator
 } from '../wire';
 import { ApiError } from './errors';
@@ -25,6 +27,7 @@ import { RUN_ID_PATTERN, type QueryParams } from './params';
 /** Run ids of one `GET /points` at most. */
 const MAX_RUNS = 100;
 const OPERATORS: readonly ThresholdOperator[] = ['gt', 'gte', 'lt', 'lte'];
+const PROBLEM_LEVELS: readonly ProblemLevel[] = ['warning', 'error'];
 
 export async function points(
   deps: IHandlerDeps,
@@ -98,6 +101,25 @@ export async function errors(
   return method(deps.store(), 'errorCounts')(withoutUndefined(query));
 }
 
+/**
+ * The newest warnings and errors (critical and fatal count as errors) of
+ * the user's runs, grouped into templates, most frequent first.
+ */
+export async function problems(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<IProblemsAnswer> {
+  const query = {
+    user: deps.user,
+    ...timeRange(params),
+    notebooks: notebooks(deps, params),
+    levels: params.listOf('level', PROBLEM_LEVELS) ?? [...PROBLEM_LEVELS],
+    size: params.integer('size', { min: 1, max: 200, default: 50 })
+  };
+  params.done();
+  return method(deps.store(), 'problems')(withoutUndefined(query));
+}
+
 function metricName(params: QueryParams, required: true): string;
 function metricName(params: QueryParams, required: false): string | undefined;
 function metricName(
@@ -167,7 +189,8 @@ function notebooks(
   );
 }
 
-type FindingsMethod = 'thresholdPoints' | 'nonfiniteRuns' | 'errorCounts';
+type FindingsMethod =
+  'thresholdPoints' | 'nonfiniteRuns' | 'errorCounts' | 'problems';
 
 /** The store's query, bound to it; 501 for a store without it. */
 function method<M extends FindingsMethod>(

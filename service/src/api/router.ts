@@ -24,6 +24,7 @@ export type EndpointName =
   | 'points'
   | 'nonfinite'
   | 'errors'
+  | 'problems'
   | 'alert-thresholds';
 
 export interface IRouteMatch {
@@ -56,6 +57,7 @@ const ROUTES: IRoute[] = [
   { endpoint: 'points', methods: READ, segments: ['points'] },
   { endpoint: 'nonfinite', methods: READ, segments: ['nonfinite'] },
   { endpoint: 'errors', methods: READ, segments: ['errors'] },
+  { endpoint: 'problems', methods: READ, segments: ['problems'] },
   { endpoint: 'events', methods: ['GET'], segments: ['events'] },
   { endpoint: 'flush', methods: ['POST'], segments: ['flush'] },
   { endpoint: 'ingest', methods: ['POST'], segments: ['ingest'] },

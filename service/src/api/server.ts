@@ -305,6 +305,8 @@ async function answer(
       return findings.nonfinite(deps, params);
     case 'errors':
       return findings.errors(deps, params);
+    case 'problems':
+      return findings.problems(deps, params);
     case 'flush':
       params.done();
       if (!flush) {

@@ -11,16 +11,20 @@ import { redactUrl, type IElasticsearchConfig } from '../config';
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary } from '../types';
+import { problemsAnswer } from '../alerts/templates';
 import {
   buildErrorCountSearch,
   buildNonfiniteSearch,
+  buildProblemSearch,
   buildRunNames,
   buildThresholdSearch,
   parseErrorCountPage,
   parseNonfinitePage,
+  parseProblemEvents,
   parseRunNames,
   parseThresholdPage,
-  withRunNames
+  withRunNames,
+  type IProblemSource
 } from './es-findings';
 import { EsRunOwners, runOwnersIndex } from './es-owners';
 import { mapElasticsearchError } from './es-errors';
@@ -67,6 +71,8 @@ import type {
   IMetricHitPage,
   INonfinitePage,
   INonfiniteQuery,
+  IProblemQuery,
+  IProblemsAnswer,
   IThresholdQuery,
   ILogPage,
   ILogQuery,
@@ -291,6 +297,14 @@ export class ElasticsearchStore implements IStore {
       )
     );
     return parseErrorCountPage(response, query);
+  }
+
+  async problems(query: IProblemQuery): Promise<IProblemsAnswer> {
+    const response = await this.call('grouping warnings and errors', () =>
+      this.client.search<IProblemSource>(buildProblemSearch(query, this.names))
+    );
+    const { events, sampled } = parseProblemEvents(response);
+    return problemsAnswer(events, sampled, query.size);
   }
 
   /** The names of the runs these items belong to. */

@@ -13,13 +13,17 @@ import type {
   SeriesScope
 } from '../wire';
 import { decodeCursor, encodeCursor } from './cursor';
-import { NO_STEP } from './embedded-schema';
+import { NO_STEP, PROBLEM_LEVELS_SQL } from './embedded-schema';
 import { runsFilter, type SqlValue } from './embedded-sql';
-import type {
-  IErrorCountQuery,
-  INonfiniteQuery,
-  IThresholdQuery,
-  ThresholdOperator
+import type { ITemplateInput } from '../alerts/templates';
+import {
+  PROBLEM_EVENTS_CAP,
+  storedLevels,
+  type IErrorCountQuery,
+  type INonfiniteQuery,
+  type IProblemQuery,
+  type IThresholdQuery,
+  type ThresholdOperator
 } from './store';
 
 export interface ISqlQuery {
@@ -307,4 +311,61 @@ export function toErrorCountPage(
     ]);
   }
   return page;
+}
+
+/**
+ * The user's newest events of these levels, as Elasticsearch sorts them
+ * (newest first, then record sequence and part descending; run id last):
+ * events first, through the index of warnings and worse (embedded-schema's
+ * ADDED_INDEXES_SQL), newest first; one row past the cap tells whether
+ * there were more.
+ */
+export function problemSql(query: IProblemQuery): ISqlQuery {
+  const levels = storedLevels(query.levels);
+  const conditions = [
+    `e.${PROBLEM_LEVELS_SQL}`,
+    'r.user_name = ?',
+    levels.length === 0
+      ? '0'
+      : `e.level IN (${levels.map(() => '?').join(', ')})`
+  ];
+  const params: SqlValue[] = [query.user, ...levels];
+  if (query.from !== undefined) {
+    conditions.push('e.ts_ms >= ?');
+    params.push(Date.parse(query.from));
+  }
+  if (query.to !== undefined) {
+    conditions.push('e.ts_ms < ?');
+    params.push(Date.parse(query.to));
+  }
+  if (query.notebooks !== undefined) {
+    conditions.push(
+      query.notebooks.length === 0
+        ? '0'
+        : `r.notebook IN (${query.notebooks.map(() => '?').join(', ')})`
+    );
+    params.push(...query.notebooks);
+  }
+  params.push(PROBLEM_EVENTS_CAP + 1);
+  return {
+    sql: `SELECT COALESCE(json_extract(e.document, '$.message'), '') AS message,
+  e.level AS level, e.run_id AS run_id,
+  COALESCE(json_extract(e.document, '$."@timestamp"'), '') AS time
+FROM events e CROSS JOIN runs r ON r.run_id = e.run_id
+WHERE ${conditions.join(' AND ')}
+ORDER BY e.ts_ms DESC, e.seq DESC, e.part DESC, e.run_id
+LIMIT ?`,
+    params
+  };
+}
+
+/** The rows of problemSql: the events, and whether the cap was passed. */
+export function toProblemEvents(rows: ITemplateInput[]): {
+  events: ITemplateInput[];
+  sampled: boolean;
+} {
+  return {
+    events: rows.slice(0, PROBLEM_EVENTS_CAP),
+    sampled: rows.length > PROBLEM_EVENTS_CAP
+  };
 }

@@ -139,8 +139,18 @@ CREATE TABLE IF NOT EXISTS rollups (
  * stored). A tflog that does not know them leaves them be, and SQLite keeps
  * them up to date for it.
  */
+/**
+ * The condition of the events_problems index: a query names it word for
+ * word (SQLite uses a partial index only then), then narrows the levels.
+ */
+export const PROBLEM_LEVELS_SQL =
+  "level IN ('warning', 'error', 'critical', 'fatal')";
+
 export const ADDED_INDEXES_SQL = `
 -- Non-finite points, few among many: GET /nonfinite reads only these.
 CREATE INDEX IF NOT EXISTS points_nonfinite ON points (series, ts_ms)
   WHERE nonfinite IS NOT NULL;
+-- Warnings and worse, few among many: GET /problems reads only these.
+CREATE INDEX IF NOT EXISTS events_problems ON events (ts_ms)
+  WHERE ${PROBLEM_LEVELS_SQL};
 `;

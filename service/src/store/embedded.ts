@@ -18,6 +18,7 @@ import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import type { NonFinite } from '../wire';
+import { problemsAnswer, type ITemplateInput } from '../alerts/templates';
 import { encodeCursor } from './cursor';
 import {
   asUnavailable,
@@ -49,11 +50,13 @@ import {
   errorCountSql,
   nonfiniteCursor,
   nonfiniteSql,
+  problemSql,
   thresholdCursor,
   thresholdSql,
   toErrorCountPage,
   toMetricHit,
   toNonfiniteRun,
+  toProblemEvents,
   type IErrorCountRow,
   type IFoundPointRow
 } from './embedded-findings';
@@ -82,6 +85,8 @@ import type {
   IMetricHitPage,
   INonfinitePage,
   INonfiniteQuery,
+  IProblemQuery,
+  IProblemsAnswer,
   IRunPage,
   IRunQuery,
   IThresholdQuery,
@@ -375,6 +380,17 @@ export class EmbeddedStore implements IStore {
         ...page.params
       ) as unknown as IErrorCountRow[];
       return toErrorCountPage(rows, total.total, query.size);
+    });
+  }
+
+  problems(query: IProblemQuery): Promise<IProblemsAnswer> {
+    return this.reading(async () => {
+      const { sql, params } = problemSql(query);
+      const rows = this.statement(sql).all(
+        ...params
+      ) as unknown as ITemplateInput[];
+      const { events, sampled } = toProblemEvents(rows);
+      return problemsAnswer(events, sampled, query.size);
     });
   }
 

@@ -20,11 +20,15 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { NO_STEP } from './embedded-schema';
 import type { IIndexNames } from './es-mappings';
 import { buildRunSearch } from './es-queries';
-import type {
-  IErrorCountQuery,
-  INonfiniteQuery,
-  IThresholdQuery,
-  SeriesScope
+import type { ITemplateInput } from '../alerts/templates';
+import {
+  PROBLEM_EVENTS_CAP,
+  storedLevels,
+  type IErrorCountQuery,
+  type INonfiniteQuery,
+  type IProblemQuery,
+  type IThresholdQuery,
+  type SeriesScope
 } from './store';
 
 type QueryClause = estypes.QueryDslQueryContainer;
@@ -384,4 +388,78 @@ export function parseErrorCountPage(
     );
   }
   return page;
+}
+
+// ---------------------------------------------------------------- problems
+
+/** The fields of a log event that `GET /problems` reads. */
+export interface IProblemSource {
+  '@timestamp'?: string;
+  message?: string;
+  log?: { level?: string };
+  tflog?: { run_id?: string };
+}
+
+/**
+ * The user's newest events of these levels (PROBLEM_EVENTS_CAP at most;
+ * the total counted one past it tells whether there were more): newest
+ * first, then by record sequence and part, descending (run ids have no doc
+ * values to sort on).
+ */
+export function buildProblemSearch(
+  query: IProblemQuery,
+  names: IIndexNames
+): estypes.SearchRequest {
+  const filter: QueryClause[] = [
+    { term: { 'user.name': query.user } },
+    { terms: { 'log.level': storedLevels(query.levels) } }
+  ];
+  if (query.from !== undefined || query.to !== undefined) {
+    const range: estypes.QueryDslDateRangeQuery = {};
+    if (query.from !== undefined) {
+      range.gte = query.from;
+    }
+    if (query.to !== undefined) {
+      range.lt = query.to;
+    }
+    filter.push({ range: { '@timestamp': range } });
+  }
+  if (query.notebooks !== undefined) {
+    filter.push({ terms: { 'tflog.notebook': query.notebooks } });
+  }
+  return {
+    index: names.logsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: PROBLEM_EVENTS_CAP,
+    track_total_hits: PROBLEM_EVENTS_CAP + 1,
+    query: { bool: { filter } },
+    sort: [
+      { '@timestamp': { order: 'desc' } },
+      { 'event.sequence': { order: 'desc' } },
+      { 'tflog.part': { order: 'desc', unmapped_type: 'integer' } }
+    ],
+    _source: ['@timestamp', 'message', 'log.level', 'tflog.run_id']
+  };
+}
+
+export function parseProblemEvents(
+  response: estypes.SearchResponse<IProblemSource>
+): { events: ITemplateInput[]; sampled: boolean } {
+  const events: ITemplateInput[] = [];
+  for (const hit of response.hits.hits) {
+    const source = hit._source;
+    if (source === undefined) {
+      continue;
+    }
+    events.push({
+      message: source.message ?? '',
+      level: source.log?.level ?? '',
+      run_id: source.tflog?.run_id ?? '',
+      time: source['@timestamp'] ?? ''
+    });
+  }
+  const total = response.hits.total;
+  const count = typeof total === 'number' ? total : (total?.value ?? 0);
+  return { events, sampled: count > PROBLEM_EVENTS_CAP };
 }

@@ -20,6 +20,8 @@ import {
   type IMetricHitPage,
   type INonfinitePage,
   type INonfiniteQuery,
+  type IProblemQuery,
+  type IProblemsAnswer,
   type IThresholdQuery,
   type IRunPage,
   type IRunQuery,
@@ -172,6 +174,18 @@ export class HubStore implements IStore {
     const params = new URLSearchParams({ size: String(query.size) });
     setFilters(params, query);
     return (await this.request('GET', `/errors?${params}`)) as IErrorCountPage;
+  }
+
+  async problems(query: IProblemQuery): Promise<IProblemsAnswer> {
+    const params = new URLSearchParams({
+      size: String(query.size),
+      level: query.levels.join(',')
+    });
+    setFilters(params, query);
+    return (await this.request(
+      'GET',
+      `/problems?${params}`
+    )) as IProblemsAnswer;
   }
 
   async status(): Promise<IStoreStatus> {

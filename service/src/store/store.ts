@@ -8,6 +8,7 @@ import type {
   ILogPage,
   IMetricHitPage,
   INonfinitePage,
+  IProblemsAnswer,
   IRunPage,
   IRunSummary,
   ISeries,
@@ -25,6 +26,7 @@ export type {
   IErrorCountPage,
   IMetricHitPage,
   INonfinitePage,
+  IProblemsAnswer,
   ILogPage,
   IRunPage,
   ISeries,
@@ -187,6 +189,35 @@ export interface IErrorCountQuery {
   after?: string;
 }
 
+/** Most WARNING+ events `GET /problems` groups (the newest when there are more). */
+export const PROBLEM_EVENTS_CAP = 10000;
+
+export type ProblemLevel = 'warning' | 'error';
+
+/** The stored `log.level` values a level of `GET /problems` stands for. */
+export function storedLevels(levels: ProblemLevel[]): string[] {
+  const stored: string[] = [];
+  for (const level of levels) {
+    stored.push(
+      ...(level === 'warning' ? ['warning'] : ['error', 'critical', 'fatal'])
+    );
+  }
+  return [...new Set(stored)];
+}
+
+/** WARNING and above across the user's runs, grouped (`GET /problems`). */
+export interface IProblemQuery {
+  user: string;
+  /** Events at or after / before these ISO times. */
+  from?: string;
+  to?: string;
+  notebooks?: string[];
+  /** Levels asked for: `error` also reads critical and fatal records. */
+  levels: ProblemLevel[];
+  /** Templates answered at most. */
+  size: number;
+}
+
 /**
  * Who owns each run id on a hub: the first user to send anything for it.
  * Kept by the store so that every hub service process agrees.
@@ -219,4 +250,6 @@ export interface IStore {
   thresholdPoints?(query: IThresholdQuery): Promise<IMetricHitPage>;
   nonfiniteRuns?(query: INonfiniteQuery): Promise<INonfinitePage>;
   errorCounts?(query: IErrorCountQuery): Promise<IErrorCountPage>;
+  /** The newest PROBLEM_EVENTS_CAP matching events, grouped into templates. */
+  problems?(query: IProblemQuery): Promise<IProblemsAnswer>;
 }

@@ -294,6 +294,54 @@ describe('the hub service', () => {
     ).rejects.toThrow(/cursor/);
   });
 
+  it('groups the caller’s warnings and errors only, forwarding levels and filters', async () => {
+    await start();
+    const alice = client('alice-token');
+    const bob = client('bob-token');
+    const aliceBatch = runBatch('run-a', 'alice');
+    aliceBatch.documents.push(
+      {
+        ...event('run-a', 4, 'alice', 'Loss became NaN at step 7'),
+        log: { level: 'error' }
+      },
+      {
+        ...event('run-a', 5, 'alice', 'Loss became NaN at step 9'),
+        log: { level: 'error' }
+      }
+    );
+    await alice.write(aliceBatch);
+    const bobBatch = runBatch('run-b', 'bob');
+    bobBatch.documents.push({
+      ...event('run-b', 4, 'bob', 'Disk full on /data'),
+      log: { level: 'error' }
+    });
+    await bob.write(bobBatch);
+    const answer = await alice.problems({
+      user: 'bob',
+      levels: ['error'],
+      notebooks: ['train.ipynb'],
+      from: '2026-12-01T00:00:00.000Z',
+      size: 10
+    });
+    expect(
+      answer.templates.map(item => [item.template, item.count, item.runs])
+    ).toEqual([['Loss became NaN at step <*>', 2, ['run-a']]]);
+    expect(answer).toMatchObject({ events: 2, sampled: false });
+    expect(
+      (await alice.problems({ user: 'alice', levels: ['warning'], size: 10 }))
+        .templates
+    ).toEqual([]);
+    expect(
+      (
+        await bob.problems({
+          user: 'bob',
+          levels: ['warning', 'error'],
+          size: 1
+        })
+      ).templates.map(item => item.example)
+    ).toEqual(['Disk full on /data']);
+  });
+
   it("refuses and counts records for another user's run id, however high their version", async () => {
     await start();
     const alice = client('alice-token');

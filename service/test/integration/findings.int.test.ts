@@ -1,5 +1,6 @@
 /**
- * Queries across runs (threshold, first non-finite value, error counts) on
+ * Queries across runs (threshold, first non-finite value, error counts,
+ * warnings and errors grouped into templates) on
  * a real Elasticsearch and on the embedded store: the store contract
  * (test/store/contract.ts) holds on both, with the same answers. Needs
  * TFLOG_TEST_ES_URL.
@@ -12,7 +13,7 @@ import * as path from 'path';
 import { createLogger } from '../../src/common/logger';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { EmbeddedStore } from '../../src/store/embedded';
-import { expectFindingsMatch } from '../store/contract';
+import { expectFindingsMatch, expectProblemsMatch } from '../store/contract';
 
 const ES_URL = process.env.TFLOG_TEST_ES_URL;
 if (!ES_URL) {
@@ -90,6 +91,13 @@ describe('queries across runs on both stores', () => {
 
   it('answer the store contract on the embedded store', async () => {
     await expectFindingsMatch(embedded, 'findings');
+  });
+
+  it('group warnings and errors alike on Elasticsearch and the embedded store', async () => {
+    await expectProblemsMatch(store, 'problems', () =>
+      admin.indices.refresh({ index: `${PREFIX}*` }).then(() => undefined)
+    );
+    await expectProblemsMatch(embedded, 'problems');
   });
 
   it('refuse a cursor of another query on both stores', async () => {

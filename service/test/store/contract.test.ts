@@ -5,7 +5,11 @@ import * as path from 'path';
 
 import { EmbeddedStore } from '../../src/store/embedded';
 import { memoryLogger } from '../ship/fakes';
-import { expectFindingsMatch, expectNotebookPathsMatch } from './contract';
+import {
+  expectFindingsMatch,
+  expectNotebookPathsMatch,
+  expectProblemsMatch
+} from './contract';
 
 describe('the store contract on the embedded store', () => {
   let dir: string;
@@ -32,5 +36,9 @@ describe('the store contract on the embedded store', () => {
 
   it('answers queries across runs: thresholds, non-finite values, error counts', async () => {
     await expectFindingsMatch(store, 'findings');
+  });
+
+  it('groups the user’s warnings and errors into templates', async () => {
+    await expectProblemsMatch(store, 'problems');
   });
 });

@@ -7,10 +7,21 @@ import type {
   INonfiniteQuery,
   IStore,
   IThresholdQuery,
+  ProblemLevel,
   SeriesScope
 } from '../../src/store/store';
-import type { IMetricPoint, IRunSummary, NonFinite } from '../../src/types';
-import type { IMetricHit, INonfiniteRun, IRunErrorCount } from '../../src/wire';
+import type {
+  IMetricPoint,
+  IRunSummary,
+  ITflogDocument,
+  NonFinite
+} from '../../src/types';
+import type {
+  ILogTemplate,
+  IMetricHit,
+  INonfiniteRun,
+  IRunErrorCount
+} from '../../src/wire';
 
 const ROOT = '/home/alice';
 
@@ -409,4 +420,202 @@ export async function expectFindingsMatch(
   expect((await errorCounts({ user: other, size: 5 })).runs).toEqual([
     counted(3)
   ]);
+}
+
+/**
+ * Warnings and worse of the user's runs grouped into templates (`GET
+ * /problems`): the same templates, counts, first and last seen, runs and
+ * examples on every store; info lines and other users' runs left out.
+ */
+export async function expectProblemsMatch(
+  store: IStore,
+  prefix: string,
+  afterWrite: () => Promise<void> = async () => undefined
+): Promise<void> {
+  const user = `${prefix}-alice`;
+  const other = `${prefix}-bob`;
+  const id = (n: number): string => `${prefix}-run${n}`;
+  const owners = [user, user, other];
+  const notebooks = [
+    'work/train.ipynb',
+    'work/other.ipynb',
+    'work/train.ipynb'
+  ];
+  const runs = owners.map((owner, index): IRunSummary => ({
+    ...summary(id(index + 1), notebooks[index], index),
+    user: owner
+  }));
+  const event = (
+    n: number,
+    sequence: number,
+    minutes: number,
+    level: string,
+    message: string
+  ): ITflogDocument => ({
+    _id: `${id(n)}:${sequence}`,
+    '@timestamp': at(minutes),
+    message,
+    log: { level },
+    event: {
+      dataset: 'tflog.log',
+      sequence,
+      kind: 'event',
+      created: at(minutes)
+    },
+    user: { name: owners[n - 1] },
+    host: { name: 'node-1' },
+    process: { pid: 1 },
+    service: { name: 'tflog' },
+    ecs: { version: '8.11.0' },
+    labels: {},
+    tflog: {
+      run_id: id(n),
+      run_name: `name of ${id(n)}`,
+      notebook: notebooks[n - 1],
+      kernel_id: 'k-1',
+      source: 'logging',
+      kind: 'log'
+    }
+  });
+  const documents = [
+    event(1, 1, 0, 'info', 'Epoch 1 done'),
+    event(1, 2, 0, 'warning', 'Learning rate 0.5 is high'),
+    event(1, 3, 1, 'error', 'Loss became NaN at step 3420'),
+    event(1, 4, 2, 'error', 'Loss became NaN at step 17'),
+    event(1, 5, 3, 'critical', 'Out of memory on device 0'),
+    event(1, 6, 4, 'info', 'Loss became NaN at step 99'),
+    event(2, 1, 60, 'warning', 'Learning rate 0.9 is high'),
+    event(2, 2, 61, 'error', 'Loss became NaN at step 5'),
+    event(3, 1, 120, 'error', 'Loss became NaN at step 1')
+  ];
+  const result = await store.write({
+    documents,
+    points: [],
+    runs,
+    runVersions: Object.fromEntries(runs.map(item => [item.run_id, 1]))
+  });
+  if (result.rejected.length > 0 || result.retry !== undefined) {
+    throw new Error(`the store refused the data: ${JSON.stringify(result)}`);
+  }
+  await afterWrite();
+  if (!store.problems) {
+    throw new Error('the store does not group warnings and errors');
+  }
+  const problems = store.problems.bind(store);
+  const all: ProblemLevel[] = ['warning', 'error'];
+
+  const nan: ILogTemplate = {
+    template: 'Loss became NaN at step <*>',
+    count: 3,
+    levels: ['error'],
+    first_seen: at(1),
+    last_seen: at(61),
+    runs: [id(2), id(1)],
+    run_count: 2,
+    example: 'Loss became NaN at step 5'
+  };
+  const rate: ILogTemplate = {
+    template: 'Learning rate <*> is high',
+    count: 2,
+    levels: ['warning'],
+    first_seen: at(0),
+    last_seen: at(60),
+    runs: [id(2), id(1)],
+    run_count: 2,
+    example: 'Learning rate 0.9 is high'
+  };
+  const memory: ILogTemplate = {
+    template: 'Out of memory on device <*>',
+    count: 1,
+    levels: ['critical'],
+    first_seen: at(3),
+    last_seen: at(3),
+    runs: [id(1)],
+    run_count: 1,
+    example: 'Out of memory on device 0'
+  };
+  expect(await problems({ user, levels: all, size: 50 })).toEqual({
+    templates: [nan, rate, memory],
+    events: 6,
+    sampled: false
+  });
+  expect(await problems({ user, levels: all, size: 1 })).toEqual({
+    templates: [nan],
+    events: 6,
+    sampled: false
+  });
+  expect(await problems({ user, levels: ['warning'], size: 50 })).toEqual({
+    templates: [rate],
+    events: 2,
+    sampled: false
+  });
+  expect(await problems({ user, levels: ['error'], size: 50 })).toEqual({
+    templates: [nan, memory],
+    events: 4,
+    sampled: false
+  });
+  expect(
+    await problems({
+      user,
+      levels: all,
+      notebooks: ['work/other.ipynb'],
+      size: 50
+    })
+  ).toEqual({
+    templates: [
+      { ...nan, count: 1, first_seen: at(61), runs: [id(2)], run_count: 1 },
+      {
+        ...rate,
+        count: 1,
+        first_seen: at(60),
+        runs: [id(2)],
+        run_count: 1
+      }
+    ],
+    events: 2,
+    sampled: false
+  });
+  // From inclusive, to exclusive.
+  expect(
+    await problems({ user, levels: all, from: at(1), to: at(61), size: 50 })
+  ).toEqual({
+    templates: [
+      {
+        ...nan,
+        count: 2,
+        last_seen: at(2),
+        runs: [id(1)],
+        run_count: 1,
+        example: 'Loss became NaN at step 17'
+      },
+      {
+        ...rate,
+        count: 1,
+        first_seen: at(60),
+        runs: [id(2)],
+        run_count: 1
+      },
+      memory
+    ],
+    events: 4,
+    sampled: false
+  });
+  expect(await problems({ user: other, levels: all, size: 50 })).toEqual({
+    templates: [
+      {
+        ...nan,
+        count: 1,
+        first_seen: at(120),
+        last_seen: at(120),
+        runs: [id(3)],
+        run_count: 1,
+        example: 'Loss became NaN at step 1'
+      }
+    ],
+    events: 1,
+    sampled: false
+  });
+  expect(
+    await problems({ user: `${prefix}-nobody`, levels: all, size: 50 })
+  ).toEqual({ templates: [], events: 0, sampled: false });
 }

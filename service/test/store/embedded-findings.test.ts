@@ -4,11 +4,13 @@ import { encodeCursor } from '../../src/store/cursor';
 import {
   errorCountSql,
   nonfiniteSql,
+  problemSql,
   thresholdCursor,
   thresholdSql,
   toErrorCountPage,
   toMetricHit,
   toNonfiniteRun,
+  toProblemEvents,
   type IFoundPointRow
 } from '../../src/store/embedded-findings';
 import {
@@ -16,7 +18,7 @@ import {
   NO_STEP,
   SCHEMA_SQL
 } from '../../src/store/embedded-schema';
-import { StoreQueryError } from '../../src/store/store';
+import { PROBLEM_EVENTS_CAP, StoreQueryError } from '../../src/store/store';
 
 /** SQL with its whitespace folded, to compare clauses. */
 function flat(sql: string): string {
@@ -272,5 +274,100 @@ describe('error count SQL', () => {
       next: encodeCursor([2, 0, 5, 'r1'])
     });
     expect(toErrorCountPage(rows, 2, 2).next).toBeUndefined();
+  });
+});
+
+describe('problem events SQL', () => {
+  it('reads the user’s warnings and errors, newest first as Elasticsearch sorts them', () => {
+    const { sql, params } = problemSql({
+      user: 'alice',
+      levels: ['warning', 'error'],
+      from: '2026-01-31T00:00:00.000Z',
+      to: '2026-02-01T00:00:00.000Z',
+      notebooks: ['a.ipynb'],
+      size: 10
+    });
+    expect(flat(sql)).toContain(
+      "FROM events e CROSS JOIN runs r ON r.run_id = e.run_id WHERE e.level IN ('warning', 'error', 'critical', 'fatal') AND r.user_name = ? AND e.level IN (?, ?, ?, ?) AND e.ts_ms >= ? AND e.ts_ms < ? AND r.notebook IN (?)"
+    );
+    expect(flat(sql)).toContain(
+      'ORDER BY e.ts_ms DESC, e.seq DESC, e.part DESC, e.run_id LIMIT ?'
+    );
+    expect(params).toEqual([
+      'alice',
+      'warning',
+      'error',
+      'critical',
+      'fatal',
+      Date.parse('2026-01-31T00:00:00Z'),
+      Date.parse('2026-02-01T00:00:00Z'),
+      'a.ipynb',
+      PROBLEM_EVENTS_CAP + 1
+    ]);
+    const warnings = problemSql({
+      user: 'alice',
+      levels: ['warning'],
+      size: 1
+    });
+    expect(warnings.params).toEqual([
+      'alice',
+      'warning',
+      PROBLEM_EVENTS_CAP + 1
+    ]);
+    expect(
+      flat(
+        problemSql({ user: 'a', levels: ['error'], notebooks: [], size: 1 }).sql
+      )
+    ).toContain('AND 0');
+  });
+
+  it('is sampled only past the cap', () => {
+    const event = {
+      message: 'Loss became NaN',
+      level: 'error',
+      run_id: 'r1',
+      time: '2026-01-31T10:00:00.000Z'
+    };
+    const full = new Array<typeof event>(PROBLEM_EVENTS_CAP).fill(event);
+    expect(toProblemEvents(full)).toEqual({ events: full, sampled: false });
+    const over = toProblemEvents([...full, event]);
+    expect(over.sampled).toBe(true);
+    expect(over.events).toHaveLength(PROBLEM_EVENTS_CAP);
+  });
+
+  it('reads only warnings and worse, through their index, newest first', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      db.exec(SCHEMA_SQL);
+      db.exec(ADDED_INDEXES_SQL);
+      for (const query of [
+        { user: 'alice', levels: ['warning', 'error'] as const, size: 5 },
+        {
+          user: 'alice',
+          levels: ['error'] as const,
+          from: '2026-01-31T00:00:00.000Z',
+          to: '2026-02-01T00:00:00.000Z',
+          size: 5
+        }
+      ]) {
+        const { sql, params } = problemSql({
+          ...query,
+          levels: [...query.levels]
+        });
+        const plan = db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...params)
+          .map(row => String((row as { detail: string }).detail));
+        expect(plan[0]).toMatch(
+          /^(SCAN e USING INDEX events_problems|SEARCH e USING INDEX events_problems \(ts_ms>\? AND ts_ms<\?\))$/
+        );
+        expect(plan).toContain('SEARCH r USING PRIMARY KEY (run_id=?)');
+        expect(plan.some(step => /events_by_time|^SCAN e$/.test(step))).toBe(
+          false
+        );
+      }
+    } finally {
+      db.close();
+    }
   });
 });

@@ -5,16 +5,19 @@ import { NO_STEP } from '../../src/store/embedded-schema';
 import {
   buildErrorCountSearch,
   buildNonfiniteSearch,
+  buildProblemSearch,
   buildRunNames,
   buildThresholdSearch,
   parseErrorCountPage,
   parseNonfinitePage,
+  parseProblemEvents,
   parseRunNames,
   parseThresholdPage,
-  withRunNames
+  withRunNames,
+  type IProblemSource
 } from '../../src/store/es-findings';
 import { indexNames } from '../../src/store/es-mappings';
-import { StoreQueryError } from '../../src/store/store';
+import { PROBLEM_EVENTS_CAP, StoreQueryError } from '../../src/store/store';
 import type { IMetricPoint, IRunSummary } from '../../src/types';
 
 const names = indexNames('tflog-');
@@ -334,5 +337,94 @@ describe('error counts', () => {
       total: 7,
       next: encodeCursor(sort)
     });
+  });
+});
+
+describe('problem events', () => {
+  it('reads the user’s warnings and errors of the logs, newest first, only the fields needed', () => {
+    const request = buildProblemSearch(
+      {
+        user: 'alice',
+        levels: ['warning', 'error'],
+        from: '2026-01-31T00:00:00.000Z',
+        to: '2026-02-01T00:00:00.000Z',
+        notebooks: ['a.ipynb'],
+        size: 10
+      },
+      names
+    );
+    expect(request.index).toBe(names.logsPattern);
+    expect(filtersOf(request)).toEqual([
+      { term: { 'user.name': 'alice' } },
+      { terms: { 'log.level': ['warning', 'error', 'critical', 'fatal'] } },
+      {
+        range: {
+          '@timestamp': {
+            gte: '2026-01-31T00:00:00.000Z',
+            lt: '2026-02-01T00:00:00.000Z'
+          }
+        }
+      },
+      { terms: { 'tflog.notebook': ['a.ipynb'] } }
+    ]);
+    expect(request.sort).toEqual([
+      { '@timestamp': { order: 'desc' } },
+      { 'event.sequence': { order: 'desc' } },
+      { 'tflog.part': { order: 'desc', unmapped_type: 'integer' } }
+    ]);
+    expect(request.size).toBe(PROBLEM_EVENTS_CAP);
+    expect(request.track_total_hits).toBe(PROBLEM_EVENTS_CAP + 1);
+    expect(request._source).toEqual([
+      '@timestamp',
+      'message',
+      'log.level',
+      'tflog.run_id'
+    ]);
+    const errorsOnly = buildProblemSearch(
+      { user: 'alice', levels: ['error'], size: 1 },
+      names
+    );
+    expect(filtersOf(errorsOnly)).toEqual([
+      { term: { 'user.name': 'alice' } },
+      { terms: { 'log.level': ['error', 'critical', 'fatal'] } }
+    ]);
+  });
+
+  it('reads the events; sampled when more matched than the cap', () => {
+    const hits: estypes.SearchHit<IProblemSource>[] = [
+      {
+        _index: 'tflog-logs-2026.01.31',
+        _id: 'r1:7',
+        _source: {
+          '@timestamp': '2026-01-31T10:00:00.000Z',
+          message: 'Loss became NaN at step 7',
+          log: { level: 'error' },
+          tflog: { run_id: 'r1' }
+        }
+      }
+    ];
+    const event = {
+      message: 'Loss became NaN at step 7',
+      level: 'error',
+      run_id: 'r1',
+      time: '2026-01-31T10:00:00.000Z'
+    };
+    expect(
+      parseProblemEvents(
+        response(hits, {
+          hits: { hits, total: { value: 1, relation: 'eq' } }
+        })
+      )
+    ).toEqual({ events: [event], sampled: false });
+    expect(
+      parseProblemEvents(
+        response(hits, {
+          hits: {
+            hits,
+            total: { value: PROBLEM_EVENTS_CAP + 1, relation: 'gte' }
+          }
+        })
+      )
+    ).toEqual({ events: [event], sampled: true });
   });
 });
