@@ -13,7 +13,11 @@ import * as path from 'path';
 import { createLogger } from '../../src/common/logger';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { EmbeddedStore } from '../../src/store/embedded';
-import { expectFindingsMatch, expectProblemsMatch } from '../store/contract';
+import {
+  expectFindingsMatch,
+  expectProblemsMatch,
+  expectProblemsSampled
+} from '../store/contract';
 
 const ES_URL = process.env.TFLOG_TEST_ES_URL;
 if (!ES_URL) {
@@ -98,6 +102,13 @@ describe('queries across runs on both stores', () => {
       admin.indices.refresh({ index: `${PREFIX}*` }).then(() => undefined)
     );
     await expectProblemsMatch(embedded, 'problems');
+  });
+
+  it('group only the newest records past the cap on both stores, and say so', async () => {
+    await expectProblemsSampled(store, 'sampled', () =>
+      admin.indices.refresh({ index: `${PREFIX}*` }).then(() => undefined)
+    );
+    await expectProblemsSampled(embedded, 'sampled');
   });
 
   it('refuse a cursor of another query on both stores', async () => {

@@ -8,7 +8,8 @@ import { memoryLogger } from '../ship/fakes';
 import {
   expectFindingsMatch,
   expectNotebookPathsMatch,
-  expectProblemsMatch
+  expectProblemsMatch,
+  expectProblemsSampled
 } from './contract';
 
 describe('the store contract on the embedded store', () => {
@@ -40,5 +41,9 @@ describe('the store contract on the embedded store', () => {
 
   it('groups the user’s warnings and errors into templates', async () => {
     await expectProblemsMatch(store, 'problems');
+  });
+
+  it('groups only the newest records past the cap, and says so', async () => {
+    await expectProblemsSampled(store, 'sampled');
   });
 });

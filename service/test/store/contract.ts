@@ -3,12 +3,13 @@
  * each: the embedded store in contract.test.ts, Elasticsearch in
  * test/integration/elasticsearch.int.test.ts (a real cluster).
  */
-import type {
-  INonfiniteQuery,
-  IStore,
-  IThresholdQuery,
-  ProblemLevel,
-  SeriesScope
+import {
+  PROBLEM_EVENTS_CAP,
+  type INonfiniteQuery,
+  type IStore,
+  type IThresholdQuery,
+  type ProblemLevel,
+  type SeriesScope
 } from '../../src/store/store';
 import type {
   IMetricPoint,
@@ -618,4 +619,85 @@ export async function expectProblemsMatch(
   expect(
     await problems({ user: `${prefix}-nobody`, levels: all, size: 50 })
   ).toEqual({ templates: [], events: 0, sampled: false });
+}
+
+/**
+ * Past PROBLEM_EVENTS_CAP matching records, `GET /problems` groups the
+ * newest ones and says it sampled: the oldest record is left out.
+ */
+export async function expectProblemsSampled(
+  store: IStore,
+  prefix: string,
+  afterWrite: () => Promise<void> = async () => undefined
+): Promise<void> {
+  const user = `${prefix}-carol`;
+  const runId = `${prefix}-run1`;
+  const run: IRunSummary = {
+    ...summary(runId, 'work/train.ipynb', 0),
+    user
+  };
+  const documents: ITflogDocument[] = [];
+  for (let seq = 0; seq <= PROBLEM_EVENTS_CAP; seq += 1) {
+    const time = new Date(Date.UTC(2026, 0, 31, 10) + seq * 1000).toISOString();
+    documents.push({
+      _id: `${runId}:${seq}`,
+      '@timestamp': time,
+      message:
+        seq === 0 ? 'Disk quota exceeded' : `Learning rate ${seq} is high`,
+      log: { level: 'warning' },
+      event: {
+        dataset: 'tflog.log',
+        sequence: seq,
+        kind: 'event',
+        created: time
+      },
+      user: { name: user },
+      host: { name: 'node-1' },
+      process: { pid: 1 },
+      service: { name: 'tflog' },
+      ecs: { version: '8.11.0' },
+      labels: {},
+      tflog: {
+        run_id: runId,
+        run_name: null,
+        notebook: 'work/train.ipynb',
+        kernel_id: 'k-1',
+        source: 'logging',
+        kind: 'log'
+      }
+    });
+  }
+  const result = await store.write({
+    documents,
+    points: [],
+    runs: [run],
+    runVersions: { [runId]: 1 }
+  });
+  if (result.rejected.length > 0 || result.retry !== undefined) {
+    throw new Error(`the store refused the data: ${JSON.stringify(result)}`);
+  }
+  await afterWrite();
+  if (!store.problems) {
+    throw new Error('the store does not group warnings and errors');
+  }
+  const answer = await store.problems({ user, levels: ['warning'], size: 50 });
+  expect(answer.sampled).toBe(true);
+  expect(answer.events).toBe(PROBLEM_EVENTS_CAP);
+  expect(
+    answer.templates.map(item => [item.template, item.count, item.first_seen])
+  ).toEqual([
+    [
+      'Learning rate <*> is high',
+      PROBLEM_EVENTS_CAP,
+      new Date(Date.UTC(2026, 0, 31, 10) + 1000).toISOString()
+    ]
+  ]);
+  // One fewer matching record: all of them, not sampled.
+  const exact = await store.problems({
+    user,
+    levels: ['warning'],
+    from: new Date(Date.UTC(2026, 0, 31, 10) + 1000).toISOString(),
+    size: 50
+  });
+  expect([exact.events, exact.sampled]).toEqual([PROBLEM_EVENTS_CAP, false]);
 }
