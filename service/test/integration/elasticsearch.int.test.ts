@@ -22,6 +22,7 @@ import { EmbeddedStore } from '../../src/store/embedded';
 import {
   dailyIndex,
   POLICY_VERSION,
+  TEMPLATE_VERSION,
   templatePriority
 } from '../../src/store/es-mappings';
 import { prune } from '../../src/prune';
@@ -822,8 +823,8 @@ describe('ElasticsearchStore against a real cluster', () => {
     });
     expect(templates.index_templates).toHaveLength(3);
     for (const { index_template: template } of templates.index_templates) {
-      expect(template.version).toBe(3);
-      expect(template._meta).toMatchObject({ tflog_version: 3 });
+      expect(template.version).toBe(TEMPLATE_VERSION);
+      expect(template._meta).toMatchObject({ tflog_version: TEMPLATE_VERSION });
     }
     if (!(await clusterHasIlm(admin))) {
       // No ILM: nothing names a policy, and the status says what to run.
@@ -912,7 +913,7 @@ describe('ElasticsearchStore against a real cluster', () => {
           ilm
             ? `ILM policy ${newer}policy version 99 installed by a newer tflog; this one (${POLICY_VERSION}) leaves it`
             : expect.stringMatching(/^ILM is not available/),
-          `templates version 99 installed by a newer tflog; this one (3) leaves them (${newer}logs, ${newer}metrics, ${newer}runs)`
+          `templates version 99 installed by a newer tflog; this one (${TEMPLATE_VERSION}) leaves them (${newer}logs, ${newer}metrics, ${newer}runs)`
         ]);
       } finally {
         await older.close();
