@@ -155,6 +155,11 @@ const NOT_NAMES = new Set([
 
 /** Most words a name may have: `mean episode reward`. */
 const MAX_NAME_WORDS = 4;
+/**
+ * Longest word of a name of several words: a long run of text before
+ * `loss=0.25` is not part of the name (`loss` is).
+ */
+const MAX_NAME_WORD_LENGTH = 32;
 
 /** Levels as log formats print them, in capitals: never a name. */
 const LEVEL_WORDS = new Set([
@@ -540,7 +545,11 @@ function wordEnd(text: string, index: number): number {
 
 /** Can a word of several be one of a name's? */
 function isNameWord(word: string): boolean {
-  return !NOT_NAMES.has(word.toLowerCase()) && !LEVEL_WORDS.has(word);
+  return (
+    word.length <= MAX_NAME_WORD_LENGTH &&
+    !NOT_NAMES.has(word.toLowerCase()) &&
+    !LEVEL_WORDS.has(word)
+  );
 }
 
 /** `file.py:42`: where the location ends, or -1. */

@@ -286,6 +286,19 @@ describe('names of several words', () => {
     expect(parseLineText(line).tflog.metrics).toEqual(metrics);
   });
 
+  it('takes no long word into a name', () => {
+    // A 5 MB word in front of `loss=0.25` once made a 5 MB metric name; a
+    // word that long is text, as a free word before a pair always was.
+    for (const length of [33, 100, 5 * 1024 * 1024]) {
+      const metrics = parseLineText(`${'x'.repeat(length)} loss=0.25`).tflog
+        .metrics;
+      expect(metrics).toBeUndefined();
+    }
+    expect(parseLineText(`${'x'.repeat(32)} loss=0.25`).tflog.metrics).toEqual({
+      [`${'x'.repeat(32)}_loss`]: 0.25
+    });
+  });
+
   it('binds by a space after a position, as one-word names do', () => {
     const document = parseLineText('Epoch 3 | Train Loss 0.41 | Val Acc 0.88');
     expect(document.tflog).toMatchObject({
