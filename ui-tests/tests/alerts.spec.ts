@@ -4,6 +4,7 @@
  * "Interrupt kernel" action stops the cell.
  */
 import { expect, test } from '@jupyterlab/galata';
+import type { APIRequestContext } from '@playwright/test';
 import { notebookContent, openTrainingPanel, RUN_TIMEOUT_MS } from './tflog';
 
 const NAN_CELL = [
@@ -18,12 +19,34 @@ const NAN_CELL = [
   "print('never interrupted')"
 ].join('\n');
 
+/** How many alerts the service stored for the notebook's newest run. */
+async function storedAlerts(
+  request: APIRequestContext,
+  notebookPath: string
+): Promise<number> {
+  const runs = await request.get(
+    `/tflog/api/v1/runs?${new URLSearchParams({ notebook: notebookPath, size: '1' })}`
+  );
+  expect(runs.ok()).toBe(true);
+  const newest = ((await runs.json()) as { runs: { run_id: string }[] })
+    .runs[0];
+  if (newest === undefined) {
+    return 0;
+  }
+  const logs = await request.get(
+    `/tflog/api/v1/runs/${encodeURIComponent(newest.run_id)}/logs?kind=alert`
+  );
+  expect(logs.ok()).toBe(true);
+  return ((await logs.json()) as { lines: unknown[] }).lines.length;
+}
+
 // Galata's kernels mock reads every POST answer as JSON; an interrupt answers
 // 204 with no body. Sessions are still tracked (and their kernels shut down).
 test.use({ kernels: null });
 
 test('a NaN raises one notification whose Interrupt kernel stops the cell', async ({
   page,
+  request,
   tmpPath
 }) => {
   test.setTimeout(RUN_TIMEOUT_MS + 60_000);
@@ -50,9 +73,15 @@ test('a NaN raises one notification whose Interrupt kernel stops the cell', asyn
     toast.getByRole('button', { name: 'Show in panel' })
   ).toBeVisible();
 
-  // One alert, one notification: later records of the run raise no other
-  // (an action closes its notification, so this is checked before).
-  await page.waitForTimeout(2000);
+  // One alert, one notification: once the service has stored the run's
+  // alert, its records are parsed and no other came (an action closes its
+  // notification, so this is checked before).
+  await expect
+    .poll(() => storedAlerts(request, notebookPath), {
+      message: 'the NaN alert is stored with its run',
+      timeout: RUN_TIMEOUT_MS
+    })
+    .toBe(1);
   await expect(
     page.locator('.Toastify__toast').filter({ hasText: 'nan-alert' })
   ).toHaveCount(1);
