@@ -69,20 +69,19 @@ const POINT_JOIN = `points p JOIN series s ON s.id = p.series
 const NONFINITE_JOIN = `points p CROSS JOIN series s ON s.id = p.series
   JOIN runs r ON r.run_id = s.run_id`;
 
-function pointConditions(query: {
-  user: string;
-  from?: string;
-  to?: string;
-  notebooks?: string[];
-}): { conditions: string[]; params: SqlValue[] } {
-  const conditions = ['r.user_name = ?'];
-  const params: SqlValue[] = [query.user];
+/** A time range on `column` and the runs' notebooks, as SQL conditions. */
+function rangeConditions(
+  query: { from?: string; to?: string; notebooks?: string[] },
+  column: string
+): { conditions: string[]; params: SqlValue[] } {
+  const conditions: string[] = [];
+  const params: SqlValue[] = [];
   if (query.from !== undefined) {
-    conditions.push('p.ts_ms >= ?');
+    conditions.push(`${column} >= ?`);
     params.push(Date.parse(query.from));
   }
   if (query.to !== undefined) {
-    conditions.push('p.ts_ms < ?');
+    conditions.push(`${column} < ?`);
     params.push(Date.parse(query.to));
   }
   if (query.notebooks !== undefined) {
@@ -94,6 +93,19 @@ function pointConditions(query: {
     params.push(...query.notebooks);
   }
   return { conditions, params };
+}
+
+function pointConditions(query: {
+  user: string;
+  from?: string;
+  to?: string;
+  notebooks?: string[];
+}): { conditions: string[]; params: SqlValue[] } {
+  const range = rangeConditions(query, 'p.ts_ms');
+  return {
+    conditions: ['r.user_name = ?', ...range.conditions],
+    params: [query.user, ...range.params]
+  };
 }
 
 /**
@@ -329,23 +341,9 @@ export function problemSql(query: IProblemQuery): ISqlQuery {
       ? '0'
       : `e.level IN (${levels.map(() => '?').join(', ')})`
   ];
-  const params: SqlValue[] = [query.user, ...levels];
-  if (query.from !== undefined) {
-    conditions.push('e.ts_ms >= ?');
-    params.push(Date.parse(query.from));
-  }
-  if (query.to !== undefined) {
-    conditions.push('e.ts_ms < ?');
-    params.push(Date.parse(query.to));
-  }
-  if (query.notebooks !== undefined) {
-    conditions.push(
-      query.notebooks.length === 0
-        ? '0'
-        : `r.notebook IN (${query.notebooks.map(() => '?').join(', ')})`
-    );
-    params.push(...query.notebooks);
-  }
+  const range = rangeConditions(query, 'e.ts_ms');
+  conditions.push(...range.conditions);
+  const params: SqlValue[] = [query.user, ...levels, ...range.params];
   params.push(PROBLEM_EVENTS_CAP + 1);
   return {
     sql: `SELECT COALESCE(json_extract(e.document, '$.message'), '') AS message,
