@@ -25,7 +25,6 @@
 // (Elasticsearch by default), alerts.<store>.* for the others, alerts.meta.
 // Goal: NaN to notification p95 < 1000 ms on both stores.
 import { execFileSync } from 'child_process';
-import { randomBytes } from 'crypto';
 import {
   existsSync,
   mkdtempSync,
@@ -40,13 +39,13 @@ import { fileURLToPath } from 'url';
 import { parseArgs } from 'util';
 
 import { launchChromium, openNotebook } from '../latency/browser.mjs';
+import { startStoreServer } from '../latency/servers.mjs';
 import {
-  deleteIndices,
-  startElasticsearch,
-  startJupyter,
-  stopElasticsearch
-} from '../latency/servers.mjs';
-import { flatten, mergeResults, summarise } from '../latency/stats.mjs';
+  flatten,
+  mergeResults,
+  summarise,
+  tableRow
+} from '../latency/stats.mjs';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 // TFLOG_BENCH_RESULTS: another file (a --quick check must not overwrite figures).
@@ -254,24 +253,14 @@ async function waitForFile(path, deadline) {
 }
 
 async function measure(store, workDir, browser) {
-  const storeDir = join(workDir, store);
-  let esUrl = '';
-  let startedEs = false;
-  const indexPrefix = `tflog-bench-alerts-${randomBytes(4).toString('hex')}-`;
-  if (store === 'elasticsearch') {
-    esUrl = process.env.TFLOG_TEST_ES_URL?.replace(/\/+$/, '') ?? '';
-    if (!esUrl) {
-      esUrl = await startElasticsearch(ROOT, ES_PORT, join(storeDir, 'es'));
-      startedEs = true;
-    }
-  }
-  const server = await startJupyter({
+  const { server, close } = await startStoreServer({
     root: ROOT,
     jupyter: JUPYTER,
     port: JUPYTER_PORT,
-    workDir: storeDir,
-    esUrl,
-    indexPrefix
+    esPort: ES_PORT,
+    store,
+    workDir: join(workDir, store),
+    prefixName: 'tflog-bench-alerts-'
   });
   const page = await browser.newPage();
   try {
@@ -340,26 +329,14 @@ async function measure(store, workDir, browser) {
     };
   } finally {
     await page.close();
-    await server.stop();
-    if (esUrl && !startedEs) {
-      await deleteIndices(esUrl, indexPrefix);
-    }
-    if (startedEs) {
-      await stopElasticsearch(ROOT, join(storeDir, 'es'));
-    }
+    await close();
   }
-}
-
-function row(cells, widths) {
-  return cells
-    .map((cell, index) => String(cell).padStart(widths[index]))
-    .join('  ');
 }
 
 function printTable(results) {
   const widths = [14, 16, 7, 7, 7, 7, 7, 5, 7];
   console.log(
-    row(
+    tableRow(
       ['store', 'measure', 'p50', 'p95', 'p99', 'mean', 'max', 'n', 'missing'],
       widths
     )
@@ -371,7 +348,7 @@ function printTable(results) {
     ]) {
       const summary = summarise(figures.values);
       console.log(
-        row(
+        tableRow(
           [
             result.store,
             measure,

@@ -24,7 +24,6 @@
 // latency.meta. Goals: log to chart p95 < 250 ms and p99 < 500 ms on both
 // stores, log to searchable p95 < 1.5 s.
 import { execFileSync } from 'child_process';
-import { randomBytes } from 'crypto';
 import {
   mkdtempSync,
   readFileSync,
@@ -47,13 +46,8 @@ import {
   runAllCells,
   startChartRecorder
 } from './browser.mjs';
-import {
-  deleteIndices,
-  startElasticsearch,
-  startJupyter,
-  stopElasticsearch
-} from './servers.mjs';
-import { flatten, mergeResults, summarise } from './stats.mjs';
+import { startStoreServer } from './servers.mjs';
+import { flatten, mergeResults, summarise, tableRow } from './stats.mjs';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 // TFLOG_BENCH_RESULTS: another file (a --quick check must not overwrite figures).
@@ -190,24 +184,14 @@ async function waitForChart(page, recorder, last, deadline) {
 }
 
 async function measure(store, workDir, browser) {
-  const storeDir = join(workDir, store);
-  let esUrl = '';
-  let startedEs = false;
-  const indexPrefix = `tflog-bench-${randomBytes(4).toString('hex')}-`;
-  if (store === 'elasticsearch') {
-    esUrl = process.env.TFLOG_TEST_ES_URL?.replace(/\/+$/, '') ?? '';
-    if (!esUrl) {
-      esUrl = await startElasticsearch(ROOT, ES_PORT, join(storeDir, 'es'));
-      startedEs = true;
-    }
-  }
-  const server = await startJupyter({
+  const { server, esUrl, indexPrefix, close } = await startStoreServer({
     root: ROOT,
     jupyter: JUPYTER,
     port: JUPYTER_PORT,
-    workDir: storeDir,
-    esUrl,
-    indexPrefix
+    esPort: ES_PORT,
+    store,
+    workDir: join(workDir, store),
+    prefixName: 'tflog-bench-'
   });
   const page = await browser.newPage();
   try {
@@ -258,26 +242,14 @@ async function measure(store, workDir, browser) {
     };
   } finally {
     await page.close();
-    await server.stop();
-    if (esUrl && !startedEs) {
-      await deleteIndices(esUrl, indexPrefix);
-    }
-    if (startedEs) {
-      await stopElasticsearch(ROOT, join(storeDir, 'es'));
-    }
+    await close();
   }
-}
-
-function row(cells, widths) {
-  return cells
-    .map((cell, index) => String(cell).padStart(widths[index]))
-    .join('  ');
 }
 
 function printTable(results) {
   const widths = [14, 14, 7, 7, 7, 7, 7, 5, 7];
   console.log(
-    row(
+    tableRow(
       ['store', 'measure', 'p50', 'p95', 'p99', 'mean', 'max', 'n', 'missing'],
       widths
     )
@@ -293,7 +265,7 @@ function printTable(results) {
     for (const [measure, figures] of measures) {
       const summary = summarise(figures.values);
       console.log(
-        row(
+        tableRow(
           [
             result.store,
             measure,

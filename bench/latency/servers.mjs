@@ -2,6 +2,7 @@
 // (scripts/es-start.sh) and a Jupyter server with the tflog service, set up
 // like the UI tests' (ui-tests/jupyter_server_test_config.py).
 import { execFile, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
 import { mkdirSync, openSync } from 'fs';
 import { join } from 'path';
 import { setTimeout as delay } from 'timers/promises';
@@ -135,4 +136,49 @@ export async function startJupyter({
   throw new Error(
     `jupyter lab did not start within 120 s (${lastProblem}); see ${logFile}`
   );
+}
+
+/**
+ * A Jupyter server with the service on `store`: 'elasticsearch' (the node of
+ * TFLOG_TEST_ES_URL, else one started under `<workDir>/es`; indices under a
+ * fresh prefix starting with `prefixName`) or 'embedded'. `close()` stops the
+ * server, then deletes the indices it wrote or stops the node it started.
+ */
+export async function startStoreServer({
+  root,
+  jupyter,
+  port,
+  esPort,
+  store,
+  workDir,
+  prefixName
+}) {
+  const indexPrefix = `${prefixName}${randomBytes(4).toString('hex')}-`;
+  let esUrl = '';
+  let startedEs = false;
+  if (store === 'elasticsearch') {
+    esUrl = process.env.TFLOG_TEST_ES_URL?.replace(/\/+$/, '') ?? '';
+    if (!esUrl) {
+      esUrl = await startElasticsearch(root, esPort, join(workDir, 'es'));
+      startedEs = true;
+    }
+  }
+  const server = await startJupyter({
+    root,
+    jupyter,
+    port,
+    workDir,
+    esUrl,
+    indexPrefix
+  });
+  const close = async () => {
+    await server.stop();
+    if (esUrl && !startedEs) {
+      await deleteIndices(esUrl, indexPrefix);
+    }
+    if (startedEs) {
+      await stopElasticsearch(root, join(workDir, 'es'));
+    }
+  };
+  return { server, esUrl, indexPrefix, close };
 }

@@ -58,3 +58,10 @@ export function flatten(name, summary) {
     Object.entries(summary).map(([stat, value]) => [`${name}.${stat}`, value])
   );
 }
+
+/** One line of a printed table: each cell right-aligned to its width. */
+export function tableRow(cells, widths) {
+  return cells
+    .map((cell, index) => String(cell).padStart(widths[index]))
+    .join('  ');
+}
