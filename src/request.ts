@@ -9,6 +9,14 @@ import { ServerConnection } from '@jupyterlab/services';
 import type {
   IAlertThresholdsResponse,
   IApiErrorBody,
+  ICrossRunQuery,
+  IErrorCountPage,
+  ILogPage,
+  ILogQuery,
+  ILogSearchQuery,
+  IMetricHitPage,
+  INonfinitePage,
+  IPointsQuery,
   IRunPage,
   IRunQuery,
   IRunSummary,
@@ -17,10 +25,30 @@ import type {
   IServiceStatus,
   ITflogClient
 } from './tokens';
-import type { RunsParams, SeriesParams } from '../service/src/wire';
+import type {
+  ErrorCountsParams,
+  LogSearchParams,
+  LogsParams,
+  NonfiniteParams,
+  PointsParams,
+  RunsParams,
+  SeriesParams
+} from '../service/src/wire';
 
 /** Query parameters by their wire names (service/src/wire.d.ts). */
 type QueryString = Readonly<Record<string, string | undefined>>;
+
+/** Parameters sent once per value (`tag=a:1&tag=b:2`). */
+type RepeatedParams = Readonly<Record<string, readonly string[] | undefined>>;
+
+/** `{a: '1'}` as `['a:1']`, the API's `key:value` filters. */
+function keyValues(
+  pairs: Readonly<Record<string, string>> | undefined
+): string[] | undefined {
+  return (
+    pairs && Object.entries(pairs).map(([key, value]) => `${key}:${value}`)
+  );
+}
 
 /** Why a request failed, when the tflog service did not say it itself. */
 export type ClientFailure =
@@ -85,10 +113,18 @@ export class TflogClient implements ITflogClient {
     const params: RunsParams = {
       notebook: query.notebook,
       status: query.status?.join(','),
+      from: query.from,
+      to: query.to,
+      q: query.text,
+      sort: query.sort,
+      order: query.order,
       size: query.size?.toString(),
       after: query.after
     };
-    return this._get<IRunPage>(['runs'], params);
+    return this._get<IRunPage>(['runs'], params, {
+      tag: keyValues(query.tags),
+      hparam: keyValues(query.hparams)
+    });
   }
 
   run(runId: string): Promise<IRunSummary> {
@@ -101,9 +137,76 @@ export class TflogClient implements ITflogClient {
       max_points: query.maxPoints.toString(),
       after: query.after?.toString(),
       names: query.names?.join(','),
-      scope: query.scope
+      scope: query.scope,
+      from: query.from?.toString(),
+      to: query.to?.toString()
     };
     return this._get<ISeriesResponse>(['runs', runId, 'series'], params);
+  }
+
+  logs(runId: string, query: ILogQuery = {}): Promise<ILogPage> {
+    const params: LogsParams = {
+      level: query.levels?.join(','),
+      kind: query.kinds?.join(','),
+      q: query.text,
+      size: query.size?.toString(),
+      after: query.after,
+      order: query.order,
+      at: query.at
+    };
+    return this._get<ILogPage>(['runs', runId, 'logs'], params);
+  }
+
+  searchLogs(query: ILogSearchQuery = {}): Promise<ILogPage> {
+    const params: LogSearchParams = {
+      level: query.levels?.join(','),
+      kind: query.kinds?.join(','),
+      q: query.text,
+      notebook: query.notebook,
+      from: query.from,
+      to: query.to,
+      size: query.size?.toString(),
+      after: query.after
+    };
+    return this._get<ILogPage>(['logs'], params, { run: query.runIds });
+  }
+
+  points(query: IPointsQuery): Promise<IMetricHitPage> {
+    const params: PointsParams = {
+      metric: query.metric,
+      [query.operator]: query.value.toString(),
+      from: query.from,
+      to: query.to,
+      run: query.runId,
+      notebook: query.notebook,
+      scope: query.scope,
+      size: query.size?.toString(),
+      after: query.after
+    };
+    return this._get<IMetricHitPage>(['points'], params);
+  }
+
+  nonfinite(query: ICrossRunQuery = {}): Promise<INonfinitePage> {
+    const params: NonfiniteParams = {
+      metric: query.metric,
+      from: query.from,
+      to: query.to,
+      notebook: query.notebook,
+      size: query.size?.toString(),
+      after: query.after
+    };
+    return this._get<INonfinitePage>(['nonfinite'], params);
+  }
+
+  errorCounts(query: ICrossRunQuery = {}): Promise<IErrorCountPage> {
+    const params: ErrorCountsParams = {
+      from: query.from,
+      to: query.to,
+      notebook: query.notebook,
+      size: query.size?.toString(),
+      after: query.after
+    };
+    return this._get<IErrorCountPage>(['errors'], params);
   }
 
   eventsUrl(): string {
@@ -125,7 +228,11 @@ export class TflogClient implements ITflogClient {
     );
   }
 
-  private _url(segments: string[], params: QueryString = {}): string {
+  private _url(
+    segments: string[],
+    params: QueryString = {},
+    repeated: RepeatedParams = {}
+  ): string {
     const path = URLExt.join(
       this.serverSettings.baseUrl,
       'tflog',
@@ -140,21 +247,31 @@ export class TflogClient implements ITflogClient {
         search.append(key, value);
       }
     }
+    for (const [key, values] of Object.entries(repeated)) {
+      for (const value of values ?? []) {
+        search.append(key, value);
+      }
+    }
     const query = search.toString();
     return query ? `${path}?${query}` : path;
   }
 
-  private _get<T>(segments: string[], params?: QueryString): Promise<T> {
-    return this._request<T>('GET', segments, params);
+  private _get<T>(
+    segments: string[],
+    params?: QueryString,
+    repeated?: RepeatedParams
+  ): Promise<T> {
+    return this._request<T>('GET', segments, params, undefined, repeated);
   }
 
   private async _request<T>(
     method: 'GET' | 'PUT',
     segments: string[],
     params?: QueryString,
-    payload?: string
+    payload?: string,
+    repeated?: RepeatedParams
   ): Promise<T> {
-    const url = this._url(segments, params);
+    const url = this._url(segments, params, repeated);
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(

@@ -10,6 +10,7 @@ export const DEFAULT_SETTINGS: Readonly<ITflogSettings> = Object.freeze({
   refreshIntervalMs: 1000,
   xAxis: 'step',
   smoothing: 0,
+  logScale: false,
   defaultMetrics: [],
   maxPoints: 1000
 });
@@ -55,6 +56,10 @@ export function readSettings(
       ? (xAxis as SeriesAxis)
       : DEFAULT_SETTINGS.xAxis,
     smoothing: number('smoothing', false),
+    logScale:
+      typeof composite.logScale === 'boolean'
+        ? composite.logScale
+        : DEFAULT_SETTINGS.logScale,
     defaultMetrics: Array.isArray(metrics)
       ? metrics.filter(
           (item): item is string => typeof item === 'string' && item !== ''

@@ -14,13 +14,20 @@ import { Token } from '@lumino/coreutils';
 
 import type {
   IAlertThresholdsResponse,
+  IErrorCountPage,
+  ILogPage,
+  IMetricHitPage,
+  INonfinitePage,
   IRunPage,
   IRunSummary,
   ISeriesResponse,
   IServiceStatus,
+  RunSort,
   RunStatus,
   SeriesAxis,
-  SeriesScope
+  SeriesScope,
+  SortOrder,
+  ThresholdOperator
 } from '../service/src/wire';
 
 // --- Wire types: API v1 (service/src/wire.d.ts) -----------------------------
@@ -31,7 +38,14 @@ export type {
   IAlert,
   IAlertThresholdsResponse,
   IApiErrorBody,
+  IErrorCountPage,
   IErrorInfo,
+  ILogPage,
+  IMetricHit,
+  IMetricHitPage,
+  INonfinitePage,
+  INonfiniteRun,
+  IRunErrorCount,
   IRunEvent,
   IRunPage,
   IRunSummary,
@@ -42,12 +56,16 @@ export type {
   IServiceStatus,
   IStoreNoAnswer,
   IStoreStatus,
+  ITflogDocument,
   MetricValue,
   NonFinite,
+  RunSort,
   RunStatus,
   SeriesAxis,
   SeriesScope,
-  StoreKind
+  SortOrder,
+  StoreKind,
+  ThresholdOperator
 } from '../service/src/wire';
 
 // --- The client --------------------------------------------------------------
@@ -56,6 +74,66 @@ export type {
 export interface IRunQuery {
   notebook?: string;
   status?: RunStatus[];
+  /** `key` → `value`, all must match. */
+  tags?: Record<string, string>;
+  hparams?: Record<string, string>;
+  /** ISO times: runs started at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
+  /** Free text over run name, notebook and tags. */
+  text?: string;
+  sort?: RunSort;
+  order?: SortOrder;
+  size?: number;
+  after?: string;
+}
+
+/** Options of `ITflogClient.logs`; request.ts maps them to `LogsParams`. */
+export interface ILogQuery {
+  levels?: string[];
+  kinds?: string[];
+  text?: string;
+  size?: number;
+  after?: string;
+  order?: SortOrder;
+  /** ISO time: the lines around it (see `LogsParams.at`). */
+  at?: string;
+}
+
+/** Options of `ITflogClient.searchLogs` (`GET /logs`, across runs). */
+export interface ILogSearchQuery {
+  levels?: string[];
+  kinds?: string[];
+  text?: string;
+  runIds?: string[];
+  notebook?: string;
+  from?: string;
+  to?: string;
+  size?: number;
+  after?: string;
+}
+
+/** Options of `ITflogClient.points` (`GET /points`). */
+export interface IPointsQuery {
+  metric: string;
+  operator: ThresholdOperator;
+  value: number;
+  from?: string;
+  to?: string;
+  runId?: string;
+  notebook?: string;
+  scope?: SeriesScope;
+  size?: number;
+  after?: string;
+}
+
+/** Options of `ITflogClient.nonfinite` and `ITflogClient.errorCounts`. */
+export interface ICrossRunQuery {
+  from?: string;
+  to?: string;
+  notebook?: string;
+  /** `nonfinite` only: one metric. */
+  metric?: string;
   size?: number;
   after?: string;
 }
@@ -69,6 +147,9 @@ export interface ISeriesQuery {
   after?: number | string;
   names?: string[];
   scope?: SeriesScope;
+  /** Only points with x in [from, to] (zoom): numbers, or ISO times on the time axis. */
+  from?: number | string;
+  to?: number | string;
 }
 
 /** The tflog service's API v1, reached through Jupyter's server proxy. */
@@ -78,6 +159,16 @@ export interface ITflogClient {
   runs(query?: IRunQuery): Promise<IRunPage>;
   run(runId: string): Promise<IRunSummary>;
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse>;
+  /** A run's stored events (log lines), oldest first by default. */
+  logs(runId: string, query?: ILogQuery): Promise<ILogPage>;
+  /** Log lines across the user's runs, newest first. */
+  searchLogs(query?: ILogSearchQuery): Promise<ILogPage>;
+  /** Metric values past a threshold, across runs. */
+  points(query: IPointsQuery): Promise<IMetricHitPage>;
+  /** Runs that produced a non-finite value, and where first. */
+  nonfinite(query?: ICrossRunQuery): Promise<INonfinitePage>;
+  /** Error and warning counts per run. */
+  errorCounts(query?: ICrossRunQuery): Promise<IErrorCountPage>;
   /** Where the Server-Sent Events stream is (for EventSource). */
   eventsUrl(): string;
   /** The alert thresholds in use, the admin's and the user's own. */
@@ -103,6 +194,8 @@ export interface ITflogSettings {
   xAxis: SeriesAxis;
   /** Exponential moving average weight for display, 0 (raw) to 0.99. */
   smoothing: number;
+  /** Draw the y axis on a log scale (non-positive values are not drawn). */
+  logScale: boolean;
   /** Metrics to chart, by base name or `*` pattern, in order; empty: all. */
   defaultMetrics: string[];
   /** Points per series asked of the service. */

@@ -103,6 +103,13 @@ export interface IRunSummary {
   dropped: number;
   /** The run's health score and what it is made of (docs/alerts.md). */
   health?: IRunHealth;
+  /**
+   * The lowest and highest finite value seen per metric (epoch-end values
+   * where the run has them, else every value). Absent in summaries stored
+   * before they were kept.
+   */
+  min_metrics?: Record<string, number>;
+  max_metrics?: Record<string, number>;
 }
 
 /** How a loss went, for the health score. */
@@ -149,12 +156,35 @@ export type RunsParams = {
   user?: string;
   status?: string;
   tag?: string;
+  /** `key:value`, repeatable, all must match; numbers compare as numbers. */
+  hparam?: string;
   from?: string;
   to?: string;
   q?: string;
+  /** A `RunSort`. */
+  sort?: string;
+  order?: SortOrder;
   size?: string;
   after?: string;
 };
+
+/**
+ * What `GET /runs` sorts by: start time (the default), duration (a running
+ * run's so far), last update, name, health score, or a metric's last,
+ * lowest or highest value (`last:val_loss`). Runs without the value come last
+ * in either order.
+ */
+export type RunSort =
+  | 'started'
+  | 'duration'
+  | 'updated'
+  | 'name'
+  | 'health'
+  | `last:${string}`
+  | `min:${string}`
+  | `max:${string}`;
+
+export type SortOrder = 'asc' | 'desc';
 
 // --- GET /runs/{runId}/series ------------------------------------------------
 
@@ -190,6 +220,13 @@ export type SeriesParams = {
   scope?: SeriesScope;
   max_points?: string;
   after?: string;
+  /**
+   * Only points with x from `from` to `to`, both included (a zoomed range):
+   * numbers for `step`/`epoch`, ISO times for `time`. `max_points` then
+   * thins that range only, so zooming in gives finer detail.
+   */
+  from?: string;
+  to?: string;
 };
 
 // --- GET /runs/{runId}/logs --------------------------------------------------
@@ -271,6 +308,29 @@ export type LogsParams = {
   size?: string;
   after?: string;
   order?: LogOrder;
+  /**
+   * An ISO time: the `size` lines nearest to it, half before and half from
+   * it, oldest first (the lines around a point of a curve). Not with `after`.
+   */
+  at?: string;
+};
+
+/**
+ * Parameters of `GET /logs`: log lines across the current user's runs,
+ * newest first, with the same `level`, `kind`, `q`, `size`, `after` as a
+ * run's logs.
+ */
+export type LogSearchParams = {
+  level?: string;
+  kind?: string;
+  q?: string;
+  /** Run ids, repeatable (≤ 100). */
+  run?: string;
+  notebook?: string;
+  from?: string;
+  to?: string;
+  size?: string;
+  after?: string;
 };
 
 // --- GET /status -------------------------------------------------------------

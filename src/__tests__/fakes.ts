@@ -4,6 +4,17 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { IEventSourceLike } from '../model/liveUpdates';
 import type {
   IAlertThresholdsResponse,
+  ICrossRunQuery,
+  IErrorCountPage,
+  ILogPage,
+  ILogQuery,
+  ILogSearchQuery,
+  IMetricHit,
+  IMetricHitPage,
+  INonfinitePage,
+  INonfiniteRun,
+  IPointsQuery,
+  IRunErrorCount,
   IRunPage,
   IRunQuery,
   IRunSummary,
@@ -12,7 +23,8 @@ import type {
   ISeriesQuery,
   ISeriesResponse,
   IServiceStatus,
-  ITflogClient
+  ITflogClient,
+  ITflogDocument
 } from '../tokens';
 
 export function summary(overrides: Partial<IRunSummary> = {}): IRunSummary {
@@ -179,6 +191,49 @@ export class FakeClient implements ITflogClient {
       }))
       .filter(s => s.points.length > 0);
     return Promise.resolve({ run: this.run_, series: answer });
+  }
+
+  /** Lines answered by `logs()` and `searchLogs()`, and what was asked. */
+  logLines: ITflogDocument[] = [];
+  logQueries: { runId: string | null; query: ILogQuery | ILogSearchQuery }[] =
+    [];
+
+  logs(runId: string, query: ILogQuery = {}): Promise<ILogPage> {
+    this.logQueries.push({ runId, query });
+    const lines = this.logLines.filter(line => line.tflog.run_id === runId);
+    return Promise.resolve({ lines, total: lines.length });
+  }
+
+  searchLogs(query: ILogSearchQuery = {}): Promise<ILogPage> {
+    this.logQueries.push({ runId: null, query });
+    return Promise.resolve({
+      lines: this.logLines,
+      total: this.logLines.length
+    });
+  }
+
+  /** Answers of the cross-run queries, and what was asked. */
+  pointHits: IMetricHit[] = [];
+  nonfiniteRuns: INonfiniteRun[] = [];
+  errorCountRuns: IRunErrorCount[] = [];
+  crossRunQueries: (IPointsQuery | ICrossRunQuery)[] = [];
+
+  points(query: IPointsQuery): Promise<IMetricHitPage> {
+    this.crossRunQueries.push(query);
+    return Promise.resolve({ points: this.pointHits });
+  }
+
+  nonfinite(query: ICrossRunQuery = {}): Promise<INonfinitePage> {
+    this.crossRunQueries.push(query);
+    return Promise.resolve({ runs: this.nonfiniteRuns });
+  }
+
+  errorCounts(query: ICrossRunQuery = {}): Promise<IErrorCountPage> {
+    this.crossRunQueries.push(query);
+    return Promise.resolve({
+      runs: this.errorCountRuns,
+      total: this.errorCountRuns.length
+    });
   }
 
   eventsUrl(): string {

@@ -95,6 +95,54 @@ describe('TflogClient', () => {
     expect(url.searchParams.get('max_points')).toBe('500');
   });
 
+  it('sends run filters, repeating tags and hyperparameters', async () => {
+    const { client, requests } = clientAnswering(() =>
+      json(200, { runs: [], total: 0 })
+    );
+    await client.runs({
+      tags: { team: 'vision', 'data:set': 'a:b' },
+      hparams: { lr: '0.001' },
+      sort: 'min:val_loss',
+      order: 'asc',
+      text: 'mnist'
+    });
+    const url = new URL(requests[0].url);
+    expect(url.pathname).toBe('/user/alice/tflog/api/v1/runs');
+    expect(url.searchParams.getAll('tag')).toEqual([
+      'team:vision',
+      'data:set:a:b'
+    ]);
+    expect(url.searchParams.getAll('hparam')).toEqual(['lr:0.001']);
+    expect(url.searchParams.get('sort')).toBe('min:val_loss');
+    expect(url.searchParams.get('order')).toBe('asc');
+    expect(url.searchParams.get('q')).toBe('mnist');
+  });
+
+  it('sends a threshold as the operator parameter', async () => {
+    const { client, requests } = clientAnswering(() =>
+      json(200, { points: [] })
+    );
+    await client.points({ metric: 'loss', operator: 'gt', value: 2 });
+    const url = new URL(requests[0].url);
+    expect(url.pathname).toBe('/user/alice/tflog/api/v1/points');
+    expect(url.searchParams.get('gt')).toBe('2');
+    expect(url.searchParams.get('metric')).toBe('loss');
+  });
+
+  it('searches logs across runs with repeated run ids', async () => {
+    const { client, requests } = clientAnswering(() =>
+      json(200, { lines: [], total: 0 })
+    );
+    await client.searchLogs({
+      runIds: ['a', 'b'],
+      levels: ['warning', 'error']
+    });
+    const url = new URL(requests[0].url);
+    expect(url.pathname).toBe('/user/alice/tflog/api/v1/logs');
+    expect(url.searchParams.getAll('run')).toEqual(['a', 'b']);
+    expect(url.searchParams.get('level')).toBe('warning,error');
+  });
+
   it('points EventSource at the events endpoint', () => {
     const { client } = clientAnswering(() => json(200, {}));
     expect(client.eventsUrl()).toBe(`${BASE}tflog/api/v1/events`);

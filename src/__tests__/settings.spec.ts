@@ -8,6 +8,7 @@ describe('readSettings', () => {
         refreshIntervalMs: 2000,
         xAxis: 'time',
         smoothing: 0.6,
+        logScale: true,
         defaultMetrics: ['loss', '*acc*'],
         maxPoints: 300
       })
@@ -16,6 +17,7 @@ describe('readSettings', () => {
       refreshIntervalMs: 2000,
       xAxis: 'time',
       smoothing: 0.6,
+      logScale: true,
       defaultMetrics: ['loss', '*acc*'],
       maxPoints: 300
     });
@@ -29,6 +31,7 @@ describe('readSettings', () => {
         refreshIntervalMs: 10,
         xAxis: 'batch',
         smoothing: 1,
+        logScale: 'yes',
         defaultMetrics: 'loss',
         maxPoints: 2.5
       })
