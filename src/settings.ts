@@ -3,12 +3,12 @@
  * value of the wrong type or out of range falls back to its default, so a
  * hand-edited settings file never breaks the panel.
  */
-import type { ITflogSettings, SeriesAxis } from './tokens';
+import type { ITflogSettings, SeriesAxis, XAxisChoice } from './tokens';
 
 export const DEFAULT_SETTINGS: Readonly<ITflogSettings> = Object.freeze({
   liveUpdates: true,
   refreshIntervalMs: 1000,
-  xAxis: 'step',
+  xAxis: 'auto',
   smoothing: 0,
   logScale: false,
   defaultMetrics: [],
@@ -16,6 +16,7 @@ export const DEFAULT_SETTINGS: Readonly<ITflogSettings> = Object.freeze({
 });
 
 const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
+const AXIS_CHOICES: readonly XAxisChoice[] = ['auto', ...AXES];
 
 /** Bounds shared with the schema and the service (max_points 2..10000). */
 export const LIMITS = {
@@ -52,8 +53,8 @@ export function readSettings(
         ? composite.liveUpdates
         : DEFAULT_SETTINGS.liveUpdates,
     refreshIntervalMs: number('refreshIntervalMs', true),
-    xAxis: AXES.includes(xAxis as SeriesAxis)
-      ? (xAxis as SeriesAxis)
+    xAxis: AXIS_CHOICES.includes(xAxis as XAxisChoice)
+      ? (xAxis as XAxisChoice)
       : DEFAULT_SETTINGS.xAxis,
     smoothing: number('smoothing', false),
     logScale:
@@ -71,4 +72,8 @@ export function readSettings(
 
 export function isSeriesAxis(value: string): value is SeriesAxis {
   return AXES.includes(value as SeriesAxis);
+}
+
+export function isXAxisChoice(value: string): value is XAxisChoice {
+  return AXIS_CHOICES.includes(value as XAxisChoice);
 }

@@ -186,12 +186,16 @@ export const ITflogClient = new Token<ITflogClient>(
 
 // --- Settings (schema/plugin.json) -------------------------------------------
 
+/** The `xAxis` setting: an axis, or `auto` (see model/viewDefaults.ts). */
+export type XAxisChoice = SeriesAxis | 'auto';
+
 export interface ITflogSettings {
   /** Follow new data as it arrives (event stream, else polling). */
   liveUpdates: boolean;
   /** Polling interval when the event stream is not available. */
   refreshIntervalMs: number;
-  xAxis: SeriesAxis;
+  /** The x axis; `auto`: epochs for runs with epoch-end values, else steps. */
+  xAxis: XAxisChoice;
   /** Exponential moving average weight for display, 0 (raw) to 0.99. */
   smoothing: number;
   /** Draw the y axis on a log scale (non-positive values are not drawn). */

@@ -68,7 +68,7 @@ describe('the panel through ITranslator', () => {
     const panel = new TrainingPanel({
       model,
       colours: resolveThemeColours(() => ''),
-      onAxisChange: () => undefined,
+      onSettingChange: () => undefined,
       renderer: 'svg',
       trans: markingBundle()
     });

@@ -185,4 +185,59 @@ describe('RunModel', () => {
     expect(run.error).toBeNull();
     expect(run.charts).toHaveLength(1);
   });
+
+  it('on the automatic axis, shows a Keras fit by its epoch-end values', async () => {
+    const client = new FakeClient();
+    client.allSeries = [
+      series('loss', points([1, 2, 3, 4])),
+      series('loss', points([1, 2]), { scope: 'epoch' })
+    ];
+    const { run } = model(client, { axis: 'auto' });
+    await run.load();
+    expect(client.seriesQueries.map(q => q.axis)).toEqual(['step', 'epoch']);
+    expect(run.axis).toBe('epoch');
+    expect(run.hasEpochEnds).toBe(true);
+    expect(run.charts[0].rows.map(r => r.x)).toEqual([1, 2]);
+  });
+
+  it('on the automatic axis, keeps steps for a loop without epochs', async () => {
+    const client = new FakeClient();
+    client.allSeries = [series('loss', points([1, 2, 3]))];
+    const { run } = model(client, { axis: 'auto' });
+    await run.load();
+    expect(client.seriesQueries.map(q => q.axis)).toEqual(['step']);
+    expect(run.axis).toBe('step');
+    expect(run.hasEpochEnds).toBe(false);
+  });
+
+  it('on the automatic axis, moves to epochs when the first epoch ends', async () => {
+    const client = new FakeClient();
+    const batches = series('loss', points([1, 2]));
+    client.allSeries = [batches];
+    const { run } = model(client, { axis: 'auto' });
+    await run.load();
+    expect(run.axis).toBe('step');
+    batches.points.push(...points([3]));
+    // Its epoch-end value, at the step the epoch ended.
+    client.allSeries.push(series('loss', points([3]), { scope: 'epoch' }));
+    await run.refresh();
+    expect(run.axis).toBe('epoch');
+    expect(client.seriesQueries.at(-1)).toEqual({
+      axis: 'epoch',
+      maxPoints: 1000
+    });
+  });
+
+  it('keeps a chosen step axis for a Keras fit and says it has epoch ends', async () => {
+    const client = new FakeClient();
+    client.allSeries = [
+      series('loss', points([1, 2, 3, 4])),
+      series('loss', points([1, 2]), { scope: 'epoch' })
+    ];
+    const { run } = model(client, { axis: 'step' });
+    await run.load();
+    expect(run.axis).toBe('step');
+    expect(run.hasEpochEnds).toBe(true);
+    expect(client.seriesQueries).toHaveLength(1);
+  });
 });

@@ -19,7 +19,7 @@ function newPanel() {
   const panel = new TrainingPanel({
     model,
     colours: resolveThemeColours(() => ''),
-    onAxisChange: () => undefined,
+    onSettingChange: () => undefined,
     renderer: 'svg'
   });
   Widget.attach(panel, document.body);

@@ -38,6 +38,12 @@ describe('readSettings', () => {
     ).toEqual(DEFAULT_SETTINGS);
   });
 
+  it('reads the automatic x axis, the default', () => {
+    expect(DEFAULT_SETTINGS.xAxis).toBe('auto');
+    expect(readSettings({ xAxis: 'auto' }).xAxis).toBe('auto');
+    expect(readSettings({ xAxis: 'epoch' }).xAxis).toBe('epoch');
+  });
+
   it('drops metric patterns that are not strings', () => {
     expect(
       readSettings({ defaultMetrics: ['loss', 3, ''] }).defaultMetrics

@@ -14,7 +14,8 @@ import type {
   ISeries,
   ISeriesPoint,
   ITflogClient,
-  SeriesAxis
+  SeriesAxis,
+  XAxisChoice
 } from '../tokens';
 import {
   Ema,
@@ -27,10 +28,12 @@ import {
   seriesRank,
   toRows
 } from './series';
+import { autoAxis } from './viewDefaults';
 
 /** How a run is drawn. */
 export interface IRunViewOptions {
-  axis: SeriesAxis;
+  /** The axis chosen; `auto` is resolved per run (see `RunModel.axis`). */
+  axis: XAxisChoice;
   smoothing: number;
   maxPoints: number;
   /** Chart filter and order (see orderCharts). */
@@ -73,6 +76,7 @@ export class RunModel implements IDisposable {
     this.runId = options.runId;
     this._view = { ...options.view };
     this._summary = options.summary ?? null;
+    this._axis = initialAxis(this._view.axis, this._summary);
   }
 
   readonly runId: string;
@@ -83,6 +87,19 @@ export class RunModel implements IDisposable {
 
   get view(): Readonly<IRunViewOptions> {
     return this._view;
+  }
+
+  /** The axis drawn: the one chosen, or what `auto` stands for with this run's data. */
+  get axis(): SeriesAxis {
+    return this._axis;
+  }
+
+  /**
+   * Whether the run has epoch-end values (a Keras fit): on the step axis its
+   * training values are then running averages within each epoch.
+   */
+  get hasEpochEnds(): boolean {
+    return this._hasEpochEnds;
   }
 
   /** The last request's error, or null once a request succeeds. */
@@ -164,6 +181,9 @@ export class RunModel implements IDisposable {
     const next = { ...this._view, ...view };
     const refetch =
       next.axis !== this._view.axis || next.maxPoints !== this._view.maxPoints;
+    if (next.axis !== this._view.axis) {
+      this._axis = initialAxis(next.axis, this._summary);
+    }
     const restyle =
       next.smoothing !== this._view.smoothing ||
       next.metrics.join('\n') !== this._view.metrics.join('\n');
@@ -216,14 +236,23 @@ export class RunModel implements IDisposable {
     }
   }
 
-  private async _fullLoad(generation: number): Promise<void> {
-    const { axis, maxPoints } = this._view;
+  private async _fullLoad(
+    generation: number,
+    axisSettled = false
+  ): Promise<void> {
+    const { maxPoints } = this._view;
+    const axis = this._axis;
     const response = await this._client.series(this.runId, {
       axis,
       maxPoints
     });
     if (generation !== this._generation || this._isDisposed) {
       return;
+    }
+    this._hasEpochEnds = autoAxis(response.series) === 'epoch';
+    if (!axisSettled && this._moveAutoAxis(response.series, true)) {
+      // Once at most: the answer on the new axis settles it.
+      return this._fullLoad(generation, true);
     }
     this._series.clear();
     for (const series of selectSeries(response.series, axis)) {
@@ -234,7 +263,8 @@ export class RunModel implements IDisposable {
   }
 
   private async _incrementalLoad(generation: number): Promise<void> {
-    const { axis, maxPoints } = this._view;
+    const { maxPoints } = this._view;
+    const axis = this._axis;
     // The slowest series decides: points the others already have are dropped below.
     const after = Math.min(
       ...[...this._series.values()].map(tracked => tracked.lastX)
@@ -251,7 +281,13 @@ export class RunModel implements IDisposable {
       return;
     }
     this._setSummary(response.run);
-    if (this._needsReload(response.series, axis)) {
+    this._hasEpochEnds =
+      this._hasEpochEnds || autoAxis(response.series) === 'epoch';
+    // The first epoch of a Keras fit has ended: `auto` moves to the epoch axis.
+    if (
+      this._needsReload(response.series, axis) ||
+      this._moveAutoAxis(response.series, false)
+    ) {
       return this._fullLoad(generation);
     }
     const inserted = new Map<string, IChartRow[]>();
@@ -289,13 +325,31 @@ export class RunModel implements IDisposable {
     });
   }
 
+  /**
+   * With `auto`, follow the data to the axis it stands for; true when that
+   * moved. A partial answer (`series?after=`) may lack the epoch-end values
+   * the run has: it only ever moves towards epochs.
+   */
+  private _moveAutoAxis(series: ISeries[], whole: boolean): boolean {
+    const wanted = autoAxis(series);
+    if (
+      this._view.axis !== 'auto' ||
+      wanted === this._axis ||
+      (!whole && wanted !== 'epoch')
+    ) {
+      return false;
+    }
+    this._axis = wanted;
+    return true;
+  }
+
   private _track(series: ISeries): ITrackedSeries {
     const ema = new Ema(this._view.smoothing);
     const points = series.points.slice();
     return {
       key: seriesKey(series),
       name: series.name,
-      rank: seriesRank(series, this._view.axis),
+      rank: seriesRank(series, this._axis),
       points,
       rows: toRows(series.name, points, ema),
       lastX: maxX(points, -Infinity),
@@ -318,6 +372,8 @@ export class RunModel implements IDisposable {
 
   private readonly _client: ITflogClient;
   private _view: IRunViewOptions;
+  private _axis: SeriesAxis;
+  private _hasEpochEnds = false;
   private _summary: IRunSummary | null;
   private _series = new Map<string, ITrackedSeries>();
   private _error: Error | null = null;
@@ -341,4 +397,20 @@ function maxX(points: ISeriesPoint[], start: number): number {
     }
   }
   return max;
+}
+
+/**
+ * The first axis asked for: the one chosen; for `auto`, epochs when the run
+ * is known to have reached an epoch (the answer then settles it), else steps.
+ */
+function initialAxis(
+  choice: XAxisChoice,
+  summary: IRunSummary | null
+): SeriesAxis {
+  if (choice !== 'auto') {
+    return choice;
+  }
+  return summary?.last_epoch !== null && summary?.last_epoch !== undefined
+    ? 'epoch'
+    : 'step';
 }

@@ -22,7 +22,8 @@ import { trainingIcon } from '../icons';
 import { PanelModel } from '../model/panelModel';
 import { DEFAULT_SETTINGS, readSettings } from '../settings';
 import { readThemeColours } from '../theme';
-import { ITflogClient, SeriesAxis } from '../tokens';
+import { ITflogClient } from '../tokens';
+import type { SettingChange } from '../views/controls';
 import { PANEL_ID, readSectionsState, TrainingPanel } from '../views/panel';
 import type { ICellInserter } from '../views/emptyState';
 import { TRANSLATION_DOMAIN } from '../views/text';
@@ -59,15 +60,16 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     const model = new PanelModel({ client, settings: { ...DEFAULT_SETTINGS } });
     let settings: ISettingRegistry.ISettings | null = null;
 
-    const onAxisChange = (axis: SeriesAxis): void => {
+    // A control changed in the panel: saved as a setting, and settings.changed
+    // then updates the model (and the Settings Editor shows it).
+    const onSettingChange: SettingChange = (key, value) => {
       if (settings) {
-        // Saved as a setting; settings.changed then updates the model.
-        settings.set('xAxis', axis).catch(error => {
-          console.error('tflog: cannot save the x axis setting', error);
-          model.updateSettings({ ...model.settings, xAxis: axis });
+        settings.set(key, value).catch(error => {
+          console.error(`tflog: cannot save the ${key} setting`, error);
+          model.updateSettings({ ...model.settings, [key]: value });
         });
       } else {
-        model.updateSettings({ ...model.settings, xAxis: axis });
+        model.updateSettings({ ...model.settings, [key]: value });
       }
     };
 
@@ -75,7 +77,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       model,
       colours: readThemeColours(),
       icon: trainingIcon,
-      onAxisChange,
+      onSettingChange,
       trans,
       inserter: tracker ? cellInserter(app, tracker) : null
     });

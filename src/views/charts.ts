@@ -7,7 +7,9 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
-import type { IChartsChange, RunModel } from '../model/runModel';
+import { formatNumber } from '../format';
+import type { IChartData, IChartsChange, RunModel } from '../model/runModel';
+import { constantValue } from '../model/viewDefaults';
 import type { IThemeColours } from '../theme';
 import { ChartWidget, IChartStyle, loadChartLibrary } from './chart';
 import { h, setText } from './dom';
@@ -28,6 +30,18 @@ export class ChartsPanel extends Panel {
     this._message = new Widget({ node: h('p') });
     this._message.addClass('jp-tflog-charts-empty');
     this.addWidget(this._message);
+    // Series that never change, as values rather than flat charts.
+    this._constants = new Widget({
+      node: h('dl', {
+        'aria-label': this._trans.__('Constant values')
+      })
+    });
+    this._constants.addClass('jp-tflog-constants');
+    this.addWidget(this._constants);
+    // What the step axis draws for a Keras fit.
+    this._axisNote = new Widget({ node: h('p') });
+    this._axisNote.addClass('jp-tflog-axis-note');
+    this.addWidget(this._axisNote);
   }
 
   setRunModel(runModel: RunModel | null): void {
@@ -67,6 +81,18 @@ export class ChartsPanel extends Panel {
       this._rebuild();
       return;
     }
+    const charts = this._runModel?.charts ?? [];
+    // A constant that changed, or a chart that turned out constant: shown anew.
+    const moved = charts.some(
+      data =>
+        change.inserted.has(data.metric) &&
+        (constantValue(data.rows) === null) ===
+          this._constantMetrics.has(data.metric)
+    );
+    if (moved) {
+      this._rebuild();
+      return;
+    }
     for (const [metric, rows] of change.inserted) {
       this._charts.get(metric)?.insert(rows);
     }
@@ -74,7 +100,10 @@ export class ChartsPanel extends Panel {
 
   private _rebuild(): void {
     const runModel = this._runModel;
-    const charts = runModel?.charts ?? [];
+    const all = runModel?.charts ?? [];
+    const constants = all.filter(data => constantValue(data.rows) !== null);
+    const charts = all.filter(data => constantValue(data.rows) === null);
+    this._renderConstants(constants);
     const wanted = new Set(charts.map(chart => chart.metric));
     for (const [metric, chart] of this._charts) {
       if (!wanted.has(metric)) {
@@ -96,17 +125,67 @@ export class ChartsPanel extends Panel {
         });
         this._charts.set(data.metric, chart);
       }
-      this.insertWidget(index + 1, chart);
+      this.insertWidget(index + FIXED_WIDGETS, chart);
       chart.reset(data.rows);
     });
     this._updateMessage();
+    this._renderAxisNote();
+  }
+
+  /** One line per constant series: its name and value. */
+  private _renderConstants(constants: IChartData[]): void {
+    this._constantMetrics = new Set(constants.map(data => data.metric));
+    this._constants.node.replaceChildren(
+      ...constants.map(data => {
+        const value = formatNumber(constantValue(data.rows) ?? NaN);
+        return h(
+          'div',
+          {
+            class: 'jp-tflog-constant',
+            'data-metric': data.metric,
+            title: this._trans.__(
+              '%1 stayed at %2 for the whole run',
+              data.metric,
+              value
+            )
+          },
+          [
+            h('dt', {}, [data.metric]),
+            h('dd', {}, [value]),
+            h('dd', { class: 'jp-tflog-constant-note' }, [
+              this._trans.__('constant')
+            ])
+          ]
+        );
+      })
+    );
+    this._constants.setHidden(constants.length === 0);
+  }
+
+  /** On the step axis, a Keras fit's training values are running averages: said so. */
+  private _renderAxisNote(): void {
+    const runModel = this._runModel;
+    const shown =
+      runModel !== null &&
+      runModel.axis === 'step' &&
+      runModel.hasEpochEnds &&
+      this._charts.size > 0;
+    setText(
+      this._axisNote.node,
+      shown
+        ? this._trans.__(
+            'Step axis: Keras reports training values as running averages within each epoch, reset when an epoch starts; the Epoch axis shows each epoch’s final values.'
+          )
+        : ''
+    );
+    this._axisNote.setHidden(!shown);
   }
 
   private _updateMessage(): void {
     const runModel = this._runModel;
     const charts = runModel?.charts ?? [];
     let message = '';
-    if (runModel && charts.length === 0) {
+    if (runModel && charts.length === 0 && this._constantMetrics.size === 0) {
       message = runModel.loading
         ? this._trans.__('Loading…')
         : runModel.error
@@ -118,7 +197,9 @@ export class ChartsPanel extends Panel {
   }
 
   private _restyleAll(): void {
-    const charts = this._runModel?.charts ?? [];
+    const charts = (this._runModel?.charts ?? []).filter(
+      data => !this._constantMetrics.has(data.metric)
+    );
     charts.forEach((data, index) => {
       this._charts.get(data.metric)?.setStyle(this._style(index, data.roles));
     });
@@ -127,7 +208,7 @@ export class ChartsPanel extends Panel {
   private _style(index: number, roles: IChartStyle['roles']): IChartStyle {
     const palette = this._colours.palette;
     return {
-      axis: this._runModel?.view.axis ?? 'step',
+      axis: this._runModel?.axis ?? 'step',
       roles,
       colour: palette[index % palette.length],
       colours: this._colours,
@@ -147,7 +228,13 @@ export class ChartsPanel extends Panel {
   private readonly _renderer: 'canvas' | 'svg' | undefined;
   private readonly _charts = new Map<string, ChartWidget>();
   private readonly _message: Widget;
+  private readonly _constants: Widget;
+  private readonly _axisNote: Widget;
+  private _constantMetrics = new Set<string>();
 }
+
+/** The message, the constants and the axis note come before the charts. */
+const FIXED_WIDGETS = 3;
 
 /**
  * Why a run shows no curve: no values yet, or values that have no x on the
@@ -158,7 +245,7 @@ export function noCurveMessage(
   trans: TranslationBundle = defaultBundle()
 ): string {
   const values = Object.keys(runModel.summary?.last_metrics ?? {});
-  if (values.length > 0 && runModel.view.axis === 'step') {
+  if (values.length > 0 && runModel.axis === 'step') {
     return trans._n(
       '%2 has no step (values logged per epoch): choose Epoch or Time as the x axis above.',
       '%2 have no step (values logged per epoch): choose Epoch or Time as the x axis above.',

@@ -19,10 +19,11 @@ import { AccordionPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
 
 import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
-import { isSeriesAxis } from '../settings';
+import { isXAxisChoice } from '../settings';
 import type { IThemeColours } from '../theme';
-import type { ITflogSettings, SeriesAxis } from '../tokens';
+import type { ITflogSettings, XAxisChoice } from '../tokens';
 import { ChartsPanel } from './charts';
+import { ChartControls, SettingChange } from './controls';
 import { h } from './dom';
 import { EmptyState, ICellInserter } from './emptyState';
 import { RunHeader } from './runHeader';
@@ -66,8 +67,9 @@ export function readSectionsState(
   };
 }
 
-function axisLabels(trans: TranslationBundle): Record<SeriesAxis, string> {
+function axisLabels(trans: TranslationBundle): Record<XAxisChoice, string> {
   return {
+    auto: trans.__('Auto'),
     step: trans.__('Step'),
     epoch: trans.__('Epoch'),
     time: trans.__('Wall time')
@@ -79,8 +81,8 @@ export class TrainingPanel extends SidePanel {
     model: PanelModel;
     colours: IThemeColours;
     icon?: LabIcon;
-    /** Called when the user picks an x axis (the plugin saves it as a setting). */
-    onAxisChange: (axis: SeriesAxis) => void;
+    /** Called when the user changes a control (the plugin saves it as a setting). */
+    onSettingChange: SettingChange;
     /** Chart renderer; tests use svg. */
     renderer?: 'canvas' | 'svg';
     /** The `tflog` strings; untranslated when not given. */
@@ -101,9 +103,13 @@ export class TrainingPanel extends SidePanel {
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', trans.__('Training'));
     this.model = options.model;
-    this._onAxisChange = options.onAxisChange;
+    this._onSettingChange = options.onSettingChange;
 
     this._createToolbar();
+    this._controls = new ChartControls({
+      onChange: options.onSettingChange,
+      trans
+    });
     this._empty = new EmptyState({ trans, inserter: options.inserter });
     this._runHeader = new RunHeader({ trans });
     this._charts = new ChartsPanel({
@@ -126,6 +132,7 @@ export class TrainingPanel extends SidePanel {
     });
 
     this.header.addWidget(new StatusLine(this.model, trans));
+    this.header.addWidget(this._controls);
     // Sections that fold and share the room, as in the Debugger sidebar.
     const runSection = new Panel();
     runSection.addWidget(this._empty);
@@ -224,6 +231,7 @@ export class TrainingPanel extends SidePanel {
     this.model.runsChanged.disconnect(this._renderRuns, this);
     this.model.runModelChanged.disconnect(this._onRunModelChanged, this);
     this.model.settingsChanged.disconnect(this._renderSettings, this);
+    this._shownRun?.chartsChanged.disconnect(this._renderAutoAxis, this);
     this._contentObserver?.disconnect();
     Signal.clearData(this);
     super.dispose();
@@ -264,14 +272,14 @@ export class TrainingPanel extends SidePanel {
         class: 'jp-tflog-xaxis',
         'aria-label': trans.__('X axis')
       },
-      (Object.keys(labels) as SeriesAxis[]).map(axis =>
+      (Object.keys(labels) as XAxisChoice[]).map(axis =>
         h('option', { value: axis }, [labels[axis]])
       )
     );
     this._axisSelect.addEventListener('change', () => {
       const value = this._axisSelect.value;
-      if (isSeriesAxis(value)) {
-        this._onAxisChange(value);
+      if (isXAxisChoice(value)) {
+        this._onSettingChange('xAxis', value);
       }
     });
     const toolbar = this.toolbar;
@@ -300,9 +308,29 @@ export class TrainingPanel extends SidePanel {
   }
 
   private _onRunModelChanged(_: PanelModel, runModel: RunModel | null): void {
+    this._shownRun?.chartsChanged.disconnect(this._renderAutoAxis, this);
+    this._shownRun = runModel;
+    runModel?.chartsChanged.connect(this._renderAutoAxis, this);
     this._runHeader.setRunModel(runModel);
     this._charts.setRunModel(runModel);
     this._renderRuns();
+    this._renderAutoAxis();
+  }
+
+  /** The Auto option names the axis it stands for with the run shown. */
+  private _renderAutoAxis(): void {
+    const option = this._axisSelect.querySelector<HTMLOptionElement>(
+      'option[value="auto"]'
+    );
+    const axis = this._shownRun?.axis;
+    const label = this._strings.__('Auto');
+    const text =
+      axis === undefined
+        ? label
+        : `${label} (${axisLabels(this._strings)[axis]})`;
+    if (option && option.textContent !== text) {
+      option.textContent = text;
+    }
   }
 
   private _renderRuns(): void {
@@ -342,11 +370,14 @@ export class TrainingPanel extends SidePanel {
   private _renderSettings(): void {
     const settings: Readonly<ITflogSettings> = this.model.settings;
     this._axisSelect.value = settings.xAxis;
+    this._controls.render(settings);
   }
 
   private readonly _strings: TranslationBundle;
-  private readonly _onAxisChange: (axis: SeriesAxis) => void;
+  private readonly _onSettingChange: SettingChange;
   private _axisSelect!: HTMLSelectElement;
+  private readonly _controls: ChartControls;
+  private _shownRun: RunModel | null = null;
   private readonly _sectionsChanged = new Signal<this, ISectionsState>(this);
   private _contentObserver: ResizeObserver | null = null;
   private readonly _empty: EmptyState;
