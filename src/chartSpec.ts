@@ -7,12 +7,16 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { TopLevelSpec } from 'vega-lite';
 
 import { formatMetric } from './format';
+import type { MarkerSeverity } from './model/logMarkers';
 import type { IChartRow, SeriesRole } from './model/series';
 import type { IThemeColours } from './theme';
 import type { SeriesAxis } from './tokens';
 import { defaultBundle } from './views/text';
 
 export const DATASET = 'points';
+
+/** The dataset of log markers (rows of ILogMarker): warnings, errors, NaNs. */
+export const MARKERS_DATASET = 'markers';
 
 /**
  * The vega expression function that formats axis numbers with formatNumber
@@ -49,6 +53,12 @@ export const READOUT_SIGNAL = 'readoutX';
 /** Rows at the readout's x (dates compare as numbers on the time axis). */
 const AT_READOUT = `${READOUT_SIGNAL} != null && toNumber(datum.x) === ${READOUT_SIGNAL}`;
 
+/** The interval brush that zooms the x range (drag across a chart). */
+export const ZOOM_PARAM = 'zoom';
+
+/** Names of the marks a click may land on (vega's `item.mark.name`). */
+export const LOG_MARKER_MARK = 'log_markers_marks';
+
 /** Series with at most this many rows get a marker on each point. */
 export const MARKED_POINTS_MAX = 60;
 
@@ -64,21 +74,80 @@ export interface IChartSpecOptions {
   colours: IThemeColours;
   width: number;
   height: number;
+  /** y on a log scale: values at or below zero are left out. */
+  logScale?: boolean;
+  /** The curves are smoothed: the raw values are drawn faint behind them. */
+  smoothed?: boolean;
+  /** The x range shown (zoomed), ascending; absent: all of it. */
+  xDomain?: readonly [number, number] | null;
   trans?: TranslationBundle;
+}
+
+/** The y drawn on a log scale: positive values only (vega cannot place the rest). */
+const LOG_Y = 'logY';
+const LOG_RAW = 'logRaw';
+
+/**
+ * The x range of the zoom brush's selection value (`{x: [a, b]}`, numbers or
+ * dates), ascending; null when there is none or it is empty.
+ */
+export function brushRange(value: unknown): [number, number] | null {
+  if (typeof value !== 'object' || value === null) {
+    return null;
+  }
+  const field = (value as Record<string, unknown>).x;
+  if (!Array.isArray(field) || field.length !== 2) {
+    return null;
+  }
+  const [a, b] = field.map(end =>
+    end instanceof Date ? end.getTime() : typeof end === 'number' ? end : NaN
+  );
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a === b) {
+    return null;
+  }
+  return a < b ? [a, b] : [b, a];
 }
 
 export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
   const trans = options.trans ?? defaultBundle();
   const time = options.axis === 'time';
+  const domain = options.xDomain ? [...options.xDomain] : undefined;
   const x = {
     field: 'x',
     type: time ? ('temporal' as const) : ('quantitative' as const),
     title: axisTitle(trans, options.axis),
     axis: time ? {} : { tickMinStep: 1, labelExpr: NUMBER_LABEL },
     // Room at the ends, so a mark at the first or last x is not lost on the edge.
-    scale: { padding: 8 }
+    scale: domain ? { padding: 8, domain } : { padding: 8 }
   };
   const roles = options.roles.length > 0 ? options.roles : ['train' as const];
+  const log = options.logScale === true;
+  // On a log scale only positive values are drawn; the readout says which were left out.
+  const yField = log ? LOG_Y : 'y';
+  const rawField = log ? LOG_RAW : 'raw';
+  const positive = (field: string): string =>
+    `isValid(datum.${field}) && datum.${field} > 0 ? datum.${field} : null`;
+  const yTransforms = log
+    ? [
+        { calculate: positive('y'), as: LOG_Y },
+        { calculate: positive('raw'), as: LOG_RAW }
+      ]
+    : [];
+  const yScale = log ? { type: 'log' as const } : { zero: false };
+  const strokeDash = {
+    field: 'role',
+    type: 'nominal' as const,
+    scale: { domain: roles, range: roles.map(role => DASHES[role]) },
+    legend:
+      roles.length > 1
+        ? {
+            title: null,
+            orient: 'top' as const,
+            symbolStrokeColor: options.colour
+          }
+        : null
+  };
+  const severities: MarkerSeverity[] = ['warning', 'error'];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `${options.metric} by ${options.axis}`,
@@ -88,7 +157,35 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
     data: { name: DATASET },
     params: [{ name: READOUT_SIGNAL, value: null }],
     layer: [
+      ...(options.smoothed
+        ? [
+            {
+              // Smoothed curves keep the raw values faint behind them.
+              name: 'raw_line',
+              transform: yTransforms,
+              mark: {
+                type: 'line' as const,
+                color: options.colour,
+                strokeWidth: 1,
+                opacity: 0.25,
+                clip: true
+              },
+              encoding: {
+                x,
+                y: {
+                  field: rawField,
+                  type: 'quantitative' as const,
+                  scale: yScale
+                },
+                strokeDash: { ...strokeDash, legend: null },
+                detail: { field: 'series', type: 'nominal' as const }
+              }
+            }
+          ]
+        : []),
       {
+        name: 'line',
+        transform: yTransforms,
         mark: {
           type: 'line',
           color: options.colour,
@@ -98,25 +195,13 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         encoding: {
           x,
           y: {
-            field: 'y',
+            field: yField,
             type: 'quantitative',
             title: options.metric,
-            scale: { zero: false },
+            scale: yScale,
             axis: { labelExpr: NUMBER_LABEL }
           },
-          strokeDash: {
-            field: 'role',
-            type: 'nominal',
-            scale: { domain: roles, range: roles.map(role => DASHES[role]) },
-            legend:
-              roles.length > 1
-                ? {
-                    title: null,
-                    orient: 'top',
-                    symbolStrokeColor: options.colour
-                  }
-                : null
-          },
+          strokeDash,
           detail: { field: 'series', type: 'nominal' }
         }
       },
@@ -128,8 +213,9 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
             joinaggregate: [{ op: 'count', as: 'seriesPoints' }],
             groupby: ['series']
           },
+          ...yTransforms,
           {
-            filter: `datum.seriesPoints <= ${MARKED_POINTS_MAX} && isValid(datum.y)`
+            filter: `datum.seriesPoints <= ${MARKED_POINTS_MAX} && isValid(datum.${yField})`
           }
         ],
         mark: {
@@ -140,7 +226,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
           opacity: 1,
           clip: true
         },
-        encoding: { x, y: { field: 'y', type: 'quantitative' } }
+        encoding: { x, y: { field: yField, type: 'quantitative' } }
       },
       {
         // Non-finite values have no y: a rule across the chart marks where they happened.
@@ -150,7 +236,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
           type: 'rule',
           color: options.colours.error,
           strokeWidth: 2,
-          strokeDash: [4, 2]
+          strokeDash: [4, 2],
+          clip: true
         },
         encoding: {
           x,
@@ -182,7 +269,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
           dx: 3,
           dy: 2,
           fontWeight: 'bold',
-          fontSize: options.colours.fontSize
+          fontSize: options.colours.fontSize,
+          clip: true
         },
         encoding: {
           x,
@@ -191,7 +279,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         }
       },
       {
-        // Hover: the nearest value under the pointer picks the readout's x.
+        // Hover: the nearest value under the pointer picks the readout's x;
+        // a drag across the chart selects the x range to zoom to.
         name: 'hover_capture',
         params: [
           {
@@ -203,11 +292,28 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
               on: 'pointermove',
               clear: 'pointerout'
             }
+          },
+          {
+            name: ZOOM_PARAM,
+            select: {
+              type: 'interval',
+              encodings: ['x'],
+              // The wheel scrolls the panel, and a new drag starts a new range.
+              zoom: false,
+              translate: false,
+              clear: 'dblclick',
+              mark: {
+                fill: options.colours.mutedText,
+                fillOpacity: 0.15,
+                stroke: options.colours.mutedText,
+                strokeOpacity: 0.6
+              }
+            }
           }
         ],
-        transform: [{ filter: 'isValid(datum.y)' }],
-        mark: { type: 'point', opacity: 0, size: 1 },
-        encoding: { x, y: { field: 'y', type: 'quantitative' } }
+        transform: [...yTransforms, { filter: `isValid(datum.${yField})` }],
+        mark: { type: 'point', opacity: 0, size: 1, clip: true },
+        encoding: { x, y: { field: yField, type: 'quantitative' } }
       },
       {
         // The readout's crosshair ...
@@ -216,23 +322,77 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         mark: {
           type: 'rule',
           color: options.colours.mutedText,
-          strokeWidth: 1
+          strokeWidth: 1,
+          clip: true
         },
         encoding: { x }
       },
       {
         // ... and the values it lists.
         name: 'readout_points',
-        transform: [{ filter: `${AT_READOUT} && isValid(datum.y)` }],
+        transform: [
+          ...yTransforms,
+          { filter: `${AT_READOUT} && isValid(datum.${yField})` }
+        ],
         mark: {
           type: 'point',
           filled: true,
           size: 40,
           color: options.colour,
           stroke: options.colours.background,
-          strokeWidth: 1
+          strokeWidth: 1,
+          clip: true
         },
-        encoding: { x, y: { field: 'y', type: 'quantitative' } }
+        encoding: { x, y: { field: yField, type: 'quantitative' } }
+      },
+      {
+        // Warnings, errors and NaNs from the run's logs: a faint rule ...
+        name: 'log_marker_rules',
+        data: { name: MARKERS_DATASET },
+        mark: { type: 'rule', strokeWidth: 1, opacity: 0.4, clip: true },
+        encoding: {
+          x,
+          color: {
+            field: 'severity',
+            type: 'nominal',
+            scale: {
+              domain: severities,
+              range: [options.colours.warning, options.colours.error]
+            },
+            legend: null
+          }
+        }
+      },
+      {
+        // ... and a triangle at the top to point at and click.
+        name: 'log_markers',
+        data: { name: MARKERS_DATASET },
+        mark: {
+          type: 'point',
+          shape: 'triangle-down',
+          filled: true,
+          size: 70,
+          opacity: 1,
+          cursor: 'pointer',
+          clip: true
+        },
+        encoding: {
+          x,
+          y: { value: 5 },
+          color: {
+            field: 'severity',
+            type: 'nominal',
+            scale: {
+              domain: severities,
+              range: [options.colours.warning, options.colours.error]
+            },
+            legend: null
+          },
+          tooltip: [
+            { field: 'level', type: 'nominal', title: trans.__('level') },
+            { field: 'summary', type: 'nominal', title: trans.__('message') }
+          ]
+        }
       }
     ]
   };

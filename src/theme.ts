@@ -11,8 +11,10 @@ export interface IThemeColours {
   mutedText: string;
   grid: string;
   domain: string;
-  /** Not-finite values (NaN, infinities). */
+  /** Not-finite values (NaN, infinities), error markers. */
   error: string;
+  /** Warning markers. */
+  warning: string;
   /** One colour per chart, cycled. */
   palette: string[];
   font: string;
@@ -27,6 +29,7 @@ const FALLBACK: IThemeColours = {
   grid: '#e0e0e0',
   domain: '#bdbdbd',
   error: '#d32f2f',
+  warning: '#f57c00',
   palette: ['#1976d2', '#f57c00', '#388e3c', '#7b1fa2', '#0097a7'],
   font: 'sans-serif',
   fontSize: 11
@@ -64,6 +67,7 @@ export function resolveThemeColours(
     grid: value('--jp-border-color2', FALLBACK.grid),
     domain: value('--jp-border-color1', FALLBACK.domain),
     error: value('--jp-error-color1', FALLBACK.error),
+    warning: value('--jp-warn-color1', FALLBACK.warning),
     palette: [...new Set(palette)],
     font: value('--jp-ui-font-family', FALLBACK.font),
     fontSize: Number.isFinite(fontSize) ? fontSize : FALLBACK.fontSize

@@ -12,18 +12,23 @@ import type { Result } from 'vega-embed';
 
 import {
   axisTitle,
+  brushRange,
   chartSpec,
   chartSummary,
   DATASET,
   HOVER_PARAM,
+  LOG_MARKER_MARK,
+  MARKERS_DATASET,
   NUMBER_FORMAT_FUNCTION,
-  READOUT_SIGNAL
+  READOUT_SIGNAL,
+  ZOOM_PARAM
 } from '../chartSpec';
 import { formatDuration, formatMetric, formatNumber } from '../format';
+import { ILogMarker, markersFor } from '../model/logMarkers';
 import { hoveredX, IReadout, readoutAt, readoutStops } from '../readout';
 import type { IChartRow, SeriesRole } from '../model/series';
 import { IThemeColours, vegaConfig } from '../theme';
-import type { SeriesAxis } from '../tokens';
+import type { ITflogDocument, SeriesAxis } from '../tokens';
 import { h } from './dom';
 import { defaultBundle } from './text';
 
@@ -34,7 +39,25 @@ export interface IChartStyle {
   colours: IThemeColours;
   /** When the run started (epoch ms), for the readout's elapsed time; null when unknown. */
   runStarted?: number | null;
+  /** y on a log scale (values at or below zero are not drawn). */
+  logScale?: boolean;
+  /** The curves are smoothed: the raw values are drawn faint behind. */
+  smoothed?: boolean;
 }
+
+/** What a chart can ask of the run it belongs to. */
+export interface IChartLinks {
+  /**
+   * Finer rows for a zoomed x range (the service thins that range only);
+   * without it, zooming only narrows the rows held.
+   */
+  loadDetail?: (range: readonly [number, number]) => Promise<IChartRow[]>;
+  /** Open the run's logs around a time (ISO), highlighting a line when given. */
+  openLogs?: (at: string, lineId?: string) => void;
+}
+
+/** Pointer moves shorter than this (px) between press and release are clicks, not drags. */
+const DRAG_MIN_PIXELS = 4;
 
 const CHART_HEIGHT = 150;
 const FALLBACK_WIDTH = 300;
@@ -62,9 +85,11 @@ export class ChartWidget extends Widget {
     style: IChartStyle;
     renderer?: 'canvas' | 'svg';
     trans?: TranslationBundle;
+    links?: IChartLinks;
   }) {
     super();
     this._trans = options.trans ?? defaultBundle();
+    this._links = options.links ?? {};
     this.metric = options.metric;
     this._style = options.style;
     this._renderer = options.renderer ?? 'canvas';
@@ -76,7 +101,7 @@ export class ChartWidget extends Widget {
     this.node.tabIndex = 0;
     this.node.setAttribute(
       'aria-keyshortcuts',
-      'ArrowLeft ArrowRight Home End Escape'
+      'ArrowLeft ArrowRight Home End Escape Enter'
     );
     this._plot = document.createElement('div');
     this._plot.className = 'jp-tflog-chart-plot';
@@ -89,9 +114,24 @@ export class ChartWidget extends Widget {
     this._message.className = 'jp-tflog-chart-error';
     this._message.setAttribute('role', 'alert');
     this._message.hidden = true;
-    this.node.append(this._plot, this._readout, this._message);
+    this._resetZoom = h(
+      'button',
+      {
+        class: 'jp-Button jp-mod-minimal jp-tflog-zoom-reset',
+        type: 'button',
+        title: this._trans.__(
+          'Show the whole x range again (or double-click the chart)'
+        )
+      },
+      [this._trans.__('Reset zoom')]
+    );
+    this._resetZoom.hidden = true;
+    this._resetZoom.addEventListener('click', () => this.zoomTo(null));
+    this.node.append(this._plot, this._readout, this._resetZoom, this._message);
     this.node.addEventListener('keydown', this._onKeyDown);
     this.node.addEventListener('blur', this._onBlur);
+    this._plot.addEventListener('pointerdown', this._onPointerDown);
+    this._plot.addEventListener('dblclick', this._onDoubleClick);
     this._updateLabel();
     this._enqueue(() => this._embed());
   }
@@ -106,6 +146,44 @@ export class ChartWidget extends Widget {
   /** The readout shown now (hover or keyboard), or null. */
   get readout(): IReadout | null {
     return this._readoutValue;
+  }
+
+  /** The x range shown while zoomed, or null. */
+  get zoom(): readonly [number, number] | null {
+    return this._zoom;
+  }
+
+  /** The log markers drawn now. */
+  get markers(): readonly ILogMarker[] {
+    return this._markers;
+  }
+
+  /**
+   * Show only x from `range[0]` to `range[1]` (null: all of it), with finer
+   * rows for that range when the run can give them. New rows that arrive
+   * meanwhile are kept and shown when the zoom is reset.
+   */
+  zoomTo(range: readonly [number, number] | null): void {
+    const same =
+      range === this._zoom ||
+      (range !== null &&
+        this._zoom !== null &&
+        range[0] === this._zoom[0] &&
+        range[1] === this._zoom[1]);
+    if (same) {
+      return;
+    }
+    this._zoom = range === null ? null : [range[0], range[1]];
+    this._detail = null;
+    this._showZoom();
+    this._enqueue(() => this._embed());
+    this._loadDetail();
+  }
+
+  /** The run's problem lines, drawn as markers where they happened. */
+  setMarkerLines(lines: readonly ITflogDocument[]): void {
+    this._markerLines = lines;
+    this._enqueue(() => this._syncMarkers());
   }
 
   /**
@@ -132,18 +210,30 @@ export class ChartWidget extends Widget {
       style.axis === this._style.axis &&
       style.colour === this._style.colour &&
       style.colours === this._style.colours &&
+      (style.logScale ?? false) === (this._style.logScale ?? false) &&
+      (style.smoothed ?? false) === (this._style.smoothed ?? false) &&
       style.roles.join() === this._style.roles.join();
+    const axisChanged = style.axis !== this._style.axis;
     this._style = style;
+    if (axisChanged && this._zoom !== null) {
+      // A range of steps means nothing on the time axis.
+      this._zoom = null;
+      this._detail = null;
+      this._showZoom();
+    }
     if (!same) {
       this._enqueue(() => this._embed());
     }
   }
 
-  /** Replace every row. */
+  /** Replace every row (while zoomed, the range's detail is read again). */
   reset(rows: readonly IChartRow[]): void {
     this._rows = rows.slice();
     this._drawnAll = false;
     this._enqueue(() => this._sync());
+    if (this._zoom !== null) {
+      this._loadDetail();
+    }
   }
 
   /** Append rows: only they are sent to vega. */
@@ -161,6 +251,9 @@ export class ChartWidget extends Widget {
     }
     this.node.removeEventListener('keydown', this._onKeyDown);
     this.node.removeEventListener('blur', this._onBlur);
+    this._plot.removeEventListener('pointerdown', this._onPointerDown);
+    this._plot.removeEventListener('dblclick', this._onDoubleClick);
+    window.removeEventListener('pointerup', this._onPointerUp);
     this._finalize();
     super.dispose();
   }
@@ -207,10 +300,14 @@ export class ChartWidget extends Widget {
       colours: this._style.colours,
       width: this._width,
       height: CHART_HEIGHT,
+      logScale: this._style.logScale,
+      smoothed: this._style.smoothed,
+      xDomain: this._zoom,
       trans: this._trans
     });
     // The rows held now go in with the spec; later ones arrive as changesets.
-    const rows = copyRows(this._rows);
+    const shown = this._shownRows();
+    const rows = copyRows(shown);
     spec.data = { name: DATASET, values: rows };
     const result = await embed(this._plot, spec, {
       mode: 'vega-lite',
@@ -226,10 +323,79 @@ export class ChartWidget extends Widget {
     }
     this._result = result;
     result.view.addSignalListener(HOVER_PARAM, this._onHover);
+    result.view.addEventListener('click', this._onViewClick);
     this._drawnAll = true;
+    this._drawnSource = shown;
     this._drawnCount = rows.length;
+    this._drawnMarkers = [];
     await this._sync();
+    await this._syncMarkers();
     this._report(result.view);
+  }
+
+  /** The rows in the dataset: the zoomed range's detail once read, else every row held. */
+  private _shownRows(): IChartRow[] {
+    return this._zoom !== null && this._detail !== null
+      ? this._detail
+      : this._rows;
+  }
+
+  /** Read the zoomed range's finer rows, and show them if the zoom is still the same. */
+  private _loadDetail(): void {
+    const range = this._zoom;
+    const loadDetail = this._links.loadDetail;
+    if (range === null || !loadDetail) {
+      return;
+    }
+    loadDetail(range)
+      .then(rows => {
+        if (this.isDisposed || this._zoom !== range) {
+          return;
+        }
+        this._detail = rows;
+        this._drawnAll = false;
+        this._enqueue(() => this._sync());
+      })
+      .catch(error => this._showError(error));
+  }
+
+  /** The zoom's button and data attributes (the DOM contract). */
+  private _showZoom(): void {
+    const zoom = this._zoom;
+    this._resetZoom.hidden = zoom === null;
+    if (zoom === null) {
+      delete this.node.dataset.zoomFrom;
+      delete this.node.dataset.zoomTo;
+    } else {
+      this.node.dataset.zoomFrom = String(zoom[0]);
+      this.node.dataset.zoomTo = String(zoom[1]);
+    }
+  }
+
+  /** Place the problem lines on the rows shown, and replace the markers drawn. */
+  private async _syncMarkers(): Promise<void> {
+    const view = this._result?.view;
+    const markers = markersFor(
+      this._markerLines,
+      this._style.axis,
+      this._shownRows()
+    );
+    this._markers = markers;
+    this.node.dataset.markers = String(markers.length);
+    if (!view || sameMarkers(markers, this._drawnMarkers)) {
+      return;
+    }
+    const { vega } = await loadChartLibrary();
+    this._drawnMarkers = markers;
+    await view
+      .change(
+        MARKERS_DATASET,
+        vega
+          .changeset()
+          .remove(() => true)
+          .insert(markers.map(marker => ({ ...marker })))
+      )
+      .runAsync();
   }
 
   /**
@@ -244,16 +410,20 @@ export class ChartWidget extends Widget {
     }
     const { vega } = await loadChartLibrary();
     const changes = vega.changeset();
-    if (!this._drawnAll) {
-      changes.remove(() => true).insert(copyRows(this._rows));
-    } else if (this._drawnCount < this._rows.length) {
-      changes.insert(copyRows(this._rows.slice(this._drawnCount)));
+    const shown = this._shownRows();
+    if (!this._drawnAll || shown !== this._drawnSource) {
+      changes.remove(() => true).insert(copyRows(shown));
+    } else if (this._drawnCount < shown.length) {
+      changes.insert(copyRows(shown.slice(this._drawnCount)));
     } else {
       return;
     }
     this._drawnAll = true;
-    this._drawnCount = this._rows.length;
+    this._drawnSource = shown;
+    this._drawnCount = shown.length;
     await view.change(DATASET, changes).runAsync();
+    // Markers without a step sit at the nearest point in time: the points moved.
+    await this._syncMarkers();
     if (!this.isDisposed && this._result?.view === view) {
       this._report(view);
     }
@@ -307,6 +477,61 @@ export class ChartWidget extends Widget {
     );
   }
 
+  /** The logs around the readout's point: the time its value was logged. */
+  private _openLogsAtReadout(): void {
+    const readout = this._readoutValue;
+    const openLogs = this._links.openLogs;
+    if (readout === null || !openLogs) {
+      return;
+    }
+    const time = this._shownRows().find(
+      row => row.x === readout.x && row.time !== undefined
+    )?.time;
+    if (time !== undefined && Number.isFinite(time)) {
+      openLogs(new Date(time).toISOString());
+    }
+  }
+
+  private _onPointerDown = (event: PointerEvent): void => {
+    this._pressedAt = { x: event.clientX, y: event.clientY };
+    this._dragged = false;
+    window.addEventListener('pointerup', this._onPointerUp);
+  };
+
+  /** The end of a drag across the chart: zoom to the brushed x range. */
+  private _onPointerUp = (event: PointerEvent): void => {
+    window.removeEventListener('pointerup', this._onPointerUp);
+    const start = this._pressedAt;
+    this._pressedAt = null;
+    if (start === null || Math.abs(event.clientX - start.x) < DRAG_MIN_PIXELS) {
+      return;
+    }
+    this._dragged = true;
+    const range = brushRange(this._result?.view.signal(ZOOM_PARAM));
+    if (range !== null) {
+      this.zoomTo(range);
+    }
+  };
+
+  private _onDoubleClick = (): void => {
+    this.zoomTo(null);
+  };
+
+  /** A click on a marker opens its line; on a curve, the lines around that point. */
+  private _onViewClick = (_: unknown, item: unknown): void => {
+    if (this._dragged) {
+      this._dragged = false;
+      return;
+    }
+    const openLogs = this._links.openLogs;
+    const marker = markerOf(item);
+    if (marker && openLogs) {
+      openLogs(marker.time, marker.lineId);
+      return;
+    }
+    this._openLogsAtReadout();
+  };
+
   private _onHover = (_: string, value: unknown): void => {
     this.showReadout(hoveredX(value));
   };
@@ -338,6 +563,10 @@ export class ChartWidget extends Widget {
       case 'Escape':
         next = null;
         break;
+      case 'Enter':
+        event.preventDefault();
+        this._openLogsAtReadout();
+        return;
       default:
         return;
     }
@@ -357,6 +586,7 @@ export class ChartWidget extends Widget {
     }
     const trans = this._trans;
     const axis = this._style.axis;
+    const logScale = this._style.logScale === true;
     const where: string[] = [
       axis === 'time'
         ? new Date(readout.x).toLocaleTimeString()
@@ -389,7 +619,14 @@ export class ChartWidget extends Widget {
                   ? ''
                   : ` (${axis === 'time' ? new Date(value.x).toLocaleTimeString() : `${axisTitle(trans, axis)} ${formatNumber(value.x)}`})`
               ]
-            )
+            ),
+            ...(logScale && value.raw !== null && value.raw <= 0
+              ? [
+                  h('span', { class: 'jp-tflog-readout-note' }, [
+                    trans.__('not drawn: the log scale has no place for it')
+                  ])
+                ]
+              : [])
           ]
         )
       )
@@ -399,6 +636,7 @@ export class ChartWidget extends Widget {
   private _finalize(): void {
     if (this._result) {
       this._result.view.removeSignalListener(HOVER_PARAM, this._onHover);
+      this._result.view.removeEventListener('click', this._onViewClick);
       // Stops the view's timers and listeners (view.finalize()) and removes embed's own.
       this._result.finalize();
       this._result = null;
@@ -406,6 +644,7 @@ export class ChartWidget extends Widget {
   }
 
   private readonly _trans: TranslationBundle;
+  private readonly _links: IChartLinks;
   private _style: IChartStyle;
   private readonly _renderer: 'canvas' | 'svg';
   private readonly _plot: HTMLDivElement;
@@ -413,12 +652,50 @@ export class ChartWidget extends Widget {
   private readonly _readout: HTMLDivElement;
   private _readoutValue: IReadout | null = null;
   private _rows: IChartRow[] = [];
-  /** Rows of `_rows` already in the view, valid while `_drawnAll`. */
+  /** The zoomed x range, and its finer rows once read. */
+  private _zoom: [number, number] | null = null;
+  private _detail: IChartRow[] | null = null;
+  private readonly _resetZoom: HTMLButtonElement;
+  private _pressedAt: { x: number; y: number } | null = null;
+  /** The last press was a drag (a zoom): the click that follows is not a click. */
+  private _dragged = false;
+  private _markerLines: readonly ITflogDocument[] = [];
+  private _markers: ILogMarker[] = [];
+  private _drawnMarkers: ILogMarker[] = [];
+  /** The rows array in the view, and how many of it, valid while `_drawnAll`. */
+  private _drawnSource: IChartRow[] | null = null;
   private _drawnCount = 0;
   private _drawnAll = false;
   private _result: Result | null = null;
   private _width = 0;
   private _queue: Promise<void> = Promise.resolve();
+}
+
+/** The marker under a click: vega's scenegraph item of the markers' mark. */
+function markerOf(item: unknown): ILogMarker | null {
+  if (typeof item !== 'object' || item === null) {
+    return null;
+  }
+  const { mark, datum } = item as {
+    mark?: { name?: unknown };
+    datum?: unknown;
+  };
+  if (mark?.name !== LOG_MARKER_MARK || typeof datum !== 'object') {
+    return null;
+  }
+  const marker = datum as Partial<ILogMarker> | null;
+  return marker &&
+    typeof marker.time === 'string' &&
+    typeof marker.lineId === 'string'
+    ? (marker as ILogMarker)
+    : null;
+}
+
+function sameMarkers(a: readonly ILogMarker[], b: readonly ILogMarker[]) {
+  return (
+    a.length === b.length &&
+    a.every((marker, i) => marker.lineId === b[i].lineId && marker.x === b[i].x)
+  );
 }
 
 /** vega marks the objects it ingests: each view gets its own copies. */
