@@ -1,0 +1,236 @@
+import {
+  checkRunIds,
+  compareRows,
+  IComparedRun,
+  legendKeys,
+  lowerIsBetter,
+  MAX_COMPARED_RUNS,
+  metricUnion,
+  outcomeTable,
+  runLabels
+} from '../model/compareData';
+import { CompareModel } from '../model/compareModel';
+import type { ISeriesQuery, ISeriesResponse } from '../tokens';
+import { FakeClient, points, series, summary } from './fakes';
+
+function run(
+  runId: string,
+  overrides: Partial<IComparedRun> = {}
+): IComparedRun {
+  return {
+    runId,
+    summary: summary({ run_id: runId, name: runId }),
+    series: [],
+    error: null,
+    ...overrides
+  };
+}
+
+describe('checkRunIds', () => {
+  it('keeps distinct ids in order', () => {
+    expect(checkRunIds(['b', 'a', 'b'])).toEqual({ runIds: ['b', 'a'] });
+  });
+
+  it('says what is wrong with the argument', () => {
+    expect(checkRunIds('a')).toEqual({ problem: 'invalid' });
+    expect(checkRunIds(['a', 3])).toEqual({ problem: 'invalid' });
+    expect(checkRunIds(['a', ' '])).toEqual({ problem: 'invalid' });
+    expect(checkRunIds([])).toEqual({ problem: 'empty' });
+    const many = Array.from(
+      { length: MAX_COMPARED_RUNS + 1 },
+      (_, i) => `r${i}`
+    );
+    expect(checkRunIds(many)).toEqual({ problem: 'too_many' });
+    expect(checkRunIds(many.slice(1))).toEqual({ runIds: many.slice(1) });
+  });
+});
+
+describe('comparison data', () => {
+  it('lists the union of the metrics, loss first', () => {
+    const runs = [
+      run('a', { series: [series('acc', []), series('val_loss', [])] }),
+      run('b', { series: [series('loss', []), series('acc', [])] })
+    ];
+    expect(metricUnion(runs)).toEqual(['loss', 'val_loss', 'acc']);
+  });
+
+  it('offers tags and hyperparameters as legends, labels each run', () => {
+    const runs = [
+      run('a', {
+        summary: summary({
+          run_id: 'a',
+          name: 'mnist',
+          tags: { team: 'x' },
+          hparams: { lr: 0.01 }
+        })
+      }),
+      run('b', {
+        summary: summary({ run_id: 'b', name: 'mnist', hparams: { lr: 0.1 } })
+      })
+    ];
+    expect(legendKeys(runs)).toEqual(['name', 'tag:team', 'hparam:lr']);
+    expect([...runLabels(runs, 'hparam:lr').values()]).toEqual([
+      'lr=0.01',
+      'lr=0.1'
+    ]);
+    // Same names: the id tells them apart.
+    expect([...runLabels(runs, 'name').values()]).toEqual([
+      'mnist (a)',
+      'mnist (b)'
+    ]);
+    expect([...runLabels(runs, 'tag:team').values()]).toEqual([
+      'team=x',
+      'team=—'
+    ]);
+  });
+
+  it('draws x from each run’s start on the relative axis, smooths, keeps NaN', () => {
+    const started = Date.parse('2026-01-31T10:00:00.000Z');
+    const a = run('a', {
+      series: [
+        series('loss', [
+          { x: started + 1000, y: 4, time: '2026-01-31T10:00:01.000Z' },
+          {
+            x: started + 2000,
+            y: null,
+            nonfinite: 'NaN',
+            time: '2026-01-31T10:00:02.000Z'
+          },
+          { x: started + 3000, y: 2, time: '2026-01-31T10:00:03.000Z' }
+        ])
+      ]
+    });
+    const labels = new Map([['a', 'A']]);
+    const rows = compareRows([a], 'loss', 'relative', 0.5, labels);
+    expect(rows.map(row => row.x)).toEqual([1, 2, 3]);
+    expect(rows.map(row => row.raw)).toEqual([4, null, 2]);
+    expect(rows[1].nonfinite).toBe('NaN');
+    expect(rows[0].y).toBe(4);
+    // Debiased EMA of 4 then 2 at weight 0.5; the NaN leaves it untouched.
+    expect(rows[1].y).toBeNull();
+    expect(rows[2].y).toBeCloseTo((0.5 * 0.5 * 4 + 0.5 * 2) / 0.75, 10);
+    expect(rows.every(row => row.series === 'A' && row.runId === 'a')).toBe(
+      true
+    );
+    const wall = compareRows([a], 'loss', 'wall', 0, labels);
+    expect(wall[0].x).toBe(started + 1000);
+  });
+
+  it('takes final and best from the summary, else the series', () => {
+    const a = run('a', {
+      summary: summary({
+        run_id: 'a',
+        last_metrics: { loss: 0.3, acc: 'NaN' },
+        min_metrics: { loss: 0.1 },
+        max_metrics: { acc: 0.9 }
+      }),
+      series: [series('loss', points([1, 2])), series('acc', points([1]))]
+    });
+    const b = run('b', {
+      series: [
+        series('loss', [
+          { x: 1, y: 0.5, time: '' },
+          { x: 2, y: 0.2, time: '' },
+          { x: 3, y: 0.4, time: '' }
+        ]),
+        series('acc', [
+          { x: 1, y: 0.7, time: '' },
+          { x: 2, y: 0.6, time: '' }
+        ])
+      ]
+    });
+    const table = outcomeTable([a, b], ['loss', 'acc']);
+    expect(table[0].lowerIsBetter).toBe(true);
+    expect(table[0].runs.get('a')).toEqual({ final: 0.3, best: 0.1 });
+    expect(table[0].runs.get('b')).toEqual({ final: 0.4, best: 0.2 });
+    expect(table[1].lowerIsBetter).toBe(false);
+    expect(table[1].runs.get('a')).toEqual({ final: 'NaN', best: 0.9 });
+    expect(table[1].runs.get('b')).toEqual({ final: 0.6, best: 0.7 });
+  });
+
+  it('knows loss-like names', () => {
+    expect(lowerIsBetter('val_loss')).toBe(true);
+    expect(lowerIsBetter('mae')).toBe(true);
+    expect(lowerIsBetter('accuracy')).toBe(false);
+    expect(lowerIsBetter('val_acc')).toBe(false);
+  });
+});
+
+/** A client answering each run's series after the test releases it. */
+class GatedClient extends FakeClient {
+  inFlight = 0;
+  mostInFlight = 0;
+  asked: { runId: string; query: ISeriesQuery }[] = [];
+  failures = new Map<string, Error>();
+
+  series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse> {
+    this.asked.push({ runId, query });
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    return new Promise<void>(resolve => setTimeout(resolve, 1)).then(() => {
+      this.inFlight--;
+      const failure = this.failures.get(runId);
+      if (failure) {
+        throw failure;
+      }
+      return {
+        run: summary({ run_id: runId, name: `run ${runId}` }),
+        series: [
+          series('loss', points([1, 2]), { source: 'pattern' }),
+          series('loss', points([1, 2, 3])),
+          series(`only_${runId}`, points([1]))
+        ]
+      };
+    });
+  }
+}
+
+describe('CompareModel', () => {
+  it('reads every run a few at a time and keeps each run’s error', async () => {
+    const client = new GatedClient();
+    client.failures.set('r3', new Error('tflog service: run r3 not found'));
+    const ids = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    const model = new CompareModel({ client, runIds: ids, concurrency: 3 });
+    let changes = 0;
+    model.changed.connect(() => changes++);
+    await model.load();
+    expect(client.asked.map(ask => ask.runId).sort()).toEqual(ids);
+    expect(client.mostInFlight).toBe(3);
+    expect(model.runs.map(r => r.runId)).toEqual(ids);
+    expect(model.runs[3].error).toBe('tflog service: run r3 not found');
+    expect(model.runs[0].error).toBeNull();
+    // The best series of a metric: the callback's, three points.
+    expect(
+      model.runs[0].series.find(s => s.name === 'loss')?.points
+    ).toHaveLength(3);
+    expect(model.metrics).toEqual([
+      'loss',
+      ...['r0', 'r1', 'r2', 'r4', 'r5', 'r6'].map(id => `only_${id}`)
+    ]);
+    expect(model.metric).toBe('loss');
+    expect(model.rows()).toHaveLength(6 * 3);
+    expect(changes).toBe(2);
+    model.dispose();
+  });
+
+  it('reads again only when the service axis changes', async () => {
+    const client = new GatedClient();
+    const model = new CompareModel({
+      client,
+      runIds: ['a'],
+      view: { axis: 'wall', metric: 'only_a', smoothing: 5 }
+    });
+    expect(model.view.smoothing).toBe(0.99);
+    await model.load();
+    expect(client.asked.map(ask => ask.query.axis)).toEqual(['time']);
+    expect(model.metric).toBe('only_a');
+    model.setView({ axis: 'relative' });
+    expect(client.asked).toHaveLength(1);
+    model.setView({ axis: 'epoch' });
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(client.asked.map(ask => ask.query.axis)).toEqual(['time', 'epoch']);
+    model.setView({ metric: 'nothing' });
+    expect(model.metric).toBe('loss');
+    model.dispose();
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The state of one run comparison: the runs' series as read from the
+ * service (a few requests at a time), and what is shown of them: metric,
+ * x axis, smoothing, log scale and legend. Views listen to `changed`.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+import pLimit from 'p-limit';
+
+import type { ITflogClient } from '../tokens';
+import {
+  chooseMetric,
+  CompareAxis,
+  compareRows,
+  ICompareRow,
+  IComparedRun,
+  IOutcomeRow,
+  LegendKey,
+  legendKeys,
+  metricUnion,
+  outcomeTable,
+  runLabels,
+  serviceAxis
+} from './compareData';
+import { selectSeries } from './series';
+
+/** What a comparison shows; a link or the command sets any of them. */
+export interface ICompareView {
+  metric: string | null;
+  axis: CompareAxis;
+  /** EMA weight, 0 (raw) to 0.99. */
+  smoothing: number;
+  logScale: boolean;
+  legend: LegendKey;
+}
+
+export const DEFAULT_COMPARE_VIEW: ICompareView = {
+  metric: null,
+  axis: 'step',
+  smoothing: 0,
+  logScale: false,
+  legend: 'name'
+};
+
+/** Series requests in flight at once: 20 runs must not flood the service. */
+export const SERIES_CONCURRENCY = 4;
+
+/** Points per series asked of the service (it thins longer ones). */
+export const COMPARE_MAX_POINTS = 1000;
+
+export class CompareModel {
+  constructor(options: {
+    client: ITflogClient;
+    runIds: readonly string[];
+    view?: Partial<ICompareView>;
+    concurrency?: number;
+    maxPoints?: number;
+  }) {
+    this._client = options.client;
+    this.runIds = [...options.runIds];
+    this._view = { ...DEFAULT_COMPARE_VIEW, ...options.view };
+    this._view.smoothing = clampSmoothing(this._view.smoothing);
+    this._concurrency = options.concurrency ?? SERIES_CONCURRENCY;
+    this._maxPoints = options.maxPoints ?? COMPARE_MAX_POINTS;
+    this._runs = this.runIds.map(runId => emptyRun(runId));
+  }
+
+  readonly runIds: readonly string[];
+
+  /** Emitted when the runs or the view change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get view(): Readonly<ICompareView> {
+    return this._view;
+  }
+
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  /** The runs in the order asked for, read or not. */
+  get runs(): readonly IComparedRun[] {
+    return this._runs;
+  }
+
+  /** The union of the runs' metrics. */
+  get metrics(): string[] {
+    return metricUnion(this._runs);
+  }
+
+  /** The metric drawn: the one chosen when a run has it, else the first. */
+  get metric(): string | null {
+    return chooseMetric(this.metrics, this._view.metric);
+  }
+
+  get legendKeys(): LegendKey[] {
+    return legendKeys(this._runs);
+  }
+
+  /** The legend label of each run, by run id. */
+  get labels(): Map<string, string> {
+    return runLabels(this._runs, this._view.legend);
+  }
+
+  /** The rows of the metric drawn. */
+  rows(): ICompareRow[] {
+    const metric = this.metric;
+    return metric === null
+      ? []
+      : compareRows(
+          this._runs,
+          metric,
+          this._view.axis,
+          this._view.smoothing,
+          this.labels
+        );
+  }
+
+  outcomes(): IOutcomeRow[] {
+    return outcomeTable(this._runs, this.metrics);
+  }
+
+  /**
+   * Change what is shown; the series are read again only when the
+   * service's axis changes (both time axes share one).
+   */
+  setView(change: Partial<ICompareView>): void {
+    const previousAxis = serviceAxis(this._view.axis);
+    this._view = { ...this._view, ...change };
+    this._view.smoothing = clampSmoothing(this._view.smoothing);
+    this._changed.emit();
+    if (serviceAxis(this._view.axis) !== previousAxis) {
+      void this.load();
+    }
+  }
+
+  /**
+   * Read every run's series for the axis, a few at a time. A run that
+   * cannot be read keeps the service's message; the others are drawn.
+   */
+  async load(): Promise<void> {
+    const generation = ++this._generation;
+    const axis = serviceAxis(this._view.axis);
+    const limit = pLimit(this._concurrency);
+    this._loading = true;
+    this._changed.emit();
+    const runs = await Promise.all(
+      this.runIds.map(runId =>
+        limit(async (): Promise<IComparedRun> => {
+          try {
+            const answer = await this._client.series(runId, {
+              axis,
+              maxPoints: this._maxPoints
+            });
+            return {
+              runId,
+              summary: answer.run,
+              series: selectSeries(answer.series, axis),
+              error: null
+            };
+          } catch (error) {
+            return {
+              ...emptyRun(runId),
+              error: error instanceof Error ? error.message : String(error)
+            };
+          }
+        })
+      )
+    );
+    if (generation !== this._generation || this._disposed) {
+      return;
+    }
+    this._runs = runs;
+    this._loading = false;
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    Signal.clearData(this);
+  }
+
+  private readonly _client: ITflogClient;
+  private readonly _concurrency: number;
+  private readonly _maxPoints: number;
+  private _view: ICompareView;
+  private _runs: IComparedRun[];
+  private _loading = false;
+  private _generation = 0;
+  private _disposed = false;
+  private readonly _changed = new Signal<this, void>(this);
+}
+
+function emptyRun(runId: string): IComparedRun {
+  return { runId, summary: null, series: [], error: null };
+}
+
+/** Smoothing as the settings allow it: 0 to 0.99, 0 for anything else. */
+export function clampSmoothing(value: number): number {
+  return Number.isFinite(value) ? Math.min(0.99, Math.max(0, value)) : 0;
+}
