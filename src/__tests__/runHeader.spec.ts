@@ -165,3 +165,55 @@ describe('RunList', () => {
     list.dispose();
   });
 });
+
+describe('run context', () => {
+  const run = summary({
+    notebook: 'work/exp/train.ipynb',
+    status: 'finished',
+    started: '2026-01-31T10:00:00.000Z',
+    ended: '2026-01-31T10:02:05.000Z',
+    tags: { lr: '1e-3' },
+    hparams: { optimizer: 'Adam', batch_size: 32, epochs: 10, keras: 'keras 3' }
+  });
+
+  it('shows tags, hyperparameters and the notebook’s name in the run header', () => {
+    const widget = header(run);
+    const chips = [
+      ...widget.node.querySelectorAll('.jp-tflog-run-context li')
+    ].map(chip => `${chip.className} ${chip.textContent}`);
+    expect(chips).toEqual([
+      'jp-tflog-tag lr=1e-3',
+      'jp-tflog-hparam optimizer=Adam',
+      'jp-tflog-hparam batch_size=32',
+      'jp-tflog-hparam epochs=10',
+      'jp-tflog-hparam keras=keras 3'
+    ]);
+    const meta = widget.node.querySelector<HTMLElement>('.jp-tflog-run-meta');
+    expect(meta?.textContent?.startsWith('train.ipynb · started')).toBe(true);
+    expect(meta?.title).toBe('work/exp/train.ipynb');
+    expect(
+      widget.node.querySelector('.jp-tflog-run-elapsed')?.textContent
+    ).toBe('2:05');
+    widget.dispose();
+  });
+
+  it('shows the notebook’s name, duration, tags and main hyperparameters in list rows', () => {
+    const list = new RunList({
+      scope: 'all',
+      title: 'All my notebooks',
+      onSelect: () => undefined
+    });
+    Widget.attach(list, document.body);
+    list.setRuns([run], null, '');
+    const item = list.node.querySelector<HTMLElement>('.jp-tflog-run-item');
+    const details = item?.querySelector('.jp-tflog-run-item-details');
+    expect(details?.textContent).toMatch(/^train\.ipynb · .+ · 2:05$/);
+    expect(
+      [...(item?.querySelectorAll('.jp-tflog-run-item-context li') ?? [])].map(
+        chip => chip.textContent
+      )
+    ).toEqual(['lr=1e-3', 'optimizer=Adam', 'batch_size=32', 'epochs=10']);
+    expect(item?.getAttribute('aria-label')).toContain('optimizer=Adam');
+    list.dispose();
+  });
+});

@@ -17,6 +17,7 @@ import {
   stripAnsi
 } from '../format';
 import type { RunModel } from '../model/runModel';
+import { IRunFact, notebookName, runFacts } from '../runContext';
 import type { IRunSummary, MetricValue } from '../tokens';
 import { h, setText } from './dom';
 import { defaultBundle, nonFiniteBadge, statusText } from './text';
@@ -41,6 +42,10 @@ export class RunHeader extends Widget {
     this._health = h('span', { class: 'jp-tflog-run-health' });
     this._health.hidden = true;
     this._meta = h('div', { class: 'jp-tflog-run-meta' });
+    this._context = h('ul', {
+      class: 'jp-tflog-run-context',
+      'aria-label': trans.__('Tags and hyperparameters')
+    });
     this._values = h('table', {
       class: 'jp-tflog-last-values',
       'aria-label': trans.__('Last values')
@@ -66,6 +71,7 @@ export class RunHeader extends Widget {
         this._elapsed
       ]),
       this._meta,
+      this._context,
       this._values,
       this._error,
       this._problem
@@ -114,6 +120,8 @@ export class RunHeader extends Widget {
       setText(this._status, this._trans.__('loading'));
       setText(this._elapsed, '');
       setText(this._meta, '');
+      this._context.replaceChildren();
+      this._context.hidden = true;
       this._values.replaceChildren();
       this._values.hidden = true;
       this._problem.hidden = true;
@@ -148,6 +156,8 @@ export class RunHeader extends Widget {
     this._renderHealth(run);
     this._renderElapsed(run);
     setText(this._meta, metaText(this._trans, run));
+    this._meta.title = run.notebook ?? '';
+    this._renderContext(run);
     this._renderValues(run);
     this._renderError(run);
     const problem = problemText(this._trans, run);
@@ -187,6 +197,13 @@ export class RunHeader extends Widget {
         .filter(([, value]) => value !== undefined)
         .map(([name, value]) => `${name}: ${value}`)
     ].join('\n');
+  }
+
+  /** Tags and hyperparameters, as `key=value` chips. */
+  private _renderContext(run: IRunSummary): void {
+    const facts = runFacts(run);
+    this._context.hidden = facts.length === 0;
+    this._context.replaceChildren(...facts.map(fact => factChip(fact)));
   }
 
   /** Last values, metric × train/validation, in one number format. */
@@ -280,14 +297,16 @@ export class RunHeader extends Widget {
   private readonly _traceback: HTMLPreElement;
   private readonly _tracebackDetails: HTMLDetailsElement;
   private readonly _meta: HTMLDivElement;
+  private readonly _context: HTMLUListElement;
   private readonly _values: HTMLTableElement;
   private readonly _problem: HTMLDivElement;
 }
 
 function metaText(trans: TranslationBundle, run: IRunSummary): string {
   const parts: string[] = [];
-  if (run.notebook) {
-    parts.push(run.notebook);
+  const notebook = notebookName(run.notebook);
+  if (notebook) {
+    parts.push(notebook);
   }
   parts.push(trans.__('started %1', new Date(run.started).toLocaleString()));
   // Epochs count from 1 in summaries, as Keras prints them.
@@ -322,4 +341,17 @@ function problemText(trans: TranslationBundle, run: IRunSummary): string {
     );
   }
   return parts.join(' · ');
+}
+
+/** A tag or hyperparameter as a chip (`.jp-tflog-tag` or `.jp-tflog-hparam`). */
+export function factChip(fact: IRunFact): HTMLLIElement {
+  return h(
+    'li',
+    {
+      class: fact.kind === 'tag' ? 'jp-tflog-tag' : 'jp-tflog-hparam',
+      'data-key': fact.key,
+      title: `${fact.key}=${fact.full}`
+    },
+    [`${fact.key}=${fact.value}`]
+  );
 }

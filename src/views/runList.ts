@@ -6,12 +6,23 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { formatMetric, runLabel, runNonFinite } from '../format';
+import {
+  formatDuration,
+  formatMetric,
+  runElapsedMs,
+  runLabel,
+  runNonFinite
+} from '../format';
+import { notebookName, runFacts } from '../runContext';
 import type { IRunSummary } from '../tokens';
 import { h } from './dom';
+import { factChip } from './runHeader';
 import { defaultBundle, nonFiniteBadge, statusText } from './text';
 
 export type RunListScope = 'notebook' | 'all';
+
+/** Tags and hyperparameters on a list row (the header shows them all). */
+const FACTS_PER_ROW = 4;
 
 export class RunList extends Widget {
   constructor(options: {
@@ -103,10 +114,12 @@ export class RunList extends Widget {
     const loss = run.last_metrics.loss;
     const when = new Date(run.started).toLocaleString();
     const details = [
-      this.scope === 'all' ? run.notebook : null,
+      this.scope === 'all' ? notebookName(run.notebook) : null,
       when,
+      formatDuration(runElapsedMs(run, Date.now())),
       loss !== undefined ? this._trans.__('loss %1', formatMetric(loss)) : null
     ].filter((part): part is string => !!part);
+    const facts = runFacts(run, FACTS_PER_ROW);
     const status = statusText(this._trans, run.status);
     const nonFinite = runNonFinite(run);
     const badge =
@@ -120,7 +133,13 @@ export class RunList extends Widget {
         'data-run-nonfinite': nonFinite ?? undefined,
         role: 'option',
         'aria-selected': selected ? 'true' : 'false',
-        'aria-label': [runLabel(run), status, badge, ...details]
+        'aria-label': [
+          runLabel(run),
+          status,
+          badge,
+          ...details,
+          ...facts.map(fact => `${fact.key}=${fact.value}`)
+        ]
           .filter(part => !!part)
           .join(', ')
       },
@@ -140,7 +159,16 @@ export class RunList extends Widget {
             ? null
             : h('span', { class: 'jp-tflog-badge-nonfinite' }, [badge])
         ]),
-        h('span', { class: 'jp-tflog-run-item-details' }, [details.join(' · ')])
+        h('span', { class: 'jp-tflog-run-item-details' }, [
+          details.join(' · ')
+        ]),
+        facts.length === 0
+          ? null
+          : h(
+              'ul',
+              { class: 'jp-tflog-run-item-context' },
+              facts.map(fact => factChip(fact))
+            )
       ]
     );
     item.tabIndex = -1;
