@@ -3,6 +3,8 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { alertsPlugin } from './plugins/alerts';
 import { clientPlugin } from './plugins/client';
+import { comparePlugin } from './plugins/compare';
+import { linksPlugin } from './plugins/links';
 import { notebookPathPlugin } from './plugins/notebookPath';
 import { panelPlugin } from './plugins/panel';
 
@@ -10,7 +12,9 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   clientPlugin,
   notebookPathPlugin,
   panelPlugin,
-  alertsPlugin
+  alertsPlugin,
+  comparePlugin,
+  linksPlugin
 ];
 
 export default plugins;

@@ -1,0 +1,208 @@
+import { Widget } from '@lumino/widgets';
+
+import { CompareModel } from '../model/compareModel';
+import { resolveThemeColours } from '../theme';
+import type { ISeriesQuery, ISeriesResponse } from '../tokens';
+import { CompareView } from '../views/compare';
+import { compareSpec, runStrokes } from '../views/compareSpec';
+import { FakeClient, series, summary } from './fakes';
+
+const colours = resolveThemeColours(() => '');
+
+/** Two runs with loss and acc; run b has a NaN; run gone is refused. */
+class TwoRuns extends FakeClient {
+  series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse> {
+    if (runId === 'gone') {
+      return Promise.reject(new Error('tflog service: run gone not found'));
+    }
+    const loss =
+      runId === 'a'
+        ? [
+            { x: 1, y: 1, time: '2026-01-31T10:00:01.000Z' },
+            { x: 2, y: 0.5, time: '2026-01-31T10:00:02.000Z' },
+            { x: 3, y: 0.25, time: '2026-01-31T10:00:03.000Z' }
+          ]
+        : [
+            { x: 1, y: 2, time: '2026-01-31T10:00:01.000Z' },
+            {
+              x: 2,
+              y: null,
+              nonfinite: 'NaN' as const,
+              time: '2026-01-31T10:00:02.000Z'
+            }
+          ];
+    return Promise.resolve({
+      run: summary({
+        run_id: runId,
+        name: `run ${runId}`,
+        hparams: { lr: runId === 'a' ? 0.1 : 0.01 }
+      }),
+      series: [
+        series('loss', loss),
+        series('acc', [{ x: 1, y: 0.5, time: '2026-01-31T10:00:01.000Z' }])
+      ]
+    });
+  }
+}
+
+describe('runStrokes', () => {
+  it('uses the theme’s colours, then the same colours dashed', () => {
+    const strokes = runStrokes(5, ['red', 'blue']);
+    expect(strokes.map(stroke => stroke.colour)).toEqual([
+      'red',
+      'blue',
+      'red',
+      'blue',
+      'red'
+    ]);
+    expect(strokes[0].dash).toEqual([1, 0]);
+    expect(strokes[2].dash).not.toEqual([1, 0]);
+    expect(strokes[4].dash).not.toEqual(strokes[2].dash);
+  });
+});
+
+describe('CompareView', () => {
+  let view: CompareView;
+
+  beforeEach(async () => {
+    const model = new CompareModel({
+      client: new TwoRuns(),
+      runIds: ['a', 'b', 'gone']
+    });
+    view = new CompareView({ model, colours, renderer: 'svg' });
+    Widget.attach(view, document.body);
+    await model.load();
+    await view.chart.drawn;
+  });
+
+  afterEach(() => {
+    if (!view.isDisposed) {
+      view.dispose();
+    }
+  });
+
+  it('draws every run with a legend entry and says which run failed', () => {
+    const node = view.node;
+    const chart = node.querySelector('.jp-tflog-compare-chart') as HTMLElement;
+    expect(chart.dataset.metric).toBe('loss');
+    expect(chart.dataset.points).toBe('5');
+    expect(chart.dataset.runs).toBe('2');
+    expect(chart.dataset.nonfinite).toBe('1');
+    expect(chart.querySelector('svg')).not.toBeNull();
+    const legend = [
+      ...node.querySelectorAll('.jp-tflog-compare-legend-item')
+    ].map(item => [item.getAttribute('data-run-id'), item.textContent]);
+    expect(legend).toEqual([
+      ['a', 'run a'],
+      ['b', 'run b']
+    ]);
+    const errors = node.querySelector('.jp-tflog-compare-error') as HTMLElement;
+    expect(errors.hidden).toBe(false);
+    expect(errors.textContent).toBe(
+      'Run gone cannot be shown: tflog service: run gone not found'
+    );
+    const metrics = [
+      ...node.querySelectorAll('.jp-tflog-compare-metric option')
+    ].map(option => option.textContent);
+    expect(metrics).toEqual(['loss', 'acc']);
+  });
+
+  it('lists final and best values side by side', () => {
+    const cells = (metric: string) =>
+      [
+        ...view.node.querySelectorAll(
+          `.jp-tflog-compare-table tr[data-metric="${metric}"] td`
+        )
+      ].map(cell => cell.textContent);
+    expect(cells('loss')).toEqual(['0.25', '0.25', 'NaN', '2']);
+    expect(cells('acc')).toEqual(['0.5', '0.5', '0.5', '0.5']);
+    const winner = view.node.querySelector(
+      'tr[data-metric="loss"] .jp-tflog-mod-winner'
+    );
+    expect(winner?.getAttribute('data-run-id')).toBe('a');
+  });
+
+  it('lists every run’s value at the readout’s x, NaN included', () => {
+    view.chart.showReadout(2);
+    const rows = [
+      ...view.node.querySelectorAll('.jp-tflog-compare-readout-row')
+    ].map(row => [row.getAttribute('data-run-id'), row.textContent]);
+    expect(rows).toEqual([
+      ['a', 'run a0.5'],
+      ['b', 'run bNaN']
+    ]);
+    expect(
+      view.node.querySelector('.jp-tflog-compare-readout-x')?.textContent
+    ).toBe('step 2');
+  });
+
+  it('follows the controls: metric, legend, log scale', async () => {
+    const metric = view.node.querySelector(
+      '.jp-tflog-compare-metric'
+    ) as HTMLSelectElement;
+    metric.value = 'acc';
+    metric.dispatchEvent(new Event('change'));
+    await view.chart.drawn;
+    const chart = view.node.querySelector(
+      '.jp-tflog-compare-chart'
+    ) as HTMLElement;
+    expect(chart.dataset.metric).toBe('acc');
+    expect(chart.dataset.points).toBe('2');
+
+    const legend = view.node.querySelector(
+      '.jp-tflog-compare-legend-key'
+    ) as HTMLSelectElement;
+    expect([...legend.options].map(option => option.value)).toEqual([
+      'name',
+      'hparam:lr'
+    ]);
+    legend.value = 'hparam:lr';
+    legend.dispatchEvent(new Event('change'));
+    await view.chart.drawn;
+    expect(
+      [...view.node.querySelectorAll('.jp-tflog-compare-legend-label')].map(
+        label => label.textContent
+      )
+    ).toEqual(['lr=0.1', 'lr=0.01']);
+
+    const log = view.node.querySelector(
+      '.jp-tflog-compare-log'
+    ) as HTMLInputElement;
+    log.checked = true;
+    log.dispatchEvent(new Event('change'));
+    expect(view.model.view.logScale).toBe(true);
+    await view.chart.drawn;
+    // A log y scale, and values of zero or less left out of it.
+    const spec = compareSpec({
+      metric: 'acc',
+      axis: 'step',
+      labels: ['a'],
+      colours,
+      logScale: true,
+      smoothed: false,
+      width: 100,
+      height: 100
+    });
+    expect(JSON.stringify(spec)).toContain('"scale":{"type":"log"}');
+    expect(JSON.stringify(spec)).toContain('datum.y > 0');
+  });
+
+  it('draws again in a new theme and finalizes its view on dispose', async () => {
+    const before = view.node.querySelector('svg');
+    view.setColours(
+      resolveThemeColours(name =>
+        name === '--jp-layout-color1' ? '#111111' : ''
+      )
+    );
+    await view.chart.drawn;
+    const after = view.node.querySelector('svg');
+    expect(after).not.toBeNull();
+    expect(after).not.toBe(before);
+    const embedded = (
+      view.chart as unknown as { _result: { finalize: () => void } }
+    )._result;
+    const finalize = jest.spyOn(embedded, 'finalize');
+    view.dispose();
+    expect(finalize).toHaveBeenCalledTimes(1);
+  });
+});

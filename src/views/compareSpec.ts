@@ -1,0 +1,244 @@
+/**
+ * The Vega-Lite spec of a comparison chart: one metric, one line per run
+ * (coloured from the theme, dashed once the colours run out), the raw
+ * curve faint behind a smoothed one, non-finite values marked, and the
+ * hover layers of the readout. The data is the named dataset `points`
+ * (ICompareRow), sent with changesets.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { TopLevelSpec } from 'vega-lite';
+
+import {
+  DATASET,
+  HOVER_PARAM,
+  MARKED_POINTS_MAX,
+  NUMBER_FORMAT_FUNCTION,
+  READOUT_SIGNAL
+} from '../chartSpec';
+import type { CompareAxis } from '../model/compareData';
+import type { IThemeColours } from '../theme';
+import { defaultBundle } from './text';
+
+const NUMBER_LABEL = `${NUMBER_FORMAT_FUNCTION}(datum.value)`;
+
+/** Rows at the readout's x (dates compare as numbers on the wall time axis). */
+const AT_READOUT = `${READOUT_SIGNAL} != null && toNumber(datum.x) === ${READOUT_SIGNAL}`;
+
+/** Dashes after the theme's colours are used up: run 6 is the first colour, dashed. */
+const DASHES = [
+  [1, 0],
+  [6, 3],
+  [2, 2],
+  [8, 3, 2, 3]
+];
+
+/** The x axis' title on each comparison axis. */
+export function compareAxisTitle(
+  trans: TranslationBundle,
+  axis: CompareAxis
+): string {
+  switch (axis) {
+    case 'step':
+      return trans.__('step');
+    case 'epoch':
+      return trans.__('epoch');
+    case 'relative':
+      return trans.__('seconds since start');
+    case 'wall':
+      return trans.__('time');
+  }
+}
+
+export interface IRunStroke {
+  colour: string;
+  dash: number[];
+}
+
+/** Each run's colour and dash, in run order: the theme's colours first, then dashed. */
+export function runStrokes(count: number, palette: string[]): IRunStroke[] {
+  const colours = palette.length > 0 ? palette : ['currentColor'];
+  return Array.from({ length: count }, (_, index) => ({
+    colour: colours[index % colours.length],
+    dash: DASHES[Math.floor(index / colours.length) % DASHES.length]
+  }));
+}
+
+export interface ICompareSpecOptions {
+  metric: string;
+  axis: CompareAxis;
+  /** The runs' legend labels, in run order (the `series` of the rows). */
+  labels: string[];
+  colours: IThemeColours;
+  logScale: boolean;
+  /** Draw the raw curves faint behind the smoothed ones. */
+  smoothed: boolean;
+  width: number;
+  height: number;
+  trans?: TranslationBundle;
+}
+
+export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
+  const trans = options.trans ?? defaultBundle();
+  const wall = options.axis === 'wall';
+  const x = {
+    field: 'x',
+    type: wall ? ('temporal' as const) : ('quantitative' as const),
+    title: compareAxisTitle(trans, options.axis),
+    axis: wall ? {} : { labelExpr: NUMBER_LABEL },
+    scale: { padding: 8 }
+  };
+  const y = {
+    field: 'plotY',
+    type: 'quantitative' as const,
+    title: options.metric,
+    scale: options.logScale
+      ? { type: 'log' as const }
+      : { zero: false as const },
+    axis: { labelExpr: NUMBER_LABEL }
+  };
+  const strokes = runStrokes(options.labels.length, options.colours.palette);
+  const colour = {
+    field: 'series',
+    type: 'nominal' as const,
+    scale: {
+      domain: options.labels,
+      range: strokes.map(stroke => stroke.colour)
+    },
+    legend: null
+  };
+  const strokeDash = {
+    field: 'series',
+    type: 'nominal' as const,
+    scale: {
+      domain: options.labels,
+      range: strokes.map(stroke => stroke.dash)
+    },
+    legend: null
+  };
+  // A log scale cannot show zero or less: those values are left out, not drawn at the edge.
+  const plotted = (field: string) =>
+    options.logScale
+      ? `isValid(datum.${field}) && datum.${field} > 0 ? datum.${field} : null`
+      : `datum.${field}`;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: `${options.metric} by ${options.axis}, ${options.labels.length} runs`,
+    width: options.width,
+    height: options.height,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    data: { name: DATASET },
+    params: [{ name: READOUT_SIGNAL, value: null }],
+    transform: [
+      { calculate: plotted('y'), as: 'plotY' },
+      { calculate: plotted('raw'), as: 'plotRaw' }
+    ],
+    layer: [
+      // With smoothing, the raw curves stay faint behind the smoothed ones.
+      ...(options.smoothed
+        ? [
+            {
+              name: 'raw',
+              mark: {
+                type: 'line' as const,
+                strokeWidth: 1,
+                opacity: 0.25,
+                clip: true
+              },
+              encoding: {
+                x,
+                y: { ...y, field: 'plotRaw' },
+                color: colour,
+                strokeDash,
+                detail: { field: 'series', type: 'nominal' as const }
+              }
+            }
+          ]
+        : []),
+      {
+        name: 'lines',
+        mark: { type: 'line', strokeWidth: 1.5, clip: true },
+        encoding: {
+          x,
+          y,
+          color: colour,
+          strokeDash,
+          detail: { field: 'series', type: 'nominal' }
+        }
+      },
+      {
+        // Short series get a marker on every point: a one-point run is a dot.
+        name: 'markers',
+        transform: [
+          {
+            joinaggregate: [{ op: 'count', as: 'seriesPoints' }],
+            groupby: ['series']
+          },
+          {
+            filter: `datum.seriesPoints <= ${MARKED_POINTS_MAX} && isValid(datum.plotY)`
+          }
+        ],
+        mark: { type: 'point', filled: true, size: 20, opacity: 1, clip: true },
+        encoding: { x, y, color: colour }
+      },
+      {
+        // Non-finite values have no y: a rule marks where each happened.
+        name: 'nonfinite',
+        transform: [{ filter: 'datum.nonfinite != null' }],
+        mark: {
+          type: 'rule',
+          color: options.colours.error,
+          strokeWidth: 2,
+          strokeDash: [4, 2]
+        },
+        encoding: {
+          x,
+          tooltip: [
+            { field: 'series', type: 'nominal', title: trans.__('run') },
+            { field: 'nonfinite', type: 'nominal', title: trans.__('value') },
+            { field: 'x', type: x.type, title: x.title }
+          ]
+        }
+      },
+      {
+        name: 'hover_capture',
+        params: [
+          {
+            name: HOVER_PARAM,
+            select: {
+              type: 'point',
+              fields: ['x'],
+              nearest: true,
+              on: 'pointermove',
+              clear: 'pointerout'
+            }
+          }
+        ],
+        transform: [{ filter: 'isValid(datum.plotY)' }],
+        mark: { type: 'point', opacity: 0, size: 1 },
+        encoding: { x, y }
+      },
+      {
+        name: 'crosshair',
+        transform: [{ filter: AT_READOUT }],
+        mark: {
+          type: 'rule',
+          color: options.colours.mutedText,
+          strokeWidth: 1
+        },
+        encoding: { x }
+      },
+      {
+        name: 'readout_points',
+        transform: [{ filter: `${AT_READOUT} && isValid(datum.plotY)` }],
+        mark: {
+          type: 'point',
+          filled: true,
+          size: 40,
+          stroke: options.colours.background,
+          strokeWidth: 1
+        },
+        encoding: { x, y, color: colour }
+      }
+    ]
+  };
+}
