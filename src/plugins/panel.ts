@@ -30,6 +30,9 @@ import { TRANSLATION_DOMAIN } from '../views/text';
 
 export const OPEN_PANEL_COMMAND = 'tflog:open-panel';
 
+/** The History view's command (src/plugins/history.ts). */
+const OPEN_HISTORY_COMMAND = 'tflog:open-history';
+
 export const panelPlugin: JupyterFrontEndPlugin<void> = {
   id: 'tflog:plugin',
   description:
@@ -79,7 +82,14 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       icon: trainingIcon,
       onSettingChange,
       trans,
-      inserter: tracker ? cellInserter(app, tracker) : null
+      inserter: tracker ? cellInserter(app, tracker) : null,
+      onOpenHistory: () => {
+        app.commands
+          .execute(OPEN_HISTORY_COMMAND)
+          .catch(error =>
+            console.error('tflog: cannot open the History view', error)
+          );
+      }
     });
     app.shell.add(panel, 'right', { rank: 700 });
     if (state) {
@@ -91,7 +101,13 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Open Training Panel'),
       caption: trans.__('Show live training curves and recent runs'),
       icon: args => (args.isPalette ? undefined : trainingIcon),
-      execute: () => app.shell.activateById(panel.id)
+      // `runId`: show that run (a run chosen in the History view, or a link).
+      execute: args => {
+        if (typeof args.runId === 'string' && args.runId !== '') {
+          model.selectRun(args.runId);
+        }
+        app.shell.activateById(panel.id);
+      }
     });
     palette?.addItem({ command: OPEN_PANEL_COMMAND, category: 'tflog' });
 

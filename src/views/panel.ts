@@ -89,6 +89,8 @@ export class TrainingPanel extends SidePanel {
     trans?: TranslationBundle;
     /** Inserts the empty state's code into the active notebook. */
     inserter?: ICellInserter | null;
+    /** Opens the History view (a History button on the All my notebooks section). */
+    onOpenHistory?: () => void;
   }) {
     super();
     const trans = options.trans ?? defaultBundle();
@@ -141,6 +143,20 @@ export class TrainingPanel extends SidePanel {
     this._charts.title.label = trans.__('Metrics');
     this._notebookRuns.title.label = trans.__('This notebook');
     this._allRuns.title.label = trans.__('All my notebooks');
+    if (options.onOpenHistory) {
+      // Shown in the section's title, as the Debugger's section buttons are.
+      const allRunsSection: Toolbar.IWidgetToolbar = this._allRuns;
+      allRunsSection.toolbar = new Toolbar();
+      allRunsSection.toolbar.addItem(
+        'history',
+        new ToolbarButton({
+          className: 'jp-tflog-open-history',
+          label: trans.__('History'),
+          tooltip: trans.__('Find, sort and compare all your past runs'),
+          onClick: options.onOpenHistory
+        })
+      );
+    }
     const sections: Widget[] = [
       runSection,
       this._charts,
