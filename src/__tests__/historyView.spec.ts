@@ -1,5 +1,6 @@
 import {
   bestValue,
+  columnCandidates,
   defaultOrder,
   historyViewArgs,
   lowerIsBetter,
@@ -162,5 +163,30 @@ describe('readHistorySettings', () => {
     expect(
       readHistorySettings({ columns: ['hparam:lr', 'junk'], pageSize: 20 })
     ).toEqual({ columns: ['hparam:lr'], pageSize: 20 });
+  });
+});
+
+describe('columnCandidates', () => {
+  it('offers the chosen columns, then metrics, hyperparameters and tags of the runs', () => {
+    const runs = [
+      summary({
+        last_metrics: { accuracy: 0.9, loss: 0.2 },
+        hparams: { lr: 0.1 },
+        tags: { team: 'vision' }
+      }),
+      summary({ last_metrics: { val_loss: 0.3 }, hparams: { batch: 32 } })
+    ];
+    expect(columnCandidates(runs, ['tag:owner', 'last:loss'])).toEqual([
+      'tag:owner',
+      'last:loss',
+      'best:loss',
+      'last:val_loss',
+      'best:val_loss',
+      'last:accuracy',
+      'best:accuracy',
+      'hparam:batch',
+      'hparam:lr',
+      'tag:team'
+    ]);
   });
 });

@@ -337,3 +337,35 @@ export function readHistorySettings(
         : DEFAULT_HISTORY_SETTINGS.pageSize
   };
 }
+
+/**
+ * Columns the chooser offers: those chosen, then, from the runs shown, each
+ * metric's final and best value (`loss` and `val_loss` first), each
+ * hyperparameter and each tag.
+ */
+export function columnCandidates(
+  runs: readonly IRunSummary[],
+  chosen: readonly ChosenColumn[]
+): ChosenColumn[] {
+  const metrics = new Set<string>();
+  const hparams = new Set<string>();
+  const tags = new Set<string>();
+  for (const run of runs) {
+    Object.keys(run.last_metrics).forEach(name => metrics.add(name));
+    Object.keys(run.hparams).forEach(name => hparams.add(name));
+    Object.keys(run.tags).forEach(name => tags.add(name));
+  }
+  const rank = (name: string): number =>
+    name === 'loss' ? 0 : name === 'val_loss' ? 1 : 2;
+  const byName = (names: Set<string>): string[] =>
+    [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const found: ChosenColumn[] = [
+    ...byName(metrics).flatMap((name): ChosenColumn[] => [
+      `last:${name}`,
+      `best:${name}`
+    ]),
+    ...byName(hparams).map((name): ChosenColumn => `hparam:${name}`),
+    ...byName(tags).map((name): ChosenColumn => `tag:${name}`)
+  ];
+  return [...new Set([...chosen, ...found])];
+}
