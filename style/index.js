@@ -1,3 +1,2 @@
 import './base.css';
 import './history.css';
-import './compare.css';
