@@ -67,6 +67,13 @@ export interface IErrorInfo {
   type: string;
   message: string;
   stack_trace?: string;
+  /**
+   * A failed run's error only: the notebook cell it ran in, as the kernel
+   * knew it. `cell_id` is the id JupyterLab sends with the execute request
+   * (nbformat's cell id); `execution_count` is the cell's `In [n]`.
+   */
+  cell_id?: string;
+  execution_count?: number;
 }
 
 // --- GET /api ----------------------------------------------------------------

@@ -79,6 +79,8 @@ class Run:
         )
         self.system: Optional[sysmetrics.SystemSampler] = None
         self._cell_events: Any = None
+        # The cell that started the run, for "Go to cell" on its error.
+        self.cell = cell_reference(current_cell_result())
 
     @property
     def label(self) -> str:
@@ -142,6 +144,8 @@ class Run:
                 internal_logger.debug("pre_run_cell hook was already removed")
             self._cell_events = None
         self.status = status
+        if error is not None and self.cell:
+            error = {**error, **self.cell}
         self.final_stats = self.writer.close(status, error, timeout=timeout)
         return self.final_stats
 
@@ -166,6 +170,39 @@ def ipython_events() -> Any:
     get_ipython = getattr(ipython_module, "get_ipython", None)
     shell = get_ipython() if get_ipython is not None else None
     return getattr(shell, "events", None)
+
+
+# A cell id longer than this is not JupyterLab's (a UUID): not recorded.
+MAX_CELL_ID_CHARS = 200
+
+
+def current_cell_result() -> Any:
+    """IPython's ExecutionResult of the cell running now, or None outside IPython."""
+    ipython_module = sys.modules.get("IPython")
+    get_ipython = getattr(ipython_module, "get_ipython", None)
+    try:
+        shell = get_ipython() if get_ipython is not None else None
+        return getattr(getattr(shell, "displayhook", None), "exec_result", None)
+    except Exception:
+        internal_logger.debug("cannot read the running cell", exc_info=True)
+        return None
+
+
+def cell_reference(result: Any) -> dict:
+    """`cell_id` (sent by JupyterLab with the execute request) and `execution_count`
+    of the cell an ExecutionResult belongs to, those that are known. Never raises."""
+    reference: dict = {}
+    try:
+        cell_id = getattr(getattr(result, "info", None), "cell_id", None)
+        if isinstance(cell_id, str) and 0 < len(cell_id) <= MAX_CELL_ID_CHARS:
+            reference["cell_id"] = cell_id
+        count = getattr(result, "execution_count", None)
+        if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+            reference["execution_count"] = count
+    except Exception:
+        internal_logger.debug("cannot tell which cell runs", exc_info=True)
+        return {}
+    return reference
 
 
 def start_run(

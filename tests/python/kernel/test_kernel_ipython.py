@@ -63,6 +63,34 @@ def test_a_failing_cell_ends_failed_and_fails_the_cell(shell, spool_dir):
     assert state.active_run is None
 
 
+def test_a_failed_run_names_its_cell(shell, spool_dir):
+    # JupyterLab sends the cell's id with the execute request; ipykernel passes it on.
+    result = shell.run_cell(
+        "%%tflog broken\nraise ValueError('boom')\n", store_history=True, cell_id="c0ffee-42"
+    )
+    assert isinstance(result.error_in_exec, ValueError)
+    error = only_spool(spool_dir)[-1]["error"]
+    assert error["cell_id"] == "c0ffee-42"
+    assert error["execution_count"] == result.execution_count > 0
+
+
+def test_a_failed_run_without_a_cell_id_keeps_its_execution_count(shell, spool_dir):
+    result = shell.run_cell("%%tflog broken\nraise ValueError('boom')\n", store_history=True)
+    error = only_spool(spool_dir)[-1]["error"]
+    assert "cell_id" not in error
+    assert error["execution_count"] == result.execution_count
+
+
+def test_the_cell_is_found_best_effort(monkeypatch):
+    class Exploding:
+        @property
+        def info(self):
+            raise RuntimeError("no info")
+
+    assert runs.cell_reference(Exploding()) == {}
+    assert runs.cell_reference(None) == {}
+
+
 def test_keyboard_interrupt_ends_interrupted(shell, spool_dir):
     result = shell.run_cell("%%tflog\nraise KeyboardInterrupt\n")
     assert isinstance(result.error_in_exec, KeyboardInterrupt)
