@@ -4,6 +4,7 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { alertsPlugin } from './plugins/alerts';
 import { clientPlugin } from './plugins/client';
 import { comparePlugin } from './plugins/compare';
+import { historyPlugin } from './plugins/history';
 import { linksPlugin } from './plugins/links';
 import { notebookPathPlugin } from './plugins/notebookPath';
 import { panelPlugin } from './plugins/panel';
@@ -14,6 +15,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
   alertsPlugin,
   comparePlugin,
+  historyPlugin,
   linksPlugin
 ];
 
