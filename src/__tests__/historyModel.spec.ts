@@ -86,6 +86,12 @@ describe('HistoryModel', () => {
     client.all = runsNamed(5);
     const history = model(client);
     await history.refresh();
+    expect(client.runQueries[0]).toEqual({
+      size: 2,
+      sort: undefined,
+      order: undefined,
+      after: undefined
+    });
     await history.nextPage();
     expect(client.runQueries[1].after).toBe('2');
     expect(history.runs.map(run => run.run_id)).toEqual(['run-2', 'run-3']);

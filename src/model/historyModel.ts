@@ -225,11 +225,13 @@ export class HistoryModel implements IDisposable {
     this._loading = true;
     this._changed.emit();
     const { filters, sort, order } = this._view;
+    // The API's own order (newest first) is asked for without naming it.
+    const byDefault = sort === 'started' && order === 'desc';
     try {
       const page = await this._client.runs({
         ...filters,
-        sort: runSortOf(sort) ?? undefined,
-        order,
+        sort: byDefault ? undefined : (runSortOf(sort) ?? undefined),
+        order: byDefault ? undefined : order,
         size: this._pageSize,
         after: cursors[cursors.length - 1]
       });
