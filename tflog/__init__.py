@@ -22,6 +22,11 @@ class ExportError(RuntimeError):
     (no notebook known, a bad option, a file that cannot be written)."""
 
 
+class HistoryError(RuntimeError):
+    """`tflog.runs()`, `tflog.show()`, `%tflog runs` or `%tflog show` cannot do
+    what was asked (a bad filter, no such run, no notebook known)."""
+
+
 def log(values, step=None, epoch=None):
     """Records exact metric values in the active run: `tflog.log({"loss": l}, step=s)`.
 
@@ -59,6 +64,51 @@ def export_runs(path=None, format=None, notebook=None, all_notebooks=False, stat
         all_notebooks=all_notebooks,
         status=status,
     )
+
+
+def runs(
+    notebook=None,
+    this_notebook=False,
+    status=None,
+    tags=None,
+    hparams=None,
+    since=None,
+    search=None,
+    sort=None,
+    order=None,
+    limit=None,
+):
+    """Past runs as summaries (a list of dicts, newest first), for scripting:
+    the filters of `%tflog runs`. `tags` / `hparams`: dicts that must all match;
+    `since`: `"2h"` or an ISO time; `limit`: at most that many (default all).
+    Metric values are numbers (`math.nan` for NaN). Raises `tflog.ServiceError`
+    or `tflog.HistoryError` with a one-line reason. See docs/kernel.md.
+    """
+    from tflog.kernel.history import runs as find
+
+    return find(
+        notebook=notebook,
+        this_notebook=this_notebook,
+        status=status,
+        tags=tags,
+        hparams=hparams,
+        since=since,
+        search=search,
+        sort=sort,
+        order=order,
+        limit=limit,
+    )
+
+
+def show(run=None, metrics=None, axis=None, width=720):
+    """Draws a run's curves in the cell's output as SVG (kept in the saved
+    notebook) with a text summary, like `%tflog show`. `run`: a run id or name
+    (default: this kernel's latest run); `metrics`: names to draw (default all);
+    `axis`: "step", "epoch" or "time". Raises like `tflog.runs()`.
+    """
+    from tflog.kernel.history import show as draw
+
+    draw(run=run, metrics=metrics, axis=axis, width=width)
 
 
 def load_ipython_extension(ipython):

@@ -10,6 +10,9 @@ Public entry points:
   user's own code (also `tflog.log`, `tflog.log_hparams`).
 - `export_runs(...)`: runs as rows for a hyperparameter search, read from the
   service (also `tflog.export_runs`, `%tflog export`).
+- `runs(...)`, `show(...)`: past runs as summaries, and a run's curves drawn
+  in the cell's output (also `tflog.runs`, `tflog.show`, `%tflog runs`,
+  `%tflog show`).
 """
 
 import logging
@@ -19,6 +22,7 @@ from tflog.kernel import keras_hook, state
 from tflog.kernel.api import log, log_hparams
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.export import export_runs
+from tflog.kernel.history import runs, show
 from tflog.kernel.options import DEFAULT_BATCH_INTERVAL, RunOptions
 from tflog.kernel.paths import default_spool_dir
 from tflog.kernel.run import set_notebook_path, start_run, stop_active
@@ -32,7 +36,9 @@ __all__ = [
     "load_ipython_extension",
     "log",
     "log_hparams",
+    "runs",
     "set_notebook_path",
+    "show",
     "start",
     "status",
     "stop",

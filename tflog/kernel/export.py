@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from tflog import ExportError
+from tflog import ExportError, ServiceError
 from tflog.kernel.context import detect_notebook
 from tflog.kernel.run import RUNS
 from tflog.kernel.service_client import ServiceClient
@@ -67,23 +67,29 @@ def choose_format(format: Optional[str], path: Optional[str]) -> str:
     return chosen
 
 
-def fetch_runs(client: ServiceClient, params: Sequence[Tuple[str, str]]) -> List[dict]:
-    """Every run summary the query matches, following `next` page by page."""
+def fetch_runs(
+    client: ServiceClient, params: Sequence[Tuple[str, str]], limit: Optional[int] = None
+) -> List[dict]:
+    """Every run summary the query matches (the first `limit` of them), following
+    `next` page by page."""
     runs: List[dict] = []
     after: Optional[str] = None
     while True:
-        page_params = list(params) + [("size", str(PAGE_SIZE))]
+        wanted = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - len(runs))
+        page_params = list(params) + [("size", str(wanted))]
         if after is not None:
             page_params.append(("after", after))
         page = client.get_json("/runs", page_params)
         if not isinstance(page, dict) or not isinstance(page.get("runs"), list):
-            raise ExportError("the tflog service answered GET /runs without a list of runs")
+            raise ServiceError("the tflog service answered GET /runs without a list of runs")
         runs.extend(run for run in page["runs"] if isinstance(run, dict))
         following = page.get("next")
+        if limit is not None and len(runs) >= limit:
+            return runs[:limit]
         if not following:
             return runs
         if following == after:
-            raise ExportError("the tflog service answered GET /runs with the same page twice")
+            raise ServiceError("the tflog service answered GET /runs with the same page twice")
         after = str(following)
 
 

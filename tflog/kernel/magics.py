@@ -1,12 +1,12 @@
 """The `%tflog` line magic and `%%tflog` cell magic (IPython glue only)."""
 
 import logging
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from tflog import ExportError, ServiceError
+from tflog import ExportError, HistoryError, ServiceError
 from tflog.kernel import run as runs
 from tflog.kernel import state
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
@@ -15,6 +15,8 @@ from tflog.kernel.options import (
     HelpRequested,
     OptionsError,
     RunOptions,
+    RunsOptions,
+    ShowOptions,
     parse_cell_line,
     parse_line,
 )
@@ -41,6 +43,10 @@ class TflogMagics(Magics):
             raise UsageError(f"{error}\nSee %tflog --help.") from None
         if cell is None and command.action == "export" and command.export is not None:
             self._export(command.export)
+        elif cell is None and command.action == "runs" and command.runs is not None:
+            self._history("runs", lambda: self._runs_table(command.runs))
+        elif cell is None and command.action == "show" and command.show is not None:
+            self._history("show", lambda: self._figure(command.show))
         elif cell is None:
             self._line(command)
         else:
@@ -89,6 +95,46 @@ class TflogMagics(Magics):
             f"tflog: {count} run{'' if count == 1 else 's'} of {exported.scope} written to "
             f"{exported.path} ({exported.format})"
         )
+
+    @staticmethod
+    def _runs_table(options: RunsOptions) -> Dict[str, str]:
+        from tflog.kernel import history
+
+        found = history.runs(
+            notebook=options.notebook,
+            this_notebook=options.this_notebook,
+            status=options.status,
+            tags=options.tags,
+            hparams=options.hparams,
+            since=options.since,
+            search=options.search,
+            sort=options.sort,
+            order=options.order,
+            # One more than shown tells whether more runs match.
+            limit=options.limit + 1,
+        )
+        return history.runs_table(found[: options.limit], more=len(found) > options.limit)
+
+    @staticmethod
+    def _figure(options: ShowOptions) -> Dict[str, str]:
+        from tflog.kernel import history
+
+        return history.figure(options.run, options.metrics, options.axis, options.width)
+
+    @staticmethod
+    def _history(action: str, build: Callable[[], Dict[str, str]]) -> None:
+        from tflog.kernel.history import publish
+
+        try:
+            bundle = build()
+        except (HistoryError, ServiceError) as error:
+            raise UsageError(f"%tflog {action}: {error}") from None
+        except Exception as error:
+            internal_logger.exception(f"{action} failed", extra=at(f"%tflog {action}"))
+            raise UsageError(
+                f"%tflog {action} failed: {type(error).__name__}: {error} (see %tflog status)"
+            ) from None
+        publish(bundle)
 
     def _cell(self, options: RunOptions, cell: str) -> None:
         run = None

@@ -11,9 +11,15 @@ import re
 import shlex
 from typing import Dict, List, NamedTuple, NoReturn, Optional, Tuple
 
+from tflog.kernel.svgplot import AXES, DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH
 from tflog.kernel.sysmetrics import DEFAULT_SYSTEM_INTERVAL, INTERVAL_ENV, MIN_SYSTEM_INTERVAL
+from tflog.kernel.when import since_time
 
 DEFAULT_BATCH_INTERVAL = 0.5
+DEFAULT_RUNS_LIMIT = 20
+MAX_RUNS_LIMIT = 1000
+MAX_SEARCH = 256
+SORT_KEY = re.compile(r"started|duration|updated|name|health|(last|min|max):.+")
 TAG_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_TAG_VALUE = 1024
 
@@ -49,11 +55,33 @@ class ExportOptions(NamedTuple):
     status: Tuple[str, ...] = ()
 
 
+class RunsOptions(NamedTuple):
+    notebook: Optional[str] = None
+    this_notebook: bool = False
+    status: Tuple[str, ...] = ()
+    tags: Tuple[Tuple[str, str], ...] = ()
+    hparams: Tuple[Tuple[str, str], ...] = ()
+    since: Optional[str] = None  # ISO 8601 UTC, already resolved from "2h"
+    search: Optional[str] = None
+    sort: Optional[str] = None
+    order: Optional[str] = None
+    limit: int = DEFAULT_RUNS_LIMIT
+
+
+class ShowOptions(NamedTuple):
+    run: Optional[str] = None  # None: this kernel's latest run
+    metrics: Tuple[str, ...] = ()
+    axis: Optional[str] = None  # None: step, else epoch or time when the run has no steps
+    width: int = DEFAULT_WIDTH
+
+
 class Command(NamedTuple):
-    action: str  # 'start', 'stop', 'status', 'notebook', 'export'
+    action: str  # 'start', 'stop', 'status', 'notebook', 'export', 'runs', 'show'
     run: Optional[RunOptions] = None
     path: Optional[str] = None
     export: Optional[ExportOptions] = None
+    runs: Optional[RunsOptions] = None
+    show: Optional[ShowOptions] = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -152,6 +180,167 @@ def _add_export_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def hparam(text: str) -> Tuple[str, str]:
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"{text!r} is not key=value")
+    return key, value
+
+
+def since(text: str) -> str:
+    try:
+        return since_time(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def search_text(text: str) -> str:
+    if len(text) > MAX_SEARCH:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SEARCH} characters")
+    return text
+
+
+def sort_key(text: str) -> str:
+    if not SORT_KEY.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: started, duration, updated, name, health, or last:METRIC, "
+            "min:METRIC, max:METRIC"
+        )
+    return text
+
+
+def runs_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_RUNS_LIMIT:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number from 1 to {MAX_RUNS_LIMIT}")
+    return value
+
+
+def figure_width(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not MIN_WIDTH <= value <= MAX_WIDTH:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a width in pixels from {MIN_WIDTH} to {MAX_WIDTH}"
+        )
+    return value
+
+
+def _add_runs_options(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--notebook",
+        metavar="PATH",
+        default=None,
+        help="only the runs of this notebook (relative to the server root)",
+    )
+    which.add_argument(
+        "--this",
+        dest="this_notebook",
+        action="store_true",
+        help="only the runs of this notebook (default: every notebook's)",
+    )
+    parser.add_argument(
+        "--status",
+        type=status_list,
+        default=(),
+        metavar="LIST",
+        help="only runs with these statuses, e.g. running,failed",
+    )
+    parser.add_argument(
+        "--tag",
+        dest="tags",
+        action="append",
+        type=tag,
+        default=[],
+        metavar="KEY=VALUE",
+        help="only runs with this tag; repeatable, all must match",
+    )
+    parser.add_argument(
+        "--hparam",
+        dest="hparams",
+        action="append",
+        type=hparam,
+        default=[],
+        metavar="KEY=VALUE",
+        help="only runs with this hyperparameter value (numbers compare as numbers); "
+        "repeatable, all must match",
+    )
+    parser.add_argument(
+        "--since",
+        type=since,
+        default=None,
+        metavar="WHEN",
+        help="only runs started since then: a duration back from now (90s, 30m, 2h, 3d, 1w) "
+        "or an ISO date or time (2026-01-31, 2026-01-31T09:00; UTC unless it has an offset)",
+    )
+    parser.add_argument(
+        "--search",
+        type=search_text,
+        default=None,
+        metavar="TEXT",
+        help="only runs whose id, name, notebook or tags contain TEXT (any case)",
+    )
+    parser.add_argument(
+        "--sort",
+        type=sort_key,
+        default=None,
+        metavar="KEY",
+        help="started (default), duration, updated, name, health, or a metric's last, "
+        "lowest or highest value: last:val_loss, min:loss, max:accuracy",
+    )
+    parser.add_argument(
+        "--order",
+        choices=("asc", "desc"),
+        default=None,
+        help="ascending or descending (default: descending)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=runs_limit,
+        default=DEFAULT_RUNS_LIMIT,
+        metavar="N",
+        help=f"show at most N runs (default {DEFAULT_RUNS_LIMIT}, at most {MAX_RUNS_LIMIT})",
+    )
+
+
+def _add_show_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "run",
+        nargs="?",
+        metavar="RUN",
+        help="a run id, or a run name (its newest run). Default: this kernel's latest run, "
+        "else this notebook's newest",
+    )
+    parser.add_argument(
+        "--metric",
+        dest="metrics",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="draw this metric (with its val_ partner); repeatable. Default: every metric",
+    )
+    parser.add_argument(
+        "--axis",
+        choices=AXES,
+        default=None,
+        help="x axis: step (default; epoch, then time, for a run without steps), epoch or "
+        "time (UTC)",
+    )
+    parser.add_argument(
+        "--width",
+        type=figure_width,
+        default=DEFAULT_WIDTH,
+        metavar="PX",
+        help=f"figure width in pixels (default {DEFAULT_WIDTH})",
+    )
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="a name for the run (shown in the panel)")
     parser.add_argument(
@@ -219,7 +408,8 @@ hyperparameters from Model.fit. Records are spooled to disk and shipped by the
 tflog service; see them in JupyterLab's tflog panel.
 
 One run at a time: starting a run while another is active ends the active one
-with status 'stopped' (and says so)."""
+with status 'stopped' (and says so). Past runs: `%tflog runs` lists them,
+`%tflog show` draws one's curves in the notebook."""
 
 
 def line_parsers() -> Tuple[_Parser, Dict[str, _Parser]]:
@@ -248,12 +438,29 @@ def line_parsers() -> Tuple[_Parser, Dict[str, _Parser]]:
         "tflog.export_runs().",
     )
     _add_export_options(export)
+    runs = commands.add_parser(
+        "runs",
+        help="show a table of past runs (all notebooks', newest first), filtered",
+        description="A table of runs: status, name, id, notebook, start, duration, final "
+        "metrics, tags. Read from the tflog service; the summaries from Python: tflog.runs().",
+    )
+    _add_runs_options(runs)
+    show = commands.add_parser(
+        "show",
+        help="draw a run's metric curves in the cell's output (kept in the saved notebook)",
+        description="Draw a run's curves as an SVG figure (one panel per metric, train and "
+        "validation together, non-finite values marked) and a text summary of the last "
+        "values. The same from Python: tflog.show().",
+    )
+    _add_show_options(show)
     return parser, {
         "start": start,
         "stop": stop,
         "status": status,
         "notebook": notebook,
         "export": export,
+        "runs": runs,
+        "show": show,
     }
 
 
@@ -289,7 +496,7 @@ def parse_line(line: str) -> Command:
     words = _split(line, "%tflog")
     if not words:
         return Command("status")
-    if words[0] in ("-h", "--help"):
+    if words[0] in ("-h", "--help") or words == ["help"]:
         raise HelpRequested(full_help())
     parser, commands = line_parsers()
     namespace, extra = parser.parse_known_args(words)
@@ -309,6 +516,32 @@ def parse_line(line: str) -> Command:
                 notebook=namespace.notebook,
                 all_notebooks=namespace.all_notebooks,
                 status=tuple(namespace.status),
+            ),
+        )
+    if namespace.action == "runs":
+        return Command(
+            "runs",
+            runs=RunsOptions(
+                notebook=namespace.notebook,
+                this_notebook=namespace.this_notebook,
+                status=tuple(namespace.status),
+                tags=tuple(namespace.tags),
+                hparams=tuple(namespace.hparams),
+                since=namespace.since,
+                search=namespace.search,
+                sort=namespace.sort,
+                order=namespace.order,
+                limit=namespace.limit,
+            ),
+        )
+    if namespace.action == "show":
+        return Command(
+            "show",
+            show=ShowOptions(
+                run=namespace.run,
+                metrics=tuple(namespace.metrics),
+                axis=namespace.axis,
+                width=namespace.width,
             ),
         )
     return Command(namespace.action)
