@@ -217,3 +217,72 @@ describe('run context', () => {
     list.dispose();
   });
 });
+
+describe('Go to cell', () => {
+  function failedHeader(
+    error: IRunSummary['error'],
+    goToCell: ConstructorParameters<typeof RunHeader>[0] = {}
+  ): RunHeader {
+    const widget = new RunHeader(goToCell);
+    Widget.attach(widget, document.body);
+    const run = summary({
+      status: 'failed',
+      notebook: 'work/train.ipynb',
+      error
+    });
+    widget.setRunModel(
+      new RunModel({
+        client: new FakeClient(),
+        runId: run.run_id,
+        view: { axis: 'step', smoothing: 0, maxPoints: 1000, metrics: [] },
+        summary: run
+      })
+    );
+    return widget;
+  }
+
+  it('shows the cell a failed run’s error came from', () => {
+    const asked: unknown[] = [];
+    const widget = failedHeader(
+      {
+        type: 'ValueError',
+        message: 'boom',
+        cell_id: 'c1',
+        execution_count: 4
+      },
+      { goToCell: location => asked.push(location) }
+    );
+    const button = widget.node.querySelector<HTMLButtonElement>(
+      '.jp-tflog-goto-cell'
+    );
+    expect(button?.hidden).toBe(false);
+    expect(button?.textContent).toBe('Go to cell');
+    button?.click();
+    expect(asked).toEqual([
+      { notebook: 'work/train.ipynb', cellId: 'c1', executionCount: 4 }
+    ]);
+    widget.dispose();
+  });
+
+  it('is hidden when the kernel did not say which cell, or nothing can show it', () => {
+    const unknownCell = failedHeader(
+      { type: 'ValueError', message: 'boom' },
+      { goToCell: () => undefined }
+    );
+    expect(
+      unknownCell.node.querySelector<HTMLButtonElement>('.jp-tflog-goto-cell')
+        ?.hidden
+    ).toBe(true);
+    unknownCell.dispose();
+    const noNavigator = failedHeader({
+      type: 'ValueError',
+      message: 'boom',
+      cell_id: 'c1'
+    });
+    expect(
+      noNavigator.node.querySelector<HTMLButtonElement>('.jp-tflog-goto-cell')
+        ?.hidden
+    ).toBe(true);
+    noNavigator.dispose();
+  });
+});

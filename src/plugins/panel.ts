@@ -8,7 +8,11 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  IThemeManager,
+  Notification
+} from '@jupyterlab/apputils';
 import {
   INotebookTracker,
   NotebookActions,
@@ -16,7 +20,13 @@ import {
 } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
+
+import { findCellIndex, IErrorLocation } from '../cellLocation';
 
 import { trainingIcon } from '../icons';
 import { PanelModel } from '../model/panelModel';
@@ -26,6 +36,7 @@ import { ITflogClient } from '../tokens';
 import type { SettingChange } from '../views/controls';
 import { PANEL_ID, readSectionsState, TrainingPanel } from '../views/panel';
 import type { ICellInserter } from '../views/emptyState';
+import type { GoToCell } from '../views/runHeader';
 import { TRANSLATION_DOMAIN } from '../views/text';
 
 export const OPEN_PANEL_COMMAND = 'tflog:open-panel';
@@ -83,6 +94,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       onSettingChange,
       trans,
       inserter: tracker ? cellInserter(app, tracker) : null,
+      goToCell: tracker ? cellNavigator(app, tracker, trans) : null,
       onOpenHistory: () => {
         app.commands
           .execute(OPEN_HISTORY_COMMAND)
@@ -177,6 +189,80 @@ function cellInserter(
       notebook.activate();
     }
   };
+}
+
+/** "Go to cell": opens the run's notebook and selects the cell its error came from. */
+function cellNavigator(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  trans: TranslationBundle
+): GoToCell {
+  return location => {
+    showCell(app, tracker, location)
+      .then(found => {
+        if (!found) {
+          Notification.warning(
+            trans.__(
+              'The cell this run failed in is no longer in %1.',
+              location.notebook
+            ),
+            { autoClose: 5000 }
+          );
+        }
+      })
+      .catch(error => {
+        console.error('tflog: cannot show the cell of the error', error);
+        Notification.error(
+          trans.__('Cannot open %1: %2', location.notebook, String(error)),
+          { autoClose: 5000 }
+        );
+      });
+  };
+}
+
+/** Scrolls to and selects the cell; false when the notebook or cell is not found. */
+async function showCell(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  location: IErrorLocation
+): Promise<boolean> {
+  let panel =
+    tracker.find(widget => widget.context.path === location.notebook) ?? null;
+  if (!panel) {
+    const opened: unknown = await app.commands.execute('docmanager:open', {
+      path: location.notebook
+    });
+    panel = opened instanceof NotebookPanel ? opened : null;
+  }
+  if (!panel) {
+    return false;
+  }
+  await panel.context.ready;
+  app.shell.activateById(panel.id);
+  const notebook = panel.content;
+  const index = findCellIndex(
+    notebook.widgets.map(cell => {
+      const shared = cell.model.sharedModel;
+      return {
+        id: shared.getId(),
+        type: shared.cell_type,
+        executionCount:
+          shared.cell_type === 'code' && 'execution_count' in shared
+            ? (shared.execution_count ?? null)
+            : null
+      };
+    }),
+    location
+  );
+  if (index < 0) {
+    return false;
+  }
+  notebook.mode = 'command';
+  notebook.deselectAll();
+  notebook.activeCellIndex = index;
+  await notebook.scrollToItem(index, 'center');
+  notebook.activate();
+  return true;
 }
 
 /** Where the folded sections and their sizes are kept, per user (IStateDB). */

@@ -26,7 +26,7 @@ import { ChartsPanel } from './charts';
 import { ChartControls, SettingChange } from './controls';
 import { h } from './dom';
 import { EmptyState, ICellInserter } from './emptyState';
-import { RunHeader } from './runHeader';
+import { GoToCell, RunHeader } from './runHeader';
 import { RunList } from './runList';
 import { StatusLine } from './statusLine';
 import { defaultBundle } from './text';
@@ -89,6 +89,8 @@ export class TrainingPanel extends SidePanel {
     trans?: TranslationBundle;
     /** Inserts the empty state's code into the active notebook. */
     inserter?: ICellInserter | null;
+    /** Shows the cell a failed run's error came from. */
+    goToCell?: GoToCell | null;
     /** Opens the History view (a History button on the All my notebooks section). */
     onOpenHistory?: () => void;
   }) {
@@ -113,7 +115,7 @@ export class TrainingPanel extends SidePanel {
       trans
     });
     this._empty = new EmptyState({ trans, inserter: options.inserter });
-    this._runHeader = new RunHeader({ trans });
+    this._runHeader = new RunHeader({ trans, goToCell: options.goToCell });
     this._charts = new ChartsPanel({
       colours: options.colours,
       renderer: options.renderer,

@@ -16,17 +16,24 @@ import {
   runNonFinite,
   stripAnsi
 } from '../format';
+import { cellReference, IErrorLocation } from '../cellLocation';
 import type { RunModel } from '../model/runModel';
 import { IRunFact, notebookName, runFacts } from '../runContext';
 import type { IRunSummary, MetricValue } from '../tokens';
 import { h, setText } from './dom';
 import { defaultBundle, nonFiniteBadge, statusText } from './text';
 
+/** Shows the cell a failed run's error came from in its notebook. */
+export type GoToCell = (location: IErrorLocation) => void;
+
 export class RunHeader extends Widget {
-  constructor(options: { trans?: TranslationBundle } = {}) {
+  constructor(
+    options: { trans?: TranslationBundle; goToCell?: GoToCell | null } = {}
+  ) {
     super();
     const trans = options.trans ?? defaultBundle();
     this._trans = trans;
+    this._goToCell = options.goToCell ?? null;
     this.addClass('jp-tflog-run');
     this._name = h('span', { class: 'jp-tflog-run-name' });
     this._status = h('span', {
@@ -57,8 +64,20 @@ export class RunHeader extends Widget {
       h('summary', {}, [trans.__('Traceback')]),
       this._traceback
     ]);
+    this._goToCellButton = h(
+      'button',
+      {
+        type: 'button',
+        class: 'jp-Button jp-mod-minimal jp-tflog-goto-cell',
+        title: trans.__('Show the cell this run failed in')
+      },
+      [trans.__('Go to cell')]
+    );
+    this._goToCellButton.hidden = true;
+    this._goToCellButton.addEventListener('click', this._onGoToCell);
     this._error = h('div', { class: 'jp-tflog-run-error' }, [
       this._errorMessage,
+      this._goToCellButton,
       this._tracebackDetails
     ]);
     this._error.hidden = true;
@@ -87,6 +106,7 @@ export class RunHeader extends Widget {
 
   dispose(): void {
     this._stopTicking();
+    this._goToCellButton.removeEventListener('click', this._onGoToCell);
     super.dispose();
   }
 
@@ -247,6 +267,9 @@ export class RunHeader extends Widget {
   private _renderError(run: IRunSummary): void {
     const error = run.error;
     this._error.hidden = error === null;
+    this._errorLocation = cellReference(run);
+    this._goToCellButton.hidden =
+      this._errorLocation === null || this._goToCell === null;
     if (error === null) {
       return;
     }
@@ -284,7 +307,16 @@ export class RunHeader extends Widget {
     }
   }
 
+  private _onGoToCell = (): void => {
+    if (this._errorLocation && this._goToCell) {
+      this._goToCell(this._errorLocation);
+    }
+  };
+
   private readonly _trans: TranslationBundle;
+  private readonly _goToCell: GoToCell | null;
+  private readonly _goToCellButton: HTMLButtonElement;
+  private _errorLocation: IErrorLocation | null = null;
   private _runModel: RunModel | null = null;
   private _ticker: ReturnType<typeof setInterval> | null = null;
   private readonly _name: HTMLSpanElement;
