@@ -1,0 +1,186 @@
+/**
+ * Comparing runs: two runs logged with `tflog.log` are opened together by
+ * `tflog:compare`, both are drawn and in the legend, the comparison is
+ * exported as CSV, and its link opens the same view in a new page.
+ */
+import { readFileSync } from 'fs';
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+import { notebookContent, RUN_TIMEOUT_MS } from './tflog';
+
+const COMPARE_COMMAND = 'tflog:compare';
+
+/** A `%%tflog` cell logging exact losses `scale / step` for `steps` steps. */
+function loggedRunCell(name: string, scale: number, steps: number): string {
+  return [
+    `%%tflog ${name}`,
+    'import tflog',
+    `for step in range(1, ${steps + 1}):`,
+    `    tflog.log({'loss': ${scale} / step}, step=step)`
+  ].join('\n');
+}
+
+interface IRunsAnswer {
+  runs: { run_id: string; name: string | null; status: string }[];
+}
+
+interface ISeriesAnswer {
+  series: { name: string; points: unknown[] }[];
+}
+
+/** The ids of the notebook's runs named `names`, once each is finished with `steps` losses stored. */
+async function storedRuns(
+  page: Page,
+  notebookPath: string,
+  names: string[],
+  steps: number
+): Promise<string[]> {
+  let ids: string[] = [];
+  await expect
+    .poll(
+      async () => {
+        const runs = await page.request.get(
+          `/tflog/api/v1/runs?${new URLSearchParams({ notebook: notebookPath, size: '10' })}`
+        );
+        expect(runs.ok()).toBe(true);
+        const answer = (await runs.json()) as IRunsAnswer;
+        ids = names.map(
+          name =>
+            answer.runs.find(
+              run => run.name === name && run.status === 'finished'
+            )?.run_id ?? ''
+        );
+        if (ids.includes('')) {
+          return false;
+        }
+        for (const id of ids) {
+          const series = await page.request.get(
+            `/tflog/api/v1/runs/${encodeURIComponent(id)}/series?names=loss`
+          );
+          const lines = ((await series.json()) as ISeriesAnswer).series;
+          if (Math.max(0, ...lines.map(line => line.points.length)) < steps) {
+            return false;
+          }
+        }
+        return true;
+      },
+      {
+        message: `finished runs ${names.join(', ')} with ${steps} losses each are stored`,
+        timeout: RUN_TIMEOUT_MS
+      }
+    )
+    .toBe(true);
+  return ids;
+}
+
+test('two runs compared: both drawn, exported as CSV, reopened by link', async ({
+  page,
+  tmpPath
+}) => {
+  const notebookPath = `${tmpPath}/compare.ipynb`;
+  const content = notebookContent([
+    '%load_ext tflog',
+    loggedRunCell('cmp-small', 1, 5),
+    loggedRunCell('cmp-large', 2, 5)
+  ]);
+  expect(await page.contents.uploadContent(content, 'text', notebookPath)).toBe(
+    true
+  );
+  expect(await page.notebook.openByPath(notebookPath)).toBe(true);
+  await page.notebook.activate('compare.ipynb');
+  await page.notebook.runCell(0);
+  await page.notebook.runCell(1);
+  await page.notebook.runCell(2);
+  const [smallId, largeId] = await storedRuns(
+    page,
+    notebookPath,
+    ['cmp-small', 'cmp-large'],
+    5
+  );
+
+  await page.waitForFunction(
+    command => window.jupyterapp.commands.hasCommand(command),
+    COMPARE_COMMAND
+  );
+  await page.evaluate(
+    async ({ command, runIds }) => {
+      await window.jupyterapp.commands.execute(command, { runIds });
+    },
+    { command: COMPARE_COMMAND, runIds: [smallId, largeId] }
+  );
+  const view = page.locator(
+    `.jp-tflog-compare[data-run-ids="${smallId},${largeId}"]`
+  );
+  await expect(view).toBeVisible();
+  const chart = view.locator('.jp-tflog-compare-chart');
+  await expect(chart).toHaveAttribute('data-metric', 'loss');
+  await expect(chart).toHaveAttribute('data-runs', '2');
+  await expect(chart).toHaveAttribute('data-points', '10');
+  await expect(chart.locator('canvas')).toBeVisible();
+  const legend = view.locator('.jp-tflog-compare-legend-item');
+  await expect(legend).toHaveCount(2);
+  await expect(legend.nth(0)).toHaveAttribute('data-run-id', smallId);
+  await expect(legend.nth(0)).toHaveText('cmp-small');
+  await expect(legend.nth(1)).toHaveText('cmp-large');
+  // Final and best of each run, side by side: 1/5 and 2/5.
+  await expect(
+    view.locator('.jp-tflog-compare-table tr[data-metric="loss"] td')
+  ).toHaveText(['0.2', '0.2', '0.4', '0.4']);
+
+  // Running the command again brings the same tab forward.
+  await page.evaluate(
+    async ({ command, runIds }) => {
+      await window.jupyterapp.commands.execute(command, { runIds });
+    },
+    { command: COMPARE_COMMAND, runIds: [largeId, smallId] }
+  );
+  await expect(page.locator('.jp-tflog-compare')).toHaveCount(1);
+
+  const widget = page.locator('.jp-tflog-compare-widget');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    widget.locator('.jp-tflog-compare-export-csv').click()
+  ]);
+  expect(download.suggestedFilename()).toMatch(/\.csv$/);
+  const csv = readFileSync(await download.path(), 'utf-8')
+    .trim()
+    .split('\r\n');
+  expect(csv[0]).toBe('run_id,run_name,metric,scope,step,time,value,nonfinite');
+  expect(csv).toHaveLength(11);
+  expect(csv[1]).toMatch(
+    new RegExp(`^${smallId},cmp-small,loss,batch,1,[^,]+,1,$`)
+  );
+  expect(csv[10]).toMatch(
+    new RegExp(`^${largeId},cmp-large,loss,batch,5,[^,]+,0.4,$`)
+  );
+
+  // The link: choose another axis first, so the link carries the view.
+  await view.locator('select.jp-tflog-compare-axis').selectOption('relative');
+  await expect(chart).toHaveAttribute('data-axis', 'relative');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await widget.locator('.jp-tflog-compare-copy-link').click();
+  await expect(view).toHaveAttribute('data-link', /\?tflog=/);
+  const link = (await view.getAttribute('data-link')) ?? '';
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toBe(link);
+
+  const linked = await page.context().newPage();
+  try {
+    await linked.goto(link);
+    const reopened = linked.locator(
+      `.jp-tflog-compare[data-run-ids="${smallId},${largeId}"]`
+    );
+    await expect(reopened).toBeVisible({ timeout: 60_000 });
+    const reopenedChart = reopened.locator('.jp-tflog-compare-chart');
+    await expect(reopenedChart).toHaveAttribute('data-axis', 'relative');
+    await expect(reopenedChart).toHaveAttribute('data-points', '10');
+    await expect(reopened.locator('.jp-tflog-compare-legend-item')).toHaveText([
+      'cmp-small',
+      'cmp-large'
+    ]);
+    // The address bar no longer carries the link: a reload opens nothing twice.
+    expect(new URL(linked.url()).searchParams.has('tflog')).toBe(false);
+  } finally {
+    await linked.close();
+  }
+});
