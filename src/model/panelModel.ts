@@ -307,7 +307,8 @@ export class PanelModel implements IDisposable {
       axis: this._settings.xAxis,
       smoothing: this._settings.smoothing,
       maxPoints: this._settings.maxPoints,
-      metrics: this._settings.defaultMetrics
+      metrics: this._settings.defaultMetrics,
+      logScale: this._settings.logScale
     };
   }
 

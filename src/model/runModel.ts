@@ -38,6 +38,8 @@ export interface IRunViewOptions {
   maxPoints: number;
   /** Chart filter and order (see orderCharts). */
   metrics: string[];
+  /** y on a log scale (drawing only: the data stays the same). */
+  logScale?: boolean;
 }
 
 /** The data of one chart: a base metric with its train and validation series. */
@@ -186,6 +188,7 @@ export class RunModel implements IDisposable {
     }
     const restyle =
       next.smoothing !== this._view.smoothing ||
+      (next.logScale ?? false) !== (this._view.logScale ?? false) ||
       next.metrics.join('\n') !== this._view.metrics.join('\n');
     this._view = next;
     if (refetch) {
@@ -200,6 +203,45 @@ export class RunModel implements IDisposable {
       }
       this._chartsChanged.emit({ reset: true, inserted: new Map() });
     }
+  }
+
+  /** The client the run is read through (the charts read its logs with it). */
+  get client(): ITflogClient {
+    return this._client;
+  }
+
+  /**
+   * The rows of one chart for an x range only (a zoom): the service thins
+   * that range to the point budget, so it has finer detail than the whole
+   * curve. Smoothing starts again at the range's first point.
+   */
+  async detail(
+    metric: string,
+    range: readonly [number, number]
+  ): Promise<IChartRow[]> {
+    const axis = this._axis;
+    const names = [...this._series.values()]
+      .map(tracked => tracked.name)
+      .filter(name => metricBase(name).base === metric);
+    if (names.length === 0) {
+      return [];
+    }
+    const [from, to] =
+      axis === 'time'
+        ? range.map(x => new Date(x).toISOString())
+        : [range[0], range[1]];
+    const response = await this._client.series(this.runId, {
+      axis,
+      maxPoints: this._view.maxPoints,
+      names,
+      from,
+      to
+    });
+    return selectSeries(response.series, axis)
+      .filter(series => names.includes(series.name))
+      .flatMap(series =>
+        toRows(series.name, series.points, new Ema(this._view.smoothing))
+      );
   }
 
   dispose(): void {

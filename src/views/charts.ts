@@ -8,10 +8,17 @@ import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { formatNumber } from '../format';
+import { LogMarkers } from '../model/logMarkers';
+import type { IOpenLogsArgs } from '../model/logs';
 import type { IChartData, IChartsChange, RunModel } from '../model/runModel';
 import { constantValue } from '../model/viewDefaults';
 import type { IThemeColours } from '../theme';
-import { ChartWidget, IChartStyle, loadChartLibrary } from './chart';
+import {
+  ChartWidget,
+  IChartLinks,
+  IChartStyle,
+  loadChartLibrary
+} from './chart';
 import { h, setText } from './dom';
 import { defaultBundle } from './text';
 
@@ -20,9 +27,12 @@ export class ChartsPanel extends Panel {
     colours: IThemeColours;
     renderer?: 'canvas' | 'svg';
     trans?: TranslationBundle;
+    /** Opens the logs view (a click on a point or a marker). */
+    openLogs?: (args: IOpenLogsArgs) => void;
   }) {
     super();
     this._trans = options.trans ?? defaultBundle();
+    this._openLogs = options.openLogs ?? null;
     this.addClass('jp-tflog-charts');
     this._colours = options.colours;
     this._renderer = options.renderer;
@@ -50,7 +60,29 @@ export class ChartsPanel extends Panel {
     this._runModel = runModel;
     runModel?.chartsChanged.connect(this._onChartsChanged, this);
     runModel?.errorChanged.connect(this._updateMessage, this);
+    this._markers?.dispose();
+    this._markers = runModel
+      ? new LogMarkers({ client: runModel.client, runId: runModel.runId })
+      : null;
+    this._markers?.changed.connect(this._showMarkers, this);
+    this._markersReadAt = 0;
+    for (const chart of this._charts.values()) {
+      // Another run: its own x range, and its own warnings.
+      chart.zoomTo(null);
+    }
+    this._showMarkers();
     this._rebuild();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    if (this._markersTimer !== null) {
+      clearTimeout(this._markersTimer);
+    }
+    this._markers?.dispose();
+    super.dispose();
   }
 
   /** The theme changed: charts re-embed with its colours. */
@@ -77,6 +109,7 @@ export class ChartsPanel extends Panel {
   }
 
   private _onChartsChanged(_: RunModel, change: IChartsChange): void {
+    this._readMarkersSoon();
     if (change.reset) {
       this._rebuild();
       return;
@@ -121,8 +154,10 @@ export class ChartsPanel extends Panel {
           metric: data.metric,
           style,
           renderer: this._renderer,
-          trans: this._trans
+          trans: this._trans,
+          links: this._links(data.metric)
         });
+        chart.setMarkerLines(this._markers?.lines ?? []);
         this._charts.set(data.metric, chart);
       }
       this.insertWidget(index + FIXED_WIDGETS, chart);
@@ -212,8 +247,51 @@ export class ChartsPanel extends Panel {
       roles,
       colour: palette[index % palette.length],
       colours: this._colours,
-      runStarted: this._runStarted()
+      runStarted: this._runStarted(),
+      logScale: this._runModel?.view.logScale ?? false,
+      smoothed: (this._runModel?.view.smoothing ?? 0) > 0
     };
+  }
+
+  /** What a chart asks of the run shown now (charts outlive a change of run). */
+  private _links(metric: string): IChartLinks {
+    return {
+      loadDetail: range =>
+        this._runModel?.detail(metric, range) ?? Promise.resolve([]),
+      openLogs: (at, lineId) => {
+        const runId = this._runModel?.runId;
+        if (runId !== undefined && this._openLogs) {
+          this._openLogs({ runId, at, lineId });
+        }
+      }
+    };
+  }
+
+  /** Every chart marks the run's problem lines. */
+  private _showMarkers(): void {
+    const lines = this._markers?.lines ?? [];
+    for (const chart of this._charts.values()) {
+      chart.setMarkerLines(lines);
+    }
+  }
+
+  /**
+   * New values came: read the run's problem lines again, at most every
+   * MARKERS_INTERVAL_MS (a warning is stored with the values around it).
+   */
+  private _readMarkersSoon(): void {
+    if (this._markersTimer !== null || !this._markers) {
+      return;
+    }
+    const wait = Math.max(
+      0,
+      this._markersReadAt + MARKERS_INTERVAL_MS - Date.now()
+    );
+    this._markersTimer = setTimeout(() => {
+      this._markersTimer = null;
+      this._markersReadAt = Date.now();
+      void this._markers?.refresh();
+    }, wait);
   }
 
   private readonly _trans: TranslationBundle;
@@ -224,6 +302,10 @@ export class ChartsPanel extends Panel {
   }
 
   private _runModel: RunModel | null = null;
+  private readonly _openLogs: ((args: IOpenLogsArgs) => void) | null;
+  private _markers: LogMarkers | null = null;
+  private _markersTimer: ReturnType<typeof setTimeout> | null = null;
+  private _markersReadAt = 0;
   private _colours: IThemeColours;
   private readonly _renderer: 'canvas' | 'svg' | undefined;
   private readonly _charts = new Map<string, ChartWidget>();
@@ -232,6 +314,9 @@ export class ChartsPanel extends Panel {
   private readonly _axisNote: Widget;
   private _constantMetrics = new Set<string>();
 }
+
+/** The run's problem lines are read again at most this often. */
+const MARKERS_INTERVAL_MS = 2000;
 
 /** The message, the constants and the axis note come before the charts. */
 const FIXED_WIDGETS = 3;
