@@ -257,7 +257,7 @@ def html_table(summaries: Sequence[Mapping[str, Any]], more: bool, now: float) -
         for column in COLUMNS[1:]:
             value = escaped(cells[column])
             if column == "run id":
-                value = f'<code style="font-size:11px">{value}</code>'
+                value = f'<code style="font-size:11px;white-space:nowrap">{value}</code>'
             elif column in ("started (UTC)", "duration"):
                 value = f'<span style="white-space:nowrap">{value}</span>'
             tds.append(value)
