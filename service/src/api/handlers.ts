@@ -5,7 +5,7 @@
 import { storedNotebookPaths } from '../common/notebookPath';
 import { mergeSeries, newerSummary, type IRecentReader } from '../ship/recent';
 import type { IShipperStatus } from '../ship/status';
-import type { IStore } from '../store/store';
+import type { IRunSort, IStore, RunSortKey } from '../store/store';
 import { EVENT_KINDS } from '../types';
 import type {
   IApiCounters,
@@ -21,7 +21,8 @@ import type {
   LogOrder,
   RunStatus,
   SeriesAxis,
-  SeriesScope
+  SeriesScope,
+  SortOrder
 } from '../wire';
 import { ApiError } from './errors';
 import { checkRunId, QueryParams } from './params';
@@ -43,6 +44,15 @@ export const SCOPES: readonly SeriesScope[] = [
   'system'
 ];
 const ORDERS: readonly LogOrder[] = ['asc', 'desc'];
+const SORT_ORDERS: readonly SortOrder[] = ['asc', 'desc'];
+const FIELD_SORTS = [
+  'started',
+  'duration',
+  'updated',
+  'name',
+  'health'
+] as const;
+const METRIC_SORT = /^(last|min|max):(.*)$/;
 export const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
 const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
 /** `notebook` values of one run list at most (each may add its absolute path). */
@@ -133,11 +143,38 @@ export async function runs(
     from,
     to,
     text: params.text('q', 256),
+    hparams: params.keyValues('hparam', 'hyperparameter'),
+    sort: runSort(params),
     size: params.integer('size', { min: 1, max: 1000, default: 50 }),
     after: params.cursor('after')
   };
   params.done();
   return deps.store().searchRuns(withoutUndefined(query));
+}
+
+/**
+ * `sort` and `order` of a run list; undefined for the default (started,
+ * newest first), whose cursors stay those of lists without a sort.
+ */
+function runSort(params: QueryParams): IRunSort | undefined {
+  const given = params.text('sort', 300);
+  const order = params.oneOf('order', SORT_ORDERS, 'desc');
+  let key: RunSortKey = { by: 'started' };
+  if (given !== undefined) {
+    const field = FIELD_SORTS.find(candidate => candidate === given);
+    const metric = METRIC_SORT.exec(given);
+    if (field !== undefined) {
+      key = { by: field };
+    } else if (metric !== null && METRIC_NAME.test(metric[2])) {
+      key = { by: metric[1] as 'last' | 'min' | 'max', metric: metric[2] };
+    } else {
+      throw ApiError.invalidParameter(
+        'sort',
+        `'${given.slice(0, 80)}' is not one of ${FIELD_SORTS.join(', ')}, last:<metric>, min:<metric>, max:<metric>`
+      );
+    }
+  }
+  return key.by === 'started' && order === 'desc' ? undefined : { key, order };
 }
 
 export async function run(

@@ -199,6 +199,11 @@ export class QueryParams {
 
   /** `key:value` pairs, repeatable; the first ':' separates key from value. */
   tags(name: string): Record<string, string> | undefined {
+    return this.keyValues(name, 'tag');
+  }
+
+  /** `key:value` pairs as `tags` reads them; `noun` names a key in messages. */
+  keyValues(name: string, noun: string): Record<string, string> | undefined {
     this._read.add(name);
     const values = this._search.getAll(name);
     if (values.length === 0) {
@@ -218,7 +223,7 @@ export class QueryParams {
       if (key in tags && tags[key] !== value) {
         throw ApiError.invalidParameter(
           name,
-          `tag '${clip(key)}' is given two different values`
+          `${noun} '${clip(key)}' is given two different values`
         );
       }
       tags[key] = value;

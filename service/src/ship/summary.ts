@@ -34,6 +34,11 @@ export interface ILastMetricOrigin {
  */
 export interface IFoldedSummary extends IRunSummary {
   last_metrics_at?: Record<string, ILastMetricOrigin>;
+  /**
+   * Metrics whose `min_metrics`/`max_metrics` come from epoch-end values:
+   * once a metric has one, its batch and parsed values no longer count.
+   */
+  extremes_of_epochs?: string[];
 }
 
 const ERROR_LEVELS = new Set(['error', 'critical', 'fatal']);
@@ -101,7 +106,23 @@ export function foldSummary(
         last_metrics_at: { ...before.last_metrics_at },
         hparams: { ...before.hparams }
       }
-    : { ...emptySummary(runId, time), last_metrics_at: {} };
+    : {
+        ...emptySummary(runId, time),
+        last_metrics_at: {},
+        min_metrics: {},
+        max_metrics: {},
+        extremes_of_epochs: []
+      };
+  // A summary stored before extremes were kept has none: starting them now
+  // would show extremes of the rest of the run only.
+  const extremes =
+    summary.min_metrics && summary.max_metrics
+      ? {
+          min: { ...summary.min_metrics },
+          max: { ...summary.max_metrics },
+          ofEpochs: new Set(summary.extremes_of_epochs)
+        }
+      : null;
   switch (record.t) {
     case 'start':
       summary.run_id = record.run || runId;
@@ -154,6 +175,9 @@ export function foldSummary(
           : (point.nonfinite ?? 'NaN');
       origins[point.name] = originOf(point);
     }
+    if (extremes) {
+      foldExtremes(extremes, point);
+    }
     if (typeof point.epoch === 'number') {
       summary.last_epoch = Math.max(
         summary.last_epoch ?? point.epoch,
@@ -164,11 +188,49 @@ export function foldSummary(
       summary.last_step = Math.max(summary.last_step ?? point.step, point.step);
     }
   }
+  if (extremes) {
+    summary.min_metrics = extremes.min;
+    summary.max_metrics = extremes.max;
+    summary.extremes_of_epochs = [...extremes.ofEpochs];
+  }
   if (time > summary.updated) {
     summary.updated = time;
   }
   summary.health = scoreHealth(summary, summary.health);
   return summary;
+}
+
+interface IExtremes {
+  min: Record<string, number>;
+  max: Record<string, number>;
+  ofEpochs: Set<string>;
+}
+
+/**
+ * Folds a finite value into its metric's extremes: epoch-end values only
+ * once the metric has one (what a run's result is judged by, as in
+ * `last_metrics`), else every value.
+ */
+function foldExtremes(extremes: IExtremes, point: IMetricPoint): void {
+  const value = point.value;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return;
+  }
+  const name = point.name;
+  const epochEnd = point.scope === 'epoch';
+  if (!epochEnd && extremes.ofEpochs.has(name)) {
+    return;
+  }
+  if (epochEnd && !extremes.ofEpochs.has(name)) {
+    // The first epoch-end value: what batches showed no longer counts.
+    extremes.ofEpochs.add(name);
+    delete extremes.min[name];
+    delete extremes.max[name];
+  }
+  const low = extremes.min[name];
+  const high = extremes.max[name];
+  extremes.min[name] = low === undefined ? value : Math.min(low, value);
+  extremes.max[name] = high === undefined ? value : Math.max(high, value);
 }
 
 function originOf(point: IMetricPoint): ILastMetricOrigin {

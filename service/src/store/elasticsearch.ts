@@ -36,6 +36,7 @@ import {
   lifecyclePolicy,
   newerInstalled,
   POLICY_VERSION,
+  RUNS_MAPPINGS,
   runsLifecyclePolicy,
   TEMPLATE_VERSION,
   type IIndexNames,
@@ -182,8 +183,11 @@ export class ElasticsearchStore implements IStore {
     const lifecycle = await this.setUpLifecycle(degraded);
     this.readOnlyDays = lifecycle ? this.lifecycleDays.warmDays : 0;
     const templates = indexTemplates(this.prefix, lifecycle ?? {});
-    await this.putTemplates(templates, degraded);
+    const templatesPut = await this.putTemplates(templates, degraded);
     await this.createRunsIndex();
+    if (templatesPut) {
+      await this.updateRunsMapping(degraded);
+    }
     if (lifecycle) {
       await this.attachRunsPolicy(lifecycle.runsPolicy, degraded);
     }
@@ -458,12 +462,13 @@ export class ElasticsearchStore implements IStore {
 
   /**
    * Puts the templates, unless any installed one has a higher version (a
-   * newer tflog shares the cluster): then all are left, never mixed.
+   * newer tflog shares the cluster): then all are left, never mixed, and
+   * false is answered.
    */
   private async putTemplates(
     templates: Record<string, IndexTemplateBody>,
     degraded: string[]
-  ): Promise<void> {
+  ): Promise<boolean> {
     let highest: number | undefined;
     for (const name of Object.keys(templates)) {
       const version = await this.installedTemplateVersion(name);
@@ -477,10 +482,35 @@ export class ElasticsearchStore implements IStore {
     const newer = newerInstalled('templates', highest, TEMPLATE_VERSION);
     if (newer !== null) {
       degraded.push(`${newer} (${Object.keys(templates).join(', ')})`);
-      return;
+      return false;
     }
     for (const [name, body] of Object.entries(templates)) {
       await this.putTemplate(name, body, degraded);
+    }
+    return true;
+  }
+
+  /**
+   * Fields a newer template maps are added to a runs index an older tflog
+   * created (templates only reach new indices). Adding fields never
+   * conflicts with stored summaries; those get the fields when rewritten.
+   */
+  private async updateRunsMapping(degraded: string[]): Promise<void> {
+    try {
+      await this.client.indices.putMapping({
+        index: this.names.runs,
+        dynamic: RUNS_MAPPINGS.dynamic,
+        properties: RUNS_MAPPINGS.properties
+      });
+    } catch (error) {
+      const reason = mapElasticsearchError(
+        error,
+        `updating the mapping of ${this.names.runs}`,
+        this.location
+      ).message;
+      degraded.push(
+        `the run summaries index ${this.names.runs} lacks fields of this tflog's mapping (${reason}): sorting runs by duration or by a metric may fail`
+      );
     }
   }
 

@@ -8,7 +8,13 @@ import type { IMetricPoint, IRunSummary } from '../types';
 import { decodeCursor } from './cursor';
 import { NO_STEP } from './embedded-schema';
 import { runSearchTexts, words } from './run-text';
-import type { ILogQuery, IRunQuery } from './store';
+import {
+  absentValue,
+  decodeRunSortCursor,
+  hparamMatch,
+  METRIC_FIELDS
+} from './run-sort';
+import type { ILogQuery, IRunQuery, IRunSort, RunSortKey } from './store';
 
 export type SqlValue = string | number | null;
 
@@ -68,6 +74,21 @@ export function runsFilter(query: IRunQuery): ISqlFilter {
     );
     params.push(key, value);
   }
+  for (const [key, value] of Object.entries(query.hparams ?? {})) {
+    const match = hparamMatch(value);
+    const alternatives = [
+      `(type = 'text' AND value IN (${match.texts.map(() => '?').join(', ')}))`,
+      `(type IN ('true', 'false') AND type IN (${match.texts.map(() => '?').join(', ')}))`
+    ];
+    params.push(key, ...match.texts, ...match.texts);
+    if (match.number !== undefined) {
+      alternatives.push("(type IN ('integer', 'real') AND value = ?)");
+      params.push(match.number);
+    }
+    conditions.push(
+      `EXISTS (SELECT 1 FROM json_each(runs.summary, '$.hparams') WHERE key = ? AND (${alternatives.join(' OR ')}))`
+    );
+  }
   for (const [bound, operator] of [
     [query.from, '>='],
     [query.to, '<']
@@ -93,12 +114,79 @@ export function runsFilter(query: IRunQuery): ISqlFilter {
 /** Newest first, then by run id: Elasticsearch's [started desc, run_id asc]. */
 export const RUNS_ORDER = 'started_ms DESC, run_id ASC';
 
-/** The rows after a run-list cursor ([started ms, run id]). */
-export function runsAfter(cursor: string): ISqlFilter {
-  const [started, runId] = decodeCursor(cursor, ['number', 'string']);
+/** A summary time in milliseconds, as Date.parse gives it; NULL if none. */
+function summaryTimeMs(field: 'ended' | 'updated'): string {
+  return `CAST(round(unixepoch(json_extract(summary, '$.${field}'), 'subsec') * 1000) AS INTEGER)`;
+}
+
+/** A string as an SQL literal. */
+function sqlText(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The value a sort reads from a runs row, NULL when the run has none (a
+ * metric's value must be a number: a non-finite one is stored as text).
+ */
+export function runSortValue(key: RunSortKey): string {
+  switch (key.by) {
+    case 'started':
+      return 'started_ms';
+    case 'duration':
+      return `(COALESCE(${summaryTimeMs('ended')}, ${summaryTimeMs('updated')}) - started_ms)`;
+    case 'updated':
+      return summaryTimeMs('updated');
+    case 'name':
+      return "json_extract(summary, '$.name')";
+    case 'health':
+      return "json_extract(summary, '$.health.score')";
+    default:
+      return `(SELECT value FROM json_each(summary, '$.${METRIC_FIELDS[key.by]}') WHERE key = ${sqlText(key.metric)} AND type IN ('integer', 'real'))`;
+  }
+}
+
+/** ORDER BY of a run list: those without the value last, then by run id. */
+export function runsOrder(sort: IRunSort | undefined): string {
+  if (sort === undefined) {
+    return RUNS_ORDER;
+  }
+  const value = runSortValue(sort.key);
+  return `(${value}) IS NULL, (${value}) ${sort.order === 'asc' ? 'ASC' : 'DESC'}, run_id ASC`;
+}
+
+/** The run list cursor of a row: its sort values, as Elasticsearch's. */
+export function runsCursorValues(
+  sort: IRunSort,
+  sortValue: string | number | null
+): { present: number; value: string | number } {
+  return sortValue === null
+    ? { present: 0, value: absentValue(sort.key) }
+    : { present: 1, value: sortValue };
+}
+
+/** The rows after a run-list cursor ([started ms, run id] by default). */
+export function runsAfter(
+  cursor: string,
+  sort: IRunSort | undefined = undefined
+): ISqlFilter {
+  if (sort === undefined) {
+    const [started, runId] = decodeCursor(cursor, ['number', 'string']);
+    return filter(
+      ['(started_ms < ? OR (started_ms = ? AND run_id > ?))'],
+      [started, started, runId]
+    );
+  }
+  const position = decodeRunSortCursor(sort, cursor);
+  const value = `(${runSortValue(sort.key)})`;
+  if (position.present === 0) {
+    return filter([`(${value} IS NULL AND run_id > ?)`], [position.runId]);
+  }
+  const operator = sort.order === 'asc' ? '>' : '<';
   return filter(
-    ['(started_ms < ? OR (started_ms = ? AND run_id > ?))'],
-    [started, started, runId]
+    [
+      `(${value} IS NULL OR ${value} ${operator} ? OR (${value} = ? AND run_id > ?))`
+    ],
+    [position.value, position.value, position.runId]
   );
 }
 

@@ -36,8 +36,10 @@ import {
   logsFilter,
   logsOrder,
   pointKey,
-  RUNS_ORDER,
   runsAfter,
+  runsCursorValues,
+  runSortValue,
+  runsOrder,
   runSearchText,
   runsFilter,
   stepKey,
@@ -61,6 +63,7 @@ import {
   type IFoundPointRow
 } from './embedded-findings';
 import { eventPart } from './es-queries';
+import { encodeRunSortCursor } from './run-sort';
 import {
   type IBucketSummary,
   type IRollupPoint,
@@ -226,21 +229,31 @@ export class EmbeddedStore implements IStore {
   }
 
   private async searchRunsNow(query: IRunQuery): Promise<IRunPage> {
+    const sort = query.sort;
     const page = this.page<{
       run_id: string;
       started_ms: number;
       summary: string;
+      sort_value: string | number | null;
     }>(
       {
         table: 'runs',
-        columns: 'run_id, started_ms, summary',
-        order: RUNS_ORDER,
+        columns: `run_id, started_ms, summary, ${sort ? runSortValue(sort.key) : 'NULL'} AS sort_value`,
+        order: runsOrder(sort),
         matching: runsFilter(query),
-        after: query.after ? runsAfter(query.after) : undefined,
+        after: query.after ? runsAfter(query.after, sort) : undefined,
         size: query.size
       },
       row => [row.started_ms, row.run_id]
     );
+    if (sort !== undefined && page.next !== undefined) {
+      // The cursor of a sorted list names its sort (see run-sort.ts).
+      const last = page.rows[page.rows.length - 1];
+      page.next = encodeRunSortCursor(sort, {
+        ...runsCursorValues(sort, last.sort_value),
+        runId: last.run_id
+      });
+    }
     const result: IRunPage = {
       runs: page.rows.map(row => JSON.parse(row.summary) as IRunSummary),
       total: page.total

@@ -16,7 +16,7 @@ export type IndexTemplateBody = Omit<
  * `_meta.tflog_version`: a service never replaces templates of a higher
  * version (a newer tflog on the same cluster installed them).
  */
-export const TEMPLATE_VERSION = 4;
+export const TEMPLATE_VERSION = 5;
 
 /** Bumped when the ILM policies change; `_meta.version` in each policy. */
 export const POLICY_VERSION = 2;
@@ -278,6 +278,21 @@ export const RUNS_MAPPINGS: estypes.MappingTypeMapping = {
     ended: DATE,
     updated: DATE,
     last_metrics: FLATTENED,
+    min_metrics: FLATTENED,
+    max_metrics: FLATTENED,
+    // The finite values above as numbers, one nested document per metric:
+    // what sorting by a metric reads (flattened values compare as text).
+    metric_sort: {
+      type: 'nested',
+      properties: {
+        name: KEYWORD,
+        last: { type: 'double' },
+        min: { type: 'double' },
+        max: { type: 'double' }
+      }
+    },
+    // Ended (else last updated) minus started, for sorting by duration.
+    duration_ms: LONG,
     last_epoch: LONG,
     last_step: LONG,
     counts: {

@@ -9,6 +9,15 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { dayName, routedIndex, type IIndexNames } from './es-mappings';
+import {
+  absentValue,
+  decodeRunSortCursor,
+  encodeRunSortCursor,
+  hparamMatch,
+  MAX_SORTED_METRICS,
+  METRIC_FIELDS,
+  runDurationMs
+} from './run-sort';
 
 const DAY_MS = 86_400_000;
 import { containsWildcard, runSearchTexts } from './run-text';
@@ -25,6 +34,7 @@ import type {
   ILogQuery,
   IRunPage,
   IRunQuery,
+  IRunSort,
   ISeriesPoint,
   ISeriesQuery,
   IWriteBatch,
@@ -246,14 +256,57 @@ export function fromStoredEvent(
   return { _id: id, ...stored, tflog };
 }
 
+/** A metric's sortable values, one nested document per metric. */
+interface IMetricSortEntry {
+  name: string;
+  last?: number;
+  min?: number;
+  max?: number;
+}
+
+/** Fields kept beside a stored summary for searching and sorting only. */
+const STORED_ONLY_FIELDS = ['search_text', 'duration_ms', 'metric_sort'];
+
 export function toStoredRun(summary: IRunSummary): object {
-  return { ...summary, search_text: runSearchTexts(summary) };
+  const stored: Record<string, unknown> = {
+    ...summary,
+    search_text: runSearchTexts(summary),
+    metric_sort: metricSortEntries(summary)
+  };
+  const duration = runDurationMs(summary);
+  if (duration !== undefined) {
+    stored.duration_ms = duration;
+  }
+  return stored;
 }
 
 export function fromStoredRun(source: Record<string, unknown>): IRunSummary {
   const summary = { ...source };
-  delete summary.search_text;
+  for (const field of STORED_ONLY_FIELDS) {
+    delete summary[field];
+  }
   return summary as unknown as IRunSummary;
+}
+
+/**
+ * The finite last, lowest and highest value of each metric as numbers:
+ * `last_metrics` and its kin are flattened fields, which compare as text
+ * (`10` before `9`).
+ */
+function metricSortEntries(summary: IRunSummary): IMetricSortEntry[] {
+  const entries = new Map<string, IMetricSortEntry>();
+  for (const [kind, field] of Object.entries(METRIC_FIELDS)) {
+    for (const [name, value] of Object.entries(summary[field] ?? {})) {
+      if (typeof value === 'number' && Number.isFinite(value)) {
+        const entry = entries.get(name) ?? { name };
+        entry[kind as keyof typeof METRIC_FIELDS] = value;
+        entries.set(name, entry);
+      }
+    }
+  }
+  return [...entries.values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, MAX_SORTED_METRICS);
 }
 
 // ---------------------------------------------------------------- runs
@@ -274,6 +327,10 @@ export function buildRunSearch(
   }
   for (const [key, value] of Object.entries(query.tags ?? {})) {
     filter.push({ term: { [`tags.${key}`]: value } });
+  }
+  for (const [key, value] of Object.entries(query.hparams ?? {})) {
+    // A flattened field holds every value as its text, numbers as stored.
+    filter.push({ terms: { [`hparams.${key}`]: hparamMatch(value).texts } });
   }
   if (query.from !== undefined || query.to !== undefined) {
     const range: estypes.QueryDslDateRangeQuery = {};
@@ -304,13 +361,87 @@ export function buildRunSearch(
     track_total_hits: true,
     query: { bool: { filter } },
     sort: [{ started: { order: 'desc' } }, { run_id: { order: 'asc' } }],
-    _source: { excludes: ['search_text'] }
+    _source: { excludes: STORED_ONLY_FIELDS }
   };
-  if (query.after !== undefined) {
+  if (query.sort !== undefined) {
+    const sorted = sortedRunSearch(query.sort);
+    // A bool query of should clauses alone would require one to match.
+    request.query = {
+      bool: {
+        filter: filter.length > 0 ? filter : [{ match_all: {} }],
+        should: [{ constant_score: { filter: sorted.present, boost: 1 } }]
+      }
+    };
+    request.sort = sorted.sort;
+    if (query.after !== undefined) {
+      const position = decodeRunSortCursor(query.sort, query.after);
+      request.search_after = [position.present, position.value, position.runId];
+    }
+  } else if (query.after !== undefined) {
     request.search_after = decodeCursor(query.after, ['number', 'string']);
   }
   return request;
 }
+
+/**
+ * A sorted run list: the score (1 for a run with the value, from a should
+ * clause; 0 without) first, so runs without the value come last in either
+ * order, then the value (absentValue for those without, which keeps every
+ * sort value a plain number or string for search_after), then the run id.
+ */
+function sortedRunSearch(sort: IRunSort): {
+  present: QueryClause;
+  sort: estypes.SortCombinations[];
+} {
+  const key = sort.key;
+  const missing = absentValue(key);
+  let present: QueryClause;
+  let valueSort: estypes.SortCombinations;
+  if ('metric' in key) {
+    const field = `metric_sort.${key.by}`;
+    const ofMetric: QueryClause = { term: { 'metric_sort.name': key.metric } };
+    present = {
+      nested: {
+        path: 'metric_sort',
+        query: { bool: { filter: [ofMetric, { exists: { field } }] } },
+        ignore_unmapped: true
+      }
+    };
+    valueSort = {
+      [field]: {
+        order: sort.order,
+        missing,
+        nested: { path: 'metric_sort', filter: ofMetric }
+      }
+    };
+  } else {
+    const [field, unmappedType] = RUN_SORT_FIELDS[key.by];
+    present = { exists: { field } };
+    valueSort = {
+      [field]: { order: sort.order, missing, unmapped_type: unmappedType }
+    };
+  }
+  return {
+    present,
+    sort: [
+      { _score: { order: 'desc' } },
+      valueSort,
+      { run_id: { order: 'asc' } }
+    ]
+  };
+}
+
+/** The stored field of each sort by a summary field, and its type. */
+const RUN_SORT_FIELDS: Record<
+  'started' | 'duration' | 'updated' | 'name' | 'health',
+  [string, estypes.MappingFieldType]
+> = {
+  started: ['started', 'date'],
+  duration: ['duration_ms', 'long'],
+  updated: ['updated', 'date'],
+  name: ['name', 'keyword'],
+  health: ['health.score', 'integer']
+};
 
 export function parseRunPage(
   response: estypes.SearchResponse<Record<string, unknown>>,
@@ -324,7 +455,15 @@ export function parseRunPage(
   };
   const last = shown[shown.length - 1];
   if (hits.length > query.size && last?.sort) {
-    page.next = encodeCursor(sortValues(last.sort));
+    const values = sortValues(last.sort);
+    page.next =
+      query.sort === undefined
+        ? encodeCursor(values)
+        : encodeRunSortCursor(query.sort, {
+            present: values[0] === 0 ? 0 : 1,
+            value: values[1],
+            runId: String(values[2])
+          });
   }
   return page;
 }

@@ -9,6 +9,7 @@
  */
 import { describeError } from '../common/logger';
 import type { IRunSummary } from '../types';
+import { sortKeyText } from './run-sort';
 import {
   StoreNotFoundError,
   StoreQueryError,
@@ -110,6 +111,13 @@ export class HubStore implements IStore {
     setIf(params, 'from', query.from);
     setIf(params, 'to', query.to);
     setIf(params, 'q', query.text);
+    for (const [key, value] of Object.entries(query.hparams ?? {})) {
+      params.append('hparam', `${key}:${value}`);
+    }
+    if (query.sort !== undefined) {
+      params.set('sort', sortKeyText(query.sort.key));
+      params.set('order', query.sort.order);
+    }
     params.set('size', String(query.size));
     setIf(params, 'after', query.after);
     return (await this.request('GET', `/runs?${params}`)) as IRunPage;

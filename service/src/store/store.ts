@@ -16,6 +16,7 @@ import type {
   ITflogDocument,
   LogOrder,
   RunStatus,
+  SortOrder,
   SeriesAxis,
   SeriesScope,
   ThresholdOperator
@@ -105,6 +106,17 @@ export class StoreQueryError extends Error {
   }
 }
 
+/** A run list's sort key without its order (`GET /runs?sort=`). */
+export type RunSortKey =
+  | { by: 'started' | 'duration' | 'updated' | 'name' | 'health' }
+  | { by: 'last' | 'min' | 'max'; metric: string };
+
+/** The sort of a run list: started, newest first, unless asked otherwise. */
+export interface IRunSort {
+  key: RunSortKey;
+  order: SortOrder;
+}
+
 export interface IRunQuery {
   /**
    * Runs of any of these notebooks, each path exact: the paths a notebook's
@@ -120,8 +132,16 @@ export interface IRunQuery {
   to?: string;
   /** Free text over run name, notebook and tags. */
   text?: string;
+  /**
+   * Hyperparameter filters, all must match: a value that is a number
+   * matches the same number however written (`0.001` and `1e-3`), any
+   * other value the same text.
+   */
+  hparams?: Record<string, string>;
+  /** Started, newest first, when absent. */
+  sort?: IRunSort;
   size: number;
-  /** Opaque cursor from a previous page. */
+  /** Opaque cursor from a previous page (of the same sort). */
   after?: string;
 }
 
@@ -135,6 +155,12 @@ export interface ISeriesQuery {
   maxPoints: number;
   /** Only points after this x (for live updates): a step, epoch or ISO time. */
   after?: number | string;
+  /**
+   * Only points with x from `from` to `to`, both included (a zoomed range);
+   * `maxPoints` then thins that range only.
+   */
+  from?: number | string;
+  to?: number | string;
 }
 
 export interface ILogQuery {
@@ -146,6 +172,28 @@ export interface ILogQuery {
   /** Cursor from a previous page (ordering by sequence). */
   after?: string;
   order: LogOrder;
+  /**
+   * An ISO time: the `size` lines nearest to it, half before it and half
+   * from it, oldest first (`order` and `after` do not apply).
+   */
+  at?: string;
+}
+
+/** Log lines across the user's runs (`GET /logs`), newest first. */
+export interface ILogSearchQuery {
+  /** Only lines of this user's runs. */
+  user: string;
+  levels?: string[];
+  kinds?: string[];
+  text?: string;
+  runIds?: string[];
+  /** Paths the notebooks' runs may be stored under (see IRunQuery). */
+  notebooks?: string[];
+  /** Lines at or after / before these ISO times. */
+  from?: string;
+  to?: string;
+  size: number;
+  after?: string;
 }
 
 /** Metric values past a threshold (`GET /points`), oldest first. */
@@ -252,4 +300,6 @@ export interface IStore {
   errorCounts?(query: IErrorCountQuery): Promise<IErrorCountPage>;
   /** The newest PROBLEM_EVENTS_CAP matching events, grouped into templates. */
   problems?(query: IProblemQuery): Promise<IProblemsAnswer>;
+  /** Log lines across the user's runs, newest first. */
+  searchLogs?(query: ILogSearchQuery): Promise<ILogPage>;
 }

@@ -25,6 +25,7 @@ import {
 } from '../../src/store/store';
 import type { IRunSummary, ITflogDocument } from '../../src/types';
 import { logEvent, lossPoint } from '../documents';
+import { expectRunHistoryMatch } from '../store/history-contract';
 import { memoryLogger } from '../ship/fakes';
 
 const TOKENS: Record<string, { kind: string; name: string }> = {
@@ -235,6 +236,16 @@ describe('the hub service', () => {
       headers: { Authorization: 'token bob-token' }
     });
     expect(asBob.status).toBe(403);
+  });
+
+  it('filters and sorts runs as the store does, for the caller only', async () => {
+    await start();
+    await expectRunHistoryMatch(
+      client('alice-token'),
+      'history',
+      async () => undefined,
+      client('bob-token')
+    );
   });
 
   it('answers queries across runs for the caller only, whatever user the query names', async () => {

@@ -263,3 +263,87 @@ describe('foldSummary: exact values win over parsed ones', () => {
     ).toBe(0.41234);
   });
 });
+
+describe('foldSummary: lowest and highest values', () => {
+  /** A point of `loss` with the scope and value given. */
+  function loss(
+    scope: IMetricPoint['scope'],
+    value: number | 'NaN',
+    epoch?: number
+  ): IParsedRecord {
+    const point: IMetricPoint = {
+      _id: `run-1:${scope}:${String(value)}`,
+      '@timestamp': '2025-11-28T20:17:00.000Z',
+      run_id: 'run-1',
+      notebook: null,
+      user: 'alice',
+      name: 'loss',
+      scope,
+      source: 'callback',
+      ...(value === 'NaN' ? { nonfinite: 'NaN' } : { value }),
+      ...(epoch === undefined ? {} : { epoch })
+    };
+    return { documents: [], points: [point] };
+  }
+
+  function foldPoints(
+    list: IParsedRecord[],
+    from: IRunSummary | null = fold([startRecord()])
+  ): IRunSummary {
+    let summary = from;
+    list.forEach((parsed, index) => {
+      summary = foldSummary(
+        summary,
+        'run-1',
+        logRecord(index + 1, 'x'),
+        parsed
+      );
+    });
+    return summary as unknown as IRunSummary;
+  }
+
+  it('keeps every finite value of a metric without epoch-end values', () => {
+    const summary = foldPoints([
+      loss('batch', 0.9),
+      loss('batch', 'NaN'),
+      loss('batch', 0.3),
+      loss('log', 1.5)
+    ]);
+    expect(summary.min_metrics).toEqual({ loss: 0.3 });
+    expect(summary.max_metrics).toEqual({ loss: 1.5 });
+  });
+
+  it('keeps only epoch-end values once the metric has one', () => {
+    const summary = foldPoints([
+      loss('batch', 0.05),
+      loss('batch', 9),
+      loss('epoch', 0.7, 0),
+      loss('batch', 0.01),
+      loss('epoch', 0.4, 1),
+      loss('epoch', 'NaN', 2)
+    ]);
+    expect(summary.min_metrics).toEqual({ loss: 0.4 });
+    expect(summary.max_metrics).toEqual({ loss: 0.7 });
+    // Folding on from the stored (JSON) summary keeps the same rule.
+    const stored = JSON.parse(JSON.stringify(summary)) as IRunSummary;
+    const later = foldPoints([loss('batch', 0.001)], stored);
+    expect(later.min_metrics).toEqual({ loss: 0.4 });
+  });
+
+  it('has no entry for a metric that never had a finite value, nor for system metrics', () => {
+    const system = loss('system', 55);
+    system.points[0].name = 'gpu_util';
+    const summary = foldPoints([loss('batch', 'NaN'), system]);
+    expect(summary.min_metrics).toEqual({});
+    expect(summary.max_metrics).toEqual({});
+  });
+
+  it('leaves them out of a summary stored before they were kept', () => {
+    const old = fold([startRecord()]) as IRunSummary;
+    delete old.min_metrics;
+    delete old.max_metrics;
+    const summary = foldPoints([loss('batch', 0.5)], old);
+    expect(summary.min_metrics).toBeUndefined();
+    expect(summary.max_metrics).toBeUndefined();
+  });
+});

@@ -11,6 +11,7 @@ import {
   expectProblemsMatch,
   expectProblemsSampled
 } from './contract';
+import { expectRunHistoryMatch } from './history-contract';
 
 describe('the store contract on the embedded store', () => {
   let dir: string;
@@ -41,6 +42,10 @@ describe('the store contract on the embedded store', () => {
 
   it('groups the user’s warnings and errors into templates', async () => {
     await expectProblemsMatch(store, 'problems');
+  });
+
+  it('filters runs by hyperparameter and sorts them by any key, paging through each sort', async () => {
+    await expectRunHistoryMatch(store, 'history');
   });
 
   it('groups only the newest records past the cap, and says so', async () => {

@@ -7,6 +7,8 @@ import {
   pointKey,
   runsAfter,
   runsFilter,
+  runsOrder,
+  runSortValue,
   stepKey,
   timeText,
   wordsMatch
@@ -162,5 +164,51 @@ describe('point rows', () => {
     expect(timeText('2026-12-01T11:00:00.123+01:00', ms)).toBe(
       '2026-12-01T11:00:00.123+01:00'
     );
+  });
+});
+
+describe('run sorts and hyperparameters', () => {
+  it('matches a hyperparameter as text, boolean or number', () => {
+    const { where, params } = runsFilter({ hparams: { lr: '1e-3' }, size: 1 });
+    expect(where).toContain("json_each(runs.summary, '$.hparams')");
+    expect(where).toContain("type IN ('integer', 'real') AND value = ?");
+    expect(params).toEqual(['lr', '1e-3', '0.001', '1e-3', '0.001', 0.001]);
+    const text = runsFilter({ hparams: { optimizer: 'adam' }, size: 1 });
+    expect(text.where).not.toContain("'integer'");
+    expect(text.params).toEqual(['optimizer', 'adam', 'adam']);
+  });
+
+  it('orders runs without the value last, then by run id', () => {
+    expect(runsOrder(undefined)).toBe('started_ms DESC, run_id ASC');
+    const sort = { key: { by: 'max', metric: "it's" }, order: 'asc' } as const;
+    const value = runSortValue(sort.key);
+    expect(value).toBe(
+      "(SELECT value FROM json_each(summary, '$.max_metrics') WHERE key = 'it''s' AND type IN ('integer', 'real'))"
+    );
+    expect(runsOrder(sort)).toBe(
+      `(${value}) IS NULL, (${value}) ASC, run_id ASC`
+    );
+  });
+
+  it('continues a sorted list after a run with or without the value', () => {
+    const sort = { key: { by: 'health' }, order: 'desc' } as const;
+    const value = "(json_extract(summary, '$.health.score'))";
+    const withValue = runsAfter(
+      encodeCursor(['health|desc', 1, 50, 'run-3']),
+      sort
+    );
+    expect(withValue).toEqual({
+      where: `(${value} IS NULL OR ${value} < ? OR (${value} = ? AND run_id > ?))`,
+      params: [50, 50, 'run-3']
+    });
+    expect(
+      runsAfter(encodeCursor(['health|desc', 0, 0, 'run-3']), sort)
+    ).toEqual({
+      where: `(${value} IS NULL AND run_id > ?)`,
+      params: ['run-3']
+    });
+    expect(() =>
+      runsAfter(encodeCursor(['name|desc', 0, '', 'run-3']), sort)
+    ).toThrow(StoreQueryError);
   });
 });

@@ -681,3 +681,143 @@ describe('series requests', () => {
     ]);
   });
 });
+
+describe('buildRunSearch: hyperparameters and sorts', () => {
+  it('matches a hyperparameter by its text, and a number however written', () => {
+    const request = buildRunSearch(
+      { hparams: { lr: '1e-3', optimizer: 'adam' }, size: 5 },
+      names
+    );
+    expect(request.query?.bool?.filter).toEqual([
+      { terms: { 'hparams.lr': ['1e-3', '0.001'] } },
+      { terms: { 'hparams.optimizer': ['adam'] } }
+    ]);
+  });
+
+  it('sorts by a metric as a number, runs without it last, then by run id', () => {
+    const sort = {
+      key: { by: 'min', metric: 'val_loss' },
+      order: 'asc'
+    } as const;
+    const request = buildRunSearch({ user: 'alice', sort, size: 5 }, names);
+    const ofMetric = { term: { 'metric_sort.name': 'val_loss' } };
+    expect(request.query).toEqual({
+      bool: {
+        filter: [{ term: { user: 'alice' } }],
+        should: [
+          {
+            constant_score: {
+              boost: 1,
+              filter: {
+                nested: {
+                  path: 'metric_sort',
+                  query: {
+                    bool: {
+                      filter: [
+                        ofMetric,
+                        { exists: { field: 'metric_sort.min' } }
+                      ]
+                    }
+                  },
+                  ignore_unmapped: true
+                }
+              }
+            }
+          }
+        ]
+      }
+    });
+    expect(request.sort).toEqual([
+      { _score: { order: 'desc' } },
+      {
+        'metric_sort.min': {
+          order: 'asc',
+          missing: 0,
+          nested: { path: 'metric_sort', filter: ofMetric }
+        }
+      },
+      { run_id: { order: 'asc' } }
+    ]);
+  });
+
+  it('sorts by a summary field, and keeps a filter so the should clause only scores', () => {
+    const request = buildRunSearch(
+      { sort: { key: { by: 'name' }, order: 'desc' }, size: 5 },
+      names
+    );
+    expect(request.query?.bool?.filter).toEqual([{ match_all: {} }]);
+    expect(request.query?.bool?.should).toEqual([
+      { constant_score: { filter: { exists: { field: 'name' } }, boost: 1 } }
+    ]);
+    expect(request.sort).toEqual([
+      { _score: { order: 'desc' } },
+      { name: { order: 'desc', missing: '', unmapped_type: 'keyword' } },
+      { run_id: { order: 'asc' } }
+    ]);
+  });
+
+  it('pages a sorted list with cursors naming the sort', () => {
+    const sort = {
+      key: { by: 'last', metric: 'loss' },
+      order: 'desc'
+    } as const;
+    const hit = (id: string, score: number, value: number) => ({
+      _index: 'tflog-runs',
+      _id: id,
+      _source: { run_id: id },
+      sort: [score, value, id]
+    });
+    const page = parseRunPage(
+      {
+        took: 1,
+        timed_out: false,
+        _shards: { total: 1, successful: 1, failed: 0 },
+        hits: {
+          total: { value: 3, relation: 'eq' },
+          hits: [hit('a', 1, 10), hit('b', 0, 0), hit('c', 0, 0)]
+        }
+      },
+      { sort, size: 2 }
+    );
+    const next = page.next as string;
+    expect(
+      decodeCursor(next, ['string', 'number', 'number', 'string'])
+    ).toEqual(['last:loss|desc', 0, 0, 'b']);
+    expect(
+      buildRunSearch({ sort, size: 2, after: next }, names).search_after
+    ).toEqual([0, 0, 'b']);
+    expect(() =>
+      buildRunSearch(
+        { sort: { ...sort, order: 'asc' }, size: 2, after: next },
+        names
+      )
+    ).toThrow(StoreQueryError);
+    expect(() => buildRunSearch({ size: 2, after: next }, names)).toThrow(
+      StoreQueryError
+    );
+  });
+
+  it('stores metrics as numbers and the duration for sorting, and strips them on the way back', () => {
+    const summary = {
+      ...emptySummary('r', '2025-01-01T00:00:00.000Z'),
+      updated: '2025-01-01T00:00:30.000Z',
+      last_metrics: { loss: 10, acc: 'NaN' as const },
+      min_metrics: { loss: 9, acc: 0.5 },
+      max_metrics: { loss: 12 }
+    };
+    const stored = toStoredRun(summary) as Record<string, unknown>;
+    expect(stored.metric_sort).toEqual([
+      { name: 'acc', min: 0.5 },
+      { name: 'loss', last: 10, min: 9, max: 12 }
+    ]);
+    expect(stored.duration_ms).toBe(30000);
+    expect(
+      (
+        toStoredRun({ ...summary, ended: '2025-01-01T00:01:00.000Z' }) as {
+          duration_ms: number;
+        }
+      ).duration_ms
+    ).toBe(60000);
+    expect(fromStoredRun(stored)).toEqual(summary);
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * History queries every store must answer the same way (run filters by
+ * hyperparameter, run sorts and their cursors, series ranges, logs around a
+ * time and across runs), written once and run against each: the embedded
+ * store in contract.test.ts, Elasticsearch and the embedded store side by
+ * side in test/integration/history.int.test.ts (a real cluster).
+ */
+import type { IRunSort, IRunQuery, IStore } from '../../src/store/store';
+import type { IRunSummary } from '../../src/types';
+
+type AfterWrite = () => Promise<void>;
+
+const noWait: AfterWrite = async () => undefined;
+
+/** 2026-01-31 10:00 plus minutes, as an ISO time. */
+function at(minutes: number): string {
+  return new Date(Date.UTC(2026, 0, 31, 10, minutes)).toISOString();
+}
+
+function historyRun(
+  runId: string,
+  user: string,
+  fields: Partial<IRunSummary> & { startedAt: number; updatedAt: number }
+): IRunSummary {
+  const { startedAt, updatedAt, ...rest } = fields;
+  return {
+    run_id: runId,
+    name: null,
+    status: 'finished',
+    notebook: 'work/train.ipynb',
+    kernel_id: 'k-1',
+    user,
+    host: 'node-1',
+    tags: {},
+    hparams: {},
+    started: at(startedAt),
+    ended: null,
+    updated: at(updatedAt),
+    last_metrics: {},
+    last_epoch: null,
+    last_step: null,
+    counts: { events: 0, errors: 0, warnings: 0, nan: 0 },
+    error: null,
+    dropped: 0,
+    ...rest
+  };
+}
+
+function health(score: number): IRunSummary['health'] {
+  return { score, components: {}, losses: {} };
+}
+
+async function writeRuns(
+  store: IStore,
+  runs: IRunSummary[],
+  afterWrite: AfterWrite
+): Promise<void> {
+  const result = await store.write({
+    documents: [],
+    points: [],
+    runs,
+    runVersions: Object.fromEntries(runs.map(run => [run.run_id, 1]))
+  });
+  if (result.rejected.length > 0 || result.retry !== undefined) {
+    throw new Error(`the store refused the runs: ${JSON.stringify(result)}`);
+  }
+  await afterWrite();
+}
+
+/** Every run of a query, read one page of `size` at a time. */
+async function allPages(
+  store: IStore,
+  query: Omit<IRunQuery, 'size' | 'after'>,
+  size: number
+): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < 20; page += 1) {
+    const answer = await store.searchRuns({ ...query, size, after });
+    ids.push(...answer.runs.map(run => run.run_id));
+    if (answer.next === undefined) {
+      return ids;
+    }
+    after = answer.next;
+  }
+  throw new Error('more pages than runs');
+}
+
+/**
+ * Hyperparameter filters (numbers as numbers, other values as text) and
+ * every sort, in both orders: numeric metric order (9 before 10), runs
+ * without the value (none, or a NaN) last, ties by run id, and cursors that
+ * page through each sort without losing or repeating a run. Another user's
+ * run, written through `otherUsersStore` (on a hub: with their token), is
+ * never listed.
+ */
+export async function expectRunHistoryMatch(
+  store: IStore,
+  prefix: string,
+  afterWrite: AfterWrite = noWait,
+  otherUsersStore: IStore = store
+): Promise<void> {
+  const user = `${prefix}-alice`;
+  const id = (n: number): string => `${prefix}-r${n}`;
+  const runs = [
+    historyRun(id(1), user, {
+      name: 'b',
+      startedAt: 0,
+      ended: at(60),
+      updatedAt: 60,
+      hparams: { lr: 0.001, optimizer: 'adam', layers: 4 },
+      last_metrics: { loss: 9 },
+      min_metrics: { loss: 1 },
+      max_metrics: { loss: 12 },
+      health: health(50)
+    }),
+    historyRun(id(2), user, {
+      name: 'a',
+      status: 'running',
+      startedAt: 10,
+      updatedAt: 20,
+      hparams: { lr: 0.01, optimizer: 'adam' },
+      last_metrics: { loss: 10 },
+      min_metrics: { loss: 10 },
+      max_metrics: { loss: 10 }
+    }),
+    historyRun(id(3), user, {
+      startedAt: 20,
+      ended: at(50),
+      updatedAt: 55,
+      hparams: { lr: '0.001', optimizer: 'sgd' },
+      last_metrics: { loss: 'NaN' },
+      min_metrics: { loss: 2 },
+      max_metrics: { loss: 20 },
+      health: health(80)
+    }),
+    historyRun(id(4), user, {
+      name: 'c',
+      startedAt: 30,
+      ended: at(31),
+      updatedAt: 31,
+      hparams: { lr: 1, amp: true, note: 'lr:1' },
+      last_metrics: { accuracy: 0.9 },
+      min_metrics: { accuracy: 0.5 },
+      max_metrics: { accuracy: 0.9 }
+    }),
+    historyRun(id(5), user, {
+      name: 'b',
+      startedAt: 40,
+      ended: at(100),
+      updatedAt: 100,
+      hparams: { lr: 0.1, layers: 40 },
+      last_metrics: { loss: 9 },
+      min_metrics: { loss: -3 },
+      max_metrics: { loss: 9 },
+      health: health(50)
+    }),
+    historyRun(`${prefix}-other`, `${prefix}-bob`, {
+      name: 'a',
+      startedAt: 5,
+      updatedAt: 5,
+      hparams: { lr: 0.001 },
+      last_metrics: { loss: 0.5 },
+      min_metrics: { loss: 0.5 },
+      max_metrics: { loss: 0.5 }
+    })
+  ];
+  await writeRuns(store, runs.slice(0, 5), noWait);
+  await writeRuns(otherUsersStore, runs.slice(5), afterWrite);
+  const base = { user, text: prefix };
+
+  const filtered = async (
+    hparams: Record<string, string>
+  ): Promise<string[]> => {
+    const page = await store.searchRuns({ ...base, hparams, size: 50 });
+    expect(page.total).toBe(page.runs.length);
+    return page.runs.map(run => run.run_id);
+  };
+  // 0.001 however written; the string '0.001' is that text too.
+  for (const lr of ['0.001', '1e-3', '0.0010', '1E-3']) {
+    expect(await filtered({ lr })).toEqual([id(3), id(1)]);
+  }
+  expect(await filtered({ lr: '1' })).toEqual([id(4)]);
+  expect(await filtered({ lr: '1.0' })).toEqual([id(4)]);
+  expect(await filtered({ layers: '4' })).toEqual([id(1)]);
+  expect(await filtered({ optimizer: 'adam' })).toEqual([id(2), id(1)]);
+  expect(await filtered({ optimizer: 'Adam' })).toEqual([]);
+  expect(await filtered({ lr: '0.001', optimizer: 'sgd' })).toEqual([id(3)]);
+  expect(await filtered({ amp: 'true' })).toEqual([id(4)]);
+  expect(await filtered({ note: 'lr:1' })).toEqual([id(4)]);
+  expect(await filtered({ missing: 'x' })).toEqual([]);
+
+  const expected: [IRunSort, number[]][] = [
+    [{ key: { by: 'started' }, order: 'asc' }, [1, 2, 3, 4, 5]],
+    [{ key: { by: 'last', metric: 'loss' }, order: 'asc' }, [1, 5, 2, 3, 4]],
+    [{ key: { by: 'last', metric: 'loss' }, order: 'desc' }, [2, 1, 5, 3, 4]],
+    [{ key: { by: 'min', metric: 'loss' }, order: 'asc' }, [5, 1, 3, 2, 4]],
+    [{ key: { by: 'max', metric: 'loss' }, order: 'desc' }, [3, 1, 2, 5, 4]],
+    [{ key: { by: 'max', metric: 'accuracy' }, order: 'asc' }, [4, 1, 2, 3, 5]],
+    [{ key: { by: 'name' }, order: 'asc' }, [2, 1, 5, 4, 3]],
+    [{ key: { by: 'name' }, order: 'desc' }, [4, 1, 5, 2, 3]],
+    [{ key: { by: 'health' }, order: 'desc' }, [3, 1, 5, 2, 4]],
+    [{ key: { by: 'health' }, order: 'asc' }, [1, 5, 3, 2, 4]],
+    // Ended (else last updated) minus started.
+    [{ key: { by: 'duration' }, order: 'asc' }, [4, 2, 3, 1, 5]],
+    [{ key: { by: 'duration' }, order: 'desc' }, [1, 5, 3, 2, 4]],
+    [{ key: { by: 'updated' }, order: 'desc' }, [5, 1, 3, 4, 2]]
+  ];
+  for (const [sort, order] of expected) {
+    const wanted = order.map(id);
+    const whole = await store.searchRuns({ ...base, sort, size: 50 });
+    expect({ sort, ids: whole.runs.map(run => run.run_id) }).toEqual({
+      sort,
+      ids: wanted
+    });
+    expect(whole.total).toBe(5);
+    for (const size of [1, 2, 3]) {
+      expect({
+        sort,
+        size,
+        ids: await allPages(store, { ...base, sort }, size)
+      }).toEqual({
+        sort,
+        size,
+        ids: wanted
+      });
+    }
+  }
+  // Sorted and filtered at once.
+  const sortedFiltered = await store.searchRuns({
+    ...base,
+    hparams: { optimizer: 'adam' },
+    sort: { key: { by: 'last', metric: 'loss' }, order: 'asc' },
+    size: 50
+  });
+  expect(sortedFiltered.runs.map(run => run.run_id)).toEqual([id(1), id(2)]);
+
+  // A cursor belongs to its sort and order.
+  const first = await store.searchRuns({
+    ...base,
+    sort: { key: { by: 'last', metric: 'loss' }, order: 'asc' },
+    size: 1
+  });
+  await expect(
+    store.searchRuns({
+      ...base,
+      sort: { key: { by: 'last', metric: 'loss' }, order: 'desc' },
+      size: 1,
+      after: first.next
+    })
+  ).rejects.toThrow(/cursor/);
+  await expect(
+    store.searchRuns({ ...base, size: 1, after: first.next })
+  ).rejects.toThrow(/cursor/);
+}
