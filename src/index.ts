@@ -6,8 +6,10 @@ import { clientPlugin } from './plugins/client';
 import { comparePlugin } from './plugins/compare';
 import { historyPlugin } from './plugins/history';
 import { linksPlugin } from './plugins/links';
+import { logsPlugin } from './plugins/logs';
 import { notebookPathPlugin } from './plugins/notebookPath';
 import { panelPlugin } from './plugins/panel';
+import { statusBarPlugin } from './plugins/statusBar';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   clientPlugin,
@@ -16,7 +18,9 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   alertsPlugin,
   comparePlugin,
   historyPlugin,
-  linksPlugin
+  linksPlugin,
+  logsPlugin,
+  statusBarPlugin
 ];
 
 export default plugins;
