@@ -21,12 +21,14 @@ HOSTILE_NAME = "alpha <&> one"
 
 TRAINING_BY_EPOCH = f"""%%tflog '{HOSTILE_NAME}' --tag group=a
 import tflog
+tflog.log_hparams({{"lr": 0.1}})
 for epoch, (loss, val_loss) in enumerate([(1.0, 1.1), (0.5, float("nan")), (0.25, 0.6)]):
     tflog.log({{"loss": loss, "val_loss": val_loss}}, epoch=epoch)
 """
 
 TRAINING_BY_STEP = """%%tflog beta --tag group=b
 import tflog
+tflog.log_hparams({"lr": 0.01})
 for step in range(20):
     tflog.log({"loss": 1.0 / (step + 1), "accuracy": step / 20}, step=step)
 """
@@ -77,6 +79,8 @@ def test_runs_and_show_outputs_are_saved_in_the_notebook(history_service, tmp_pa
         nbformat.v4.new_code_cell("%tflog runs --tag group=a"),
         nbformat.v4.new_code_cell("%tflog show"),
         nbformat.v4.new_code_cell(f"%tflog show '{HOSTILE_NAME}' --metric loss --width 500"),
+        nbformat.v4.new_code_cell("%tflog runs --hparam lr=1e-2 --since 1h"),
+        nbformat.v4.new_code_cell("%tflog runs --this --sort min:loss --order asc"),
     ]
     client = NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
@@ -126,3 +130,11 @@ def test_runs_and_show_outputs_are_saved_in_the_notebook(history_service, tmp_pa
     # The service counts epochs from 1, as Keras prints them.
     assert [mark.find(SVG + "title").text for mark in marks] == ["val_loss: NaN at epoch 2"]
     assert by_name["data"]["text/plain"].splitlines()[0].endswith("x axis: epoch")
+
+    # Hyperparameters match as numbers; a sort by a metric's lowest value.
+    (by_hparam,) = outputs_of(cells[7])
+    lines = by_hparam["data"]["text/plain"].splitlines()
+    assert lines[0] == "tflog: 1 run" and lines[2].startswith("finished  beta ")
+    (sorted_runs,) = outputs_of(cells[8])
+    names = [line.split("  ")[1] for line in sorted_runs["data"]["text/plain"].splitlines()[2:]]
+    assert names == ["beta", HOSTILE_NAME]
