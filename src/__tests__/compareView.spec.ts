@@ -185,6 +185,8 @@ describe('CompareView', () => {
     });
     expect(JSON.stringify(spec)).toContain('"scale":{"type":"log"}');
     expect(JSON.stringify(spec)).toContain('datum.y > 0');
+    // Steps are whole numbers: no tick at step 1.5.
+    expect(JSON.stringify(spec)).toContain('"tickMinStep":1');
   });
 
   it('draws again in a new theme and finalizes its view on dispose', async () => {

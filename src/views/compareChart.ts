@@ -276,12 +276,9 @@ export class CompareChart extends Widget {
         last.set(row.series, row);
       }
     }
-    const parts = [...last.values()].map(row =>
-      this._trans.__(
-        '%1 %2',
-        row.series,
-        row.raw === null ? (row.nonfinite ?? 'NaN') : formatMetric(row.raw)
-      )
+    const parts = [...last.values()].map(
+      row =>
+        `${row.series} ${row.raw === null ? (row.nonfinite ?? 'NaN') : formatMetric(row.raw)}`
     );
     this._figure.setAttribute(
       'aria-label',

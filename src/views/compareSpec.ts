@@ -84,7 +84,11 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
     field: 'x',
     type: wall ? ('temporal' as const) : ('quantitative' as const),
     title: compareAxisTitle(trans, options.axis),
-    axis: wall ? {} : { labelExpr: NUMBER_LABEL },
+    axis: wall
+      ? {}
+      : options.axis === 'relative'
+        ? { labelExpr: NUMBER_LABEL }
+        : { tickMinStep: 1, labelExpr: NUMBER_LABEL },
     scale: { padding: 8 }
   };
   const y = {
