@@ -104,7 +104,8 @@ def show(run=None, metrics=None, axis=None, width=720):
     """Draws a run's curves in the cell's output as SVG (kept in the saved
     notebook) with a text summary, like `%tflog show`. `run`: a run id or name
     (default: this kernel's latest run); `metrics`: names to draw (default all);
-    `axis`: "step", "epoch" or "time". Raises like `tflog.runs()`.
+    `axis`: "step", "epoch" or "time". Never raises: a problem (the service
+    not reachable, no such run) is printed as one line instead.
     """
     from tflog.kernel.history import show as draw
 

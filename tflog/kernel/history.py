@@ -7,13 +7,15 @@ curves as a standard-library SVG with a plain-text summary. A saved notebook
 keeps them, and they show without the extension.
 """
 
+import logging
 import math
 import re
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from tflog import HistoryError
+from tflog import HistoryError, ServiceError
 from tflog.kernel import state
+from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.export import (
     current_notebook,
     duration_seconds,
@@ -28,6 +30,8 @@ from tflog.kernel.service_client import ServiceClient
 from tflog.kernel.svgplot import AXES, DEFAULT_WIDTH, Line, Panel, Point, render, value_text
 from tflog.kernel.svgplot import text as escaped
 from tflog.kernel.when import duration_text, since_time
+
+internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 Pairs = Union[None, Mapping[str, Any], Iterable[Tuple[str, Any]]]
 Bundle = Dict[str, str]
@@ -535,5 +539,16 @@ def show(
     axis: Optional[str] = None,
     width: int = DEFAULT_WIDTH,
 ) -> None:
-    """`tflog.show()`: draws a run's curves in the cell's output."""
-    publish(figure(run, metrics, axis, width))
+    """`tflog.show()`: draws a run's curves in the cell's output. Never raises:
+    it may be called from a training loop, which a hiccup must not stop; a
+    problem is one line of text instead."""
+    try:
+        bundle = figure(run, metrics, axis, width)
+    except (HistoryError, ServiceError) as error:
+        say(f"tflog.show: {error}")
+        return
+    except Exception as error:
+        internal_logger.exception("show failed", extra=at("tflog.show"))
+        say(f"tflog.show failed: {type(error).__name__}: {error} (see %tflog status)")
+        return
+    publish(bundle)

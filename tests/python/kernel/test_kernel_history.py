@@ -469,3 +469,23 @@ def test_the_show_magic_displays_svg_and_text(stand_in):
     with capture_output() as captured:
         tflog.show(run_id, metrics="accuracy")
     assert set(paths_by_series(captured.outputs[0].data["image/svg+xml"])) == {"accuracy"}
+
+
+def test_tflog_show_never_raises_into_a_training_loop(stand_in, monkeypatch, capsys):
+    stand_in.runs = [summary(1, name="lr-small")]
+    tflog.show("no-such-name")
+    assert capsys.readouterr().out == "tflog.show: no run has the id or name 'no-such-name'\n"
+    monkeypatch.setenv("TFLOG_API_SOCKET", "/nonexistent/tflog.sock")
+    tflog.show("lr-small")
+    assert capsys.readouterr().out.startswith(
+        "tflog.show: the tflog service is not reachable at /nonexistent/tflog.sock"
+    )
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(history, "figure", broken)
+    tflog.show()
+    assert capsys.readouterr().out == (
+        "tflog.show failed: ZeroDivisionError: division by zero (see %tflog status)\n"
+    )
