@@ -29,6 +29,7 @@ import {
 import { findCellIndex, IErrorLocation } from '../cellLocation';
 
 import { trainingIcon } from '../icons';
+import { OPEN_LOGS_COMMAND } from '../model/logs';
 import { PanelModel } from '../model/panelModel';
 import { DEFAULT_SETTINGS, readSettings } from '../settings';
 import { readThemeColours } from '../theme';
@@ -100,6 +101,13 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
           .execute(OPEN_HISTORY_COMMAND)
           .catch(error =>
             console.error('tflog: cannot open the History view', error)
+          );
+      },
+      onOpenLogs: args => {
+        app.commands
+          .execute(OPEN_LOGS_COMMAND, { ...args })
+          .catch(error =>
+            console.error('tflog: cannot open the logs view', error)
           );
       }
     });

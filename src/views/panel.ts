@@ -17,6 +17,7 @@ import { Message, MessageLoop } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import { AccordionPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
 
+import type { IOpenLogsArgs } from '../model/logs';
 import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
 import { isXAxisChoice } from '../settings';
@@ -93,6 +94,8 @@ export class TrainingPanel extends SidePanel {
     goToCell?: GoToCell | null;
     /** Opens the History view (a History button on the All my notebooks section). */
     onOpenHistory?: () => void;
+    /** Opens the logs view (a click on a chart's point or marker). */
+    onOpenLogs?: (args: IOpenLogsArgs) => void;
   }) {
     super();
     const trans = options.trans ?? defaultBundle();
@@ -119,7 +122,8 @@ export class TrainingPanel extends SidePanel {
     this._charts = new ChartsPanel({
       colours: options.colours,
       renderer: options.renderer,
-      trans
+      trans,
+      openLogs: options.onOpenLogs
     });
     const select = (runId: string): void => this.model.selectRun(runId);
     this._notebookRuns = new RunList({
