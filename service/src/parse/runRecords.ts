@@ -3,10 +3,10 @@
  * end, loss, the Keras callback's metrics, and unknown types. Each gives at
  * most one document.
  */
+import { endErrorInfo } from '../common/errorInfo';
 import {
   IContextRecord,
   IEndRecord,
-  IErrorInfo,
   IHparamsRecord,
   ILossRecord,
   IMetricsRecord,
@@ -121,37 +121,6 @@ export function endOutput(
     status,
     error
   });
-}
-
-/** A cell id longer than this is not JupyterLab's (a UUID): left out. */
-const MAX_CELL_ID_CHARS = 200;
-
-/**
- * The error of an end record as the wire carries it: its known fields of
- * the right type (the cell it ran in when the kernel knew it), or null.
- */
-export function endErrorInfo(value: unknown): IErrorInfo | null {
-  if (typeof value !== 'object' || value === null) {
-    return null;
-  }
-  const error = value as Record<string, unknown>;
-  const cellId = error.cell_id;
-  const count = error.execution_count;
-  return {
-    type: textOf(error.type) || 'Error',
-    message: textOf(error.message),
-    ...(typeof error.stack_trace === 'string'
-      ? { stack_trace: error.stack_trace }
-      : {}),
-    ...(typeof cellId === 'string' &&
-    cellId !== '' &&
-    cellId.length <= MAX_CELL_ID_CHARS
-      ? { cell_id: cellId }
-      : {}),
-    ...(typeof count === 'number' && Number.isInteger(count) && count > 0
-      ? { execution_count: count }
-      : {})
-  };
 }
 
 export function lossOutput(

@@ -11,6 +11,7 @@ import type {
   ITflogDocument,
   SpoolRecord
 } from '../types';
+import { endErrorInfo } from '../common/errorInfo';
 import { foldHealthPoint, scoreHealth } from './health';
 
 /** The source of exact points: the Keras callback, tflog.log, tf.summary. */
@@ -149,7 +150,8 @@ export function foldSummary(
     case 'end':
       summary.status = record.status;
       summary.ended = time;
-      summary.error = record.error ?? null;
+      // Only the fields the wire knows, of the right type (the kernel's cell reference).
+      summary.error = endErrorInfo(record.error);
       break;
     case 'loss':
       summary.dropped += record.dropped;

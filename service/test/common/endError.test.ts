@@ -1,4 +1,4 @@
-import { endErrorInfo } from '../../src/parse/runRecords';
+import { endErrorInfo } from '../../src/common/errorInfo';
 
 describe('endErrorInfo', () => {
   it('keeps the cell a failed run ran in', () => {
