@@ -14,7 +14,12 @@ class NoActiveRun(RuntimeError):
 
 class ServiceError(RuntimeError):
     """The tflog service could not answer: not reachable, or it refused the
-    request (`str()` is one line saying which, with the API's message)."""
+    request (`str()` is one line saying which, with the API's message).
+    `status`: the HTTP status of a refusal, None when there was no answer."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
 
 
 class ExportError(RuntimeError):

@@ -39,6 +39,7 @@ Bundle = Dict[str, str]
 # Ids the kernel makes (paths.new_run_id); anything else is looked up as a name too.
 RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}")
 MAX_SEARCH = 256
+NOT_FOUND = 404
 MAX_METRICS_IN_TABLE = 6
 MAX_PLAIN_CELL = 40
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -492,9 +493,19 @@ def figure(
     requested = series_names([str(metric) for metric in metrics or ()])
     service = client if client is not None else ServiceClient.from_environment()
     run_id = resolve_run(service, run)
-    used_axis, answer, selected = fetch_series(
-        service, run_id, requested, axis, max(100, min(int(width), 2000))
-    )
+    try:
+        used_axis, answer, selected = fetch_series(
+            service, run_id, requested, axis, max(100, min(int(width), 2000))
+        )
+    except ServiceError as error:
+        if error.status != NOT_FOUND:
+            raise
+        if run is None:
+            raise HistoryError(
+                f"run {run_id} is not stored yet (the service stores a run within seconds "
+                "of its first records): try again in a moment"
+            ) from None
+        raise HistoryError(f"no run has the id {run_id!r}") from None
     summary = answer.get("run") if isinstance(answer.get("run"), dict) else {}
     label = clean(summary.get("name") or run_id)
     status = clean(summary.get("status") or "unknown")

@@ -120,7 +120,9 @@ class ServiceClient:
         finally:
             connection.close()
         if status >= 400:
-            raise ServiceError(f"the tflog service refused GET {path}: {error_text(status, body)}")
+            raise ServiceError(
+                f"the tflog service refused GET {path}: {error_text(status, body)}", status
+            )
         try:
             return json.loads(body.decode("utf-8"))
         except ValueError:

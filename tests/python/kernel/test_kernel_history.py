@@ -451,8 +451,15 @@ def test_show_says_which_run_it_cannot_find(stand_in):
     stand_in.runs = [summary(1, name="lr-small-2")]
     with pytest.raises(tflog.HistoryError, match="no run has the id or name 'lr-small'"):
         history.figure("lr-small")
-    with pytest.raises(tflog.ServiceError, match="404 not_found: no such run"):
-        history.figure("20990101T000000Z-00000000")
+    with pytest.raises(tflog.HistoryError, match="no run has the id '20990101T000000Z-0000000f'"):
+        history.figure("20990101T000000Z-0000000f")
+
+    class JustStarted:
+        id = "20990101T000000Z-0000000e"
+
+    RUNS.last = JustStarted()
+    with pytest.raises(tflog.HistoryError, match=f"run {JustStarted.id} is not stored yet"):
+        history.figure()
 
 
 def test_the_show_magic_displays_svg_and_text(stand_in):
