@@ -274,7 +274,7 @@ def html_table(summaries: Sequence[Mapping[str, Any]], more: bool, now: float) -
         f'<tr><td colspan="{len(COLUMNS)}" style="{CELL_STYLE}">no runs match</td></tr>'
     )
     return (
-        '<div class="tflog-runs" style="font-size:12px;line-height:1.4">'
+        '<div class="jp-tflog-runs-output" style="font-size:12px;line-height:1.4">'
         '<div style="margin-bottom:4px;opacity:0.75">'
         f"tflog: {escaped(caption(len(summaries), more))}</div>"
         '<table style="border-collapse:collapse;font-size:12px">'
