@@ -224,6 +224,28 @@ describe('zoom', () => {
     chart.dispose();
   });
 
+  it('keeps the rows it holds for the range when finer ones cannot be read', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const chart = newChart(
+      {},
+      {
+        loadDetail: () =>
+          Promise.reject(new Error('tflog service: unknown parameter from'))
+      }
+    );
+    chart.reset([row(1, 1), row(2, 0.5), row(3, 0.3)]);
+    chart.zoomTo([1, 2]);
+    await settled(chart);
+    expect(chart.node.dataset.points).toBe('3');
+    expect(chart.zoom).toEqual([1, 2]);
+    expect(chart.node.querySelector('.jp-tflog-chart-error')!.textContent).toBe(
+      'Cannot read this range in finer detail: tflog service: unknown parameter from'
+    );
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+    chart.dispose();
+  });
+
   it('resets on a double-click', async () => {
     const chart = newChart();
     chart.reset([row(1, 1), row(2, 0.5), row(3, 0.3)]);

@@ -356,7 +356,17 @@ export class ChartWidget extends Widget {
         this._drawnAll = false;
         this._enqueue(() => this._sync());
       })
-      .catch(error => this._showError(error));
+      .catch(error => {
+        // The rows held still show the range, only not in finer detail.
+        console.warn(`tflog: cannot read the ${this.metric} range`, error);
+        if (!this.isDisposed && this._zoom === range) {
+          this._message.textContent = this._trans.__(
+            'Cannot read this range in finer detail: %1',
+            error instanceof Error ? error.message : String(error)
+          );
+          this._message.hidden = false;
+        }
+      });
   }
 
   /** The zoom's button and data attributes (the DOM contract). */
