@@ -65,6 +65,10 @@ TIME_STEPS_S = (
     86400,
     172800,
     604800,
+    1209600,
+    2592000,
+    7776000,
+    31536000,
 )
 
 
@@ -159,6 +163,8 @@ def number_label(value: float, step: float) -> str:
 
 def time_label(value_ms: float, step_s: float, span_ms: float) -> str:
     moment = time.gmtime(value_ms / 1000)
+    if step_s >= 86400:
+        return time.strftime("%Y-%m-%d", moment)
     if span_ms >= 2 * 86400_000:
         return time.strftime("%m-%d %H:%M", moment)
     if step_s >= 60:

@@ -96,6 +96,11 @@ def test_time_ticks_are_clock_times():
     panel = Panel("loss", [Line("loss", [Point(start, 1.0), Point(start + 600_000, 0.5)])])
     labels = texts(parsed(render("t", "", [panel], axis="time")))
     assert "10:00" in labels and "10:10" in labels and "time" in labels
+    # Half a year of samples: a handful of ticks, with dates.
+    months = Panel("gpu", [Line("gpu", [Point(start, 1.0), Point(start + 180 * 86400_000, 2.0)])])
+    root = parsed(render("t", "", [months], axis="time"))
+    x_labels = [e.text for e in root.iter(SVG + "text") if e.get("text-anchor") == "middle"]
+    assert 2 <= len(x_labels) <= 8 and x_labels[0] == "2026-03-08"
 
 
 def test_non_finite_values_break_the_line_and_are_marked():
