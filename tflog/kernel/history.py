@@ -376,7 +376,11 @@ def select_series(
         if name not in requested and (series.get("scope") == "system" or not series["points"]):
             continue
         current = best.get(name)
-        if current is None or series_rank(series, axis) > series_rank(current, axis):
+        # A series with points on this axis beats an empty one of any rank.
+        if current is None or (bool(series["points"]), series_rank(series, axis)) > (
+            bool(current["points"]),
+            series_rank(current, axis),
+        ):
             best[name] = series
     return list(best.values())
 

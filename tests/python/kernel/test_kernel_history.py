@@ -414,6 +414,15 @@ def test_show_asks_for_a_metric_with_its_validation_partner(stand_in):
     assert set(paths_by_series(bundle["image/svg+xml"])) == {"loss", "val_loss"}
 
 
+def test_a_series_with_points_beats_an_empty_better_one():
+    exact = {"name": "loss", "scope": "batch", "source": "callback", "points": []}
+    parsed = {"name": "loss", "scope": "epoch", "source": "stdout", "points": points([1.0])}
+    assert history.select_series([exact, parsed], "epoch", ["loss"]) == [parsed]
+    assert history.select_series([parsed, exact], "epoch", ["loss"]) == [parsed]
+    assert history.select_series([exact], "epoch", ["loss"]) == [exact]
+    assert history.select_series([exact], "epoch") == []
+
+
 def test_show_falls_back_to_the_epoch_axis_for_a_run_without_steps(stand_in):
     stand_in.runs = [summary(1)]
     run_id = stand_in.runs[0]["run_id"]
