@@ -2,10 +2,12 @@
 a real kernel against a real tflog service (on the embedded store, and on
 the harness's Elasticsearch): the table holds exactly the runs the filter
 asks for, the figure has one line per series with the NaN marked, and both
-outputs are saved in the notebook file, so it shows them without tflog."""
+outputs are saved in the notebook file, which nbconvert turns into a page
+with the table and both figures, without tflog."""
 
 from __future__ import annotations
 
+import base64
 import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -14,6 +16,7 @@ import nbformat
 import pytest
 from harness import Service, http_json, wait_for
 from nbclient import NotebookClient
+from nbconvert import HTMLExporter
 
 SVG = "{http://www.w3.org/2000/svg}"
 NOTEBOOK = "work/history.ipynb"
@@ -138,3 +141,14 @@ def test_runs_and_show_outputs_are_saved_in_the_notebook(history_service, tmp_pa
     (sorted_runs,) = outputs_of(cells[8])
     names = [line.split("  ")[1] for line in sorted_runs["data"]["text/plain"].splitlines()[2:]]
     assert names == ["beta", HOSTILE_NAME]
+
+    # Viewed without tflog: nbconvert's HTML has the table and both figures inline.
+    page, _ = HTMLExporter().from_filename(str(saved))
+    assert page.count('class="jp-tflog-runs-output"') == 3
+    figures = [
+        base64.b64decode(image).decode("utf-8")
+        for image in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
+    ]
+    assert len(figures) == 2
+    assert [figure.count('class="nonfinite"') for figure in figures] == [0, 1]
+    assert "<script>" not in page.split("alpha", 1)[1].split("</table>", 1)[0]
