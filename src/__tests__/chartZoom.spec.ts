@@ -213,6 +213,14 @@ describe('zoom', () => {
     chart.insert([row(5, 0.1)]);
     await settled(chart);
     expect(chart.node.dataset.points).toBe('3');
+    // The readout and the keyboard read the range's rows.
+    chart.showReadout(2.5);
+    expect(chart.readout?.values[0].raw).toBe(0.4);
+    chart.node.dispatchEvent(new KeyboardEvent('keydown', { key: 'End' }));
+    expect(chart.readout?.x).toBe(3);
+    chart.node.dispatchEvent(new KeyboardEvent('keydown', { key: 'Home' }));
+    expect(chart.readout?.x).toBe(2);
+    chart.showReadout(null);
 
     reset.click();
     await settled(chart);

@@ -194,7 +194,7 @@ export class ChartWidget extends Widget {
     const readout =
       x === null
         ? null
-        : readoutAt(this._rows, x, this._style.runStarted ?? null);
+        : readoutAt(this._shownRows(), x, this._style.runStarted ?? null);
     this._readoutValue = readout;
     this._renderReadout(readout);
     const view = this._result?.view;
@@ -547,7 +547,11 @@ export class ChartWidget extends Widget {
   };
 
   private _onKeyDown = (event: KeyboardEvent): void => {
-    const stops = readoutStops(this._rows);
+    // While zoomed, the keyboard stays within the range shown.
+    const zoom = this._zoom;
+    const stops = readoutStops(this._shownRows()).filter(
+      x => zoom === null || (x >= zoom[0] && x <= zoom[1])
+    );
     if (stops.length === 0) {
       return;
     }
