@@ -202,7 +202,8 @@ export async function series(
       max: 10000,
       default: 1000
     }),
-    after: axis === 'time' ? params.isoTime('after') : params.number('after')
+    after: axis === 'time' ? params.isoTime('after') : params.number('after'),
+    ...xRange(params, axis)
   };
   params.done();
   const storeQuery = withoutUndefined(query);
@@ -222,6 +223,23 @@ export async function series(
   // Read after the store answered: what it stored meanwhile is merged in.
   const recent = deps.recent?.points(storeQuery.runId) ?? [];
   return { run: summary, series: mergeSeries(found, recent, storeQuery) };
+}
+
+/** `from` and `to` of a zoomed series: numbers, or ISO times on the time axis. */
+function xRange(
+  params: QueryParams,
+  axis: SeriesAxis
+): { from?: number | string; to?: number | string } {
+  const read = (name: string): number | string | undefined =>
+    axis === 'time' ? params.isoTime(name) : params.number(name);
+  const from = read('from');
+  const to = read('to');
+  const onAxis = (bound: number | string): number =>
+    typeof bound === 'number' ? bound : Date.parse(bound);
+  if (from !== undefined && to !== undefined && onAxis(from) > onAxis(to)) {
+    throw ApiError.invalidParameter('to', 'is less than from');
+  }
+  return { from, to };
 }
 
 export async function logs(

@@ -29,7 +29,12 @@ import {
   openForWriting
 } from './embedded-db';
 import { importNdjsonStore } from './embedded-migration';
-import { NO_STEP, ROLLUP_LEVELS, rollupLevel } from './embedded-schema';
+import {
+  NO_STEP,
+  ROLLUP_LEVELS,
+  rollupLevel,
+  type IRollupLevel
+} from './embedded-schema';
 import {
   allOf,
   logsAfter,
@@ -78,7 +83,9 @@ import {
   bucketCount,
   bucketGrid,
   compareSeriesKeys,
-  downsample
+  downsample,
+  type IXRange,
+  xRange
 } from './series-common';
 import type {
   IErrorCountPage,
@@ -795,7 +802,11 @@ export class EmbeddedStore implements IStore {
   // ------------------------------------------------------------ reading series
 
   private readSeries(row: ISeriesRow, query: ISeriesQuery): ISeries | null {
-    const range = axisRange(row, query.axis);
+    const zoom = xRange(query);
+    const range =
+      zoom === undefined
+        ? axisRange(row, query.axis)
+        : this.zoomedRange(row.id, query.axis, zoom);
     if (range === null) {
       return null;
     }
@@ -810,14 +821,10 @@ export class EmbeddedStore implements IStore {
       );
       const level = rollupLevel(query.axis, grid.unit);
       if (level) {
-        const summaries = (
-          this.statement(
-            'SELECT bucket, summary FROM rollups WHERE series = ? AND level = ?'
-          ).all(row.id, level.id) as { bucket: number; summary: string }[]
-        ).map(stored => ({
-          bucket: stored.bucket,
-          summary: JSON.parse(stored.summary) as IBucketSummary
-        }));
+        const summaries =
+          zoom === undefined
+            ? this.storedSummaries(row.id, level)
+            : this.zoomedSummaries(row.id, query.axis, level, range);
         return {
           ...key,
           points: thinFromSummaries(summaries, level.unit, grid),
@@ -825,7 +832,7 @@ export class EmbeddedStore implements IStore {
         };
       }
     }
-    const points = this.readPoints(row.id, query.axis, after)
+    const points = this.readPoints(row.id, query.axis, after, zoom)
       .sort((a, b) => a.x - b.x || a.t - b.t)
       .map(toPlainPoint);
     if (points.length === 0) {
@@ -834,23 +841,20 @@ export class EmbeddedStore implements IStore {
     return { ...key, ...downsample(points, query.maxPoints, query.axis) };
   }
 
-  /** The curve's points on an axis, after `after` when given, unsorted. */
+  /** The curve's points on an axis, after `after` and in `zoom` when given, unsorted. */
   private readPoints(
     series: number,
     axis: SeriesAxis,
-    after: number | undefined
+    after: number | undefined,
+    zoom?: IXRange
   ): IRollupPoint[] {
-    const condition =
-      axis === 'step'
-        ? 'step_key > ?'
-        : axis === 'epoch'
-          ? 'epoch IS NOT NULL AND epoch > ?'
-          : 'ts_ms > ?';
+    const within = zoomCondition(axis, zoom);
     const rows = this.statement(
-      `SELECT step_key, epoch, ts_ms, value, nonfinite, time_text FROM points WHERE series = ? AND ${condition}`
+      `SELECT step_key, epoch, ts_ms, value, nonfinite, time_text FROM points WHERE series = ? AND ${AXIS_SQL[axis].after} AND ${within.where}`
     ).all(
       series,
-      after ?? (axis === 'step' ? NO_STEP : -Number.MAX_VALUE)
+      after ?? (axis === 'step' ? NO_STEP : -Number.MAX_VALUE),
+      ...within.params
     ) as unknown as IPointRow[];
     return rows.map(point => {
       const x =
@@ -861,6 +865,89 @@ export class EmbeddedStore implements IStore {
             : point.ts_ms;
       return storedPoint(point, x);
     });
+  }
+
+  /** Every stored summary of a curve at one level. */
+  private storedSummaries(
+    series: number,
+    level: IRollupLevel
+  ): { bucket: number; summary: IBucketSummary }[] {
+    return (
+      this.statement(
+        'SELECT bucket, summary FROM rollups WHERE series = ? AND level = ?'
+      ).all(series, level.id) as { bucket: number; summary: string }[]
+    ).map(stored => ({
+      bucket: stored.bucket,
+      summary: JSON.parse(stored.summary) as IBucketSummary
+    }));
+  }
+
+  /** How many points a curve has in a zoomed range, and their x extent. */
+  private zoomedRange(
+    series: number,
+    axis: SeriesAxis,
+    zoom: IXRange
+  ): { count: number; min: number; max: number } | null {
+    const within = zoomCondition(axis, zoom);
+    const x = AXIS_SQL[axis].x;
+    const found = this.statement(
+      `SELECT count(*) AS count, min(${x}) AS min, max(${x}) AS max FROM points
+       WHERE series = ? AND ${AXIS_SQL[axis].after} AND ${within.where}`
+    ).get(
+      series,
+      axis === 'step' ? NO_STEP : -Number.MAX_VALUE,
+      ...within.params
+    ) as { count: number; min: number | null; max: number | null };
+    return found.count > 0 && found.min !== null && found.max !== null
+      ? { count: found.count, min: found.min, max: found.max }
+      : null;
+  }
+
+  /**
+   * The summaries of a zoomed range: stored ones for the buckets wholly in
+   * it, and for the two buckets at its ends, which may hold points outside
+   * it, summaries of their points in the range.
+   */
+  private zoomedSummaries(
+    series: number,
+    axis: SeriesAxis,
+    level: IRollupLevel,
+    range: { min: number; max: number }
+  ): { bucket: number; summary: IBucketSummary }[] {
+    const firstBucket = Math.floor(range.min / level.unit);
+    const lastBucket = Math.floor(range.max / level.unit);
+    const inner = (
+      this.statement(
+        'SELECT bucket, summary FROM rollups WHERE series = ? AND level = ? AND bucket > ? AND bucket < ?'
+      ).all(series, level.id, firstBucket, lastBucket) as {
+        bucket: number;
+        summary: string;
+      }[]
+    ).map(stored => ({
+      bucket: stored.bucket,
+      summary: JSON.parse(stored.summary) as IBucketSummary
+    }));
+    const ends = new Map<number, IBucketSummary>();
+    // A point read twice (the ends share a boundary) summarises the same.
+    for (const part of [
+      {
+        from: range.min,
+        to: Math.min(range.max, (firstBucket + 1) * level.unit)
+      },
+      { from: Math.max(range.min, lastBucket * level.unit), to: range.max }
+    ]) {
+      summarizeInto(
+        ends,
+        this.readPoints(series, axis, undefined, part).filter(point =>
+          [firstBucket, lastBucket].includes(Math.floor(point.x / level.unit))
+        ),
+        point => Math.floor(point.x / level.unit)
+      );
+    }
+    return [
+      ...inner,
+      ...[...ends].map(([bucket, summary]) => ({ bucket, summary }))
+    ];
   }
 
   // ------------------------------------------------------------ retention
@@ -1057,6 +1144,34 @@ export class EmbeddedStore implements IStore {
       await yieldToEvents();
     }
   }
+}
+
+/** The x column of each axis and its condition for points after a value. */
+const AXIS_SQL: Record<SeriesAxis, { x: string; after: string }> = {
+  step: { x: 'step_key', after: 'step_key > ?' },
+  epoch: { x: 'epoch', after: 'epoch IS NOT NULL AND epoch > ?' },
+  time: { x: 'ts_ms', after: 'ts_ms > ?' }
+};
+
+/** Points with x in a zoomed range, both ends included; `1` without one. */
+function zoomCondition(
+  axis: SeriesAxis,
+  zoom: IXRange | undefined
+): ISqlFilter {
+  const conditions: string[] = [];
+  const params: SqlValue[] = [];
+  if (zoom?.from !== undefined) {
+    conditions.push(`${AXIS_SQL[axis].x} >= ?`);
+    params.push(zoom.from);
+  }
+  if (zoom?.to !== undefined) {
+    conditions.push(`${AXIS_SQL[axis].x} <= ?`);
+    params.push(zoom.to);
+  }
+  return {
+    where: conditions.length > 0 ? conditions.join(' AND ') : '1',
+    params
+  };
 }
 
 /** A point as each axis's summaries see it (absent where it has no x). */

@@ -27,7 +27,8 @@ import {
   axisValue,
   type IBucketGrid,
   type ISeriesKey,
-  toSeriesPoint
+  toSeriesPoint,
+  xRange
 } from './series-common';
 import type {
   ILogPage,
@@ -560,6 +561,24 @@ export function seriesFilter(query: ISeriesQuery): QueryClause[] {
           query.axis === 'time'
             ? { gt: after, format: 'epoch_millis' }
             : { gt: after }
+      }
+    });
+  }
+  const range = xRange(query);
+  if (range !== undefined) {
+    // The series' inventory then has the range's x extent: thinning draws
+    // its grid over the zoomed range only.
+    const bounds: estypes.QueryDslNumberRangeQuery = {};
+    if (range.from !== undefined) {
+      bounds.gte = range.from;
+    }
+    if (range.to !== undefined) {
+      bounds.lte = range.to;
+    }
+    filter.push({
+      range: {
+        [field]:
+          query.axis === 'time' ? { ...bounds, format: 'epoch_millis' } : bounds
       }
     });
   }

@@ -131,6 +131,8 @@ export class HubStore implements IStore {
     setIf(params, 'names', query.names?.join(','));
     setIf(params, 'scope', query.scope);
     setIf(params, 'after', query.after?.toString());
+    setIf(params, 'from', query.from?.toString());
+    setIf(params, 'to', query.to?.toString());
     const answer = (await this.request(
       'GET',
       `/runs/${encodeURIComponent(query.runId)}/series?${params}`

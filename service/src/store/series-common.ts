@@ -38,15 +38,53 @@ export function axisValue(
 
 /** `query.after` as a number on the query's axis (epoch ms for time). */
 export function afterValue(query: ISeriesQuery): number | undefined {
-  if (query.after === undefined) {
+  return onAxis(query.after, query.axis);
+}
+
+/** A bound given as a number or text, as a number on the axis. */
+function onAxis(
+  bound: number | string | undefined,
+  axis: SeriesAxis
+): number | undefined {
+  if (bound === undefined) {
     return undefined;
   }
-  if (typeof query.after === 'number') {
-    return query.after;
+  if (typeof bound === 'number') {
+    return bound;
   }
-  const parsed =
-    query.axis === 'time' ? Date.parse(query.after) : Number(query.after);
+  const parsed = axis === 'time' ? Date.parse(bound) : Number(bound);
   return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+/** The x range a series query is zoomed to, both ends included. */
+export interface IXRange {
+  from?: number;
+  to?: number;
+}
+
+/** `query.from`/`query.to` on the query's axis; undefined when not zoomed. */
+export function xRange(query: ISeriesQuery): IXRange | undefined {
+  const from = onAxis(query.from, query.axis);
+  const to = onAxis(query.to, query.axis);
+  if (from === undefined && to === undefined) {
+    return undefined;
+  }
+  const range: IXRange = {};
+  if (from !== undefined) {
+    range.from = from;
+  }
+  if (to !== undefined) {
+    range.to = to;
+  }
+  return range;
+}
+
+export function inXRange(x: number, range: IXRange | undefined): boolean {
+  return (
+    range === undefined ||
+    ((range.from === undefined || x >= range.from) &&
+      (range.to === undefined || x <= range.to))
+  );
 }
 
 export function toSeriesPoint(point: IMetricPoint, x: number): ISeriesPoint {
@@ -219,6 +257,7 @@ export function seriesIn(
   query: ISeriesQuery
 ): ISeries[] {
   const after = afterValue(query);
+  const range = xRange(query);
   const groups = new Map<string, { key: ISeriesKey; points: ISeriesPoint[] }>();
   for (const point of points) {
     if (
@@ -231,7 +270,11 @@ export function seriesIn(
       continue;
     }
     const x = axisValue(point, query.axis);
-    if (x === undefined || (after !== undefined && !(x > after))) {
+    if (
+      x === undefined ||
+      (after !== undefined && !(x > after)) ||
+      !inXRange(x, range)
+    ) {
       continue;
     }
     const key = { name: point.name, scope: point.scope, source: point.source };

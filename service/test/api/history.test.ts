@@ -22,7 +22,16 @@ describe('history parameters', () => {
     ['/api/v1/runs?sort=last:', 'sort', 'last:<metric>'],
     ['/api/v1/runs?sort=mean:loss', 'sort', 'is not one of'],
     ['/api/v1/runs?sort=name&sort=health', 'sort', 'more than once'],
-    ['/api/v1/runs?order=up', 'order', 'one of asc, desc']
+    ['/api/v1/runs?order=up', 'order', 'one of asc, desc'],
+    ['/api/v1/runs/run-1/series?from=soon', 'from', 'not a number'],
+    ['/api/v1/runs/run-1/series?to=1e', 'to', 'not a number'],
+    ['/api/v1/runs/run-1/series?axis=time&from=12', 'from', 'ISO 8601'],
+    ['/api/v1/runs/run-1/series?from=5&to=2', 'to', 'less than from'],
+    [
+      '/api/v1/runs/run-1/series?axis=time&from=2026-01-31T10:00:01Z&to=2026-01-31T10:00:00Z',
+      'to',
+      'less than from'
+    ]
   ];
 
   it.each(refused)('%s is refused naming %s', async (path, name, words) => {
@@ -66,5 +75,30 @@ describe('history parameters', () => {
     // The default sort is no sort: its cursors are those of plain lists.
     await request(server.at, '/api/v1/runs?sort=started&order=desc');
     expect(server.store.runQueries.at(-1)).toEqual({ user: 'alice', size: 50 });
+  });
+
+  it('hands a zoomed series range to the store', async () => {
+    const response = await request(
+      server.at,
+      '/api/v1/runs/run-1/series?from=10&to=10.5'
+    );
+    expect(response.status).toBe(200);
+    expect(server.store.seriesQueries.at(-1)).toEqual({
+      runId: 'run-1',
+      axis: 'step',
+      maxPoints: 1000,
+      from: 10,
+      to: 10.5
+    });
+    await request(
+      server.at,
+      '/api/v1/runs/run-1/series?axis=time&from=2026-01-31T12:00:00%2B02:00'
+    );
+    expect(server.store.seriesQueries.at(-1)).toEqual({
+      runId: 'run-1',
+      axis: 'time',
+      maxPoints: 1000,
+      from: '2026-01-31T10:00:00.000Z'
+    });
   });
 });

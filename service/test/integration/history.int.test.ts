@@ -13,7 +13,10 @@ import { createLogger } from '../../src/common/logger';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { RUNS_MAPPINGS } from '../../src/store/es-mappings';
 import { EmbeddedStore } from '../../src/store/embedded';
-import { expectRunHistoryMatch } from '../store/history-contract';
+import {
+  expectRunHistoryMatch,
+  expectSeriesRangeMatch
+} from '../store/history-contract';
 
 const ES_URL = process.env.TFLOG_TEST_ES_URL;
 if (!ES_URL) {
@@ -125,5 +128,15 @@ describe('history queries on both stores', () => {
   it('filter and sort runs alike on Elasticsearch and the embedded store', async () => {
     await expectRunHistoryMatch(store, 'runs', refreshed);
     await expectRunHistoryMatch(embedded, 'runs');
+  });
+
+  it('answer a zoomed series range alike on Elasticsearch and the embedded store', async () => {
+    const onElasticsearch = await expectSeriesRangeMatch(
+      store,
+      'range',
+      refreshed
+    );
+    const onEmbedded = await expectSeriesRangeMatch(embedded, 'range');
+    expect(onElasticsearch).toEqual(onEmbedded);
   });
 });

@@ -11,7 +11,10 @@ import {
   expectProblemsMatch,
   expectProblemsSampled
 } from './contract';
-import { expectRunHistoryMatch } from './history-contract';
+import {
+  expectRunHistoryMatch,
+  expectSeriesRangeMatch
+} from './history-contract';
 
 describe('the store contract on the embedded store', () => {
   let dir: string;
@@ -46,6 +49,10 @@ describe('the store contract on the embedded store', () => {
 
   it('filters runs by hyperparameter and sorts them by any key, paging through each sort', async () => {
     await expectRunHistoryMatch(store, 'history');
+  });
+
+  it('answers a zoomed series range, thinned over the range only', async () => {
+    await expectSeriesRangeMatch(store, 'range');
   });
 
   it('groups only the newest records past the cap, and says so', async () => {

@@ -518,6 +518,32 @@ describe('buildLogSearch', () => {
   });
 });
 
+describe('series requests: a zoomed range', () => {
+  it('keeps points with x in the range, both ends included', () => {
+    expect(
+      seriesFilter({
+        runId: 'r',
+        axis: 'step',
+        maxPoints: 10,
+        from: 100,
+        to: 200
+      }).at(-1)
+    ).toEqual({ range: { step: { gte: 100, lte: 200 } } });
+    expect(
+      seriesFilter({
+        runId: 'r',
+        axis: 'time',
+        maxPoints: 10,
+        to: '2026-01-31T10:00:00.000Z'
+      }).at(-1)
+    ).toEqual({
+      range: {
+        '@timestamp': { lte: Date.UTC(2026, 0, 31, 10), format: 'epoch_millis' }
+      }
+    });
+  });
+});
+
 describe('series requests', () => {
   it('filters by run, axis field, names, scope and a time `after`', () => {
     expect(

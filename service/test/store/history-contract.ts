@@ -5,8 +5,14 @@
  * store in contract.test.ts, Elasticsearch and the embedded store side by
  * side in test/integration/history.int.test.ts (a real cluster).
  */
-import type { IRunSort, IRunQuery, IStore } from '../../src/store/store';
-import type { IRunSummary } from '../../src/types';
+import type {
+  IRunSort,
+  IRunQuery,
+  ISeries,
+  ISeriesQuery,
+  IStore
+} from '../../src/store/store';
+import type { IMetricPoint, IRunSummary } from '../../src/types';
 
 type AfterWrite = () => Promise<void>;
 
@@ -252,4 +258,110 @@ export async function expectRunHistoryMatch(
   await expect(
     store.searchRuns({ ...base, size: 1, after: first.next })
   ).rejects.toThrow(/cursor/);
+}
+
+/** Steps of the long curve of the series range contract. */
+const LONG_CURVE_STEPS = 12000;
+
+/**
+ * A zoomed series (`from`/`to`): only points with x in the range, both
+ * ends included, thinned over the range alone (finer than the whole curve),
+ * keeping a spike and a NaN inside it and nothing outside. The answers are
+ * returned for comparing stores with each other.
+ */
+export async function expectSeriesRangeMatch(
+  store: IStore,
+  prefix: string,
+  afterWrite: AfterWrite = noWait
+): Promise<ISeries[][]> {
+  const runId = `${prefix}-curve`;
+  const user = `${prefix}-alice`;
+  const startMs = Date.UTC(2026, 0, 31, 10);
+  const points: IMetricPoint[] = [];
+  for (let step = 0; step < LONG_CURVE_STEPS; step += 1) {
+    const point: IMetricPoint = {
+      _id: `${runId}:${step}:loss`,
+      '@timestamp': new Date(startMs + step * 1000).toISOString(),
+      run_id: runId,
+      notebook: 'work/train.ipynb',
+      user,
+      name: 'loss',
+      scope: 'batch',
+      source: 'callback',
+      step,
+      value: 1 + ((step * 7919) % 1000) / 1000
+    };
+    if (step === 500) {
+      point.value = 5000;
+    } else if (step === 5000) {
+      point.value = 1000;
+    } else if (step === 7000) {
+      delete point.value;
+      point.nonfinite = 'NaN';
+    }
+    points.push(point);
+  }
+  const result = await store.write({
+    documents: [],
+    points,
+    runs: [historyRun(runId, user, { startedAt: 0, updatedAt: 200 })],
+    runVersions: { [runId]: 1 }
+  });
+  if (result.rejected.length > 0 || result.retry !== undefined) {
+    throw new Error(`the store refused the curve: ${JSON.stringify(result)}`);
+  }
+  await afterWrite();
+  const read = async (query: Partial<ISeriesQuery>): Promise<ISeries> => {
+    const found = await store.series({
+      runId,
+      axis: 'step',
+      maxPoints: 100,
+      ...query
+    });
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  const whole = await read({});
+  const zoomed = await read({ from: 1001, to: 11000 });
+  const xs = zoomed.points.map(point => point.x);
+  expect(zoomed.downsampled).toBe(true);
+  expect(zoomed.points.length).toBeLessThanOrEqual(100);
+  expect(Math.min(...xs)).toBe(1001);
+  expect(Math.max(...xs)).toBeLessThanOrEqual(11000);
+  expect(xs).not.toContain(500);
+  expect(zoomed.points).toContainEqual(
+    expect.objectContaining({ x: 5000, y: 1000 })
+  );
+  expect(zoomed.points).toContainEqual(
+    expect.objectContaining({ x: 7000, y: null, nonfinite: 'NaN' })
+  );
+  // Zooming in gives finer detail than the whole curve has there.
+  const wholeThere = whole.points.filter(
+    point => point.x >= 1001 && point.x <= 11000
+  );
+  expect(zoomed.points.length).toBeGreaterThan(wholeThere.length);
+
+  // A range with fewer points than max_points: every one of them.
+  const few = await read({ from: 2000, to: 2050 });
+  expect(few.downsampled).toBe(false);
+  expect(few.points.map(point => point.x)).toEqual(
+    Array.from({ length: 51 }, (_, index) => 2000 + index)
+  );
+  // One end only.
+  const tail = await read({ from: 11990 });
+  expect(tail.points.map(point => point.x)).toEqual(
+    Array.from({ length: 10 }, (_, index) => 11990 + index)
+  );
+  // On the time axis the range is of times.
+  const byTime = await read({
+    axis: 'time',
+    from: new Date(startMs + 3000 * 1000).toISOString(),
+    to: new Date(startMs + 9000 * 1000).toISOString()
+  });
+  const times = byTime.points.map(point => point.x);
+  expect(Math.min(...times)).toBe(startMs + 3000 * 1000);
+  expect(Math.max(...times)).toBeLessThanOrEqual(startMs + 9000 * 1000);
+  expect(byTime.points.length).toBeLessThanOrEqual(100);
+  return [[whole], [zoomed], [few], [tail], [byTime]];
 }

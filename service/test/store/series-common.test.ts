@@ -1,9 +1,11 @@
 import {
   bucketGrid,
   bucketOf,
-  downsample
+  downsample,
+  seriesIn
 } from '../../src/store/series-common';
 import type { ISeriesPoint } from '../../src/store/store';
+import type { IMetricPoint } from '../../src/types';
 
 function curve(
   count: number,
@@ -70,5 +72,33 @@ describe('bucketGrid', () => {
 
   it('never makes an interval below one unit', () => {
     expect(bucketGrid(5, 5, 250).interval).toBe(1);
+  });
+});
+
+describe('seriesIn: a zoomed range', () => {
+  it('keeps the points with x from `from` to `to`, both included', () => {
+    const points: IMetricPoint[] = Array.from({ length: 10 }, (_, step) => ({
+      _id: `r:${step}:loss`,
+      '@timestamp': new Date(step * 1000).toISOString(),
+      run_id: 'r',
+      notebook: null,
+      user: 'alice',
+      name: 'loss',
+      scope: 'batch',
+      source: 'callback',
+      step,
+      value: step
+    }));
+    const xs = (from?: number | string, to?: number | string): number[] =>
+      seriesIn(points, {
+        runId: 'r',
+        axis: from === undefined || typeof from === 'number' ? 'step' : 'time',
+        maxPoints: 100,
+        from,
+        to
+      })[0].points.map(point => point.x);
+    expect(xs(3, 5)).toEqual([3, 4, 5]);
+    expect(xs(8)).toEqual([8, 9]);
+    expect(xs('1970-01-01T00:00:08.000Z')).toEqual([8000, 9000]);
   });
 });
