@@ -390,7 +390,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
           },
           tooltip: [
             { field: 'level', type: 'nominal', title: trans.__('level') },
-            { field: 'summary', type: 'nominal', title: trans.__('message') }
+            { field: 'summary', type: 'nominal', title: trans.__('message') },
+            { field: 'lines', type: 'quantitative', title: trans.__('lines') }
           ]
         }
       }

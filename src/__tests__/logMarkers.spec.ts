@@ -60,6 +60,24 @@ describe('markersFor', () => {
     expect(markersFor(lines, 'step', rows)).toHaveLength(1);
   });
 
+  it('makes one marker of the lines at one x, from the first of them', () => {
+    const markers = markersFor(
+      [
+        logLine(202, { level: 'warning', kind: 'warning', message: 'source' }),
+        logLine(201, { level: 'warning', kind: 'warning', message: 'warning' }),
+        logLine(203, { level: 'error', kind: 'error', message: 'error' })
+      ],
+      'step',
+      rows
+    );
+    expect(
+      markers.map(m => [m.x, m.severity, m.summary, m.lines, m.lineId])
+    ).toEqual([
+      [20, 'warning', 'warning', 2, 'run-1:201'],
+      [20, 'error', 'error', 1, 'run-1:203']
+    ]);
+  });
+
   it('says how bad, and the start of the message without terminal codes', () => {
     const long = `\u001b[31mNaN loss\u001b[0m ${'x'.repeat(200)}`;
     const [nan, warning] = markersFor(

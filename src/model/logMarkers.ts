@@ -37,6 +37,8 @@ export interface ILogMarker {
   summary: string;
   /** The line's `_id`, to highlight it in the logs view. */
   lineId: string;
+  /** Lines of this severity at this x (a Python warning is two: the warning and its source line). */
+  lines: number;
   /** The line's `@timestamp` (ISO), to open the logs around it. */
   time: string;
 }
@@ -51,7 +53,10 @@ export function markerSeverity(line: ITflogDocument): MarkerSeverity | null {
   return level === 'warning' && kind !== 'nan' ? 'warning' : 'error';
 }
 
-/** The markers of `lines` on a chart of `rows` drawn against `axis`. */
+/**
+ * The markers of `lines` on a chart of `rows` drawn against `axis`: one per
+ * x and severity, from the earliest of its lines.
+ */
 export function markersFor(
   lines: readonly ITflogDocument[],
   axis: SeriesAxis,
@@ -60,7 +65,9 @@ export function markersFor(
   const byTime = rows
     .filter(row => row.time !== undefined && Number.isFinite(row.time))
     .sort((a, b) => (a.time as number) - (b.time as number));
-  const markers: ILogMarker[] = [];
+  const markers = new Map<string, ILogMarker>();
+  /** The sequence of each marker's line: the earliest line speaks for the others. */
+  const sequences = new Map<string, number>();
   for (const line of lines) {
     const severity = markerSeverity(line);
     if (severity === null) {
@@ -80,17 +87,29 @@ export function markersFor(
     if (x === undefined) {
       continue;
     }
-    markers.push({
+    const key = `${x}|${severity}`;
+    const marker: ILogMarker = {
       x,
       severity,
       level: line.log.level.toLowerCase(),
       kind: line.tflog.kind,
       summary: summarise(line.message),
       lineId: line._id,
-      time: line['@timestamp']
-    });
+      time: line['@timestamp'],
+      lines: 1
+    };
+    const same = markers.get(key);
+    if (!same) {
+      markers.set(key, marker);
+      sequences.set(key, line.event.sequence);
+    } else if (line.event.sequence < (sequences.get(key) ?? Infinity)) {
+      markers.set(key, { ...marker, lines: same.lines + 1 });
+      sequences.set(key, line.event.sequence);
+    } else {
+      same.lines++;
+    }
   }
-  return markers;
+  return [...markers.values()];
 }
 
 /** The row logged nearest to `time`, given rows in time order; undefined when none. */

@@ -708,7 +708,12 @@ function markerOf(item: unknown): ILogMarker | null {
 function sameMarkers(a: readonly ILogMarker[], b: readonly ILogMarker[]) {
   return (
     a.length === b.length &&
-    a.every((marker, i) => marker.lineId === b[i].lineId && marker.x === b[i].x)
+    a.every(
+      (marker, i) =>
+        marker.lineId === b[i].lineId &&
+        marker.lines === b[i].lines &&
+        marker.x === b[i].x
+    )
   );
 }
 
