@@ -254,8 +254,15 @@ export async function logs(
     text: params.text('q', 256),
     size: params.integer('size', { min: 1, max: 1000, default: 100 }),
     after: params.cursor('after'),
-    order: params.oneOf('order', ORDERS, 'asc')
+    order: params.oneOf('order', ORDERS, 'asc'),
+    at: params.isoTime('at')
   };
+  if (query.at !== undefined && query.after !== undefined) {
+    throw ApiError.invalidParameter(
+      'at',
+      'cannot be given with after: the lines around a time are one window (its next cursor continues it)'
+    );
+  }
   params.done();
   await ownRun(deps, runId);
   return deps.store().logs(withoutUndefined(query));

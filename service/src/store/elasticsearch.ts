@@ -46,6 +46,7 @@ import {
 import {
   buildBulkPlan,
   buildLogSearch,
+  buildLogsAroundSearch,
   buildRunSearch,
   buildSeriesFetch,
   buildSeriesHistogram,
@@ -53,6 +54,7 @@ import {
   fromStoredRun,
   interpretBulkResponse,
   parseLogPage,
+  parseLogsAround,
   parseRunPage,
   parseSeriesFetch,
   parseSeriesHistogram,
@@ -263,6 +265,19 @@ export class ElasticsearchStore implements IStore {
   }
 
   async logs(query: ILogQuery): Promise<ILogPage> {
+    const at = query.at;
+    if (at !== undefined) {
+      const [before, from] = await Promise.all(
+        (['before', 'from'] as const).map(side =>
+          this.call('reading logs', () =>
+            this.client.search<Record<string, unknown>>(
+              buildLogsAroundSearch({ ...query, at }, side, this.names)
+            )
+          )
+        )
+      );
+      return parseLogsAround(before, from, query);
+    }
     const request = buildLogSearch(query, this.names);
     const response = await this.call('reading logs', () =>
       this.client.search<Record<string, unknown>>(request)

@@ -150,6 +150,8 @@ export const ADDED_INDEXES_SQL = `
 -- Non-finite points, few among many: GET /nonfinite reads only these.
 CREATE INDEX IF NOT EXISTS points_nonfinite ON points (series, ts_ms)
   WHERE nonfinite IS NOT NULL;
+-- A run's lines by time: the lines around a time (GET /runs/{runId}/logs?at=).
+CREATE INDEX IF NOT EXISTS events_by_run_time ON events (run_id, ts_ms);
 -- Warnings and worse, few among many: GET /problems reads only these.
 CREATE INDEX IF NOT EXISTS events_problems ON events (ts_ms)
   WHERE ${PROBLEM_LEVELS_SQL};

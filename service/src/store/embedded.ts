@@ -68,6 +68,7 @@ import {
   type IFoundPointRow
 } from './embedded-findings';
 import { eventPart } from './es-queries';
+import { logWindow } from './log-window';
 import { encodeRunSortCursor } from './run-sort';
 import {
   type IBucketSummary,
@@ -276,6 +277,9 @@ export class EmbeddedStore implements IStore {
   }
 
   private async logsNow(query: ILogQuery): Promise<ILogPage> {
+    if (query.at !== undefined) {
+      return this.logsAround(query, timeMs(query.at));
+    }
     const page = this.page<{ seq: number; part: number; document: string }>(
       {
         table: 'events',
@@ -295,6 +299,35 @@ export class EmbeddedStore implements IStore {
       result.next = page.next;
     }
     return result;
+  }
+
+  /** The lines nearest a time, half before and half from it (log-window.ts). */
+  private logsAround(query: ILogQuery, atMs: number): ILogPage {
+    type Row = { seq: number; part: number; document: string };
+    const matching = logsFilter(query);
+    const side = (before: boolean, limit: number): Row[] => {
+      const order = before ? 'DESC' : 'ASC';
+      return this.statement(
+        `SELECT seq, part, document FROM events WHERE ${matching.where} AND ts_ms ${before ? '<' : '>='} ?
+         ORDER BY ts_ms ${order}, seq ${order}, part ${order} LIMIT ?`
+      ).all(...matching.params, atMs, limit) as unknown as Row[];
+    };
+    const window = logWindow(
+      side(true, query.size),
+      side(false, query.size + 1),
+      query.size
+    );
+    const page: ILogPage = {
+      lines: window.lines.map(
+        row => JSON.parse(row.document) as ITflogDocument
+      ),
+      total: this.count('events', matching)
+    };
+    const last = window.lines[window.lines.length - 1];
+    if (window.more && last !== undefined) {
+      page.next = encodeCursor([last.seq, last.part]);
+    }
+    return page;
   }
 
   /**

@@ -9,6 +9,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { dayName, routedIndex, type IIndexNames } from './es-mappings';
+import { logWindow } from './log-window';
 import {
   absentValue,
   decodeRunSortCursor,
@@ -471,11 +472,13 @@ export function parseRunPage(
 
 // ---------------------------------------------------------------- logs
 
-export function buildLogSearch(
-  query: ILogQuery,
-  names: IIndexNames
-): estypes.SearchRequest {
-  const filter: QueryClause[] = [{ term: { 'tflog.run_id': query.runId } }];
+/** Level, kind and word conditions of a log query, on run or across runs. */
+function logConditions(query: {
+  levels?: string[];
+  kinds?: string[];
+  text?: string;
+}): { filter: QueryClause[]; must: QueryClause[] } {
+  const filter: QueryClause[] = [];
   if (query.levels && query.levels.length > 0) {
     filter.push({
       terms: { 'log.level': query.levels.map(level => level.toLowerCase()) }
@@ -488,6 +491,19 @@ export function buildLogSearch(
   if (query.text !== undefined && query.text.trim() !== '') {
     must.push({ match: { message: { query: query.text, operator: 'and' } } });
   }
+  return { filter, must };
+}
+
+export function buildLogSearch(
+  query: ILogQuery,
+  names: IIndexNames
+): estypes.SearchRequest {
+  const conditions = logConditions(query);
+  const filter: QueryClause[] = [
+    { term: { 'tflog.run_id': query.runId } },
+    ...conditions.filter
+  ];
+  const must = conditions.must;
   const request: estypes.SearchRequest = {
     index: names.logsPattern,
     ignore_unavailable: true,
@@ -504,6 +520,69 @@ export function buildLogSearch(
     request.search_after = decodeCursor(query.after, ['number', 'number']);
   }
   return request;
+}
+
+/**
+ * One side of the lines around `query.at`: those before it, nearest first
+ * (`size` of them), or those from it, oldest first (one more, which tells
+ * whether more follow). logWindow picks the window from both.
+ */
+export function buildLogsAroundSearch(
+  query: ILogQuery & { at: string },
+  side: 'before' | 'from',
+  names: IIndexNames
+): estypes.SearchRequest {
+  const conditions = logConditions(query);
+  const order = side === 'before' ? 'desc' : 'asc';
+  return {
+    index: names.logsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: side === 'before' ? query.size : query.size + 1,
+    track_total_hits: true,
+    query: {
+      bool: {
+        filter: [
+          { term: { 'tflog.run_id': query.runId } },
+          ...conditions.filter,
+          {
+            range: {
+              '@timestamp':
+                side === 'before' ? { lt: query.at } : { gte: query.at }
+            }
+          }
+        ],
+        must: conditions.must
+      }
+    },
+    sort: [
+      { '@timestamp': { order } },
+      { 'event.sequence': { order } },
+      { 'tflog.part': { order, unmapped_type: 'integer' } }
+    ]
+  };
+}
+
+/** The window of lines around a time from both sides' answers. */
+export function parseLogsAround(
+  before: estypes.SearchResponse<Record<string, unknown>>,
+  from: estypes.SearchResponse<Record<string, unknown>>,
+  query: ILogQuery
+): ILogPage {
+  const lines = (response: estypes.SearchResponse<Record<string, unknown>>) =>
+    response.hits.hits.map(hit =>
+      fromStoredEvent(hit._id ?? '', hit._source ?? {})
+    );
+  const window = logWindow(lines(before), lines(from), query.size);
+  const page: ILogPage = {
+    lines: window.lines,
+    total: totalHits(before) + totalHits(from)
+  };
+  const last = window.lines[window.lines.length - 1];
+  if (window.more && last !== undefined) {
+    page.next = encodeCursor([last.event.sequence, eventPart(last)]);
+  }
+  return page;
 }
 
 export function parseLogPage(

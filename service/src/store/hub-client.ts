@@ -149,6 +149,7 @@ export class HubStore implements IStore {
     setIf(params, 'kind', query.kinds?.join(','));
     setIf(params, 'q', query.text);
     setIf(params, 'after', query.after);
+    setIf(params, 'at', query.at);
     return (await this.request(
       'GET',
       `/runs/${encodeURIComponent(query.runId)}/logs?${params}`

@@ -31,6 +31,12 @@ describe('history parameters', () => {
       '/api/v1/runs/run-1/series?axis=time&from=2026-01-31T10:00:01Z&to=2026-01-31T10:00:00Z',
       'to',
       'less than from'
+    ],
+    ['/api/v1/runs/run-1/logs?at=noon', 'at', 'ISO 8601'],
+    [
+      '/api/v1/runs/run-1/logs?at=2026-01-31T10:00:00Z&after=abc',
+      'at',
+      'cannot be given with after'
     ]
   ];
 
@@ -99,6 +105,21 @@ describe('history parameters', () => {
       axis: 'time',
       maxPoints: 1000,
       from: '2026-01-31T10:00:00.000Z'
+    });
+  });
+
+  it('hands the time to read the lines around to the store', async () => {
+    const response = await request(
+      server.at,
+      '/api/v1/runs/run-1/logs?at=2026-01-31T12:00:00%2B02:00&size=20&level=error'
+    );
+    expect(response.status).toBe(200);
+    expect(server.store.logQueries.at(-1)).toEqual({
+      runId: 'run-1',
+      levels: ['error'],
+      size: 20,
+      order: 'asc',
+      at: '2026-01-31T10:00:00.000Z'
     });
   });
 });

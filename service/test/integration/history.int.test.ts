@@ -14,6 +14,7 @@ import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { RUNS_MAPPINGS } from '../../src/store/es-mappings';
 import { EmbeddedStore } from '../../src/store/embedded';
 import {
+  expectLogsAroundMatch,
   expectRunHistoryMatch,
   expectSeriesRangeMatch
 } from '../store/history-contract';
@@ -137,6 +138,16 @@ describe('history queries on both stores', () => {
       refreshed
     );
     const onEmbedded = await expectSeriesRangeMatch(embedded, 'range');
+    expect(onElasticsearch).toEqual(onEmbedded);
+  });
+
+  it('answer the log lines around a time alike on Elasticsearch and the embedded store', async () => {
+    const onElasticsearch = await expectLogsAroundMatch(
+      store,
+      'around',
+      refreshed
+    );
+    const onEmbedded = await expectLogsAroundMatch(embedded, 'around');
     expect(onElasticsearch).toEqual(onEmbedded);
   });
 });

@@ -12,6 +12,7 @@ import {
   expectProblemsSampled
 } from './contract';
 import {
+  expectLogsAroundMatch,
   expectRunHistoryMatch,
   expectSeriesRangeMatch
 } from './history-contract';
@@ -53,6 +54,10 @@ describe('the store contract on the embedded store', () => {
 
   it('answers a zoomed series range, thinned over the range only', async () => {
     await expectSeriesRangeMatch(store, 'range');
+  });
+
+  it('answers the log lines around a time', async () => {
+    await expectLogsAroundMatch(store, 'around');
   });
 
   it('groups only the newest records past the cap, and says so', async () => {

@@ -5,6 +5,7 @@ import { indexNames } from '../../src/store/es-mappings';
 import {
   buildBulkPlan,
   buildLogSearch,
+  buildLogsAroundSearch,
   buildRunSearch,
   buildSeriesHistogram,
   buildSeriesInventory,
@@ -515,6 +516,35 @@ describe('buildLogSearch', () => {
       names
     );
     expect(next.search_after).toEqual([7, 1]);
+  });
+});
+
+describe('the log lines around a time', () => {
+  it('reads the lines before it nearest first and those from it oldest first', () => {
+    const query = {
+      runId: 'run-1',
+      levels: ['ERROR'],
+      size: 10,
+      order: 'asc' as const,
+      at: '2026-01-31T10:00:00.000Z'
+    };
+    const before = buildLogsAroundSearch(query, 'before', names);
+    const from = buildLogsAroundSearch(query, 'from', names);
+    expect(before.size).toBe(10);
+    expect(from.size).toBe(11);
+    expect(before.query?.bool?.filter).toEqual([
+      { term: { 'tflog.run_id': 'run-1' } },
+      { terms: { 'log.level': ['error'] } },
+      { range: { '@timestamp': { lt: '2026-01-31T10:00:00.000Z' } } }
+    ]);
+    expect(from.query?.bool?.filter).toContainEqual({
+      range: { '@timestamp': { gte: '2026-01-31T10:00:00.000Z' } }
+    });
+    expect(before.sort).toEqual([
+      { '@timestamp': { order: 'desc' } },
+      { 'event.sequence': { order: 'desc' } },
+      { 'tflog.part': { order: 'desc', unmapped_type: 'integer' } }
+    ]);
   });
 });
 

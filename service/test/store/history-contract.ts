@@ -6,13 +6,20 @@
  * side in test/integration/history.int.test.ts (a real cluster).
  */
 import type {
+  ILogPage,
+  ILogQuery,
   IRunSort,
   IRunQuery,
   ISeries,
   ISeriesQuery,
   IStore
 } from '../../src/store/store';
-import type { IMetricPoint, IRunSummary } from '../../src/types';
+import type {
+  IMetricPoint,
+  IRunSummary,
+  ITflogDocument
+} from '../../src/types';
+import { logEvent } from '../documents';
 
 type AfterWrite = () => Promise<void>;
 
@@ -364,4 +371,122 @@ export async function expectSeriesRangeMatch(
   expect(Math.max(...times)).toBeLessThanOrEqual(startMs + 9000 * 1000);
   expect(byTime.points.length).toBeLessThanOrEqual(100);
   return [[whole], [zoomed], [few], [tail], [byTime]];
+}
+
+/** A log line of a run at 10:00 plus `seconds`, with `part` for a second line of one record. */
+function logLine(
+  runId: string,
+  user: string,
+  notebook: string,
+  seq: number,
+  seconds: number,
+  fields: {
+    message?: string;
+    level?: string;
+    kind?: string;
+    part?: number;
+  } = {}
+): ITflogDocument {
+  const document = logEvent(runId, seq, {
+    user,
+    message: fields.message ?? `line ${seq} of ${runId}`,
+    timestamp: new Date(Date.UTC(2026, 0, 31, 10, 0, seconds)).toISOString()
+  });
+  document.log.level = fields.level ?? 'info';
+  document.tflog.notebook = notebook;
+  document.tflog.kind = (fields.kind ??
+    'log') as ITflogDocument['tflog']['kind'];
+  if (fields.part !== undefined) {
+    // The id numbers the lines of one record (see eventPart).
+    document._id = `${runId}:${seq}:${fields.part}`;
+  }
+  return document;
+}
+
+/** 10:00 plus seconds, as an ISO time. */
+function second(seconds: number): string {
+  return new Date(Date.UTC(2026, 0, 31, 10, 0, seconds)).toISOString();
+}
+
+/** Sequence numbers (and parts past the first) of log lines. */
+function lineIds(page: ILogPage): string[] {
+  return page.lines.map(line => line._id.split(':').slice(1).join(':'));
+}
+
+/**
+ * The lines around a time: the `size` nearest, half before it and half
+ * from it, oldest first; the other side fills in at either end of the run;
+ * filters apply; `next` continues after the window. Answers are returned
+ * for comparing stores.
+ */
+export async function expectLogsAroundMatch(
+  store: IStore,
+  prefix: string,
+  afterWrite: AfterWrite = noWait
+): Promise<ILogPage[]> {
+  const runId = `${prefix}-logs`;
+  const user = `${prefix}-alice`;
+  // Seq n at 10:00:n; seq 5 has two lines of one record at the same time.
+  const documents = Array.from({ length: 20 }, (_, index) =>
+    logLine(runId, user, 'work/train.ipynb', index + 1, index + 1, {
+      level: index % 5 === 0 ? 'error' : 'info'
+    })
+  );
+  documents.push(
+    logLine(runId, user, 'work/train.ipynb', 5, 5, {
+      part: 1,
+      message: 'second line of record 5'
+    })
+  );
+  const result = await store.write({
+    documents,
+    points: [],
+    runs: [historyRun(runId, user, { startedAt: 0, updatedAt: 1 })],
+    runVersions: { [runId]: 1 }
+  });
+  if (result.rejected.length > 0 || result.retry !== undefined) {
+    throw new Error(`the store refused the lines: ${JSON.stringify(result)}`);
+  }
+  await afterWrite();
+  const around = (
+    at: string,
+    size: number,
+    extra: Partial<ILogQuery> = {}
+  ): Promise<ILogPage> =>
+    store.logs({ runId, size, order: 'asc', at, ...extra });
+
+  const middle = await around(second(10), 4);
+  expect(lineIds(middle)).toEqual(['8', '9', '10', '11']);
+  expect(middle.total).toBe(21);
+  // Between two lines, and an odd size: the extra line is from the time.
+  const between = await around(
+    new Date(Date.UTC(2026, 0, 31, 10, 0, 10, 500)).toISOString(),
+    5
+  );
+  expect(lineIds(between)).toEqual(['9', '10', '11', '12', '13']);
+  // Both lines of record 5 at 10:00:05, in record order.
+  const tie = await around(second(5), 4);
+  expect(lineIds(tie)).toEqual(['3', '4', '5', '5:1']);
+  // At the ends the other side fills in.
+  const start = await around(second(0), 3);
+  expect(lineIds(start)).toEqual(['1', '2', '3']);
+  const end = await around(second(59), 3);
+  expect(lineIds(end)).toEqual(['18', '19', '20']);
+  expect(end.next).toBeUndefined();
+  // Filters apply; oldest first whatever the order asked.
+  const errors = await around(second(11), 2, {
+    levels: ['ERROR'],
+    order: 'desc'
+  });
+  expect(lineIds(errors)).toEqual(['6', '11']);
+  expect(errors.total).toBe(4);
+  // next continues after the window, in log order.
+  const following = await store.logs({
+    runId,
+    size: 3,
+    order: 'asc',
+    after: middle.next
+  });
+  expect(lineIds(following)).toEqual(['12', '13', '14']);
+  return [middle, between, tie, start, end, errors, following];
 }
