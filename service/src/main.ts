@@ -624,8 +624,52 @@ function storeForQueries(service: IService): IStore {
     series: async query => (await readable()).series(query),
     logs: async query => (await readable()).logs(query),
     status: () => store().status(),
-    close: () => store().close()
+    close: () => store().close(),
+    // The queries across runs, which the store in use may lack (501).
+    thresholdPoints: async query => {
+      const target = await readable();
+      if (!target.thresholdPoints) {
+        throw crossRunQueriesMissing();
+      }
+      return target.thresholdPoints(query);
+    },
+    nonfiniteRuns: async query => {
+      const target = await readable();
+      if (!target.nonfiniteRuns) {
+        throw crossRunQueriesMissing();
+      }
+      return target.nonfiniteRuns(query);
+    },
+    errorCounts: async query => {
+      const target = await readable();
+      if (!target.errorCounts) {
+        throw crossRunQueriesMissing();
+      }
+      return target.errorCounts(query);
+    },
+    problems: async query => {
+      const target = await readable();
+      if (!target.problems) {
+        throw crossRunQueriesMissing();
+      }
+      return target.problems(query);
+    },
+    searchLogs: async query => {
+      const target = await readable();
+      if (!target.searchLogs) {
+        throw crossRunQueriesMissing();
+      }
+      return target.searchLogs(query);
+    }
   };
+}
+
+function crossRunQueriesMissing(): ApiError {
+  return new ApiError(
+    501,
+    'not_implemented',
+    'this store cannot answer queries across runs'
+  );
 }
 
 /** Closes the read-only connection once this service ships itself. */
