@@ -258,6 +258,11 @@ describe('the Training panel’s History button', () => {
     ];
     expect(titles[3].contains(toolbar?.node ?? null)).toBe(true);
     expect(titles[2].querySelector('.jp-AccordionPanel-toolbar')).toBeNull();
+    // JupyterLab's toolbar keeps its clicks: the section folds only from its title.
+    toolbar?.node.click();
+    expect(section?.isHidden).toBe(false);
+    titles[3].click();
+    expect(section?.isHidden).toBe(true);
     panel.dispose();
     model.dispose();
   });
