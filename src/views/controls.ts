@@ -28,7 +28,7 @@ export class ChartControls extends Widget {
     this.addClass('jp-tflog-controls');
     this._filter = h('input', {
       type: 'search',
-      class: 'jp-tflog-metric-filter jp-mod-styled',
+      class: 'jp-tflog-metric-filter',
       placeholder: trans.__('All metrics'),
       'aria-label': trans.__('Metrics to chart'),
       title: trans.__(

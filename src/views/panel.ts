@@ -140,13 +140,17 @@ export class TrainingPanel extends SidePanel {
     });
 
     this.header.addWidget(new StatusLine(this.model, trans));
-    this.header.addWidget(this._controls);
     // Sections that fold and share the room, as in the Debugger sidebar.
     const runSection = new Panel();
     runSection.addWidget(this._empty);
     runSection.addWidget(this._runHeader);
     runSection.title.label = trans.__('Run');
-    this._charts.title.label = trans.__('Metrics');
+    // The chart controls stay above the charts they change.
+    const metricsSection = new Panel();
+    metricsSection.addClass('jp-tflog-metrics');
+    metricsSection.addWidget(this._controls);
+    metricsSection.addWidget(this._charts);
+    metricsSection.title.label = trans.__('Metrics');
     this._notebookRuns.title.label = trans.__('This notebook');
     this._allRuns.title.label = trans.__('All my notebooks');
     if (options.onOpenHistory) {
@@ -165,7 +169,7 @@ export class TrainingPanel extends SidePanel {
     }
     const sections: Widget[] = [
       runSection,
-      this._charts,
+      metricsSection,
       this._notebookRuns,
       this._allRuns
     ];
