@@ -23,6 +23,7 @@ import {
   rowOf,
   statusBadges
 } from './historyCells';
+import { nonFiniteBadge } from './text';
 
 const KINDS: HistoryQueryKind[] = ['points', 'nonfinite', 'errors'];
 const OPERATORS: ThresholdOperator[] = ['gt', 'gte', 'lt', 'lte'];
@@ -367,7 +368,9 @@ export class HistoryQueriesView extends Widget {
             run.run_name ?? run.run_id,
             run.notebook ?? '',
             run.metric,
-            h('span', { class: 'jp-tflog-badge-nonfinite' }, [run.value]),
+            h('span', { class: 'jp-tflog-badge-nonfinite' }, [
+              nonFiniteBadge(trans, run.value)
+            ]),
             count(run.step),
             count(run.epoch),
             time(run.time)

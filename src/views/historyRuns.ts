@@ -144,6 +144,8 @@ export class HistoryRunsView extends Widget {
       'table',
       {
         class: 'jp-tflog-history-table',
+        role: 'grid',
+        'aria-multiselectable': 'true',
         'aria-label': trans.__('Runs')
       },
       [this._head, this._body]
