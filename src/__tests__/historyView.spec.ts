@@ -1,6 +1,10 @@
+import { readFileSync } from 'fs';
+import { resolve } from 'path';
+
 import {
   bestValue,
   columnCandidates,
+  DEFAULT_HISTORY_SETTINGS,
   defaultOrder,
   historyViewArgs,
   lowerIsBetter,
@@ -188,5 +192,27 @@ describe('columnCandidates', () => {
       'hparam:lr',
       'tag:team'
     ]);
+  });
+});
+
+describe('schema/history.json', () => {
+  it('gives every setting a title, a description and the default the code reads', () => {
+    const schema = JSON.parse(
+      readFileSync(resolve(__dirname, '../../schema/history.json'), 'utf-8')
+    ) as {
+      properties: Record<
+        string,
+        { title?: string; description?: string; default?: unknown }
+      >;
+    };
+    const defaults: Record<string, unknown> = {};
+    for (const [name, property] of Object.entries(schema.properties)) {
+      expect(property.title).toBeTruthy();
+      expect(property.description).toBeTruthy();
+      expect(property).toHaveProperty('default');
+      defaults[name] = property.default;
+    }
+    expect(defaults).toEqual({ ...DEFAULT_HISTORY_SETTINGS });
+    expect(readHistorySettings(defaults)).toEqual(DEFAULT_HISTORY_SETTINGS);
   });
 });
