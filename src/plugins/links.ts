@@ -37,11 +37,22 @@ export const linksPlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    // JupyterLab may route the same address twice while it loads (e.g. when
+    // it moves to a new workspace because the default one is open in
+    // another tab): a link is followed once per page.
+    const followed = new Set<string>();
 
     app.commands.addCommand(OPEN_LINK_COMMAND, {
       label: trans.__('Open tflog Link'),
       execute: args => {
         const search = typeof args.search === 'string' ? args.search : '';
+        const value = new URLSearchParams(search).get(LINK_PARAMETER);
+        if (value === null || followed.has(value)) {
+          forgetLink();
+          return;
+        }
+        followed.add(value);
+        forgetLink();
         let link;
         try {
           link = decodeLink(search, LINK_COMMANDS, trans);
@@ -55,7 +66,6 @@ export const linksPlugin: JupyterFrontEndPlugin<void> = {
           );
           return;
         }
-        forgetLink();
         if (link === null) {
           return;
         }

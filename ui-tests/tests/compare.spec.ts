@@ -154,6 +154,31 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
     new RegExp(`^${largeId},cmp-large,loss,batch,5,[^,]+,0.4,$`)
   );
 
+  // One run on its own, from its command.
+  const [runDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.evaluate(
+      async ({ command, runId }) => {
+        await window.jupyterapp.commands.execute(command, {
+          runId,
+          format: 'json'
+        });
+      },
+      { command: 'tflog:export-run', runId: largeId }
+    )
+  ]);
+  expect(runDownload.suggestedFilename()).toBe('tflog-cmp-large.json');
+  const exported = JSON.parse(
+    readFileSync(await runDownload.path(), 'utf-8')
+  ) as Record<string, unknown>[];
+  expect(exported.map(row => [row.run_id, row.step, row.value])).toEqual([
+    [largeId, 1, 2],
+    [largeId, 2, 1],
+    [largeId, 3, 2 / 3],
+    [largeId, 4, 0.5],
+    [largeId, 5, 0.4]
+  ]);
+
   // The link: choose another axis first, so the link carries the view.
   await view.locator('select.jp-tflog-compare-axis').selectOption('relative');
   await expect(chart).toHaveAttribute('data-axis', 'relative');
@@ -180,6 +205,21 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
     ]);
     // The address bar no longer carries the link: a reload opens nothing twice.
     expect(new URL(linked.url()).searchParams.has('tflog')).toBe(false);
+
+    // A link to a command outside the allow-list runs nothing and says why.
+    const foreign = new URL(link);
+    foreign.searchParams.set(
+      'tflog',
+      JSON.stringify({ command: 'kernelmenu:restart', args: {} })
+    );
+    await linked.goto(foreign.toString());
+    const refusal = linked.locator('.Toastify__toast', {
+      hasText: 'names "kernelmenu:restart", which links cannot open'
+    });
+    await expect(refusal).toBeVisible({ timeout: 60_000 });
+    // Said once, though JupyterLab may route the address twice while it loads.
+    await linked.waitForTimeout(1000);
+    await expect(refusal).toHaveCount(1);
   } finally {
     await linked.close();
   }
