@@ -103,12 +103,16 @@ describe('the History view', () => {
     const { model, view } = historyView(client);
     Widget.attach(view, document.body);
     await model.refresh();
-    view.node
-      .querySelector<HTMLButtonElement>(
-        'button.jp-tflog-history-sort[data-column="best:loss"]'
-      )
-      ?.click();
+    const sortButton = view.node.querySelector<HTMLButtonElement>(
+      'button.jp-tflog-history-sort[data-column="best:loss"]'
+    );
+    sortButton?.focus();
+    sortButton?.click();
     await settle();
+    // Drawn again, the header keeps the keyboard where it was.
+    expect((document.activeElement as HTMLElement).dataset.column).toBe(
+      'best:loss'
+    );
     expect(client.runQueries[1]).toMatchObject({
       sort: 'min:loss',
       order: 'asc'

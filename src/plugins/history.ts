@@ -183,7 +183,10 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
       void restorer.restore(tracker, {
         command: OPEN_HISTORY_COMMAND,
         args: widget => historyViewArgs(widget.content.model.view),
-        name: widget => widget.id
+        // Named by the view, so that a restored tab is saved under the name
+        // it was restored from (not once more on every reload).
+        name: widget =>
+          JSON.stringify(historyViewArgs(widget.content.model.view))
       });
     }
   }

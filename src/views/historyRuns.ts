@@ -418,6 +418,12 @@ export class HistoryRunsView extends Widget {
 
   private _renderHead(columns: HistoryColumn[]): void {
     const trans = this._trans;
+    // The sort button used last keeps the focus when the head is drawn again.
+    const focusedColumn =
+      document.activeElement instanceof HTMLElement &&
+      this._head.contains(document.activeElement)
+        ? (document.activeElement.dataset.column ?? null)
+        : null;
     const { sort, order } = this.model.view;
     const selectHeader = h(
       'th',
@@ -476,6 +482,15 @@ export class HistoryRunsView extends Widget {
       return th;
     });
     this._head.replaceChildren(h('tr', {}, [selectHeader, ...cells]));
+    if (focusedColumn !== null) {
+      [
+        ...this._head.querySelectorAll<HTMLButtonElement>(
+          'button.jp-tflog-history-sort'
+        )
+      ]
+        .find(button => button.dataset.column === focusedColumn)
+        ?.focus();
+    }
   }
 
   private _row(
