@@ -1,13 +1,16 @@
 /**
  * Queries across the user's runs: metric values past a threshold
  * (`GET /points`), each run's first non-finite value (`GET /nonfinite`),
- * runs by their error counts (`GET /errors`) and warnings and errors grouped
- * into templates (`GET /problems`). Always the current user's
- * runs only; parameters are checked here, the stores answer alike.
+ * runs by their error counts (`GET /errors`), warnings and errors grouped
+ * into templates (`GET /problems`) and log lines (`GET /logs`). Always the
+ * current user's runs only; parameters are checked here, the stores answer
+ * alike.
  */
 import type { IStore, ProblemLevel } from '../store/store';
+import { EVENT_KINDS } from '../types';
 import type {
   IErrorCountPage,
+  ILogPage,
   IMetricHitPage,
   INonfinitePage,
   IProblemsAnswer,
@@ -15,6 +18,7 @@ import type {
 } from '../wire';
 import { ApiError } from './errors';
 import {
+  LOG_LEVEL,
   MAX_NOTEBOOKS,
   METRIC_NAME,
   notebookPaths,
@@ -43,23 +47,12 @@ export async function points(
   }
   checkBounds(bounds);
   const range = timeRange(params);
-  const runIds = params.listMatching(
-    'run',
-    RUN_ID_PATTERN,
-    'a run id (1-128 of A-Z a-z 0-9 _ . : -)'
-  );
-  if (runIds !== undefined && runIds.length > MAX_RUNS) {
-    throw ApiError.invalidParameter(
-      'run',
-      `names ${runIds.length} runs, at most ${MAX_RUNS}`
-    );
-  }
   const query = {
     user: deps.user,
     metric,
     bounds,
     ...range,
-    runIds,
+    runIds: runIds(params),
     notebooks: notebooks(deps, params),
     scope: params.oneOf('scope', SCOPES),
     size: params.integer('size', { min: 1, max: 1000, default: 100 }),
@@ -101,6 +94,26 @@ export async function errors(
   return method(deps.store(), 'errorCounts')(withoutUndefined(query));
 }
 
+/** Log lines across the user's runs, newest first (`GET /logs`). */
+export async function searchLogs(
+  deps: IHandlerDeps,
+  params: QueryParams
+): Promise<ILogPage> {
+  const query = {
+    user: deps.user,
+    levels: params.listMatching('level', LOG_LEVEL, 'a log level'),
+    kinds: params.listOf('kind', EVENT_KINDS),
+    text: params.text('q', 256),
+    runIds: runIds(params),
+    ...timeRange(params),
+    notebooks: notebooks(deps, params),
+    size: params.integer('size', { min: 1, max: 1000, default: 100 }),
+    after: params.cursor('after')
+  };
+  params.done();
+  return method(deps.store(), 'searchLogs')(withoutUndefined(query));
+}
+
 /**
  * The newest warnings and errors (critical and fatal count as errors) of
  * the user's runs, grouped into templates, most frequent first.
@@ -118,6 +131,22 @@ export async function problems(
   };
   params.done();
   return method(deps.store(), 'problems')(withoutUndefined(query));
+}
+
+/** `run`: run ids, repeated or comma-separated, MAX_RUNS at most. */
+function runIds(params: QueryParams): string[] | undefined {
+  const ids = params.listMatching(
+    'run',
+    RUN_ID_PATTERN,
+    'a run id (1-128 of A-Z a-z 0-9 _ . : -)'
+  );
+  if (ids !== undefined && ids.length > MAX_RUNS) {
+    throw ApiError.invalidParameter(
+      'run',
+      `names ${ids.length} runs, at most ${MAX_RUNS}`
+    );
+  }
+  return ids;
 }
 
 function metricName(params: QueryParams, required: true): string;
@@ -190,7 +219,11 @@ function notebooks(
 }
 
 type FindingsMethod =
-  'thresholdPoints' | 'nonfiniteRuns' | 'errorCounts' | 'problems';
+  | 'thresholdPoints'
+  | 'nonfiniteRuns'
+  | 'errorCounts'
+  | 'problems'
+  | 'searchLogs';
 
 /** The store's query, bound to it; 501 for a store without it. */
 function method<M extends FindingsMethod>(

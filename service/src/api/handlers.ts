@@ -54,7 +54,7 @@ const FIELD_SORTS = [
 ] as const;
 const METRIC_SORT = /^(last|min|max):(.*)$/;
 export const METRIC_NAME = /^[^,\s][^,]{0,255}$/;
-const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
+export const LOG_LEVEL = /^[A-Za-z]{1,16}$/;
 /** `notebook` values of one run list at most (each may add its absolute path). */
 export const MAX_NOTEBOOKS = 16;
 

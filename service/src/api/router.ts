@@ -25,6 +25,7 @@ export type EndpointName =
   | 'nonfinite'
   | 'errors'
   | 'problems'
+  | 'log-search'
   | 'alert-thresholds';
 
 export interface IRouteMatch {
@@ -58,6 +59,7 @@ const ROUTES: IRoute[] = [
   { endpoint: 'nonfinite', methods: READ, segments: ['nonfinite'] },
   { endpoint: 'errors', methods: READ, segments: ['errors'] },
   { endpoint: 'problems', methods: READ, segments: ['problems'] },
+  { endpoint: 'log-search', methods: READ, segments: ['logs'] },
   { endpoint: 'events', methods: ['GET'], segments: ['events'] },
   { endpoint: 'flush', methods: ['POST'], segments: ['flush'] },
   { endpoint: 'ingest', methods: ['POST'], segments: ['ingest'] },

@@ -307,6 +307,8 @@ async function answer(
       return findings.errors(deps, params);
     case 'problems':
       return findings.problems(deps, params);
+    case 'log-search':
+      return findings.searchLogs(deps, params);
     case 'flush':
       params.done();
       if (!flush) {

@@ -14,11 +14,13 @@ import type { IMetricPoint, IRunSummary } from '../types';
 import { problemsAnswer } from '../alerts/templates';
 import {
   buildErrorCountSearch,
+  buildLogSearchAcross,
   buildNonfiniteSearch,
   buildProblemSearch,
   buildRunNames,
   buildThresholdSearch,
   parseErrorCountPage,
+  parseLogSearchPage,
   parseNonfinitePage,
   parseProblemEvents,
   parseRunNames,
@@ -79,6 +81,7 @@ import type {
   IThresholdQuery,
   ILogPage,
   ILogQuery,
+  ILogSearchQuery,
   IRunPage,
   IRunQuery,
   ISeries,
@@ -283,6 +286,15 @@ export class ElasticsearchStore implements IStore {
       this.client.search<Record<string, unknown>>(request)
     );
     return parseLogPage(response, query);
+  }
+
+  async searchLogs(query: ILogSearchQuery): Promise<ILogPage> {
+    const response = await this.call('searching logs', () =>
+      this.client.search<Record<string, unknown>>(
+        buildLogSearchAcross(query, this.names)
+      )
+    );
+    return parseLogSearchPage(response, query);
   }
 
   async thresholdPoints(query: IThresholdQuery): Promise<IMetricHitPage> {

@@ -4,9 +4,10 @@
  * cursors of es-findings.ts. A point belongs to the user of its run's
  * summary; notebook filters match the run's notebook.
  */
-import type { NonFinite } from '../types';
+import type { ITflogDocument, NonFinite } from '../types';
 import type {
   IErrorCountPage,
+  ILogPage,
   IMetricHit,
   INonfiniteRun,
   IRunSummary,
@@ -14,12 +15,13 @@ import type {
 } from '../wire';
 import { decodeCursor, encodeCursor } from './cursor';
 import { NO_STEP, PROBLEM_LEVELS_SQL } from './embedded-schema';
-import { runsFilter, type SqlValue } from './embedded-sql';
+import { runsFilter, wordsMatch, type SqlValue } from './embedded-sql';
 import type { ITemplateInput } from '../alerts/templates';
 import {
   PROBLEM_EVENTS_CAP,
   storedLevels,
   type IErrorCountQuery,
+  type ILogSearchQuery,
   type INonfiniteQuery,
   type IProblemQuery,
   type IThresholdQuery,
@@ -366,4 +368,100 @@ export function toProblemEvents(rows: ITemplateInput[]): {
     events: rows.slice(0, PROBLEM_EVENTS_CAP),
     sampled: rows.length > PROBLEM_EVENTS_CAP
   };
+}
+
+/** Newest first, ties in record order, then by run: es-findings' order. */
+const LOG_SEARCH_ORDER = 'e.ts_ms DESC, e.seq DESC, e.part DESC, e.run_id ASC';
+
+/** A row of logSearchSql: where the line sorts, and the line. */
+export interface ILogSearchRow {
+  ts_ms: number;
+  seq: number;
+  part: number;
+  run_id: string;
+  document: string;
+}
+
+/**
+ * Log lines across the user's runs (`GET /logs`), newest first: `count`
+ * of all that match, `page` of the next `size + 1` after the cursor.
+ */
+export function logSearchSql(query: ILogSearchQuery): {
+  count: ISqlQuery;
+  page: ISqlQuery;
+} {
+  const conditions = ['r.user_name = ?'];
+  const params: SqlValue[] = [query.user];
+  if (query.runIds !== undefined) {
+    conditions.push(
+      query.runIds.length === 0
+        ? '0'
+        : `e.run_id IN (${query.runIds.map(() => '?').join(', ')})`
+    );
+    params.push(...query.runIds);
+  }
+  const range = rangeConditions(query, 'e.ts_ms');
+  conditions.push(...range.conditions);
+  params.push(...range.params);
+  const levels = query.levels?.map(level => level.toLowerCase()) ?? [];
+  if (levels.length > 0) {
+    conditions.push(`e.level IN (${levels.map(() => '?').join(', ')})`);
+    params.push(...levels);
+  }
+  const kinds = query.kinds ?? [];
+  if (kinds.length > 0) {
+    conditions.push(`e.kind IN (${kinds.map(() => '?').join(', ')})`);
+    params.push(...kinds);
+  }
+  const match = query.text === undefined ? null : wordsMatch(query.text);
+  if (match !== null) {
+    conditions.push(
+      'e.id IN (SELECT rowid FROM event_words WHERE event_words MATCH ?)'
+    );
+    params.push(match);
+  }
+  const from = `FROM events e CROSS JOIN runs r ON r.run_id = e.run_id
+WHERE ${conditions.join(' AND ')}`;
+  const pageConditions: string[] = [];
+  const pageParams: SqlValue[] = [];
+  if (query.after !== undefined) {
+    const [ts, seq, part, runId] = decodeCursor(query.after, [
+      'number',
+      'number',
+      'number',
+      'string'
+    ]);
+    pageConditions.push(
+      'AND (e.ts_ms < ? OR (e.ts_ms = ? AND (e.seq < ? OR (e.seq = ? AND (e.part < ? OR (e.part = ? AND e.run_id > ?))))))'
+    );
+    pageParams.push(ts, ts, seq, seq, part, part, runId);
+  }
+  return {
+    count: { sql: `SELECT count(*) AS total ${from}`, params },
+    page: {
+      sql: `SELECT e.ts_ms AS ts_ms, e.seq AS seq, e.part AS part, e.run_id AS run_id, e.document AS document
+${from} ${pageConditions.join(' ')}
+ORDER BY ${LOG_SEARCH_ORDER}
+LIMIT ?`,
+      params: [...params, ...pageParams, query.size + 1]
+    }
+  };
+}
+
+/** The page of a log search from its rows (one more than shown) and count. */
+export function toLogSearchPage(
+  rows: ILogSearchRow[],
+  total: number,
+  size: number
+): ILogPage {
+  const shown = rows.slice(0, size);
+  const page: ILogPage = {
+    lines: shown.map(row => JSON.parse(row.document) as ITflogDocument),
+    total
+  };
+  const last = shown[shown.length - 1];
+  if (rows.length > size && last !== undefined) {
+    page.next = encodeCursor([last.ts_ms, last.seq, last.part, last.run_id]);
+  }
+  return page;
 }

@@ -55,17 +55,20 @@ import {
 } from './embedded-sql';
 import {
   errorCountSql,
+  logSearchSql,
   nonfiniteCursor,
   nonfiniteSql,
   problemSql,
   thresholdCursor,
   thresholdSql,
   toErrorCountPage,
+  toLogSearchPage,
   toMetricHit,
   toNonfiniteRun,
   toProblemEvents,
   type IErrorCountRow,
-  type IFoundPointRow
+  type IFoundPointRow,
+  type ILogSearchRow
 } from './embedded-findings';
 import { eventPart } from './es-queries';
 import { logWindow } from './log-window';
@@ -93,6 +96,7 @@ import type {
   IErrorCountQuery,
   ILogPage,
   ILogQuery,
+  ILogSearchQuery,
   IMetricHitPage,
   INonfinitePage,
   INonfiniteQuery,
@@ -444,6 +448,19 @@ export class EmbeddedStore implements IStore {
       ) as unknown as ITemplateInput[];
       const { events, sampled } = toProblemEvents(rows);
       return problemsAnswer(events, sampled, query.size);
+    });
+  }
+
+  searchLogs(query: ILogSearchQuery): Promise<ILogPage> {
+    return this.reading(async () => {
+      const { count, page } = logSearchSql(query);
+      const total = this.statement(count.sql).get(...count.params) as {
+        total: number;
+      };
+      const rows = this.statement(page.sql).all(
+        ...page.params
+      ) as unknown as ILogSearchRow[];
+      return toLogSearchPage(rows, total.total, query.size);
     });
   }
 

@@ -11,6 +11,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { IMetricPoint, IRunSummary, NonFinite } from '../types';
 import type {
   IErrorCountPage,
+  ILogPage,
   IMetricHit,
   IMetricHitPage,
   INonfinitePage,
@@ -19,12 +20,13 @@ import type {
 import { decodeCursor, encodeCursor } from './cursor';
 import { NO_STEP } from './embedded-schema';
 import type { IIndexNames } from './es-mappings';
-import { buildRunSearch } from './es-queries';
+import { buildRunSearch, fromStoredEvent, logConditions } from './es-queries';
 import type { ITemplateInput } from '../alerts/templates';
 import {
   PROBLEM_EVENTS_CAP,
   storedLevels,
   type IErrorCountQuery,
+  type ILogSearchQuery,
   type INonfiniteQuery,
   type IProblemQuery,
   type IThresholdQuery,
@@ -462,4 +464,89 @@ export function parseProblemEvents(
   const total = response.hits.total;
   const count = typeof total === 'number' ? total : (total?.value ?? 0);
   return { events, sampled: count > PROBLEM_EVENTS_CAP };
+}
+
+/** Sorts a log search by (newest first, record order, run id). */
+const LOG_SEARCH_SORT: estypes.SortCombinations[] = [
+  { '@timestamp': { order: 'desc' } },
+  { 'event.sequence': { order: 'desc' } },
+  { 'tflog.part': { order: 'desc', unmapped_type: 'integer' } },
+  // Lines of daily indices made before the sortable copy sort as run ''.
+  {
+    'tflog.run_id.sort': {
+      order: 'asc',
+      missing: '',
+      unmapped_type: 'keyword'
+    }
+  }
+];
+
+/** Log lines across the user's runs (`GET /logs`), newest first. */
+export function buildLogSearchAcross(
+  query: ILogSearchQuery,
+  names: IIndexNames
+): estypes.SearchRequest {
+  const conditions = logConditions(query);
+  const filter: QueryClause[] = [
+    { term: { 'user.name': query.user } },
+    ...conditions.filter
+  ];
+  if (query.runIds !== undefined) {
+    filter.push({ terms: { 'tflog.run_id': query.runIds } });
+  }
+  if (query.notebooks !== undefined) {
+    filter.push({ terms: { 'tflog.notebook': query.notebooks } });
+  }
+  if (query.from !== undefined || query.to !== undefined) {
+    const range: estypes.QueryDslDateRangeQuery = {};
+    if (query.from !== undefined) {
+      range.gte = query.from;
+    }
+    if (query.to !== undefined) {
+      range.lt = query.to;
+    }
+    filter.push({ range: { '@timestamp': range } });
+  }
+  const request: estypes.SearchRequest = {
+    index: names.logsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: query.size + 1,
+    track_total_hits: true,
+    query: { bool: { filter, must: conditions.must } },
+    sort: LOG_SEARCH_SORT
+  };
+  if (query.after !== undefined) {
+    request.search_after = decodeCursor(query.after, [
+      'number',
+      'number',
+      'number',
+      'string'
+    ]);
+  }
+  return request;
+}
+
+export function parseLogSearchPage(
+  response: estypes.SearchResponse<Record<string, unknown>>,
+  query: ILogSearchQuery
+): ILogPage {
+  const hits = response.hits.hits;
+  const shown = hits.slice(0, query.size);
+  const total = response.hits.total;
+  const page: ILogPage = {
+    lines: shown.map(hit => fromStoredEvent(hit._id ?? '', hit._source ?? {})),
+    total: typeof total === 'number' ? total : (total?.value ?? 0)
+  };
+  const last = shown[shown.length - 1];
+  if (hits.length > query.size && last?.sort) {
+    const [time, sequence, part, runId] = last.sort;
+    page.next = encodeCursor([
+      Number(time),
+      Number(sequence),
+      Number(part),
+      String(runId ?? '')
+    ]);
+  }
+  return page;
 }

@@ -16,7 +16,7 @@ export type IndexTemplateBody = Omit<
  * `_meta.tflog_version`: a service never replaces templates of a higher
  * version (a newer tflog on the same cluster installed them).
  */
-export const TEMPLATE_VERSION = 5;
+export const TEMPLATE_VERSION = 6;
 
 /** Bumped when the ILM policies change; `_meta.version` in each policy. */
 export const POLICY_VERSION = 2;
@@ -210,7 +210,8 @@ export const LOGS_MAPPINGS: estypes.MappingTypeMapping = {
     labels: FLATTENED,
     tflog: {
       properties: {
-        run_id: FILTER_KEYWORD,
+        // A sortable copy: the tie-break of log lines across runs.
+        run_id: { ...FILTER_KEYWORD, fields: { sort: KEYWORD } },
         run_name: FILTER_KEYWORD,
         notebook: FILTER_KEYWORD,
         kernel_id: FILTER_KEYWORD,

@@ -473,7 +473,7 @@ export function parseRunPage(
 // ---------------------------------------------------------------- logs
 
 /** Level, kind and word conditions of a log query, on run or across runs. */
-function logConditions(query: {
+export function logConditions(query: {
   levels?: string[];
   kinds?: string[];
   text?: string;

@@ -18,6 +18,7 @@ import {
   type IErrorCountQuery,
   type ILogPage,
   type ILogQuery,
+  type ILogSearchQuery,
   type IMetricHitPage,
   type INonfinitePage,
   type INonfiniteQuery,
@@ -197,6 +198,18 @@ export class HubStore implements IStore {
       'GET',
       `/problems?${params}`
     )) as IProblemsAnswer;
+  }
+
+  async searchLogs(query: ILogSearchQuery): Promise<ILogPage> {
+    const params = new URLSearchParams({ size: String(query.size) });
+    setIf(params, 'level', query.levels?.join(','));
+    setIf(params, 'kind', query.kinds?.join(','));
+    setIf(params, 'q', query.text);
+    for (const runId of query.runIds ?? []) {
+      params.append('run', runId);
+    }
+    setFilters(params, query);
+    return (await this.request('GET', `/logs?${params}`)) as ILogPage;
   }
 
   async status(): Promise<IStoreStatus> {

@@ -1,5 +1,21 @@
 /** Parameters of the history queries: validated, normalised, handed on. */
-import { errorOf, ITestServer, request, startServer } from './helpers';
+import * as fsp from 'fs/promises';
+import * as os from 'os';
+import * as path from 'path';
+
+import { createApiServer, IApiServer, ListeningAt } from '../../src/api';
+import { EmbeddedStore } from '../../src/store/embedded';
+import type { ILogPage } from '../../src/wire';
+import { logEvent } from '../documents';
+import { memoryLogger } from '../ship/fakes';
+import {
+  errorOf,
+  ITestServer,
+  request,
+  runSummary,
+  serviceStatus,
+  startServer
+} from './helpers';
 
 describe('history parameters', () => {
   let server: ITestServer;
@@ -37,7 +53,19 @@ describe('history parameters', () => {
       '/api/v1/runs/run-1/logs?at=2026-01-31T10:00:00Z&after=abc',
       'at',
       'cannot be given with after'
-    ]
+    ],
+    ['/api/v1/logs?level=warn1ng', 'level', 'not a log level'],
+    ['/api/v1/logs?kind=chatter', 'kind', 'not one of'],
+    ['/api/v1/logs?run=bad$id', 'run', 'not a run id'],
+    [
+      `/api/v1/logs?${Array.from({ length: 101 }, (_, i) => `run=r${i}`).join('&')}`,
+      'run',
+      'at most 100'
+    ],
+    ['/api/v1/logs?from=2026-02-01&to=2026-01-01', 'to', 'earlier than from'],
+    ['/api/v1/logs?size=0', 'size', 'between 1 and 1000'],
+    ['/api/v1/logs?after=%20', 'after', 'cursor'],
+    ['/api/v1/logs?runId=x', 'runId', 'unknown parameter']
   ];
 
   it.each(refused)('%s is refused naming %s', async (path, name, words) => {
@@ -121,5 +149,81 @@ describe('history parameters', () => {
       order: 'asc',
       at: '2026-01-31T10:00:00.000Z'
     });
+  });
+
+  it('answers 501 for log searches from a store that cannot search across runs', async () => {
+    const response = await request(server.at, '/api/v1/logs');
+    expect(response.status).toBe(501);
+  });
+});
+
+describe('GET /logs', () => {
+  let dir: string;
+  let store: EmbeddedStore;
+  const servers: IApiServer[] = [];
+
+  async function serve(user: string): Promise<ListeningAt> {
+    const api = createApiServer({
+      store,
+      getStatus: () => serviceStatus(),
+      version: 'test',
+      user,
+      serverRoot: '/home/alice',
+      logger: { error: () => undefined }
+    });
+    servers.push(api);
+    return api.listen({ port: 0 });
+  }
+
+  beforeAll(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tflog-history-api-'));
+    store = new EmbeddedStore({
+      dir,
+      retentionDays: 0,
+      logger: memoryLogger().logger
+    });
+    await store.init();
+    const runs = [
+      runSummary('run-a'),
+      runSummary('run-b', { user: 'bob', notebook: 'work/train.ipynb' })
+    ];
+    await store.write({
+      documents: [
+        logEvent('run-a', 1, { message: 'CUDA out of memory' }),
+        logEvent('run-a', 2, { message: 'epoch 2' }),
+        logEvent('run-b', 3, { user: 'bob', message: 'CUDA out of memory' })
+      ],
+      points: [],
+      runs,
+      runVersions: Object.fromEntries(runs.map(run => [run.run_id, 1]))
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map(api => api.close()));
+    await store.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it("answers the current user's lines only, newest first, filtered", async () => {
+    const alice = await serve('alice');
+    const ids = async (url: string): Promise<string[]> => {
+      const response = await request(alice, url);
+      expect(response.status).toBe(200);
+      return (JSON.parse(response.text) as ILogPage).lines.map(
+        line => line._id
+      );
+    };
+    expect(await ids('/api/v1/logs')).toEqual(['run-a:2', 'run-a:1']);
+    expect(await ids('/api/v1/logs?q=memory')).toEqual(['run-a:1']);
+    expect(await ids('/api/v1/logs?run=run-b')).toEqual([]);
+    expect(
+      await ids('/api/v1/logs?notebook=%2Fhome%2Falice%2Fwork%2Ftrain.ipynb')
+    ).toEqual(['run-a:2', 'run-a:1']);
+    const bob = await serve('bob');
+    const response = await request(bob, '/api/v1/logs?q=memory');
+    expect(
+      (JSON.parse(response.text) as ILogPage).lines.map(line => line._id)
+    ).toEqual(['run-b:3']);
   });
 });

@@ -25,7 +25,11 @@ import {
 } from '../../src/store/store';
 import type { IRunSummary, ITflogDocument } from '../../src/types';
 import { logEvent, lossPoint } from '../documents';
-import { expectRunHistoryMatch } from '../store/history-contract';
+import {
+  expectLogSearchMatch,
+  expectLogsAroundMatch,
+  expectRunHistoryMatch
+} from '../store/history-contract';
 import { memoryLogger } from '../ship/fakes';
 
 const TOKENS: Record<string, { kind: string; name: string }> = {
@@ -246,6 +250,39 @@ describe('the hub service', () => {
       async () => undefined,
       client('bob-token')
     );
+  });
+
+  it('answers the log lines around a time as the store does', async () => {
+    await start();
+    await expectLogsAroundMatch(client('alice-token'), 'around');
+  });
+
+  it('searches log lines across the caller’s runs only, as the store does', async () => {
+    await start();
+    await expectLogSearchMatch(
+      client('alice-token'),
+      'search',
+      async () => undefined,
+      client('bob-token')
+    );
+  });
+
+  it('passes a zoomed series range on', async () => {
+    await start();
+    const alice = client('alice-token');
+    await alice.write(runBatch('run-a', 'alice'));
+    const zoomed = async (from: number, to: number): Promise<number> =>
+      (
+        await alice.series({
+          runId: 'run-a',
+          axis: 'epoch',
+          maxPoints: 10,
+          from,
+          to
+        })
+      ).length;
+    expect(await zoomed(0, 0)).toBe(1);
+    expect(await zoomed(1, 2)).toBe(0);
   });
 
   it('answers queries across runs for the caller only, whatever user the query names', async () => {

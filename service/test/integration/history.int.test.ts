@@ -14,6 +14,7 @@ import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { RUNS_MAPPINGS } from '../../src/store/es-mappings';
 import { EmbeddedStore } from '../../src/store/embedded';
 import {
+  expectLogSearchMatch,
   expectLogsAroundMatch,
   expectRunHistoryMatch,
   expectSeriesRangeMatch
@@ -149,5 +150,17 @@ describe('history queries on both stores', () => {
     );
     const onEmbedded = await expectLogsAroundMatch(embedded, 'around');
     expect(onElasticsearch).toEqual(onEmbedded);
+  });
+
+  it('search log lines across runs alike on Elasticsearch and the embedded store', async () => {
+    const onElasticsearch = await expectLogSearchMatch(
+      store,
+      'search',
+      refreshed
+    );
+    const onEmbedded = await expectLogSearchMatch(embedded, 'search');
+    expect(onElasticsearch.map(page => page.lines)).toEqual(
+      onEmbedded.map(page => page.lines)
+    );
   });
 });

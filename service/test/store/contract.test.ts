@@ -12,6 +12,7 @@ import {
   expectProblemsSampled
 } from './contract';
 import {
+  expectLogSearchMatch,
   expectLogsAroundMatch,
   expectRunHistoryMatch,
   expectSeriesRangeMatch
@@ -58,6 +59,10 @@ describe('the store contract on the embedded store', () => {
 
   it('answers the log lines around a time', async () => {
     await expectLogsAroundMatch(store, 'around');
+  });
+
+  it('searches log lines across the user’s runs, newest first', async () => {
+    await expectLogSearchMatch(store, 'search');
   });
 
   it('groups only the newest records past the cap, and says so', async () => {

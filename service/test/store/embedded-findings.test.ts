@@ -3,11 +3,13 @@ import { DatabaseSync } from 'node:sqlite';
 import { encodeCursor } from '../../src/store/cursor';
 import {
   errorCountSql,
+  logSearchSql,
   nonfiniteSql,
   problemSql,
   thresholdCursor,
   thresholdSql,
   toErrorCountPage,
+  toLogSearchPage,
   toMetricHit,
   toNonfiniteRun,
   toProblemEvents,
@@ -369,5 +371,82 @@ describe('problem events SQL', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('log search', () => {
+  it('filters the user’s lines and pages after the last one, newest first', () => {
+    const cursor = encodeCursor([1000, 5, 1, 'run-a']);
+    const { count, page } = logSearchSql({
+      user: 'alice',
+      levels: ['ERROR'],
+      kinds: ['error'],
+      text: 'out of memory',
+      runIds: ['run-a', 'run-b'],
+      notebooks: ['work/train.ipynb'],
+      from: '2026-01-31T00:00:00.000Z',
+      size: 2,
+      after: cursor
+    });
+    expect(count.params).toEqual([
+      'alice',
+      'run-a',
+      'run-b',
+      Date.parse('2026-01-31T00:00:00.000Z'),
+      'work/train.ipynb',
+      'error',
+      'error',
+      '"out" "of" "memory"'
+    ]);
+    expect(page.params).toEqual([
+      ...count.params,
+      1000,
+      1000,
+      5,
+      5,
+      1,
+      1,
+      'run-a',
+      3
+    ]);
+    expect(page.sql).toContain(
+      'ORDER BY e.ts_ms DESC, e.seq DESC, e.part DESC, e.run_id ASC'
+    );
+    expect(() =>
+      logSearchSql({ user: 'alice', size: 2, after: encodeCursor([1, 2]) })
+    ).toThrow(StoreQueryError);
+  });
+
+  it('reads newest first through the index of lines by time', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      db.exec(SCHEMA_SQL);
+      db.exec(ADDED_INDEXES_SQL);
+      const { page } = logSearchSql({ user: 'alice', size: 5 });
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${page.sql}`)
+        .all(...page.params)
+        .map(row => String((row as { detail: string }).detail));
+      expect(
+        plan.some(step => /USING TEMP B-TREE FOR ORDER BY/.test(step))
+      ).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('gives a cursor of the last line shown when more follow', () => {
+    const row = (runId: string, seq: number) => ({
+      ts_ms: 1000,
+      seq,
+      part: 0,
+      run_id: runId,
+      document: JSON.stringify({ _id: `${runId}:${seq}` })
+    });
+    const page = toLogSearchPage([row('a', 2), row('b', 1)], 7, 1);
+    expect(page.lines).toEqual([{ _id: 'a:2' }]);
+    expect(page.total).toBe(7);
+    expect(page.next).toBe(encodeCursor([1000, 2, 0, 'a']));
+    expect(toLogSearchPage([row('a', 2)], 1, 1).next).toBeUndefined();
   });
 });

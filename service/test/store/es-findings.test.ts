@@ -4,11 +4,13 @@ import { encodeCursor } from '../../src/store/cursor';
 import { NO_STEP } from '../../src/store/embedded-schema';
 import {
   buildErrorCountSearch,
+  buildLogSearchAcross,
   buildNonfiniteSearch,
   buildProblemSearch,
   buildRunNames,
   buildThresholdSearch,
   parseErrorCountPage,
+  parseLogSearchPage,
   parseNonfinitePage,
   parseProblemEvents,
   parseRunNames,
@@ -426,5 +428,81 @@ describe('problem events', () => {
         })
       )
     ).toEqual({ events: [event], sampled: true });
+  });
+});
+
+describe('log search', () => {
+  it('filters the user’s lines, newest first, ties by run', () => {
+    const request = buildLogSearchAcross(
+      {
+        user: 'alice',
+        levels: ['ERROR'],
+        kinds: ['error'],
+        text: 'out of memory',
+        runIds: ['run-a'],
+        notebooks: ['work/train.ipynb'],
+        from: '2026-01-31T00:00:00.000Z',
+        size: 2,
+        after: encodeCursor([1000, 5, 1, 'run-a'])
+      },
+      names
+    );
+    expect(request).toMatchObject({
+      index: 'tflog-logs-*',
+      size: 3,
+      track_total_hits: true,
+      search_after: [1000, 5, 1, 'run-a']
+    });
+    expect(request.query?.bool?.filter).toEqual([
+      { term: { 'user.name': 'alice' } },
+      { terms: { 'log.level': ['error'] } },
+      { terms: { 'tflog.kind': ['error'] } },
+      { terms: { 'tflog.run_id': ['run-a'] } },
+      { terms: { 'tflog.notebook': ['work/train.ipynb'] } },
+      { range: { '@timestamp': { gte: '2026-01-31T00:00:00.000Z' } } }
+    ]);
+    expect(request.query?.bool?.must).toEqual([
+      { match: { message: { query: 'out of memory', operator: 'and' } } }
+    ]);
+    expect(request.sort).toEqual([
+      { '@timestamp': { order: 'desc' } },
+      { 'event.sequence': { order: 'desc' } },
+      { 'tflog.part': { order: 'desc', unmapped_type: 'integer' } },
+      {
+        'tflog.run_id.sort': {
+          order: 'asc',
+          missing: '',
+          unmapped_type: 'keyword'
+        }
+      }
+    ]);
+    expect(() =>
+      buildLogSearchAcross(
+        { user: 'alice', size: 2, after: encodeCursor([1, 2]) },
+        names
+      )
+    ).toThrow(StoreQueryError);
+  });
+
+  it('pages with the sort values of the last line shown', () => {
+    const hit = (id: string, runId: string) => ({
+      _index: 'tflog-logs-2026.01.31',
+      _id: id,
+      _source: { tflog: { run_id: runId, part: 0 } },
+      sort: [1000, 2, 0, runId]
+    });
+    const response: estypes.SearchResponse<Record<string, unknown>> = {
+      took: 1,
+      timed_out: false,
+      _shards: { total: 1, successful: 1, failed: 0 },
+      hits: {
+        total: { value: 9, relation: 'eq' },
+        hits: [hit('a:2', 'a'), hit('b:2', 'b')]
+      }
+    };
+    const page = parseLogSearchPage(response, { user: 'alice', size: 1 });
+    expect(page.lines.map(line => line._id)).toEqual(['a:2']);
+    expect(page.total).toBe(9);
+    expect(page.next).toBe(encodeCursor([1000, 2, 0, 'a']));
   });
 });

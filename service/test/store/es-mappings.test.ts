@@ -182,7 +182,7 @@ describe('indexTemplates', () => {
   });
 
   it('carries its version in version and _meta.tflog_version', () => {
-    expect(TEMPLATE_VERSION).toBe(5);
+    expect(TEMPLATE_VERSION).toBe(6);
     for (const template of Object.values(templates)) {
       expect(template.version).toBe(TEMPLATE_VERSION);
       expect(template._meta).toMatchObject({

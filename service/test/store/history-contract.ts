@@ -8,6 +8,7 @@
 import type {
   ILogPage,
   ILogQuery,
+  ILogSearchQuery,
   IRunSort,
   IRunQuery,
   ISeries,
@@ -489,4 +490,121 @@ export async function expectLogsAroundMatch(
   });
   expect(lineIds(following)).toEqual(['12', '13', '14']);
   return [middle, between, tie, start, end, errors, following];
+}
+
+/**
+ * Log lines across the user's runs, newest first (lines of one time in
+ * reverse record order, then by run id), with every filter and cursors
+ * that page without losing or repeating a line; another user's lines,
+ * written through `otherUsersStore`, never show. Answers are returned for
+ * comparing stores.
+ */
+export async function expectLogSearchMatch(
+  store: IStore,
+  prefix: string,
+  afterWrite: AfterWrite = noWait,
+  otherUsersStore: IStore = store
+): Promise<ILogPage[]> {
+  const user = `${prefix}-alice`;
+  const other = `${prefix}-bob`;
+  const runA = `${prefix}-a`;
+  const runB = `${prefix}-b`;
+  const runC = `${prefix}-c`;
+  const levels = ['info', 'warning', 'error'];
+  const linesOf = (
+    runId: string,
+    owner: string,
+    notebook: string
+  ): ITflogDocument[] =>
+    Array.from({ length: 6 }, (_, index) =>
+      logLine(runId, owner, notebook, index + 1, index + 1, {
+        level: levels[index % 3],
+        kind: index === 5 ? 'error' : 'log',
+        message:
+          index === 2
+            ? `CUDA out of memory in ${runId}`
+            : `step ${index} of ${runId}`
+      })
+    );
+  const write = async (
+    target: IStore,
+    runId: string,
+    owner: string,
+    notebook: string
+  ): Promise<void> => {
+    const result = await target.write({
+      documents: linesOf(runId, owner, notebook),
+      points: [],
+      runs: [
+        historyRun(runId, owner, { startedAt: 0, updatedAt: 6, notebook })
+      ],
+      runVersions: { [runId]: 1 }
+    });
+    if (result.rejected.length > 0 || result.retry !== undefined) {
+      throw new Error(`the store refused the lines: ${JSON.stringify(result)}`);
+    }
+  };
+  await write(store, runA, user, 'work/train.ipynb');
+  await write(store, runB, user, 'work/other.ipynb');
+  await write(otherUsersStore, runC, other, 'work/train.ipynb');
+  await afterWrite();
+
+  const search = (query: Partial<ILogSearchQuery> = {}): Promise<ILogPage> =>
+    store.searchLogs?.({ user, size: 50, ...query }) ??
+    Promise.reject(new Error('the store cannot search logs'));
+  const ids = (page: ILogPage): string[] => page.lines.map(line => line._id);
+  const line = (runId: string, seq: number): string => `${runId}:${seq}`;
+
+  const everything = await search();
+  const newestFirst = [6, 5, 4, 3, 2, 1].flatMap(seq => [
+    line(runA, seq),
+    line(runB, seq)
+  ]);
+  expect(ids(everything)).toEqual(newestFirst);
+  expect(everything.total).toBe(12);
+  for (const size of [1, 5]) {
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 20; page += 1) {
+      const answer = await search({ size, after });
+      expect(answer.total).toBe(12);
+      paged.push(...ids(answer));
+      after = answer.next;
+      if (after === undefined) {
+        break;
+      }
+    }
+    expect({ size, paged }).toEqual({ size, paged: newestFirst });
+  }
+  const errors = await search({ levels: ['ERROR'] });
+  expect(ids(errors)).toEqual([
+    line(runA, 6),
+    line(runB, 6),
+    line(runA, 3),
+    line(runB, 3)
+  ]);
+  const errorKind = await search({ kinds: ['error'] });
+  expect(ids(errorKind)).toEqual([line(runA, 6), line(runB, 6)]);
+  const memory = await search({ text: 'out of MEMORY' });
+  expect(ids(memory)).toEqual([line(runA, 3), line(runB, 3)]);
+  const ofRunB = await search({ runIds: [runB, runC] });
+  expect(ids(ofRunB)).toEqual([6, 5, 4, 3, 2, 1].map(seq => line(runB, seq)));
+  const ofNotebook = await search({ notebooks: ['work/train.ipynb'] });
+  expect(ids(ofNotebook)).toEqual(
+    [6, 5, 4, 3, 2, 1].map(seq => line(runA, seq))
+  );
+  const inRange = await search({ from: second(2), to: second(4) });
+  expect(ids(inRange)).toEqual([
+    line(runA, 3),
+    line(runB, 3),
+    line(runA, 2),
+    line(runB, 2)
+  ]);
+  const ofOther = await store.searchLogs?.({ user: other, size: 50 });
+  if (otherUsersStore === store) {
+    expect(ofOther?.lines.map(found => found._id)).toEqual(
+      [6, 5, 4, 3, 2, 1].map(seq => line(runC, seq))
+    );
+  }
+  return [everything, errors, errorKind, memory, ofRunB, ofNotebook, inRange];
 }
