@@ -7,7 +7,6 @@
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { LabIcon } from '@jupyterlab/ui-components';
-import { Toolbar } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { stripAnsi } from '../format';
@@ -43,15 +42,27 @@ export class LogsView extends Widget {
       class: 'jp-tflog-logs-lines',
       'aria-label': trans.__('Log lines')
     });
-    this.node.append(this._error, this._empty, this._list);
+    // The controls wrap on a narrow tab instead of folding into a menu.
+    this._controls = h('div', {
+      class: 'jp-tflog-logs-controls',
+      role: 'toolbar',
+      'aria-label': trans.__('Log lines')
+    });
+    const body = h('div', { class: 'jp-tflog-logs-body' }, [
+      this._error,
+      this._empty,
+      this._list
+    ]);
+    this.node.append(this._controls, body);
+    this._createControls();
     this.model.changed.connect(this._render, this);
     this._render();
   }
 
   readonly model: LogsModel;
 
-  /** The toolbar's controls: level, search, scope, paging. */
-  addToolbarItems(toolbar: Toolbar<Widget>): void {
+  /** The controls: level, search, scope, paging. */
+  private _createControls(): void {
     const trans = this._trans;
     const query = this.model.query;
     const minimum =
@@ -81,16 +92,13 @@ export class LogsView extends Widget {
     this._search.value = query.text;
     this._search.addEventListener('input', this._onSearchInput);
     this._search.addEventListener('keydown', this._onSearchKey);
-    toolbar.addItem(
-      'level',
-      new Widget({
-        node: h('label', { class: 'jp-tflog-logs-level-label' }, [
-          trans.__('Level') + ' ',
-          level
-        ])
-      })
+    this._controls.append(
+      h('label', { class: 'jp-tflog-logs-level-label' }, [
+        trans.__('Level') + ' ',
+        level
+      ]),
+      this._search
     );
-    toolbar.addItem('search', new Widget({ node: this._search }));
     if (this.model.runId !== null) {
       this._allRuns = h('input', {
         class: 'jp-tflog-logs-all-runs',
@@ -99,17 +107,13 @@ export class LogsView extends Widget {
       this._allRuns.addEventListener('change', () => {
         void this.model.setAllRuns(this._allRuns?.checked ?? false);
       });
-      toolbar.addItem(
-        'all-runs',
-        new Widget({
-          node: h('label', { class: 'jp-tflog-logs-all-runs-label' }, [
-            this._allRuns,
-            ' ' + trans.__('All my runs')
-          ])
-        })
+      this._controls.append(
+        h('label', { class: 'jp-tflog-logs-all-runs-label' }, [
+          this._allRuns,
+          ' ' + trans.__('All my runs')
+        ])
       );
     }
-    toolbar.addItem('spacer', Toolbar.createSpacerItem());
     this._range = h('span', {
       class: 'jp-tflog-logs-range',
       'aria-live': 'polite'
@@ -132,10 +136,13 @@ export class LogsView extends Widget {
     );
     this._previous.addEventListener('click', () => void this.model.previous());
     this._next.addEventListener('click', () => void this.model.next());
-    toolbar.addItem('previous', new Widget({ node: this._previous }));
-    toolbar.addItem('range', new Widget({ node: this._range }));
-    toolbar.addItem('next', new Widget({ node: this._next }));
-    this._render();
+    this._controls.append(
+      h('span', { class: 'jp-tflog-logs-paging' }, [
+        this._previous,
+        this._range,
+        this._next
+      ])
+    );
   }
 
   dispose(): void {
@@ -268,6 +275,7 @@ export class LogsView extends Widget {
   private readonly _error: HTMLDivElement;
   private readonly _empty: HTMLParagraphElement;
   private readonly _list: HTMLOListElement;
+  private readonly _controls: HTMLDivElement;
   private _search: HTMLInputElement | null = null;
   private _allRuns: HTMLInputElement | null = null;
   private _previous: HTMLButtonElement | null = null;
@@ -276,7 +284,7 @@ export class LogsView extends Widget {
   private _searchTimer: ReturnType<typeof setTimeout> | null = null;
 }
 
-/** A logs view in the main area, with its toolbar. */
+/** A logs view in the main area. */
 export function createLogsWidget(options: {
   model: LogsModel;
   trans?: TranslationBundle;
@@ -287,7 +295,8 @@ export function createLogsWidget(options: {
   const widget = new MainAreaWidget({ content });
   widget.id = logsWidgetId(options.model.runId);
   widget.addClass('jp-tflog-logs-widget');
-  widget.toolbar.addClass('jp-tflog-logs-toolbar');
+  // The view has its own controls.
+  widget.toolbar.hide();
   widget.title.closable = true;
   if (options.icon) {
     widget.title.icon = options.icon;
@@ -307,6 +316,5 @@ export function createLogsWidget(options: {
   };
   options.model.changed.connect(setTitle, widget);
   setTitle();
-  content.addToolbarItems(widget.toolbar);
   return widget;
 }
