@@ -349,11 +349,10 @@ export class TrainingPanel extends SidePanel {
       'option[value="auto"]'
     );
     const axis = this._shownRun?.axis;
-    const label = this._strings.__('Auto');
     const text =
       axis === undefined
-        ? label
-        : `${label} (${axisLabels(this._strings)[axis]})`;
+        ? this._strings.__('Auto')
+        : this._strings.__('Auto (%1)', axisLabels(this._strings)[axis]);
     if (option && option.textContent !== text) {
       option.textContent = text;
     }
