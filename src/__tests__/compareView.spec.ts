@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { CompareModel } from '../model/compareModel';
@@ -206,5 +207,71 @@ describe('CompareView', () => {
     const finalize = jest.spyOn(embedded, 'finalize');
     view.dispose();
     expect(finalize).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** A bundle that marks what it translates: «text». */
+function markingBundle(): TranslationBundle {
+  const fill = (text: string, args: unknown[]): string =>
+    text.replace(/%(\d+)/g, (_, index) => String(args[Number(index) - 1]));
+  const mark = (msgid: string, ...args: unknown[]) => `«${fill(msgid, args)}»`;
+  return {
+    __: mark,
+    _n: (msgid: string, plural: string, n: number, ...args: unknown[]) =>
+      mark(n === 1 ? msgid : plural, n, ...args),
+    _p: (_: string, msgid: string, ...args: unknown[]) => mark(msgid, ...args),
+    _np: (_: string, msgid: string) => mark(msgid),
+    gettext: mark,
+    ngettext: (msgid: string) => mark(msgid),
+    pgettext: (_: string, msgid: string) => mark(msgid),
+    npgettext: (_: string, msgid: string) => mark(msgid),
+    dcnpgettext: (_: string, __: string, msgid: string) => mark(msgid)
+  };
+}
+
+describe('CompareView through ITranslator', () => {
+  it('translates its controls, table and messages', async () => {
+    const model = new CompareModel({
+      client: new TwoRuns(),
+      runIds: ['a', 'gone']
+    });
+    const view = new CompareView({
+      model,
+      colours,
+      renderer: 'svg',
+      trans: markingBundle()
+    });
+    Widget.attach(view, document.body);
+    await model.load();
+    await view.chart.drawn;
+    const texts = (selector: string) =>
+      [...view.node.querySelectorAll(selector)].map(node => node.textContent);
+    expect(texts('.jp-tflog-compare-control-label')).toEqual([
+      '«Metric»',
+      '«X axis»',
+      '«Smoothing»',
+      '«Log scale»',
+      '«Legend»'
+    ]);
+    expect(texts('.jp-tflog-compare-axis option')).toEqual([
+      '«Step»',
+      '«Epoch»',
+      '«Relative time»',
+      '«Wall time»'
+    ]);
+    expect(texts('.jp-tflog-compare-legend-key option')).toEqual([
+      '«Run name»',
+      '«Hyperparameter lr»'
+    ]);
+    expect(texts('.jp-tflog-compare-error li')).toEqual([
+      '«Run gone cannot be shown: tflog service: run gone not found»'
+    ]);
+    expect(texts('.jp-tflog-compare-table thead tr:nth-child(2) th')).toEqual([
+      '«final»',
+      '«best»'
+    ]);
+    view.chart.showReadout(1);
+    expect(texts('.jp-tflog-compare-readout-x')).toEqual(['«step» 1']);
+    view.dispose();
   });
 });

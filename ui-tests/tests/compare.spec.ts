@@ -1,12 +1,13 @@
 /**
  * Comparing runs: two runs logged with `tflog.log` are opened together by
- * `tflog:compare`, both are drawn and in the legend, the comparison is
- * exported as CSV, and its link opens the same view in a new page.
+ * `tflog:compare`, both are drawn and in the legend, the readout lists
+ * both, a dark theme draws the chart again, the comparison is exported as
+ * CSV (and one run as JSON), and its link opens the same view in a new page.
  */
 import { readFileSync } from 'fs';
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { notebookContent, RUN_TIMEOUT_MS } from './tflog';
+import { chartLook, notebookContent, RUN_TIMEOUT_MS } from './tflog';
 
 const COMPARE_COMMAND = 'tflog:compare';
 
@@ -126,6 +127,46 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
   await expect(
     view.locator('.jp-tflog-compare-table tr[data-metric="loss"] td')
   ).toHaveText(['0.2', '0.2', '0.4', '0.4']);
+
+  // The readout lists every run at the nearest step: under the pointer ...
+  const readout = chart.locator('.jp-tflog-compare-readout');
+  const canvas = chart.locator('canvas');
+  const box = await canvas.boundingBox();
+  if (box === null) {
+    throw new Error('the comparison chart has no canvas box');
+  }
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  await expect(readout).toBeVisible();
+  await expect(readout.locator('.jp-tflog-compare-readout-row')).toHaveCount(2);
+  // ... and at the keyboard's.
+  await chart.locator('.jp-tflog-compare-figure').focus();
+  await page.keyboard.press('End');
+  await expect(readout.locator('.jp-tflog-compare-readout-x')).toHaveText(
+    'step 5'
+  );
+  await expect(readout.locator('.jp-tflog-compare-readout-row')).toHaveText([
+    'cmp-small0.2',
+    'cmp-large0.4'
+  ]);
+  await page.keyboard.press('Escape');
+  await expect(readout).toBeHidden();
+
+  // A dark theme draws the chart again on a dark background, with the same data.
+  const light = await chartLook(chart);
+  expect(light.backgroundLuminance).toBeGreaterThan(0.5);
+  await page.evaluate(async theme => {
+    await window.jupyterapp.commands.execute('apputils:change-theme', {
+      theme
+    });
+  }, 'JupyterLab Dark');
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-theme-light',
+    'false'
+  );
+  await expect
+    .poll(async () => (await chartLook(chart)).backgroundLuminance)
+    .toBeLessThan(0.5);
+  await expect(chart).toHaveAttribute('data-points', '10');
 
   // Running the command again brings the same tab forward.
   await page.evaluate(
