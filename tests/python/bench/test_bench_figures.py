@@ -265,3 +265,22 @@ def test_a_store_figure_measured_again_loses_its_old_reason(tmp_path):
         "ingest.y": None,
         "ingest.y.reason": "no",
     }
+
+
+def test_the_history_report_checks_the_issue_goals_at_both_sizes():
+    results = {
+        "history.list_runs_ms.p95": None,
+        "history.list_runs_ms.p95.reason": "not measured on every store (embedded: not run)",
+        "history.tenth.list_runs_ms.p95": 120.0,
+        "history.tenth.curve_1m_points_ms.p95": 310.0,
+        "history.tenth.compare_20_runs_ms.p95": 450.0,
+        "history.tenth.log_search_ms.p95": 900.0,
+    }
+    lines = report.report_lines(results, ["history"])
+    goals = [line.split() for line in lines[lines.index("goals") + 1 :]]
+    assert ["history.tenth.list_runs_ms.p95", "<", "300", "met"] in goals
+    assert ["history.tenth.curve_1m_points_ms.p95", "<", "300", "missed"] in goals
+    assert ["history.tenth.compare_20_runs_ms.p95", "<", "500", "met"] in goals
+    assert ["history.tenth.log_search_ms.p95", "<", "500", "missed"] in goals
+    assert ["history.list_runs_ms.p95", "<", "300", "not", "measured"] in goals
+    assert "(not measured on every store (embedded: not run))" in "\n".join(lines)
