@@ -226,8 +226,13 @@ describe('CompareModel', () => {
     expect(model.metric).toBe('only_a');
     model.setView({ axis: 'relative' });
     expect(client.asked).toHaveLength(1);
+    expect(model.rows()).toHaveLength(1);
     model.setView({ axis: 'epoch' });
+    // Time-axis rows are not drawn on the epoch axis while epochs are read.
+    expect(model.current).toBe(false);
+    expect(model.rows()).toEqual([]);
     await new Promise(resolve => setTimeout(resolve, 10));
+    expect(model.current).toBe(true);
     expect(client.asked.map(ask => ask.query.axis)).toEqual(['time', 'epoch']);
     model.setView({ metric: 'nothing' });
     expect(model.metric).toBe('loss');

@@ -6,7 +6,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import pLimit from 'p-limit';
 
-import type { ITflogClient } from '../tokens';
+import type { ITflogClient, SeriesAxis } from '../tokens';
 import {
   chooseMetric,
   CompareAxis,
@@ -103,10 +103,18 @@ export class CompareModel {
     return runLabels(this._runs, this._view.legend);
   }
 
-  /** The rows of the metric drawn. */
+  /**
+   * True when the runs held were read for the axis shown: after a change
+   * between step, epoch and time, until the series for it arrive.
+   */
+  get current(): boolean {
+    return this._runsAxis === serviceAxis(this._view.axis);
+  }
+
+  /** The rows of the metric drawn; none while the runs are read for another axis. */
   rows(): ICompareRow[] {
     const metric = this.metric;
-    return metric === null
+    return metric === null || !this.current
       ? []
       : compareRows(
           this._runs,
@@ -172,6 +180,7 @@ export class CompareModel {
       return;
     }
     this._runs = runs;
+    this._runsAxis = axis;
     this._loading = false;
     this._changed.emit();
   }
@@ -186,6 +195,8 @@ export class CompareModel {
   private readonly _maxPoints: number;
   private _view: ICompareView;
   private _runs: IComparedRun[];
+  /** The service axis the runs held were read for; null before the first read. */
+  private _runsAxis: SeriesAxis | null = null;
   private _loading = false;
   private _generation = 0;
   private _disposed = false;

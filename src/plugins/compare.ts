@@ -316,6 +316,13 @@ function createCompareWidget(
   widget.disposed.connect(() => model.dispose());
 
   const exportAs = (format: ExportFormat): void => {
+    if (!model.current) {
+      Notification.info(
+        trans.__('The runs are still being read; export again in a moment.'),
+        { autoClose: 5000 }
+      );
+      return;
+    }
     const axis = model.view.axis;
     const rows = exportRows(model.runs, axis);
     downloadFile(
