@@ -94,7 +94,7 @@ export function viewFromArgs(
 
 /** The same set of runs is one view, whatever their order. */
 function comparisonKey(runIds: readonly string[]): string {
-  return [...runIds].sort().join('\n');
+  return [...runIds].sort().join(',');
 }
 
 export const comparePlugin: JupyterFrontEndPlugin<void> = {
