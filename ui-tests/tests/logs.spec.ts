@@ -3,7 +3,7 @@
  * printed is a marker on the curve; a drag zooms the x range (read again in
  * finer detail) and Reset zoom shows all of it again; a click on a point of
  * a curve opens the run's lines around that point with its line
- * highlighted; text search finds a line.
+ * highlighted; text search finds a line, in the run and across runs.
  */
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
@@ -135,5 +135,15 @@ test('a warning is marked, zoom and reset, a point opens its logs, search finds 
     'learning rate looks too high'
   );
   await expect(found.first()).toHaveAttribute('data-level', 'warning');
+  await expect(logs.locator('.jp-tflog-logs-error')).toBeHidden();
+
+  // The same search across all my runs names each line's run.
+  await logs.locator('.jp-tflog-logs-all-runs').check();
+  await expect(found.first().locator('.jp-tflog-log-run')).toHaveText(
+    'logs-demo'
+  );
+  await expect(found.first().locator('.jp-tflog-log-message')).toContainText(
+    'learning rate looks too high'
+  );
   await expect(logs.locator('.jp-tflog-logs-error')).toBeHidden();
 });
