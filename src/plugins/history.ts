@@ -42,9 +42,15 @@ import { ITflogClient } from '../tokens';
 import { h, setText } from '../views/dom';
 import { ColumnChooser, HistoryView } from '../views/history';
 import { TRANSLATION_DOMAIN } from '../views/text';
-import { OPEN_PANEL_COMMAND } from './panel';
 
 export const OPEN_HISTORY_COMMAND = 'tflog:open-history';
+
+/**
+ * The Training panel's command (src/plugins/panel.ts), which takes
+ * `{runId}`; named here rather than imported, so that this plugin does not
+ * load the notebook packages the panel's plugin needs.
+ */
+const OPEN_PANEL_COMMAND = 'tflog:open-panel';
 
 /** The compare view's command; it takes `{runIds: string[]}`. */
 export const COMPARE_COMMAND = 'tflog:compare';

@@ -1,0 +1,116 @@
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import type { MainAreaWidget } from '@jupyterlab/apputils';
+import type { ToolbarButton } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import type { PanelLayout, Widget } from '@lumino/widgets';
+
+import { historyPlugin } from '../plugins/history';
+import type { HistoryView } from '../views/history';
+import { FakeClient, summary } from './fakes';
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await Promise.resolve();
+  }
+}
+
+/** An app with a real command registry and a shell that only records. */
+function fakeApp(): { app: JupyterFrontEnd; added: Widget[] } {
+  const added: Widget[] = [];
+  const app = {
+    commands: new CommandRegistry(),
+    shell: {
+      add: (widget: Widget) => added.push(widget),
+      activateById: () => undefined
+    }
+  } as unknown as JupyterFrontEnd;
+  return { app, added };
+}
+
+function toolbarItem(
+  widget: MainAreaWidget<HistoryView>,
+  name: string
+): ToolbarButton {
+  const names = [...widget.toolbar.names()];
+  const layout = widget.toolbar.layout as PanelLayout;
+  return layout.widgets[names.indexOf(name)] as ToolbarButton;
+}
+
+/** jsdom has no ResizeObserver; MainAreaWidget's toolbar watches its size with one. */
+class NoResizeObserver {
+  observe(): void {
+    // Nothing is laid out in jsdom.
+  }
+  unobserve(): void {
+    // As above.
+  }
+  disconnect(): void {
+    // As above.
+  }
+}
+
+describe('tflog:open-history', () => {
+  beforeAll(() => {
+    const scope = globalThis as { ResizeObserver?: unknown };
+    scope.ResizeObserver ??= NoResizeObserver;
+  });
+
+  it('opens the view its arguments describe, and Compare and open-run run the other views’ commands', async () => {
+    const client = new FakeClient();
+    client.runsByNotebook.set(undefined, [
+      summary({ run_id: 'a', name: 'a' }),
+      summary({ run_id: 'b', name: 'b' })
+    ]);
+    const { app, added } = fakeApp();
+    historyPlugin.activate(app, client, null, null, null, null);
+    const widget = (await app.commands.execute('tflog:open-history', {
+      tags: { team: 'vision' },
+      sort: 'name',
+      columns: ['hparam:lr']
+    })) as MainAreaWidget<HistoryView>;
+    expect(added).toEqual([widget]);
+    await settle();
+    expect(client.runQueries[0]).toMatchObject({
+      tags: { team: 'vision' },
+      sort: 'name',
+      order: 'asc'
+    });
+    const model = widget.content.model;
+    expect(model.columns).toEqual(['hparam:lr']);
+
+    const compare = toolbarItem(widget, 'compare');
+    model.toggleSelected('a');
+    model.toggleSelected('b');
+    // No compare view yet: the button waits for its command.
+    expect(compare.enabled).toBe(false);
+    const compared: unknown[] = [];
+    app.commands.addCommand('tflog:compare', {
+      execute: args => {
+        compared.push(args);
+      }
+    });
+    expect(compare.enabled).toBe(true);
+    compare.onClick();
+    await settle();
+    expect(compared).toEqual([{ runIds: ['a', 'b'] }]);
+    model.clearSelection();
+    expect(compare.enabled).toBe(false);
+
+    const shown: unknown[] = [];
+    app.commands.addCommand('tflog:open-panel', {
+      execute: args => {
+        shown.push(args);
+      }
+    });
+    document.body.append(widget.node);
+    const row = widget.node.querySelector<HTMLElement>(
+      '.jp-tflog-history-row[data-run-id="b"]'
+    );
+    row?.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })
+    );
+    await settle();
+    expect(shown).toEqual([{ runId: 'b' }]);
+    widget.dispose();
+  });
+});
