@@ -8,6 +8,9 @@ import { logLine } from './logFixtures';
 
 const colours = resolveThemeColours(() => '');
 
+/** Longer than a click waits for a second one. */
+const CLICK_WAIT_MS = 400;
+
 function row(x: number, raw: number | null, series = 'loss'): IChartRow {
   return {
     series,
@@ -157,6 +160,8 @@ describe('log markers on a chart', () => {
       summary: 'slow step'
     });
     drawn[0].dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(openLogs).not.toHaveBeenCalled();
+    await new Promise(resolve => setTimeout(resolve, CLICK_WAIT_MS));
     expect(openLogs).toHaveBeenCalledWith(
       new Date(2000).toISOString(),
       'run-1:2'
@@ -182,7 +187,18 @@ describe('log markers on a chart', () => {
     );
     await settled(chart);
     cell!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await new Promise(resolve => setTimeout(resolve, CLICK_WAIT_MS));
     expect(openLogs).toHaveBeenLastCalledWith(new Date(2000).toISOString());
+
+    // The clicks of a double-click (reset zoom) open nothing.
+    openLogs.mockClear();
+    cell!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    cell!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    chart.node
+      .querySelector('.jp-tflog-chart-plot')!
+      .dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));
+    await new Promise(resolve => setTimeout(resolve, CLICK_WAIT_MS));
+    expect(openLogs).not.toHaveBeenCalled();
     chart.dispose();
   });
 });

@@ -50,6 +50,8 @@ describe('the charts of a run and its logs', () => {
     chart
       .querySelector('.log_markers_marks path')!
       .dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    // A click waits for a possible second one (a double-click resets the zoom).
+    await new Promise(resolve => setTimeout(resolve, 400));
     expect(openLogs).toHaveBeenCalledWith({
       runId: 'run-1',
       at: new Date(3000).toISOString(),

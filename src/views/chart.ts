@@ -59,6 +59,9 @@ export interface IChartLinks {
 /** Pointer moves shorter than this (px) between press and release are clicks, not drags. */
 const DRAG_MIN_PIXELS = 4;
 
+/** A click waits this long for a second one (a double-click resets the zoom). */
+const CLICK_DELAY_MS = 300;
+
 const CHART_HEIGHT = 150;
 const FALLBACK_WIDTH = 300;
 
@@ -254,6 +257,7 @@ export class ChartWidget extends Widget {
     this._plot.removeEventListener('pointerdown', this._onPointerDown);
     this._plot.removeEventListener('dblclick', this._onDoubleClick);
     window.removeEventListener('pointerup', this._onPointerUp);
+    this._cancelClick();
     this._finalize();
     super.dispose();
   }
@@ -490,12 +494,19 @@ export class ChartWidget extends Widget {
   /** The logs around the readout's point: the time its value was logged. */
   private _openLogsAtReadout(): void {
     const readout = this._readoutValue;
+    if (readout !== null) {
+      this._openLogsAt(readout.x);
+    }
+  }
+
+  /** The logs around the point at `x`: the time its value was logged. */
+  private _openLogsAt(x: number): void {
     const openLogs = this._links.openLogs;
-    if (readout === null || !openLogs) {
+    if (!openLogs) {
       return;
     }
     const time = this._shownRows().find(
-      row => row.x === readout.x && row.time !== undefined
+      row => row.x === x && row.time !== undefined
     )?.time;
     if (time !== undefined && Number.isFinite(time)) {
       openLogs(new Date(time).toISOString());
@@ -524,23 +535,46 @@ export class ChartWidget extends Widget {
   };
 
   private _onDoubleClick = (): void => {
+    this._cancelClick();
     this.zoomTo(null);
   };
 
-  /** A click on a marker opens its line; on a curve, the lines around that point. */
+  /**
+   * A click on a marker opens its line; on a curve, the lines around that
+   * point. It waits CLICK_DELAY_MS: the clicks of a double-click (reset
+   * zoom) open nothing.
+   */
   private _onViewClick = (_: unknown, item: unknown): void => {
     if (this._dragged) {
       this._dragged = false;
       return;
     }
     const openLogs = this._links.openLogs;
-    const marker = markerOf(item);
-    if (marker && openLogs) {
-      openLogs(marker.time, marker.lineId);
+    if (!openLogs) {
       return;
     }
-    this._openLogsAtReadout();
+    const marker = markerOf(item);
+    const readout = this._readoutValue;
+    this._cancelClick();
+    this._clickTimer = setTimeout(() => {
+      this._clickTimer = null;
+      if (this.isDisposed) {
+        return;
+      }
+      if (marker) {
+        openLogs(marker.time, marker.lineId);
+      } else if (readout !== null) {
+        this._openLogsAt(readout.x);
+      }
+    }, CLICK_DELAY_MS);
   };
+
+  private _cancelClick(): void {
+    if (this._clickTimer !== null) {
+      clearTimeout(this._clickTimer);
+      this._clickTimer = null;
+    }
+  }
 
   private _onHover = (_: string, value: unknown): void => {
     this.showReadout(hoveredX(value));
@@ -673,6 +707,7 @@ export class ChartWidget extends Widget {
   private _pressedAt: { x: number; y: number } | null = null;
   /** The last press was a drag (a zoom): the click that follows is not a click. */
   private _dragged = false;
+  private _clickTimer: ReturnType<typeof setTimeout> | null = null;
   private _markerLines: readonly ITflogDocument[] = [];
   private _markers: ILogMarker[] = [];
   private _drawnMarkers: ILogMarker[] = [];
