@@ -191,6 +191,34 @@ describe('the History view', () => {
     view.dispose();
   });
 
+  it('keeps several statuses given by its arguments while other filters change', async () => {
+    const client = runsClient();
+    const { model, view } = historyView(client, {
+      status: ['failed', 'interrupted']
+    });
+    Widget.attach(view, document.body);
+    await model.refresh();
+    const status = view.node.querySelector<HTMLSelectElement>(
+      'select[data-filter="status"]'
+    ) as HTMLSelectElement;
+    expect(status.selectedOptions[0].textContent).toBe('failed, interrupted');
+    const search = view.node.querySelector<HTMLInputElement>(
+      'input[data-filter="text"]'
+    ) as HTMLInputElement;
+    search.value = 'mnist';
+    search.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    expect(client.runQueries[1]).toMatchObject({
+      status: ['failed', 'interrupted'],
+      text: 'mnist'
+    });
+    status.value = 'running';
+    status.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    expect(client.runQueries[2]).toMatchObject({ status: ['running'] });
+    view.dispose();
+  });
+
   it('runs a threshold query and opens a run from its answer', async () => {
     const client = runsClient();
     client.pointHits = [

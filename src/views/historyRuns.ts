@@ -244,7 +244,15 @@ export class HistoryRunsView extends Widget {
         h('option', { value }, [statusText(trans, value)])
       )
     ]);
-    status.value = filters.status?.length === 1 ? filters.status[0] : '';
+    if (filters.status && filters.status.length > 1) {
+      // Several statuses (from a link): one more option that keeps them.
+      status.append(
+        h('option', { value: filters.status.join(',') }, [
+          filters.status.map(value => statusText(trans, value)).join(', ')
+        ])
+      );
+    }
+    status.value = filters.status?.join(',') ?? '';
     const form = h('form', { class: 'jp-tflog-history-filters' }, [
       field(
         'text',
@@ -327,8 +335,13 @@ export class HistoryRunsView extends Widget {
     if (notebook !== '') {
       filters.notebook = notebook;
     }
-    if (STATUSES.includes(status as RunStatus)) {
-      filters.status = [status as RunStatus];
+    const statuses = status
+      .split(',')
+      .filter((value): value is RunStatus =>
+        STATUSES.includes(value as RunStatus)
+      );
+    if (statuses.length > 0) {
+      filters.status = statuses;
     }
     if (Object.keys(tags.pairs).length > 0) {
       filters.tags = tags.pairs;
