@@ -73,6 +73,28 @@ describe('ChartsPanel defaults', () => {
     run.dispose();
   });
 
+  it('shows a one-point chart as a value once its next point is the same', async () => {
+    const client = new FakeClient();
+    const lr = series(
+      'lr',
+      points([1], () => 0.001)
+    );
+    const loss = series('loss', points([1, 2]));
+    client.allSeries = [loss, lr];
+    const { panel, run } = await shown(client);
+    expect(chartMetrics(panel)).toEqual(['loss', 'lr']);
+    lr.points.push(...points([2, 3], () => 0.001));
+    loss.points.push(...points([3]));
+    await run.refresh();
+    await panel.drawn;
+    expect(chartMetrics(panel)).toEqual(['loss']);
+    expect(
+      panel.node.querySelector('.jp-tflog-constant[data-metric="lr"]')
+    ).not.toBeNull();
+    panel.dispose();
+    run.dispose();
+  });
+
   it('says what the step axis draws for a Keras fit', async () => {
     const client = new FakeClient();
     client.allSeries = [

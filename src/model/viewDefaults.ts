@@ -40,13 +40,19 @@ export function constantValue(rows: readonly IChartRow[]): number | null {
   if (first === null) {
     return null;
   }
-  const tolerance = Math.abs(first) * SAME_VALUE_TOLERANCE;
   for (const row of rows) {
-    if (row.raw === null || Math.abs(row.raw - first) > tolerance) {
+    if (row.raw === null || !sameValue(row.raw, first)) {
       return null;
     }
   }
   return first;
+}
+
+/** Equal but for float rounding (relative difference under SAME_VALUE_TOLERANCE). */
+export function sameValue(value: number, reference: number): boolean {
+  return (
+    Math.abs(value - reference) <= Math.abs(reference) * SAME_VALUE_TOLERANCE
+  );
 }
 
 /** The metric filter as typed (`loss, *acc*`) to the `defaultMetrics` setting. */

@@ -11,7 +11,8 @@ import { formatNumber } from '../format';
 import { LogMarkers } from '../model/logMarkers';
 import type { IOpenLogsArgs } from '../model/logs';
 import type { IChartData, IChartsChange, RunModel } from '../model/runModel';
-import { constantValue } from '../model/viewDefaults';
+import type { IChartRow } from '../model/series';
+import { constantValue, sameValue } from '../model/viewDefaults';
 import type { IThemeColours } from '../theme';
 import {
   ChartWidget,
@@ -114,13 +115,9 @@ export class ChartsPanel extends Panel {
       this._rebuild();
       return;
     }
-    const charts = this._runModel?.charts ?? [];
     // A constant that changed, or a chart that turned out constant: shown anew.
-    const moved = charts.some(
-      data =>
-        change.inserted.has(data.metric) &&
-        (constantValue(data.rows) === null) ===
-          this._constantMetrics.has(data.metric)
+    const moved = [...change.inserted].some(([metric, rows]) =>
+      this._changesKind(metric, rows)
     );
     if (moved) {
       this._rebuild();
@@ -128,7 +125,30 @@ export class ChartsPanel extends Panel {
     }
     for (const [metric, rows] of change.inserted) {
       this._charts.get(metric)?.insert(rows);
+      this._rowCounts.set(
+        metric,
+        (this._rowCounts.get(metric) ?? 0) + rows.length
+      );
     }
+  }
+
+  /**
+   * Whether new rows move a metric between a value and a chart. Cheap on
+   * the live path: only a constant's new rows are compared, and only a
+   * chart of fewer than two rows (which may turn out constant) is read whole.
+   */
+  private _changesKind(metric: string, rows: readonly IChartRow[]): boolean {
+    const constant = this._constantValues.get(metric);
+    if (constant !== undefined) {
+      return !rows.every(
+        row => row.raw !== null && sameValue(row.raw, constant)
+      );
+    }
+    if ((this._rowCounts.get(metric) ?? 0) >= 2) {
+      return false;
+    }
+    const data = this._runModel?.charts.find(chart => chart.metric === metric);
+    return data !== undefined && constantValue(data.rows) !== null;
   }
 
   private _rebuild(): void {
@@ -137,6 +157,9 @@ export class ChartsPanel extends Panel {
     const constants = all.filter(data => constantValue(data.rows) !== null);
     const charts = all.filter(data => constantValue(data.rows) === null);
     this._renderConstants(constants);
+    this._rowCounts = new Map(
+      charts.map(data => [data.metric, data.rows.length])
+    );
     const wanted = new Set(charts.map(chart => chart.metric));
     for (const [metric, chart] of this._charts) {
       if (!wanted.has(metric)) {
@@ -169,10 +192,14 @@ export class ChartsPanel extends Panel {
 
   /** One line per constant series: its name and value. */
   private _renderConstants(constants: IChartData[]): void {
-    this._constantMetrics = new Set(constants.map(data => data.metric));
+    this._constantValues = new Map(
+      constants.map(data => [data.metric, constantValue(data.rows) ?? NaN])
+    );
     this._constants.node.replaceChildren(
       ...constants.map(data => {
-        const value = formatNumber(constantValue(data.rows) ?? NaN);
+        const value = formatNumber(
+          this._constantValues.get(data.metric) ?? NaN
+        );
         return h(
           'div',
           {
@@ -220,7 +247,7 @@ export class ChartsPanel extends Panel {
     const runModel = this._runModel;
     const charts = runModel?.charts ?? [];
     let message = '';
-    if (runModel && charts.length === 0 && this._constantMetrics.size === 0) {
+    if (runModel && charts.length === 0 && this._constantValues.size === 0) {
       message = runModel.loading
         ? this._trans.__('Loading…')
         : runModel.error
@@ -233,7 +260,7 @@ export class ChartsPanel extends Panel {
 
   private _restyleAll(): void {
     const charts = (this._runModel?.charts ?? []).filter(
-      data => !this._constantMetrics.has(data.metric)
+      data => !this._constantValues.has(data.metric)
     );
     charts.forEach((data, index) => {
       this._charts.get(data.metric)?.setStyle(this._style(index, data.roles));
@@ -312,7 +339,10 @@ export class ChartsPanel extends Panel {
   private readonly _message: Widget;
   private readonly _constants: Widget;
   private readonly _axisNote: Widget;
-  private _constantMetrics = new Set<string>();
+  /** Metrics shown as a value, and that value. */
+  private _constantValues = new Map<string, number>();
+  /** Rows held by each chart drawn. */
+  private _rowCounts = new Map<string, number>();
 }
 
 /** The run's problem lines are read again at most this often. */
