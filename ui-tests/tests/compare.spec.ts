@@ -264,4 +264,14 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
   } finally {
     await linked.close();
   }
+
+  // JupyterLab reopens the comparison on reload (Galata's own reload
+  // waits for the Launcher to be the active tab, which it is not here).
+  await page.evaluate(() => window.location.reload());
+  await page.waitForFunction(() => window.jupyterapp !== undefined);
+  await page.evaluate(async () => {
+    await window.jupyterapp.restored;
+  });
+  await expect(view).toBeVisible({ timeout: 60_000 });
+  await expect(chart).toHaveAttribute('data-points', '10');
 });
