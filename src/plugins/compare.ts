@@ -37,7 +37,8 @@ import {
   checkRunIds,
   isCompareAxis,
   isLegendKey,
-  MAX_COMPARED_RUNS
+  MAX_COMPARED_RUNS,
+  RunIdsProblem
 } from '../model/compareData';
 import {
   exportFileName,
@@ -264,7 +265,7 @@ function savedView(view: Readonly<ICompareView>): ReadonlyJSONObject {
 
 function runIdsProblem(
   trans: TranslationBundle,
-  problem: 'invalid' | 'empty' | 'too_many'
+  problem: RunIdsProblem
 ): string {
   switch (problem) {
     case 'invalid':
