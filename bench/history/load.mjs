@@ -130,6 +130,25 @@ export function planHistory({ runs, points, bigSteps, days, seed }) {
   return plans;
 }
 
+/** How many records runRecords(plan) yields, counted without making them. */
+export function plannedRecords(plan) {
+  const warningEvery = plan.logEvery * 7;
+  const warnings =
+    plan.warns && plan.steps > 3
+      ? Math.floor((plan.steps - 4) / warningEvery) + 1
+      : 0;
+  const ending = { failed: 2, running: 0 }[plan.status] ?? 1;
+  // Start and hparams; a metrics record per step; the log lines; two per epoch.
+  return (
+    2 +
+    plan.steps +
+    Math.ceil(plan.steps / plan.logEvery) +
+    warnings +
+    2 * plan.epochs +
+    ending
+  );
+}
+
 /** The spool records a kernel writes for one run, in order, with seq and ts. */
 export function* runRecords(plan) {
   const random = randomSource(plan.seed);

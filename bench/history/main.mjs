@@ -36,6 +36,7 @@ import {
   loadHistory,
   openStore,
   planHistory,
+  plannedRecords,
   serviceModules
 } from './load.mjs';
 
@@ -534,30 +535,30 @@ async function runOne(settings, modules, store, scaleName, esUrl) {
 }
 
 /**
- * The minutes a size would take to load, from the rate of the largest
- * smaller size loaded into the same store in this run (null: none was).
+ * The minutes a size would take to load, from the rate (documents and
+ * points per second) of the largest smaller size loaded into the same store
+ * in this run, and the size's own plan (null: no smaller size was loaded).
  */
-function estimate(figures, store, scaleName) {
+function estimate(figures, store, scaleName, quick) {
   const smaller = SCALE_ORDER.slice(
     0,
     SCALE_ORDER.indexOf(scaleName)
   ).reverse();
-  for (const from of smaller) {
-    const rate = figures[`history.${store}.${from}.load.items_per_s`];
-    const items =
-      figures[`history.${store}.${from}.load.points`] +
-      figures[`history.${store}.${from}.load.events`];
-    if (typeof rate === 'number') {
-      // Items (points and events) grow with points: scale by the points.
-      const perPoint = items / figures[`history.${store}.${from}.load.points`];
-      return {
-        from,
-        rate,
-        minutes: (SCALES[scaleName].points * perPoint) / rate / 60
-      };
-    }
+  const from = smaller.find(
+    name =>
+      typeof figures[`history.${store}.${name}.load.items_per_s`] === 'number'
+  );
+  if (from === undefined) {
+    return null;
   }
-  return null;
+  const rate = figures[`history.${store}.${from}.load.items_per_s`];
+  const scale = (quick ? QUICK_SCALES : SCALES)[scaleName];
+  // Every record is one event; its points are planned exactly.
+  const items = planHistory({ ...scale, days: 30, seed: 7 }).reduce(
+    (sum, plan) => sum + plan.points + plannedRecords(plan),
+    0
+  );
+  return { from, rate, items, minutes: items / rate / 60 };
 }
 
 /**
@@ -594,15 +595,16 @@ function worstOf(all, scaleName, prefix) {
  * Writes this run's figures: those of the stores it ran replace theirs, the
  * other store's stay, and the issue's keys are made anew from both.
  */
-function record(file, stores, figures) {
-  for (const store of stores) {
+function record(file, stores, scales, figures) {
+  for (const prefix of stores.flatMap(store => [
+    `history.${store}.meta`,
+    ...scales.map(scale => `history.${store}.${scale}.`)
+  ])) {
     mergeResults(
       file,
-      `history.${store}.`,
+      prefix,
       Object.fromEntries(
-        Object.entries(figures).filter(([key]) =>
-          key.startsWith(`history.${store}.`)
-        )
+        Object.entries(figures).filter(([key]) => key.startsWith(prefix))
       )
     );
   }
@@ -653,7 +655,7 @@ async function main() {
     for (const scaleName of settings.scales) {
       for (const store of settings.stores) {
         const p = `history.${store}.${scaleName}.`;
-        const expected = estimate(figures, store, scaleName);
+        const expected = estimate(figures, store, scaleName, settings.quick);
         if (expected !== null) {
           figures[`${p}load.estimated_minutes`] = Math.round(expected.minutes);
         }
@@ -714,7 +716,7 @@ async function main() {
   const file =
     process.env.TFLOG_BENCH_RESULTS ??
     path.join(root, 'bench', 'results', 'latest.json');
-  const issueKeys = record(file, settings.stores, figures);
+  const issueKeys = record(file, settings.stores, settings.scales, figures);
   for (const [key, value] of Object.entries({ ...figures, ...issueKeys })) {
     if (!key.endsWith('.reason')) {
       process.stdout.write(`${key.padEnd(56)} ${JSON.stringify(value)}\n`);
