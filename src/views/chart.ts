@@ -514,7 +514,7 @@ export class ChartWidget extends Widget {
   }
 
   private _onPointerDown = (event: PointerEvent): void => {
-    this._pressedAt = { x: event.clientX, y: event.clientY };
+    this._pressedX = event.clientX;
     this._dragged = false;
     window.addEventListener('pointerup', this._onPointerUp);
   };
@@ -522,9 +522,9 @@ export class ChartWidget extends Widget {
   /** The end of a drag across the chart: zoom to the brushed x range. */
   private _onPointerUp = (event: PointerEvent): void => {
     window.removeEventListener('pointerup', this._onPointerUp);
-    const start = this._pressedAt;
-    this._pressedAt = null;
-    if (start === null || Math.abs(event.clientX - start.x) < DRAG_MIN_PIXELS) {
+    const start = this._pressedX;
+    this._pressedX = null;
+    if (start === null || Math.abs(event.clientX - start) < DRAG_MIN_PIXELS) {
       return;
     }
     this._dragged = true;
@@ -704,7 +704,8 @@ export class ChartWidget extends Widget {
   private _zoom: [number, number] | null = null;
   private _detail: IChartRow[] | null = null;
   private readonly _resetZoom: HTMLButtonElement;
-  private _pressedAt: { x: number; y: number } | null = null;
+  /** Where the pointer went down (clientX), until it goes up. */
+  private _pressedX: number | null = null;
   /** The last press was a drag (a zoom): the click that follows is not a click. */
   private _dragged = false;
   private _clickTimer: ReturnType<typeof setTimeout> | null = null;
