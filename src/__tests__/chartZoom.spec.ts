@@ -270,6 +270,39 @@ describe('zoom', () => {
     chart.dispose();
   });
 
+  it('zooms to the x range dragged across, and the click after a drag opens nothing', async () => {
+    const openLogs = jest.fn();
+    const chart = newChart({}, { openLogs });
+    chart.reset([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(x => row(x, 1 / x)));
+    await settled(chart);
+    // jsdom has no PointerEvent: mouse events of the pointer types stand in.
+    const pointer = (target: EventTarget, type: string, clientX: number) =>
+      target.dispatchEvent(
+        new MouseEvent(type, { bubbles: true, clientX, clientY: 50 })
+      );
+    const cell = chart.node.querySelector('.hover_capture_voronoi path')!;
+    // Over a point first: a plain click there would open its logs.
+    pointer(cell, 'pointermove', 80);
+    await settled(chart);
+    expect(chart.readout).not.toBeNull();
+    pointer(cell, 'pointerdown', 80);
+    for (const x of [100, 140, 180]) {
+      pointer(window, 'pointermove', x);
+      await new Promise(resolve => setTimeout(resolve, 10));
+    }
+    pointer(window, 'pointerup', 180);
+    cell.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settled(chart);
+    const zoom = chart.zoom;
+    expect(zoom).not.toBeNull();
+    expect(zoom![0]).toBeGreaterThan(1);
+    expect(zoom![1]).toBeLessThan(10);
+    expect(zoom![0]).toBeLessThan(zoom![1]);
+    await new Promise(resolve => setTimeout(resolve, CLICK_WAIT_MS));
+    expect(openLogs).not.toHaveBeenCalled();
+    chart.dispose();
+  });
+
   it('resets on a double-click', async () => {
     const chart = newChart();
     chart.reset([row(1, 1), row(2, 0.5), row(3, 0.3)]);
