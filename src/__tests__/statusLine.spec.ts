@@ -104,4 +104,36 @@ describe('StatusLine', () => {
     expect(backlog.textContent).toBe('Backlog: 2 files, 2.0 KiB');
     model.dispose();
   });
+
+  it('folds notes about the store into one line that opens to the full text', async () => {
+    const { client, model, line } = setUp();
+    const degraded =
+      'ILM is not available on this cluster: daily indices are not deleted after 90 days';
+    client.statusAnswer = serviceStatus({
+      store: {
+        kind: 'elasticsearch',
+        location: 'http://es:9200',
+        healthy: true,
+        degraded: [degraded]
+      },
+      configWarnings: ['TFLOG_ALERTS: plateau.epochs is ignored']
+    });
+    await model.refreshStatus();
+    const notes = line.node.querySelector<HTMLDetailsElement>(
+      'details.jp-tflog-warning'
+    )!;
+    expect(notes.hidden).toBe(false);
+    expect(notes.open).toBe(false);
+    const summary = notes.querySelector('summary')!;
+    expect(summary.textContent).toBe('2 notes on the store and settings');
+    expect(summary.textContent).not.toContain('ILM');
+    const text = notes.querySelector('.jp-tflog-warning-text')!;
+    expect(text.textContent).toContain(degraded);
+    expect(text.textContent).toContain('plateau.epochs');
+
+    client.statusAnswer = serviceStatus();
+    await model.refreshStatus();
+    expect(notes.hidden).toBe(true);
+    model.dispose();
+  });
 });

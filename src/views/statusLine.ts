@@ -52,7 +52,14 @@ export class StatusLine extends Widget {
     ]);
     this._reconnecting.hidden = true;
     this._error = h('div', { class: 'jp-tflog-error', role: 'alert' });
-    this._warning = h('div', { class: 'jp-tflog-warning' });
+    // Notes for admins (a cluster without ILM…) fold into one line: the
+    // panel stays about training, and the full text is a click away.
+    this._warningSummary = h('summary', {});
+    this._warningText = h('div', { class: 'jp-tflog-warning-text' });
+    this._warning = h('details', { class: 'jp-tflog-warning' }, [
+      this._warningSummary,
+      this._warningText
+    ]);
     this.node.append(
       h('div', { class: 'jp-tflog-status-line' }, [
         this._store,
@@ -150,7 +157,16 @@ export class StatusLine extends Widget {
       ...(status?.configWarnings ?? []),
       ...(status?.store?.degraded ?? [])
     ];
-    setText(this._warning, warnings.join('\n'));
+    setText(
+      this._warningSummary,
+      trans._n(
+        '%1 note on the store and settings',
+        '%1 notes on the store and settings',
+        warnings.length
+      )
+    );
+    setText(this._warningText, warnings.join('\n'));
+    this._warning.title = warnings.join('\n');
     this._warning.hidden = warnings.length === 0;
   }
 
@@ -163,7 +179,9 @@ export class StatusLine extends Widget {
   private readonly _reconnecting: HTMLSpanElement;
   private _failingSince: number | null = null;
   private readonly _error: HTMLDivElement;
-  private readonly _warning: HTMLDivElement;
+  private readonly _warning: HTMLDetailsElement;
+  private readonly _warningSummary: HTMLElement;
+  private readonly _warningText: HTMLDivElement;
 }
 
 function storeText(
