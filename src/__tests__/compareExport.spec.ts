@@ -108,6 +108,36 @@ describe('comparison export', () => {
     expect(csvField(null)).toBe('');
   });
 
+  it('keeps a spreadsheet from reading text cells as formulas', () => {
+    expect(csvField('=HYPERLINK("http://x")')).toBe(
+      '"\'=HYPERLINK(""http://x"")"'
+    );
+    expect(csvField('+1')).toBe("'+1");
+    expect(csvField('-lr')).toBe("'-lr");
+    expect(csvField('@sum')).toBe("'@sum");
+    expect(csvField('\tloss')).toBe("'\tloss");
+    expect(csvField('\rloss')).toBe('"\'\rloss"');
+    expect(csvField('loss=1')).toBe('loss=1');
+    // Numbers stay numbers, negative ones too.
+    expect(csvField(-0.5)).toBe('-0.5');
+    const rows = exportRows(
+      [
+        {
+          runId: 'run-c',
+          summary: summary({ run_id: 'run-c', name: '=1+1' }),
+          series: [
+            series('-delta', [{ x: 3, y: -2, time: '2026-01-31T10:00:00Z' }])
+          ],
+          error: null
+        }
+      ],
+      'step'
+    );
+    expect(toCsv(rows, 'step').split('\r\n')[1]).toBe(
+      "run-c,'=1+1,'-delta,batch,3,2026-01-31T10:00:00Z,-2,"
+    );
+  });
+
   it('writes JSON objects with the same columns', () => {
     const parsed = JSON.parse(toJson(exportRows(runs, 'wall'), 'wall'));
     expect(parsed).toHaveLength(4);

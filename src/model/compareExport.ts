@@ -80,12 +80,22 @@ const COLUMNS = [
   'nonfinite'
 ] as const;
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+/** What a spreadsheet reads as the start of a formula in a text cell. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180: a field with a comma, quote or line break is quoted, quotes
+ * doubled. Text that a spreadsheet would run as a formula (a run named
+ * `=HYPERLINK(…)`) starts with `'` so it stays text; numbers stay numbers.
+ */
 export function csvField(value: string | number | null): string {
   if (value === null) {
     return '';
   }
-  const text = String(value);
+  const text =
+    typeof value === 'string' && FORMULA_START.test(value)
+      ? `'${value}`
+      : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
