@@ -146,6 +146,22 @@ def status_list(text: str) -> Tuple[str, ...]:
     return words
 
 
+def _add_status_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--status", type=status_list, default=(), metavar="LIST", help=help_text)
+
+
+def _add_tag_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument(
+        "--tag",
+        dest="tags",
+        action="append",
+        type=tag,
+        default=[],
+        metavar="KEY=VALUE",
+        help=help_text,
+    )
+
+
 def _add_export_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file",
@@ -171,13 +187,7 @@ def _add_export_options(parser: argparse.ArgumentParser) -> None:
     which.add_argument(
         "--all", dest="all_notebooks", action="store_true", help="the runs of every notebook"
     )
-    parser.add_argument(
-        "--status",
-        type=status_list,
-        default=(),
-        metavar="LIST",
-        help="only runs with these statuses, e.g. finished,stopped",
-    )
+    _add_status_option(parser, "only runs with these statuses, e.g. finished,stopped")
 
 
 def hparam(text: str) -> Tuple[str, str]:
@@ -209,22 +219,24 @@ def sort_key(text: str) -> str:
     return text
 
 
-def runs_limit(text: str) -> int:
+def _whole_number_within(text: str, lowest: int, highest: int) -> Optional[int]:
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_RUNS_LIMIT:
+        return None
+    return value if lowest <= value <= highest else None
+
+
+def runs_limit(text: str) -> int:
+    value = _whole_number_within(text, 1, MAX_RUNS_LIMIT)
+    if value is None:
         raise argparse.ArgumentTypeError(f"{text!r}: a whole number from 1 to {MAX_RUNS_LIMIT}")
     return value
 
 
 def figure_width(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not MIN_WIDTH <= value <= MAX_WIDTH:
+    value = _whole_number_within(text, MIN_WIDTH, MAX_WIDTH)
+    if value is None:
         raise argparse.ArgumentTypeError(
             f"{text!r}: a width in pixels from {MIN_WIDTH} to {MAX_WIDTH}"
         )
@@ -245,22 +257,8 @@ def _add_runs_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="only the runs of this notebook (default: every notebook's)",
     )
-    parser.add_argument(
-        "--status",
-        type=status_list,
-        default=(),
-        metavar="LIST",
-        help="only runs with these statuses, e.g. running,failed",
-    )
-    parser.add_argument(
-        "--tag",
-        dest="tags",
-        action="append",
-        type=tag,
-        default=[],
-        metavar="KEY=VALUE",
-        help="only runs with this tag; repeatable, all must match",
-    )
+    _add_status_option(parser, "only runs with these statuses, e.g. running,failed")
+    _add_tag_option(parser, "only runs with this tag; repeatable, all must match")
     parser.add_argument(
         "--hparam",
         dest="hparams",
@@ -343,14 +341,9 @@ def _add_show_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="a name for the run (shown in the panel)")
-    parser.add_argument(
-        "--tag",
-        dest="tags",
-        action="append",
-        type=tag,
-        default=[],
-        metavar="KEY=VALUE",
-        help="a custom tag for every record of the run; repeatable. KEY: 1-64 of A-Z a-z 0-9 _ . -",
+    _add_tag_option(
+        parser,
+        "a custom tag for every record of the run; repeatable. KEY: 1-64 of A-Z a-z 0-9 _ . -",
     )
     parser.add_argument(
         "--no-keras",
