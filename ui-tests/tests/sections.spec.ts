@@ -8,12 +8,17 @@ import { openTrainingPanel } from './tflog';
 test('a folded section stays folded after a reload', async ({ page }) => {
   const panel = await openTrainingPanel(page);
   const titles = panel.locator('.lm-AccordionPanel-title');
-  await expect(titles).toHaveText([
+  // A title's name is its label alone: the History button sits beside it.
+  await expect(titles.locator('.lm-AccordionPanel-titleLabel')).toHaveText([
     'Run',
     'Metrics',
     'This notebook',
     'All my notebooks'
   ]);
+  await expect(titles.nth(3)).toHaveAccessibleName('All my notebooks Section');
+  await expect(
+    titles.nth(3).getByRole('button', { name: 'History' })
+  ).toBeVisible();
   const allRuns = panel.locator('[data-section="all-runs"]');
   await expect(allRuns).toBeVisible();
 
