@@ -3,7 +3,6 @@ import {
   compareRows,
   IComparedRun,
   legendKeys,
-  lowerIsBetter,
   MAX_COMPARED_RUNS,
   metricUnion,
   outcomeTable,
@@ -148,11 +147,20 @@ describe('comparison data', () => {
     expect(table[1].runs.get('b')).toEqual({ final: 0.6, best: 0.7 });
   });
 
-  it('knows loss-like names', () => {
-    expect(lowerIsBetter('val_loss')).toBe(true);
-    expect(lowerIsBetter('mae')).toBe(true);
-    expect(lowerIsBetter('accuracy')).toBe(false);
-    expect(lowerIsBetter('val_acc')).toBe(false);
+  it('finds the best value by the same rule as the History view', () => {
+    const a = run('a', {
+      series: ['glossary_size', 'top5_error'].map(name =>
+        series(name, [
+          { x: 1, y: 2, time: '' },
+          { x: 2, y: 5, time: '' }
+        ])
+      )
+    });
+    const table = outcomeTable([a], ['glossary_size', 'top5_error']);
+    // A word that merely contains "loss" is no loss.
+    expect(table.map(row => row.lowerIsBetter)).toEqual([false, true]);
+    expect(table[0].runs.get('a')).toEqual({ final: 5, best: 5 });
+    expect(table[1].runs.get('a')).toEqual({ final: 5, best: 2 });
   });
 });
 

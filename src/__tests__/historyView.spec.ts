@@ -7,48 +7,12 @@ import {
   DEFAULT_HISTORY_SETTINGS,
   defaultOrder,
   historyViewArgs,
-  lowerIsBetter,
   parseKeyValues,
   readHistorySettings,
   readHistoryView,
   runSortOf
 } from '../model/historyView';
 import { summary } from './fakes';
-
-describe('lowerIsBetter', () => {
-  it.each([
-    'loss',
-    'val_loss',
-    'reconstruction_loss',
-    'kl-loss',
-    'error',
-    'top5_error',
-    'mean_squared_error',
-    'mse',
-    'val_mae',
-    'rmse',
-    'perplexity',
-    'eval/perplexity',
-    'categorical_crossentropy',
-    'valLoss',
-    'wer'
-  ])('%s is better low', name => {
-    expect(lowerIsBetter(name)).toBe(true);
-  });
-
-  it.each([
-    'accuracy',
-    'val_accuracy',
-    'auc',
-    'f1',
-    'precision',
-    'glossary_size',
-    'lr',
-    'mseq_hits'
-  ])('%s is better high', name => {
-    expect(lowerIsBetter(name)).toBe(false);
-  });
-});
 
 describe('runSortOf and defaultOrder', () => {
   it('maps columns to the API sorts, best by the metric’s direction', () => {

@@ -3,6 +3,7 @@
  * metrics they share, legend labels, the rows drawn for one metric, and the
  * final and best values per metric.
  */
+import { lowerIsBetter } from '../metricDirection';
 import type { IRunSummary, ISeries, MetricValue, SeriesAxis } from '../tokens';
 import { Ema, IChartRow } from './series';
 
@@ -226,11 +227,6 @@ export function compareRows(
     }
   }
   return rows;
-}
-
-/** Loss-like metrics get better as they go down; the others as they go up. */
-export function lowerIsBetter(metric: string): boolean {
-  return /loss|error|err$|mse|mae|rmse|perplexity|cer|wer/i.test(metric);
 }
 
 export interface IMetricOutcome {

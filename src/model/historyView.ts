@@ -2,14 +2,15 @@
  * What the History view shows, as plain data: its filters, sort, columns and
  * tab. `tflog:open-history` takes it as arguments (`historyViewArgs`), so a
  * link reopens the same view; `readHistoryView` checks what a link holds.
- * Also the pure rules of the runs table: which columns sort how, and which
- * metrics are better low.
+ * Also the pure rules of the runs table: which columns sort how, and a
+ * run's best value (better low or high by `lowerIsBetter`).
  */
 import type {
   ReadonlyPartialJSONObject,
   ReadonlyPartialJSONValue
 } from '@lumino/coreutils';
 
+import { lowerIsBetter } from '../metricDirection';
 import type {
   IRunQuery,
   IRunSummary,
@@ -81,48 +82,6 @@ const STATUSES: readonly RunStatus[] = [
 ];
 
 const CHOSEN_PREFIXES = ['tag:', 'hparam:', 'last:', 'best:'] as const;
-
-/** Words of metric names that are better low (loss, errors, perplexity). */
-const LOWER_IS_BETTER_WORDS = new Set([
-  'loss',
-  'error',
-  'err',
-  'mse',
-  'mae',
-  'rmse',
-  'mape',
-  'msle',
-  'nll',
-  'perplexity',
-  'ppl',
-  'cer',
-  'wer',
-  'crossentropy',
-  'hinge',
-  'kld',
-  'distance'
-]);
-
-/**
- * Whether a metric is better low: one of its words (split at `_`, `-`, `/`,
- * `.` and case changes) is a loss or an error measure, or ends with `loss`
- * or `error` (`valloss`, `top5error`). Everything else (accuracy, AUC…) is
- * better high.
- */
-export function lowerIsBetter(metric: string): boolean {
-  const words = metric
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(word => word !== '');
-  return words.some(
-    word =>
-      LOWER_IS_BETTER_WORDS.has(word) ||
-      word.endsWith('loss') ||
-      word.endsWith('error') ||
-      word.endsWith('crossentropy')
-  );
-}
 
 /** The metric of a `last:` or `best:` column, or null. */
 export function metricOf(column: HistoryColumn): string | null {
