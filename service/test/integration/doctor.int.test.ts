@@ -16,15 +16,15 @@ import { doctorChecks } from '../../src/doctor';
 import type { ICheck, IReportJson } from '../../src/doctor/report';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { TEMPLATE_VERSION } from '../../src/store/es-mappings';
+import {
+  removePrefixed,
+  testEsUrl,
+  testIndexPrefix,
+  testStoreConfig
+} from './es-fixture';
 
-const ES_URL = process.env.TFLOG_TEST_ES_URL;
-if (!ES_URL) {
-  throw new Error(
-    'TFLOG_TEST_ES_URL is not set: run scripts/test.sh (it starts a real Elasticsearch node) or point it at a cluster'
-  );
-}
-const esUrl: string = ES_URL;
-const PREFIX = `tflog-doctor-${process.pid}-${Date.now().toString(36)}-`;
+const esUrl = testEsUrl();
+const PREFIX = testIndexPrefix('doctor');
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(REPO_ROOT, 'service/lib/cli.js');
 jest.setTimeout(120000);
@@ -41,15 +41,7 @@ function named(checks: ICheck[], name: string): ICheck {
 
 describe('tflog doctor against Elasticsearch', () => {
   const admin = new Client({ node: esUrl });
-  const config = {
-    urls: [esUrl],
-    verifyCerts: true,
-    indexPrefix: PREFIX,
-    requestTimeoutMs: 30000,
-    retentionDays: 90,
-    warmDays: 7,
-    coldDays: 30
-  };
+  const config = testStoreConfig(esUrl, PREFIX);
   let tmp: string;
   let env: Record<string, string>;
 
@@ -98,19 +90,7 @@ describe('tflog doctor against Elasticsearch', () => {
   });
 
   afterAll(async () => {
-    // Wildcard deletes are refused (action.destructive_requires_name): name each index.
-    const indices = Object.keys(
-      await admin.indices.get({ index: `${PREFIX}*` })
-    );
-    if (indices.length > 0) {
-      await admin.indices.delete({ index: indices });
-    }
-    for (const kind of ['logs', 'metrics', 'runs']) {
-      await admin.indices.deleteIndexTemplate(
-        { name: `${PREFIX}${kind}` },
-        { ignore: [404] }
-      );
-    }
+    await removePrefixed(admin, PREFIX);
     await admin.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });

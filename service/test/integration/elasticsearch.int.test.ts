@@ -6,9 +6,6 @@
  * node and sets it; point it at any cluster to run there).
  */
 import { Client, errors } from '@elastic/elasticsearch';
-import * as fsp from 'fs/promises';
-import * as os from 'os';
-import * as path from 'path';
 
 import type { IElasticsearchConfig } from '../../src/config';
 import { createParser, createRunState } from '../../src/parse';
@@ -18,7 +15,7 @@ import { Shipper } from '../../src/ship/shipper';
 import { StatusTracker } from '../../src/ship/status';
 import { foldSummary } from '../../src/ship/summary';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
-import { EmbeddedStore } from '../../src/store/embedded';
+import type { EmbeddedStore } from '../../src/store/embedded';
 import {
   dailyIndex,
   POLICY_VERSION,
@@ -39,29 +36,22 @@ import type {
   SpoolRecord
 } from '../../src/types';
 import { expectNotebookPathsMatch } from '../store/contract';
+import {
+  openBothStores,
+  removePrefixed,
+  testEsUrl,
+  testIndexPrefix,
+  testStoreConfig,
+  type IBothStores
+} from './es-fixture';
 
-const ES_URL = process.env.TFLOG_TEST_ES_URL;
-if (!ES_URL) {
-  throw new Error(
-    'TFLOG_TEST_ES_URL is not set: run scripts/test.sh (it starts a real Elasticsearch node) or point TFLOG_TEST_ES_URL at a cluster, e.g. TFLOG_TEST_ES_URL=http://127.0.0.1:9200'
-  );
-}
-const esUrl: string = ES_URL;
-
-const PREFIX = `tflog-it-${process.pid}-${Date.now().toString(36)}-`;
+const esUrl = testEsUrl();
+const PREFIX = testIndexPrefix('it');
 const logger = createLogger('warn');
 jest.setTimeout(120000);
 
 function config(prefix = PREFIX): IElasticsearchConfig {
-  return {
-    urls: [esUrl],
-    verifyCerts: true,
-    indexPrefix: prefix,
-    requestTimeoutMs: 30000,
-    retentionDays: 90,
-    warmDays: 7,
-    coldDays: 30
-  };
+  return testStoreConfig(esUrl, prefix);
 }
 
 const T0 = Date.parse('2025-11-28T20:16:59.470Z') / 1000;
@@ -208,49 +198,19 @@ function longSeries(
 
 describe('ElasticsearchStore against a real cluster', () => {
   const admin = new Client({ node: esUrl });
+  let stores: IBothStores;
   let store: ElasticsearchStore;
   let embedded: EmbeddedStore;
-  let embeddedDir: string;
 
   beforeAll(async () => {
-    store = new ElasticsearchStore({ config: config(), logger });
-    await store.init();
-    embeddedDir = await fsp.mkdtemp(
-      path.join(os.tmpdir(), 'tflog-int-embedded-')
-    );
-    embedded = new EmbeddedStore({
-      dir: embeddedDir,
-      retentionDays: 0,
-      logger
-    });
-    await embedded.init();
+    stores = await openBothStores(config(), logger);
+    ({ store, embedded } = stores);
   });
 
   afterAll(async () => {
-    await store.close();
-    await embedded.close();
-    // Wildcard deletes are refused (action.destructive_requires_name): name each index.
-    const indices = Object.keys(
-      await admin.indices.get({ index: `${PREFIX}*` })
-    );
-    if (indices.length > 0) {
-      await admin.indices.delete({ index: indices });
-    }
-    for (const kind of ['logs', 'metrics', 'runs']) {
-      await admin.indices.deleteIndexTemplate(
-        { name: `${PREFIX}${kind}` },
-        { ignore: [404] }
-      );
-    }
-    // A cluster without ILM answers 400 (no handler): nothing to delete there.
-    for (const policy of ['policy', 'runs-policy']) {
-      await admin.ilm.deleteLifecycle(
-        { name: `${PREFIX}${policy}` },
-        { ignore: [400, 404, 405] }
-      );
-    }
+    await stores.close();
+    await removePrefixed(admin, PREFIX);
     await admin.close();
-    await fsp.rm(embeddedDir, { recursive: true, force: true });
   });
 
   async function writeBoth(batch: IWriteBatch): Promise<void> {

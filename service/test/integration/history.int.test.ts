@@ -5,86 +5,48 @@
  * answers. Needs TFLOG_TEST_ES_URL.
  */
 import { Client } from '@elastic/elasticsearch';
-import * as fsp from 'fs/promises';
-import * as os from 'os';
-import * as path from 'path';
 
 import { createLogger } from '../../src/common/logger';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { RUNS_MAPPINGS } from '../../src/store/es-mappings';
-import { EmbeddedStore } from '../../src/store/embedded';
+import type { EmbeddedStore } from '../../src/store/embedded';
 import {
   expectLogSearchMatch,
   expectLogsAroundMatch,
   expectRunHistoryMatch,
   expectSeriesRangeMatch
 } from '../store/history-contract';
+import {
+  openBothStores,
+  removePrefixed,
+  testEsUrl,
+  testIndexPrefix,
+  testStoreConfig,
+  type IBothStores
+} from './es-fixture';
 
-const ES_URL = process.env.TFLOG_TEST_ES_URL;
-if (!ES_URL) {
-  throw new Error(
-    'TFLOG_TEST_ES_URL is not set: run scripts/test.sh (it starts a real Elasticsearch node) or point TFLOG_TEST_ES_URL at a cluster, e.g. TFLOG_TEST_ES_URL=http://127.0.0.1:9200'
-  );
-}
-const esUrl: string = ES_URL;
-const PREFIX = `tflog-history-${process.pid}-${Date.now().toString(36)}-`;
+const esUrl = testEsUrl();
+const PREFIX = testIndexPrefix('history');
 const logger = createLogger('warn');
 jest.setTimeout(120000);
 
-const config = {
-  urls: [esUrl],
-  verifyCerts: true,
-  indexPrefix: PREFIX,
-  requestTimeoutMs: 30000,
-  retentionDays: 90,
-  warmDays: 7,
-  coldDays: 30
-};
+const config = testStoreConfig(esUrl, PREFIX);
 
 describe('history queries on both stores', () => {
   const admin = new Client({ node: esUrl });
+  let stores: IBothStores;
   let store: ElasticsearchStore;
   let embedded: EmbeddedStore;
-  let embeddedDir: string;
 
   beforeAll(async () => {
-    store = new ElasticsearchStore({ config, logger });
-    await store.init();
-    embeddedDir = await fsp.mkdtemp(
-      path.join(os.tmpdir(), 'tflog-history-embedded-')
-    );
-    embedded = new EmbeddedStore({
-      dir: embeddedDir,
-      retentionDays: 0,
-      logger
-    });
-    await embedded.init();
+    stores = await openBothStores(config, logger);
+    ({ store, embedded } = stores);
   });
 
   afterAll(async () => {
-    await store.close();
-    await embedded.close();
-    // Wildcard deletes are refused (action.destructive_requires_name): name each index.
-    const indices = Object.keys(
-      await admin.indices.get({ index: `${PREFIX}*` })
-    );
-    if (indices.length > 0) {
-      await admin.indices.delete({ index: indices });
-    }
-    for (const kind of ['logs', 'metrics', 'runs']) {
-      await admin.indices.deleteIndexTemplate(
-        { name: `${PREFIX}${kind}` },
-        { ignore: [404] }
-      );
-    }
-    for (const policy of ['policy', 'runs-policy']) {
-      await admin.ilm.deleteLifecycle(
-        { name: `${PREFIX}${policy}` },
-        { ignore: [400, 404, 405] }
-      );
-    }
+    await stores.close();
+    await removePrefixed(admin, PREFIX);
     await admin.close();
-    await fsp.rm(embeddedDir, { recursive: true, force: true });
   });
 
   const refreshed = (): Promise<void> =>

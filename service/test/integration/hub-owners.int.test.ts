@@ -9,29 +9,16 @@ import { createLogger } from '../../src/common/logger';
 import { RunOwners } from '../../src/hub/owners';
 import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { runOwnersIndex } from '../../src/store/es-owners';
+import { testEsUrl, testIndexPrefix, testStoreConfig } from './es-fixture';
 
-const ES_URL = process.env.TFLOG_TEST_ES_URL;
-if (!ES_URL) {
-  throw new Error(
-    'TFLOG_TEST_ES_URL is not set: run scripts/test.sh (it starts a real Elasticsearch node) or point it at a cluster'
-  );
-}
-const esUrl: string = ES_URL;
-const PREFIX = `tflog-owners-${process.pid}-${Date.now().toString(36)}-`;
+const esUrl = testEsUrl();
+const PREFIX = testIndexPrefix('owners');
 jest.setTimeout(60000);
 
 describe('run ownership in Elasticsearch', () => {
   const admin = new Client({ node: esUrl });
   const store = new ElasticsearchStore({
-    config: {
-      urls: [esUrl],
-      verifyCerts: true,
-      indexPrefix: PREFIX,
-      requestTimeoutMs: 30000,
-      retentionDays: 90,
-      warmDays: 7,
-      coldDays: 30
-    },
+    config: testStoreConfig(esUrl, PREFIX),
     logger: createLogger('warn')
   });
 
