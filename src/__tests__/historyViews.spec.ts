@@ -288,12 +288,12 @@ describe('the Training panel’s History button', () => {
     const titles = [
       ...panel.node.querySelectorAll<HTMLElement>('.lm-AccordionPanel-title')
     ];
-    expect(titles[3].contains(toolbar?.node ?? null)).toBe(true);
-    expect(titles[2].querySelector('.jp-AccordionPanel-toolbar')).toBeNull();
+    expect(titles[4].contains(toolbar?.node ?? null)).toBe(true);
+    expect(titles[3].querySelector('.jp-AccordionPanel-toolbar')).toBeNull();
     // JupyterLab's toolbar keeps its clicks: the section folds only from its title.
     toolbar?.node.click();
     expect(section?.isHidden).toBe(false);
-    titles[3].click();
+    titles[4].click();
     expect(section?.isHidden).toBe(true);
     panel.dispose();
     model.dispose();

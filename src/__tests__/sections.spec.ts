@@ -34,11 +34,12 @@ function titles(panel: TrainingPanel): HTMLElement[] {
 }
 
 describe('the panel’s sections', () => {
-  it('are Run, Metrics and the two run lists, each folding on a click of its title', () => {
+  it('are Run, Metrics, System and the two run lists, each folding on a click of its title', () => {
     const { model, panel } = newPanel();
     expect(titles(panel).map(title => title.textContent)).toEqual([
       'Run',
       'Metrics',
+      'System',
       'This notebook',
       'All my notebooks'
     ]);
@@ -66,7 +67,7 @@ describe('the panel’s sections', () => {
     expect(panel.sectionsState.collapsed).toEqual(['run', 'all-runs']);
     expect(
       titles(panel).map(title => title.getAttribute('aria-expanded'))
-    ).toEqual(['false', 'true', 'true', 'false']);
+    ).toEqual(['false', 'true', 'true', 'true', 'false']);
     panel.dispose();
     model.dispose();
   });

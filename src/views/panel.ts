@@ -20,9 +20,10 @@ import { AccordionPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
 import type { IOpenLogsArgs } from '../model/logs';
 import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
+import { SystemModel } from '../model/systemModel';
 import { isXAxisChoice } from '../settings';
 import type { IThemeColours } from '../theme';
-import type { ITflogSettings, XAxisChoice } from '../tokens';
+import type { IRunSummary, ITflogSettings, XAxisChoice } from '../tokens';
 import { ChartsPanel } from './charts';
 import { ChartControls, SettingChange } from './controls';
 import { h } from './dom';
@@ -30,22 +31,29 @@ import { EmptyState, ICellInserter } from './emptyState';
 import { GoToCell, RunHeader } from './runHeader';
 import { RunList } from './runList';
 import { StatusLine } from './statusLine';
+import { SystemSection } from './systemSection';
 import { defaultBundle } from './text';
 
 export const PANEL_ID = 'jp-tflog-panel';
 
 /** Which sections are folded and how the room is shared, as remembered per user. */
 export interface ISectionsState {
-  /** Section ids (`run`, `metrics`, `notebook-runs`, `all-runs`) that are folded. */
+  /** Section ids (`run`, `metrics`, `system`, `notebook-runs`, `all-runs`) that are folded. */
   collapsed: string[];
   /** Relative sizes of the sections, in their order; empty: the default. */
   sizes: number[];
 }
 
-const SECTION_IDS = ['run', 'metrics', 'notebook-runs', 'all-runs'] as const;
+const SECTION_IDS = [
+  'run',
+  'metrics',
+  'system',
+  'notebook-runs',
+  'all-runs'
+] as const;
 
 /** How the sections share the room by default, in SECTION_IDS order. */
-const SECTION_STRETCH = [3, 5, 2, 1];
+const SECTION_STRETCH = [3, 5, 2, 2, 1];
 
 /** A saved sections state, checked; null when there is none or it is malformed. */
 export function readSectionsState(
@@ -151,6 +159,14 @@ export class TrainingPanel extends SidePanel {
     metricsSection.addWidget(this._controls);
     metricsSection.addWidget(this._charts);
     metricsSection.title.label = trans.__('Metrics');
+    this._systemModel = new SystemModel({ trans });
+    this._system = new SystemSection({
+      model: this._systemModel,
+      colours: options.colours,
+      renderer: options.renderer,
+      trans
+    });
+    this._system.title.label = trans.__('System');
     this._notebookRuns.title.label = trans.__('This notebook');
     this._allRuns.title.label = trans.__('All my notebooks');
     if (options.onOpenHistory) {
@@ -170,6 +186,7 @@ export class TrainingPanel extends SidePanel {
     const sections: Widget[] = [
       runSection,
       metricsSection,
+      this._system,
       this._notebookRuns,
       this._allRuns
     ];
@@ -247,6 +264,7 @@ export class TrainingPanel extends SidePanel {
 
   setColours(colours: IThemeColours): void {
     this._charts.setColours(colours);
+    this._system.setColours(colours);
   }
 
   dispose(): void {
@@ -258,6 +276,8 @@ export class TrainingPanel extends SidePanel {
     this.model.runModelChanged.disconnect(this._onRunModelChanged, this);
     this.model.settingsChanged.disconnect(this._renderSettings, this);
     this._shownRun?.chartsChanged.disconnect(this._renderAutoAxis, this);
+    this._shownRun?.summaryChanged.disconnect(this._onSummaryChanged, this);
+    this._systemModel.dispose();
     this._contentObserver?.disconnect();
     Signal.clearData(this);
     super.dispose();
@@ -335,12 +355,23 @@ export class TrainingPanel extends SidePanel {
 
   private _onRunModelChanged(_: PanelModel, runModel: RunModel | null): void {
     this._shownRun?.chartsChanged.disconnect(this._renderAutoAxis, this);
+    this._shownRun?.summaryChanged.disconnect(this._onSummaryChanged, this);
     this._shownRun = runModel;
     runModel?.chartsChanged.connect(this._renderAutoAxis, this);
+    runModel?.summaryChanged.connect(this._onSummaryChanged, this);
+    this._systemModel.setRun(
+      runModel?.client ?? null,
+      runModel?.runId ?? null,
+      runModel?.summary ?? null
+    );
     this._runHeader.setRunModel(runModel);
     this._charts.setRunModel(runModel);
     this._renderRuns();
     this._renderAutoAxis();
+  }
+
+  private _onSummaryChanged(_: RunModel, summary: IRunSummary | null): void {
+    this._systemModel.setSummary(summary);
   }
 
   /** The Auto option names the axis it stands for with the run shown. */
@@ -408,6 +439,8 @@ export class TrainingPanel extends SidePanel {
   private readonly _empty: EmptyState;
   private readonly _runHeader: RunHeader;
   private readonly _charts: ChartsPanel;
+  private readonly _systemModel: SystemModel;
+  private readonly _system: SystemSection;
   private readonly _notebookRuns: RunList;
   private readonly _allRuns: RunList;
 }

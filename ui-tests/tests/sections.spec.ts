@@ -12,21 +12,22 @@ test('a folded section stays folded after a reload', async ({ page }) => {
   await expect(titles.locator('.lm-AccordionPanel-titleLabel')).toHaveText([
     'Run',
     'Metrics',
+    'System',
     'This notebook',
     'All my notebooks'
   ]);
-  await expect(titles.nth(3)).toHaveAccessibleName('All my notebooks Section');
+  await expect(titles.nth(4)).toHaveAccessibleName('All my notebooks Section');
   await expect(
-    titles.nth(3).getByRole('button', { name: 'History' })
+    titles.nth(4).getByRole('button', { name: 'History' })
   ).toBeVisible();
   const allRuns = panel.locator('[data-section="all-runs"]');
   await expect(allRuns).toBeVisible();
 
   // Titles are buttons for the keyboard too (and a notification cannot get in the way).
-  await titles.nth(3).focus();
+  await titles.nth(4).focus();
   await page.keyboard.press('Enter');
   await expect(allRuns).toBeHidden();
-  await expect(titles.nth(3)).toHaveAttribute('aria-expanded', 'false');
+  await expect(titles.nth(4)).toHaveAttribute('aria-expanded', 'false');
   // Saved a second after the change, into the user's workspace.
   await expect
     .poll(
@@ -43,12 +44,12 @@ test('a folded section stays folded after a reload', async ({ page }) => {
   await page.reload({ waitUntil: 'networkidle' });
   const reopened = await openTrainingPanel(page);
   const reopenedTitles = reopened.locator('.lm-AccordionPanel-title');
-  await expect(reopenedTitles.nth(3)).toHaveAttribute('aria-expanded', 'false');
+  await expect(reopenedTitles.nth(4)).toHaveAttribute('aria-expanded', 'false');
   await expect(reopened.locator('[data-section="all-runs"]')).toBeHidden();
   await expect(reopened.locator('[data-section="metrics"]')).toBeVisible();
 
   // Unfolding is remembered too.
-  await reopenedTitles.nth(3).focus();
+  await reopenedTitles.nth(4).focus();
   await page.keyboard.press('Space');
   await expect(reopened.locator('[data-section="all-runs"]')).toBeVisible();
 });
