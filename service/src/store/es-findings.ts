@@ -18,6 +18,7 @@ import type {
   INonfiniteRun
 } from '../wire';
 import { decodeCursor, encodeCursor } from './cursor';
+import { dateRangeFilter, sortValues, totalHits } from './es-common';
 import { NO_STEP } from './embedded-schema';
 import type { IIndexNames } from './es-mappings';
 import { buildRunSearch, fromStoredEvent, logConditions } from './es-queries';
@@ -59,15 +60,9 @@ function pointFilter(query: {
   notebooks?: string[];
 }): QueryClause[] {
   const filter: QueryClause[] = [{ term: { user: query.user } }];
-  if (query.from !== undefined || query.to !== undefined) {
-    const range: estypes.QueryDslDateRangeQuery = {};
-    if (query.from !== undefined) {
-      range.gte = query.from;
-    }
-    if (query.to !== undefined) {
-      range.lt = query.to;
-    }
-    filter.push({ range: { '@timestamp': range } });
+  const timeRange = dateRangeFilter('@timestamp', query.from, query.to);
+  if (timeRange !== undefined) {
+    filter.push(timeRange);
   }
   if (query.notebooks !== undefined) {
     filter.push({ terms: { notebook: query.notebooks } });
@@ -142,13 +137,7 @@ export function parseThresholdPage(
   }
   const last = shown[shown.length - 1];
   if (hits.length > query.size && last?.sort) {
-    page.next = encodeCursor(
-      last.sort.map(value =>
-        typeof value === 'number' || typeof value === 'string'
-          ? value
-          : String(value)
-      )
-    );
+    page.next = encodeCursor(sortValues(last.sort));
   }
   return page;
 }
@@ -363,7 +352,6 @@ export function parseErrorCountPage(
 ): IErrorCountPage {
   const hits = response.hits.hits;
   const shown = hits.slice(0, query.size);
-  const total = response.hits.total;
   const page: IErrorCountPage = {
     runs: shown.map(hit => {
       const source = hit._source ?? {};
@@ -377,17 +365,11 @@ export function parseErrorCountPage(
         warnings: source.counts?.warnings ?? 0
       };
     }),
-    total: typeof total === 'number' ? total : (total?.value ?? 0)
+    total: totalHits(response)
   };
   const last = shown[shown.length - 1];
   if (hits.length > query.size && last?.sort) {
-    page.next = encodeCursor(
-      last.sort.map(value =>
-        typeof value === 'number' || typeof value === 'string'
-          ? value
-          : String(value)
-      )
-    );
+    page.next = encodeCursor(sortValues(last.sort));
   }
   return page;
 }
@@ -416,15 +398,9 @@ export function buildProblemSearch(
     { term: { 'user.name': query.user } },
     { terms: { 'log.level': storedLevels(query.levels) } }
   ];
-  if (query.from !== undefined || query.to !== undefined) {
-    const range: estypes.QueryDslDateRangeQuery = {};
-    if (query.from !== undefined) {
-      range.gte = query.from;
-    }
-    if (query.to !== undefined) {
-      range.lt = query.to;
-    }
-    filter.push({ range: { '@timestamp': range } });
+  const timeRange = dateRangeFilter('@timestamp', query.from, query.to);
+  if (timeRange !== undefined) {
+    filter.push(timeRange);
   }
   if (query.notebooks !== undefined) {
     filter.push({ terms: { 'tflog.notebook': query.notebooks } });
@@ -461,9 +437,7 @@ export function parseProblemEvents(
       time: source['@timestamp'] ?? ''
     });
   }
-  const total = response.hits.total;
-  const count = typeof total === 'number' ? total : (total?.value ?? 0);
-  return { events, sampled: count > PROBLEM_EVENTS_CAP };
+  return { events, sampled: totalHits(response) > PROBLEM_EVENTS_CAP };
 }
 
 /** Sorts a log search by (newest first, record order, run id). */
@@ -497,15 +471,9 @@ export function buildLogSearchAcross(
   if (query.notebooks !== undefined) {
     filter.push({ terms: { 'tflog.notebook': query.notebooks } });
   }
-  if (query.from !== undefined || query.to !== undefined) {
-    const range: estypes.QueryDslDateRangeQuery = {};
-    if (query.from !== undefined) {
-      range.gte = query.from;
-    }
-    if (query.to !== undefined) {
-      range.lt = query.to;
-    }
-    filter.push({ range: { '@timestamp': range } });
+  const timeRange = dateRangeFilter('@timestamp', query.from, query.to);
+  if (timeRange !== undefined) {
+    filter.push(timeRange);
   }
   const request: estypes.SearchRequest = {
     index: names.logsPattern,
@@ -533,10 +501,9 @@ export function parseLogSearchPage(
 ): ILogPage {
   const hits = response.hits.hits;
   const shown = hits.slice(0, query.size);
-  const total = response.hits.total;
   const page: ILogPage = {
     lines: shown.map(hit => fromStoredEvent(hit._id ?? '', hit._source ?? {})),
-    total: typeof total === 'number' ? total : (total?.value ?? 0)
+    total: totalHits(response)
   };
   const last = shown[shown.length - 1];
   if (hits.length > query.size && last?.sort) {

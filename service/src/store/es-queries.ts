@@ -8,6 +8,7 @@ import type { estypes } from '@elastic/elasticsearch';
 
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import { decodeCursor, encodeCursor } from './cursor';
+import { dateRangeFilter, sortValues, totalHits } from './es-common';
 import { dayName, routedIndex, type IIndexNames } from './es-mappings';
 import { logWindow } from './log-window';
 import {
@@ -334,15 +335,9 @@ export function buildRunSearch(
     // A flattened field holds every value as its text, numbers as stored.
     filter.push({ terms: { [`hparams.${key}`]: hparamMatch(value).texts } });
   }
-  if (query.from !== undefined || query.to !== undefined) {
-    const range: estypes.QueryDslDateRangeQuery = {};
-    if (query.from !== undefined) {
-      range.gte = query.from;
-    }
-    if (query.to !== undefined) {
-      range.lt = query.to;
-    }
-    filter.push({ range: { started: range } });
+  const timeRange = dateRangeFilter('started', query.from, query.to);
+  if (timeRange !== undefined) {
+    filter.push(timeRange);
   }
   if (query.text !== undefined && query.text !== '') {
     filter.push({
@@ -904,22 +899,6 @@ function pointsOfHits(
 }
 
 // ---------------------------------------------------------------- shared
-
-function totalHits(response: estypes.SearchResponse<unknown>): number {
-  const total = response.hits.total;
-  if (total === undefined) {
-    return 0;
-  }
-  return typeof total === 'number' ? total : total.value;
-}
-
-function sortValues(sort: estypes.SortResults): (string | number)[] {
-  return sort.map(value =>
-    typeof value === 'number' || typeof value === 'string'
-      ? value
-      : String(value)
-  );
-}
 
 function asArray(sort: estypes.Sort): estypes.SortCombinations[] {
   return Array.isArray(sort) ? sort : [sort];
