@@ -23,6 +23,7 @@ import type {
   INonfiniteRun,
   IRunErrorCount
 } from '../../src/wire';
+import { writeAccepted } from './write-accepted';
 
 const ROOT = '/home/alice';
 
@@ -75,15 +76,7 @@ export async function expectNotebookPathsMatch(
     summary(`${prefix}-comma`, 'work/a,b.ipynb', 4),
     summary(`${prefix}-bare`, 'train.ipynb', 5)
   ];
-  const result = await store.write({
-    documents: [],
-    points: [],
-    runs,
-    runVersions: Object.fromEntries(runs.map(run => [run.run_id, 1]))
-  });
-  if (result.rejected.length > 0 || result.retry !== undefined) {
-    throw new Error(`the store refused the runs: ${JSON.stringify(result)}`);
-  }
+  await writeAccepted(store, { runs }, 'runs');
   await afterWrite();
 
   const ids = async (notebooks: string[]): Promise<string[]> => {
@@ -242,15 +235,7 @@ export async function expectFindingsMatch(
       { name: 'loss', minutes: 240, step: 0, epoch: 0, value: 0.1 }
     ])
   ];
-  const result = await store.write({
-    documents: [],
-    points,
-    runs,
-    runVersions: Object.fromEntries(runs.map(item => [item.run_id, 1]))
-  });
-  if (result.rejected.length > 0 || result.retry !== undefined) {
-    throw new Error(`the store refused the data: ${JSON.stringify(result)}`);
-  }
+  await writeAccepted(store, { points, runs }, 'data');
   await afterWrite();
   if (!store.thresholdPoints || !store.nonfiniteRuns || !store.errorCounts) {
     throw new Error('the store does not answer queries across runs');
@@ -489,15 +474,7 @@ export async function expectProblemsMatch(
     event(2, 2, 61, 'error', 'Loss became NaN at step 5'),
     event(3, 1, 120, 'error', 'Loss became NaN at step 1')
   ];
-  const result = await store.write({
-    documents,
-    points: [],
-    runs,
-    runVersions: Object.fromEntries(runs.map(item => [item.run_id, 1]))
-  });
-  if (result.rejected.length > 0 || result.retry !== undefined) {
-    throw new Error(`the store refused the data: ${JSON.stringify(result)}`);
-  }
+  await writeAccepted(store, { documents, runs }, 'data');
   await afterWrite();
   if (!store.problems) {
     throw new Error('the store does not group warnings and errors');
@@ -667,15 +644,7 @@ export async function expectProblemsSampled(
       }
     });
   }
-  const result = await store.write({
-    documents,
-    points: [],
-    runs: [run],
-    runVersions: { [runId]: 1 }
-  });
-  if (result.rejected.length > 0 || result.retry !== undefined) {
-    throw new Error(`the store refused the data: ${JSON.stringify(result)}`);
-  }
+  await writeAccepted(store, { documents, runs: [run] }, 'data');
   await afterWrite();
   if (!store.problems) {
     throw new Error('the store does not group warnings and errors');

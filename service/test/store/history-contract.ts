@@ -21,6 +21,7 @@ import type {
   ITflogDocument
 } from '../../src/types';
 import { logEvent } from '../documents';
+import { writeAccepted } from './write-accepted';
 
 type AfterWrite = () => Promise<void>;
 
@@ -69,15 +70,7 @@ async function writeRuns(
   runs: IRunSummary[],
   afterWrite: AfterWrite
 ): Promise<void> {
-  const result = await store.write({
-    documents: [],
-    points: [],
-    runs,
-    runVersions: Object.fromEntries(runs.map(run => [run.run_id, 1]))
-  });
-  if (result.rejected.length > 0 || result.retry !== undefined) {
-    throw new Error(`the store refused the runs: ${JSON.stringify(result)}`);
-  }
+  await writeAccepted(store, { runs }, 'runs');
   await afterWrite();
 }
 
@@ -309,15 +302,14 @@ export async function expectSeriesRangeMatch(
     }
     points.push(point);
   }
-  const result = await store.write({
-    documents: [],
-    points,
-    runs: [historyRun(runId, user, { startedAt: 0, updatedAt: 200 })],
-    runVersions: { [runId]: 1 }
-  });
-  if (result.rejected.length > 0 || result.retry !== undefined) {
-    throw new Error(`the store refused the curve: ${JSON.stringify(result)}`);
-  }
+  await writeAccepted(
+    store,
+    {
+      points,
+      runs: [historyRun(runId, user, { startedAt: 0, updatedAt: 200 })]
+    },
+    'curve'
+  );
   await afterWrite();
   const read = async (query: Partial<ISeriesQuery>): Promise<ISeries> => {
     const found = await store.series({
@@ -439,15 +431,14 @@ export async function expectLogsAroundMatch(
       message: 'second line of record 5'
     })
   );
-  const result = await store.write({
-    documents,
-    points: [],
-    runs: [historyRun(runId, user, { startedAt: 0, updatedAt: 1 })],
-    runVersions: { [runId]: 1 }
-  });
-  if (result.rejected.length > 0 || result.retry !== undefined) {
-    throw new Error(`the store refused the lines: ${JSON.stringify(result)}`);
-  }
+  await writeAccepted(
+    store,
+    {
+      documents,
+      runs: [historyRun(runId, user, { startedAt: 0, updatedAt: 1 })]
+    },
+    'lines'
+  );
   await afterWrite();
   const around = (
     at: string,
@@ -532,17 +523,16 @@ export async function expectLogSearchMatch(
     owner: string,
     notebook: string
   ): Promise<void> => {
-    const result = await target.write({
-      documents: linesOf(runId, owner, notebook),
-      points: [],
-      runs: [
-        historyRun(runId, owner, { startedAt: 0, updatedAt: 6, notebook })
-      ],
-      runVersions: { [runId]: 1 }
-    });
-    if (result.rejected.length > 0 || result.retry !== undefined) {
-      throw new Error(`the store refused the lines: ${JSON.stringify(result)}`);
-    }
+    await writeAccepted(
+      target,
+      {
+        documents: linesOf(runId, owner, notebook),
+        runs: [
+          historyRun(runId, owner, { startedAt: 0, updatedAt: 6, notebook })
+        ]
+      },
+      'lines'
+    );
   };
   await write(store, runA, user, 'work/train.ipynb');
   await write(store, runB, user, 'work/other.ipynb');
