@@ -8,6 +8,7 @@ import { EmbeddedStore } from '../../src/store/embedded';
 import type { ILogPage } from '../../src/wire';
 import { logEvent } from '../documents';
 import { memoryLogger } from '../ship/fakes';
+import { writeAccepted } from '../store/write-accepted';
 import {
   errorOf,
   ITestServer,
@@ -187,17 +188,26 @@ describe('GET /logs', () => {
       runSummary('run-a'),
       runSummary('run-b', { user: 'bob', notebook: 'work/train.ipynb' })
     ];
-    await store.write({
-      documents: [
-        logEvent('run-a', 1, { message: 'CUDA out of memory' }),
-        logEvent('run-a', 2, { message: 'epoch 2' }),
-        logEvent('run-b', 3, { user: 'bob', message: 'CUDA out of memory' })
-      ],
-      points: [],
-      runs,
-      runVersions: Object.fromEntries(runs.map(run => [run.run_id, 1]))
-    });
+    await writeAccepted(
+      store,
+      {
+        documents: [
+          logEvent('run-a', 1, { message: 'CUDA out of memory' }),
+          logEvent('run-a', 2, { message: 'epoch 2' }),
+          logEvent('run-b', 3, { user: 'bob', message: 'CUDA out of memory' })
+        ],
+        runs
+      },
+      'lines'
+    );
   });
+
+  /** The ids of the lines a user's `GET /logs` answers, in order. */
+  async function lineIds(at: ListeningAt, url: string): Promise<string[]> {
+    const response = await request(at, url);
+    expect(response.status).toBe(200);
+    return (JSON.parse(response.text) as ILogPage).lines.map(line => line._id);
+  }
 
   afterAll(async () => {
     await Promise.all(servers.map(api => api.close()));
@@ -207,13 +217,7 @@ describe('GET /logs', () => {
 
   it("answers the current user's lines only, newest first, filtered", async () => {
     const alice = await serve('alice');
-    const ids = async (url: string): Promise<string[]> => {
-      const response = await request(alice, url);
-      expect(response.status).toBe(200);
-      return (JSON.parse(response.text) as ILogPage).lines.map(
-        line => line._id
-      );
-    };
+    const ids = (url: string): Promise<string[]> => lineIds(alice, url);
     expect(await ids('/api/v1/logs')).toEqual(['run-a:2', 'run-a:1']);
     expect(await ids('/api/v1/logs?q=memory')).toEqual(['run-a:1']);
     expect(await ids('/api/v1/logs?run=run-b')).toEqual([]);
@@ -221,9 +225,6 @@ describe('GET /logs', () => {
       await ids('/api/v1/logs?notebook=%2Fhome%2Falice%2Fwork%2Ftrain.ipynb')
     ).toEqual(['run-a:2', 'run-a:1']);
     const bob = await serve('bob');
-    const response = await request(bob, '/api/v1/logs?q=memory');
-    expect(
-      (JSON.parse(response.text) as ILogPage).lines.map(line => line._id)
-    ).toEqual(['run-b:3']);
+    expect(await lineIds(bob, '/api/v1/logs?q=memory')).toEqual(['run-b:3']);
   });
 });
