@@ -1,7 +1,7 @@
 /**
  * The History view: the command `tflog:open-history` (its arguments
  * describe the whole view, so a link reopens it), its main-area widget with
- * a toolbar (Refresh, Columns, Compare), the settings (schema/history.json)
+ * a toolbar (Refresh, Columns, Export runs as CSV or JSON, Compare), the settings (schema/history.json)
  * and the layout restorer.
  */
 import {
@@ -22,7 +22,12 @@ import {
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
-import { refreshIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
+import {
+  downloadIcon,
+  refreshIcon,
+  Toolbar,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { UUID } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
@@ -41,6 +46,7 @@ import {
 import { ITflogClient } from '../tokens';
 import { h, setText } from '../views/dom';
 import { ColumnChooser, HistoryView } from '../views/history';
+import { exportHistoryRuns } from '../views/runsExport';
 import { TRANSLATION_DOMAIN } from '../views/text';
 
 export const OPEN_HISTORY_COMMAND = 'tflog:open-history';
@@ -144,7 +150,9 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
       );
       widget.title.icon = trainingIcon;
       widget.title.closable = true;
-      addToolbar(app, widget, trans, () => {
+      const exportRuns = (format: 'csv' | 'json'): void =>
+        void exportHistoryRuns(client, model.view.filters, format, trans);
+      addToolbar(app, widget, trans, exportRuns, () => {
         void showDialog({
           title: trans.__('Columns'),
           body: new ColumnChooser({
@@ -203,6 +211,7 @@ function addToolbar(
   app: JupyterFrontEnd,
   widget: HistoryWidget,
   trans: TranslationBundle,
+  exportRuns: (format: 'csv' | 'json') => void,
   chooseColumns: () => void
 ): void {
   const model = widget.content.model;
@@ -225,6 +234,30 @@ function addToolbar(
       label: trans.__('Columns…'),
       tooltip: trans.__('Choose the tag, hyperparameter and metric columns'),
       onClick: chooseColumns
+    })
+  );
+  toolbar.addItem(
+    'export-csv',
+    new ToolbarButton({
+      className: 'jp-tflog-history-export-csv',
+      icon: downloadIcon,
+      label: trans.__('Export runs as CSV'),
+      tooltip: trans.__(
+        'Download the runs matching the filters (all pages) with their hyperparameters, final and best metrics and health score, for a hyperparameter search'
+      ),
+      onClick: () => exportRuns('csv')
+    })
+  );
+  toolbar.addItem(
+    'export-json',
+    new ToolbarButton({
+      className: 'jp-tflog-history-export-json',
+      icon: downloadIcon,
+      label: trans.__('Export runs as JSON'),
+      tooltip: trans.__(
+        'Download the runs matching the filters (all pages) as JSON'
+      ),
+      onClick: () => exportRuns('json')
     })
   );
   toolbar.addItem('spacer', Toolbar.createSpacerItem());
