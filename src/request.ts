@@ -17,6 +17,8 @@ import type {
   IMetricHitPage,
   INonfinitePage,
   IPointsQuery,
+  IProblemsAnswer,
+  IProblemsQuery,
   IRunPage,
   IRunQuery,
   IRunSummary,
@@ -31,6 +33,7 @@ import type {
   LogsParams,
   NonfiniteParams,
   PointsParams,
+  ProblemsParams,
   RunsParams,
   SeriesParams
 } from '../service/src/wire';
@@ -207,6 +210,17 @@ export class TflogClient implements ITflogClient {
       after: query.after
     };
     return this._get<IErrorCountPage>(['errors'], params);
+  }
+
+  problems(query: IProblemsQuery = {}): Promise<IProblemsAnswer> {
+    const params: ProblemsParams = {
+      from: query.from,
+      to: query.to,
+      notebook: query.notebook,
+      level: query.levels?.join(','),
+      size: query.size?.toString()
+    };
+    return this._get<IProblemsAnswer>(['problems'], params);
   }
 
   eventsUrl(): string {

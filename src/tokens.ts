@@ -18,6 +18,7 @@ import type {
   ILogPage,
   IMetricHitPage,
   INonfinitePage,
+  IProblemsAnswer,
   IRunPage,
   IRunSummary,
   ISeriesResponse,
@@ -41,10 +42,12 @@ export type {
   IErrorCountPage,
   IErrorInfo,
   ILogPage,
+  ILogTemplate,
   IMetricHit,
   IMetricHitPage,
   INonfinitePage,
   INonfiniteRun,
+  IProblemsAnswer,
   IRunErrorCount,
   IRunEvent,
   IRunPage,
@@ -138,6 +141,17 @@ export interface ICrossRunQuery {
   after?: string;
 }
 
+/** Options of `ITflogClient.problems`; request.ts maps them to `ProblemsParams`. */
+export interface IProblemsQuery {
+  from?: string;
+  to?: string;
+  notebook?: string;
+  /** `warning`, `error` or both (the default). */
+  levels?: ('warning' | 'error')[];
+  /** Templates at most, 1..200. */
+  size?: number;
+}
+
 /** Options of `ITflogClient.series`; request.ts maps them to `SeriesParams`. */
 export interface ISeriesQuery {
   axis: SeriesAxis;
@@ -169,6 +183,8 @@ export interface ITflogClient {
   nonfinite(query?: ICrossRunQuery): Promise<INonfinitePage>;
   /** Error and warning counts per run. */
   errorCounts(query?: ICrossRunQuery): Promise<IErrorCountPage>;
+  /** Warnings and errors across runs, grouped into message templates. */
+  problems(query?: IProblemsQuery): Promise<IProblemsAnswer>;
   /** Where the Server-Sent Events stream is (for EventSource). */
   eventsUrl(): string;
   /** The alert thresholds in use, the admin's and the user's own. */

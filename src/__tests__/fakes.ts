@@ -9,11 +9,14 @@ import type {
   ILogPage,
   ILogQuery,
   ILogSearchQuery,
+  ILogTemplate,
   IMetricHit,
   IMetricHitPage,
   INonfinitePage,
   INonfiniteRun,
   IPointsQuery,
+  IProblemsAnswer,
+  IProblemsQuery,
   IRunErrorCount,
   IRunPage,
   IRunQuery,
@@ -233,6 +236,19 @@ export class FakeClient implements ITflogClient {
     return Promise.resolve({
       runs: this.errorCountRuns,
       total: this.errorCountRuns.length
+    });
+  }
+
+  /** Templates answered by `problems()`, and what was asked. */
+  problemTemplates: ILogTemplate[] = [];
+  problemQueries: IProblemsQuery[] = [];
+
+  problems(query: IProblemsQuery = {}): Promise<IProblemsAnswer> {
+    this.problemQueries.push(query);
+    return Promise.resolve({
+      templates: this.problemTemplates,
+      events: this.problemTemplates.reduce((sum, item) => sum + item.count, 0),
+      sampled: false
     });
   }
 

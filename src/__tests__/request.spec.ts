@@ -143,6 +143,26 @@ describe('TflogClient', () => {
     expect(url.searchParams.get('level')).toBe('warning,error');
   });
 
+  it('asks for the problems across runs with their levels and filters', async () => {
+    const { client, requests } = clientAnswering(() =>
+      json(200, { templates: [], events: 0, sampled: false })
+    );
+    const answer = await client.problems({
+      levels: ['warning', 'error'],
+      notebook: 'a.ipynb',
+      from: '2026-01-01T00:00:00Z',
+      size: 50
+    });
+    expect(answer).toEqual({ templates: [], events: 0, sampled: false });
+    const url = new URL(requests[0].url);
+    expect(url.pathname).toBe('/user/alice/tflog/api/v1/problems');
+    expect(url.searchParams.get('level')).toBe('warning,error');
+    expect(url.searchParams.get('notebook')).toBe('a.ipynb');
+    expect(url.searchParams.get('from')).toBe('2026-01-01T00:00:00Z');
+    expect(url.searchParams.get('size')).toBe('50');
+    expect(url.searchParams.has('to')).toBe(false);
+  });
+
   it('points EventSource at the events endpoint', () => {
     const { client } = clientAnswering(() => json(200, {}));
     expect(client.eventsUrl()).toBe(`${BASE}tflog/api/v1/events`);
