@@ -81,7 +81,16 @@ def key_values(pairs: Pairs) -> List[str]:
     return [f"{key}:{value}" for key, value in items]
 
 
-def runs_params(
+def with_numbers(summary: dict) -> dict:
+    """A summary with its metric values as numbers (`"NaN"` → `math.nan`)."""
+    for field in ("last_metrics", "min_metrics", "max_metrics"):
+        values = summary.get(field)
+        if isinstance(values, dict):
+            summary[field] = {name: metric_value(value) for name, value in values.items()}
+    return summary
+
+
+def runs(
     notebook: Optional[str] = None,
     this_notebook: bool = False,
     status: Union[None, str, Iterable[str]] = None,
@@ -91,8 +100,12 @@ def runs_params(
     search: Optional[str] = None,
     sort: Optional[str] = None,
     order: Optional[str] = None,
-) -> List[Tuple[str, str]]:
-    """The `GET /runs` query for these filters. Raises HistoryError."""
+    limit: Optional[int] = None,
+    client: Optional[ServiceClient] = None,
+) -> List[dict]:
+    """`tflog.runs()`: the matching run summaries, newest first (or as sorted)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise HistoryError(f"limit must be a whole number of at least 1, not {limit!r}")
     if notebook and this_notebook:
         raise HistoryError("give a notebook or this notebook, not both")
     params: List[Tuple[str, str]] = []
@@ -123,35 +136,6 @@ def runs_params(
         params.append(("sort", sort))
     if order:
         params.append(("order", order))
-    return params
-
-
-def with_numbers(summary: dict) -> dict:
-    """A summary with its metric values as numbers (`"NaN"` → `math.nan`)."""
-    for field in ("last_metrics", "min_metrics", "max_metrics"):
-        values = summary.get(field)
-        if isinstance(values, dict):
-            summary[field] = {name: metric_value(value) for name, value in values.items()}
-    return summary
-
-
-def runs(
-    notebook: Optional[str] = None,
-    this_notebook: bool = False,
-    status: Union[None, str, Iterable[str]] = None,
-    tags: Pairs = None,
-    hparams: Pairs = None,
-    since: Optional[str] = None,
-    search: Optional[str] = None,
-    sort: Optional[str] = None,
-    order: Optional[str] = None,
-    limit: Optional[int] = None,
-    client: Optional[ServiceClient] = None,
-) -> List[dict]:
-    """`tflog.runs()`: the matching run summaries, newest first (or as sorted)."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise HistoryError(f"limit must be a whole number of at least 1, not {limit!r}")
-    params = runs_params(notebook, this_notebook, status, tags, hparams, since, search, sort, order)
     service = client if client is not None else ServiceClient.from_environment()
     return [with_numbers(summary) for summary in fetch_runs(service, params, limit)]
 
