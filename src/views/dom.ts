@@ -1,4 +1,5 @@
 /** A small element builder for the panel's plain-DOM views. */
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 
 export type Child = Node | string | null | undefined | false;
 
@@ -26,4 +27,19 @@ export function setText(element: HTMLElement, text: string): void {
   if (element.textContent !== text) {
     element.textContent = text;
   }
+}
+
+/**
+ * Listen to `type` on `target` until the returned disposable is disposed,
+ * so a view removes every listener it added by disposing one set.
+ */
+export function listen<K extends keyof HTMLElementEventMap>(
+  target: HTMLElement,
+  type: K,
+  listener: (event: HTMLElementEventMap[K]) => void
+): IDisposable {
+  target.addEventListener(type, listener);
+  return new DisposableDelegate(() =>
+    target.removeEventListener(type, listener)
+  );
 }

@@ -5,6 +5,7 @@
  * run in the Training panel (double click or Enter).
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { DisposableSet } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { formatNumber } from '../format';
@@ -15,7 +16,7 @@ import type {
   HistoryQueryRows
 } from '../model/historyQueries';
 import type { ThresholdOperator } from '../tokens';
-import { h, setText } from './dom';
+import { h, listen, setText } from './dom';
 import {
   fromLocalInput,
   moveRowFocus,
@@ -144,12 +145,14 @@ export class HistoryQueriesView extends Widget {
       h('div', { class: 'jp-tflog-history-pager' }, [this._more])
     );
 
-    this._form.addEventListener('submit', this._onSubmit);
-    this._kind.addEventListener('change', this._showFields);
-    this._more.addEventListener('click', this._onMore);
-    this._body.addEventListener('dblclick', this._onDoubleClick);
-    this._body.addEventListener('click', this._onClick);
-    this._body.addEventListener('keydown', this._onKeyDown);
+    this._listeners = DisposableSet.from([
+      listen(this._form, 'submit', this._onSubmit),
+      listen(this._kind, 'change', this._showFields),
+      listen(this._more, 'click', this._onMore),
+      listen(this._body, 'dblclick', this._onDoubleClick),
+      listen(this._body, 'click', this._onClick),
+      listen(this._body, 'keydown', this._onKeyDown)
+    ]);
     this.model.changed.connect(this._render, this);
     this._showFields();
     this._render();
@@ -162,12 +165,7 @@ export class HistoryQueriesView extends Widget {
       return;
     }
     this.model.changed.disconnect(this._render, this);
-    this._form.removeEventListener('submit', this._onSubmit);
-    this._kind.removeEventListener('change', this._showFields);
-    this._more.removeEventListener('click', this._onMore);
-    this._body.removeEventListener('dblclick', this._onDoubleClick);
-    this._body.removeEventListener('click', this._onClick);
-    this._body.removeEventListener('keydown', this._onKeyDown);
+    this._listeners.dispose();
     super.dispose();
   }
 
@@ -423,6 +421,7 @@ export class HistoryQueriesView extends Widget {
   };
 
   private readonly _trans: TranslationBundle;
+  private readonly _listeners: DisposableSet;
   private readonly _onOpenRun: (runId: string) => void;
   private readonly _form: HTMLFormElement;
   private readonly _kind: HTMLSelectElement;

@@ -5,6 +5,7 @@
  * the Training panel. Arrow keys, Home and End move between rows.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { DisposableSet } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import {
@@ -27,7 +28,7 @@ import {
   runSortOf
 } from '../model/historyView';
 import type { IRunSummary, RunStatus } from '../tokens';
-import { h, setText } from './dom';
+import { h, listen, setText } from './dom';
 import {
   focusRow,
   fromLocalInput,
@@ -184,12 +185,14 @@ export class HistoryRunsView extends Widget {
       ])
     );
 
-    this._previous.addEventListener('click', this._onPrevious);
-    this._next.addEventListener('click', this._onNext);
-    this._head.addEventListener('click', this._onHeadClick);
-    this._body.addEventListener('click', this._onBodyClick);
-    this._body.addEventListener('dblclick', this._onBodyDoubleClick);
-    this._body.addEventListener('keydown', this._onBodyKeyDown);
+    this._listeners = DisposableSet.from([
+      listen(this._previous, 'click', this._onPrevious),
+      listen(this._next, 'click', this._onNext),
+      listen(this._head, 'click', this._onHeadClick),
+      listen(this._body, 'click', this._onBodyClick),
+      listen(this._body, 'dblclick', this._onBodyDoubleClick),
+      listen(this._body, 'keydown', this._onBodyKeyDown)
+    ]);
     this.model.changed.connect(this._render, this);
     this._render();
   }
@@ -201,12 +204,7 @@ export class HistoryRunsView extends Widget {
       return;
     }
     this.model.changed.disconnect(this._render, this);
-    this._previous.removeEventListener('click', this._onPrevious);
-    this._next.removeEventListener('click', this._onNext);
-    this._head.removeEventListener('click', this._onHeadClick);
-    this._body.removeEventListener('click', this._onBodyClick);
-    this._body.removeEventListener('dblclick', this._onBodyDoubleClick);
-    this._body.removeEventListener('keydown', this._onBodyKeyDown);
+    this._listeners.dispose();
     super.dispose();
   }
 
@@ -635,6 +633,7 @@ export class HistoryRunsView extends Widget {
   };
 
   private readonly _trans: TranslationBundle;
+  private readonly _listeners: DisposableSet;
   private readonly _onOpenRun: (runId: string) => void;
   private readonly _filters: HTMLFormElement;
   private readonly _message: HTMLDivElement;
