@@ -13,6 +13,7 @@ import type {
   ITflogDocument,
   SeriesAxis
 } from '../tokens';
+import { FoldedCalls } from './foldedCalls';
 import type { IChartRow } from './series';
 
 /** Lines that make a marker: a problem's level and a problem's kind. */
@@ -182,21 +183,7 @@ export class LogMarkers implements IDisposable {
   }
 
   refresh(): Promise<void> {
-    if (this._isDisposed) {
-      return Promise.resolve();
-    }
-    if (this._inFlight) {
-      this._pending = true;
-      return this._inFlight;
-    }
-    this._inFlight = this._read().finally(() => {
-      this._inFlight = null;
-      if (this._pending && !this._isDisposed) {
-        this._pending = false;
-        void this.refresh();
-      }
-    });
-    return this._inFlight;
+    return this._refreshes.run();
   }
 
   dispose(): void {
@@ -237,8 +224,10 @@ export class LogMarkers implements IDisposable {
   private readonly _client: ITflogClient;
   private _lines: readonly ITflogDocument[] = [];
   private _error: Error | null = null;
-  private _inFlight: Promise<void> | null = null;
-  private _pending = false;
+  private readonly _refreshes = new FoldedCalls(
+    () => this._read(),
+    () => this._isDisposed
+  );
   private _isDisposed = false;
   private readonly _changed = new Signal<this, readonly ITflogDocument[]>(this);
 }

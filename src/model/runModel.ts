@@ -17,6 +17,7 @@ import type {
   SeriesAxis,
   XAxisChoice
 } from '../tokens';
+import { FoldedCalls } from './foldedCalls';
 import {
   Ema,
   IChartRow,
@@ -161,21 +162,7 @@ export class RunModel implements IDisposable {
    * one more request after it.
    */
   refresh(): Promise<void> {
-    if (this._isDisposed) {
-      return Promise.resolve();
-    }
-    if (this._inFlight) {
-      this._pending = true;
-      return this._inFlight;
-    }
-    this._inFlight = this._fetch().finally(() => {
-      this._inFlight = null;
-      if (this._pending && !this._isDisposed) {
-        this._pending = false;
-        void this.refresh();
-      }
-    });
-    return this._inFlight;
+    return this._refreshes.run();
   }
 
   /** Change how the run is drawn; reloads only when the data must change. */
@@ -420,8 +407,10 @@ export class RunModel implements IDisposable {
   private _series = new Map<string, ITrackedSeries>();
   private _error: Error | null = null;
   private _loaded = false;
-  private _inFlight: Promise<void> | null = null;
-  private _pending = false;
+  private readonly _refreshes = new FoldedCalls(
+    () => this._fetch(),
+    () => this._isDisposed
+  );
   private _needsFullLoad = true;
   /** Bumped when the axis or budget changes: answers to older requests are dropped. */
   private _generation = 0;
