@@ -189,7 +189,16 @@ class _Scale:
         return self.start + share * (self.end - self.start)
 
 
-def _x_domain(panel: Panel, axis: str) -> Optional[Tuple[float, float, List[float], List[str]]]:
+Domain = Tuple[float, float, List[float], List[str]]  # low, high, ticks, tick labels
+
+
+def _number_domain(low: float, high: float, whole: bool = False) -> Domain:
+    low, high, ticks = number_ticks(low, high, whole)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    return low, high, ticks, [number_label(tick, step) for tick in ticks]
+
+
+def _x_domain(panel: Panel, axis: str) -> Optional[Domain]:
     xs = [point.x for line in panel.lines for point in line.points]
     if not xs:
         return None
@@ -198,18 +207,14 @@ def _x_domain(panel: Panel, axis: str) -> Optional[Tuple[float, float, List[floa
         low, high, ticks, step_s = time_ticks(low, high)
         span = high - low
         return low, high, ticks, [time_label(tick, step_s, span) for tick in ticks]
-    low, high, ticks = number_ticks(low, high, whole=True)
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    return low, high, ticks, [number_label(tick, step) for tick in ticks]
+    return _number_domain(low, high, whole=True)
 
 
-def _y_domain(panel: Panel) -> Optional[Tuple[float, float, List[float], List[str]]]:
+def _y_domain(panel: Panel) -> Optional[Domain]:
     ys = [point.y for line in panel.lines for point in line.points if point.y is not None]
     if not ys:
         return None
-    low, high, ticks = number_ticks(min(ys), max(ys))
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    return low, high, ticks, [number_label(tick, step) for tick in ticks]
+    return _number_domain(min(ys), max(ys))
 
 
 def _segments(points: Sequence[Point]) -> List[List[Point]]:
