@@ -21,7 +21,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { dateRangeFilter, sortValues, totalHits } from './es-common';
 import { NO_STEP } from './embedded-schema';
 import type { IIndexNames } from './es-mappings';
-import { buildRunSearch, fromStoredEvent, logConditions } from './es-queries';
+import { buildRunSearch, logConditions, logPageOf } from './es-queries';
 import type { ITemplateInput } from '../alerts/templates';
 import {
   PROBLEM_EVENTS_CAP,
@@ -499,21 +499,10 @@ export function parseLogSearchPage(
   response: estypes.SearchResponse<Record<string, unknown>>,
   query: ILogSearchQuery
 ): ILogPage {
-  const hits = response.hits.hits;
-  const shown = hits.slice(0, query.size);
-  const page: ILogPage = {
-    lines: shown.map(hit => fromStoredEvent(hit._id ?? '', hit._source ?? {})),
-    total: totalHits(response)
-  };
-  const last = shown[shown.length - 1];
-  if (hits.length > query.size && last?.sort) {
-    const [time, sequence, part, runId] = last.sort;
-    page.next = encodeCursor([
-      Number(time),
-      Number(sequence),
-      Number(part),
-      String(runId ?? '')
-    ]);
-  }
-  return page;
+  return logPageOf(response, query.size, ([time, sequence, part, runId]) => [
+    Number(time),
+    Number(sequence),
+    Number(part),
+    String(runId ?? '')
+  ]);
 }

@@ -580,21 +580,34 @@ export function parseLogsAround(
   return page;
 }
 
-export function parseLogPage(
+/**
+ * A page of the lines of a search that asked for one hit more than `size`:
+ * that extra hit tells there is a next page, whose cursor `cursorValues`
+ * makes of the last shown line's sort values.
+ */
+export function logPageOf(
   response: estypes.SearchResponse<Record<string, unknown>>,
-  query: ILogQuery
+  size: number,
+  cursorValues: (sort: estypes.SortResults) => (string | number)[]
 ): ILogPage {
   const hits = response.hits.hits;
-  const shown = hits.slice(0, query.size);
+  const shown = hits.slice(0, size);
   const page: ILogPage = {
     lines: shown.map(hit => fromStoredEvent(hit._id ?? '', hit._source ?? {})),
     total: totalHits(response)
   };
   const last = shown[shown.length - 1];
-  if (hits.length > query.size && last?.sort) {
-    page.next = encodeCursor(sortValues(last.sort));
+  if (hits.length > size && last?.sort) {
+    page.next = encodeCursor(cursorValues(last.sort));
   }
   return page;
+}
+
+export function parseLogPage(
+  response: estypes.SearchResponse<Record<string, unknown>>,
+  query: ILogQuery
+): ILogPage {
+  return logPageOf(response, query.size, sortValues);
 }
 
 // ---------------------------------------------------------------- series
