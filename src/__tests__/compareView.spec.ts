@@ -1,4 +1,3 @@
-import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { CompareModel } from '../model/compareModel';
@@ -7,6 +6,7 @@ import type { ISeriesQuery, ISeriesResponse } from '../tokens';
 import { CompareView } from '../views/compare';
 import { compareSpec, runStrokes } from '../views/compareSpec';
 import { FakeClient, series, summary } from './fakes';
+import { markingBundle } from './translation';
 
 const colours = resolveThemeColours(() => '');
 
@@ -209,25 +209,6 @@ describe('CompareView', () => {
     expect(finalize).toHaveBeenCalledTimes(1);
   });
 });
-
-/** A bundle that marks what it translates: «text». */
-function markingBundle(): TranslationBundle {
-  const fill = (text: string, args: unknown[]): string =>
-    text.replace(/%(\d+)/g, (_, index) => String(args[Number(index) - 1]));
-  const mark = (msgid: string, ...args: unknown[]) => `«${fill(msgid, args)}»`;
-  return {
-    __: mark,
-    _n: (msgid: string, plural: string, n: number, ...args: unknown[]) =>
-      mark(n === 1 ? msgid : plural, n, ...args),
-    _p: (_: string, msgid: string, ...args: unknown[]) => mark(msgid, ...args),
-    _np: (_: string, msgid: string) => mark(msgid),
-    gettext: mark,
-    ngettext: (msgid: string) => mark(msgid),
-    pgettext: (_: string, msgid: string) => mark(msgid),
-    npgettext: (_: string, msgid: string) => mark(msgid),
-    dcnpgettext: (_: string, __: string, msgid: string) => mark(msgid)
-  };
-}
 
 describe('CompareView through ITranslator', () => {
   it('translates its controls, table and messages', async () => {

@@ -1,4 +1,3 @@
-import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { HistoryModel } from '../model/historyModel';
@@ -6,36 +5,7 @@ import { HistoryQueriesModel } from '../model/historyQueries';
 import { readHistoryView } from '../model/historyView';
 import { ColumnChooser, HistoryView } from '../views/history';
 import { FakeClient, summary } from './fakes';
-
-/** A bundle that marks every string it translates: «text». */
-function markingBundle(): TranslationBundle {
-  const fill = (text: string, args: unknown[]): string =>
-    text.replace(/%(\d+)/g, (_, index) => String(args[Number(index) - 1]));
-  const gettext = (msgid: string, ...args: unknown[]) =>
-    `«${fill(msgid, args)}»`;
-  const ngettext = (
-    msgid: string,
-    plural: string,
-    n: number,
-    ...args: unknown[]
-  ) => `«${fill(n === 1 ? msgid : plural, [n, ...args])}»`;
-  return {
-    __: gettext,
-    _n: ngettext,
-    _p: (_: string, msgid: string, ...args: unknown[]) =>
-      gettext(msgid, ...args),
-    _np: (_: string, msgid: string, plural: string, n: number, ...args) =>
-      ngettext(msgid, plural, n, ...args),
-    gettext,
-    ngettext,
-    pgettext: (_: string, msgid: string, ...args: unknown[]) =>
-      gettext(msgid, ...args),
-    npgettext: (_, msgid, plural, n, ...args) =>
-      ngettext(msgid, plural, n, ...args),
-    dcnpgettext: (_, __, msgid, plural, n, ...args) =>
-      ngettext(msgid, plural, n, ...args)
-  };
-}
+import { markingBundle } from './translation';
 
 /** Texts of the elements matched, and their labels and placeholders. */
 function words(root: HTMLElement, selector: string): string[] {
