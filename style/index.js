@@ -1,3 +1,4 @@
 import './base.css';
 import './history.css';
 import './compare.css';
+import './problems.css';

@@ -35,6 +35,7 @@ import { Widget } from '@lumino/widgets';
 import { trainingIcon } from '../icons';
 import { HistoryModel, MAX_COMPARED_RUNS } from '../model/historyModel';
 import { HistoryQueriesModel } from '../model/historyQueries';
+import { ProblemsModel } from '../model/problems';
 import {
   columnCandidates,
   DEFAULT_HISTORY_SETTINGS,
@@ -46,6 +47,7 @@ import {
 import { ITflogClient } from '../tokens';
 import { h, setText } from '../views/dom';
 import { ColumnChooser, HistoryView } from '../views/history';
+import { ProblemsView } from '../views/problems';
 import { exportHistoryRuns } from '../views/runsExport';
 import { TRANSLATION_DOMAIN } from '../views/text';
 
@@ -135,12 +137,19 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
         defaultColumns: settings.columns,
         pageSize: settings.pageSize
       });
+      const problems = new ProblemsModel({ client });
       const content = new HistoryView({
         model,
         queries: new HistoryQueriesModel({ client }),
         trans,
-        onOpenRun: openRun
+        onOpenRun: openRun,
+        problems: new ProblemsView({
+          model: problems,
+          trans,
+          onOpenRun: openRun
+        })
       });
+      content.disposed.connect(() => problems.dispose());
       const widget = new MainAreaWidget({ content });
       widget.id = `jp-tflog-history-${UUID.uuid4()}`;
       widget.addClass('jp-tflog-history-widget');

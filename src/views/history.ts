@@ -5,7 +5,7 @@
  */
 import type { Dialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { TabPanel, Widget } from '@lumino/widgets';
+import { Panel, TabPanel, Widget } from '@lumino/widgets';
 
 import type { HistoryModel } from '../model/historyModel';
 import type { HistoryQueriesModel } from '../model/historyQueries';
@@ -21,6 +21,8 @@ export class HistoryView extends TabPanel {
     trans: TranslationBundle;
     /** Opens a run in the Training panel. */
     onOpenRun: (runId: string) => void;
+    /** Shown below the queries in their tab (Problems across my runs). */
+    problems?: Widget;
   }) {
     super();
     this.model = options.model;
@@ -38,9 +40,18 @@ export class HistoryView extends TabPanel {
       trans,
       onOpenRun: options.onOpenRun
     });
-    this.queriesView.title.label = trans.__('Queries');
+    if (options.problems) {
+      const tab = new Panel();
+      tab.addClass('jp-tflog-history-queries-tab');
+      tab.addWidget(this.queriesView);
+      tab.addWidget(options.problems);
+      this.queriesTab = tab;
+    } else {
+      this.queriesTab = this.queriesView;
+    }
+    this.queriesTab.title.label = trans.__('Queries');
     this.addWidget(this.runsView);
-    this.addWidget(this.queriesView);
+    this.addWidget(this.queriesTab);
     this.tabBar.addClass('jp-tflog-history-tabs');
     this.currentIndex = this.model.view.tab === 'queries' ? 1 : 0;
     this.currentChanged.connect(this._onTabChanged, this);
@@ -50,6 +61,8 @@ export class HistoryView extends TabPanel {
   readonly queries: HistoryQueriesModel;
   readonly runsView: HistoryRunsView;
   readonly queriesView: HistoryQueriesView;
+  /** The Queries tab: the queries view, or a panel of it and the problems. */
+  readonly queriesTab: Widget;
 
   dispose(): void {
     if (this.isDisposed) {
@@ -63,7 +76,7 @@ export class HistoryView extends TabPanel {
 
   private _onTabChanged(): void {
     this.model.setTab(
-      this.currentWidget === this.queriesView ? 'queries' : 'runs'
+      this.currentWidget === this.queriesTab ? 'queries' : 'runs'
     );
   }
 }
