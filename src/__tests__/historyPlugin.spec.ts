@@ -1,30 +1,16 @@
-import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { MainAreaWidget } from '@jupyterlab/apputils';
 import type { ToolbarButton } from '@jupyterlab/ui-components';
-import { CommandRegistry } from '@lumino/commands';
-import type { PanelLayout, Widget } from '@lumino/widgets';
+import type { PanelLayout } from '@lumino/widgets';
 
 import { historyPlugin } from '../plugins/history';
 import type { HistoryView } from '../views/history';
+import { fakeApp, stubResizeObserver } from './appFakes';
 import { FakeClient, summary } from './fakes';
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) {
     await Promise.resolve();
   }
-}
-
-/** An app with a real command registry and a shell that only records. */
-function fakeApp(): { app: JupyterFrontEnd; added: Widget[] } {
-  const added: Widget[] = [];
-  const app = {
-    commands: new CommandRegistry(),
-    shell: {
-      add: (widget: Widget) => added.push(widget),
-      activateById: () => undefined
-    }
-  } as unknown as JupyterFrontEnd;
-  return { app, added };
 }
 
 function toolbarItem(
@@ -36,24 +22,8 @@ function toolbarItem(
   return layout.widgets[names.indexOf(name)] as ToolbarButton;
 }
 
-/** jsdom has no ResizeObserver; MainAreaWidget's toolbar watches its size with one. */
-class NoResizeObserver {
-  observe(): void {
-    // Nothing is laid out in jsdom.
-  }
-  unobserve(): void {
-    // As above.
-  }
-  disconnect(): void {
-    // As above.
-  }
-}
-
 describe('tflog:open-history', () => {
-  beforeAll(() => {
-    const scope = globalThis as { ResizeObserver?: unknown };
-    scope.ResizeObserver ??= NoResizeObserver;
-  });
+  beforeAll(stubResizeObserver);
 
   it('opens the view its arguments describe, and Compare and open-run run the other views’ commands', async () => {
     const client = new FakeClient();

@@ -1,41 +1,14 @@
-import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { MainAreaWidget } from '@jupyterlab/apputils';
-import { CommandRegistry } from '@lumino/commands';
-import type { Widget } from '@lumino/widgets';
 
 import { OPEN_LOGS_COMMAND } from '../model/logs';
 import { logsPlugin, readOpenLogsArgs } from '../plugins/logs';
 import type { ILogQuery } from '../tokens';
 import type { LogsView } from '../views/logs';
+import { fakeApp, stubResizeObserver } from './appFakes';
 import { FakeClient } from './fakes';
 import { logLine } from './logFixtures';
 
-// JupyterLab's toolbar watches its size; jsdom has no layout to watch.
-class NoResizeObserver {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-}
-
-beforeAll(() => {
-  if (typeof globalThis.ResizeObserver === 'undefined') {
-    globalThis.ResizeObserver =
-      NoResizeObserver as unknown as typeof ResizeObserver;
-  }
-});
-
-/** An app with a real command registry and a shell that only records. */
-function fakeApp(): { app: JupyterFrontEnd; added: Widget[] } {
-  const added: Widget[] = [];
-  const app = {
-    commands: new CommandRegistry(),
-    shell: {
-      add: (widget: Widget) => added.push(widget),
-      activateById: () => undefined
-    }
-  } as unknown as JupyterFrontEnd;
-  return { app, added };
-}
+beforeAll(stubResizeObserver);
 
 describe('readOpenLogsArgs', () => {
   it('keeps the arguments of the right type and leaves out the rest', () => {

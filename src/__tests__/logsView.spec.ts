@@ -2,22 +2,11 @@ import { Widget } from '@lumino/widgets';
 
 import { LogsModel } from '../model/logs';
 import { createLogsWidget } from '../views/logs';
+import { stubResizeObserver } from './appFakes';
 import { FakeClient } from './fakes';
 import { logLine } from './logFixtures';
 
-// JupyterLab's toolbar watches its size; jsdom has no layout to watch.
-class NoResizeObserver {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-}
-
-beforeAll(() => {
-  if (typeof globalThis.ResizeObserver === 'undefined') {
-    globalThis.ResizeObserver =
-      NoResizeObserver as unknown as typeof ResizeObserver;
-  }
-});
+beforeAll(stubResizeObserver);
 
 async function openView(lines = [logLine(1), logLine(2)], at?: string) {
   const client = new FakeClient();
