@@ -43,6 +43,8 @@ export interface IChartStyle {
   logScale?: boolean;
   /** The curves are smoothed: the raw values are drawn faint behind. */
   smoothed?: boolean;
+  /** The plot's height in px (MIN_CHART_HEIGHT when not given). */
+  height?: number;
 }
 
 /** What a chart can ask of the run it belongs to. */
@@ -62,8 +64,14 @@ const DRAG_MIN_PIXELS = 4;
 /** A click waits this long for a second one (a double-click resets the zoom). */
 const CLICK_DELAY_MS = 300;
 
-const CHART_HEIGHT = 150;
+/** A chart's plot is never lower than this (px), nor taller than MAX_CHART_HEIGHT. */
+export const MIN_CHART_HEIGHT = 150;
+export const MAX_CHART_HEIGHT = 320;
 const FALLBACK_WIDTH = 300;
+
+function plotHeight(style: IChartStyle): number {
+  return style.height ?? MIN_CHART_HEIGHT;
+}
 
 let chartLibrary: Promise<typeof import('vega-embed')> | null = null;
 
@@ -217,6 +225,7 @@ export class ChartWidget extends Widget {
       (style.smoothed ?? false) === (this._style.smoothed ?? false) &&
       style.roles.join() === this._style.roles.join();
     const axisChanged = style.axis !== this._style.axis;
+    const heightChanged = plotHeight(style) !== plotHeight(this._style);
     this._style = style;
     if (axisChanged && this._zoom !== null) {
       // A range of steps means nothing on the time axis.
@@ -226,6 +235,13 @@ export class ChartWidget extends Widget {
     }
     if (!same) {
       this._enqueue(() => this._embed());
+    } else if (heightChanged) {
+      // Only the room changed: the drawn view is resized, not embedded again.
+      this._enqueue(async () => {
+        if (this._result) {
+          await this._result.view.height(plotHeight(this._style)).runAsync();
+        }
+      });
     }
   }
 
@@ -303,7 +319,7 @@ export class ChartWidget extends Widget {
       colour: this._style.colour,
       colours: this._style.colours,
       width: this._width,
-      height: CHART_HEIGHT,
+      height: plotHeight(this._style),
       logScale: this._style.logScale,
       smoothed: this._style.smoothed,
       xDomain: this._zoom,

@@ -18,7 +18,9 @@ import {
   ChartWidget,
   IChartLinks,
   IChartStyle,
-  loadChartLibrary
+  loadChartLibrary,
+  MAX_CHART_HEIGHT,
+  MIN_CHART_HEIGHT
 } from './chart';
 import { h, setText } from './dom';
 import { defaultBundle } from './text';
@@ -97,6 +99,11 @@ export class ChartsPanel extends Panel {
     return Promise.all([...this._charts.values()].map(c => c.drawn)).then(
       () => undefined
     );
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._fitHeight();
   }
 
   protected onAfterAttach(msg: Message): void {
@@ -188,6 +195,37 @@ export class ChartsPanel extends Panel {
     });
     this._updateMessage();
     this._renderAxisNote();
+    this._fitHeight();
+  }
+
+  /**
+   * The charts' height for the room the section leaves them below the
+   * controls, the constants and the notes: chosen again when the section
+   * is resized and when charts come or go.
+   */
+  private _fitHeight(): void {
+    const section = this.parent?.node;
+    const first = [...this._charts.values()].find(chart => chart.isVisible);
+    if (!section || !first) {
+      return;
+    }
+    const sectionBottom =
+      section.getBoundingClientRect().top +
+      section.clientHeight -
+      parseFloat(getComputedStyle(section).paddingBottom || '0');
+    const chartsTop = first.node.getBoundingClientRect().top;
+    const columns = getComputedStyle(this.node)
+      .gridTemplateColumns.split(' ')
+      .filter(track => track !== '').length;
+    const height = chartHeightFor(
+      sectionBottom - chartsTop,
+      this._charts.size,
+      columns
+    );
+    if (height !== this._height) {
+      this._height = height;
+      this._restyleAll();
+    }
   }
 
   /** One line per constant series: its name and value. */
@@ -276,7 +314,8 @@ export class ChartsPanel extends Panel {
       colours: this._colours,
       runStarted: this._runStarted(),
       logScale: this._runModel?.view.logScale ?? false,
-      smoothed: (this._runModel?.view.smoothing ?? 0) > 0
+      smoothed: (this._runModel?.view.smoothing ?? 0) > 0,
+      height: this._height
     };
   }
 
@@ -343,6 +382,30 @@ export class ChartsPanel extends Panel {
   private _constantValues = new Map<string, number>();
   /** Rows held by each chart drawn. */
   private _rowCounts = new Map<string, number>();
+  /** Each chart's plot height, for the room there is. */
+  private _height = MIN_CHART_HEIGHT;
+}
+
+/** A chart's height beyond its plot (px): x axis, margins, notes. */
+export const CHART_CHROME = 56;
+
+/**
+ * The plot height that lets `charts` charts, in a grid of `columns`, fill
+ * `room` px: each row of the grid gets an equal share less its chrome,
+ * between MIN_CHART_HEIGHT and MAX_CHART_HEIGHT (fewer charts, taller);
+ * the smallest when the room is not known.
+ */
+export function chartHeightFor(
+  room: number,
+  charts: number,
+  columns: number
+): number {
+  const rows = Math.ceil(charts / Math.max(1, columns));
+  if (!(room > 0) || rows === 0) {
+    return MIN_CHART_HEIGHT;
+  }
+  const share = Math.floor(room / rows) - CHART_CHROME;
+  return Math.min(MAX_CHART_HEIGHT, Math.max(MIN_CHART_HEIGHT, share));
 }
 
 /** The run's problem lines are read again at most this often. */

@@ -1,5 +1,6 @@
 /**
  * A wide sidebar shows the charts in a grid; a narrow one, one per row.
+ * Charts fill the Metrics section's height: fewer rows, taller charts.
  */
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
@@ -49,6 +50,7 @@ test('the charts sit side by side when the sidebar is wide', async ({
   let lossBox = await box(loss);
   let accuracyBox = await box(accuracy);
   expect(accuracyBox.y).toBeGreaterThanOrEqual(lossBox.y + lossBox.height - 1);
+  const narrowHeight = (await box(loss.locator('canvas'))).height;
 
   // Widen the right sidebar by dragging the handle on its left edge.
   const panelBox = await box(panel);
@@ -73,4 +75,25 @@ test('the charts sit side by side when the sidebar is wide', async ({
   await expect
     .poll(async () => (await box(loss.locator('canvas'))).width)
     .toBeGreaterThan(250);
+
+  // The other sections folded, the Metrics section has the room: one row
+  // of charts, taller, and still inside the section.
+  const labels = panel.locator('.lm-AccordionPanel-titleLabel');
+  for (const label of await labels.all()) {
+    if ((await label.textContent()) !== 'Metrics') {
+      await label.click();
+    }
+  }
+  await expect
+    .poll(async () => (await box(loss.locator('canvas'))).height)
+    .toBeGreaterThan(narrowHeight + 10);
+  await expect
+    .poll(async () => {
+      const metricsBox = await box(panel.locator('[data-section="metrics"]'));
+      lossBox = await box(loss);
+      return (
+        metricsBox.y + metricsBox.height + 1 - (lossBox.y + lossBox.height)
+      );
+    })
+    .toBeGreaterThanOrEqual(0);
 });
