@@ -24,7 +24,8 @@ export const MARKERS_DATASET = 'markers';
  */
 export const NUMBER_FORMAT_FUNCTION = 'tflogNumber';
 
-const NUMBER_LABEL = `${NUMBER_FORMAT_FUNCTION}(datum.value)`;
+/** An axis label through NUMBER_FORMAT_FUNCTION. */
+export const NUMBER_LABEL = `${NUMBER_FORMAT_FUNCTION}(datum.value)`;
 
 /** The x axis' title: `step`, `epoch`, `time`. */
 export function axisTitle(trans: TranslationBundle, axis: SeriesAxis): string {
@@ -50,8 +51,22 @@ export const HOVER_PARAM = 'hover';
 /** The x the readout shows (set from the hover or the keyboard); null for none. */
 export const READOUT_SIGNAL = 'readoutX';
 
-/** Rows at the readout's x (dates compare as numbers on the time axis). */
-const AT_READOUT = `${READOUT_SIGNAL} != null && toNumber(datum.x) === ${READOUT_SIGNAL}`;
+/** Rows at the readout's x (dates compare as numbers on the time axes). */
+export const AT_READOUT = `${READOUT_SIGNAL} != null && toNumber(datum.x) === ${READOUT_SIGNAL}`;
+
+/** The hover: the nearest x to the pointer, cleared when it leaves. */
+export function hoverSelection() {
+  return {
+    name: HOVER_PARAM,
+    select: {
+      type: 'point' as const,
+      fields: ['x'],
+      nearest: true,
+      on: 'pointermove',
+      clear: 'pointerout'
+    }
+  };
+}
 
 /** The interval brush that zooms the x range (drag across a chart). */
 export const ZOOM_PARAM = 'zoom';
@@ -283,16 +298,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         // a drag across the chart selects the x range to zoom to.
         name: 'hover_capture',
         params: [
-          {
-            name: HOVER_PARAM,
-            select: {
-              type: 'point',
-              fields: ['x'],
-              nearest: true,
-              on: 'pointermove',
-              clear: 'pointerout'
-            }
-          },
+          hoverSelection(),
           {
             name: ZOOM_PARAM,
             select: {

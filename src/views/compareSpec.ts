@@ -9,20 +9,16 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { TopLevelSpec } from 'vega-lite';
 
 import {
+  AT_READOUT,
   DATASET,
-  HOVER_PARAM,
+  hoverSelection,
   MARKED_POINTS_MAX,
-  NUMBER_FORMAT_FUNCTION,
+  NUMBER_LABEL,
   READOUT_SIGNAL
 } from '../chartSpec';
 import type { CompareAxis } from '../model/compareData';
 import type { IThemeColours } from '../theme';
 import { defaultBundle } from './text';
-
-const NUMBER_LABEL = `${NUMBER_FORMAT_FUNCTION}(datum.value)`;
-
-/** Rows at the readout's x (dates compare as numbers on the wall time axis). */
-const AT_READOUT = `${READOUT_SIGNAL} != null && toNumber(datum.x) === ${READOUT_SIGNAL}`;
 
 /** Dashes after the theme's colours are used up: run 6 is the first colour, dashed. */
 const DASHES = [
@@ -205,18 +201,7 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
       },
       {
         name: 'hover_capture',
-        params: [
-          {
-            name: HOVER_PARAM,
-            select: {
-              type: 'point',
-              fields: ['x'],
-              nearest: true,
-              on: 'pointermove',
-              clear: 'pointerout'
-            }
-          }
-        ],
+        params: [hoverSelection()],
         transform: [{ filter: 'isValid(datum.plotY)' }],
         mark: { type: 'point', opacity: 0, size: 1 },
         encoding: { x, y }
