@@ -3,13 +3,10 @@ import { Widget } from '@lumino/widgets';
 import { HistoryModel } from '../model/historyModel';
 import { HistoryQueriesModel } from '../model/historyQueries';
 import { readHistoryView } from '../model/historyView';
-import { PanelModel } from '../model/panelModel';
-import { DEFAULT_SETTINGS } from '../settings';
-import { resolveThemeColours } from '../theme';
 import { HistoryView } from '../views/history';
-import { TrainingPanel } from '../views/panel';
 import { defaultBundle } from '../views/text';
-import { FakeClient, FakeEventSource, summary } from './fakes';
+import { FakeClient, summary } from './fakes';
+import { newPanel } from './panelFixture';
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) {
@@ -267,19 +264,7 @@ describe('the History view', () => {
 
 describe('the Training panel’s History button', () => {
   it('is in the All my notebooks section’s title when the view can be opened', () => {
-    const model = new PanelModel({
-      client: new FakeClient(),
-      settings: { ...DEFAULT_SETTINGS },
-      createEventSource: url => new FakeEventSource(url)
-    });
-    const panel = new TrainingPanel({
-      model,
-      colours: resolveThemeColours(() => ''),
-      onSettingChange: () => undefined,
-      renderer: 'svg',
-      onOpenHistory: () => undefined
-    });
-    Widget.attach(panel, document.body);
+    const { model, panel } = newPanel({ onOpenHistory: () => undefined });
     const section = panel.widgets.find(
       widget => widget.node.dataset.section === 'all-runs'
     );

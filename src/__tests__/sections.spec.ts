@@ -1,30 +1,9 @@
-import { Widget } from '@lumino/widgets';
-
-import { PanelModel } from '../model/panelModel';
-import { DEFAULT_SETTINGS } from '../settings';
-import { resolveThemeColours } from '../theme';
 import {
   ISectionsState,
   readSectionsState,
   TrainingPanel
 } from '../views/panel';
-import { FakeClient, FakeEventSource } from './fakes';
-
-function newPanel() {
-  const model = new PanelModel({
-    client: new FakeClient(),
-    settings: { ...DEFAULT_SETTINGS },
-    createEventSource: url => new FakeEventSource(url)
-  });
-  const panel = new TrainingPanel({
-    model,
-    colours: resolveThemeColours(() => ''),
-    onSettingChange: () => undefined,
-    renderer: 'svg'
-  });
-  Widget.attach(panel, document.body);
-  return { model, panel };
-}
+import { newPanel } from './panelFixture';
 
 /** The accordion's section titles, as JupyterLab draws them. */
 function titles(panel: TrainingPanel): HTMLElement[] {
