@@ -101,6 +101,23 @@ export function moveRowFocus(
   return next ?? null;
 }
 
+/** Enter on a row opens its run (`data-run-id`); returns whether the key was Enter. */
+export function openRunOnEnter(
+  row: HTMLTableRowElement,
+  event: KeyboardEvent,
+  openRun: (runId: string) => void
+): boolean {
+  if (event.key !== 'Enter') {
+    return false;
+  }
+  event.preventDefault();
+  const runId = row.dataset.runId;
+  if (runId) {
+    openRun(runId);
+  }
+  return true;
+}
+
 /** Makes `row` the one row of `body` in the tab order, and focuses it. */
 export function focusRow(
   body: HTMLTableSectionElement,

@@ -20,6 +20,7 @@ import { h, listen, setText } from './dom';
 import {
   fromLocalInput,
   moveRowFocus,
+  openRunOnEnter,
   focusRow,
   rowOf,
   statusBadges
@@ -407,12 +408,7 @@ export class HistoryQueriesView extends Widget {
     if (!row) {
       return;
     }
-    if (event.key === 'Enter') {
-      event.preventDefault();
-      const runId = row.dataset.runId;
-      if (runId) {
-        this._onOpenRun(runId);
-      }
+    if (openRunOnEnter(row, event, this._onOpenRun)) {
       return;
     }
     if (moveRowFocus(this._body, row, event.key)) {

@@ -33,6 +33,7 @@ import {
   focusRow,
   fromLocalInput,
   moveRowFocus,
+  openRunOnEnter,
   rowOf,
   runBadges,
   toLocalInput
@@ -614,12 +615,7 @@ export class HistoryRunsView extends Widget {
     if (!row) {
       return;
     }
-    if (event.key === 'Enter') {
-      event.preventDefault();
-      const runId = row.dataset.runId;
-      if (runId) {
-        this._onOpenRun(runId);
-      }
+    if (openRunOnEnter(row, event, this._onOpenRun)) {
       return;
     }
     if (event.key === ' ') {
