@@ -18,6 +18,7 @@ import { NO_STEP, PROBLEM_LEVELS_SQL } from './embedded-schema';
 import { runsFilter, wordsMatch, type SqlValue } from './embedded-sql';
 import type { ITemplateInput } from '../alerts/templates';
 import {
+  LOG_SEARCH_TOTAL_CAP,
   PROBLEM_EVENTS_CAP,
   storedLevels,
   type IErrorCountQuery,
@@ -383,12 +384,23 @@ export interface ILogSearchRow {
 }
 
 /**
+ * Above this many matches a page is read in time order through
+ * events_by_time, stopping at `size + 1` lines: matches are then dense
+ * enough that the scan ends soon. Fewer are read through the word index
+ * and sorted, which stays cheap and never scans the whole table.
+ */
+export const LOG_SEARCH_DENSE_MATCHES = 1_000;
+
+/**
  * Log lines across the user's runs (`GET /logs`), newest first: `count`
- * of all that match, `page` of the next `size + 1` after the cursor.
+ * of those that match, up to LOG_SEARCH_TOTAL_CAP + 1, and the next
+ * `size + 1` after the cursor, by `page` (the planner's choice) or
+ * `pageByTime` (through the index of lines by time).
  */
 export function logSearchSql(query: ILogSearchQuery): {
   count: ISqlQuery;
   page: ISqlQuery;
+  pageByTime: ISqlQuery;
 } {
   const conditions = ['r.user_name = ?'];
   const params: SqlValue[] = [query.user];
@@ -420,8 +432,9 @@ export function logSearchSql(query: ILogSearchQuery): {
     );
     params.push(match);
   }
-  const from = `FROM events e CROSS JOIN runs r ON r.run_id = e.run_id
+  const where = `CROSS JOIN runs r ON r.run_id = e.run_id
 WHERE ${conditions.join(' AND ')}`;
+  const from = `FROM events e ${where}`;
   const pageConditions: string[] = [];
   const pageParams: SqlValue[] = [];
   if (query.after !== undefined) {
@@ -436,15 +449,20 @@ WHERE ${conditions.join(' AND ')}`;
     );
     pageParams.push(ts, ts, seq, seq, part, part, runId);
   }
-  return {
-    count: { sql: `SELECT count(*) AS total ${from}`, params },
-    page: {
-      sql: `SELECT e.ts_ms AS ts_ms, e.seq AS seq, e.part AS part, e.run_id AS run_id, e.document AS document
-${from} ${pageConditions.join(' ')}
+  const pageOf = (source: string): ISqlQuery => ({
+    sql: `SELECT e.ts_ms AS ts_ms, e.seq AS seq, e.part AS part, e.run_id AS run_id, e.document AS document
+${source} ${pageConditions.join(' ')}
 ORDER BY ${LOG_SEARCH_ORDER}
 LIMIT ?`,
-      params: [...params, ...pageParams, query.size + 1]
-    }
+    params: [...params, ...pageParams, query.size + 1]
+  });
+  return {
+    count: {
+      sql: `SELECT count(*) AS total FROM (SELECT 1 ${from} LIMIT ?)`,
+      params: [...params, LOG_SEARCH_TOTAL_CAP + 1]
+    },
+    page: pageOf(from),
+    pageByTime: pageOf(`FROM events e INDEXED BY events_by_time ${where}`)
   };
 }
 
@@ -457,7 +475,7 @@ export function toLogSearchPage(
   const shown = rows.slice(0, size);
   const page: ILogPage = {
     lines: shown.map(row => JSON.parse(row.document) as ITflogDocument),
-    total
+    total: Math.min(total, LOG_SEARCH_TOTAL_CAP)
   };
   const last = shown[shown.length - 1];
   if (rows.length > size && last !== undefined) {

@@ -55,6 +55,7 @@ import {
 } from './embedded-sql';
 import {
   errorCountSql,
+  LOG_SEARCH_DENSE_MATCHES,
   logSearchSql,
   nonfiniteCursor,
   nonfiniteSql,
@@ -453,12 +454,13 @@ export class EmbeddedStore implements IStore {
 
   searchLogs(query: ILogSearchQuery): Promise<ILogPage> {
     return this.reading(async () => {
-      const { count, page } = logSearchSql(query);
+      const { count, page, pageByTime } = logSearchSql(query);
       const total = this.statement(count.sql).get(...count.params) as {
         total: number;
       };
-      const rows = this.statement(page.sql).all(
-        ...page.params
+      const chosen = total.total > LOG_SEARCH_DENSE_MATCHES ? pageByTime : page;
+      const rows = this.statement(chosen.sql).all(
+        ...chosen.params
       ) as unknown as ILogSearchRow[];
       return toLogSearchPage(rows, total.total, query.size);
     });

@@ -24,6 +24,7 @@ import type { IIndexNames } from './es-mappings';
 import { buildRunSearch, logConditions, logPageOf } from './es-queries';
 import type { ITemplateInput } from '../alerts/templates';
 import {
+  LOG_SEARCH_TOTAL_CAP,
   PROBLEM_EVENTS_CAP,
   storedLevels,
   type IErrorCountQuery,
@@ -480,7 +481,7 @@ export function buildLogSearchAcross(
     ignore_unavailable: true,
     allow_no_indices: true,
     size: query.size + 1,
-    track_total_hits: true,
+    track_total_hits: LOG_SEARCH_TOTAL_CAP,
     query: { bool: { filter, must: conditions.must } },
     sort: LOG_SEARCH_SORT
   };

@@ -240,6 +240,13 @@ export interface IErrorCountQuery {
 /** Most WARNING+ events `GET /problems` groups (the newest when there are more). */
 export const PROBLEM_EVENTS_CAP = 10000;
 
+/**
+ * Matches a log search across runs counts at most (its `total`), as
+ * Elasticsearch's default `track_total_hits`: counting every line of a
+ * common word costs more than the page itself.
+ */
+export const LOG_SEARCH_TOTAL_CAP = 10_000;
+
 export type ProblemLevel = 'warning' | 'error';
 
 /** The stored `log.level` values a level of `GET /problems` stands for. */

@@ -11,6 +11,7 @@ import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { RUNS_MAPPINGS } from '../../src/store/es-mappings';
 import type { EmbeddedStore } from '../../src/store/embedded';
 import {
+  expectLogSearchCapped,
   expectLogSearchMatch,
   expectLogsAroundMatch,
   expectRunHistoryMatch,
@@ -121,6 +122,18 @@ describe('history queries on both stores', () => {
       refreshed
     );
     const onEmbedded = await expectLogSearchMatch(embedded, 'search');
+    expect(onElasticsearch.map(page => page.lines)).toEqual(
+      onEmbedded.map(page => page.lines)
+    );
+  });
+
+  it('count a common word up to the cap alike on Elasticsearch and the embedded store', async () => {
+    const onElasticsearch = await expectLogSearchCapped(
+      store,
+      'capped',
+      refreshed
+    );
+    const onEmbedded = await expectLogSearchCapped(embedded, 'capped');
     expect(onElasticsearch.map(page => page.lines)).toEqual(
       onEmbedded.map(page => page.lines)
     );

@@ -12,6 +12,7 @@ import {
   expectProblemsSampled
 } from './contract';
 import {
+  expectLogSearchCapped,
   expectLogSearchMatch,
   expectLogsAroundMatch,
   expectRunHistoryMatch,
@@ -63,6 +64,10 @@ describe('the store contract on the embedded store', () => {
 
   it('searches log lines across the user’s runs, newest first', async () => {
     await expectLogSearchMatch(store, 'search');
+  });
+
+  it('counts a common word up to the cap and pages it in order', async () => {
+    await expectLogSearchCapped(store, 'capped');
   });
 
   it('groups only the newest records past the cap, and says so', async () => {

@@ -21,6 +21,7 @@ import {
   SCHEMA_SQL
 } from '../../src/store/embedded-schema';
 import { PROBLEM_EVENTS_CAP, StoreQueryError } from '../../src/store/store';
+import type { SqlValue } from '../../src/store/embedded-sql';
 
 /** SQL with its whitespace folded, to compare clauses. */
 function flat(sql: string): string {
@@ -388,7 +389,7 @@ describe('log search', () => {
       size: 2,
       after: cursor
     });
-    expect(count.params).toEqual([
+    const filters = [
       'alice',
       'run-a',
       'run-b',
@@ -397,9 +398,10 @@ describe('log search', () => {
       'error',
       'error',
       '"out" "of" "memory"'
-    ]);
+    ];
+    expect(count.params).toEqual([...filters, 10_001]);
     expect(page.params).toEqual([
-      ...count.params,
+      ...filters,
       1000,
       1000,
       5,
@@ -415,6 +417,41 @@ describe('log search', () => {
     expect(() =>
       logSearchSql({ user: 'alice', size: 2, after: encodeCursor([1, 2]) })
     ).toThrow(StoreQueryError);
+  });
+
+  it('counts matches up to the cap and one more, never all of them', () => {
+    const { count } = logSearchSql({ user: 'alice', text: 'loss', size: 5 });
+    expect(flat(count.sql)).toMatch(
+      /^SELECT count\(\*\) AS total FROM \(SELECT 1 FROM .* LIMIT \?\)$/
+    );
+    expect(count.params).toEqual(['alice', '"loss"', 10_001]);
+  });
+
+  it('reads the lines of a common word in time order, sorting none of them', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      db.exec(SCHEMA_SQL);
+      db.exec(ADDED_INDEXES_SQL);
+      const { page, pageByTime } = logSearchSql({
+        user: 'alice',
+        text: 'checkpoint',
+        size: 5
+      });
+      const plan = (query: { sql: string; params: SqlValue[] }) =>
+        db
+          .prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+          .all(...query.params)
+          .map(row => String((row as { detail: string }).detail));
+      expect(plan(pageByTime)).toContain('SCAN e USING INDEX events_by_time');
+      expect(
+        plan(pageByTime).some(step =>
+          /USING TEMP B-TREE FOR ORDER BY/.test(step)
+        )
+      ).toBe(false);
+      expect(pageByTime.params).toEqual(page.params);
+    } finally {
+      db.close();
+    }
   });
 
   it('reads newest first through the index of lines by time', () => {
@@ -448,5 +485,6 @@ describe('log search', () => {
     expect(page.total).toBe(7);
     expect(page.next).toBe(encodeCursor([1000, 2, 0, 'a']));
     expect(toLogSearchPage([row('a', 2)], 1, 1).next).toBeUndefined();
+    expect(toLogSearchPage([row('a', 2)], 10_001, 1).total).toBe(10_000);
   });
 });

@@ -598,3 +598,61 @@ export async function expectLogSearchMatch(
   }
   return [everything, errors, errorKind, memory, ofRunB, ofNotebook, inRange];
 }
+
+/**
+ * A log search of a common word: `total` counts LOG_SEARCH_TOTAL_CAP
+ * matches at most, and pages read in time order (the embedded store's path
+ * for many matches) keep the order and cursors of a few matches. Answers
+ * are returned for comparing stores.
+ */
+export async function expectLogSearchCapped(
+  store: IStore,
+  prefix: string,
+  afterWrite: AfterWrite = noWait
+): Promise<ILogPage[]> {
+  const user = `${prefix}-alice`;
+  const runA = `${prefix}-a`;
+  const runB = `${prefix}-b`;
+  // Two runs writing at the same seconds: ties broken by run id.
+  const perRun = 5_025;
+  for (const runId of [runA, runB]) {
+    await writeAccepted(
+      store,
+      {
+        documents: Array.from({ length: perRun }, (_, index) =>
+          logLine(runId, user, 'work/train.ipynb', index + 1, index + 1, {
+            message: `checkpoint ${index + 1} of ${runId}${
+              index + 1 === perRun ? ' (latest)' : ''
+            }`
+          })
+        ),
+        runs: [historyRun(runId, user, { startedAt: 0, updatedAt: 90 })]
+      },
+      'lines'
+    );
+  }
+  await afterWrite();
+  const search = (query: Partial<ILogSearchQuery> = {}): Promise<ILogPage> =>
+    store.searchLogs?.({ user, size: 3, text: 'checkpoint', ...query }) ??
+    Promise.reject(new Error('the store cannot search logs'));
+  const ids = (page: ILogPage): string[] => page.lines.map(line => line._id);
+
+  const first = await search();
+  expect(first.total).toBe(10_000);
+  expect(ids(first)).toEqual([
+    `${runA}:${perRun}`,
+    `${runB}:${perRun}`,
+    `${runA}:${perRun - 1}`
+  ]);
+  const second = await search({ after: first.next });
+  expect(second.total).toBe(10_000);
+  expect(ids(second)).toEqual([
+    `${runB}:${perRun - 1}`,
+    `${runA}:${perRun - 2}`,
+    `${runB}:${perRun - 2}`
+  ]);
+  const few = await search({ text: 'latest' });
+  expect(few.total).toBe(2);
+  expect(ids(few)).toEqual([`${runA}:${perRun}`, `${runB}:${perRun}`]);
+  return [first, second, few];
+}
