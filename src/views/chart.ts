@@ -9,6 +9,7 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import type { View } from 'vega';
 import type { Result } from 'vega-embed';
+import type { TopLevelSpec } from 'vega-lite';
 
 import {
   axisTitle,
@@ -88,6 +89,27 @@ export function loadChartLibrary(): Promise<typeof import('vega-embed')> {
     });
   }
   return chartLibrary;
+}
+
+/**
+ * Draw a Vega-Lite spec into `plot` as every tflog chart is drawn: axis
+ * numbers in the panel's format (chartSpec's labelExpr), the theme's look.
+ */
+export async function embedChart(
+  plot: HTMLElement,
+  spec: TopLevelSpec,
+  options: { renderer: 'canvas' | 'svg'; colours: IThemeColours }
+): Promise<Result> {
+  const { default: embed, vega } = await loadChartLibrary();
+  vega.expressionFunction(NUMBER_FORMAT_FUNCTION, formatNumber);
+  return embed(plot, spec, {
+    mode: 'vega-lite',
+    actions: false,
+    renderer: options.renderer,
+    config: vegaConfig(options.colours),
+    // Warnings are about empty layers (no NaN yet): real errors still show.
+    logLevel: vega.Error
+  });
 }
 
 export class ChartWidget extends Widget {
@@ -304,12 +326,10 @@ export class ChartWidget extends Widget {
   }
 
   private async _embed(): Promise<void> {
-    const { default: embed, vega } = await loadChartLibrary();
+    await loadChartLibrary();
     if (this.isDisposed) {
       return;
     }
-    // Axis labels in the panel's number format (chartSpec's labelExpr).
-    vega.expressionFunction(NUMBER_FORMAT_FUNCTION, formatNumber);
     this._finalize();
     this._width = this._plot.clientWidth || this._width || FALLBACK_WIDTH;
     const spec = chartSpec({
@@ -329,13 +349,9 @@ export class ChartWidget extends Widget {
     const shown = this._shownRows();
     const rows = copyRows(shown);
     spec.data = { name: DATASET, values: rows };
-    const result = await embed(this._plot, spec, {
-      mode: 'vega-lite',
-      actions: false,
+    const result = await embedChart(this._plot, spec, {
       renderer: this._renderer,
-      config: vegaConfig(this._style.colours),
-      // Warnings are about empty layers (no NaN yet): real errors still show.
-      logLevel: vega.Error
+      colours: this._style.colours
     });
     if (this.isDisposed) {
       result.finalize();

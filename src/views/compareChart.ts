@@ -10,17 +10,12 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import type { Result } from 'vega-embed';
 
-import {
-  DATASET,
-  HOVER_PARAM,
-  NUMBER_FORMAT_FUNCTION,
-  READOUT_SIGNAL
-} from '../chartSpec';
+import { DATASET, HOVER_PARAM, READOUT_SIGNAL } from '../chartSpec';
 import { formatDuration, formatMetric, formatNumber } from '../format';
 import type { CompareAxis, ICompareRow } from '../model/compareData';
 import { hoveredX, IReadout, readoutAt, readoutStops } from '../readout';
-import { IThemeColours, vegaConfig } from '../theme';
-import { loadChartLibrary } from './chart';
+import type { IThemeColours } from '../theme';
+import { embedChart, loadChartLibrary } from './chart';
 import { compareAxisTitle, compareSpec, runStrokes } from './compareSpec';
 import { h } from './dom';
 import { defaultBundle } from './text';
@@ -149,11 +144,10 @@ export class CompareChart extends Widget {
     if (style === null) {
       return;
     }
-    const { default: embed, vega } = await loadChartLibrary();
+    await loadChartLibrary();
     if (this.isDisposed) {
       return;
     }
-    vega.expressionFunction(NUMBER_FORMAT_FUNCTION, formatNumber);
     this._finalize();
     this._width = this._plot.clientWidth || this._width || FALLBACK_WIDTH;
     const spec = compareSpec({
@@ -168,13 +162,9 @@ export class CompareChart extends Widget {
       trans: this._trans
     });
     spec.data = { name: DATASET, values: copyRows(this._rows) };
-    const result = await embed(this._plot, spec, {
-      mode: 'vega-lite',
-      actions: false,
+    const result = await embedChart(this._plot, spec, {
       renderer: this._renderer,
-      config: vegaConfig(style.colours),
-      // Warnings are about empty layers (no NaN): real errors still show.
-      logLevel: vega.Error
+      colours: style.colours
     });
     if (this.isDisposed) {
       result.finalize();
