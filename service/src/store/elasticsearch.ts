@@ -61,7 +61,8 @@ import {
   parseSeriesFetch,
   parseSeriesHistogram,
   parseSeriesInventory,
-  type ISeriesInventoryEntry
+  type ISeriesInventoryEntry,
+  type RunTimes
 } from './es-queries';
 import {
   BUCKET_UNITS,
@@ -252,12 +253,15 @@ export class ElasticsearchStore implements IStore {
   }
 
   async series(query: ISeriesQuery): Promise<ISeries[]> {
-    const entries = await this.seriesInventory(query);
+    // The run's times let Elasticsearch skip the daily indices outside them;
+    // an unknown run is searched everywhere, as before it had a summary.
+    const run = (await this.getRun(query.runId)) ?? undefined;
+    const entries = await this.seriesInventory(query, run);
     const limit = pLimit(SERIES_SEARCH_CONCURRENCY);
     try {
       // Promise.all keeps the entries' order and rejects on the first failure.
       const series = await Promise.all(
-        entries.map(entry => limit(() => this.readSeries(query, entry)))
+        entries.map(entry => limit(() => this.readSeries(query, entry, run)))
       );
       return series.sort(compareSeriesKeys);
     } catch (error) {
@@ -666,12 +670,13 @@ export class ElasticsearchStore implements IStore {
   }
 
   private async seriesInventory(
-    query: ISeriesQuery
+    query: ISeriesQuery,
+    run: RunTimes | undefined
   ): Promise<ISeriesInventoryEntry[]> {
     const entries: ISeriesInventoryEntry[] = [];
     let afterKey: Record<string, string> | undefined;
     for (let page = 0; page < MAX_INVENTORY_PAGES; page += 1) {
-      const request = buildSeriesInventory(query, this.names, afterKey);
+      const request = buildSeriesInventory(query, this.names, afterKey, run);
       const response = await this.call('listing series', () =>
         this.client.search(request)
       );
@@ -687,11 +692,18 @@ export class ElasticsearchStore implements IStore {
 
   private async readSeries(
     query: ISeriesQuery,
-    entry: ISeriesInventoryEntry
+    entry: ISeriesInventoryEntry,
+    run: RunTimes | undefined
   ): Promise<ISeries> {
     const key = { name: entry.name, scope: entry.scope, source: entry.source };
     if (entry.count <= FETCH_LIMIT) {
-      const request = buildSeriesFetch(query, key, entry.count, this.names);
+      const request = buildSeriesFetch(
+        query,
+        key,
+        entry.count,
+        this.names,
+        run
+      );
       const response = await this.call('reading a series', () =>
         this.client.search(request)
       );
@@ -711,7 +723,7 @@ export class ElasticsearchStore implements IStore {
       bucketCount(query.maxPoints),
       BUCKET_UNITS[query.axis]
     );
-    const request = buildSeriesHistogram(query, key, grid, this.names);
+    const request = buildSeriesHistogram(query, key, grid, this.names, run);
     const response = await this.call('thinning a series', () =>
       this.client.search(request)
     );

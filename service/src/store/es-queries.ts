@@ -9,7 +9,12 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import { decodeCursor, encodeCursor } from './cursor';
 import { dateRangeFilter, sortValues, totalHits } from './es-common';
-import { dayName, routedIndex, type IIndexNames } from './es-mappings';
+import {
+  MAX_CLOCK_SKEW_MS,
+  dayName,
+  routedIndex,
+  type IIndexNames
+} from './es-mappings';
 import { logWindow } from './log-window';
 import {
   absentValue,
@@ -672,11 +677,71 @@ export function seriesFilter(query: ISeriesQuery): QueryClause[] {
   return filter;
 }
 
-function seriesKeyFilter(query: ISeriesQuery, key: ISeriesKey): QueryClause {
+/** The times of a run that bound where its points can lie. */
+export type RunTimes = Pick<
+  IRunSummary,
+  'started' | 'updated' | 'ended' | 'status'
+>;
+
+/**
+ * Where a run's points lie in time: from its start to its last update (open
+ * while it runs), widened by MAX_CLOCK_SKEW_MS for the clocks that wrote
+ * them. A point is matched by its write time (`created`, which picked its
+ * daily index) or, in indices older than that field, by `@timestamp`.
+ * With `pre_filter_shard_size: 1` Elasticsearch skips every daily index
+ * whose times lie outside, instead of searching all of them.
+ * Undefined when the run's times cannot be read: then nothing is skipped.
+ */
+export function runTimeFilter(run: RunTimes): QueryClause | undefined {
+  const started = Date.parse(run.started);
+  const last = Math.max(
+    Date.parse(run.updated),
+    run.ended === null ? Number.NEGATIVE_INFINITY : Date.parse(run.ended)
+  );
+  if (Number.isNaN(started) || Number.isNaN(last)) {
+    return undefined;
+  }
+  const bounds: estypes.QueryDslDateRangeQuery = {
+    gte: String(started - MAX_CLOCK_SKEW_MS),
+    format: 'epoch_millis'
+  };
+  if (run.status !== 'running') {
+    bounds.lte = String(last + MAX_CLOCK_SKEW_MS);
+  }
+  return {
+    bool: {
+      should: [
+        { range: { created: bounds } },
+        { range: { '@timestamp': bounds } }
+      ],
+      minimum_should_match: 1
+    }
+  };
+}
+
+/** The series filter, limited to the run's times when they are known. */
+function seriesSearchFilter(
+  query: ISeriesQuery,
+  run: RunTimes | undefined
+): QueryClause[] {
+  const within = run === undefined ? undefined : runTimeFilter(run);
+  return within === undefined
+    ? seriesFilter(query)
+    : [...seriesFilter(query), within];
+}
+
+/** Search options of the series requests: skip indices outside the run's times. */
+const SKIP_UNMATCHED_SHARDS = { pre_filter_shard_size: 1 };
+
+function seriesKeyFilter(
+  query: ISeriesQuery,
+  key: ISeriesKey,
+  run: RunTimes | undefined
+): QueryClause {
   return {
     bool: {
       filter: [
-        ...seriesFilter(query),
+        ...seriesSearchFilter(query, run),
         { term: { name: key.name } },
         { term: { scope: key.scope } },
         { term: { source: key.source } }
@@ -689,7 +754,8 @@ function seriesKeyFilter(query: ISeriesQuery, key: ISeriesKey): QueryClause {
 export function buildSeriesInventory(
   query: ISeriesQuery,
   names: IIndexNames,
-  afterKey?: Record<string, string>
+  afterKey?: Record<string, string>,
+  run?: RunTimes
 ): estypes.SearchRequest {
   const field = AXIS_FIELD[query.axis];
   const composite: estypes.AggregationsCompositeAggregation = {
@@ -707,8 +773,9 @@ export function buildSeriesInventory(
     index: names.metricsPattern,
     ignore_unavailable: true,
     allow_no_indices: true,
+    ...SKIP_UNMATCHED_SHARDS,
     size: 0,
-    query: { bool: { filter: seriesFilter(query) } },
+    query: { bool: { filter: seriesSearchFilter(query, run) } },
     aggs: {
       series: {
         composite,
@@ -767,15 +834,17 @@ export function buildSeriesFetch(
   query: ISeriesQuery,
   key: ISeriesKey,
   size: number,
-  names: IIndexNames
+  names: IIndexNames,
+  run?: RunTimes
 ): estypes.SearchRequest {
   const field = AXIS_FIELD[query.axis];
   return {
     index: names.metricsPattern,
     ignore_unavailable: true,
     allow_no_indices: true,
+    ...SKIP_UNMATCHED_SHARDS,
     size,
-    query: seriesKeyFilter(query, key),
+    query: seriesKeyFilter(query, key, run),
     sort: [{ [field]: { order: 'asc' } }, { '@timestamp': { order: 'asc' } }],
     _source: POINT_SOURCE_FIELDS
   };
@@ -797,7 +866,8 @@ export function buildSeriesHistogram(
   query: ISeriesQuery,
   key: ISeriesKey,
   grid: IBucketGrid,
-  names: IIndexNames
+  names: IIndexNames,
+  run?: RunTimes
 ): estypes.SearchRequest {
   const field = AXIS_FIELD[query.axis];
   const byX = (order: 'asc' | 'desc'): estypes.Sort => [
@@ -847,8 +917,9 @@ export function buildSeriesHistogram(
     index: names.metricsPattern,
     ignore_unavailable: true,
     allow_no_indices: true,
+    ...SKIP_UNMATCHED_SHARDS,
     size: 0,
-    query: seriesKeyFilter(query, key),
+    query: seriesKeyFilter(query, key, run),
     aggs: { buckets }
   };
 }

@@ -7,6 +7,7 @@ import {
   buildLogSearch,
   buildLogsAroundSearch,
   buildRunSearch,
+  buildSeriesFetch,
   buildSeriesHistogram,
   buildSeriesInventory,
   eventPart,
@@ -17,6 +18,7 @@ import {
   parseRunPage,
   parseSeriesHistogram,
   parseSeriesInventory,
+  runTimeFilter,
   seriesFilter,
   toStoredEvent,
   toStoredRun
@@ -597,6 +599,55 @@ describe('series requests', () => {
     ).toContainEqual({
       range: { step: { gt: 40 } }
     });
+  });
+
+  it('limits series searches to the run’s times, widened by a day', () => {
+    const day = 86_400_000;
+    const started = Date.parse('2026-01-10T08:00:00.000Z');
+    const updated = Date.parse('2026-01-10T09:00:00.000Z');
+    const ended = Date.parse('2026-01-10T09:30:00.000Z');
+    const run = {
+      started: new Date(started).toISOString(),
+      updated: new Date(updated).toISOString(),
+      ended: new Date(ended).toISOString(),
+      status: 'finished' as const
+    };
+    const bounds = {
+      gte: String(started - day),
+      lte: String(ended + day),
+      format: 'epoch_millis'
+    };
+    const within = {
+      bool: {
+        should: [
+          { range: { created: bounds } },
+          { range: { '@timestamp': bounds } }
+        ],
+        minimum_should_match: 1
+      }
+    };
+    expect(runTimeFilter(run)).toEqual(within);
+    // A running run's points go on: no upper bound.
+    const running = runTimeFilter({ ...run, ended: null, status: 'running' });
+    expect(JSON.stringify(running)).not.toContain('lte');
+    expect(
+      runTimeFilter({ ...run, ended: null, updated: 'not a time' })
+    ).toBeUndefined();
+    const query = { runId: 'r', axis: 'step' as const, maxPoints: 10 };
+    const key = { name: 'loss', scope: 'batch' as const, source: 'callback' };
+    const inventory = buildSeriesInventory(query, names, undefined, run);
+    expect(inventory.pre_filter_shard_size).toBe(1);
+    expect(inventory.query?.bool?.filter).toContainEqual(within);
+    const fetched = buildSeriesFetch(query, key, 5, names, run);
+    expect(fetched.pre_filter_shard_size).toBe(1);
+    expect(fetched.query?.bool?.filter).toContainEqual(within);
+    const grid = { interval: 1, offset: 0, unit: 1 };
+    const histogram = buildSeriesHistogram(query, key, grid, names, run);
+    expect(histogram.query?.bool?.filter).toContainEqual(within);
+    // Without the run's times every index is searched, as before.
+    expect(
+      JSON.stringify(buildSeriesFetch(query, key, 5, names))
+    ).not.toContain('created');
   });
 
   it('lists series with a composite aggregation and reads its pages', () => {
