@@ -386,8 +386,11 @@ export class ChartsPanel extends Panel {
   private _height = MIN_CHART_HEIGHT;
 }
 
-/** A chart's height beyond its plot (px): x axis, margins, notes. */
-export const CHART_CHROME = 56;
+/**
+ * A chart's height beyond its plot (px): the legend above, the x axis's
+ * labels and title below, margins and notes.
+ */
+export const CHART_CHROME = 72;
 
 /**
  * The plot height that lets `charts` charts, in a grid of `columns`, fill

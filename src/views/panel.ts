@@ -52,8 +52,12 @@ const SECTION_IDS = [
   'all-runs'
 ] as const;
 
-/** How the sections share the room by default, in SECTION_IDS order. */
-const SECTION_STRETCH = [3, 5, 2, 2, 1];
+/**
+ * How the sections share the room by default, in SECTION_IDS order: the
+ * curves first (a row of charts with its axes needs ~210 px), then the run;
+ * the system curves and the lists scroll in what is left until resized.
+ */
+const SECTION_STRETCH = [3, 7, 1, 1, 1];
 
 /** A saved sections state, checked; null when there is none or it is malformed. */
 export function readSectionsState(
