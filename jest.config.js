@@ -28,6 +28,9 @@ module.exports = {
   testEnvironment: '<rootDir>/src/__tests__/environment.ts',
   roots: ['<rootDir>/src'],
   testMatch: ['<rootDir>/src/__tests__/**/*.spec.ts'],
+  // Views render real vega charts in jsdom: on a busy 2-core runner one
+  // render can take seconds, so jest's 5 s default would fail slow, not wrong.
+  testTimeout: 30000,
   moduleNameMapper: {
     '\\.svg$': '<rootDir>/src/__tests__/svgStub.js',
     '\\.css$': '<rootDir>/src/__tests__/fileStub.js'
