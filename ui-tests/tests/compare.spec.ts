@@ -258,8 +258,11 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
       hasText: 'names "kernelmenu:restart", which links cannot open'
     });
     await expect(refusal).toBeVisible({ timeout: 60_000 });
-    // Said once, though JupyterLab may route the address twice while it loads.
-    await linked.waitForTimeout(1000);
+    // Said once, though JupyterLab may route the address twice while it
+    // loads: the link is cleared from the address once it has been followed.
+    await linked.waitForFunction(
+      () => !new URL(window.location.href).searchParams.has('tflog')
+    );
     await expect(refusal).toHaveCount(1);
   } finally {
     await linked.close();
