@@ -5,11 +5,7 @@
  * benchmarks (docs/frontend.md, "DOM contract").
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Message } from '@lumino/messaging';
-import { Widget } from '@lumino/widgets';
 import type { View } from 'vega';
-import type { Result } from 'vega-embed';
-import type { TopLevelSpec } from 'vega-lite';
 
 import {
   axisTitle,
@@ -17,21 +13,17 @@ import {
   chartSpec,
   chartSummary,
   DATASET,
-  HOVER_PARAM,
   LOG_MARKER_MARK,
   MARKERS_DATASET,
-  NUMBER_FORMAT_FUNCTION,
-  READOUT_SIGNAL,
   ZOOM_PARAM
 } from '../chartSpec';
-import { formatDuration, formatMetric, formatNumber } from '../format';
+import { formatDuration, formatNumber } from '../format';
 import { ILogMarker, markersFor } from '../model/logMarkers';
-import { hoveredX, IReadout, readoutAt, readoutStops } from '../readout';
 import type { IChartRow, SeriesRole } from '../model/series';
-import { IThemeColours, vegaConfig } from '../theme';
+import type { IThemeColours } from '../theme';
 import type { ITflogDocument, SeriesAxis } from '../tokens';
 import { h } from './dom';
-import { defaultBundle } from './text';
+import { IReadoutLook, loadChartLibrary, VegaChart } from './vegaChart';
 
 export interface IChartStyle {
   axis: SeriesAxis;
@@ -74,45 +66,7 @@ function plotHeight(style: IChartStyle): number {
   return style.height ?? MIN_CHART_HEIGHT;
 }
 
-let chartLibrary: Promise<typeof import('vega-embed')> | null = null;
-
-/**
- * vega-embed, loaded once. The charts panel starts this when shown, so the
- * first point of a run is not drawn only after the library was fetched and
- * parsed; a failed load is tried again by the next caller.
- */
-export function loadChartLibrary(): Promise<typeof import('vega-embed')> {
-  if (chartLibrary === null) {
-    chartLibrary = import('vega-embed').catch(error => {
-      chartLibrary = null;
-      throw error;
-    });
-  }
-  return chartLibrary;
-}
-
-/**
- * Draw a Vega-Lite spec into `plot` as every tflog chart is drawn: axis
- * numbers in the panel's format (chartSpec's labelExpr), the theme's look.
- */
-export async function embedChart(
-  plot: HTMLElement,
-  spec: TopLevelSpec,
-  options: { renderer: 'canvas' | 'svg'; colours: IThemeColours }
-): Promise<Result> {
-  const { default: embed, vega } = await loadChartLibrary();
-  vega.expressionFunction(NUMBER_FORMAT_FUNCTION, formatNumber);
-  return embed(plot, spec, {
-    mode: 'vega-lite',
-    actions: false,
-    renderer: options.renderer,
-    config: vegaConfig(options.colours),
-    // Warnings are about empty layers (no NaN yet): real errors still show.
-    logLevel: vega.Error
-  });
-}
-
-export class ChartWidget extends Widget {
+export class ChartWidget extends VegaChart {
   constructor(options: {
     metric: string;
     style: IChartStyle;
@@ -120,15 +74,21 @@ export class ChartWidget extends Widget {
     trans?: TranslationBundle;
     links?: IChartLinks;
   }) {
-    super();
-    this._trans = options.trans ?? defaultBundle();
+    super({
+      renderer: options.renderer,
+      trans: options.trans,
+      classes: {
+        plot: 'jp-tflog-chart-plot',
+        readout: 'jp-tflog-readout',
+        message: 'jp-tflog-chart-error'
+      },
+      fallbackWidth: FALLBACK_WIDTH
+    });
     this._links = options.links ?? {};
     this.metric = options.metric;
     this._style = options.style;
-    this._renderer = options.renderer ?? 'canvas';
     this.addClass('jp-tflog-chart');
     this.node.dataset.metric = options.metric;
-    this.node.dataset.points = '0';
     this.node.setAttribute('role', 'figure');
     // The keyboard moves the readout: arrows, Home, End; Escape hides it.
     this.node.tabIndex = 0;
@@ -136,50 +96,33 @@ export class ChartWidget extends Widget {
       'aria-keyshortcuts',
       'ArrowLeft ArrowRight Home End Escape Enter'
     );
-    this._plot = document.createElement('div');
-    this._plot.className = 'jp-tflog-chart-plot';
-    this._readout = h('div', {
-      class: 'jp-tflog-readout',
-      'aria-live': 'polite'
-    });
-    this._readout.hidden = true;
-    this._message = document.createElement('div');
-    this._message.className = 'jp-tflog-chart-error';
-    this._message.setAttribute('role', 'alert');
-    this._message.hidden = true;
     this._resetZoom = h(
       'button',
       {
         class: 'jp-Button jp-mod-minimal jp-tflog-zoom-reset',
         type: 'button',
-        title: this._trans.__(
+        title: this.trans.__(
           'Show the whole x range again (or double-click the chart)'
         )
       },
-      [this._trans.__('Reset zoom')]
+      [this.trans.__('Reset zoom')]
     );
     this._resetZoom.hidden = true;
     this._resetZoom.addEventListener('click', () => this.zoomTo(null));
-    this.node.append(this._plot, this._readout, this._resetZoom, this._message);
-    this.node.addEventListener('keydown', this._onKeyDown);
-    this.node.addEventListener('blur', this._onBlur);
-    this._plot.addEventListener('pointerdown', this._onPointerDown);
-    this._plot.addEventListener('dblclick', this._onDoubleClick);
+    this.node.append(
+      this.plot,
+      this.readoutNode,
+      this._resetZoom,
+      this.message
+    );
+    this.moveReadoutWithKeys(this.node);
+    this.plot.addEventListener('pointerdown', this._onPointerDown);
+    this.plot.addEventListener('dblclick', this._onDoubleClick);
     this._updateLabel();
-    this._enqueue(() => this._embed());
+    this.enqueue(() => this._embed());
   }
 
   readonly metric: string;
-
-  /** Settles when every change asked for so far is drawn (or has failed). */
-  get drawn(): Promise<void> {
-    return this._queue;
-  }
-
-  /** The readout shown now (hover or keyboard), or null. */
-  get readout(): IReadout | null {
-    return this._readoutValue;
-  }
 
   /** The x range shown while zoomed, or null. */
   get zoom(): readonly [number, number] | null {
@@ -209,32 +152,14 @@ export class ChartWidget extends Widget {
     this._zoom = range === null ? null : [range[0], range[1]];
     this._detail = null;
     this._showZoom();
-    this._enqueue(() => this._embed());
+    this.enqueue(() => this._embed());
     this._loadDetail();
   }
 
   /** The run's problem lines, drawn as markers where they happened. */
   setMarkerLines(lines: readonly ITflogDocument[]): void {
     this._markerLines = lines;
-    this._enqueue(() => this._syncMarkers());
-  }
-
-  /**
-   * Show the readout at `x` (null hides it): each series' nearest value,
-   * the crosshair at x. The hover calls this through vega's signal.
-   */
-  showReadout(x: number | null): void {
-    const readout =
-      x === null
-        ? null
-        : readoutAt(this._shownRows(), x, this._style.runStarted ?? null);
-    this._readoutValue = readout;
-    this._renderReadout(readout);
-    const view = this._result?.view;
-    if (view && view.signal(READOUT_SIGNAL) !== (readout?.x ?? null)) {
-      view.signal(READOUT_SIGNAL, readout?.x ?? null);
-      view.runAsync().catch(error => this._showError(error));
-    }
+    this.enqueue(() => this._syncMarkers());
   }
 
   /** Changes of look re-embed the chart with the rows it holds. */
@@ -256,13 +181,11 @@ export class ChartWidget extends Widget {
       this._showZoom();
     }
     if (!same) {
-      this._enqueue(() => this._embed());
+      this.enqueue(() => this._embed());
     } else if (heightChanged) {
       // Only the room changed: the drawn view is resized, not embedded again.
-      this._enqueue(async () => {
-        if (this._result) {
-          await this._result.view.height(plotHeight(this._style)).runAsync();
-        }
+      this.enqueue(async () => {
+        await this.view?.height(plotHeight(this._style)).runAsync();
       });
     }
   }
@@ -271,7 +194,7 @@ export class ChartWidget extends Widget {
   reset(rows: readonly IChartRow[]): void {
     this._rows = rows.slice();
     this._drawnAll = false;
-    this._enqueue(() => this._sync());
+    this.enqueue(() => this._sync());
     if (this._zoom !== null) {
       this._loadDetail();
     }
@@ -283,90 +206,115 @@ export class ChartWidget extends Widget {
       return;
     }
     this._rows.push(...rows);
-    this._enqueue(() => this._sync());
+    this.enqueue(() => this._sync());
   }
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
-    this.node.removeEventListener('keydown', this._onKeyDown);
-    this.node.removeEventListener('blur', this._onBlur);
-    this._plot.removeEventListener('pointerdown', this._onPointerDown);
-    this._plot.removeEventListener('dblclick', this._onDoubleClick);
+    this.plot.removeEventListener('pointerdown', this._onPointerDown);
+    this.plot.removeEventListener('dblclick', this._onDoubleClick);
     window.removeEventListener('pointerup', this._onPointerUp);
     this._cancelClick();
-    this._finalize();
     super.dispose();
   }
 
-  protected onResize(msg: Widget.ResizeMessage): void {
-    this._scheduleResize();
+  protected readoutRows(): IChartRow[] {
+    return this._shownRows();
   }
 
-  protected onAfterShow(msg: Message): void {
-    this._scheduleResize();
+  protected readoutStart(): number | null {
+    return this._style.runStarted ?? null;
   }
 
-  protected onAfterAttach(msg: Message): void {
-    this._scheduleResize();
+  /** While zoomed, the keyboard stays within the range shown. */
+  protected keyStops(): number[] {
+    const zoom = this._zoom;
+    return super
+      .keyStops()
+      .filter(x => zoom === null || (x >= zoom[0] && x <= zoom[1]));
   }
 
-  private _scheduleResize(): void {
-    const width = this._plot.clientWidth;
-    if (width <= 0 || width === this._width) {
-      return;
-    }
-    this._width = width;
-    this._enqueue(async () => {
-      if (this._result) {
-        await this._result.view.width(width).runAsync();
-      }
-    });
+  /** Enter opens the logs around the readout's point. */
+  protected openReadout(): boolean {
+    this._openLogsAtReadout();
+    return true;
+  }
+
+  protected readoutLook(): IReadoutLook {
+    const trans = this.trans;
+    const axis = this._style.axis;
+    const logScale = this._style.logScale === true;
+    const xText = (x: number): string =>
+      axis === 'time'
+        ? new Date(x).toLocaleTimeString()
+        : `${axisTitle(trans, axis)} ${formatNumber(x)}`;
+    return {
+      classPrefix: 'jp-tflog-readout',
+      x: xText,
+      where: readout =>
+        [
+          xText(readout.x),
+          ...(readout.elapsedMs === null
+            ? []
+            : [trans.__('%1 elapsed', formatDuration(readout.elapsedMs))])
+        ].join(' · '),
+      rowAttributes: value => ({ 'data-series': value.series }),
+      note: value =>
+        logScale && value.raw !== null && value.raw <= 0
+          ? trans.__('not drawn: the log scale has no place for it')
+          : null
+    };
+  }
+
+  protected drawFailure(reason: string): { log: string; message: string } {
+    return {
+      log: `tflog: cannot draw the ${this.metric} chart`,
+      message: this.trans.__('Cannot draw %1: %2', this.metric, reason)
+    };
+  }
+
+  protected finalizeView(): void {
+    this.view?.removeEventListener('click', this._onViewClick);
+    super.finalizeView();
   }
 
   private async _embed(): Promise<void> {
-    await loadChartLibrary();
-    if (this.isDisposed) {
+    let shown: IChartRow[] = [];
+    let drawnCount = 0;
+    const view = await this.embedView(width => {
+      const spec = chartSpec({
+        metric: this.metric,
+        axis: this._style.axis,
+        roles: this._style.roles,
+        colour: this._style.colour,
+        colours: this._style.colours,
+        width,
+        height: plotHeight(this._style),
+        logScale: this._style.logScale,
+        smoothed: this._style.smoothed,
+        xDomain: this._zoom,
+        trans: this.trans
+      });
+      // The rows held now go in with the spec; later ones arrive as changesets.
+      shown = this._shownRows();
+      const rows = copyRows(shown);
+      drawnCount = rows.length;
+      spec.data = { name: DATASET, values: rows };
+      return spec;
+    }, this._style.colours);
+    if (view === null) {
       return;
     }
-    this._finalize();
-    this._width = this._plot.clientWidth || this._width || FALLBACK_WIDTH;
-    const spec = chartSpec({
-      metric: this.metric,
-      axis: this._style.axis,
-      roles: this._style.roles,
-      colour: this._style.colour,
-      colours: this._style.colours,
-      width: this._width,
-      height: plotHeight(this._style),
-      logScale: this._style.logScale,
-      smoothed: this._style.smoothed,
-      xDomain: this._zoom,
-      trans: this._trans
-    });
-    // The rows held now go in with the spec; later ones arrive as changesets.
-    const shown = this._shownRows();
-    const rows = copyRows(shown);
-    spec.data = { name: DATASET, values: rows };
-    const result = await embedChart(this._plot, spec, {
-      renderer: this._renderer,
-      colours: this._style.colours
-    });
-    if (this.isDisposed) {
-      result.finalize();
-      return;
-    }
-    this._result = result;
-    result.view.addSignalListener(HOVER_PARAM, this._onHover);
-    result.view.addEventListener('click', this._onViewClick);
+    view.addEventListener('click', this._onViewClick);
     this._drawnAll = true;
     this._drawnSource = shown;
-    this._drawnCount = rows.length;
+    this._drawnCount = drawnCount;
     this._drawnMarkers = [];
     await this._sync();
     await this._syncMarkers();
-    this._report(result.view);
+    this._report(view);
   }
 
   /** The rows in the dataset: the zoomed range's detail once read, else every row held. */
@@ -390,17 +338,17 @@ export class ChartWidget extends Widget {
         }
         this._detail = rows;
         this._drawnAll = false;
-        this._enqueue(() => this._sync());
+        this.enqueue(() => this._sync());
       })
       .catch(error => {
         // The rows held still show the range, only not in finer detail.
         console.warn(`tflog: cannot read the ${this.metric} range`, error);
         if (!this.isDisposed && this._zoom === range) {
-          this._message.textContent = this._trans.__(
+          this.message.textContent = this.trans.__(
             'Cannot read this range in finer detail: %1',
             error instanceof Error ? error.message : String(error)
           );
-          this._message.hidden = false;
+          this.message.hidden = false;
         }
       });
   }
@@ -420,7 +368,7 @@ export class ChartWidget extends Widget {
 
   /** Place the problem lines on the rows shown, and replace the markers drawn. */
   private async _syncMarkers(): Promise<void> {
-    const view = this._result?.view;
+    const view = this.view;
     const markers = markersFor(
       this._markerLines,
       this._style.axis,
@@ -450,7 +398,7 @@ export class ChartWidget extends Widget {
    * of resets, inserts and embeds cannot duplicate rows.
    */
   private async _sync(): Promise<void> {
-    const view = this._result?.view;
+    const view = this.view;
     if (!view) {
       return;
     }
@@ -470,7 +418,7 @@ export class ChartWidget extends Widget {
     await view.change(DATASET, changes).runAsync();
     // Markers without a step sit at the nearest point in time: the points moved.
     await this._syncMarkers();
-    if (!this.isDisposed && this._result?.view === view) {
+    if (!this.isDisposed && this.view === view) {
       this._report(view);
     }
   }
@@ -493,39 +441,20 @@ export class ChartWidget extends Widget {
     } else {
       delete this.node.dataset.lastX;
     }
-    this._message.hidden = true;
+    this.message.hidden = true;
     this._updateLabel();
-  }
-
-  private _enqueue(task: () => Promise<void>): void {
-    this._queue = this._queue
-      .then(() => (this.isDisposed ? undefined : task()))
-      .catch(error => this._showError(error));
-  }
-
-  private _showError(error: unknown): void {
-    console.error(`tflog: cannot draw the ${this.metric} chart`, error);
-    if (this.isDisposed) {
-      return;
-    }
-    this._message.textContent = this._trans.__(
-      'Cannot draw %1: %2',
-      this.metric,
-      error instanceof Error ? error.message : String(error)
-    );
-    this._message.hidden = false;
   }
 
   private _updateLabel(): void {
     this.node.setAttribute(
       'aria-label',
-      chartSummary(this.metric, this._style.axis, this._rows, this._trans)
+      chartSummary(this.metric, this._style.axis, this._rows, this.trans)
     );
   }
 
   /** The logs around the readout's point: the time its value was logged. */
   private _openLogsAtReadout(): void {
-    const readout = this._readoutValue;
+    const readout = this.readout;
     if (readout !== null) {
       this._openLogsAt(readout.x);
     }
@@ -560,7 +489,7 @@ export class ChartWidget extends Widget {
       return;
     }
     this._dragged = true;
-    const range = brushRange(this._result?.view.signal(ZOOM_PARAM));
+    const range = brushRange(this.view?.signal(ZOOM_PARAM));
     if (range !== null) {
       this.zoomTo(range);
     }
@@ -586,7 +515,7 @@ export class ChartWidget extends Widget {
       return;
     }
     const marker = markerOf(item);
-    const readout = this._readoutValue;
+    const readout = this.readout;
     this._cancelClick();
     this._clickTimer = setTimeout(() => {
       this._clickTimer = null;
@@ -608,129 +537,8 @@ export class ChartWidget extends Widget {
     }
   }
 
-  private _onHover = (_: string, value: unknown): void => {
-    this.showReadout(hoveredX(value));
-  };
-
-  private _onKeyDown = (event: KeyboardEvent): void => {
-    // While zoomed, the keyboard stays within the range shown.
-    const zoom = this._zoom;
-    const stops = readoutStops(this._shownRows()).filter(
-      x => zoom === null || (x >= zoom[0] && x <= zoom[1])
-    );
-    if (stops.length === 0) {
-      return;
-    }
-    const current = this._readoutValue?.x;
-    const index = current === undefined ? -1 : stops.indexOf(current);
-    let next: number | null;
-    switch (event.key) {
-      case 'ArrowRight':
-        next =
-          stops[
-            index < 0 ? stops.length - 1 : Math.min(index + 1, stops.length - 1)
-          ];
-        break;
-      case 'ArrowLeft':
-        next = stops[index < 0 ? stops.length - 1 : Math.max(index - 1, 0)];
-        break;
-      case 'Home':
-        next = stops[0];
-        break;
-      case 'End':
-        next = stops[stops.length - 1];
-        break;
-      case 'Escape':
-        next = null;
-        break;
-      case 'Enter':
-        event.preventDefault();
-        this._openLogsAtReadout();
-        return;
-      default:
-        return;
-    }
-    event.preventDefault();
-    this.showReadout(next);
-  };
-
-  private _onBlur = (): void => {
-    this.showReadout(null);
-  };
-
-  private _renderReadout(readout: IReadout | null): void {
-    this._readout.hidden = readout === null;
-    if (readout === null) {
-      this._readout.replaceChildren();
-      return;
-    }
-    const trans = this._trans;
-    const axis = this._style.axis;
-    const logScale = this._style.logScale === true;
-    const where: string[] = [
-      axis === 'time'
-        ? new Date(readout.x).toLocaleTimeString()
-        : `${axisTitle(trans, axis)} ${formatNumber(readout.x)}`
-    ];
-    if (readout.elapsedMs !== null) {
-      where.push(trans.__('%1 elapsed', formatDuration(readout.elapsedMs)));
-    }
-    this._readout.replaceChildren(
-      h('div', { class: 'jp-tflog-readout-x' }, [where.join(' · ')]),
-      ...readout.values.map(value =>
-        h(
-          'div',
-          { class: 'jp-tflog-readout-row', 'data-series': value.series },
-          [
-            h('span', { class: 'jp-tflog-readout-name' }, [value.series]),
-            h(
-              'span',
-              {
-                class:
-                  value.raw === null
-                    ? 'jp-tflog-readout-value jp-tflog-nonfinite'
-                    : 'jp-tflog-readout-value'
-              },
-              [
-                value.raw === null
-                  ? (value.nonfinite ?? 'NaN')
-                  : formatMetric(value.raw),
-                value.x === readout.x
-                  ? ''
-                  : ` (${axis === 'time' ? new Date(value.x).toLocaleTimeString() : `${axisTitle(trans, axis)} ${formatNumber(value.x)}`})`
-              ]
-            ),
-            ...(logScale && value.raw !== null && value.raw <= 0
-              ? [
-                  h('span', { class: 'jp-tflog-readout-note' }, [
-                    trans.__('not drawn: the log scale has no place for it')
-                  ])
-                ]
-              : [])
-          ]
-        )
-      )
-    );
-  }
-
-  private _finalize(): void {
-    if (this._result) {
-      this._result.view.removeSignalListener(HOVER_PARAM, this._onHover);
-      this._result.view.removeEventListener('click', this._onViewClick);
-      // Stops the view's timers and listeners (view.finalize()) and removes embed's own.
-      this._result.finalize();
-      this._result = null;
-    }
-  }
-
-  private readonly _trans: TranslationBundle;
   private readonly _links: IChartLinks;
   private _style: IChartStyle;
-  private readonly _renderer: 'canvas' | 'svg';
-  private readonly _plot: HTMLDivElement;
-  private readonly _message: HTMLDivElement;
-  private readonly _readout: HTMLDivElement;
-  private _readoutValue: IReadout | null = null;
   private _rows: IChartRow[] = [];
   /** The zoomed x range, and its finer rows once read. */
   private _zoom: [number, number] | null = null;
@@ -748,9 +556,6 @@ export class ChartWidget extends Widget {
   private _drawnSource: IChartRow[] | null = null;
   private _drawnCount = 0;
   private _drawnAll = false;
-  private _result: Result | null = null;
-  private _width = 0;
-  private _queue: Promise<void> = Promise.resolve();
 }
 
 /** The marker under a click: vega's scenegraph item of the markers' mark. */

@@ -18,12 +18,12 @@ import {
   ChartWidget,
   IChartLinks,
   IChartStyle,
-  loadChartLibrary,
   MAX_CHART_HEIGHT,
   MIN_CHART_HEIGHT
 } from './chart';
 import { h, setText } from './dom';
 import { defaultBundle } from './text';
+import { loadChartLibrary } from './vegaChart';
 
 export class ChartsPanel extends Panel {
   constructor(options: {
