@@ -4,10 +4,11 @@
  * with the keyboard.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { DisposableSet, IDisposable } from '@lumino/disposable';
 
 import { runNonFinite } from '../format';
 import type { IRunSummary, RunStatus } from '../tokens';
-import { h } from './dom';
+import { h, listen } from './dom';
 import { nonFiniteBadge, statusText } from './text';
 
 /** A status badge with the panel's colours; a NaN badge beside it when the run logged one. */
@@ -139,4 +140,38 @@ export function rowOf(
   }
   const row = target.closest('tr');
   return row instanceof HTMLTableRowElement && body.contains(row) ? row : null;
+}
+
+/**
+ * The rows of `body` as the query tables use them: a click focuses a row,
+ * a double click or Enter opens its run (`data-run-id`), the arrows, Home
+ * and End move the focus. Disposing the result removes the listeners.
+ */
+export function listenToRunRows(
+  body: HTMLTableSectionElement,
+  openRun: (runId: string) => void
+): IDisposable {
+  return DisposableSet.from([
+    listen(body, 'click', event => {
+      const row = rowOf(body, event.target);
+      if (row) {
+        focusRow(body, row);
+      }
+    }),
+    listen(body, 'dblclick', event => {
+      const runId = rowOf(body, event.target)?.dataset.runId;
+      if (runId) {
+        openRun(runId);
+      }
+    }),
+    listen(body, 'keydown', event => {
+      const row = rowOf(body, event.target);
+      if (!row || openRunOnEnter(row, event, openRun)) {
+        return;
+      }
+      if (moveRowFocus(body, row, event.key)) {
+        event.preventDefault();
+      }
+    })
+  ]);
 }

@@ -17,14 +17,7 @@ import type {
 } from '../model/historyQueries';
 import type { ThresholdOperator } from '../tokens';
 import { h, listen, setText } from './dom';
-import {
-  fromLocalInput,
-  moveRowFocus,
-  openRunOnEnter,
-  focusRow,
-  rowOf,
-  statusBadges
-} from './historyCells';
+import { fromLocalInput, listenToRunRows, statusBadges } from './historyCells';
 import { nonFiniteBadge } from './text';
 
 const KINDS: HistoryQueryKind[] = ['points', 'nonfinite', 'errors'];
@@ -39,7 +32,6 @@ export class HistoryQueriesView extends Widget {
     super();
     this.model = options.model;
     this._trans = options.trans;
-    this._onOpenRun = options.onOpenRun;
     this.addClass('jp-tflog-history-queries');
     const trans = this._trans;
 
@@ -150,9 +142,7 @@ export class HistoryQueriesView extends Widget {
       listen(this._form, 'submit', this._onSubmit),
       listen(this._kind, 'change', this._showFields),
       listen(this._more, 'click', this._onMore),
-      listen(this._body, 'dblclick', this._onDoubleClick),
-      listen(this._body, 'click', this._onClick),
-      listen(this._body, 'keydown', this._onKeyDown)
+      listenToRunRows(this._body, options.onOpenRun)
     ]);
     this.model.changed.connect(this._render, this);
     this._showFields();
@@ -389,36 +379,8 @@ export class HistoryQueriesView extends Widget {
     }
   }
 
-  private _onClick = (event: MouseEvent): void => {
-    const row = rowOf(this._body, event.target);
-    if (row) {
-      focusRow(this._body, row);
-    }
-  };
-
-  private _onDoubleClick = (event: MouseEvent): void => {
-    const runId = rowOf(this._body, event.target)?.dataset.runId;
-    if (runId) {
-      this._onOpenRun(runId);
-    }
-  };
-
-  private _onKeyDown = (event: KeyboardEvent): void => {
-    const row = rowOf(this._body, event.target);
-    if (!row) {
-      return;
-    }
-    if (openRunOnEnter(row, event, this._onOpenRun)) {
-      return;
-    }
-    if (moveRowFocus(this._body, row, event.key)) {
-      event.preventDefault();
-    }
-  };
-
   private readonly _trans: TranslationBundle;
   private readonly _listeners: DisposableSet;
-  private readonly _onOpenRun: (runId: string) => void;
   private readonly _form: HTMLFormElement;
   private readonly _kind: HTMLSelectElement;
   private readonly _metric: HTMLInputElement;

@@ -38,6 +38,7 @@ import {
   runBadges,
   toLocalInput
 } from './historyCells';
+import { Pager } from './pager';
 import { statusText } from './text';
 
 const STATUSES: RunStatus[] = [
@@ -152,25 +153,18 @@ export class HistoryRunsView extends Widget {
       },
       [this._head, this._body]
     );
-    this._previous = h(
-      'button',
-      {
-        type: 'button',
-        class: 'jp-Button jp-mod-styled jp-tflog-history-previous'
+    this._pager = new Pager({
+      trans,
+      tag: 'div',
+      buttonStyle: 'jp-mod-styled',
+      classes: {
+        node: 'jp-tflog-history-pager',
+        previous: 'jp-tflog-history-previous',
+        next: 'jp-tflog-history-next',
+        range: 'jp-tflog-history-total'
       },
-      [trans.__('Previous')]
-    );
-    this._next = h(
-      'button',
-      {
-        type: 'button',
-        class: 'jp-Button jp-mod-styled jp-tflog-history-next'
-      },
-      [trans.__('Next')]
-    );
-    this._range = h('span', {
-      class: 'jp-tflog-history-total',
-      'aria-live': 'polite'
+      onPrevious: () => void this.model.previousPage(),
+      onNext: () => void this.model.nextPage()
     });
     this.node.append(
       this._filters,
@@ -179,16 +173,11 @@ export class HistoryRunsView extends Widget {
         this._table,
         this._empty
       ]),
-      h('div', { class: 'jp-tflog-history-pager' }, [
-        this._previous,
-        this._range,
-        this._next
-      ])
+      this._pager.node
     );
 
     this._listeners = DisposableSet.from([
-      listen(this._previous, 'click', this._onPrevious),
-      listen(this._next, 'click', this._onNext),
+      this._pager,
       listen(this._head, 'click', this._onHeadClick),
       listen(this._body, 'click', this._onBodyClick),
       listen(this._body, 'dblclick', this._onBodyDoubleClick),
@@ -416,16 +405,17 @@ export class HistoryRunsView extends Widget {
 
     const first = model.pageIndex * model.pageSize + 1;
     const last = first + model.runs.length - 1;
-    setText(
-      this._range,
-      model.total === null
-        ? ''
-        : model.runs.length === 0
-          ? trans.__('0 of %1', model.total)
-          : trans.__('%1–%2 of %3', first, last, model.total)
-    );
-    this._previous.disabled = !model.hasPreviousPage || model.loading;
-    this._next.disabled = !model.hasNextPage || model.loading;
+    this._pager.update({
+      hasPrevious: model.hasPreviousPage,
+      hasNext: model.hasNextPage,
+      loading: model.loading,
+      text:
+        model.total === null
+          ? ''
+          : model.runs.length === 0
+            ? trans.__('0 of %1', model.total)
+            : trans.__('%1–%2 of %3', first, last, model.total)
+    });
   }
 
   private _renderHead(columns: HistoryColumn[]): void {
@@ -558,14 +548,6 @@ export class HistoryRunsView extends Widget {
     }
   }
 
-  private _onPrevious = (): void => {
-    void this.model.previousPage();
-  };
-
-  private _onNext = (): void => {
-    void this.model.nextPage();
-  };
-
   private _onHeadClick = (event: MouseEvent): void => {
     if (!(event.target instanceof Element)) {
       return;
@@ -637,8 +619,6 @@ export class HistoryRunsView extends Widget {
   private readonly _head: HTMLTableSectionElement;
   private readonly _body: HTMLTableSectionElement;
   private readonly _empty: HTMLParagraphElement;
-  private readonly _previous: HTMLButtonElement;
-  private readonly _next: HTMLButtonElement;
-  private readonly _range: HTMLSpanElement;
+  private readonly _pager: Pager;
   private _filterError = '';
 }

@@ -13,6 +13,7 @@ import { stripAnsi } from '../format';
 import { levelsFrom, LOG_LEVELS, LogsModel } from '../model/logs';
 import type { ITflogDocument } from '../tokens';
 import { h, setText } from './dom';
+import { Pager } from './pager';
 import { defaultBundle } from './text';
 
 /** Typing waits this long before the search is sent. */
@@ -114,35 +115,20 @@ export class LogsView extends Widget {
         ])
       );
     }
-    this._range = h('span', {
-      class: 'jp-tflog-logs-range',
-      'aria-live': 'polite'
+    this._pager = new Pager({
+      trans,
+      tag: 'span',
+      buttonStyle: 'jp-mod-minimal',
+      classes: {
+        node: 'jp-tflog-logs-paging',
+        previous: 'jp-tflog-logs-previous',
+        next: 'jp-tflog-logs-next',
+        range: 'jp-tflog-logs-range'
+      },
+      onPrevious: () => void this.model.previous(),
+      onNext: () => void this.model.next()
     });
-    this._previous = h(
-      'button',
-      {
-        class: 'jp-Button jp-mod-minimal jp-tflog-logs-previous',
-        type: 'button'
-      },
-      [trans.__('Previous')]
-    );
-    this._next = h(
-      'button',
-      {
-        class: 'jp-Button jp-mod-minimal jp-tflog-logs-next',
-        type: 'button'
-      },
-      [trans.__('Next')]
-    );
-    this._previous.addEventListener('click', () => void this.model.previous());
-    this._next.addEventListener('click', () => void this.model.next());
-    this._controls.append(
-      h('span', { class: 'jp-tflog-logs-paging' }, [
-        this._previous,
-        this._range,
-        this._next
-      ])
-    );
+    this._controls.append(this._pager.node);
   }
 
   dispose(): void {
@@ -152,6 +138,7 @@ export class LogsView extends Widget {
     if (this._searchTimer !== null) {
       clearTimeout(this._searchTimer);
     }
+    this._pager?.dispose();
     this.model.changed.disconnect(this._render, this);
     super.dispose();
   }
@@ -207,11 +194,11 @@ export class LogsView extends Widget {
           : trans.__('No log lines.')
         : ''
     );
-    if (this._previous && this._next && this._range) {
-      this._previous.disabled = !model.hasPrevious || model.loading;
-      this._next.disabled = !model.hasNext || model.loading;
-      setText(
-        this._range,
+    this._pager?.update({
+      hasPrevious: model.hasPrevious,
+      hasNext: model.hasNext,
+      loading: model.loading,
+      text:
         model.lines.length === 0
           ? ''
           : trans.__(
@@ -219,8 +206,7 @@ export class LogsView extends Widget {
               String(model.pageIndex + 1),
               String(model.total)
             )
-      );
-    }
+    });
     if (this._allRuns) {
       this._allRuns.checked = allRuns;
     }
@@ -278,9 +264,7 @@ export class LogsView extends Widget {
   private readonly _controls: HTMLDivElement;
   private _search: HTMLInputElement | null = null;
   private _allRuns: HTMLInputElement | null = null;
-  private _previous: HTMLButtonElement | null = null;
-  private _next: HTMLButtonElement | null = null;
-  private _range: HTMLSpanElement | null = null;
+  private _pager: Pager | null = null;
   private _searchTimer: ReturnType<typeof setTimeout> | null = null;
 }
 

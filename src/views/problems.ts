@@ -12,7 +12,7 @@ import { Widget } from '@lumino/widgets';
 import { exampleRun, ProblemLevels, ProblemsModel } from '../model/problems';
 import type { ILogTemplate } from '../tokens';
 import { h, listen, setText } from './dom';
-import { focusRow, moveRowFocus, rowOf } from './historyCells';
+import { listenToRunRows } from './historyCells';
 
 const LEVELS: ProblemLevels[] = ['all', 'warning', 'error'];
 
@@ -25,7 +25,6 @@ export class ProblemsView extends Widget {
     super();
     this.model = options.model;
     this._trans = options.trans;
-    this._onOpenRun = options.onOpenRun;
     const trans = this._trans;
     this.addClass('jp-tflog-problems');
     this._levels = h(
@@ -100,9 +99,7 @@ export class ProblemsView extends Widget {
         void this._load();
       })
     );
-    this._listeners.add(listen(this._body, 'click', this._onClick));
-    this._listeners.add(listen(this._body, 'dblclick', this._onDoubleClick));
-    this._listeners.add(listen(this._body, 'keydown', this._onKeyDown));
+    this._listeners.add(listenToRunRows(this._body, options.onOpenRun));
     this.model.changed.connect(this._render, this);
     this._render();
   }
@@ -212,40 +209,7 @@ export class ProblemsView extends Widget {
     return row;
   }
 
-  private _onClick = (event: MouseEvent): void => {
-    const row = rowOf(this._body, event.target);
-    if (row) {
-      focusRow(this._body, row);
-    }
-  };
-
-  private _onDoubleClick = (event: MouseEvent): void => {
-    const runId = rowOf(this._body, event.target)?.dataset.runId;
-    if (runId) {
-      this._onOpenRun(runId);
-    }
-  };
-
-  private _onKeyDown = (event: KeyboardEvent): void => {
-    const row = rowOf(this._body, event.target);
-    if (!row) {
-      return;
-    }
-    if (event.key === 'Enter') {
-      event.preventDefault();
-      const runId = row.dataset.runId;
-      if (runId) {
-        this._onOpenRun(runId);
-      }
-      return;
-    }
-    if (moveRowFocus(this._body, row, event.key)) {
-      event.preventDefault();
-    }
-  };
-
   private readonly _trans: TranslationBundle;
-  private readonly _onOpenRun: (runId: string) => void;
   private readonly _listeners: DisposableSet;
   private readonly _levels: HTMLSelectElement;
   private readonly _notebook: HTMLInputElement;
