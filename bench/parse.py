@@ -6,11 +6,13 @@ of the same input and output format.
    them, with ANSI codes, `\\b` runs and `\\r`; Python logging lines;
    key=value and other custom-loop prints; TensorFlow C++ and absl lines).
 2. Runs, `--repeats` times and alternating, `node service/lib/cli.js parse`
-   (every line parsed into the documents the service would store) and the
+   (every line parsed; printed as its parsed fields) and the
    floor, bench/parse_floor.mjs: the same Node reading the same input, cut at
    the same `\\n` and `\\r`, and writing one JSON object per line
    (`{"message": ...}`), with no parsing. Both write to /dev/null; each
-   run's output is first counted once to check that every line came back.
+   run's output is first read once to check that every line came back
+   and, from the parser, that each line the mix wrote with values carries
+   metrics.
 3. parse.lines_per_s and parse.floor_lines_per_s are the medians of the
    repeats (wall time of the whole command, start-up included), with every
    sample and the spread beside them; parse.ratio_to_floor is their ratio.
@@ -66,6 +68,8 @@ class Mix:
         self.clock = START
         self.epochs_total = 10
         self.epoch = 0
+        # Lines written that carry values the parser must read as metrics.
+        self.metric_lines = 0
 
     def value(self) -> str:
         return f"{self.rnd.random():.4f}"
@@ -99,6 +103,7 @@ class Mix:
                 parts.append(f"\r{line}\n")
             else:
                 parts.append(f"\r{line}{chr(8) * len(line)}")
+        self.metric_lines += updates
         return "".join(parts), updates + 1
 
     def keras2(self, budget: int) -> tuple[str, int]:
@@ -125,6 +130,7 @@ class Mix:
                     f"accuracy: {self.value()}"
                 )
                 parts.append(f"\r{line}{chr(8) * len(line)}")
+        self.metric_lines += updates
         return "".join(parts), updates + 1
 
     def logging(self, budget: int) -> tuple[str, int]:
@@ -148,6 +154,8 @@ class Mix:
         else:
             images = self.rnd.randint(1000, 60000)
             line = f"{asctime} - data - INFO - Loaded {images} images in 3.2 s"
+        # A loss, a loss and a step, a gradient norm: values; a path, a count of images: not.
+        self.metric_lines += kind in (0, 2, 3)
         return line + "\n", 1
 
     def keyvalue(self, budget: int) -> tuple[str, int]:
@@ -169,6 +177,7 @@ class Mix:
             line = f"[Epoch 2/5] loss: {self.value()} | val_loss: {self.value()}"
         else:
             line = f"iter {step}\tloss {self.value()}\tacc {self.value()}"
+        self.metric_lines += 1
         return line + "\n", 1
 
     def tfcpp(self, budget: int) -> tuple[str, int]:
@@ -213,6 +222,7 @@ def write_input(path: Path, lines: int, seed: int) -> dict:
             out.write(text)
             written += count
             counts[kind] += count
+    counts["with_metrics"] = mix.metric_lines
     return counts
 
 
@@ -230,10 +240,10 @@ def timed(command: list, input_path: Path) -> tuple[float, float]:
         return time.perf_counter() - started, cpu_seconds() - cpu
 
 
-def count_lines(command: list, input_path: Path) -> int:
+def shown_lines(command: list, input_path: Path) -> list:
     with open(input_path, "rb") as source:
         shown = subprocess.run(command, stdin=source, capture_output=True, check=True)
-    return shown.stdout.count(b"\n")
+    return shown.stdout.splitlines()
 
 
 def spread(values: list) -> dict:
@@ -273,11 +283,20 @@ def main() -> None:
         counts = write_input(input_path, args.lines, args.seed)
         size = input_path.stat().st_size
         print(f"[parse] {args.lines} lines ({size / 2**20:.1f} MiB): {counts}")
-        # Every line must come back, from both.
+        # Every line must come back, from both; from the parser, every value read.
         for name, command in (("parse", parse_command), ("floor", floor_command)):
-            shown = count_lines(command, input_path)
-            if shown != args.lines:
-                raise SystemExit(f"[parse] {name} wrote {shown} lines for {args.lines} input lines")
+            shown = shown_lines(command, input_path)
+            if len(shown) != args.lines:
+                raise SystemExit(
+                    f"[parse] {name} wrote {len(shown)} lines for {args.lines} input lines"
+                )
+            if name == "parse":
+                with_metrics = sum("metrics" in json.loads(line) for line in shown)
+                if with_metrics != counts["with_metrics"]:
+                    raise SystemExit(
+                        f"[parse] {with_metrics} lines with metrics for "
+                        f"{counts['with_metrics']} in the input"
+                    )
         rates: dict = {"parse": [], "floor": [], "parse_cpu": [], "floor_cpu": []}
         for repeat in range(args.repeats):
             for name, command in (("floor", floor_command), ("parse", parse_command)):

@@ -1,6 +1,7 @@
 /**
- * tflog command line: `tflog parse` turns training output into the
- * documents the service would store, one JSON object per line; `tflog
+ * tflog command line: `tflog parse` shows what the service would read from
+ * training output, one JSON object per line (the stored documents with
+ * --documents); `tflog
  * prune` deletes what the retention period expired in Elasticsearch;
  * `tflog doctor` checks the setup and says what to fix.
  */
@@ -14,6 +15,7 @@ import {
   IPatternSet,
   IRunState
 } from './parse';
+import { parsedLine } from './parse/parsedLine';
 import { Terminator } from './parse/terminal';
 import { loadConfig } from './config';
 import { describeError } from './common/logger';
@@ -22,8 +24,21 @@ const HELP = `Usage: tflog parse [options] < INPUT
        tflog prune [--dry-run]   (see tflog prune --help)
        tflog doctor [--plain] [--json]   (see tflog doctor --help)
 
-Reads training output on stdin and prints what tflog would store, one JSON
-object per line (NDJSON): the documents, and with --points the metric points.
+Reads training output on stdin and prints what tflog reads from it, one JSON
+object per line (NDJSON), in input order. By default each visible line gives
+one object of what was parsed from it, without ids and run fields:
+  time          the time printed in the line (ISO, UTC), when it has one
+  level, kind   e.g. "info", "epoch" (kinds: log, metrics, epoch, step,
+                warning, error, nan, run_start, hparams, run_end, ...)
+  logger        the logger name printed in the line, when there is one
+  pattern       the built-in or custom pattern that read it, if any
+  epoch, epochs_total, step, steps_total    positions read, when read
+  metrics       {"name": number}; nonfinite {"name": "NaN"|"Infinity"|...}
+  hparams, status, error, partial (true: no line end yet)   when present
+  message       the line as shown, without colour codes and \b or \r
+With --documents it prints the documents the service would store instead
+(ECS fields, ids, run fields, the raw text), and with --points the metric
+points too.
 
 Input formats (--format):
   raw     (default) kernel output exactly as emitted: bytes with \\r, \\b and
@@ -37,9 +52,11 @@ Input formats (--format):
 Options:
   --format raw|spool     input format (default raw)
   --stream stdout|stderr which stream raw input came from (default stdout)
+  --documents            print the full documents the service would store
+                         (they have "tflog" at the top)
   --points               also print metric points: after each record's
-                         documents, one line per value; points have "name"
-                         and "run_id" at the top, documents have "tflog"
+                         lines, one line per value; points have "name"
+                         and "run_id" at the top
   --patterns FILE        custom grok patterns, the service's format: a JSON
                          array of {"name","grok","kind"?,"level"?} or
                          {"definitions": {...}, "patterns": [...]}
@@ -53,7 +70,8 @@ Exit status: 0 done, 1 some spool lines were not valid JSON records,
 2 bad arguments or unreadable pattern file.
 
 Examples:
-  python train.py | tflog parse --points
+  python train.py | tflog parse
+  tflog parse --documents --points < fit.stdout.txt
   tflog parse --stream stderr < run.stderr.txt
   tflog parse --format spool --patterns patterns.json < spool/run.ndjson
 `;
@@ -89,6 +107,7 @@ interface ICliOptions {
   format: 'raw' | 'spool';
   stream: 'stdout' | 'stderr';
   points: boolean;
+  documents: boolean;
   patternsFile: string | null;
   runId: string;
   stats: boolean;
@@ -108,6 +127,7 @@ function parseArguments(args: string[]): ICliOptions | 'help' {
     format: 'raw',
     stream: 'stdout',
     points: false,
+    documents: false,
     patternsFile: null,
     runId: 'cli',
     stats: false
@@ -153,6 +173,9 @@ function parseArguments(args: string[]): ICliOptions | 'help' {
         break;
       case '--points':
         options.points = true;
+        break;
+      case '--documents':
+        options.documents = true;
         break;
       case '--stats':
         options.stats = true;
@@ -205,17 +228,23 @@ function loadPatterns(file: string): unknown {
 
 /** Writes NDJSON lines, one write per input chunk, pausing the input while stdout is full. */
 class Output {
-  private pending = '';
+  /** Lines not yet written, without their '\n' (joined once per write). */
+  private pending: string[] = [];
 
-  constructor(private readonly showPoints: boolean) {}
+  constructor(
+    private readonly showDocuments: boolean,
+    private readonly showPoints: boolean
+  ) {}
 
   add(parsed: ReturnType<IParser['parseRecord']>): void {
     for (const document of parsed.documents) {
-      this.pending += `${JSON.stringify(document)}\n`;
+      this.pending.push(
+        this.showDocuments ? JSON.stringify(document) : parsedLine(document)
+      );
     }
     if (this.showPoints) {
       for (const point of parsed.points) {
-        this.pending += `${JSON.stringify(point)}\n`;
+        this.pending.push(JSON.stringify(point));
       }
     }
   }
@@ -225,8 +254,8 @@ class Output {
     if (this.pending.length === 0) {
       return Promise.resolve();
     }
-    const text = this.pending;
-    this.pending = '';
+    const text = `${this.pending.join('\n')}\n`;
+    this.pending = [];
     if (process.stdout.write(text)) {
       return Promise.resolve();
     }
@@ -389,7 +418,7 @@ async function parseCommand(options: ICliOptions): Promise<number> {
   });
   const input =
     options.format === 'raw' ? new RawInput(options.stream) : new SpoolInput();
-  const output = new Output(options.points);
+  const output = new Output(options.documents, options.points);
   const handle = async (records: SpoolRecord[]): Promise<void> => {
     for (const record of records) {
       output.add(parser.parseRecord(record, state));

@@ -344,9 +344,9 @@ def test_the_tflog_command(venv, tmp_path):
         [str(script), "parse"],
         stdin="Epoch 1/2 - loss: 0.5 - accuracy: 0.8\n",
     )
-    documents = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert len(documents) == 1, output
-    parsed = documents[0]["tflog"]
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, output
+    parsed = lines[0]
     assert parsed["kind"] == "epoch", parsed
     assert parsed["epoch"] == 1
     assert parsed["metrics"] == {"loss": 0.5, "accuracy": 0.8}

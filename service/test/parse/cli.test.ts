@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { IParsedFields, parsedFields } from '../../src/parse/parsedLine';
 import { IMetricPoint, ITflogDocument } from '../../src/types';
 import {
   epochDocuments,
@@ -20,7 +21,11 @@ interface ICliResult {
   stderr: string;
   documents: ITflogDocument[];
   points: IMetricPoint[];
+  /** The default output: the parsed fields of each line. */
+  parsed: IParsedFields[];
 }
+
+type CliObject = ITflogDocument | IMetricPoint | IParsedFields;
 
 function runCli(args: string[], input: string | Buffer = ''): ICliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
@@ -36,7 +41,7 @@ function runCli(args: string[], input: string | Buffer = ''): ICliResult {
       : result.stdout
           .split('\n')
           .filter(line => line.trim() !== '')
-          .map(line => JSON.parse(line) as ITflogDocument | IMetricPoint);
+          .map(line => JSON.parse(line) as CliObject);
   return {
     status: result.status,
     stdout: result.stdout,
@@ -45,7 +50,11 @@ function runCli(args: string[], input: string | Buffer = ''): ICliResult {
       (object): object is ITflogDocument => 'tflog' in object
     ),
     points: objects.filter(
-      (object): object is IMetricPoint => !('tflog' in object)
+      (object): object is IMetricPoint => 'run_id' in object
+    ),
+    parsed: objects.filter(
+      (object): object is IParsedFields =>
+        !('tflog' in object) && !('run_id' in object)
     )
   };
 }
@@ -70,6 +79,7 @@ describe('tflog parse', () => {
       '--format raw|spool',
       '--stream stdout|stderr',
       '--points',
+      '--documents',
       '--patterns FILE',
       '--run-id ID'
     ]) {
@@ -101,6 +111,49 @@ describe('tflog parse', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('prints the parsed fields of each line by default, the full documents with --documents', () => {
+    const files = [
+      ...fixtureFiles('.stdout.txt').slice(0, 3),
+      ...fixtureFiles('.stderr.txt').slice(0, 2)
+    ];
+    expect(files.length).toBeGreaterThan(2);
+    for (const file of files) {
+      const text = fs.readFileSync(file);
+      const lean = runCli(['parse', '--run-id', 'r'], text);
+      const full = runCli(['parse', '--documents', '--run-id', 'r'], text);
+      expect(lean.status).toBe(0);
+      expect(lean.documents).toEqual([]);
+      expect(lean.points).toEqual([]);
+      expect(full.parsed).toEqual([]);
+      expect(full.documents.length).toBeGreaterThan(0);
+      expect(lean.parsed).toEqual(
+        full.documents.map(document =>
+          JSON.parse(JSON.stringify(parsedFields(document)))
+        )
+      );
+    }
+  });
+
+  it('prints a line read as an epoch with its values, no ids or run fields', () => {
+    const result = runCli(
+      ['parse'],
+      'Epoch 1/2 - loss: 0.5 - accuracy: 0.8\nplain words\n'
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      '{"level":"info","kind":"epoch","pattern":"epoch-metrics","epoch":1,"epochs_total":2,"metrics":{"loss":0.5,"accuracy":0.8},"message":"Epoch 1/2 - loss: 0.5 - accuracy: 0.8"}',
+      '{"level":"info","kind":"log","message":"plain words"}',
+      ''
+    ]);
+    const withPoints = runCli(['parse', '--points'], 'step 3 loss=0.5\n');
+    expect(withPoints.parsed.map(fields => fields.metrics)).toEqual([
+      { loss: 0.5 }
+    ]);
+    expect(withPoints.points).toEqual([
+      expect.objectContaining({ _id: 'cli:1:loss', name: 'loss', value: 0.5 })
+    ]);
+  });
+
   const kerasOutputs = fixtureFiles('.stdout.txt').filter(file =>
     /^Epoch \d+\/\d+$/m.test(fs.readFileSync(file, 'utf8'))
   );
@@ -110,7 +163,7 @@ describe('tflog parse', () => {
     (_name, file) => {
       const text = fs.readFileSync(file);
       const expected = expectedEpochsFromText(text.toString('utf8'));
-      const result = runCli(['parse', '--points'], text);
+      const result = runCli(['parse', '--documents', '--points'], text);
       expect(result.status).toBe(0);
       const epochs = epochDocuments(result.documents);
       expect(epochs.map(document => document.tflog.epoch)).toEqual(
@@ -143,7 +196,10 @@ describe('tflog parse', () => {
     'prints the warning, the NaN and the errors of %s',
     (_name, file) => {
       const text = fs.readFileSync(file);
-      const result = runCli(['parse', '--stream', 'stderr'], text);
+      const result = runCli(
+        ['parse', '--documents', '--stream', 'stderr'],
+        text
+      );
       expect(result.status).toBe(0);
       const kinds = result.documents.map(document => document.tflog.kind);
       expect(kinds).toContain('warning');
@@ -170,7 +226,7 @@ describe('tflog parse', () => {
     );
     expect(spool).toBeDefined();
     const input = `${fs.readFileSync(spool as string, 'utf8')}{not json\n[1,2]\n`;
-    const result = runCli(['parse', '--format', 'spool'], input);
+    const result = runCli(['parse', '--documents', '--format', 'spool'], input);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/line \d+: skipped, .*JSON/);
     expect(result.stderr).toMatch(/line \d+: skipped, not a record object/);
@@ -200,7 +256,7 @@ describe('tflog parse', () => {
       })
     );
     const result = runCli(
-      ['parse', '--patterns', file, '--run-id', 'rl-run'],
+      ['parse', '--documents', '--patterns', file, '--run-id', 'rl-run'],
       'episode 12 reward 3.5\n'
     );
     fs.rmSync(dir, { recursive: true });
@@ -229,7 +285,7 @@ describe('tflog parse', () => {
     );
     const hostile = `${'a'.repeat(40)}!`;
     const result = runCli(
-      ['parse', '--patterns', file, '--run-id', 'slow-run'],
+      ['parse', '--documents', '--patterns', file, '--run-id', 'slow-run'],
       `${hostile}\naaaa\n`
     );
     fs.rmSync(dir, { recursive: true });
@@ -254,7 +310,7 @@ describe('tflog parse', () => {
       Buffer.from('bad \xff bytes\n', 'latin1'),
       Buffer.from('loss: 0.5')
     ]);
-    const result = runCli(['parse'], input);
+    const result = runCli(['parse', '--documents'], input);
     expect(result.status).toBe(0);
     expect(
       result.documents.map(document => [
@@ -270,8 +326,11 @@ describe('tflog parse', () => {
   it('counts the same points with --stats whether it prints them or not', () => {
     const input =
       'step 3 loss=0.5 acc=0.25\nEpoch 2 | Train Loss 0.41 | Val Acc 0.88\n';
-    const plain = runCli(['parse', '--stats'], input);
-    const withPoints = runCli(['parse', '--stats', '--points'], input);
+    const plain = runCli(['parse', '--documents', '--stats'], input);
+    const withPoints = runCli(
+      ['parse', '--documents', '--stats', '--points'],
+      input
+    );
     expect(plain.status).toBe(0);
     expect(plain.points).toEqual([]);
     expect(withPoints.points.map(point => point.name)).toEqual([
