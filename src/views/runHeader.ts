@@ -21,7 +21,7 @@ import type { RunModel } from '../model/runModel';
 import { IRunFact, notebookName, runFacts } from '../runContext';
 import type { IRunSummary, MetricValue } from '../tokens';
 import { h, setText } from './dom';
-import { defaultBundle, nonFiniteBadge, statusText } from './text';
+import { defaultBundle, epochText, nonFiniteBadge, statusText } from './text';
 
 /** Shows the cell a failed run's error came from in its notebook. */
 export type GoToCell = (location: IErrorLocation) => void;
@@ -341,14 +341,9 @@ function metaText(trans: TranslationBundle, run: IRunSummary): string {
     parts.push(notebook);
   }
   parts.push(trans.__('started %1', new Date(run.started).toLocaleString()));
-  // Epochs count from 1 in summaries, as Keras prints them.
-  if (run.last_epoch !== null) {
-    const epochs = run.hparams.epochs;
-    parts.push(
-      typeof epochs === 'number'
-        ? trans.__('epoch %1/%2', run.last_epoch, epochs)
-        : trans.__('epoch %1', run.last_epoch)
-    );
+  const epoch = epochText(trans, run);
+  if (epoch !== null) {
+    parts.push(epoch);
   }
   if (run.last_step !== null) {
     parts.push(trans.__('step %1', run.last_step));

@@ -10,7 +10,7 @@ import { trainingIcon } from '../icons';
 import type { ActiveRunModel } from '../model/activeRun';
 import type { IRunSummary } from '../tokens';
 import { h, setText } from './dom';
-import { defaultBundle } from './text';
+import { defaultBundle, epochText } from './text';
 
 /** `mnist · epoch 3/10 · loss 0.1235`: what the run has of name, epoch and loss. */
 export function statusBarText(
@@ -18,13 +18,9 @@ export function statusBarText(
   trans: TranslationBundle = defaultBundle()
 ): string {
   const parts = [runLabel(run)];
-  if (run.last_epoch !== null) {
-    const epochs = run.hparams.epochs;
-    parts.push(
-      typeof epochs === 'number'
-        ? trans.__('epoch %1/%2', run.last_epoch, epochs)
-        : trans.__('epoch %1', run.last_epoch)
-    );
+  const epoch = epochText(trans, run);
+  if (epoch !== null) {
+    parts.push(epoch);
   }
   const loss = run.last_metrics.loss;
   if (loss !== undefined) {

@@ -5,7 +5,7 @@
  */
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
-import type { RunStatus } from '../tokens';
+import type { IRunSummary, RunStatus } from '../tokens';
 
 /** The translation domain of every tflog string. */
 export const TRANSLATION_DOMAIN = 'tflog';
@@ -29,6 +29,24 @@ export function statusText(trans: TranslationBundle, status: RunStatus) {
     case 'stopped':
       return trans.__('stopped');
   }
+}
+
+/**
+ * `epoch 3/10`: the run's last epoch, out of its `epochs` hyperparameter
+ * when it has one (epochs count from 1, as Keras prints them); null before
+ * the first.
+ */
+export function epochText(
+  trans: TranslationBundle,
+  run: Pick<IRunSummary, 'last_epoch' | 'hparams'>
+): string | null {
+  if (run.last_epoch === null) {
+    return null;
+  }
+  const epochs = run.hparams.epochs;
+  return typeof epochs === 'number'
+    ? trans.__('epoch %1/%2', run.last_epoch, epochs)
+    : trans.__('epoch %1', run.last_epoch);
 }
 
 /** The badge of a run that logged non-finite values: `NaN`, `+Inf`, `-Inf`. */
