@@ -5,11 +5,11 @@
 # 10-minute soak, the long fault suite and the embedded store at scale
 # (about 45 minutes) as well; NaN to notification (alerts, about 3.5
 # minutes) only with --only alerts; the History view's queries on a large
-# history (both stores, about an hour) only with --only history. See
-# docs/benchmarks.md.
+# history (both stores, from the API and in Chromium, about an hour) only
+# with --only history. See docs/benchmarks.md.
 #
 #   bash bench/run.sh [--quick] [--soak] [--only capture,ingest,latency,load,soak,faults,store,hub,parse,alerts,history]
-#                     [--profile] [--kernels N] [--rate R]
+#                     [--profile] [--kernels N] [--rate R] [--history-browser yes|no|only]
 #   npm run bench -- --quick
 #
 # 1. installs what is missing (bench/setup.sh)
@@ -25,6 +25,8 @@
 # $TMPDIR/tflog-bench-profiles/ and records its hot spots in the figures.
 # --kernels, --rate: stand-in kernels and records/s each of the load and
 # soak parts (default 4 x 1000; load 60 s, soak 600 s).
+# --history-browser: the history part's Chromium figures too (yes, the
+# default), not (no), or only them (only).
 # Env: TFLOG_TEST_ES_URL, TFLOG_BENCH_RESULTS, TFLOG_SKIP_INSTALL=1,
 # TFLOG_ES_JAVA_OPTS (the node's JVM options, as scripts/es-start.sh).
 set -uo pipefail
@@ -37,8 +39,9 @@ soak=0
 profile=0
 parts=""
 load_flags=()
+history_browser=yes
 usage() {
-    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
         --only) parts=${2:-} && shift ;;
         --only=*) parts=${1#--only=} ;;
         --kernels | --rate) load_flags+=("$1=${2:-}") && shift ;;
+        --history-browser) history_browser=${2:-} && shift ;;
         -h | --help) usage 0 ;;
         *) echo "bench/run.sh: unknown option $1" >&2 && usage 2 ;;
     esac
@@ -170,8 +174,8 @@ for part in ${parts//,/ }; do
                 continue
             fi
             mkdir -p "$work/node-bin" && ln -sf "$wheel_node" "$work/node-bin/node"
-            history_flags=()
-            [ "$quick" = 1 ] && history_flags=(--quick --repeats 5)
+            history_flags=(--browser "$history_browser")
+            [ "$quick" = 1 ] && history_flags+=(--quick --repeats 5)
             run_part history env PATH="$work/node-bin:$PATH" node bench/history/main.mjs "${history_flags[@]}"
             ;;
         hub)

@@ -7,11 +7,14 @@
 //   node bench/history/main.mjs [--stores elasticsearch,embedded]
 //        [--scales tenth,full] [--repeats 30] [--max-load-minutes 25]
 //        [--service FILE] [--service-lib DIR] [--es-port 0] [--work DIR]
+//        [--browser yes|no|only] [--labextension DIR] [--jupyter-port 0]
 //        [--keep] [--quick]
 //
 // Elasticsearch: the node of TFLOG_TEST_ES_URL, else one started under the
-// work directory (scripts/es-start.sh on --es-port). Figures go under
-// `history.` into bench/results/latest.json (TFLOG_BENCH_RESULTS).
+// work directory (scripts/es-start.sh on --es-port). After the API, the same
+// four figures are timed in Chromium on the same store (browser.mjs;
+// --browser no skips them, --browser only times nothing else). Figures go
+// under `history.` into bench/results/latest.json (TFLOG_BENCH_RESULTS).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -29,6 +32,7 @@ import {
   stopElasticsearch
 } from '../latency/servers.mjs';
 import { flatten, mergeResults, summarise } from '../latency/stats.mjs';
+import { getOverSocket, measureInBrowser } from './browser.mjs';
 import {
   HISTORY_USER,
   LOG_SEARCH_TEXTS,
@@ -43,6 +47,8 @@ import {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const STORES = ['elasticsearch', 'embedded'];
+const JUPYTER = path.join(root, '.venv', 'bin', 'jupyter');
+const BROWSER_MODES = ['yes', 'no', 'only'];
 /** Sizes: the issue's full size and a tenth of it; both hold a 1,000,000-step run. */
 const SCALES = {
   full: { runs: 10_000, points: 50_000_000, bigSteps: 1_000_000 },
@@ -127,6 +133,12 @@ function options() {
         default: path.join(root, 'service', 'lib')
       },
       'es-port': { type: 'string', default: '0' },
+      browser: { type: 'string', default: 'yes' },
+      labextension: {
+        type: 'string',
+        default: path.join(root, 'tflog', 'labextension')
+      },
+      'jupyter-port': { type: 'string', default: '0' },
       work: { type: 'string' },
       keep: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false }
@@ -140,6 +152,11 @@ function options() {
         `--stores: unknown store ${store} (${STORES.join(', ')})`
       );
     }
+  }
+  if (!BROWSER_MODES.includes(values.browser)) {
+    throw new Error(
+      `--browser: ${values.browser} is not one of ${BROWSER_MODES.join(', ')}`
+    );
   }
   for (const scale of scales) {
     if (!(scale in SCALES)) {
@@ -157,6 +174,9 @@ function options() {
     service: path.resolve(values.service),
     serviceLib: path.resolve(values['service-lib']),
     esPort: Number(values['es-port']),
+    browser: values.browser,
+    labextension: path.resolve(values.labextension),
+    jupyterPort: Number(values['jupyter-port']),
     work:
       values.work ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tflog-history-')),
     keep: values.keep,
@@ -185,16 +205,21 @@ function loadAverage() {
 
 // ---------------------------------------------------------------- the service
 
-/** The service (the bundle users run) on `port`, answering from the store. */
+/**
+ * The service (the bundle users run) on a loopback port, or on `socket` (a
+ * unix socket, as the Jupyter server's proxy reaches it), answering from
+ * the store.
+ */
 async function startService({
   settings,
   store,
   storeDir,
   esUrl,
   prefix,
-  workDir
+  workDir,
+  socket
 }) {
-  const port = await freePort();
+  const port = socket ? null : await freePort();
   for (const name of ['spool', 'state']) {
     fs.mkdirSync(path.join(workDir, name), { recursive: true });
   }
@@ -205,7 +230,7 @@ async function startService({
     TFLOG_SPOOL_DIR: path.join(workDir, 'spool'),
     TFLOG_STATE_DIR: path.join(workDir, 'state'),
     TFLOG_STORE_DIR: storeDir,
-    TFLOG_PORT: String(port),
+    ...(socket ? { TFLOG_SOCKET: socket } : { TFLOG_PORT: String(port) }),
     TFLOG_INDEX_PREFIX: prefix,
     TFLOG_USER: HISTORY_USER,
     // The loaded history spans 30 days: nothing of it is old enough to go.
@@ -225,7 +250,14 @@ async function startService({
     }
   );
   const exited = new Promise(resolve => child.once('exit', resolve));
-  const api = `http://127.0.0.1:${port}/api/v1`;
+  const api = socket ? null : `http://127.0.0.1:${port}/api/v1`;
+  const firstPage = async () => {
+    if (socket) {
+      return getOverSocket(socket, '/api/v1/runs?size=1');
+    }
+    const response = await globalThis.fetch(`${api}/runs?size=1`);
+    return { status: response.status, text: await response.text() };
+  };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -246,11 +278,11 @@ async function startService({
       );
     }
     try {
-      const response = await globalThis.fetch(`${api}/runs?size=1`);
-      if (response.ok) {
+      const { status, text } = await firstPage();
+      if (status === 200) {
         return { api, stop, pid: child.pid };
       }
-      problem = `GET /runs answered ${response.status}: ${await response.text()}`;
+      problem = `GET /runs answered ${status}: ${text}`;
     } catch (error) {
       // Connection refused while the service starts: try again.
       problem = String(error);
@@ -499,29 +531,63 @@ async function runOne(settings, modules, store, scaleName, esUrl) {
       [`${p}load.load_average_before`]: loadAverageBefore,
       [`${p}load.load_average_after`]: loadAverage()
     });
-    const service = await startService({
-      settings,
-      store,
-      storeDir,
-      esUrl,
-      prefix,
-      workDir
-    });
-    try {
-      const measureLoad = loadAverage();
-      const measured = await measure(
-        service.api,
-        bigRun.runId,
-        settings.repeats,
-        plans.length
-      );
-      Object.assign(figures, figuresOf(p, measured), {
-        [`${p}compare_20_runs_ms.runs`]: measured.compared,
-        [`${p}load_average_before`]: measureLoad,
-        [`${p}load_average_after`]: loadAverage()
+    const serviceOn = socket =>
+      startService({
+        settings,
+        store,
+        storeDir,
+        esUrl,
+        prefix,
+        workDir,
+        socket
       });
-    } finally {
-      await service.stop();
+    if (settings.browser !== 'only') {
+      const service = await serviceOn(undefined);
+      try {
+        const measureLoad = loadAverage();
+        const measured = await measure(
+          service.api,
+          bigRun.runId,
+          settings.repeats,
+          plans.length
+        );
+        Object.assign(figures, figuresOf(p, measured), {
+          [`${p}compare_20_runs_ms.runs`]: measured.compared,
+          [`${p}load_average_before`]: measureLoad,
+          [`${p}load_average_after`]: loadAverage()
+        });
+      } finally {
+        await service.stop();
+      }
+    }
+    if (settings.browser !== 'no') {
+      const browserPrefix = `history.browser.${store}.${scaleName}.`;
+      try {
+        Object.assign(
+          figures,
+          await measureInBrowser({
+            root,
+            jupyter: JUPYTER,
+            port: settings.jupyterPort || (await freePort()),
+            workDir,
+            labextension: settings.labextension,
+            prefix: browserPrefix,
+            indexPrefix: prefix,
+            startService: serviceOn,
+            bigRunId: bigRun.runId,
+            repeats: settings.repeats,
+            log: message => log(`${store}, ${scaleName}: ${message}`)
+          })
+        );
+      } catch (error) {
+        const reason = `failed in Chromium: ${error.message ?? error}`;
+        log(`${store}, ${scaleName}: ${reason}`);
+        for (const figure of FIGURES) {
+          figures[`${browserPrefix}${figure}.p95`] = null;
+          figures[`${browserPrefix}${figure}.p95.reason`] = reason;
+        }
+        process.exitCode = 1;
+      }
     }
   } finally {
     if (!settings.keep) {
@@ -564,14 +630,15 @@ function estimate(figures, store, scaleName, quick) {
 /**
  * The issue's keys from every store's figures (`all`, the results file with
  * this run merged in): the worst of the two stores at a size, or null with
- * why. A store measured only at the small size leaves them null.
+ * why. A store measured only at the small size leaves them null. `source`:
+ * `history.` for the API's figures, `history.browser.` for Chromium's.
  */
-function worstOf(all, scaleName, prefix) {
+function worstOf(all, scaleName, prefix, source) {
   const worst = {};
   for (const figure of FIGURES) {
     const key = `${prefix}${figure}.p95`;
     const values = STORES.map(
-      store => all[`history.${store}.${scaleName}.${figure}.p95`]
+      store => all[`${source}${store}.${scaleName}.${figure}.p95`]
     );
     if (values.every(value => typeof value === 'number')) {
       worst[key] = Math.max(...values);
@@ -582,7 +649,7 @@ function worstOf(all, scaleName, prefix) {
         (_, index) => typeof values[index] !== 'number'
       ).map(
         store =>
-          `${store}: ${all[`history.${store}.${scaleName}.${figure}.p95.reason`] ?? 'not run'}`
+          `${store}: ${all[`${source}${store}.${scaleName}.${figure}.p95.reason`] ?? 'not run'}`
       );
       worst[`${key}.reason`] =
         `not measured on every store (${reasons.join('; ')})`;
@@ -592,14 +659,23 @@ function worstOf(all, scaleName, prefix) {
 }
 
 /**
- * Writes this run's figures: those of the stores it ran replace theirs, the
- * other store's stay, and the issue's keys are made anew from both.
+ * Writes this run's figures: those of the stores, sizes and parts (API,
+ * Chromium) it ran replace theirs, the others stay, and the issue's keys are
+ * made anew from all of them.
  */
-function record(file, stores, scales, figures) {
-  for (const prefix of stores.flatMap(store => [
-    `history.${store}.meta`,
-    ...scales.map(scale => `history.${store}.${scale}.`)
-  ])) {
+function record(file, stores, scales, browser, figures) {
+  const prefixes = stores.flatMap(store => [
+    ...(browser === 'only'
+      ? []
+      : [
+          `history.${store}.meta`,
+          ...scales.map(scale => `history.${store}.${scale}.`)
+        ]),
+    ...(browser === 'no'
+      ? []
+      : scales.map(scale => `history.browser.${store}.${scale}.`))
+  ]);
+  for (const prefix of prefixes) {
     mergeResults(
       file,
       prefix,
@@ -608,35 +684,41 @@ function record(file, stores, scales, figures) {
       )
     );
   }
-  const browserReason =
-    'not measured: this benchmark times the API only; the History and compare views are not yet driven in Chromium';
-  mergeResults(
-    file,
-    'history.browser.',
-    Object.fromEntries(
-      FIGURES.flatMap(figure => [
-        [`history.browser.${figure}.p95`, null],
-        [`history.browser.${figure}.p95.reason`, browserReason]
-      ])
-    )
-  );
   const all = JSON.parse(fs.readFileSync(file, 'utf-8'));
   const issueKeys = {
-    ...worstOf(all, 'full', 'history.'),
-    ...worstOf(all, 'tenth', 'history.tenth.')
+    ...worstOf(all, 'full', 'history.', 'history.'),
+    ...worstOf(all, 'tenth', 'history.tenth.', 'history.'),
+    ...worstOf(all, 'full', 'history.browser.', 'history.browser.'),
+    ...worstOf(all, 'tenth', 'history.browser.tenth.', 'history.browser.')
   };
   for (const key of Object.keys(issueKeys)) {
     // Each key on its own: the stores' figures share the prefix.
     mergeResults(file, key, { [key]: issueKeys[key] });
   }
   for (const key of Object.keys(all).filter(name =>
-    /^history\.(tenth\.)?[a-z_0-9]+_ms\.p95\./.test(name)
+    /^history\.(browser\.)?(tenth\.)?[a-z_0-9]+_ms\.p95\./.test(name)
   )) {
     if (!(key in issueKeys)) {
       mergeResults(file, key, {});
     }
   }
   return issueKeys;
+}
+
+/** Every figure of a store and size null with `reason`, in the parts (API, Chromium) this run times. */
+function nullFigures(settings, store, scaleName, reason) {
+  const sources = [
+    ...(settings.browser === 'only' ? [] : ['history.']),
+    ...(settings.browser === 'no' ? [] : ['history.browser.'])
+  ];
+  return Object.fromEntries(
+    sources.flatMap(source =>
+      FIGURES.flatMap(figure => [
+        [`${source}${store}.${scaleName}.${figure}.p95`, null],
+        [`${source}${store}.${scaleName}.${figure}.p95.reason`, reason]
+      ])
+    )
+  );
 }
 
 async function main() {
@@ -666,10 +748,10 @@ async function main() {
         ) {
           const reason = `not run: loading ${SCALES[scaleName].points.toLocaleString('en')} points (and their events) would take about ${Math.round(expected.minutes)} min at the ${expected.from} size's ${expected.rate} items/s on this machine (limit ${settings.maxLoadMinutes} min)`;
           log(`${store}, ${scaleName}: ${reason}`);
-          for (const figure of FIGURES) {
-            figures[`${p}${figure}.p95`] = null;
-            figures[`${p}${figure}.p95.reason`] = reason;
-          }
+          Object.assign(
+            figures,
+            nullFigures(settings, store, scaleName, reason)
+          );
           continue;
         }
         try {
@@ -680,10 +762,10 @@ async function main() {
         } catch (error) {
           const reason = `failed: ${error.message ?? error}`;
           log(`${store}, ${scaleName}: ${reason}`);
-          for (const figure of FIGURES) {
-            figures[`${p}${figure}.p95`] = null;
-            figures[`${p}${figure}.p95.reason`] = reason;
-          }
+          Object.assign(
+            figures,
+            nullFigures(settings, store, scaleName, reason)
+          );
           process.exitCode = 1;
         }
       }
@@ -716,7 +798,13 @@ async function main() {
   const file =
     process.env.TFLOG_BENCH_RESULTS ??
     path.join(root, 'bench', 'results', 'latest.json');
-  const issueKeys = record(file, settings.stores, settings.scales, figures);
+  const issueKeys = record(
+    file,
+    settings.stores,
+    settings.scales,
+    settings.browser,
+    figures
+  );
   for (const [key, value] of Object.entries({ ...figures, ...issueKeys })) {
     if (!key.endsWith('.reason')) {
       process.stdout.write(`${key.padEnd(56)} ${JSON.stringify(value)}\n`);

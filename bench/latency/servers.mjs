@@ -57,7 +57,8 @@ export async function deleteIndices(esUrl, prefix) {
  * Starts `jupyter lab` on `port` serving `<workDir>/root`, with every Jupyter
  * and tflog directory under `workDir`; `esUrl` empty: the embedded store.
  * Resolves once the server answers; `stop()` shuts it down (SIGTERM, so it
- * stops its kernels and the service).
+ * stops its kernels and the service). `environment`: more variables for the
+ * server, over those.
  */
 export async function startJupyter({
   root,
@@ -65,7 +66,8 @@ export async function startJupyter({
   port,
   workDir,
   esUrl,
-  indexPrefix
+  indexPrefix,
+  environment = {}
 }) {
   const serverRoot = join(workDir, 'root');
   mkdirSync(serverRoot, { recursive: true });
@@ -84,7 +86,8 @@ export async function startJupyter({
     TFLOG_SOCKET: join(workDir, 'runtime', 'tflog.sock'),
     TFLOG_INDEX_PREFIX: indexPrefix,
     TFLOG_ES_URLS: esUrl,
-    TF_CPP_MIN_LOG_LEVEL: '2'
+    TF_CPP_MIN_LOG_LEVEL: '2',
+    ...environment
   };
   const log = openSync(logFile, 'a');
   const server = spawn(
