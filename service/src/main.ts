@@ -396,6 +396,7 @@ function createPipeline(service: IService): Pipeline<IRunState> {
     logger: logger.child('pipeline'),
     status,
     serverRoot: config.serverRoot,
+    isWatched: runId => service.recent?.isWatched(runId) ?? false,
     onStored: (updates, stored) => {
       service.recent?.add(stored);
       service.api?.notify(updates);

@@ -7,7 +7,18 @@
  *
  * A record whose items do not fit one batch is split into parts that do;
  * only the batch holding its last part moves the registry past it, and only
- * with the run state after it (batches are stored one at a time, in order).
+ * with the run state after it.
+ *
+ * Two batches are stored at once, so the service parses and serialises the
+ * next batch while the store indexes the last one. Batches may be stored out
+ * of order (ids make every write idempotent, and run summaries carry their
+ * version), but the registry takes them in the order they were sealed: it
+ * never moves past a batch that an older, unstored batch precedes.
+ *
+ * Lines of watched runs (ones whose series the API was just asked for, see
+ * IPipelineOptions.isWatched) are read first and go in batches of their
+ * own, which are stored ahead of older batches of other runs; the oldest
+ * batch always keeps one of the two slots, so no run waits for ever.
  */
 import * as fsp from 'fs/promises';
 import * as path from 'path';
@@ -41,8 +52,10 @@ import { foldSummary } from './summary';
  * others, and the event loop stays free for the API and for acknowledgements.
  */
 const READ_BUDGET_BYTES = 256 * 1024;
+/** Batches being stored at once. */
+const IN_FLIGHT_BATCHES = 2;
 /** Sealed batches waiting or in flight before reading pauses. */
-const MAX_SEALED_BATCHES = 3;
+const MAX_SEALED_BATCHES = 4;
 const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Per-document overhead added to the raw line size when sizing batches. */
@@ -81,6 +94,8 @@ export interface IPipelineOptions<TParserState> {
    * stored relative to it, as JupyterLab names them.
    */
   serverRoot?: string;
+  /** Whether someone is watching a run now: its lines ship first. */
+  isWatched?: (runId: string) => boolean;
 }
 
 /**
@@ -124,7 +139,18 @@ interface ISealedBatch<TParserState> {
   write: IWriteBatch;
   positions: Map<string, IFilePosition<TParserState>>;
   updates: IStoredRunUpdate[];
+  /** Holds lines of watched runs only: stored ahead of older batches. */
+  watched: boolean;
+  state: 'waiting' | 'storing' | 'stored';
 }
+
+/** How one batch's delivery ended: stored, or the error that stopped it. */
+interface IDeliveryOutcome<TParserState> {
+  batch: ISealedBatch<TParserState>;
+  error?: unknown;
+}
+
+type Lane = 'watched' | 'other';
 
 const NOTHING_PARSED: IParsedRecord = { documents: [], points: [] };
 
@@ -135,7 +161,14 @@ export class Pipeline<TParserState> {
   private readonly now: () => number;
   private readonly tailer: SpoolTailer;
   private readonly registry: Registry<IRunState<TParserState>>;
+  /** Lines of runs nobody watches. */
   private readonly batcher: Batcher<ILineEntry>;
+  /** Lines of watched runs. */
+  private readonly watchedBatcher: Batcher<ILineEntry>;
+  /** Per file, the batcher its last line went to. */
+  private readonly laneOf = new Map<string, Lane>();
+  /** Files the last pump turn did not reach: read first in the next. */
+  private unreached = new Set<string>();
   private readonly shipper: Shipper;
   private readonly states = new Map<string, IRunState<TParserState>>();
   /**
@@ -146,7 +179,14 @@ export class Pipeline<TParserState> {
   /** Per file, flags of entries sealed without a position (see seal). */
   private readonly carried = new Map<string, ICarriedFlags>();
   private lineCount = 0;
-  /** Sealed batches in order; the first is in flight. */
+  /** Batches being stored, each with how its delivery ends. */
+  private readonly storing = new Map<
+    ISealedBatch<TParserState>,
+    Promise<IDeliveryOutcome<TParserState>>
+  >();
+  /** Wakes the drain loop when a write starts while it waits. */
+  private storingAdded: (() => void) | null = null;
+  /** Sealed batches in the order they were sealed, until acknowledged. */
   private readonly sealed: ISealedBatch<TParserState>[] = [];
   private readonly abort = new AbortController();
   private readonly drainWaiters: (() => void)[] = [];
@@ -176,7 +216,12 @@ export class Pipeline<TParserState> {
       options.stateDir,
       options.logger.child('registry')
     );
-    this.batcher = new Batcher(options.limits, entries => this.seal(entries));
+    this.batcher = new Batcher(options.limits, entries =>
+      this.seal(entries, false)
+    );
+    this.watchedBatcher = new Batcher(options.limits, entries =>
+      this.seal(entries, true)
+    );
     this.shipper = new Shipper({
       store: options.store,
       logger: options.logger.child('shipper'),
@@ -270,11 +315,12 @@ export class Pipeline<TParserState> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.pump();
-      this.batcher.seal();
+      this.sealOpen();
       await this.waitDrained(deadline);
       if (
         this.lastPumpReadLines === 0 &&
         this.batcher.openItems === 0 &&
+        this.watchedBatcher.openItems === 0 &&
         this.sealed.length === 0
       ) {
         return;
@@ -299,7 +345,7 @@ export class Pipeline<TParserState> {
       this.cleanupTimer = null;
     }
     await this.pumpRun;
-    this.batcher.seal();
+    this.sealOpen();
     try {
       await this.waitDrained(Date.now() + graceMs);
     } catch (error) {
@@ -310,6 +356,7 @@ export class Pipeline<TParserState> {
       await this.waitDrained(Number.POSITIVE_INFINITY);
     }
     this.batcher.stop();
+    this.watchedBatcher.stop();
     if (this.started) {
       // Never before the registry was loaded: that would write it empty.
       await this.registry.save();
@@ -334,9 +381,13 @@ export class Pipeline<TParserState> {
         this.pumpAgain = false;
         const files = await this.tailer.listFiles();
         this.lastListing = files;
-        for (const file of files) {
-          if (this.stopping || !this.hasRoom()) {
-            break;
+        const ordered = this.readingOrder(files);
+        const unreached = new Set<string>();
+        for (const file of ordered) {
+          const watched = this.options.isWatched?.(file.runId) ?? false;
+          if (this.stopping || !this.hasRoom(watched)) {
+            unreached.add(file.name);
+            continue;
           }
           const { lines, restarted } = await this.tailer.read(
             file,
@@ -345,22 +396,28 @@ export class Pipeline<TParserState> {
           if (restarted) {
             this.states.delete(file.name);
           }
+          const lane: Lane = watched ? 'watched' : 'other';
           for (const line of lines) {
-            this.process(file, line);
+            this.process(file, line, lane);
           }
           if (lines.length > 0) {
             this.lastPumpReadLines += lines.length;
             this.pumpAgain = true;
           }
         }
+        this.unreached = unreached;
         this.updateBacklog();
       } while (this.pumpAgain && !this.stopping && this.hasRoom());
       this.lastPumpError = null;
-      // Group commit: with no write in flight, what was read ships now, not
-      // after maxWaitMs; lines read while a write is out wait for it and
-      // then go together (drainLoop wakes the pump after each batch).
-      if (this.sealed.length === 0 && !this.stopping) {
-        this.batcher.seal();
+      if (!this.stopping) {
+        // Watched lines ship at once. Group commit for the others: with a
+        // free write slot, what was read ships now, not after maxWaitMs;
+        // lines read while both slots are taken wait for one and then go
+        // together (drainLoop wakes the pump after each batch).
+        this.watchedBatcher.seal();
+        if (this.sealed.length < IN_FLIGHT_BATCHES) {
+          this.batcher.seal();
+        }
       }
     } catch (error) {
       const message = `reading the spool failed: ${describeError(error)}`;
@@ -373,8 +430,45 @@ export class Pipeline<TParserState> {
     }
   }
 
-  private hasRoom(): boolean {
-    return this.sealed.length < MAX_SEALED_BATCHES;
+  /**
+   * Whether reading may go on. A watched run's file may be read past the
+   * limit while no watched batch waits: its lines are not held up behind a
+   * full queue, and at most one of its batches waits beyond it.
+   */
+  private hasRoom(watched = false): boolean {
+    return (
+      this.sealed.length < MAX_SEALED_BATCHES ||
+      (watched &&
+        !this.sealed.some(batch => batch.watched && batch.state === 'waiting'))
+    );
+  }
+
+  /**
+   * Watched runs first, then files the last turn did not reach (reading
+   * paused for room before them), then the newest runs (run ids start with
+   * their start time).
+   */
+  private readingOrder(files: ISpoolFileInfo[]): ISpoolFileInfo[] {
+    const isWatched = this.options.isWatched;
+    const rank = (file: ISpoolFileInfo): number =>
+      isWatched?.(file.runId) ? 0 : this.unreached.has(file.name) ? 1 : 2;
+    return files
+      .map(file => ({ file, rank: rank(file) }))
+      .sort(
+        (a, b) =>
+          a.rank - b.rank ||
+          (a.file.runId < b.file.runId
+            ? 1
+            : a.file.runId > b.file.runId
+              ? -1
+              : 0)
+      )
+      .map(({ file }) => file);
+  }
+
+  private sealOpen(): void {
+    this.watchedBatcher.seal();
+    this.batcher.seal();
   }
 
   private stateFor(file: ISpoolFileInfo): IRunState<TParserState> {
@@ -391,7 +485,7 @@ export class Pipeline<TParserState> {
     return state;
   }
 
-  private process(file: ISpoolFileInfo, line: ISpoolLine): void {
+  private process(file: ISpoolFileInfo, line: ISpoolLine, lane: Lane): void {
     const counters = this.status.counters;
     const where = `${path.join(this.options.spoolDir, line.file)}:${line.lineNumber}`;
     counters.recordsRead += 1;
@@ -453,11 +547,12 @@ export class Pipeline<TParserState> {
       entry.touchedRun = true;
       entry.ended = record.t === 'end';
     }
+    const batcher = this.batcherFor(line.file, lane);
     const items = entry.documents.length + entry.points.length;
     const bytes = line.end - line.start + items * DOCUMENT_OVERHEAD_BYTES;
     const { maxDocs, maxBytes } = this.options.limits;
     if (items <= maxDocs && bytes <= maxBytes) {
-      this.batcher.add(entry, items, bytes);
+      batcher.add(entry, items, bytes);
       return;
     }
     const parts = splitEntry(entry, maxDocs, maxBytes);
@@ -467,8 +562,23 @@ export class Pipeline<TParserState> {
       );
     }
     for (const part of parts) {
-      this.batcher.add(part.entry, part.items, part.bytes);
+      batcher.add(part.entry, part.items, part.bytes);
     }
+  }
+
+  /**
+   * The batcher of a file's line. When a file changes lanes, the batch its
+   * earlier lines are in is sealed first: batches are acknowledged in the
+   * order they are sealed, so its earlier lines are always acknowledged
+   * before its later ones.
+   */
+  private batcherFor(file: string, lane: Lane): Batcher<ILineEntry> {
+    const previous = this.laneOf.get(file);
+    if (previous !== undefined && previous !== lane) {
+      (previous === 'watched' ? this.watchedBatcher : this.batcher).seal();
+    }
+    this.laneOf.set(file, lane);
+    return lane === 'watched' ? this.watchedBatcher : this.batcher;
   }
 
   /**
@@ -479,7 +589,7 @@ export class Pipeline<TParserState> {
    * not fit after it was parsed, the batch stores its items only and a
    * later batch, stored after it, moves the position.
    */
-  private seal(entries: ILineEntry[]): void {
+  private seal(entries: ILineEntry[], watched: boolean): void {
     const write: IWriteBatch = {
       documents: [],
       points: [],
@@ -546,12 +656,13 @@ export class Pipeline<TParserState> {
         });
       }
     }
-    this.sealed.push({ write, positions, updates });
+    this.sealed.push({ write, positions, updates, watched, state: 'waiting' });
     this.drain();
   }
 
   private drain(): void {
     if (this.draining) {
+      this.startStoring();
       return;
     }
     this.draining = true;
@@ -564,34 +675,104 @@ export class Pipeline<TParserState> {
       })
       .finally(() => {
         this.draining = false;
+        // A write started after the loop's last look at the queue.
+        if (this.storing.size > 0) {
+          this.drain();
+          return;
+        }
         for (const wake of this.drainWaiters.splice(0)) {
           wake();
         }
       });
   }
 
+  /** Starts storing waiting batches while a write slot is free. */
+  private startStoring(): void {
+    for (
+      let next = this.nextToStore();
+      next !== undefined && this.storing.size < IN_FLIGHT_BATCHES;
+      next = this.nextToStore()
+    ) {
+      next.state = 'storing';
+      this.storing.set(next, this.store(next));
+      // The drain loop waits on the writes it knew of: it waits on this too.
+      this.storingAdded?.();
+    }
+  }
+
   private async drainLoop(): Promise<void> {
+    const storing = this.storing;
     while (this.sealed.length > 0) {
-      const batch = this.sealed[0];
-      const started = Date.now();
-      try {
-        const report = await this.shipper.deliver(
-          batch.write,
-          this.abort.signal
-        );
-        this.logger.debug(
-          `batch stored in ${Date.now() - started} ms: ${report.created} new, ${report.duplicates} duplicate(s), ${report.rejected} refused, ${report.attempts} attempt(s); ${this.sealed.length - 1} batch(es) waiting`
-        );
-      } catch (error) {
-        if (error instanceof DeliveryAbortedError) {
+      this.startStoring();
+      const added = new Promise<null>(
+        resolve => (this.storingAdded = () => resolve(null))
+      );
+      const outcome = await Promise.race([...storing.values(), added]);
+      this.storingAdded = null;
+      if (outcome === null) {
+        continue;
+      }
+      storing.delete(outcome.batch);
+      if (outcome.error !== undefined) {
+        // The other write ends too: on abort at once; else kept for the log.
+        // Unacknowledged batches are sent again when shipping resumes.
+        await Promise.all(storing.values());
+        storing.clear();
+        for (const batch of this.sealed) {
+          batch.state = 'waiting';
+        }
+        if (outcome.error instanceof DeliveryAbortedError) {
           return;
         }
-        throw error;
+        throw outcome.error;
       }
-      this.sealed.shift();
+      outcome.batch.state = 'stored';
       this.status.counters.batches += 1;
-      await this.acknowledge(batch);
+      // The store has the data: live clients need not wait for an older
+      // batch still out, nor for the registry's fsyncs. Points of a record's
+      // first parts are worth serving before its last.
+      const { updates, write } = outcome.batch;
+      if (updates.length > 0 || write.points.length > 0) {
+        this.options.onStored?.(updates, write);
+      }
+      while (this.sealed.length > 0 && this.sealed[0].state === 'stored') {
+        await this.acknowledge(
+          this.sealed.shift() as ISealedBatch<TParserState>
+        );
+      }
       this.wake();
+    }
+  }
+
+  /**
+   * The next batch to store, or undefined when none waits: a watched batch
+   * unless one is being stored already, else the oldest waiting one. So at
+   * most one slot goes to a watched batch that overtakes older ones, and
+   * the oldest batch always has the other.
+   */
+  private nextToStore(): ISealedBatch<TParserState> | undefined {
+    const waiting = this.sealed.filter(batch => batch.state === 'waiting');
+    const watchedStoring = this.sealed.some(
+      batch => batch.watched && batch.state === 'storing'
+    );
+    return (
+      (watchedStoring ? undefined : waiting.find(batch => batch.watched)) ??
+      waiting[0]
+    );
+  }
+
+  private async store(
+    batch: ISealedBatch<TParserState>
+  ): Promise<IDeliveryOutcome<TParserState>> {
+    const started = Date.now();
+    try {
+      const report = await this.shipper.deliver(batch.write, this.abort.signal);
+      this.logger.debug(
+        `batch stored in ${Date.now() - started} ms: ${report.created} new, ${report.duplicates} duplicate(s), ${report.rejected} refused, ${report.attempts} attempt(s); ${this.sealed.length - 1} batch(es) sealed besides`
+      );
+      return { batch };
+    } catch (error) {
+      return { batch, error };
     }
   }
 
@@ -609,11 +790,6 @@ export class Pipeline<TParserState> {
         endedAt: previous?.endedAt ?? (position.ended ? now : null),
         updated: now
       });
-    }
-    // The store has the data: live clients need not wait for the registry's
-    // fsyncs. Points of a record's first parts are worth serving before its last.
-    if (batch.updates.length > 0 || batch.write.points.length > 0) {
-      this.options.onStored?.(batch.updates, batch.write);
     }
     try {
       await this.registry.save();
@@ -731,6 +907,7 @@ export class Pipeline<TParserState> {
     this.states.delete(name);
     this.lastLineIndex.delete(name);
     this.carried.delete(name);
+    this.laneOf.delete(name);
   }
 }
 

@@ -46,6 +46,12 @@ interface IRecentRun {
   lastWrite: number;
 }
 
+/**
+ * How long after a read of its series a run counts as watched: a live chart
+ * reads again after each batch of its run, so an open chart stays watched.
+ */
+export const WATCH_WINDOW_MS = 30000;
+
 /** What the API reads; the pipeline writes through `add`. */
 export interface IRecentReader {
   points(runId: string): IMetricPoint[];
@@ -57,6 +63,8 @@ export class RecentData implements IRecentReader {
   private readonly now: () => number;
   /** In order of last write: the first entry is the one evicted. */
   private readonly runs = new Map<string, IRecentRun>();
+  /** When each run's series was last read, in order of that read. */
+  private readonly readAt = new Map<string, number>();
 
   constructor(
     limits: IRecentLimits = DEFAULT_RECENT_LIMITS,
@@ -94,7 +102,9 @@ export class RecentData implements IRecentReader {
     this.expire();
   }
 
+  /** A run's points stored moments ago; the read marks the run watched. */
   points(runId: string): IMetricPoint[] {
+    this.markWatched(runId);
     this.expire();
     return this.runs.get(runId)?.points.map(entry => entry.point) ?? [];
   }
@@ -104,9 +114,29 @@ export class RecentData implements IRecentReader {
     return this.runs.get(runId)?.summary ?? null;
   }
 
+  /** Whether a run's series was read within WATCH_WINDOW_MS: its lines ship first. */
+  isWatched(runId: string): boolean {
+    const at = this.readAt.get(runId);
+    return at !== undefined && this.now() - at <= WATCH_WINDOW_MS;
+  }
+
   /** Forgets everything (the service stopped shipping). */
   clear(): void {
     this.runs.clear();
+    this.readAt.clear();
+  }
+
+  private markWatched(runId: string): void {
+    const now = this.now();
+    // Re-inserted so that the oldest read comes first, and is dropped first.
+    this.readAt.delete(runId);
+    this.readAt.set(runId, now);
+    for (const [id, at] of this.readAt) {
+      if (now - at <= WATCH_WINDOW_MS) {
+        break;
+      }
+      this.readAt.delete(id);
+    }
   }
 
   /** Runs held now, for tests and status. */

@@ -56,6 +56,7 @@ describe('Pipeline', () => {
       parser?: IRecordParser<IFakeParserState>;
       onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
       serverRoot?: string;
+      isWatched?: (runId: string) => boolean;
     } = {}
   ) {
     const status = new StatusTracker({ spoolDir, stateDir });
@@ -79,6 +80,7 @@ describe('Pipeline', () => {
       backoff: { initialMs: 5, maxMs: 20 },
       now: extra.now,
       serverRoot: extra.serverRoot,
+      isWatched: extra.isWatched,
       onStored: (batch, stored) => {
         updates.push(...batch);
         extra.onStored?.(batch, stored);
@@ -220,22 +222,48 @@ describe('Pipeline', () => {
     expect(store.points.get('run-1:1:loss')?.value).toBe(0.5);
   });
 
-  it('batches what arrives while a write is in flight, and ships it when the write returns', async () => {
+  /**
+   * A store whose first `count` writes wait for `release()`; `started(n)`
+   * resolves once n writes began. `calls` lists writes as they end.
+   */
+  function storeHoldingWrites(count: number): FakeStore & {
+    release(): void;
+    started(writes: number): Promise<void>;
+    begun(): number;
+  } {
     const store = new FakeStore();
     const write = store.write.bind(store);
     let release = (): void => undefined;
     const held = new Promise<void>(resolve => (release = resolve));
-    let firstWrite = (): void => undefined;
-    const firstWriteStarted = new Promise<void>(
-      resolve => (firstWrite = resolve)
-    );
+    let begun = 0;
+    const waiters: { writes: number; wake: () => void }[] = [];
     store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
-      if (store.calls.length === 0) {
-        firstWrite();
+      begun += 1;
+      for (const waiter of waiters.filter(item => item.writes <= begun)) {
+        waiter.wake();
+      }
+      if (begun <= count) {
         await held;
       }
       return write(batch);
     };
+    const started = (writes: number): Promise<void> =>
+      new Promise(resolve => {
+        if (begun >= writes) {
+          resolve();
+        } else {
+          waiters.push({ writes, wake: resolve });
+        }
+      });
+    return Object.assign(store, {
+      release: () => release(),
+      started,
+      begun: () => begun
+    });
+  }
+
+  it('stores two batches at once, and batches what arrives while both writes are out', async () => {
+    const store = storeHoldingWrites(2);
     let storedAll = (): void => undefined;
     const stored = new Promise<void>(resolve => (storedAll = resolve));
     const { pipeline } = pipelineFor(store, {
@@ -248,16 +276,122 @@ describe('Pipeline', () => {
     });
     await pipeline.start();
     await spool([startRecord()]);
-    await firstWriteStarted;
+    await store.started(1);
     await spool([logRecord(1, 'a')]);
+    // The second write goes out while the first is held.
+    await store.started(2);
     await spool([logRecord(2, 'b')]);
     await spool([logRecord(3, 'c')]);
-    // Give the tailer a poll to read them while the first write is held.
+    // Give the tailer a poll to read them while both writes are held.
     await new Promise(resolve => setTimeout(resolve, 100));
-    release();
+    expect(store.begun()).toBe(2);
+    store.release();
     await stored;
     expect(storedSeqs(store)).toEqual([0, 1, 2, 3]);
-    expect(itemsPerCall(store)).toEqual([1, 3]);
+    expect(itemsPerCall(store)).toEqual([1, 1, 2]);
+  });
+
+  it('moves the registry past a batch only once every batch sealed before it is stored', async () => {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    let release = (): void => undefined;
+    const held = new Promise<void>(resolve => (release = resolve));
+    let secondStored = (): void => undefined;
+    const second = new Promise<void>(resolve => (secondStored = resolve));
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      if (store.calls.length === 0) {
+        store.calls.push(batch);
+        await held;
+        store.calls.shift();
+        return write(batch);
+      }
+      const result = await write(batch);
+      secondStored();
+      return result;
+    };
+    const registryAtNotice: (number | null)[] = [];
+    const { pipeline } = pipelineFor(store, {
+      maxWaitMs: 10 * 60 * 1000,
+      onStored: () => {
+        const file = path.join(stateDir, 'registry.json');
+        registryAtNotice.push(
+          fs.existsSync(file)
+            ? (JSON.parse(fs.readFileSync(file, 'utf8')).files['run-1.ndjson']
+                ?.offset ?? null)
+            : null
+        );
+      }
+    });
+    await pipeline.start();
+    await spool([startRecord()]);
+    await new Promise(resolve => setTimeout(resolve, 50));
+    await spool([logRecord(1, 'a')]);
+    await second;
+    await new Promise(resolve => setTimeout(resolve, 50));
+    // The later batch is stored and live clients heard of it, but the
+    // registry waits for the earlier one.
+    expect(storedSeqs(store)).toEqual([1]);
+    expect(registryAtNotice).toEqual([null]);
+    expect(fs.existsSync(path.join(stateDir, 'registry.json'))).toBe(false);
+    release();
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 1]);
+    const size = (await fsp.stat(path.join(spoolDir, 'run-1.ndjson'))).size;
+    expect((await registryFile()).files['run-1.ndjson']).toMatchObject({
+      offset: size,
+      line: 2,
+      state: { lastSeq: 1 }
+    });
+  });
+
+  it("stores a watched run's new line ahead of other runs' backlog, and the backlog still goes on", async () => {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      await new Promise(resolve => setTimeout(resolve, 10));
+      return write(batch);
+    };
+    const backlog = [startRecord('busy')];
+    for (let seq = 1; seq <= 300; seq += 1) {
+      backlog.push(logRecord(seq, `line ${seq}`));
+    }
+    await spool(backlog, 'busy');
+    const { pipeline } = pipelineFor(store, {
+      maxDocs: 10,
+      isWatched: runId => runId === 'watched'
+    });
+    await pipeline.start();
+    while (store.calls.length < 2) {
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    // The fake parser names the run of log records run-1: seqs apart.
+    await spool(
+      [startRecord('watched'), logRecord(1000, 'watched line')],
+      'watched'
+    );
+    await pipeline.flush(20000);
+    const runsOf = (batch: IWriteBatch): string[] => [
+      ...new Set(
+        batch.documents.map(document =>
+          document._id.startsWith('watched:') ||
+          document.message === 'watched line'
+            ? 'watched'
+            : 'busy'
+        )
+      )
+    ];
+    const watchedCall = store.calls.findIndex(batch =>
+      runsOf(batch).includes('watched')
+    );
+    const busyCalls = store.calls.filter(batch =>
+      runsOf(batch).includes('busy')
+    ).length;
+    // 31 batches of the busy run were sealed before the watched line was
+    // written; it went out within the next few writes, in a batch of its own.
+    expect(busyCalls).toBe(31);
+    expect(runsOf(store.calls[watchedCall])).toEqual(['watched']);
+    expect(watchedCall).toBeLessThan(10);
+    expect(store.documents.size).toBe(303);
   });
 
   it('tells live clients before it saves the registry', async () => {

@@ -2,6 +2,7 @@ import {
   mergeSeries,
   newerSummary,
   RecentData,
+  WATCH_WINDOW_MS,
   type IRecentLimits
 } from '../../src/ship/recent';
 import type { ISeries, ISeriesQuery, IWriteBatch } from '../../src/store/store';
@@ -270,5 +271,21 @@ describe('RecentData', () => {
     recent.clear();
     expect(recent.points('run-1')).toEqual([]);
     expect(recent.summary('run-1')).toBeNull();
+  });
+
+  it('counts a run as watched for a while after its series was read', () => {
+    let now = T0;
+    const recent = new RecentData(limits, () => now);
+    expect(recent.isWatched('run-1')).toBe(false);
+    recent.points('run-1');
+    now += WATCH_WINDOW_MS;
+    expect(recent.isWatched('run-1')).toBe(true);
+    expect(recent.isWatched('run-2')).toBe(false);
+    now += 1;
+    expect(recent.isWatched('run-1')).toBe(false);
+    recent.points('run-2');
+    expect(recent.isWatched('run-2')).toBe(true);
+    recent.clear();
+    expect(recent.isWatched('run-2')).toBe(false);
   });
 });
