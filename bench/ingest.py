@@ -22,7 +22,7 @@ input for both. Needs TFLOG_TEST_ES_URL (bench/run.sh starts a node);
 TFLOG_BENCH_ES_PID, when set, adds the node's CPU seconds to each phase.
 
     .venv/bin/python bench/ingest.py [--lines 1000000] [--runs 10]
-        [--only tflog,rsyslog] [--profile DIR] [--quick] [--keep]
+        [--only tflog,rsyslog] [--batch-max-docs N] [--profile DIR] [--quick] [--keep]
 """
 
 from __future__ import annotations
@@ -144,7 +144,11 @@ def ingest_tflog(args, es: support.Elasticsearch, files: list, lines: int, work:
         profile_dir = Path(args.profile).resolve()
         profile_dir.mkdir(parents=True, exist_ok=True)
         node_args = ["--cpu-prof", f"--cpu-prof-dir={profile_dir}"]
-    service = support.Service(work / "tflog", es.url, prefix, node_args=node_args)
+    # Unset: the service's default batch size, as users get it.
+    extra_env = {"TFLOG_BATCH_MAX_DOCS": str(args.batch_max_docs)} if args.batch_max_docs else None
+    service = support.Service(
+        work / "tflog", es.url, prefix, node_args=node_args, extra_env=extra_env
+    )
     pattern = f"{prefix}logs-*,{prefix}metrics-*"
     node_pid = es_pid()
     service.start()
@@ -347,6 +351,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--only", default=",".join(PHASES), help="tflog,rsyslog")
     parser.add_argument("--profile", help="write the service's V8 CPU profile to this directory")
+    parser.add_argument(
+        "--batch-max-docs",
+        type=int,
+        help="items per bulk request (TFLOG_BATCH_MAX_DOCS; default: the service's)",
+    )
     parser.add_argument("--stall-seconds", type=float, default=120.0)
     parser.add_argument("--keep", action="store_true", help="keep the indices and work directory")
     parser.add_argument("--quick", action="store_true", help="20,000 lines: checks the script")
@@ -390,6 +399,7 @@ def main() -> None:
         "input_mib": round(size / 2**20, 1),
         "quick": args.quick,
         "seconds": round(time.monotonic() - started, 1),
+        "batch_max_docs": args.batch_max_docs,
     }
     for key, value in sorted(results.items()):
         shown = f"{value:.1f}" if isinstance(value, float) else value
