@@ -236,6 +236,42 @@ export type SeriesParams = {
   to?: string;
 };
 
+// --- GET /compare ------------------------------------------------------------
+
+/** One run of `GET /compare`, in the order the runs were asked for. */
+export interface ICompareRun {
+  run_id: string;
+  /** Null when the user has no such run (another user's run included). */
+  run: IRunSummary | null;
+  /** The metrics the run has points of on the axis: `loss` first, then `val_loss`, then by name. */
+  metrics: string[];
+  /**
+   * The run's series of the answer's `metric` that a chart draws (exact
+   * callback values first, then the axis' preferred scope); null when the
+   * run has none.
+   */
+  series: ISeries | null;
+}
+
+/** `GET /compare`: one metric of up to 20 runs in one request. */
+export interface ICompareResponse {
+  /**
+   * The metric the series are of: the one asked for when a run has it,
+   * else the first of all the runs' metrics; null when they have none.
+   */
+  metric: string | null;
+  runs: ICompareRun[];
+}
+
+/** Parameters of `GET /compare`, as sent in the query string. */
+export type CompareParams = {
+  /** Run ids, comma-separated, 1 to 20. */
+  runs: string;
+  metric?: string;
+  axis?: SeriesAxis;
+  max_points?: string;
+};
+
 // --- GET /runs/{runId}/logs --------------------------------------------------
 
 /** The training namespace of a stored event: everything not in ECS. */

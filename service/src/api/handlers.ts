@@ -36,7 +36,7 @@ const RUN_STATUSES: readonly RunStatus[] = [
   'interrupted',
   'stopped'
 ];
-const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
+export const AXES: readonly SeriesAxis[] = ['step', 'epoch', 'time'];
 export const SCOPES: readonly SeriesScope[] = [
   'epoch',
   'batch',

@@ -17,6 +17,7 @@ export type EndpointName =
   | 'runs'
   | 'run'
   | 'series'
+  | 'compare'
   | 'logs'
   | 'events'
   | 'flush'
@@ -55,6 +56,7 @@ const ROUTES: IRoute[] = [
     segments: ['runs', ':runId', 'series']
   },
   { endpoint: 'logs', methods: READ, segments: ['runs', ':runId', 'logs'] },
+  { endpoint: 'compare', methods: READ, segments: ['compare'] },
   { endpoint: 'points', methods: READ, segments: ['points'] },
   { endpoint: 'nonfinite', methods: READ, segments: ['nonfinite'] },
   { endpoint: 'errors', methods: READ, segments: ['errors'] },

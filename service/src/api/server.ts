@@ -25,6 +25,7 @@ export interface IAlertThresholdsEndpoint {
   /** Throws with a message naming the setting when `override` is invalid. */
   set(override: unknown): IAlertThresholdsResponse;
 }
+import { compare } from './compare';
 import { ApiError, errorReply } from './errors';
 import { EventHub, IRunUpdate } from './events';
 import * as findings from './findings';
@@ -299,6 +300,8 @@ async function answer(
       return handlers.series(deps, params, runId);
     case 'logs':
       return handlers.logs(deps, params, runId);
+    case 'compare':
+      return compare(deps, params);
     case 'points':
       return findings.points(deps, params);
     case 'nonfinite':

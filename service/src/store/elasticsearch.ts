@@ -29,7 +29,8 @@ import {
   type IProblemSource
 } from './es-findings';
 import { EsRunOwners, runOwnersIndex } from './es-owners';
-import { mapElasticsearchError } from './es-errors';
+import { readComparison } from './es-compare';
+import { mapElasticsearchError, mapSearchFailure } from './es-errors';
 import {
   dailyIndex,
   indexNames,
@@ -72,6 +73,8 @@ import {
   downsample
 } from './series-common';
 import type {
+  ICompareQuery,
+  ICompareResponse,
   IErrorCountPage,
   IErrorCountQuery,
   IMetricHitPage,
@@ -269,6 +272,29 @@ export class ElasticsearchStore implements IStore {
       limit.clearQueue();
       throw error;
     }
+  }
+
+  async compare(query: ICompareQuery): Promise<ICompareResponse> {
+    const reading = 'reading the compared series';
+    return readComparison(
+      query,
+      this.names,
+      {
+        mget: request =>
+          this.call('reading the compared runs', () =>
+            this.client.mget<Record<string, unknown>>(request)
+          ),
+        search: request =>
+          this.call('listing the compared series', () =>
+            this.client.search(request)
+          ),
+        msearch: request =>
+          this.call(reading, () => this.client.msearch<IMetricPoint>(request))
+      },
+      failure => {
+        throw mapSearchFailure(failure.status, failure.error, reading);
+      }
+    );
   }
 
   async logs(query: ILogQuery): Promise<ILogPage> {

@@ -92,7 +92,10 @@ import {
   type IXRange,
   xRange
 } from './series-common';
+import { compareAnswer, ownedRuns, planComparison } from './compare-common';
 import type {
+  ICompareQuery,
+  ICompareResponse,
   IErrorCountPage,
   IErrorCountQuery,
   ILogPage,
@@ -394,6 +397,61 @@ export class EmbeddedStore implements IStore {
       }
     }
     return result.sort(compareSeriesKeys);
+  }
+
+  compare(query: ICompareQuery): Promise<ICompareResponse> {
+    return this.reading(async () => this.compareNow(query));
+  }
+
+  /**
+   * Two statements for all the runs (their summaries, their series with
+   * counts and ranges), then only the metric's chosen series of each run.
+   */
+  private compareNow(query: ICompareQuery): ICompareResponse {
+    const marks = (count: number): string =>
+      Array.from({ length: count }, () => '?').join(', ');
+    const stored = this.statement(
+      `SELECT summary FROM runs WHERE run_id IN (${marks(query.runIds.length)})`
+    ).all(...query.runIds) as { summary: string }[];
+    const owned = ownedRuns(
+      stored.map(row => JSON.parse(row.summary) as IRunSummary),
+      query.user
+    );
+    const ownedIds = [...owned.keys()];
+    const rows =
+      ownedIds.length === 0
+        ? []
+        : (this.statement(
+            `SELECT * FROM series WHERE run_id IN (${marks(ownedIds.length)})`
+          ).all(...ownedIds) as unknown as (ISeriesRow & { run_id: string })[]);
+    const byRun = new Map<string, ISeriesRow[]>();
+    for (const row of rows) {
+      // As in `series`: a series without points on the axis is not listed.
+      if (axisRange(row, query.axis) !== null) {
+        byRun.set(row.run_id, [...(byRun.get(row.run_id) ?? []), row]);
+      }
+    }
+    const plan = planComparison(
+      query.runIds,
+      owned,
+      byRun,
+      query.metric,
+      query.axis
+    );
+    const read = new Map<string, ISeries>();
+    for (const planned of plan.runs) {
+      const series =
+        planned.entry &&
+        this.readSeries(planned.entry, {
+          runId: planned.runId,
+          axis: query.axis,
+          maxPoints: query.maxPoints
+        });
+      if (series) {
+        read.set(planned.runId, series);
+      }
+    }
+    return compareAnswer(plan, read);
   }
 
   thresholdPoints(query: IThresholdQuery): Promise<IMetricHitPage> {

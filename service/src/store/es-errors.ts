@@ -63,6 +63,26 @@ export function mapElasticsearchError(
     : new Error(`${what}: ${String(error)}`);
 }
 
+/**
+ * One failed search of an `msearch` (which answers 200 around it), mapped
+ * as the same failure of a search of its own: busy or failing is worth
+ * retrying, anything else is a bad request.
+ */
+export function mapSearchFailure(
+  status: number,
+  cause: Parameters<typeof describeCause>[0],
+  what: string
+): Error {
+  const reason = describeCause(cause);
+  if (status === 429 || status >= 500) {
+    return new StoreUnavailableError(
+      `${what}: Elasticsearch is busy or failing (${status} ${reason})`,
+      status
+    );
+  }
+  return new StoreQueryError(`${what}: ${status} ${reason}`);
+}
+
 function mapResponseError(
   error: InstanceType<typeof errors.ResponseError>,
   what: string,

@@ -14,6 +14,8 @@ import {
   StoreNotFoundError,
   StoreQueryError,
   StoreUnavailableError,
+  type ICompareQuery,
+  type ICompareResponse,
   type IErrorCountPage,
   type IErrorCountQuery,
   type ILogPage,
@@ -139,6 +141,20 @@ export class HubStore implements IStore {
       `/runs/${encodeURIComponent(query.runId)}/series?${params}`
     )) as { series?: ISeries[] };
     return answer.series ?? [];
+  }
+
+  /** The hub service answers for the token's user: `user` is not sent. */
+  async compare(query: ICompareQuery): Promise<ICompareResponse> {
+    const params = new URLSearchParams({
+      runs: query.runIds.join(','),
+      axis: query.axis,
+      max_points: String(query.maxPoints)
+    });
+    setIf(params, 'metric', query.metric);
+    return (await this.request(
+      'GET',
+      `/compare?${params}`
+    )) as ICompareResponse;
   }
 
   async logs(query: ILogQuery): Promise<ILogPage> {

@@ -4,6 +4,7 @@
  */
 import type { IMetricPoint } from '../types';
 import type {
+  ICompareResponse,
   IErrorCountPage,
   ILogPage,
   IMetricHitPage,
@@ -23,6 +24,7 @@ import type {
 } from '../wire';
 
 export type {
+  ICompareResponse,
   ThresholdOperator,
   IErrorCountPage,
   IMetricHitPage,
@@ -179,6 +181,19 @@ export interface ILogQuery {
   at?: string;
 }
 
+/** One metric of a few runs at once (`GET /compare`). */
+export interface ICompareQuery {
+  /** Only this user's runs are read; the others answer as missing. */
+  user: string;
+  /** Distinct run ids, in the order answered (MAX_COMPARED_RUNS at most). */
+  runIds: string[];
+  /** The metric wanted; the first of the runs' metrics when absent or none has it. */
+  metric?: string;
+  axis: SeriesAxis;
+  /** Points per run at most, thinned as `series` thins. */
+  maxPoints: number;
+}
+
 /** Log lines across the user's runs (`GET /logs`), newest first. */
 export interface ILogSearchQuery {
   /** Only lines of this user's runs. */
@@ -309,4 +324,6 @@ export interface IStore {
   problems?(query: IProblemQuery): Promise<IProblemsAnswer>;
   /** Log lines across the user's runs, newest first. */
   searchLogs?(query: ILogSearchQuery): Promise<ILogPage>;
+  /** One metric of a few runs, in as few reads as the store allows. */
+  compare?(query: ICompareQuery): Promise<ICompareResponse>;
 }

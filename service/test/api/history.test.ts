@@ -66,7 +66,18 @@ describe('history parameters', () => {
     ['/api/v1/logs?from=2026-02-01&to=2026-01-01', 'to', 'earlier than from'],
     ['/api/v1/logs?size=0', 'size', 'between 1 and 1000'],
     ['/api/v1/logs?after=%20', 'after', 'cursor'],
-    ['/api/v1/logs?runId=x', 'runId', 'unknown parameter']
+    ['/api/v1/logs?runId=x', 'runId', 'unknown parameter'],
+    ['/api/v1/compare', 'runs', 'is required: 1 to 20 run ids'],
+    ['/api/v1/compare?runs=a,bad$id', 'runs', "'bad$id' is not a run id"],
+    [
+      `/api/v1/compare?runs=${Array.from({ length: 21 }, (_, i) => `r${i}`).join(',')}`,
+      'runs',
+      'names 21 runs, at most 20'
+    ],
+    ['/api/v1/compare?runs=a&metric=%20loss', 'metric', 'not a metric name'],
+    ['/api/v1/compare?runs=a&axis=wall', 'axis', 'one of step, epoch, time'],
+    ['/api/v1/compare?runs=a&max_points=1', 'max_points', 'between 2 and'],
+    ['/api/v1/compare?runs=a&run=b', 'run', 'unknown parameter']
   ];
 
   it.each(refused)('%s is refused naming %s', async (path, name, words) => {
@@ -150,6 +161,11 @@ describe('history parameters', () => {
       order: 'asc',
       at: '2026-01-31T10:00:00.000Z'
     });
+  });
+
+  it('answers 501 for a comparison from a store that cannot compare in one query', async () => {
+    const response = await request(server.at, '/api/v1/compare?runs=run-1');
+    expect(response.status).toBe(501);
   });
 
   it('answers 501 for log searches from a store that cannot search across runs', async () => {

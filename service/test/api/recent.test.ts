@@ -1,5 +1,6 @@
 import { RecentData } from '../../src/ship/recent';
-import type { ISeries } from '../../src/store/store';
+import type { ICompareQuery, ISeries } from '../../src/store/store';
+import type { ICompareResponse } from '../../src/wire';
 import type { IMetricPoint, IRunSummary } from '../../src/types';
 import {
   FakeStore,
@@ -145,5 +146,62 @@ describe('data just stored, before the store makes it searchable', () => {
     });
     const response = await request(server.at, '/api/v1/runs/bobs-run');
     expect(response.status).toBe(404);
+  });
+
+  it('adds recent points and newer summaries to a comparison, of the user’s runs only', async () => {
+    class ComparingStore extends FakeStore {
+      async compare(query: ICompareQuery): Promise<ICompareResponse> {
+        const [own] = await this.series({
+          runId: 'run-1',
+          axis: query.axis,
+          maxPoints: query.maxPoints
+        });
+        return {
+          metric: 'loss',
+          runs: [
+            {
+              run_id: 'run-1',
+              run: runSummary('run-1'),
+              metrics: ['loss'],
+              series: own
+            },
+            { run_id: 'bobs-run', run: null, metrics: [], series: null }
+          ]
+        };
+      }
+    }
+    await server.api.close();
+    server = await startServer({ recent }, new ComparingStore());
+    recent.add({
+      documents: [],
+      points: [
+        epochPoint('run-1', 1, 0.4),
+        { ...epochPoint('bobs-run', 0, 0.9), user: 'bob' }
+      ],
+      runs: [
+        runSummary('run-1', {
+          updated: '2026-01-31T10:06:00.000Z',
+          last_step: 150
+        }),
+        runSummary('bobs-run', { user: 'bob' })
+      ]
+    });
+    const response = await request(
+      server.at,
+      '/api/v1/compare?runs=run-1,bobs-run&axis=epoch'
+    );
+    expect(response.status).toBe(200);
+    const body = json(response) as unknown as ICompareResponse;
+    expect(body.runs[0].run?.last_step).toBe(150);
+    expect(body.runs[0].series?.points.map(p => [p.x, p.y])).toEqual([
+      [0, 0.5],
+      [1, 0.4]
+    ]);
+    expect(body.runs[1]).toEqual({
+      run_id: 'bobs-run',
+      run: null,
+      metrics: [],
+      series: null
+    });
   });
 });

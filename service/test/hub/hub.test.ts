@@ -26,6 +26,7 @@ import {
 import type { IRunSummary, ITflogDocument } from '../../src/types';
 import { logEvent, lossPoint } from '../documents';
 import {
+  expectCompareMatch,
   expectLogSearchMatch,
   expectLogsAroundMatch,
   expectRunHistoryMatch
@@ -262,6 +263,16 @@ describe('the hub service', () => {
     await expectLogSearchMatch(
       client('alice-token'),
       'search',
+      async () => undefined,
+      client('bob-token')
+    );
+  });
+
+  it('compares runs of the caller only, as the store does', async () => {
+    await start();
+    await expectCompareMatch(
+      client('alice-token'),
+      'compare',
       async () => undefined,
       client('bob-token')
     );

@@ -1,6 +1,6 @@
 /**
  * History queries (run filters and sorts, series ranges, logs around a time
- * and across runs) on a real Elasticsearch and on the embedded store: the
+ * and across runs, one metric of several runs) on a real Elasticsearch and on the embedded store: the
  * contract of test/store/history-contract.ts holds on both, with the same
  * answers. Needs TFLOG_TEST_ES_URL.
  */
@@ -11,6 +11,7 @@ import { ElasticsearchStore } from '../../src/store/elasticsearch';
 import { RUNS_MAPPINGS } from '../../src/store/es-mappings';
 import type { EmbeddedStore } from '../../src/store/embedded';
 import {
+  expectCompareMatch,
   expectLogSearchCapped,
   expectLogSearchMatch,
   expectLogsAroundMatch,
@@ -102,6 +103,16 @@ describe('history queries on both stores', () => {
       refreshed
     );
     const onEmbedded = await expectSeriesRangeMatch(embedded, 'range');
+    expect(onElasticsearch).toEqual(onEmbedded);
+  });
+
+  it('compare one metric of several runs alike on Elasticsearch and the embedded store', async () => {
+    const onElasticsearch = await expectCompareMatch(
+      store,
+      'compare',
+      refreshed
+    );
+    const onEmbedded = await expectCompareMatch(embedded, 'compare');
     expect(onElasticsearch).toEqual(onEmbedded);
   });
 

@@ -12,6 +12,7 @@ import {
   expectProblemsSampled
 } from './contract';
 import {
+  expectCompareMatch,
   expectLogSearchCapped,
   expectLogSearchMatch,
   expectLogsAroundMatch,
@@ -68,6 +69,10 @@ describe('the store contract on the embedded store', () => {
 
   it('counts a common word up to the cap and pages it in order', async () => {
     await expectLogSearchCapped(store, 'capped');
+  });
+
+  it('compares one metric of several runs, the user’s only, in one query', async () => {
+    await expectCompareMatch(store, 'compare');
   });
 
   it('groups only the newest records past the cap, and says so', async () => {

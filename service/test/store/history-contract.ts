@@ -6,6 +6,8 @@
  * side in test/integration/history.int.test.ts (a real cluster).
  */
 import type {
+  ICompareQuery,
+  ICompareResponse,
   ILogPage,
   ILogQuery,
   ILogSearchQuery,
@@ -655,4 +657,273 @@ export async function expectLogSearchCapped(
   expect(few.total).toBe(2);
   expect(ids(few)).toEqual([`${runA}:${perRun}`, `${runB}:${perRun}`]);
   return [first, second, few];
+}
+
+/** A metric point of a compared run, at 10:00 plus `seconds`. */
+function comparePoint(
+  runId: string,
+  user: string,
+  fields: {
+    name: string;
+    scope: IMetricPoint['scope'];
+    source: string;
+    step: number;
+    epoch?: number;
+    seconds: number;
+    value: number | 'NaN';
+  }
+): IMetricPoint {
+  const point: IMetricPoint = {
+    _id: `${runId}:${fields.name}:${fields.scope}:${fields.source}:${fields.step}`,
+    '@timestamp': new Date(
+      Date.UTC(2026, 0, 31, 10) + fields.seconds * 1000
+    ).toISOString(),
+    run_id: runId,
+    notebook: 'work/train.ipynb',
+    user,
+    name: fields.name,
+    scope: fields.scope,
+    source: fields.source,
+    step: fields.step
+  };
+  if (fields.epoch !== undefined) {
+    point.epoch = fields.epoch;
+  }
+  if (fields.value === 'NaN') {
+    point.nonfinite = 'NaN';
+  } else {
+    point.value = fields.value;
+  }
+  return point;
+}
+
+/** Points at most per write: a hub takes bodies of 64 KiB in its tests. */
+const POINTS_PER_WRITE = 150;
+
+/** A batch written as a few smaller ones, its runs with the first. */
+async function writeInChunks(
+  store: IStore,
+  batch: { points: IMetricPoint[]; runs: IRunSummary[] },
+  what: string
+): Promise<void> {
+  for (let start = 0; start < batch.points.length; start += POINTS_PER_WRITE) {
+    await writeAccepted(
+      store,
+      {
+        points: batch.points.slice(start, start + POINTS_PER_WRITE),
+        runs: start === 0 ? batch.runs : []
+      },
+      what
+    );
+  }
+}
+
+/**
+ * One metric of several runs at once (`GET /compare`): the metric asked
+ * for when a run has it, else `loss` first; per run the series a chart
+ * draws (exact callback values first, then the axis' scope), thinned as
+ * `series` thins it; the metrics each run has on the axis; another user's
+ * run (written through `otherUsersStore`) and an unknown one answer
+ * `run: null` with nothing of theirs. Answers are returned for comparing
+ * stores.
+ */
+export async function expectCompareMatch(
+  store: IStore,
+  prefix: string,
+  afterWrite: AfterWrite = noWait,
+  otherUsersStore: IStore = store
+): Promise<ICompareResponse[]> {
+  const user = `${prefix}-alice`;
+  const long = `${prefix}-long`;
+  const short = `${prefix}-short`;
+  const accuracyOnly = `${prefix}-accuracy`;
+  const others = `${prefix}-bob`;
+  const unknown = `${prefix}-unknown`;
+  // Long enough for Elasticsearch to thin it with a histogram.
+  const longPoints = Array.from({ length: LONG_CURVE_STEPS }, (_, step) =>
+    comparePoint(long, user, {
+      name: 'loss',
+      scope: 'batch',
+      source: 'callback',
+      step,
+      seconds: step,
+      value: step === 7000 ? 'NaN' : step === 500 ? 5000 : 1 + (step % 97) / 100
+    })
+  );
+  const epochEnds = (runId: string, owner: string, steps: number[]) =>
+    steps.map((step, epoch) =>
+      comparePoint(runId, owner, {
+        name: 'loss',
+        scope: 'epoch',
+        source: 'callback',
+        step,
+        epoch,
+        seconds: step,
+        value: 2 - epoch / 10
+      })
+    );
+  await writeInChunks(
+    store,
+    {
+      points: [
+        ...longPoints,
+        ...epochEnds(long, user, [3999, 7999, 11999]),
+        comparePoint(long, user, {
+          name: 'val_loss',
+          scope: 'epoch',
+          source: 'callback',
+          step: 11999,
+          epoch: 2,
+          seconds: 11999,
+          value: 1.5
+        }),
+        // Parsed from output, every step: the exact epoch ends draw instead.
+        ...Array.from({ length: 50 }, (_, step) =>
+          comparePoint(short, user, {
+            name: 'loss',
+            scope: 'batch',
+            source: 'keras',
+            step,
+            seconds: step,
+            value: 3 - step / 100
+          })
+        ),
+        ...epochEnds(short, user, [24, 49]),
+        ...Array.from({ length: 30 }, (_, step) =>
+          comparePoint(accuracyOnly, user, {
+            name: 'accuracy',
+            scope: 'batch',
+            source: 'callback',
+            step,
+            seconds: step,
+            value: step / 30
+          })
+        )
+      ],
+      runs: [
+        historyRun(long, user, { startedAt: 0, updatedAt: 200 }),
+        historyRun(short, user, { startedAt: 0, updatedAt: 1 }),
+        historyRun(accuracyOnly, user, { startedAt: 0, updatedAt: 1 })
+      ]
+    },
+    'compared runs'
+  );
+  await writeAccepted(
+    otherUsersStore,
+    {
+      points: epochEnds(others, `${prefix}-bob`, [1, 2]),
+      runs: [
+        historyRun(others, `${prefix}-bob`, { startedAt: 0, updatedAt: 1 })
+      ]
+    },
+    'another user’s run'
+  );
+  await afterWrite();
+  const runIds = [long, short, accuracyOnly, others, unknown];
+  const compare = (query: Partial<ICompareQuery>): Promise<ICompareResponse> =>
+    store.compare?.({
+      user,
+      runIds,
+      axis: 'step',
+      maxPoints: 100,
+      ...query
+    }) ?? Promise.reject(new Error('the store cannot compare runs'));
+  const keyOf = (run: ICompareResponse['runs'][number]) =>
+    run.series && {
+      name: run.series.name,
+      scope: run.series.scope,
+      source: run.series.source,
+      points: run.series.points.length,
+      downsampled: run.series.downsampled
+    };
+
+  const first = await compare({});
+  expect(first.metric).toBe('loss');
+  expect(first.runs.map(run => run.run_id)).toEqual(runIds);
+  expect(first.runs.map(run => run.run?.run_id ?? null)).toEqual([
+    long,
+    short,
+    accuracyOnly,
+    null,
+    null
+  ]);
+  expect(first.runs.map(run => run.metrics)).toEqual([
+    ['loss', 'val_loss'],
+    ['loss'],
+    ['accuracy'],
+    [],
+    []
+  ]);
+  expect(keyOf(first.runs[0])).toMatchObject({
+    scope: 'batch',
+    source: 'callback',
+    downsampled: true
+  });
+  expect(first.runs[0].series?.points.length).toBeLessThanOrEqual(100);
+  // Thinned exactly as the run's own series is.
+  const [ownSeries] = await store.series({
+    runId: long,
+    names: ['loss'],
+    scope: 'batch',
+    axis: 'step',
+    maxPoints: 100
+  });
+  expect(first.runs[0].series).toEqual(ownSeries);
+  expect(first.runs[0].series?.points).toContainEqual(
+    expect.objectContaining({ x: 7000, y: null, nonfinite: 'NaN' })
+  );
+  expect(keyOf(first.runs[1])).toEqual({
+    name: 'loss',
+    scope: 'epoch',
+    source: 'callback',
+    points: 2,
+    downsampled: false
+  });
+  expect(first.runs.slice(2).map(run => run.series)).toEqual([
+    null,
+    null,
+    null
+  ]);
+
+  // Another metric; one no run has falls back to the first.
+  const accuracy = await compare({ metric: 'accuracy' });
+  expect(accuracy.metric).toBe('accuracy');
+  expect(accuracy.runs.map(run => run.series?.points.length ?? null)).toEqual([
+    null,
+    null,
+    30,
+    null,
+    null
+  ]);
+  const fallback = await compare({ metric: 'nothing_logs_this' });
+  expect(fallback).toEqual(first);
+
+  // On the epoch axis the epoch ends draw; points without an epoch are not on it.
+  const byEpoch = await compare({ axis: 'epoch' });
+  expect(byEpoch.runs.map(run => run.metrics)).toEqual([
+    ['loss', 'val_loss'],
+    ['loss'],
+    [],
+    [],
+    []
+  ]);
+  expect(byEpoch.runs[0].series?.points.map(point => point.x)).toEqual([
+    0, 1, 2
+  ]);
+  // On the time axis x is epoch milliseconds.
+  const byTime = await compare({ axis: 'time', metric: 'accuracy' });
+  expect(byTime.runs[2].series?.points[0].x).toBe(Date.UTC(2026, 0, 31, 10));
+
+  // Another user's run does not exist, even asked for alone.
+  const alone = await store.compare?.({
+    user,
+    runIds: [others],
+    axis: 'step',
+    maxPoints: 100
+  });
+  expect(alone).toEqual({
+    metric: null,
+    runs: [{ run_id: others, run: null, metrics: [], series: null }]
+  });
+  return [first, accuracy, byEpoch, byTime];
 }

@@ -1,0 +1,380 @@
+/**
+ * The Elasticsearch requests of a comparison (`GET /compare`) and the
+ * readers of their answers, as pure functions: the runs' summaries in one
+ * `mget`, every series of the runs listed in one search, and the one series
+ * of the metric per run read in one `msearch`, each search limited to its
+ * run's times so the other days' indices are skipped. `readComparison`
+ * strings them together; the store sends the requests.
+ */
+import type { estypes } from '@elastic/elasticsearch';
+
+import type { IMetricPoint, IRunSummary } from '../types';
+import type { ICompareResponse } from '../wire';
+import {
+  compareAnswer,
+  ownedRuns,
+  planComparison,
+  type IComparePlan
+} from './compare-common';
+import type { IIndexNames } from './es-mappings';
+import {
+  buildSeriesFetch,
+  buildSeriesHistogram,
+  fromStoredRun,
+  parseSeriesFetch,
+  parseSeriesHistogram,
+  runTimeFilter,
+  type ISeriesInventoryEntry
+} from './es-queries';
+import {
+  AXIS_FIELD,
+  BUCKET_UNITS,
+  bucketCount,
+  bucketGrid,
+  downsample
+} from './series-common';
+import type { ICompareQuery, ISeries, ISeriesQuery } from './store';
+
+type QueryClause = estypes.QueryDslQueryContainer;
+
+/** Series with at most this many points are fetched whole and thinned here (as `series`). */
+export const COMPARE_FETCH_LIMIT = 10000;
+
+/** Series listed per inventory page (20 runs have far fewer). */
+const INVENTORY_PAGE = 500;
+
+/** The summaries of the runs, by id, in one request. */
+export function buildCompareRuns(
+  runIds: readonly string[],
+  names: IIndexNames
+): estypes.MgetRequest {
+  return { index: names.runs, ids: [...runIds] };
+}
+
+export function parseCompareRuns(
+  response: estypes.MgetResponse<Record<string, unknown>>
+): IRunSummary[] {
+  const found: IRunSummary[] = [];
+  for (const doc of response.docs) {
+    if ('found' in doc && doc.found && doc._source) {
+      found.push(fromStoredRun(doc._source));
+    }
+  }
+  return found;
+}
+
+/**
+ * Where the runs' points lie: each run's id with its times, so that a
+ * search skips the daily indices none of them wrote to.
+ */
+export function compareRunsFilter(runs: readonly IRunSummary[]): QueryClause {
+  return {
+    bool: {
+      should: runs.map(run => {
+        const within = runTimeFilter(run);
+        const id: QueryClause = { term: { run_id: run.run_id } };
+        return within === undefined ? id : { bool: { filter: [id, within] } };
+      }),
+      minimum_should_match: 1
+    }
+  };
+}
+
+/** Every series (run × name × scope × source) of the runs on the axis, with counts and x range. */
+export function buildCompareInventory(
+  query: Pick<ICompareQuery, 'axis'>,
+  runs: readonly IRunSummary[],
+  names: IIndexNames,
+  afterKey?: Record<string, string>
+): estypes.SearchRequest {
+  const field = AXIS_FIELD[query.axis];
+  const composite: estypes.AggregationsCompositeAggregation = {
+    size: INVENTORY_PAGE,
+    sources: [
+      { run_id: { terms: { field: 'run_id' } } },
+      { name: { terms: { field: 'name' } } },
+      { scope: { terms: { field: 'scope' } } },
+      { source: { terms: { field: 'source' } } }
+    ]
+  };
+  if (afterKey) {
+    composite.after = afterKey;
+  }
+  return {
+    index: names.metricsPattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    pre_filter_shard_size: 1,
+    size: 0,
+    query: {
+      bool: {
+        filter: [
+          { terms: { run_id: runs.map(run => run.run_id) } },
+          { exists: { field } },
+          compareRunsFilter(runs)
+        ]
+      }
+    },
+    aggs: {
+      series: {
+        composite,
+        aggs: { min_x: { min: { field } }, max_x: { max: { field } } }
+      }
+    }
+  };
+}
+
+interface IInventoryBucket {
+  key: Record<string, string>;
+  doc_count: number;
+  min_x?: { value: number | null };
+  max_x?: { value: number | null };
+}
+
+export interface ICompareInventoryPage {
+  /** The series found, by run id. */
+  byRun: Map<string, ISeriesInventoryEntry[]>;
+  /** Where the next page starts; absent on the last. */
+  afterKey?: Record<string, string>;
+}
+
+export function parseCompareInventory(
+  response: estypes.SearchResponse<
+    unknown,
+    Record<string, estypes.AggregationsAggregate>
+  >
+): ICompareInventoryPage {
+  const aggregate = response.aggregations?.series as
+    | { buckets: IInventoryBucket[]; after_key?: Record<string, string> }
+    | undefined;
+  const byRun = new Map<string, ISeriesInventoryEntry[]>();
+  for (const bucket of aggregate?.buckets ?? []) {
+    const minX = bucket.min_x?.value;
+    const maxX = bucket.max_x?.value;
+    if (typeof minX !== 'number' || typeof maxX !== 'number') {
+      continue;
+    }
+    const entries = byRun.get(bucket.key.run_id) ?? [];
+    entries.push({
+      name: bucket.key.name,
+      // The index holds only what was written from typed points.
+      scope: bucket.key.scope as ISeriesInventoryEntry['scope'],
+      source: bucket.key.source,
+      count: bucket.doc_count,
+      minX,
+      maxX
+    });
+    byRun.set(bucket.key.run_id, entries);
+  }
+  const page: ICompareInventoryPage = { byRun };
+  if (aggregate?.after_key && (aggregate.buckets.length ?? 0) > 0) {
+    page.afterKey = aggregate.after_key;
+  }
+  return page;
+}
+
+/** One planned read: whose series, and whether Elasticsearch thins it. */
+export interface ICompareRead {
+  runId: string;
+  entry: ISeriesInventoryEntry;
+  thinnedByElasticsearch: boolean;
+}
+
+/**
+ * One search per run that has the metric, in one `msearch`: a short series
+ * fetched whole (thinned by the service as `series` does), a long one
+ * thinned by a histogram on the same grid; each limited to its run's times.
+ */
+export function buildCompareSeries(
+  plan: IComparePlan<ISeriesInventoryEntry>,
+  query: Pick<ICompareQuery, 'axis' | 'maxPoints'>,
+  names: IIndexNames
+): { request: estypes.MsearchRequest; reads: ICompareRead[] } {
+  const reads: ICompareRead[] = [];
+  const searches: estypes.MsearchRequestItem[] = [];
+  for (const planned of plan.runs) {
+    if (planned.entry === null || planned.run === null) {
+      continue;
+    }
+    const entry = planned.entry;
+    const seriesQuery = seriesQueryOf(planned.runId, query);
+    const key = { name: entry.name, scope: entry.scope, source: entry.source };
+    const thinnedByElasticsearch = entry.count > COMPARE_FETCH_LIMIT;
+    const search = thinnedByElasticsearch
+      ? buildSeriesHistogram(
+          seriesQuery,
+          key,
+          bucketGrid(
+            entry.minX,
+            entry.maxX,
+            bucketCount(query.maxPoints),
+            BUCKET_UNITS[query.axis]
+          ),
+          names,
+          planned.run
+        )
+      : buildSeriesFetch(seriesQuery, key, entry.count, names, planned.run);
+    searches.push(...msearchItems(search));
+    reads.push({ runId: planned.runId, entry, thinnedByElasticsearch });
+  }
+  return {
+    request: {
+      searches,
+      // Skip the daily indices outside each run's times (as `series` does).
+      pre_filter_shard_size: 1
+    },
+    reads
+  };
+}
+
+/** A search request as the header and body of an `msearch` item. */
+function msearchItems(
+  request: estypes.SearchRequest
+): [estypes.MsearchMultisearchHeader, estypes.MsearchMultisearchBody] {
+  const { index, ignore_unavailable, allow_no_indices, ...rest } = request;
+  const body: estypes.MsearchMultisearchBody = {
+    query: rest.query,
+    size: rest.size
+  };
+  if (rest.sort !== undefined) {
+    body.sort = rest.sort;
+  }
+  if (rest._source !== undefined) {
+    body._source = rest._source;
+  }
+  if (rest.aggs !== undefined) {
+    body.aggs = rest.aggs;
+  }
+  return [{ index, ignore_unavailable, allow_no_indices }, body];
+}
+
+function seriesQueryOf(
+  runId: string,
+  query: Pick<ICompareQuery, 'axis' | 'maxPoints'>
+): ISeriesQuery {
+  return { runId, axis: query.axis, maxPoints: query.maxPoints };
+}
+
+/** A failed search of an `msearch`: its status and cause. */
+export interface IMsearchFailure {
+  status: number;
+  error: estypes.ErrorCause;
+}
+
+/**
+ * The series read, by run id, from the `msearch` answer (in the order of
+ * `reads`); the first failed search is thrown by `fail`.
+ */
+export function parseCompareSeries(
+  response: estypes.MsearchResponse<IMetricPoint>,
+  reads: readonly ICompareRead[],
+  query: Pick<ICompareQuery, 'axis' | 'maxPoints'>,
+  fail: (failure: IMsearchFailure) => never
+): Map<string, ISeries> {
+  const series = new Map<string, ISeries>();
+  reads.forEach((read, index) => {
+    const item = response.responses[index];
+    if (item === undefined || 'error' in item) {
+      fail(
+        item === undefined
+          ? {
+              status: 502,
+              error: { type: 'missing_response', reason: 'no answer' }
+            }
+          : { status: item.status, error: item.error }
+      );
+    }
+    const answer = item as estypes.MsearchMultiSearchItem<IMetricPoint>;
+    const seriesQuery = seriesQueryOf(read.runId, query);
+    const key = {
+      name: read.entry.name,
+      scope: read.entry.scope,
+      source: read.entry.source
+    };
+    const points = read.thinnedByElasticsearch
+      ? {
+          points: parseSeriesHistogram(
+            answer as Parameters<typeof parseSeriesHistogram>[0],
+            seriesQuery
+          ),
+          downsampled: true
+        }
+      : downsample(
+          parseSeriesFetch(answer, seriesQuery),
+          query.maxPoints,
+          query.axis
+        );
+    if (points.points.length > 0) {
+      series.set(read.runId, { ...key, ...points });
+    }
+  });
+  return series;
+}
+
+/** The three requests of a comparison, sent by the store (errors mapped there). */
+export interface ICompareRequests {
+  mget(
+    request: estypes.MgetRequest
+  ): Promise<estypes.MgetResponse<Record<string, unknown>>>;
+  search(
+    request: estypes.SearchRequest
+  ): Promise<
+    estypes.SearchResponse<
+      unknown,
+      Record<string, estypes.AggregationsAggregate>
+    >
+  >;
+  msearch(
+    request: estypes.MsearchRequest
+  ): Promise<estypes.MsearchResponse<IMetricPoint>>;
+}
+
+/** Inventory pages read at most (500 series each). */
+const MAX_INVENTORY_PAGES = 10;
+
+/**
+ * A comparison in three round trips: the summaries (another user's run is
+ * dropped before anything of it is read), the runs' series, then the
+ * metric's series of every run at once.
+ */
+export async function readComparison(
+  query: ICompareQuery,
+  names: IIndexNames,
+  requests: ICompareRequests,
+  fail: (failure: IMsearchFailure) => never
+): Promise<ICompareResponse> {
+  const owned = ownedRuns(
+    parseCompareRuns(
+      await requests.mget(buildCompareRuns(query.runIds, names))
+    ),
+    query.user
+  );
+  const runs = query.runIds.flatMap(runId => owned.get(runId) ?? []);
+  const byRun = new Map<string, ISeriesInventoryEntry[]>();
+  let afterKey: Record<string, string> | undefined;
+  for (let page = 0; runs.length > 0 && page < MAX_INVENTORY_PAGES; page++) {
+    const parsed = parseCompareInventory(
+      await requests.search(buildCompareInventory(query, runs, names, afterKey))
+    );
+    for (const [runId, entries] of parsed.byRun) {
+      byRun.set(runId, [...(byRun.get(runId) ?? []), ...entries]);
+    }
+    afterKey = parsed.afterKey;
+    if (!afterKey) {
+      break;
+    }
+  }
+  const plan = planComparison(
+    query.runIds,
+    owned,
+    byRun,
+    query.metric,
+    query.axis
+  );
+  const { request, reads } = buildCompareSeries(plan, query, names);
+  const read =
+    reads.length === 0
+      ? new Map<string, ISeries>()
+      : parseCompareSeries(await requests.msearch(request), reads, query, fail);
+  return compareAnswer(plan, read);
+}
