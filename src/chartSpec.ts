@@ -68,6 +68,59 @@ export function hoverSelection() {
   };
 }
 
+/**
+ * Non-finite values have no y: a rule across the chart marks where each
+ * happened; its tooltip names the series as `seriesTitle` (a metric, a run).
+ */
+export function nonFiniteRule(
+  x: { type: 'quantitative' | 'temporal'; title: string },
+  options: {
+    colours: IThemeColours;
+    seriesTitle: string;
+    trans: TranslationBundle;
+  }
+) {
+  return {
+    name: 'nonfinite',
+    transform: [{ filter: 'datum.nonfinite != null' }],
+    mark: {
+      type: 'rule' as const,
+      color: options.colours.error,
+      strokeWidth: 2,
+      strokeDash: [4, 2],
+      clip: true
+    },
+    encoding: {
+      x,
+      tooltip: [
+        {
+          field: 'series',
+          type: 'nominal' as const,
+          title: options.seriesTitle
+        },
+        {
+          field: 'nonfinite',
+          type: 'nominal' as const,
+          title: options.trans.__('value')
+        },
+        { field: 'x', type: x.type, title: x.title }
+      ]
+    }
+  };
+}
+
+/** The last row of each series (the largest x; the later row on a tie), in the order series first appear. */
+export function lastRows<Row extends IChartRow>(rows: readonly Row[]): Row[] {
+  const last = new Map<string, Row>();
+  for (const row of rows) {
+    const previous = last.get(row.series);
+    if (!previous || row.x >= previous.x) {
+      last.set(row.series, row);
+    }
+  }
+  return [...last.values()];
+}
+
 /** The interval brush that zooms the x range (drag across a chart). */
 export const ZOOM_PARAM = 'zoom';
 
@@ -163,6 +216,15 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         : null
   };
   const severities: MarkerSeverity[] = ['warning', 'error'];
+  const severityColour = {
+    field: 'severity',
+    type: 'nominal' as const,
+    scale: {
+      domain: severities,
+      range: [options.colours.warning, options.colours.error]
+    },
+    legend: null
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `${options.metric} by ${options.axis}`,
@@ -243,26 +305,11 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         },
         encoding: { x, y: { field: yField, type: 'quantitative' } }
       },
-      {
-        // Non-finite values have no y: a rule across the chart marks where they happened.
-        name: 'nonfinite',
-        transform: [{ filter: 'datum.nonfinite != null' }],
-        mark: {
-          type: 'rule',
-          color: options.colours.error,
-          strokeWidth: 2,
-          strokeDash: [4, 2],
-          clip: true
-        },
-        encoding: {
-          x,
-          tooltip: [
-            { field: 'series', type: 'nominal', title: trans.__('metric') },
-            { field: 'nonfinite', type: 'nominal', title: trans.__('value') },
-            { field: 'x', type: x.type, title: x.title }
-          ]
-        }
-      },
+      nonFiniteRule(x, {
+        colours: options.colours,
+        seriesTitle: trans.__('metric'),
+        trans
+      }),
       {
         // ... labelled at the top (NaN, +Inf, -Inf), while there are few enough to read.
         name: 'nonfinite_labels',
@@ -356,18 +403,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         name: 'log_marker_rules',
         data: { name: MARKERS_DATASET },
         mark: { type: 'rule', strokeWidth: 1, opacity: 0.4, clip: true },
-        encoding: {
-          x,
-          color: {
-            field: 'severity',
-            type: 'nominal',
-            scale: {
-              domain: severities,
-              range: [options.colours.warning, options.colours.error]
-            },
-            legend: null
-          }
-        }
+        encoding: { x, color: severityColour }
       },
       {
         // ... and a triangle at the top to point at and click.
@@ -385,15 +421,7 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         encoding: {
           x,
           y: { value: 5 },
-          color: {
-            field: 'severity',
-            type: 'nominal',
-            scale: {
-              domain: severities,
-              range: [options.colours.warning, options.colours.error]
-            },
-            legend: null
-          },
+          color: severityColour,
           tooltip: [
             { field: 'level', type: 'nominal', title: trans.__('level') },
             { field: 'summary', type: 'nominal', title: trans.__('message') },
@@ -412,17 +440,11 @@ export function chartSummary(
   rows: readonly IChartRow[],
   trans: TranslationBundle = defaultBundle()
 ): string {
-  const last = new Map<string, IChartRow>();
-  for (const row of rows) {
-    const previous = last.get(row.series);
-    if (!previous || row.x >= previous.x) {
-      last.set(row.series, row);
-    }
-  }
-  if (last.size === 0) {
+  const last = lastRows(rows);
+  if (last.length === 0) {
     return trans.__('%1 chart: no values yet', metric);
   }
-  const parts = [...last.values()].map(row => {
+  const parts = last.map(row => {
     const value =
       row.raw === null ? (row.nonfinite ?? 'NaN') : formatMetric(row.raw);
     const at = axis === 'time' ? new Date(row.x).toLocaleTimeString() : row.x;

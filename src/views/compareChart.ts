@@ -7,7 +7,7 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { DATASET } from '../chartSpec';
+import { DATASET, lastRows } from '../chartSpec';
 import { formatDuration, formatMetric, formatNumber } from '../format';
 import type { CompareAxis, ICompareRow } from '../model/compareData';
 import type { IThemeColours } from '../theme';
@@ -185,14 +185,7 @@ export class CompareChart extends VegaChart {
     if (style === null) {
       return;
     }
-    const last = new Map<string, ICompareRow>();
-    for (const row of this._rows) {
-      const previous = last.get(row.series);
-      if (!previous || row.x >= previous.x) {
-        last.set(row.series, row);
-      }
-    }
-    const parts = [...last.values()].map(
+    const parts = lastRows(this._rows).map(
       row =>
         `${row.series} ${row.raw === null ? (row.nonfinite ?? 'NaN') : formatMetric(row.raw)}`
     );

@@ -13,6 +13,7 @@ import {
   DATASET,
   hoverSelection,
   MARKED_POINTS_MAX,
+  nonFiniteRule,
   NUMBER_LABEL,
   READOUT_SIGNAL
 } from '../chartSpec';
@@ -97,24 +98,15 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
     axis: { labelExpr: NUMBER_LABEL }
   };
   const strokes = runStrokes(options.labels.length, options.colours.palette);
-  const colour = {
+  // Each run's line takes its colour and dash by its label.
+  const byRun = <T>(range: T[]) => ({
     field: 'series',
     type: 'nominal' as const,
-    scale: {
-      domain: options.labels,
-      range: strokes.map(stroke => stroke.colour)
-    },
+    scale: { domain: options.labels, range },
     legend: null
-  };
-  const strokeDash = {
-    field: 'series',
-    type: 'nominal' as const,
-    scale: {
-      domain: options.labels,
-      range: strokes.map(stroke => stroke.dash)
-    },
-    legend: null
-  };
+  });
+  const colour = byRun(strokes.map(stroke => stroke.colour));
+  const strokeDash = byRun(strokes.map(stroke => stroke.dash));
   // A log scale cannot show zero or less: those values are left out, not drawn at the edge.
   const plotted = (field: string) =>
     options.logScale
@@ -180,25 +172,11 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
         mark: { type: 'point', filled: true, size: 20, opacity: 1, clip: true },
         encoding: { x, y, color: colour }
       },
-      {
-        // Non-finite values have no y: a rule marks where each happened.
-        name: 'nonfinite',
-        transform: [{ filter: 'datum.nonfinite != null' }],
-        mark: {
-          type: 'rule',
-          color: options.colours.error,
-          strokeWidth: 2,
-          strokeDash: [4, 2]
-        },
-        encoding: {
-          x,
-          tooltip: [
-            { field: 'series', type: 'nominal', title: trans.__('run') },
-            { field: 'nonfinite', type: 'nominal', title: trans.__('value') },
-            { field: 'x', type: x.type, title: x.title }
-          ]
-        }
-      },
+      nonFiniteRule(x, {
+        colours: options.colours,
+        seriesTitle: trans.__('run'),
+        trans
+      }),
       {
         name: 'hover_capture',
         params: [hoverSelection()],
