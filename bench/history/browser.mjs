@@ -37,6 +37,8 @@ const FIGURE_BUDGET_MS = 150_000;
 const MIN_SAMPLES = 10;
 /** How long one action may take before the figure is given up. */
 const ACTION_TIMEOUT_MS = 60_000;
+/** What Compare Runs reads: each run's series, or the metric of all runs at once. */
+const COMPARE_REQUESTS = ['/series?', '/tflog/api/v1/compare?'];
 /** The chosen columns of every variant: the three metrics they sort by. */
 const COLUMNS = ['last:loss', 'best:val_loss', 'best:val_accuracy'];
 
@@ -125,9 +127,9 @@ async function getJson(url) {
  * milliseconds until the view shows its answer (`ms`, polled once per
  * frame: the answer is on screen at the frame it is first seen), and until
  * the last of the action's API answers had arrived (`answeredMs`, from the
- * page's resource timings of the requests whose address holds
- * `task.requestPath`; the rest of `ms` is the view's own work). Closes the
- * views this kind of action opens, left from the last repeat, first.
+ * page's resource timings of the requests whose address holds one of
+ * `task.requestPaths`; the rest of `ms` is the view's own work). Closes
+ * the views this kind of action opens, left from the last repeat, first.
  */
 async function timeInPage(task) {
   const app = globalThis.jupyterapp;
@@ -214,10 +216,11 @@ async function timeInPage(task) {
     .getEntriesByType('resource')
     .filter(
       entry =>
-        entry.name.includes(task.requestPath) && entry.startTime >= before
+        entry.startTime >= before &&
+        task.requestPaths.some(requestPath => entry.name.includes(requestPath))
     );
   if (answers.length === 0) {
-    throw new Error(`no request to ${task.requestPath} was seen`);
+    throw new Error(`no request to ${task.requestPaths.join(' or ')} was seen`);
   }
   const answeredMs =
     Math.max(...answers.map(entry => entry.responseEnd)) - before;
@@ -302,7 +305,7 @@ async function timeRunLists(page, api, repeats) {
       tasks.push({
         kind: 'history',
         closeClass: 'jp-tflog-history-widget',
-        requestPath: '/tflog/api/v1/runs?',
+        requestPaths: ['/tflog/api/v1/runs?'],
         args,
         rows
       });
@@ -419,7 +422,7 @@ export async function measureInBrowser({
               repeat(page, repeats, () => ({
                 kind: 'compare',
                 closeClass: 'jp-tflog-compare-widget',
-                requestPath: '/series?',
+                requestPaths: COMPARE_REQUESTS,
                 runIds: [bigRunId]
               })),
             '1M-point curve'
@@ -430,7 +433,7 @@ export async function measureInBrowser({
               repeat(page, repeats, () => ({
                 kind: 'compare',
                 closeClass: 'jp-tflog-compare-widget',
-                requestPath: '/series?',
+                requestPaths: COMPARE_REQUESTS,
                 runIds: compareIds
               })),
             `compare ${compareIds.length} runs`
@@ -446,7 +449,7 @@ export async function measureInBrowser({
                 repeats,
                 index => ({
                   kind: 'logs',
-                  requestPath: '/tflog/api/v1/logs?',
+                  requestPaths: ['/tflog/api/v1/logs?'],
                   text: textOf(index)
                 }),
                 textOf
