@@ -260,6 +260,53 @@ describe('the History view', () => {
     expect(opened).toEqual(['good']);
     view.dispose();
   });
+
+  it('lists the runs that produced NaN in the columns of the threshold query', async () => {
+    const client = runsClient();
+    client.nonfiniteRuns = [
+      {
+        run_id: 'bad',
+        run_name: null,
+        notebook: null,
+        metric: 'val_loss',
+        scope: 'epoch',
+        value: '-Infinity',
+        step: null,
+        epoch: 4,
+        time: '2026-01-31T10:00:00.000Z'
+      }
+    ];
+    const { view, opened } = historyView(client, { tab: 'queries' });
+    Widget.attach(view, document.body);
+    const queries = view.queriesView.node;
+    const kind = queries.querySelector<HTMLSelectElement>(
+      'select[data-field="kind"]'
+    ) as HTMLSelectElement;
+    kind.value = 'nonfinite';
+    kind.dispatchEvent(new Event('change', { bubbles: true }));
+    const form = queries.querySelector('form') as HTMLFormElement;
+    form.dispatchEvent(new Event('submit', { cancelable: true }));
+    await settle();
+    const rows = queries.querySelectorAll<HTMLTableRowElement>(
+      '.jp-tflog-history-query-row'
+    );
+    expect(rows).toHaveLength(1);
+    expect([...rows[0].cells].map(cell => cell.textContent)).toEqual([
+      'bad',
+      '',
+      'val_loss',
+      '-Inf',
+      '',
+      '4',
+      new Date('2026-01-31T10:00:00.000Z').toLocaleString()
+    ]);
+    expect(
+      rows[0].cells[3].querySelector('.jp-tflog-badge-nonfinite')
+    ).not.toBeNull();
+    rows[0].dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));
+    expect(opened).toEqual(['bad']);
+    view.dispose();
+  });
 });
 
 describe('the Training panel’s History button', () => {

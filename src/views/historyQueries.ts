@@ -15,7 +15,7 @@ import type {
   HistoryQueriesModel,
   HistoryQueryRows
 } from '../model/historyQueries';
-import type { ThresholdOperator } from '../tokens';
+import type { IMetricHit, INonfiniteRun, ThresholdOperator } from '../tokens';
 import { h, listen, setText } from './dom';
 import { fromLocalInput, listenToRunRows, statusBadges } from './historyCells';
 import { nonFiniteBadge } from './text';
@@ -338,32 +338,28 @@ export class HistoryQueriesView extends Widget {
       tr.tabIndex = -1;
       return tr;
     };
+    // A metric's value (a hit, or a run's first non-finite one): the same columns.
+    const point = (hit: IMetricHit | INonfiniteRun, value: string | Node) =>
+      row(hit.run_id, [
+        hit.run_name ?? hit.run_id,
+        hit.notebook ?? '',
+        hit.metric,
+        value,
+        count(hit.step),
+        count(hit.epoch),
+        time(hit.time)
+      ]);
     switch (result.kind) {
       case 'points':
-        return result.rows.map(hit =>
-          row(hit.run_id, [
-            hit.run_name ?? hit.run_id,
-            hit.notebook ?? '',
-            hit.metric,
-            formatNumber(hit.value),
-            count(hit.step),
-            count(hit.epoch),
-            time(hit.time)
-          ])
-        );
+        return result.rows.map(hit => point(hit, formatNumber(hit.value)));
       case 'nonfinite':
         return result.rows.map(run =>
-          row(run.run_id, [
-            run.run_name ?? run.run_id,
-            run.notebook ?? '',
-            run.metric,
+          point(
+            run,
             h('span', { class: 'jp-tflog-badge-nonfinite' }, [
               nonFiniteBadge(trans, run.value)
-            ]),
-            count(run.step),
-            count(run.epoch),
-            time(run.time)
-          ])
+            ])
+          )
         );
       case 'errors':
         return result.rows.map(run =>
