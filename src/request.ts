@@ -9,6 +9,8 @@ import { ServerConnection } from '@jupyterlab/services';
 import type {
   IAlertThresholdsResponse,
   IApiErrorBody,
+  ICompareQuery,
+  ICompareResponse,
   ICrossRunQuery,
   IErrorCountPage,
   ILogPage,
@@ -28,6 +30,7 @@ import type {
   ITflogClient
 } from './tokens';
 import type {
+  CompareParams,
   ErrorCountsParams,
   LogSearchParams,
   LogsParams,
@@ -145,6 +148,16 @@ export class TflogClient implements ITflogClient {
       to: query.to?.toString()
     };
     return this._get<ISeriesResponse>(['runs', runId, 'series'], params);
+  }
+
+  compare(query: ICompareQuery): Promise<ICompareResponse> {
+    const params: CompareParams = {
+      runs: query.runIds.join(','),
+      metric: query.metric,
+      axis: query.axis,
+      max_points: query.maxPoints.toString()
+    };
+    return this._get<ICompareResponse>(['compare'], params);
   }
 
   logs(runId: string, query: ILogQuery = {}): Promise<ILogPage> {

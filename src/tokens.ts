@@ -14,6 +14,7 @@ import { Token } from '@lumino/coreutils';
 
 import type {
   IAlertThresholdsResponse,
+  ICompareResponse,
   IErrorCountPage,
   ILogPage,
   IMetricHitPage,
@@ -39,6 +40,8 @@ export type {
   IAlert,
   IAlertThresholdsResponse,
   IApiErrorBody,
+  ICompareResponse,
+  ICompareRun,
   IErrorCountPage,
   IErrorInfo,
   ILogPage,
@@ -166,6 +169,17 @@ export interface ISeriesQuery {
   to?: number | string;
 }
 
+/** Options of `ITflogClient.compare`; request.ts maps them to `CompareParams`. */
+export interface ICompareQuery {
+  /** 1 to 20 run ids; the answer keeps their order. */
+  runIds: readonly string[];
+  /** The metric wanted; the service takes the runs' first when absent or none has it. */
+  metric?: string;
+  axis: SeriesAxis;
+  /** Points per run at most; the service thins longer series. */
+  maxPoints: number;
+}
+
 /** The tflog service's API v1, reached through Jupyter's server proxy. */
 export interface ITflogClient {
   readonly serverSettings: ServerConnection.ISettings;
@@ -173,6 +187,8 @@ export interface ITflogClient {
   runs(query?: IRunQuery): Promise<IRunPage>;
   run(runId: string): Promise<IRunSummary>;
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse>;
+  /** One metric of up to 20 runs in one request (`GET /compare`). */
+  compare(query: ICompareQuery): Promise<ICompareResponse>;
   /** A run's stored events (log lines), oldest first by default. */
   logs(runId: string, query?: ILogQuery): Promise<ILogPage>;
   /** Log lines across the user's runs, newest first. */

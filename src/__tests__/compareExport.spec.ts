@@ -14,6 +14,7 @@ const runs: IComparedRun[] = [
   {
     runId: 'run-a',
     summary: summary({ run_id: 'run-a', name: 'lr, "small"' }),
+    metrics: [],
     series: [
       series('loss', [
         { x: started + 2000, y: 0.5, time: '2026-01-31T10:00:02.000Z' },
@@ -35,6 +36,7 @@ const runs: IComparedRun[] = [
   {
     runId: 'run-b',
     summary: summary({ run_id: 'run-b', name: null }),
+    metrics: [],
     series: [
       series('loss', [
         { x: started + 1000, y: 0.25, time: '2026-01-31T10:00:01.000Z' }
@@ -125,6 +127,7 @@ describe('comparison export', () => {
         {
           runId: 'run-c',
           summary: summary({ run_id: 'run-c', name: '=1+1' }),
+          metrics: [],
           series: [
             series('-delta', [{ x: 3, y: -2, time: '2026-01-31T10:00:00Z' }])
           ],

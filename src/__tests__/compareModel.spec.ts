@@ -9,7 +9,12 @@ import {
   runLabels
 } from '../model/compareData';
 import { CompareModel } from '../model/compareModel';
-import type { ISeriesQuery, ISeriesResponse } from '../tokens';
+import type {
+  ICompareQuery,
+  ICompareResponse,
+  ISeriesQuery,
+  ISeriesResponse
+} from '../tokens';
 import { FakeClient, points, series, summary } from './fakes';
 
 function run(
@@ -19,6 +24,7 @@ function run(
   return {
     runId,
     summary: summary({ run_id: runId, name: runId }),
+    metrics: [],
     series: [],
     error: null,
     ...overrides
@@ -48,9 +54,10 @@ describe('comparison data', () => {
   it('lists the union of the metrics, loss first', () => {
     const runs = [
       run('a', { series: [series('acc', []), series('val_loss', [])] }),
-      run('b', { series: [series('loss', []), series('acc', [])] })
+      run('b', { series: [series('loss', []), series('acc', [])] }),
+      run('c', { metrics: ['top5', 'acc'] })
     ];
-    expect(metricUnion(runs)).toEqual(['loss', 'val_loss', 'acc']);
+    expect(metricUnion(runs)).toEqual(['loss', 'val_loss', 'acc', 'top5']);
   });
 
   it('offers tags and hyperparameters as legends, labels each run', () => {
@@ -164,7 +171,7 @@ describe('comparison data', () => {
   });
 });
 
-/** A client answering each run's series after the test releases it. */
+/** A client answering each run's series a millisecond later (compare() reads them). */
 class GatedClient extends FakeClient {
   inFlight = 0;
   mostInFlight = 0;
@@ -193,47 +200,85 @@ class GatedClient extends FakeClient {
   }
 }
 
+/** A client answering compare() as given, or failing. */
+class ComparingClient extends FakeClient {
+  answer: ICompareResponse | Error = { metric: null, runs: [] };
+
+  compare(query: ICompareQuery): Promise<ICompareResponse> {
+    this.compareQueries.push(query);
+    return this.answer instanceof Error
+      ? Promise.reject(this.answer)
+      : Promise.resolve(this.answer);
+  }
+}
+
 describe('CompareModel', () => {
-  it('reads every run a few at a time and keeps each run’s error', async () => {
-    const client = new GatedClient();
-    client.failures.set('r3', new Error('tflog service: run r3 not found'));
-    const ids = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
-    const model = new CompareModel({ client, runIds: ids, concurrency: 3 });
+  it('reads the runs and the drawn metric in one request; a run the service lacks keeps a message', async () => {
+    const client = new ComparingClient();
+    client.answer = {
+      metric: 'loss',
+      runs: [
+        {
+          run_id: 'a',
+          run: summary({ run_id: 'a', name: 'A' }),
+          metrics: ['loss', 'acc'],
+          series: series('loss', points([1, 2, 3]))
+        },
+        { run_id: 'gone', run: null, metrics: [], series: null },
+        {
+          run_id: 'b',
+          run: summary({ run_id: 'b', name: 'B' }),
+          metrics: ['top5'],
+          series: null
+        }
+      ]
+    };
+    const model = new CompareModel({ client, runIds: ['a', 'gone', 'b'] });
     let changes = 0;
     model.changed.connect(() => changes++);
     await model.load();
-    expect(client.asked.map(ask => ask.runId).sort()).toEqual(ids);
-    expect(client.mostInFlight).toBe(3);
-    expect(model.runs.map(r => r.runId)).toEqual(ids);
-    expect(model.runs[3].error).toBe('tflog service: run r3 not found');
-    expect(model.runs[0].error).toBeNull();
-    // The best series of a metric: the callback's, three points.
-    expect(
-      model.runs[0].series.find(s => s.name === 'loss')?.points
-    ).toHaveLength(3);
-    expect(model.metrics).toEqual([
-      'loss',
-      ...['r0', 'r1', 'r2', 'r4', 'r5', 'r6'].map(id => `only_${id}`)
+    expect(client.compareQueries).toEqual([
+      { runIds: ['a', 'gone', 'b'], axis: 'step', maxPoints: 1000 }
     ]);
+    expect(client.seriesQueries).toEqual([]);
+    expect(model.runs.map(r => r.error)).toEqual([null, "no run 'gone'", null]);
+    expect(model.metrics).toEqual(['loss', 'acc', 'top5']);
     expect(model.metric).toBe('loss');
-    expect(model.rows()).toHaveLength(6 * 3);
+    expect(model.current).toBe(true);
+    expect(model.rows().map(row => row.runId)).toEqual(['a', 'a', 'a']);
     expect(changes).toBe(2);
     model.dispose();
   });
 
-  it('reads again only when the service axis changes', async () => {
+  it('keeps the message of a failed request for every run', async () => {
+    const client = new ComparingClient();
+    client.answer = new Error('tflog service: store unavailable');
+    const model = new CompareModel({ client, runIds: ['a', 'b'] });
+    await model.load();
+    expect(model.runs.map(r => r.error)).toEqual([
+      'tflog service: store unavailable',
+      'tflog service: store unavailable'
+    ]);
+    expect(model.rows()).toEqual([]);
+    model.dispose();
+  });
+
+  it('reads again, in one request, only when the metric or the service axis changes', async () => {
     const client = new GatedClient();
     const model = new CompareModel({
       client,
-      runIds: ['a'],
+      runIds: ['a', 'b'],
       view: { axis: 'wall', metric: 'only_a', smoothing: 5 }
     });
     expect(model.view.smoothing).toBe(0.99);
     await model.load();
-    expect(client.asked.map(ask => ask.query.axis)).toEqual(['time']);
+    const asked = () =>
+      client.compareQueries.map(query => [query.axis, query.metric]);
+    expect(asked()).toEqual([['time', 'only_a']]);
     expect(model.metric).toBe('only_a');
-    model.setView({ axis: 'relative' });
-    expect(client.asked).toHaveLength(1);
+    expect(model.rows()).toHaveLength(1);
+    model.setView({ axis: 'relative', smoothing: 0.5 });
+    expect(client.compareQueries).toHaveLength(1);
     expect(model.rows()).toHaveLength(1);
     model.setView({ axis: 'epoch' });
     // Time-axis rows are not drawn on the epoch axis while epochs are read.
@@ -241,9 +286,48 @@ describe('CompareModel', () => {
     expect(model.rows()).toEqual([]);
     await new Promise(resolve => setTimeout(resolve, 10));
     expect(model.current).toBe(true);
-    expect(client.asked.map(ask => ask.query.axis)).toEqual(['time', 'epoch']);
+    expect(asked()).toEqual([
+      ['time', 'only_a'],
+      ['epoch', 'only_a']
+    ]);
+    // Another metric: one request for it alone.
+    model.setView({ metric: 'loss' });
+    expect(model.current).toBe(false);
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(asked()).toHaveLength(3);
+    expect(asked()[2]).toEqual(['epoch', 'loss']);
+    expect(model.rows().map(row => row.runId)).toEqual([
+      'a',
+      'a',
+      'a',
+      'b',
+      'b',
+      'b'
+    ]);
+    // A metric no run has: the one drawn stays, nothing is read.
     model.setView({ metric: 'nothing' });
     expect(model.metric).toBe('loss');
+    expect(client.compareQueries).toHaveLength(3);
+    model.dispose();
+  });
+
+  it('reads every series of every run a few at a time for an export', async () => {
+    const client = new GatedClient();
+    client.failures.set('r3', new Error('tflog service: run r3 not found'));
+    const ids = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    const model = new CompareModel({ client, runIds: ids, concurrency: 3 });
+    const runs = await model.readAllSeries();
+    expect(client.asked.map(ask => ask.runId).sort()).toEqual(ids);
+    expect(client.mostInFlight).toBe(3);
+    expect(runs.map(r => r.runId)).toEqual(ids);
+    expect(runs[3].error).toBe('tflog service: run r3 not found');
+    // The best series of each metric: the callback's loss, three points.
+    expect(runs[0].series.map(line => [line.name, line.points.length])).toEqual(
+      [
+        ['loss', 3],
+        ['only_r0', 1]
+      ]
+    );
     model.dispose();
   });
 });

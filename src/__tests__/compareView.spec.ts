@@ -10,7 +10,11 @@ import { markingBundle } from './translation';
 
 const colours = resolveThemeColours(() => '');
 
-/** Two runs with loss and acc; run b has a NaN; run gone is refused. */
+/**
+ * Two runs with loss and acc (their summaries hold acc's last and best:
+ * the comparison reads the drawn metric's series only); run b has a NaN;
+ * the service has no run gone.
+ */
 class TwoRuns extends FakeClient {
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse> {
     if (runId === 'gone') {
@@ -36,7 +40,9 @@ class TwoRuns extends FakeClient {
       run: summary({
         run_id: runId,
         name: `run ${runId}`,
-        hparams: { lr: runId === 'a' ? 0.1 : 0.01 }
+        hparams: { lr: runId === 'a' ? 0.1 : 0.01 },
+        last_metrics: { acc: 0.5 },
+        max_metrics: { acc: 0.5 }
       }),
       series: [
         series('loss', loss),
@@ -99,9 +105,7 @@ describe('CompareView', () => {
     ]);
     const errors = node.querySelector('.jp-tflog-compare-error') as HTMLElement;
     expect(errors.hidden).toBe(false);
-    expect(errors.textContent).toBe(
-      'Run gone cannot be shown: tflog service: run gone not found'
-    );
+    expect(errors.textContent).toBe("Run gone cannot be shown: no run 'gone'");
     const metrics = [
       ...node.querySelectorAll('.jp-tflog-compare-metric option')
     ].map(option => option.textContent);
@@ -245,7 +249,7 @@ describe('CompareView through ITranslator', () => {
       '«Hyperparameter lr»'
     ]);
     expect(texts('.jp-tflog-compare-error li')).toEqual([
-      '«Run gone cannot be shown: tflog service: run gone not found»'
+      "«Run gone cannot be shown: no run 'gone'»"
     ]);
     expect(texts('.jp-tflog-compare-table thead tr:nth-child(2) th')).toEqual([
       '«final»',

@@ -1,9 +1,13 @@
 /** Fakes for model tests: a scripted client and a controllable EventSource. */
 import { ServerConnection } from '@jupyterlab/services';
 
+import { chooseMetric, metricUnion } from '../model/compareData';
 import type { IEventSourceLike } from '../model/liveUpdates';
+import { selectSeries } from '../model/series';
 import type {
   IAlertThresholdsResponse,
+  ICompareQuery,
+  ICompareResponse,
   ICrossRunQuery,
   IErrorCountPage,
   ILogPage,
@@ -194,6 +198,41 @@ export class FakeClient implements ITflogClient {
       }))
       .filter(s => s.points.length > 0);
     return Promise.resolve({ run: this.run_, series: answer });
+  }
+
+  compareQueries: ICompareQuery[] = [];
+
+  /**
+   * Answered from `series()` of each run, choosing as the service does; a
+   * run whose `series()` is refused is one the service does not have.
+   */
+  async compare(query: ICompareQuery): Promise<ICompareResponse> {
+    this.compareQueries.push(query);
+    const read = await Promise.all(
+      query.runIds.map(runId =>
+        this.series(runId, {
+          axis: query.axis,
+          maxPoints: query.maxPoints
+        }).then(
+          answer => {
+            const drawn = selectSeries(answer.series, query.axis);
+            const metrics = drawn.map(line => line.name);
+            return { runId, summary: answer.run, metrics, series: drawn };
+          },
+          () => ({ runId, summary: null, metrics: [], series: [] })
+        )
+      )
+    );
+    const metric = chooseMetric(metricUnion(read), query.metric ?? null);
+    return {
+      metric,
+      runs: read.map(run => ({
+        run_id: run.runId,
+        run: run.summary,
+        metrics: metricUnion([run]),
+        series: run.series.find(line => line.name === metric) ?? null
+      }))
+    };
   }
 
   /** Lines answered by `logs()` and `searchLogs()`, and what was asked. */

@@ -95,6 +95,27 @@ describe('TflogClient', () => {
     expect(url.searchParams.get('max_points')).toBe('500');
   });
 
+  it('asks for one metric of several runs in one request', async () => {
+    const { client, requests } = clientAnswering(() =>
+      json(200, { metric: 'loss', runs: [] })
+    );
+    await client.compare({ runIds: ['a', 'b'], axis: 'time', maxPoints: 800 });
+    await client.compare({
+      runIds: ['a'],
+      metric: 'val_loss',
+      axis: 'step',
+      maxPoints: 1000
+    });
+    const [first, second] = requests.map(request => new URL(request.url));
+    expect(first.pathname).toBe('/user/alice/tflog/api/v1/compare');
+    expect(Object.fromEntries(first.searchParams)).toEqual({
+      runs: 'a,b',
+      axis: 'time',
+      max_points: '800'
+    });
+    expect(second.searchParams.get('metric')).toBe('val_loss');
+  });
+
   it('sends run filters, repeating tags and hyperparameters', async () => {
     const { client, requests } = clientAnswering(() =>
       json(200, { runs: [], total: 0 })

@@ -60,7 +60,12 @@ export interface IComparedRun {
   runId: string;
   /** Null until read, or when it could not be. */
   summary: IRunSummary | null;
-  /** The best series of each metric for the axis (see `selectSeries`). */
+  /** The metrics the run has on the axis, as the service lists them. */
+  metrics: string[];
+  /**
+   * The series read, the best of each metric for the axis (see
+   * `selectSeries`): of a comparison, the drawn metric's only.
+   */
   series: ISeries[];
   /** Why the run could not be read (the service's message), else null. */
   error: string | null;
@@ -73,10 +78,13 @@ export interface ICompareRow extends IChartRow {
   y: number | null;
 }
 
-/** `loss` first, then its validation series, then the others by name. */
-export function metricUnion(runs: readonly IComparedRun[]): string[] {
+/** The runs' metrics and those of their series: `loss` first, then its validation series, then the others by name. */
+export function metricUnion(
+  runs: readonly Pick<IComparedRun, 'metrics' | 'series'>[]
+): string[] {
   const names = new Set<string>();
   for (const run of runs) {
+    run.metrics.forEach(name => names.add(name));
     for (const series of run.series) {
       names.add(series.name);
     }

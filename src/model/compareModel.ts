@@ -1,14 +1,14 @@
 /**
- * The state of one run comparison: the runs' series as read from the
- * service (a few requests at a time), and what is shown of them: metric,
- * x axis, smoothing, log scale and legend. Views listen to `changed`.
+ * The state of one run comparison: the runs and the drawn metric's series
+ * as read from the service in one request (`GET /compare`), and what is
+ * shown of them: metric, x axis, smoothing, log scale and legend. Views
+ * listen to `changed`.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 import pLimit from 'p-limit';
 
-import type { ITflogClient, SeriesAxis } from '../tokens';
+import type { ICompareRun, ITflogClient, SeriesAxis } from '../tokens';
 import {
-  chooseMetric,
   CompareAxis,
   compareRows,
   ICompareRow,
@@ -41,7 +41,7 @@ export const DEFAULT_COMPARE_VIEW: ICompareView = {
   legend: 'name'
 };
 
-/** Series requests in flight at once: 20 runs must not flood the service. */
+/** Series requests in flight at once when every series of every run is read (an export). */
 export const SERIES_CONCURRENCY = 4;
 
 /** Points per series asked of the service (it thins longer ones). */
@@ -89,9 +89,17 @@ export class CompareModel {
     return metricUnion(this._runs);
   }
 
-  /** The metric drawn: the one chosen when a run has it, else the first. */
+  /**
+   * The metric drawn: the one chosen when a run has it, else the one the
+   * service chose (the runs' first), else the first.
+   */
   get metric(): string | null {
-    return chooseMetric(this.metrics, this._view.metric);
+    const metrics = this.metrics;
+    const wanted = this._view.metric;
+    if (wanted !== null && metrics.includes(wanted)) {
+      return wanted;
+    }
+    return this._runsMetric ?? metrics[0] ?? null;
   }
 
   get legendKeys(): LegendKey[] {
@@ -104,11 +112,15 @@ export class CompareModel {
   }
 
   /**
-   * True when the runs held were read for the axis shown: after a change
-   * between step, epoch and time, until the series for it arrive.
+   * True when the series held are those of the metric and axis shown:
+   * after a change of metric or between step, epoch and time, until the
+   * series for it arrive.
    */
   get current(): boolean {
-    return this._runsAxis === serviceAxis(this._view.axis);
+    return (
+      this._runsAxis === serviceAxis(this._view.axis) &&
+      this._runsMetric === this.metric
+    );
   }
 
   /** The rows of the metric drawn; none while the runs are read for another axis. */
@@ -130,30 +142,80 @@ export class CompareModel {
   }
 
   /**
-   * Change what is shown; the series are read again only when the
-   * service's axis changes (both time axes share one).
+   * Change what is shown; the series are read again only when the metric
+   * drawn or the service's axis changes (both time axes share one).
    */
   setView(change: Partial<ICompareView>): void {
     const previousAxis = serviceAxis(this._view.axis);
     this._view = { ...this._view, ...change };
     this._view.smoothing = clampSmoothing(this._view.smoothing);
     this._changed.emit();
-    if (serviceAxis(this._view.axis) !== previousAxis) {
+    if (
+      serviceAxis(this._view.axis) !== previousAxis ||
+      (this._runsAxis !== null && this.metric !== this._runsMetric)
+    ) {
       void this.load();
     }
   }
 
   /**
-   * Read every run's series for the axis, a few at a time. A run that
-   * cannot be read keeps the service's message; the others are drawn.
+   * Read the runs and the drawn metric's series for the axis, all in one
+   * request. A run the service does not have (or not for this user) keeps
+   * a message; when the request fails, every run keeps its message.
    */
   async load(): Promise<void> {
     const generation = ++this._generation;
     const axis = serviceAxis(this._view.axis);
-    const limit = pLimit(this._concurrency);
     this._loading = true;
     this._changed.emit();
-    const runs = await Promise.all(
+    let runs: IComparedRun[];
+    let metric: string | null = null;
+    try {
+      const wanted = this._view.metric ?? this._runsMetric;
+      const answer = await this._client.compare({
+        runIds: this.runIds,
+        axis,
+        maxPoints: this._maxPoints,
+        ...(wanted === null ? {} : { metric: wanted })
+      });
+      metric = answer.metric;
+      runs = this.runIds.map(runId => {
+        const found = answer.runs.find(
+          (entry: ICompareRun) => entry.run_id === runId
+        );
+        return found?.run
+          ? {
+              runId,
+              summary: found.run,
+              metrics: found.metrics,
+              series: found.series === null ? [] : [found.series],
+              error: null
+            }
+          : { ...emptyRun(runId), error: `no run '${runId}'` };
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      runs = this.runIds.map(runId => ({ ...emptyRun(runId), error: message }));
+    }
+    if (generation !== this._generation || this._disposed) {
+      return;
+    }
+    this._runs = runs;
+    this._runsAxis = axis;
+    this._runsMetric = metric;
+    this._loading = false;
+    this._changed.emit();
+  }
+
+  /**
+   * Every series of every run on the comparison's axis (for an export of
+   * all metrics), a few requests at a time; a run that cannot be read
+   * keeps the service's message.
+   */
+  async readAllSeries(): Promise<IComparedRun[]> {
+    const axis = serviceAxis(this._view.axis);
+    const limit = pLimit(this._concurrency);
+    return Promise.all(
       this.runIds.map(runId =>
         limit(async (): Promise<IComparedRun> => {
           try {
@@ -161,10 +223,12 @@ export class CompareModel {
               axis,
               maxPoints: this._maxPoints
             });
+            const series = selectSeries(answer.series, axis);
             return {
               runId,
               summary: answer.run,
-              series: selectSeries(answer.series, axis),
+              metrics: series.map(line => line.name),
+              series,
               error: null
             };
           } catch (error) {
@@ -176,13 +240,6 @@ export class CompareModel {
         })
       )
     );
-    if (generation !== this._generation || this._disposed) {
-      return;
-    }
-    this._runs = runs;
-    this._runsAxis = axis;
-    this._loading = false;
-    this._changed.emit();
   }
 
   dispose(): void {
@@ -197,6 +254,8 @@ export class CompareModel {
   private _runs: IComparedRun[];
   /** The service axis the runs held were read for; null before the first read. */
   private _runsAxis: SeriesAxis | null = null;
+  /** The metric the series held are of (the service's choice); null when none. */
+  private _runsMetric: string | null = null;
   private _loading = false;
   private _generation = 0;
   private _disposed = false;
@@ -204,7 +263,7 @@ export class CompareModel {
 }
 
 function emptyRun(runId: string): IComparedRun {
-  return { runId, summary: null, series: [], error: null };
+  return { runId, summary: null, metrics: [], series: [], error: null };
 }
 
 /** Smoothing as the settings allow it: 0 to 0.99, 0 for anything else. */

@@ -193,10 +193,12 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
             axis: 'step',
             maxPoints: EXPORT_MAX_POINTS
           });
+          const series = selectSeries(answer.series, 'step');
           const run = {
             runId,
             summary: answer.run,
-            series: selectSeries(answer.series, 'step'),
+            metrics: series.map(line => line.name),
+            series,
             error: null
           };
           const rows = exportRows([run], 'step');
@@ -316,7 +318,7 @@ function createCompareWidget(
   model.changed.connect(setTitle);
   widget.disposed.connect(() => model.dispose());
 
-  const exportAs = (format: ExportFormat): void => {
+  const exportAs = async (format: ExportFormat): Promise<void> => {
     if (!model.current) {
       Notification.info(
         trans.__('The runs are still being read; export again in a moment.'),
@@ -325,7 +327,8 @@ function createCompareWidget(
       return;
     }
     const axis = model.view.axis;
-    const rows = exportRows(model.runs, axis);
+    // The view holds the drawn metric only: an export reads every metric.
+    const rows = exportRows(await model.readAllSeries(), axis);
     downloadFile(
       format === 'csv' ? toCsv(rows, axis) : toJson(rows, axis),
       exportFileName(`tflog-compare-${runIds.length}-runs`, format),
@@ -342,7 +345,7 @@ function createCompareWidget(
       tooltip: trans.__(
         'Download every value of the compared runs as CSV (one row per run, metric and point)'
       ),
-      onClick: () => exportAs('csv')
+      onClick: () => void exportAs('csv')
     })
   );
   toolbar.addItem(
@@ -352,7 +355,7 @@ function createCompareWidget(
       icon: downloadIcon,
       label: trans.__('Export JSON'),
       tooltip: trans.__('Download every value of the compared runs as JSON'),
-      onClick: () => exportAs('json')
+      onClick: () => void exportAs('json')
     })
   );
   toolbar.addItem(
