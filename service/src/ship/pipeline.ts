@@ -52,6 +52,12 @@ import { foldSummary } from './summary';
  * others, and the event loop stays free for the API and for acknowledgements.
  */
 const READ_BUDGET_BYTES = 256 * 1024;
+/**
+ * A run's summary goes with at most one batch per interval while its file
+ * has a backlog: each write replaces the run's document (and its nested
+ * metric documents), work the store would repeat for every batch.
+ */
+const SUMMARY_INTERVAL_MS = 1000;
 /** Batches being stored at once. */
 const IN_FLIGHT_BATCHES = 2;
 /** Sealed batches waiting or in flight before reading pauses. */
@@ -176,6 +182,12 @@ export class Pipeline<TParserState> {
    * at. A batch may move a file's position only up to that line.
    */
   private readonly lastLineIndex = new Map<string, number>();
+  /** Per file, when a batch last carried its run summary (this.now()). */
+  private readonly summaryWrittenAt = new Map<string, number>();
+  /** Files whose newer run summary no stored batch has carried yet. */
+  private readonly summaryOwed = new Set<string>();
+  /** Per file, its size at the last listing. */
+  private listedSizes = new Map<string, number>();
   /** Per file, flags of entries sealed without a position (see seal). */
   private readonly carried = new Map<string, ICarriedFlags>();
   private lineCount = 0;
@@ -279,6 +291,8 @@ export class Pipeline<TParserState> {
         // A copy: parsing changes its state in place, and the registry must
         // keep saving the state of its acknowledged offset until the next ack.
         this.states.set(name, structuredClone(entry.state));
+        // Its last summary may have been deferred: the next batch carries it.
+        this.summaryOwed.add(name);
       }
     }
     this.logger.info(
@@ -381,6 +395,7 @@ export class Pipeline<TParserState> {
         this.pumpAgain = false;
         const files = await this.tailer.listFiles();
         this.lastListing = files;
+        this.listedSizes = new Map(files.map(file => [file.name, file.size]));
         const ordered = this.readingOrder(files);
         const unreached = new Set<string>();
         for (const file of ordered) {
@@ -641,10 +656,20 @@ export class Pipeline<TParserState> {
       });
     }
     const updates: IStoredRunUpdate[] = [];
+    const now = this.now();
     for (const [file, position] of positions) {
       position.state = structuredClone(position.state);
       const summary = position.state.summary;
-      if (touched.has(file) && summary) {
+      const changed = touched.has(file) || this.summaryOwed.has(file);
+      if (
+        changed &&
+        summary &&
+        !this.summaryDue(file, position, watched, now)
+      ) {
+        this.summaryOwed.add(file);
+      } else if (changed && summary) {
+        this.summaryOwed.delete(file);
+        this.summaryWrittenAt.set(file, now);
         write.runs.push(summary);
         (write.runVersions as Record<string, number>)[summary.run_id] =
           position.state.lastSeq;
@@ -658,6 +683,28 @@ export class Pipeline<TParserState> {
     }
     this.sealed.push({ write, positions, updates, watched, state: 'waiting' });
     this.drain();
+  }
+
+  /**
+   * Whether a batch carries its run's changed summary: always for a watched
+   * run, a run's end, a file read to its end (nothing may follow to carry
+   * it) or a run not written for SUMMARY_INTERVAL_MS; else a later batch of
+   * the file's backlog carries it.
+   */
+  private summaryDue(
+    file: string,
+    position: IFilePosition<TParserState>,
+    watched: boolean,
+    now: number
+  ): boolean {
+    const writtenAt = this.summaryWrittenAt.get(file);
+    return (
+      watched ||
+      position.ended ||
+      writtenAt === undefined ||
+      now - writtenAt >= SUMMARY_INTERVAL_MS ||
+      position.offset >= (this.listedSizes.get(file) ?? 0)
+    );
   }
 
   private drain(): void {
@@ -908,6 +955,8 @@ export class Pipeline<TParserState> {
     this.lastLineIndex.delete(name);
     this.carried.delete(name);
     this.laneOf.delete(name);
+    this.summaryWrittenAt.delete(name);
+    this.summaryOwed.delete(name);
   }
 }
 

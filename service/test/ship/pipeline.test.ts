@@ -394,6 +394,38 @@ describe('Pipeline', () => {
     expect(store.documents.size).toBe(303);
   });
 
+  it("writes a backlogged run's summary once a second, and with the batch that reaches the end of its file", async () => {
+    const store = new FakeStore();
+    const backlog = [startRecord()];
+    for (let seq = 1; seq <= 100; seq += 1) {
+      backlog.push(logRecord(seq, `line ${seq}`));
+    }
+    await spool(backlog);
+    // A clock that stands still: the interval never passes.
+    const now = Date.parse('2026-01-31T10:00:00Z');
+    const { pipeline, updates } = pipelineFor(store, {
+      maxDocs: 10,
+      now: () => now
+    });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    const withSummary = (): number[] =>
+      store.calls
+        .map((call, index) => (call.runs.length > 0 ? index : -1))
+        .filter(index => index >= 0);
+    // 11 batches: the first and the last carry the summary.
+    expect(store.calls).toHaveLength(11);
+    expect(withSummary()).toEqual([0, 10]);
+    expect(store.runs.get('run-1')?.version).toBe(100);
+    expect(updates.map(update => update.last_seq)).toEqual([9, 100]);
+
+    // The next line's batch reads the file to its end: it carries it again.
+    await spool([logRecord(101, 'later')]);
+    await pipeline.flush(5000);
+    expect(withSummary()).toEqual([0, 10, 11]);
+    expect(store.runs.get('run-1')?.version).toBe(101);
+  });
+
   it('tells live clients before it saves the registry', async () => {
     const store = new FakeStore();
     const registryOffsets: (number | null)[] = [];
