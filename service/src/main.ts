@@ -661,6 +661,13 @@ function storeForQueries(service: IService): IStore {
         throw crossRunQueriesMissing();
       }
       return target.searchLogs(query);
+    },
+    compare: async query => {
+      const target = await readable();
+      if (!target.compare) {
+        throw crossRunQueriesMissing();
+      }
+      return target.compare(query);
     }
   };
 }

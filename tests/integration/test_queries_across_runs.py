@@ -1,8 +1,9 @@
 """The queries across runs of the History view, through the real service
 (the process the Jupyter server starts, not the store alone) on
 Elasticsearch and on the embedded store: values of a metric past a
-threshold, runs that produced NaN and where, errors per run. Runs are
-written to the service's spool by a real kernel."""
+threshold, runs that produced NaN and where, errors per run, one metric of
+several runs (the Compare view). Runs are written to the service's spool by
+a real kernel."""
 
 from __future__ import annotations
 
@@ -81,3 +82,23 @@ def test_points_nonfinite_and_errors_answer_through_the_service(store_service: S
     errors = get(store_service, "errors", notebook=NOTEBOOK)
     assert [(run["name"], run["status"]) for run in errors["runs"]][:1] == [("broken", "failed")]
     assert errors["runs"][0]["errors"] >= 1
+
+    # The Compare view's request: one metric of the runs at once; a run
+    # the service does not have answers empty.
+    run_ids = [runs[name]["run_id"] for name in ("steady", "exploding", "broken")]
+    compared = get(store_service, "compare", runs=",".join([*run_ids, "not-a-run"]))
+    assert compared["metric"] == "loss"
+    assert [(entry["run"] or {}).get("name") for entry in compared["runs"]] == [
+        "steady",
+        "exploding",
+        "broken",
+        None,
+    ]
+    drawn = [entry["series"]["points"] for entry in compared["runs"][:3]]
+    assert [[point["y"] for point in points] for points in drawn] == [
+        [0.9, 0.5, 0.2],
+        [1.5, 3.0, None],
+        [2.5],
+    ]
+    missing = {"run_id": "not-a-run", "run": None, "metrics": [], "series": None}
+    assert compared["runs"][3] == missing
