@@ -5,7 +5,7 @@ of their own.
     tflog hub-service        the tflog hub service (run by JupyterHub, see docs/admin-hub.md)
     tflog doctor             checks the configuration and says what to fix
     tflog prune [--dry-run]  deletes expired daily indices where the cluster has no ILM
-    tflog parse [options]    what tflog would store for some training output
+    tflog parse [options]    what tflog reads from training output, line by line
 """
 
 import os
