@@ -276,7 +276,8 @@ describe('slow custom patterns', () => {
         { name: 'nested', grok: '^(a+)+$' },
         { name: 'reward', grok: '^reward %{NUMBER:reward:float}$' }
       ],
-      customTimeoutMs: 20,
+      // Long enough that a busy machine never times out the short lines.
+      customTimeoutMs: 250,
       customMaxTimeouts: 2,
       onPatternProblem
     });
@@ -309,15 +310,15 @@ describe('slow custom patterns', () => {
     ).toEqual([
       [
         'nested',
-        'no result within 20 ms on a line of 41 characters (time-out 1 of 2 before it is disabled)'
+        'no result within 250 ms on a line of 41 characters (time-out 1 of 2 before it is disabled)'
       ],
       [
         'nested',
-        'no result within 20 ms on a line of 41 characters (time-out 2 of 2 before it is disabled)'
+        'no result within 250 ms on a line of 41 characters (time-out 2 of 2 before it is disabled)'
       ],
       [
         'nested',
-        'disabled after 2 time-outs of 20 ms: it backtracks too much on some lines, so lines are read without it until the patterns are loaded again'
+        'disabled after 2 time-outs of 250 ms: it backtracks too much on some lines, so lines are read without it until the patterns are loaded again'
       ]
     ]);
   });
