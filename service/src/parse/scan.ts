@@ -153,6 +153,10 @@ const NOT_NAMES = new Set([
   'as'
 ]);
 
+/** Longer words are not lower-cased to be looked up in NOT_NAMES. */
+const LONGEST_NOT_NAME = Math.max(
+  ...Array.from(NOT_NAMES, word => word.length)
+);
 /** Most words a name may have: `mean episode reward`. */
 const MAX_NAME_WORDS = 4;
 /**
@@ -444,6 +448,25 @@ const POSITION_WORDS = new Set([
   'it'
 ]);
 
+/**
+ * Could this word be one of POSITION_WORDS, in any case? Checked first, so
+ * that most words are not lower-cased (a new string) only to be looked up.
+ */
+function mayBePositionWord(word: string): boolean {
+  if (word.length < 2 || word.length > 11) {
+    return false;
+  }
+  // A to Z and a to z differ by 0x20 only.
+  const first = word.charCodeAt(0) | 0x20;
+  return (
+    first === 0x65 || // e
+    first === 0x73 || // s
+    first === 0x67 || // g
+    first === 0x62 || // b
+    first === 0x69 // i
+  );
+}
+
 function isNameChar(code: number): boolean {
   return (
     (code >= 0x61 && code <= 0x7a) ||
@@ -547,7 +570,7 @@ function wordEnd(text: string, index: number): number {
 function isNameWord(word: string): boolean {
   return (
     word.length <= MAX_NAME_WORD_LENGTH &&
-    !NOT_NAMES.has(word.toLowerCase()) &&
+    !(word.length <= LONGEST_NOT_NAME && NOT_NAMES.has(word.toLowerCase())) &&
     !LEVEL_WORDS.has(word)
   );
 }
@@ -599,7 +622,7 @@ function readAt(
   }
   let wordStop = wordEnd(text, at + 1);
   const first = text.slice(at, wordStop);
-  if (POSITION_WORDS.has(first.toLowerCase())) {
+  if (mayBePositionWord(first) && POSITION_WORDS.has(first.toLowerCase())) {
     const position = readPosition(text, index, outerLevel);
     if (position) {
       return position;
@@ -649,7 +672,8 @@ function readAt(
     const word = text.slice(next, nextStop);
     if (
       !isNameWord(word) ||
-      (POSITION_WORDS.has(word.toLowerCase()) &&
+      (mayBePositionWord(word) &&
+        POSITION_WORDS.has(word.toLowerCase()) &&
         readPosition(text, next, outerLevel) !== null)
     ) {
       return null;
@@ -676,13 +700,17 @@ function bindAt(
   }
   const bind = text.charCodeAt(end);
   const bound = bind === 0x3a || bind === 0x3d;
+  // Most words of prose are unbound: lower-cased only once they may be a name.
+  if (!bound && (!spaceBinding || end === nameEnd)) {
+    return null;
+  }
   const last = words[words.length - 1].toLowerCase();
   if (bound) {
     end += 1;
     while (end < text.length && isSpace(text.charCodeAt(end))) {
       end += 1;
     }
-  } else if (!spaceBinding || end === nameEnd || NOT_NAMES.has(last)) {
+  } else if (NOT_NAMES.has(last)) {
     return null;
   }
   const value = readValue(text, end);
