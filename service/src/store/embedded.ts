@@ -942,13 +942,22 @@ export class EmbeddedStore implements IStore {
         };
       }
     }
-    const points = this.readPoints(row.id, query.axis, after, zoom)
-      .sort((a, b) => a.x - b.x || a.t - b.t)
-      .map(toPlainPoint);
-    if (points.length === 0) {
+    const rows = this.readPointRows(row.id, query.axis, after, zoom).sort(
+      (a, b) => a.x - b.x || a.row.ts_ms - b.row.ts_ms
+    );
+    if (rows.length === 0) {
       return null;
     }
-    return { ...key, ...downsample(points, query.maxPoints, query.axis) };
+    // Thinned before the points are made: formatting every point's time
+    // was most of a long read.
+    const thinned = downsample(rows, query.maxPoints, query.axis);
+    return {
+      ...key,
+      points: thinned.points.map(kept =>
+        toPlainPoint(storedPoint(kept.row, kept.x))
+      ),
+      downsampled: thinned.downsampled
+    };
   }
 
   /** The curve's points on an axis, after `after` and in `zoom` when given, unsorted. */
@@ -958,6 +967,18 @@ export class EmbeddedStore implements IStore {
     after: number | undefined,
     zoom?: IXRange
   ): IRollupPoint[] {
+    return this.readPointRows(series, axis, after, zoom).map(point =>
+      storedPoint(point.row, point.x)
+    );
+  }
+
+  /** The stored rows of `readPoints`, each with its x and value. */
+  private readPointRows(
+    series: number,
+    axis: SeriesAxis,
+    after: number | undefined,
+    zoom?: IXRange
+  ): { x: number; y: number | null; row: IPointRow }[] {
     const within = zoomCondition(axis, zoom);
     const rows = this.statement(
       `SELECT step_key, epoch, ts_ms, value, nonfinite, time_text FROM points WHERE series = ? AND ${AXIS_SQL[axis].after} AND ${within.where}`
@@ -966,15 +987,16 @@ export class EmbeddedStore implements IStore {
       after ?? (axis === 'step' ? NO_STEP : -Number.MAX_VALUE),
       ...within.params
     ) as unknown as IPointRow[];
-    return rows.map(point => {
-      const x =
+    return rows.map(row => ({
+      x:
         axis === 'step'
-          ? point.step_key
+          ? row.step_key
           : axis === 'epoch'
-            ? (point.epoch as number)
-            : point.ts_ms;
-      return storedPoint(point, x);
-    });
+            ? (row.epoch as number)
+            : row.ts_ms,
+      y: row.value,
+      row
+    }));
   }
 
   /** Every stored summary of a curve at one level. */

@@ -181,17 +181,20 @@ export interface IDownsampled {
   downsampled: boolean;
 }
 
+/** What thinning reads of a point: a store may attach the rest (its time) to the kept ones only. */
+export type ThinnedPoint = Pick<ISeriesPoint, 'x' | 'y'>;
+
 /**
  * Thins points sorted by x to at most `maxPoints`: the first point (where
  * the curve starts), and per bucket the lowest and highest finite value,
  * the last point, and the first non-finite one. Fewer points than
  * `maxPoints` come back untouched.
  */
-export function downsample(
-  points: readonly ISeriesPoint[],
+export function downsample<Point extends ThinnedPoint = ISeriesPoint>(
+  points: readonly Point[],
   maxPoints: number,
   axis?: SeriesAxis
-): IDownsampled {
+): { points: Point[]; downsampled: boolean } {
   if (points.length <= maxPoints) {
     return { points: points.slice(), downsampled: false };
   }
@@ -220,7 +223,7 @@ export function downsample(
 
 /** Indexes of the points one bucket [start, end) keeps. */
 function representatives(
-  points: readonly ISeriesPoint[],
+  points: readonly ThinnedPoint[],
   start: number,
   end: number
 ): number[] {
