@@ -58,6 +58,11 @@ export function parseProgressLine(
   body: string,
   context: ILineContext
 ): ILineEvent | null {
+  // PROGRESS_HEAD needs a digit after blanks: most lines fail at their first character.
+  const first = body.charCodeAt(0);
+  if (!(first >= 0x30 && first <= 0x39) && !isBlank(first)) {
+    return null;
+  }
   const head = PROGRESS_HEAD.exec(body);
   if (!head) {
     return null;

@@ -46,13 +46,18 @@ export function parsePrefix(
 ): IPrefix | null {
   const first = line.charCodeAt(0);
   if (first >= 0x30 && first <= 0x39) {
-    return parseTimePrefix(line, context);
+    // Both time prefixes start with a date (`2026-`); Keras bars (`26/26`) do not.
+    return startsWithYear(line) ? parseTimePrefix(line, context) : null;
   }
-  if (first === 0x49 || first === 0x57 || first === 0x45 || first === 0x46) {
+  if (isLevelLetter(first)) {
     const absl = parseAbsl(line, context);
     if (absl) {
       return absl;
     }
+  }
+  // PYTHON_LEVEL's level words start with D, I, W, E, C or F.
+  if (!(first === 0x44 || first === 0x43 || isLevelLetter(first))) {
+    return null;
   }
   const python = PYTHON_LEVEL.exec(line);
   if (python) {
@@ -67,6 +72,22 @@ export function parsePrefix(
     );
   }
   return null;
+}
+
+/** `dddd-`: how ASCTIME and TF_CPP start. */
+function startsWithYear(line: string): boolean {
+  for (let index = 0; index < 4; index++) {
+    const code = line.charCodeAt(index);
+    if (!(code >= 0x30 && code <= 0x39)) {
+      return false;
+    }
+  }
+  return line.charCodeAt(4) === 0x2d;
+}
+
+/** I, W, E or F: absl's level letters. */
+function isLevelLetter(code: number): boolean {
+  return code === 0x49 || code === 0x57 || code === 0x45 || code === 0x46;
 }
 
 function parseTimePrefix(line: string, context: ILineContext): IPrefix | null {
