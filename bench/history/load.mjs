@@ -7,6 +7,13 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import {
+  Worker,
+  isMainThread,
+  parentPort,
+  workerData
+} from 'node:worker_threads';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The user every run belongs to: the API serves one user's runs. */
@@ -410,5 +417,235 @@ export async function loadHistory(
     seconds,
     pointsPerSecond: totals.points / seconds,
     itemsPerSecond: (totals.points + totals.documents) / seconds
+  };
+}
+
+/**
+ * How each store fills fastest on the shared 2 cores (docs/benchmarks.md,
+ * "filling a store"): the embedded store commits (and syncs) once a
+ * transaction, so fewer, larger ones; Elasticsearch takes larger bulks,
+ * more in flight, from two loaders that parse runs side by side.
+ */
+export const FILL_SETTINGS = {
+  elasticsearch: { batchItems: 10_000, concurrency: 4, workers: 2 },
+  // One writer: the embedded store's database takes one at a time.
+  embedded: { batchItems: 50_000, concurrency: 1, workers: 1 }
+};
+
+/** Index template fields Elasticsearch takes back on a PUT (a GET adds dates). */
+const TEMPLATE_FIELDS = [
+  'index_patterns',
+  'template',
+  'composed_of',
+  'priority',
+  'version',
+  '_meta',
+  'data_stream',
+  'allow_auto_create',
+  'ignore_missing_component_templates',
+  'deprecated'
+];
+
+async function esRequest(esUrl, method, target, body) {
+  const response = await globalThis.fetch(`${esUrl}/${target}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `${method} ${target}: ${response.status} ${text.slice(0, 300)}`
+    );
+  }
+  return JSON.parse(text);
+}
+
+/**
+ * Turns off refreshing of the benchmark's indices (those there and the daily
+ * ones the templates make during the load): nobody searches them while they
+ * fill. Returns what puts the store's own settings back.
+ */
+async function pauseRefresh(esUrl, prefix) {
+  const { index_templates: templates } = await esRequest(
+    esUrl,
+    'GET',
+    `_index_template/${prefix}*`
+  );
+  const originals = templates.map(({ name, index_template: body }) => ({
+    name,
+    body: Object.fromEntries(
+      TEMPLATE_FIELDS.filter(field => field in body).map(field => [
+        field,
+        body[field]
+      ])
+    )
+  }));
+  const intervals = new Set(
+    originals.map(
+      ({ body }) => body.template?.settings?.index?.refresh_interval ?? null
+    )
+  );
+  if (intervals.size !== 1) {
+    throw new Error(
+      `the ${prefix}* templates refresh differently: ${[...intervals].join(', ')}`
+    );
+  }
+  const [interval] = intervals;
+  for (const { name, body } of originals) {
+    const paused = JSON.parse(JSON.stringify(body));
+    paused.template.settings.index.refresh_interval = '-1';
+    await esRequest(esUrl, 'PUT', `_index_template/${name}`, paused);
+  }
+  await esRequest(esUrl, 'PUT', `${prefix}*/_settings`, {
+    index: { refresh_interval: '-1' }
+  });
+  return async () => {
+    for (const { name, body } of originals) {
+      await esRequest(esUrl, 'PUT', `_index_template/${name}`, body);
+    }
+    await esRequest(esUrl, 'PUT', `${prefix}*/_settings`, {
+      index: { refresh_interval: interval }
+    });
+    await esRequest(esUrl, 'POST', `${prefix}*/_refresh`);
+  };
+}
+
+/** Loads the plans whose index modulo `workers` is `share`, in a worker thread. */
+function startLoader(libDir, target, plans, settings, share, log) {
+  const worker = new Worker(fileURLToPath(import.meta.url), {
+    workerData: {
+      historyLoader: true,
+      libDir,
+      target,
+      plans: plans.filter((_, index) => index % settings.workers === share),
+      settings: {
+        batchItems: settings.batchItems,
+        concurrency: settings.concurrency
+      }
+    }
+  });
+  let ready;
+  const readyNow = new Promise((resolve, reject) => {
+    ready = { resolve, reject };
+  });
+  const done = new Promise((resolve, reject) => {
+    worker.on('message', message => {
+      if (message.ready) {
+        ready.resolve();
+      } else if (message.log) {
+        log(`loader ${share + 1}: ${message.log}`);
+      } else if (message.loaded) {
+        resolve(message.loaded);
+      }
+    });
+    const fail = error => {
+      ready.reject(error);
+      reject(error);
+    };
+    worker.on('error', fail);
+    worker.on('exit', code => {
+      fail(new Error(`loader ${share + 1} ended (${code}) before loading`));
+    });
+  });
+  return { worker, ready: readyNow, done };
+}
+
+/** A loader thread: opens its own store, says so, loads its share once told to. */
+async function loaderThread({ libDir, target, plans, settings }) {
+  const modules = serviceModules(libDir);
+  const store = openStore(modules, target);
+  await store.init();
+  const go = new Promise(resolve => parentPort.once('message', resolve));
+  parentPort.postMessage({ ready: true });
+  await go;
+  try {
+    const loaded = await loadHistory(modules, store, plans, {
+      ...settings,
+      log: message => parentPort.postMessage({ log: message })
+    });
+    parentPort.postMessage({ loaded });
+  } finally {
+    await store.close();
+  }
+}
+
+if (!isMainThread && workerData?.historyLoader) {
+  await loaderThread(workerData);
+}
+
+/**
+ * Fills the store `target` names (as openStore takes it) with the plans,
+ * as fast as it takes them (FILL_SETTINGS, or `overrides`), and leaves it
+ * as the service would: on Elasticsearch, refreshing is off during the load
+ * and put back, and the indices refreshed, before this returns (counted in
+ * `seconds`). The stored documents, points and summaries are loadHistory's.
+ */
+export async function fillStore(libDir, target, plans, { log, ...overrides }) {
+  const settings = { ...FILL_SETTINGS[target.store], ...overrides };
+  if (target.store === 'embedded' && settings.workers > 1) {
+    throw new Error('the embedded store is filled by one writer (workers: 1)');
+  }
+  const modules = serviceModules(libDir);
+  const store = openStore(modules, target);
+  await store.init();
+  try {
+    if (settings.workers <= 1) {
+      const restore =
+        target.store === 'elasticsearch'
+          ? await pauseRefresh(target.esUrl, target.prefix)
+          : null;
+      const started = performance.now();
+      const loaded = await loadHistory(modules, store, plans, {
+        ...settings,
+        log
+      });
+      await restore?.();
+      return withRates(loaded, (performance.now() - started) / 1000);
+    }
+    const loaders = Array.from({ length: settings.workers }, (_, share) =>
+      startLoader(libDir, target, plans, settings, share, log)
+    );
+    try {
+      // A loader that ends before it is ready fails here, not unhandled.
+      await Promise.all(
+        loaders.map(loader => Promise.race([loader.ready, loader.done]))
+      );
+      // After every loader's init, which puts the templates back as they were.
+      const restore =
+        target.store === 'elasticsearch'
+          ? await pauseRefresh(target.esUrl, target.prefix)
+          : null;
+      const started = performance.now();
+      for (const { worker } of loaders) {
+        worker.postMessage({ go: true });
+      }
+      const shares = await Promise.all(loaders.map(loader => loader.done));
+      await restore?.();
+      const sum = key => shares.reduce((total, share) => total + share[key], 0);
+      return withRates(
+        {
+          documents: sum('documents'),
+          points: sum('points'),
+          records: sum('records'),
+          batches: sum('batches'),
+          runs: sum('runs')
+        },
+        (performance.now() - started) / 1000
+      );
+    } finally {
+      await Promise.all(loaders.map(({ worker }) => worker.terminate()));
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function withRates(loaded, seconds) {
+  return {
+    ...loaded,
+    seconds,
+    pointsPerSecond: loaded.points / seconds,
+    itemsPerSecond: (loaded.points + loaded.documents) / seconds
   };
 }

@@ -37,8 +37,7 @@ import {
   HISTORY_USER,
   LOG_SEARCH_TEXTS,
   MODELS,
-  loadHistory,
-  openStore,
+  fillStore,
   planHistory,
   plannedRecords,
   serviceModules
@@ -490,29 +489,16 @@ async function runOne(settings, modules, store, scaleName, esUrl) {
     log(
       `${store}, ${scaleName}: loading ${scale.runs} runs, ${scale.points.toLocaleString('en')} points`
     );
-    const target = openStore(modules, { store, dir: storeDir, esUrl, prefix });
-    await target.init();
-    let loaded;
-    try {
-      loaded = await loadHistory(modules, target, plans, {
-        batchItems: 2000,
-        concurrency: store === 'elasticsearch' ? 2 : 1,
-        log: message => log(`${store}, ${scaleName}: ${message}`)
-      });
-    } finally {
-      await target.close();
-    }
+    // Refreshed and with the store's own settings once this returns.
+    const loaded = await fillStore(
+      settings.serviceLib,
+      { store, dir: storeDir, esUrl, prefix },
+      plans,
+      { log: message => log(`${store}, ${scaleName}: ${message}`) }
+    );
     log(
       `${store}, ${scaleName}: loaded ${loaded.points} points, ${loaded.documents} events in ${loaded.seconds.toFixed(0)} s (${Math.round(loaded.pointsPerSecond)} points/s)`
     );
-    if (store === 'elasticsearch') {
-      const refreshed = await globalThis.fetch(`${esUrl}/${prefix}*/_refresh`, {
-        method: 'POST'
-      });
-      if (!refreshed.ok) {
-        throw new Error(`refreshing ${prefix}*: ${refreshed.status}`);
-      }
-    }
     Object.assign(figures, {
       [`${p}load.runs`]: loaded.runs,
       [`${p}load.points`]: loaded.points,
