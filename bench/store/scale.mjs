@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
+import { randomSource } from '../history/load.mjs';
 import { summarise } from '../latency/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -97,33 +98,6 @@ function options() {
     throw new Error('--big-runs cannot exceed --runs');
   }
   return settings;
-}
-
-/** A small deterministic generator (mulberry32): the same history every run. */
-function randomSource(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (low, high) => low + Math.floor(next() * (high - low + 1)),
-    pick: list => list[Math.floor(next() * list.length)],
-    weighted: pairs => {
-      let left = next();
-      for (const [value, share] of pairs) {
-        left -= share;
-        if (left < 0) {
-          return value;
-        }
-      }
-      return pairs[pairs.length - 1][0];
-    }
-  };
 }
 
 const quietLogger = {
