@@ -102,9 +102,9 @@ export function parseProgressLine(
     if (trimmed.indexOf(': ') < 0) {
       continue;
     }
-    const pair = METRIC_PART.exec(trimmed);
-    const value = pair ? parseValue(pair[2]) : null;
-    if (pair && value && !metrics.add(pair[1], value)) {
+    const pair = metricPart(trimmed);
+    const value = pair ? parseValue(pair[1]) : null;
+    if (pair && value && !metrics.add(pair[0], value)) {
       break;
     }
   }
@@ -143,6 +143,37 @@ export function parseProgressLine(
     context.state.epochs_total = null;
   }
   return event;
+}
+
+/**
+ * A part's name and value, as METRIC_PART reads them. Parts of printable
+ * ASCII (nearly all) are cut at their first `:` without the regex; any
+ * other character may be a blank the regex knows, so it decides.
+ */
+function metricPart(part: string): [string, string] | null {
+  const colon = part.indexOf(':');
+  if (
+    colon > 0 &&
+    colon + 2 < part.length &&
+    part.charCodeAt(colon + 1) === 0x20 &&
+    isPrintableAscii(part, 0, colon) &&
+    isPrintableAscii(part, colon + 2, part.length)
+  ) {
+    return [part.slice(0, colon), part.slice(colon + 2)];
+  }
+  const pair = METRIC_PART.exec(part);
+  return pair ? [pair[1], pair[2]] : null;
+}
+
+/** No blank, control or non-ASCII character from `start` to `end`. */
+function isPrintableAscii(text: string, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code <= 0x20 || code >= 0x7f) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** An epoch's last line; without a known epoch (evaluate, predict) just its metrics. */
