@@ -459,14 +459,15 @@ export class Pipeline<TParserState> {
   }
 
   /**
-   * Watched runs first, then files the last turn did not reach (reading
-   * paused for room before them), then the newest runs (run ids start with
-   * their start time).
+   * Files of unwatched runs the last turn did not reach first (reading
+   * paused for room before them: a watched run's backlog does not keep
+   * them waiting), then watched runs, then the newest runs (run ids start
+   * with their start time). Watched batches still overtake when stored.
    */
   private readingOrder(files: ISpoolFileInfo[]): ISpoolFileInfo[] {
     const isWatched = this.options.isWatched;
     const rank = (file: ISpoolFileInfo): number =>
-      isWatched?.(file.runId) ? 0 : this.unreached.has(file.name) ? 1 : 2;
+      isWatched?.(file.runId) ? 1 : this.unreached.has(file.name) ? 0 : 2;
     return files
       .map(file => ({ file, rank: rank(file) }))
       .sort(

@@ -426,6 +426,47 @@ describe('Pipeline', () => {
     expect(store.runs.get('run-1')?.version).toBe(101);
   });
 
+  it("reads another run's new line while a watched run's backlog is still being read", async () => {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      await new Promise(resolve => setTimeout(resolve, 5));
+      return write(batch);
+    };
+    // About 1 MB: several reads of 256 KiB.
+    const flood = [startRecord('watched')];
+    for (let seq = 1; seq <= 4000; seq += 1) {
+      flood.push(logRecord(seq, `${'x'.repeat(200)} ${seq}`));
+    }
+    await spool(flood, 'watched');
+    const { pipeline } = pipelineFor(store, {
+      maxDocs: 100,
+      isWatched: runId => runId === 'watched'
+    });
+    await pipeline.start();
+    while (store.calls.length < 2) {
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    // The fake parser names the run of log records run-1: seqs apart.
+    await spool([startRecord('other'), logRecord(9000, 'other line')], 'other');
+    await pipeline.flush(30000);
+    const otherCall = store.calls.findIndex(batch =>
+      batch.documents.some(document => document.message === 'other line')
+    );
+    const floodCalls = store.calls
+      .map((batch, index) =>
+        batch.documents.some(document => document.message.startsWith('xxx'))
+          ? index
+          : -1
+      )
+      .filter(index => index >= 0);
+    const lastFloodCall = floodCalls[floodCalls.length - 1];
+    expect(otherCall).toBeGreaterThan(-1);
+    // Not after the watched run's whole backlog: before its last read's batches.
+    expect(otherCall).toBeLessThan(lastFloodCall - 10);
+    expect(store.documents.size).toBe(4003);
+  });
+
   it('tells live clients before it saves the registry', async () => {
     const store = new FakeStore();
     const registryOffsets: (number | null)[] = [];
