@@ -108,12 +108,14 @@ function withoutColours(text: string): string | null {
   let out = '';
   let from = 0;
   let i = 0;
-  while (i < text.length) {
-    const code = text.charCodeAt(i);
-    if ((code >= 0x20 && code !== 0x7f && code !== 0x9b) || code === 0x09) {
-      i += 1;
-      continue;
+  for (;;) {
+    // The regex engine finds the next control faster than a loop over char codes.
+    CONTROL.lastIndex = i;
+    if (!CONTROL.test(text)) {
+      break;
     }
+    i = CONTROL.lastIndex - 1;
+    const code = text.charCodeAt(i);
     if (code !== ESC || text.charCodeAt(i + 1) !== 0x5b) {
       return null;
     }
@@ -130,6 +132,12 @@ function withoutColours(text: string): string | null {
   }
   return from === 0 ? text : out + text.slice(from);
 }
+
+/**
+ * A C0 control other than tab, DEL or C1 CSI: any code unit (no `u` flag)
+ * but tab and the printable ranges around DEL and C1 CSI.
+ */
+const CONTROL = /[^\t\x20-\x7e\x80-\x9a\x9c-\uffff]/g;
 
 /** Digits and ';': the parameters of a colour code. */
 function isColourParameter(code: number): boolean {
