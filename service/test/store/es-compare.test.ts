@@ -6,7 +6,6 @@ import {
   buildCompareInventory,
   buildCompareRuns,
   buildCompareSeries,
-  COMPARE_FETCH_LIMIT,
   parseCompareInventory,
   parseCompareRuns,
   parseCompareSeries,
@@ -171,7 +170,7 @@ describe('the Elasticsearch requests of a comparison', () => {
     expect(page.afterKey).toEqual({ run_id: 'b' });
   });
 
-  it('reads one series per run in one msearch: short ones whole, long ones thinned by a histogram', () => {
+  it('reads one series per run in one msearch: those of at most max_points whole, longer ones thinned by a histogram', () => {
     const plan = planComparison(
       ['short', 'long', 'none'],
       new Map([
@@ -181,7 +180,7 @@ describe('the Elasticsearch requests of a comparison', () => {
       ]),
       new Map([
         ['short', [entry()]],
-        ['long', [entry({ count: COMPARE_FETCH_LIMIT + 1, maxX: 20000 })]],
+        ['long', [entry({ count: 1001, maxX: 20000 })]],
         ['none', [entry({ name: 'accuracy' })]]
       ]),
       'loss',

@@ -895,6 +895,16 @@ export async function expectCompareMatch(
     null,
     null
   ]);
+  // A series just over max_points is thinned as the run's own series is.
+  const thinned = await compare({ metric: 'accuracy', maxPoints: 9 });
+  const [ownAccuracy] = await store.series({
+    runId: accuracyOnly,
+    names: ['accuracy'],
+    axis: 'step',
+    maxPoints: 9
+  });
+  expect(ownAccuracy.downsampled).toBe(true);
+  expect(thinned.runs[2].series).toEqual(ownAccuracy);
   const fallback = await compare({ metric: 'nothing_logs_this' });
   expect(fallback).toEqual(first);
 
@@ -925,5 +935,5 @@ export async function expectCompareMatch(
     metric: null,
     runs: [{ run_id: others, run: null, metrics: [], series: null }]
   });
-  return [first, accuracy, byEpoch, byTime];
+  return [first, accuracy, thinned, byEpoch, byTime];
 }
