@@ -421,10 +421,10 @@ export async function loadHistory(
 }
 
 /**
- * How each store fills fastest on the shared 2 cores (docs/benchmarks.md,
- * "filling a store"): the embedded store commits (and syncs) once a
- * transaction, so fewer, larger ones; Elasticsearch takes larger bulks,
- * more in flight, from two loaders that parse runs side by side.
+ * How each store is filled (docs/benchmarks.md, "filling a store"): the
+ * embedded store in fewer, larger transactions (a third faster under heavy
+ * load, the same on a quieter machine); Elasticsearch in larger bulks, more
+ * in flight, from two loaders that parse runs side by side.
  */
 export const FILL_SETTINGS = {
   elasticsearch: { batchItems: 10_000, concurrency: 4, workers: 2 },
