@@ -37,10 +37,12 @@ def merge_results(values: dict, path: Path | None = None) -> Path:
     """Writes `values` over the same keys of the results file; keeps the rest."""
     target = path or results_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    current = json.loads(target.read_text()) if target.exists() else {}
+    current = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
     current.update(values)
     temporary = target.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    # Text as the Node parts write it (unescaped), so the file does not flip between the two.
+    text = json.dumps(current, indent=2, sort_keys=True, ensure_ascii=False)
+    temporary.write_text(text + "\n", encoding="utf-8")
     temporary.replace(target)
     return target
 

@@ -171,6 +171,12 @@ def test_merging_results_keeps_the_other_benchmarks_keys(tmp_path):
     assert json.loads(path.read_text()) == {"capture.x": 1, "ingest.y": 3, "ingest.z": None}
 
 
+def test_merged_results_keep_text_unescaped_as_the_node_parts_write_it(tmp_path):
+    path = tmp_path / "latest.json"
+    bench_support.merge_results({"history.x.reason": "not run \u2014 too slow"}, path)
+    assert "not run \u2014 too slow" in path.read_text(encoding="utf-8")
+
+
 def test_goal_verdicts():
     assert report.goal_verdict(240.0, "<", 250) == "met"
     assert report.goal_verdict(250.0, "<", 250) == "missed"
