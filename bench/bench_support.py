@@ -40,8 +40,10 @@ def merge_results(values: dict, path: Path | None = None) -> Path:
     current = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
     current.update(values)
     temporary = target.with_suffix(".json.tmp")
-    # Text as the Node parts write it (unescaped), so the file does not flip between the two.
-    text = json.dumps(current, indent=2, sort_keys=True, ensure_ascii=False)
+    # Written as the Node parts write it (keys sorted at the top only, text
+    # unescaped), so the file does not flip between the two.
+    ordered = {key: current[key] for key in sorted(current)}
+    text = json.dumps(ordered, indent=2, ensure_ascii=False)
     temporary.write_text(text + "\n", encoding="utf-8")
     temporary.replace(target)
     return target
