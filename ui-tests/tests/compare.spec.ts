@@ -7,7 +7,12 @@
 import { readFileSync } from 'fs';
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { chartLook, notebookContent, RUN_TIMEOUT_MS } from './tflog';
+import {
+  chartLook,
+  notebookContent,
+  RUN_TIMEOUT_MS,
+  waitForLabRestored
+} from './tflog';
 
 const COMPARE_COMMAND = 'tflog:compare';
 
@@ -271,10 +276,7 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
   // JupyterLab reopens the comparison on reload (Galata's own reload
   // waits for the Launcher to be the active tab, which it is not here).
   await page.evaluate(() => window.location.reload());
-  await page.waitForFunction(() => window.jupyterapp !== undefined);
-  await page.evaluate(async () => {
-    await window.jupyterapp.restored;
-  });
+  await waitForLabRestored(page);
   await expect(view).toBeVisible({ timeout: 60_000 });
   await expect(chart).toHaveAttribute('data-points', '10');
 });

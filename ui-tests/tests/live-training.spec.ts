@@ -15,7 +15,8 @@ import {
   shownRun,
   startChartRecorder,
   TRAINING_TIMEOUT_MS,
-  waitForFinishedRun
+  waitForFinishedRun,
+  waitForLabRestored
 } from './tflog';
 
 test('the loss chart grows while the demo trains, then the run finishes', async ({
@@ -104,10 +105,7 @@ async function pointsLoadedFromScratch(
   const freshPage = await page.context().newPage();
   try {
     await freshPage.goto(`/lab/tree/${notebookPath}`);
-    await freshPage.waitForFunction(() => window.jupyterapp !== undefined);
-    await freshPage.evaluate(async () => {
-      await window.jupyterapp.restored;
-    });
+    await waitForLabRestored(freshPage);
     const freshPanel = await openTrainingPanel(freshPage);
     await expect(shownRun(freshPanel)).toHaveAttribute('data-run-id', runId);
     const freshChart = chart(freshPanel, 'loss');

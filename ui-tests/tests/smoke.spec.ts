@@ -6,7 +6,12 @@
  */
 import { expect, test } from '@playwright/test';
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { OPEN_PANEL_COMMAND, openTrainingPanel, PANEL_ID } from './tflog';
+import {
+  OPEN_PANEL_COMMAND,
+  openTrainingPanel,
+  PANEL_ID,
+  waitForLabRestored
+} from './tflog';
 
 /** The store the service was configured with (see playwright.config.ts). */
 const expectedStoreKind = process.env.TFLOG_UI_ES_URL
@@ -15,10 +20,7 @@ const expectedStoreKind = process.env.TFLOG_UI_ES_URL
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/lab');
-  await page.waitForFunction(() => window.jupyterapp !== undefined);
-  await page.evaluate(async () => {
-    await window.jupyterapp.restored;
-  });
+  await waitForLabRestored(page);
 });
 
 test('the tflog plugins are activated and the command is registered', async ({

@@ -63,6 +63,20 @@ export function demoNotebookContent(): string {
   return readFileSync(DEMO_NOTEBOOK, 'utf-8');
 }
 
+/**
+ * Waits for a JupyterLab page (a plain Playwright page or after a reload)
+ * to be restored. JupyterLab may replace the address while it starts, which
+ * ends a script running in the page: the wait starts again then.
+ */
+export async function waitForLabRestored(page: Page): Promise<void> {
+  await expect(async () => {
+    await page.waitForFunction(() => window.jupyterapp !== undefined);
+    await page.evaluate(async () => {
+      await window.jupyterapp.restored;
+    });
+  }).toPass({ timeout: 60_000 });
+}
+
 /** Opens the panel with its command and returns it once visible. */
 export async function openTrainingPanel(page: Page): Promise<Locator> {
   // The panel's plugin activates once the services it takes (settings, state) are ready.
