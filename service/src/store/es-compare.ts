@@ -21,9 +21,11 @@ import {
   buildSeriesFetch,
   buildSeriesHistogram,
   fromStoredRun,
+  parseInventoryPage,
   parseSeriesFetch,
   parseSeriesHistogram,
   runTimeFilter,
+  seriesInventorySearch,
   type ISeriesInventoryEntry
 } from './es-queries';
 import {
@@ -84,48 +86,20 @@ export function buildCompareInventory(
   names: IIndexNames,
   afterKey?: Record<string, string>
 ): estypes.SearchRequest {
-  const field = AXIS_FIELD[query.axis];
-  const composite: estypes.AggregationsCompositeAggregation = {
-    size: INVENTORY_PAGE,
-    sources: [
-      { run_id: { terms: { field: 'run_id' } } },
-      { name: { terms: { field: 'name' } } },
-      { scope: { terms: { field: 'scope' } } },
-      { source: { terms: { field: 'source' } } }
-    ]
-  };
-  if (afterKey) {
-    composite.after = afterKey;
-  }
-  return {
-    index: names.metricsPattern,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    pre_filter_shard_size: 1,
-    size: 0,
-    query: {
-      bool: {
-        filter: [
-          { terms: { run_id: runs.map(run => run.run_id) } },
-          { exists: { field } },
-          compareRunsFilter(runs)
-        ]
-      }
-    },
-    aggs: {
-      series: {
-        composite,
-        aggs: { min_x: { min: { field } }, max_x: { max: { field } } }
-      }
+  return seriesInventorySearch(
+    query.axis,
+    [
+      { terms: { run_id: runs.map(run => run.run_id) } },
+      { exists: { field: AXIS_FIELD[query.axis] } },
+      compareRunsFilter(runs)
+    ],
+    names,
+    {
+      size: INVENTORY_PAGE,
+      leadingSources: [{ run_id: { terms: { field: 'run_id' } } }],
+      afterKey
     }
-  };
-}
-
-interface IInventoryBucket {
-  key: Record<string, string>;
-  doc_count: number;
-  min_x?: { value: number | null };
-  max_x?: { value: number | null };
+  );
 }
 
 export interface ICompareInventoryPage {
@@ -141,33 +115,14 @@ export function parseCompareInventory(
     Record<string, estypes.AggregationsAggregate>
   >
 ): ICompareInventoryPage {
-  const aggregate = response.aggregations?.series as
-    | { buckets: IInventoryBucket[]; after_key?: Record<string, string> }
-    | undefined;
+  const { found, afterKey } = parseInventoryPage(response);
   const byRun = new Map<string, ISeriesInventoryEntry[]>();
-  for (const bucket of aggregate?.buckets ?? []) {
-    const minX = bucket.min_x?.value;
-    const maxX = bucket.max_x?.value;
-    if (typeof minX !== 'number' || typeof maxX !== 'number') {
-      continue;
-    }
-    const entries = byRun.get(bucket.key.run_id) ?? [];
-    entries.push({
-      name: bucket.key.name,
-      // The index holds only what was written from typed points.
-      scope: bucket.key.scope as ISeriesInventoryEntry['scope'],
-      source: bucket.key.source,
-      count: bucket.doc_count,
-      minX,
-      maxX
-    });
-    byRun.set(bucket.key.run_id, entries);
+  for (const { key, entry } of found) {
+    const entries = byRun.get(key.run_id) ?? [];
+    entries.push(entry);
+    byRun.set(key.run_id, entries);
   }
-  const page: ICompareInventoryPage = { byRun };
-  if (aggregate?.after_key && (aggregate.buckets.length ?? 0) > 0) {
-    page.afterKey = aggregate.after_key;
-  }
-  return page;
+  return afterKey ? { byRun, afterKey } : { byRun };
 }
 
 /** One planned read: whose series, and whether Elasticsearch thins it. */

@@ -750,24 +750,39 @@ function seriesKeyFilter(
   };
 }
 
-/** Lists the series of a run (name × scope × source) with counts and x range. */
-export function buildSeriesInventory(
-  query: ISeriesQuery,
+type CompositeSource = Record<
+  string,
+  estypes.AggregationsCompositeAggregationSource
+>;
+
+/** The series keys, in the order a composite aggregation pages them. */
+const SERIES_KEY_SOURCES: CompositeSource[] = [
+  { name: { terms: { field: 'name' } } },
+  { scope: { terms: { field: 'scope' } } },
+  { source: { terms: { field: 'source' } } }
+];
+
+/**
+ * One page of series (name × scope × source, after any leading keys such as
+ * the run) of the points `filter` selects, with counts and x range.
+ */
+export function seriesInventorySearch(
+  axis: ISeriesQuery['axis'],
+  filter: QueryClause[],
   names: IIndexNames,
-  afterKey?: Record<string, string>,
-  run?: RunTimes
+  page: {
+    size: number;
+    leadingSources?: CompositeSource[];
+    afterKey?: Record<string, string>;
+  }
 ): estypes.SearchRequest {
-  const field = AXIS_FIELD[query.axis];
+  const field = AXIS_FIELD[axis];
   const composite: estypes.AggregationsCompositeAggregation = {
-    size: 500,
-    sources: [
-      { name: { terms: { field: 'name' } } },
-      { scope: { terms: { field: 'scope' } } },
-      { source: { terms: { field: 'source' } } }
-    ]
+    size: page.size,
+    sources: [...(page.leadingSources ?? []), ...SERIES_KEY_SOURCES]
   };
-  if (afterKey) {
-    composite.after = afterKey;
+  if (page.afterKey) {
+    composite.after = page.afterKey;
   }
   return {
     index: names.metricsPattern,
@@ -775,7 +790,7 @@ export function buildSeriesInventory(
     allow_no_indices: true,
     ...SKIP_UNMATCHED_SHARDS,
     size: 0,
-    query: { bool: { filter: seriesSearchFilter(query, run) } },
+    query: { bool: { filter } },
     aggs: {
       series: {
         composite,
@@ -783,6 +798,67 @@ export function buildSeriesInventory(
       }
     }
   };
+}
+
+/** One series of an inventory page, with the keys it was grouped by. */
+export interface IInventoryEntryOf {
+  key: Record<string, string>;
+  entry: ISeriesInventoryEntry;
+}
+
+/** The series of an inventory page (those with points on the axis) and where the next starts. */
+export function parseInventoryPage(
+  response: estypes.SearchResponse<
+    unknown,
+    Record<string, estypes.AggregationsAggregate>
+  >
+): { found: IInventoryEntryOf[]; afterKey?: Record<string, string> } {
+  const aggregate = response.aggregations?.series as
+    | { buckets: ICompositeBucket[]; after_key?: Record<string, string> }
+    | undefined;
+  const found: IInventoryEntryOf[] = [];
+  for (const bucket of aggregate?.buckets ?? []) {
+    const minX = bucket.min_x?.value;
+    const maxX = bucket.max_x?.value;
+    if (typeof minX !== 'number' || typeof maxX !== 'number') {
+      continue;
+    }
+    found.push({
+      key: bucket.key,
+      entry: {
+        name: bucket.key.name,
+        // The index holds only what was written from typed points.
+        scope: bucket.key.scope as SeriesScope,
+        source: bucket.key.source,
+        count: bucket.doc_count,
+        minX,
+        maxX
+      }
+    });
+  }
+  const page: {
+    found: IInventoryEntryOf[];
+    afterKey?: Record<string, string>;
+  } = { found };
+  if (aggregate?.after_key && aggregate.buckets.length > 0) {
+    page.afterKey = aggregate.after_key;
+  }
+  return page;
+}
+
+/** Lists the series of a run (name × scope × source) with counts and x range. */
+export function buildSeriesInventory(
+  query: ISeriesQuery,
+  names: IIndexNames,
+  afterKey?: Record<string, string>,
+  run?: RunTimes
+): estypes.SearchRequest {
+  return seriesInventorySearch(
+    query.axis,
+    seriesSearchFilter(query, run),
+    names,
+    { size: 500, afterKey }
+  );
 }
 
 interface ICompositeBucket {
@@ -798,35 +874,9 @@ export function parseSeriesInventory(
     Record<string, estypes.AggregationsAggregate>
   >
 ): { entries: ISeriesInventoryEntry[]; afterKey?: Record<string, string> } {
-  const aggregate = response.aggregations?.series as
-    | { buckets: ICompositeBucket[]; after_key?: Record<string, string> }
-    | undefined;
-  if (!aggregate) {
-    return { entries: [] };
-  }
-  const entries = aggregate.buckets
-    .filter(
-      bucket =>
-        typeof bucket.min_x?.value === 'number' &&
-        typeof bucket.max_x?.value === 'number'
-    )
-    .map(bucket => ({
-      name: bucket.key.name,
-      // The index holds only what was written from typed points.
-      scope: bucket.key.scope as SeriesScope,
-      source: bucket.key.source,
-      count: bucket.doc_count,
-      minX: bucket.min_x?.value as number,
-      maxX: bucket.max_x?.value as number
-    }));
-  const result: {
-    entries: ISeriesInventoryEntry[];
-    afterKey?: Record<string, string>;
-  } = { entries };
-  if (aggregate.after_key && aggregate.buckets.length > 0) {
-    result.afterKey = aggregate.after_key;
-  }
-  return result;
+  const { found, afterKey } = parseInventoryPage(response);
+  const entries = found.map(item => item.entry);
+  return afterKey ? { entries, afterKey } : { entries };
 }
 
 /** Every point of one series, in x order (used when there are few enough). */
