@@ -51,6 +51,7 @@ export type {
   INonfinitePage,
   INonfiniteRun,
   IProblemsAnswer,
+  IRankedSeries,
   IRunErrorCount,
   IRunEvent,
   IRunPage,

@@ -214,10 +214,20 @@ export interface ISeries {
   downsampled: boolean;
 }
 
+/** A series as `GET /runs/{runId}/series` serves it. */
+export interface IRankedSeries extends ISeries {
+  /**
+   * How well the series draws its metric on the requested axis (higher is
+   * better: exact callback values first, then the axis' preferred scope).
+   * A chart draws the highest ranked series of each name.
+   */
+  rank: number;
+}
+
 /** `GET /runs/{runId}/series`. */
 export interface ISeriesResponse {
   run: IRunSummary;
-  series: ISeries[];
+  series: IRankedSeries[];
 }
 
 /** Parameters of `GET /runs/{runId}/series`, as sent in the query string. */

@@ -15,7 +15,7 @@ import type {
   ISeriesQuery,
   ISeriesResponse
 } from '../tokens';
-import { FakeClient, points, series, summary } from './fakes';
+import { FakeClient, points, ranked, series, summary } from './fakes';
 
 function run(
   runId: string,
@@ -190,11 +190,14 @@ class GatedClient extends FakeClient {
       }
       return {
         run: summary({ run_id: runId, name: `run ${runId}` }),
-        series: [
-          series('loss', points([1, 2]), { source: 'pattern' }),
-          series('loss', points([1, 2, 3])),
-          series(`only_${runId}`, points([1]))
-        ]
+        series: ranked(
+          [
+            series('loss', points([1, 2]), { source: 'pattern' }),
+            series('loss', points([1, 2, 3])),
+            series(`only_${runId}`, points([1]))
+          ],
+          query.axis
+        )
       };
     });
   }

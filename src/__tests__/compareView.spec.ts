@@ -5,7 +5,7 @@ import { resolveThemeColours } from '../theme';
 import type { ISeriesQuery, ISeriesResponse } from '../tokens';
 import { CompareView } from '../views/compare';
 import { compareSpec, runStrokes } from '../views/compareSpec';
-import { FakeClient, series, summary } from './fakes';
+import { FakeClient, ranked, series, summary } from './fakes';
 import { markingBundle } from './translation';
 
 const colours = resolveThemeColours(() => '');
@@ -44,10 +44,10 @@ class TwoRuns extends FakeClient {
         last_metrics: { acc: 0.5 },
         max_metrics: { acc: 0.5 }
       }),
-      series: [
+      series: ranked([
         series('loss', loss),
         series('acc', [{ x: 1, y: 0.5, time: '2026-01-31T10:00:01.000Z' }])
-      ]
+      ])
     });
   }
 }

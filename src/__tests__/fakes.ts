@@ -3,6 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { chooseMetric, metricUnion } from '../model/compareData';
 import type { IEventSourceLike } from '../model/liveUpdates';
+import { seriesRank } from '../../service/src/store/compare-common';
 import { selectSeries } from '../model/series';
 import type {
   IAlertThresholdsResponse,
@@ -24,6 +25,7 @@ import type {
   IRunErrorCount,
   IRunPage,
   IRunQuery,
+  IRankedSeries,
   IRunSummary,
   ISeries,
   ISeriesPoint,
@@ -31,7 +33,8 @@ import type {
   ISeriesResponse,
   IServiceStatus,
   ITflogClient,
-  ITflogDocument
+  ITflogDocument,
+  SeriesAxis
 } from '../tokens';
 
 export function summary(overrides: Partial<IRunSummary> = {}): IRunSummary {
@@ -117,6 +120,14 @@ export function points(xs: number[], y = (x: number) => 1 / (x + 1)) {
   }));
 }
 
+/** Series as the service serves them: ranked by its own rule for the axis asked for. */
+export function ranked(
+  list: readonly ISeries[],
+  axis: SeriesAxis = 'step'
+): IRankedSeries[] {
+  return list.map(line => ({ ...line, rank: seriesRank(line, axis) }));
+}
+
 export function series(
   name: string,
   pts: ISeriesPoint[],
@@ -197,7 +208,10 @@ export class FakeClient implements ITflogClient {
         points: s.points.filter(p => after === undefined || p.x > after)
       }))
       .filter(s => s.points.length > 0);
-    return Promise.resolve({ run: this.run_, series: answer });
+    return Promise.resolve({
+      run: this.run_,
+      series: ranked(answer, query.axis)
+    });
   }
 
   compareQueries: ICompareQuery[] = [];
@@ -215,7 +229,7 @@ export class FakeClient implements ITflogClient {
           maxPoints: query.maxPoints
         }).then(
           answer => {
-            const drawn = selectSeries(answer.series, query.axis);
+            const drawn = selectSeries(answer.series);
             const metrics = drawn.map(line => line.name);
             return { runId, summary: answer.run, metrics, series: drawn };
           },

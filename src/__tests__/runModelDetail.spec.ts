@@ -1,6 +1,6 @@
 import { IChartsChange, RunModel } from '../model/runModel';
 import type { ISeriesQuery, ISeriesResponse } from '../tokens';
-import { FakeClient, points, series } from './fakes';
+import { FakeClient, points, ranked, series } from './fakes';
 
 /** Answers an x range (`from`, `to`) with its points only, as the service does. */
 class RangeClient extends FakeClient {
@@ -13,12 +13,15 @@ class RangeClient extends FakeClient {
     const to = toNumber(query.to);
     return Promise.resolve({
       run: this.run_,
-      series: this.allSeries
-        .filter(s => query.names?.includes(s.name) ?? true)
-        .map(s => ({
-          ...s,
-          points: s.points.filter(p => p.x >= from && p.x <= to)
-        }))
+      series: ranked(
+        this.allSeries
+          .filter(s => query.names?.includes(s.name) ?? true)
+          .map(s => ({
+            ...s,
+            points: s.points.filter(p => p.x >= from && p.x <= to)
+          })),
+        query.axis
+      )
     });
   }
 }

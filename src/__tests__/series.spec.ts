@@ -6,7 +6,8 @@ import {
   selectSeries,
   toRows
 } from '../model/series';
-import { points, series } from './fakes';
+import type { IRankedSeries } from '../tokens';
+import { points, ranked, series } from './fakes';
 
 describe('metricBase', () => {
   it('puts val_ metrics with their base as validation', () => {
@@ -27,31 +28,43 @@ describe('metricBase', () => {
 });
 
 describe('selectSeries', () => {
-  it('prefers exact callback values over parsed ones', () => {
+  const drawn = (list: IRankedSeries[]) =>
+    selectSeries(list).map(line => `${line.name}:${line.scope}:${line.source}`);
+
+  it('draws the highest ranked series of a metric, whatever their order', () => {
     const parsed = series('loss', points([1, 2]), {
       source: 'keras3_progress'
     });
     const exact = series('loss', points([1, 2]), { source: 'callback' });
-    expect(selectSeries([parsed, exact], 'step')).toEqual([exact]);
-    expect(selectSeries([exact, parsed], 'step')).toEqual([exact]);
+    expect(drawn(ranked([parsed, exact]))).toEqual(['loss:batch:callback']);
+    expect(drawn(ranked([exact, parsed]))).toEqual(['loss:batch:callback']);
   });
 
-  it('prefers epoch values on the epoch axis and batch values on the step axis', () => {
+  it('follows the ranks the service gave for the axis asked for', () => {
     const batch = series('loss', points([1, 2]), { scope: 'batch' });
     const epoch = series('loss', points([1]), { scope: 'epoch' });
-    expect(selectSeries([batch, epoch], 'epoch')).toEqual([epoch]);
-    expect(selectSeries([batch, epoch], 'step')).toEqual([batch]);
+    expect(drawn(ranked([batch, epoch], 'epoch'))).toEqual([
+      'loss:epoch:callback'
+    ]);
+    expect(drawn(ranked([batch, epoch], 'step'))).toEqual([
+      'loss:batch:callback'
+    ]);
   });
 
-  it('keeps one series per metric name', () => {
-    const chosen = selectSeries(
-      [
-        series('loss', points([1])),
-        series('val_loss', points([1]), { scope: 'epoch' })
-      ],
-      'step'
+  it('keeps the first of equally ranked series', () => {
+    const first = { ...series('loss', points([1])), rank: 3 };
+    const second = { ...series('loss', points([2]), { source: 'x' }), rank: 3 };
+    expect(drawn([first, second])).toEqual(['loss:batch:callback']);
+  });
+
+  it('keeps one series per metric name, in first-seen order', () => {
+    const chosen = drawn(
+      ranked([
+        series('val_loss', points([1]), { scope: 'epoch' }),
+        series('loss', points([1]))
+      ])
     );
-    expect(chosen.map(s => s.name)).toEqual(['loss', 'val_loss']);
+    expect(chosen).toEqual(['val_loss:epoch:callback', 'loss:batch:callback']);
   });
 });
 

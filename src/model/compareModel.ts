@@ -223,7 +223,7 @@ export class CompareModel {
               axis,
               maxPoints: this._maxPoints
             });
-            const series = selectSeries(answer.series, axis);
+            const series = selectSeries(answer.series);
             return {
               runId,
               summary: answer.run,

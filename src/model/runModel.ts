@@ -11,6 +11,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
   IRunSummary,
+  IRankedSeries,
   ISeries,
   ISeriesPoint,
   ITflogClient,
@@ -26,7 +27,6 @@ import {
   SeriesRole,
   selectSeries,
   seriesKey,
-  seriesRank,
   toRows
 } from './series';
 import { autoAxis } from './viewDefaults';
@@ -224,7 +224,7 @@ export class RunModel implements IDisposable {
       from,
       to
     });
-    return selectSeries(response.series, axis)
+    return selectSeries(response.series)
       .filter(series => names.includes(series.name))
       .flatMap(series =>
         toRows(series.name, series.points, new Ema(this._view.smoothing))
@@ -284,7 +284,7 @@ export class RunModel implements IDisposable {
       return this._fullLoad(generation, true);
     }
     this._series.clear();
-    for (const series of selectSeries(response.series, axis)) {
+    for (const series of selectSeries(response.series)) {
       this._series.set(series.name, this._track(series));
     }
     this._setSummary(response.run);
@@ -314,7 +314,7 @@ export class RunModel implements IDisposable {
       this._hasEpochEnds || autoAxis(response.series) === 'epoch';
     // The first epoch of a Keras fit has ended: `auto` moves to the epoch axis.
     if (
-      this._needsReload(response.series, axis) ||
+      this._needsReload(response.series) ||
       this._moveAutoAxis(response.series, false)
     ) {
       return this._fullLoad(generation);
@@ -347,10 +347,10 @@ export class RunModel implements IDisposable {
   }
 
   /** A metric not seen yet, or a better series of a known one. */
-  private _needsReload(series: ISeries[], axis: SeriesAxis): boolean {
-    return selectSeries(series, axis).some(best => {
+  private _needsReload(series: IRankedSeries[]): boolean {
+    return selectSeries(series).some(best => {
       const tracked = this._series.get(best.name);
-      return !tracked || seriesRank(best, axis) > tracked.rank;
+      return !tracked || best.rank > tracked.rank;
     });
   }
 
@@ -372,13 +372,13 @@ export class RunModel implements IDisposable {
     return true;
   }
 
-  private _track(series: ISeries): ITrackedSeries {
+  private _track(series: IRankedSeries): ITrackedSeries {
     const ema = new Ema(this._view.smoothing);
     const points = series.points.slice();
     return {
       key: seriesKey(series),
       name: series.name,
-      rank: seriesRank(series, this._axis),
+      rank: series.rank,
       points,
       rows: toRows(series.name, points, ema),
       lastX: maxX(points, -Infinity),

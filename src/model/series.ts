@@ -3,7 +3,7 @@
  * of a metric to draw, how metrics group into charts (train and validation
  * together), chart order, and display smoothing.
  */
-import type { ISeries, ISeriesPoint, SeriesAxis } from '../tokens';
+import type { IRankedSeries, ISeries, ISeriesPoint } from '../tokens';
 
 export type SeriesRole = 'train' | 'validation';
 
@@ -37,34 +37,17 @@ export function seriesKey(series: Pick<ISeries, 'name' | 'scope' | 'source'>) {
   return `${series.name}|${series.scope}|${series.source}`;
 }
 
-/** Which scope reads best on an axis: epoch-end values on the epoch axis, the densest otherwise. */
-const SCOPE_PREFERENCE: Record<SeriesAxis, string[]> = {
-  step: ['batch', 'epoch', 'log'],
-  time: ['batch', 'epoch', 'log'],
-  epoch: ['epoch', 'batch', 'log']
-};
-
 /**
- * How good a series is for drawing its metric on an axis (higher is better):
- * exact callback values beat values parsed from output, then the scope
- * preference of the axis decides.
+ * The best series of every metric name, in first-seen order: the highest
+ * ranked, as the service ranks them for the axis asked for.
  */
-export function seriesRank(
-  series: Pick<ISeries, 'scope' | 'source'>,
-  axis: SeriesAxis
-): number {
-  const scopes = SCOPE_PREFERENCE[axis];
-  const scopeIndex = scopes.indexOf(series.scope);
-  const scopeRank = scopeIndex < 0 ? 0 : scopes.length - scopeIndex;
-  return (series.source === 'callback' ? 100 : 0) + scopeRank;
-}
-
-/** The best series of every metric name, in first-seen order. */
-export function selectSeries(series: ISeries[], axis: SeriesAxis): ISeries[] {
-  const best = new Map<string, ISeries>();
+export function selectSeries<Series extends IRankedSeries>(
+  series: readonly Series[]
+): Series[] {
+  const best = new Map<string, Series>();
   for (const candidate of series) {
     const current = best.get(candidate.name);
-    if (!current || seriesRank(candidate, axis) > seriesRank(current, axis)) {
+    if (!current || candidate.rank > current.rank) {
       best.set(candidate.name, candidate);
     }
   }

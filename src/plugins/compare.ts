@@ -193,7 +193,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
             axis: 'step',
             maxPoints: EXPORT_MAX_POINTS
           });
-          const series = selectSeries(answer.series, 'step');
+          const series = selectSeries(answer.series);
           const run = {
             runId,
             summary: answer.run,

@@ -5,6 +5,7 @@
 import { storedNotebookPaths } from '../common/notebookPath';
 import { mergeSeries, newerSummary, type IRecentReader } from '../ship/recent';
 import type { IShipperStatus } from '../ship/status';
+import { seriesRank } from '../store/compare-common';
 import type { IRunSort, IStore, RunSortKey } from '../store/store';
 import { EVENT_KINDS } from '../types';
 import type {
@@ -222,7 +223,11 @@ export async function series(
   }
   // Read after the store answered: what it stored meanwhile is merged in.
   const recent = deps.recent?.points(storeQuery.runId) ?? [];
-  return { run: summary, series: mergeSeries(found, recent, storeQuery) };
+  const series = mergeSeries(found, recent, storeQuery).map(merged => ({
+    ...merged,
+    rank: seriesRank(merged, storeQuery.axis)
+  }));
+  return { run: summary, series };
 }
 
 /** `from` and `to` of a zoomed series: numbers, or ISO times on the time axis. */

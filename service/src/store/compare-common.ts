@@ -22,7 +22,8 @@ const SCOPE_PREFERENCE: Record<SeriesAxis, readonly string[]> = {
 /**
  * How good a series is for drawing its metric on an axis (higher is
  * better): exact callback values beat values parsed from output, then the
- * axis' scope preference decides. The panel chooses its series alike.
+ * axis' scope preference decides. The one rule: `GET /runs/{runId}/series`
+ * serves each series with its rank, and the panel draws by it.
  */
 export function seriesRank(
   key: Pick<ISeriesKey, 'scope' | 'source'>,

@@ -5,12 +5,14 @@ import * as path from 'path';
 
 import { createApiServer, IApiServer, ListeningAt } from '../../src/api';
 import { EmbeddedStore } from '../../src/store/embedded';
-import type { ILogPage } from '../../src/wire';
+import { seriesRank } from '../../src/store/compare-common';
+import type { ILogPage, ISeriesResponse } from '../../src/wire';
 import { logEvent } from '../documents';
 import { memoryLogger } from '../ship/fakes';
 import { writeAccepted } from '../store/write-accepted';
 import {
   errorOf,
+  json,
   ITestServer,
   request,
   runSummary,
@@ -121,6 +123,23 @@ describe('history parameters', () => {
     // The default sort is no sort: its cursors are those of plain lists.
     await request(server.at, '/api/v1/runs?sort=started&order=desc');
     expect(server.store.runQueries.at(-1)).toEqual({ user: 'alice', size: 50 });
+  });
+
+  it('serves each series with its rank for the axis asked for', async () => {
+    const ranks: Record<string, number> = {};
+    for (const axis of ['step', 'epoch'] as const) {
+      const response = await request(
+        server.at,
+        `/api/v1/runs/run-1/series?axis=${axis}`
+      );
+      expect(response.status).toBe(200);
+      const body = json(response) as unknown as ISeriesResponse;
+      expect(body.series.map(line => line.scope)).toEqual(['epoch']);
+      ranks[axis] = body.series[0].rank;
+      expect(ranks[axis]).toBe(seriesRank(body.series[0], axis));
+    }
+    // Epoch-end values draw best on the epoch axis.
+    expect(ranks.epoch).toBeGreaterThan(ranks.step);
   });
 
   it('hands a zoomed series range to the store', async () => {
