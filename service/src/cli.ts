@@ -236,7 +236,13 @@ class Output {
     private readonly showPoints: boolean
   ) {}
 
-  add(parsed: ReturnType<IParser['parseRecord']>): void {
+  add(parser: IParser, record: SpoolRecord, state: IRunState): void {
+    if (!this.showDocuments && !this.showPoints) {
+      // The parsed fields alone are written without building documents.
+      parser.parseRecordLines(record, state, this.pending);
+      return;
+    }
+    const parsed = parser.parseRecord(record, state);
     for (const document of parsed.documents) {
       this.pending.push(
         this.showDocuments ? JSON.stringify(document) : parsedLine(document)
@@ -421,7 +427,7 @@ async function parseCommand(options: ICliOptions): Promise<number> {
   const output = new Output(options.documents, options.points);
   const handle = async (records: SpoolRecord[]): Promise<void> => {
     for (const record of records) {
-      output.add(parser.parseRecord(record, state));
+      output.add(parser, record, state);
     }
     await output.flush();
   };

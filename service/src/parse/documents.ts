@@ -201,7 +201,8 @@ function defaultLevel(kind: EventKind): string {
   return 'info';
 }
 
-function timestamp(seconds: number, state: IRunState): string {
+/** A document's `@timestamp`: its event time, else the last record time. */
+export function timestamp(seconds: number, state: IRunState): string {
   return (
     isoFromSeconds(seconds) ??
     isoFromSeconds(state.last_ts ?? 0) ??
@@ -215,7 +216,7 @@ function timestamp(seconds: number, state: IRunState): string {
  * a record has none). `spec.time` may be a time printed in the text, so it
  * is used only when no record time was ever seen.
  */
-function writeTime(seconds: number, state: IRunState): string {
+export function writeTime(seconds: number, state: IRunState): string {
   return (
     isoFromSeconds(state.last_ts ?? seconds) ??
     isoFromSeconds(seconds) ??

@@ -5,6 +5,8 @@
  * documents (`tflog parse --documents`) carry.
  */
 import { ITflogDocument } from '../types';
+import { ILineEvent } from './lines/event';
+import { truncateText } from './truncate';
 
 /** The parsed fields of a document, in the order `parsedLine` writes them. */
 export interface IParsedFields {
@@ -81,4 +83,69 @@ export function parsedFields(document: ITflogDocument): IParsedFields {
 /** One line of `tflog parse`'s default output (without its '\n'). */
 export function parsedLine(document: ITflogDocument): string {
   return JSON.stringify(parsedFields(document));
+}
+
+/**
+ * The line `parsedLine` gives for the document of a stream line's event,
+ * written straight from the event: `tflog parse` needs no document for it.
+ * `time` is the document's `@timestamp` when it differs from its creation
+ * time. Null when the event has what this writer leaves to `parsedLine`:
+ * an error, or a metric name a JavaScript object would move to the front
+ * (one that starts with a digit may be an array index).
+ */
+export function parsedEventLine(
+  event: ILineEvent,
+  kind: string,
+  level: string,
+  time: string | undefined,
+  partial: boolean
+): string | null {
+  if (event.error !== undefined) {
+    return null;
+  }
+  let values = '';
+  let nonfinite = '';
+  for (const [name, value] of event.metrics.entries) {
+    const first = name.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39) {
+      return null;
+    }
+    if (value.finite) {
+      values += `${values === '' ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(value.value)}`;
+    } else {
+      nonfinite += `${nonfinite === '' ? '' : ','}${JSON.stringify(name)}:"${value.value}"`;
+    }
+  }
+  let line =
+    time === undefined
+      ? `{"level":${JSON.stringify(level)},"kind":"${kind}"`
+      : `{"time":"${time}","level":${JSON.stringify(level)},"kind":"${kind}"`;
+  if (event.logger !== undefined) {
+    line += `,"logger":${JSON.stringify(event.logger)}`;
+  }
+  if (event.pattern !== undefined) {
+    line += `,"pattern":${JSON.stringify(event.pattern)}`;
+  }
+  if (event.epoch !== undefined) {
+    line += `,"epoch":${JSON.stringify(event.epoch)}`;
+  }
+  if (event.epochs_total !== undefined) {
+    line += `,"epochs_total":${JSON.stringify(event.epochs_total)}`;
+  }
+  if (event.step !== undefined) {
+    line += `,"step":${JSON.stringify(event.step)}`;
+  }
+  if (event.steps_total !== undefined) {
+    line += `,"steps_total":${JSON.stringify(event.steps_total)}`;
+  }
+  if (values !== '') {
+    line += `,"metrics":{${values}}`;
+  }
+  if (nonfinite !== '') {
+    line += `,"nonfinite":{${nonfinite}}`;
+  }
+  if (partial) {
+    line += ',"partial":true';
+  }
+  return `${line},"message":${JSON.stringify(truncateText(event.message))}}`;
 }

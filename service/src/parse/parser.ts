@@ -25,7 +25,9 @@ import {
   buildDocument,
   buildPoints,
   IDocumentSpec,
-  resolveKindAndLevel
+  resolveKindAndLevel,
+  timestamp,
+  writeTime
 } from './documents';
 import { isLoggingEcho, rememberLoggingLines } from './echo';
 import { GrokError } from './grok/compile';
@@ -39,6 +41,7 @@ import {
 } from './lines/event';
 import { parseProgressLine } from './lines/keras';
 import { parseLine, parseMessage } from './lines/parseLine';
+import { parsedEventLine, parsedLine } from './parsedLine';
 import { errorFromExceptionText } from './lines/python';
 import { recordId, runDocumentSpec, seqOf, textOf } from './recordFields';
 import {
@@ -107,6 +110,12 @@ export interface IParser {
   readonly stats: IParserStats;
   /** Never throws: a record it cannot handle becomes an 'error' document. */
   parseRecord(record: SpoolRecord, state: IRunState): IParsedRecord;
+  /**
+   * What `tflog parse` prints by default: `parsedLine` of each document
+   * `parseRecord` would give, pushed onto `out`, with the same state and
+   * stats. A stream record's lines are written without building documents.
+   */
+  parseRecordLines(record: SpoolRecord, state: IRunState, out: string[]): void;
 }
 
 export function createParser(options: IParserOptions = {}): IParser {
@@ -187,13 +196,40 @@ class Parser implements IParser {
     return result;
   }
 
+  parseRecordLines(record: SpoolRecord, state: IRunState, out: string[]): void {
+    if (record.t !== 'stream') {
+      for (const document of this.parseRecord(record, state).documents) {
+        out.push(parsedLine(document));
+      }
+      return;
+    }
+    this.counters.records += 1;
+    const firstLine = out.length;
+    // The lean lines count their points as they go: undone if the record fails.
+    const pointsBefore = this.counters.points;
+    try {
+      const time = recordTime(record, state);
+      const { capped } = this.stream(record, state, time, out);
+      this.counters.documents += out.length - firstLine;
+      if (capped !== undefined) {
+        this.counters.capped += 1;
+      }
+    } catch (error) {
+      this.counters.failures += 1;
+      this.counters.points = pointsBefore;
+      out.length = firstLine;
+      out.push(parsedLine(failureDocument(record, state, error)));
+      this.counters.documents += 1;
+    }
+  }
+
   private dispatch(record: SpoolRecord, state: IRunState): IParsedRecord {
     const time = recordTime(record, state);
     switch (record.t) {
       case 'log':
         return this.logging(record, state, time);
       case 'stream':
-        return this.stream(record, state, time);
+        return this.stream(record, state, time, null);
       case 'metrics':
         if (record.scope === 'system') {
           return systemRecord(record, state, time);
@@ -266,14 +302,19 @@ class Parser implements IParser {
     return single(state, { spec, scope: event.scope });
   }
 
+  /**
+   * The record's documents; with `lines`, its lines as `parsedLine` writes
+   * them go there instead, and only `capped` is returned.
+   */
   private stream(
     record: IStreamRecord,
     state: IRunState,
-    time: number
+    time: number,
+    lines: string[] | null
   ): IParsedRecord {
     const streamName = record.stream === 'stderr' ? 'stderr' : 'stdout';
     const streamState = state.streams[streamName];
-    const { lines, rest } = streamLines(
+    const { lines: visible, rest } = streamLines(
       textOf(record.text),
       streamState,
       MAX_LINES_PER_RECORD,
@@ -282,11 +323,11 @@ class Parser implements IParser {
     // A piece of an over-long line (`fragment`) longer than one event's text
     // is stored whole, in events of MAX_TEXT_CHARS each: one id per event.
     let fragmentPieces: (string[] | null)[] | null = null;
-    let ids = lines.length;
-    for (let index = 0; index < lines.length; index++) {
-      const line = lines[index];
+    let ids = visible.length;
+    for (let index = 0; index < visible.length; index++) {
+      const line = visible[index];
       if (line.fragment && line.text.length > MAX_TEXT_CHARS) {
-        fragmentPieces ??= lines.map(() => null);
+        fragmentPieces ??= visible.map(() => null);
         const pieces = textPieces(line.text, MAX_TEXT_CHARS);
         fragmentPieces[index] = pieces;
         ids += pieces.length - 1;
@@ -297,13 +338,16 @@ class Parser implements IParser {
     const id = recordId(record, state);
     const seq = seqOf(record);
     let nextId = 0;
-    for (let index = 0; index < lines.length; index++) {
-      const line = lines[index];
+    for (let index = 0; index < visible.length; index++) {
+      const line = visible[index];
       const idIndex = nextId;
       const pieces = fragmentPieces === null ? null : fragmentPieces[index];
       nextId += pieces === null ? 1 : pieces.length;
       if (pieces !== null) {
         keepFragment(result, record, state, time, idIndex, pieces, line);
+        if (lines !== null) {
+          writeLines(result, lines);
+        }
         continue;
       }
       const context = lineContext(streamState, line.terminator, time, state);
@@ -331,6 +375,23 @@ class Parser implements IParser {
         event = parsed.event;
       }
       const resolved = resolveKindAndLevel(event);
+      const partial = line.terminator === null;
+      if (lines !== null) {
+        const written = parsedEventLine(
+          event,
+          resolved.kind,
+          resolved.level,
+          event.time === undefined
+            ? undefined
+            : differentTime(event.time, state),
+          partial
+        );
+        if (written !== null) {
+          lines.push(written);
+          this.counters.points += event.metrics.size;
+          continue;
+        }
+      }
       // Fields spelt out rather than spread: this runs per line, and spread
       // objects with many added fields are several times slower here.
       const spec: IDocumentSpec = {
@@ -349,7 +410,7 @@ class Parser implements IParser {
         kind: resolved.kind,
         metrics: event.metrics,
         raw: line.raw,
-        partial: line.terminator === null,
+        partial,
         error: event.error
       };
       if (event.logger !== undefined) {
@@ -360,11 +421,18 @@ class Parser implements IParser {
         state,
         { spec, scope: event.scope },
         undefined,
-        this.withPoints
+        this.withPoints && lines === null
       );
+      if (lines !== null) {
+        this.counters.points += pointCount(result.documents[0]);
+        writeLines(result, lines);
+      }
     }
     if (rest !== '') {
       keepUnparsed(result, record, state, time, ids, rest);
+      if (lines !== null) {
+        writeLines(result, lines);
+      }
     }
     return result;
   }
@@ -459,6 +527,23 @@ function textPieces(text: string, limit: number): string[] {
     start = end;
   }
   return pieces;
+}
+
+/** Move the documents built so far to `lines`, as `parsedLine` writes them. */
+function writeLines(result: IParsedRecord, lines: string[]): void {
+  for (const document of result.documents) {
+    lines.push(parsedLine(document));
+  }
+  result.documents.length = 0;
+}
+
+/**
+ * A stream line's document's `@timestamp` for a time printed in the line,
+ * or undefined when it equals the document's creation time.
+ */
+function differentTime(time: number, state: IRunState): string | undefined {
+  const printed = timestamp(time, state);
+  return printed === writeTime(time, state) ? undefined : printed;
 }
 
 /** The points buildPoints makes of a document: one per value. */
