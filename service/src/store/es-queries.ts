@@ -948,8 +948,6 @@ export function buildSeriesHistogram(
           }
         };
   buckets.aggs = {
-    // Only the first bucket's is used: the point where the curve starts.
-    first: topHit(byX('asc')),
     finite: {
       filter: { exists: { field: 'value' } },
       aggs: {
@@ -970,7 +968,8 @@ export function buildSeriesHistogram(
     ...SKIP_UNMATCHED_SHARDS,
     size: 0,
     query: seriesKeyFilter(query, key, run),
-    aggs: { buckets }
+    // The point where the curve starts, once (not the first of every bucket).
+    aggs: { buckets, first: topHit(byX('asc')) }
   };
 }
 
@@ -979,7 +978,6 @@ interface ITopHits {
 }
 
 interface IHistogramBucket {
-  first?: ITopHits;
   finite?: { lowest?: ITopHits; highest?: ITopHits };
   last?: ITopHits;
   nonfinite?: { first?: ITopHits };
@@ -994,11 +992,13 @@ export function parseSeriesHistogram(
 ): ISeriesPoint[] {
   const aggregate = response.aggregations?.buckets as
     { buckets: IHistogramBucket[] } | undefined;
+  const first = response.aggregations?.first as ITopHits | undefined;
   const hits = new Map<string, estypes.SearchHit<IMetricPoint>>();
-  const buckets = aggregate?.buckets ?? [];
-  buckets.forEach((bucket, index) => {
+  for (const hit of first?.hits.hits ?? []) {
+    hits.set(hit._id ?? `${hits.size}`, hit);
+  }
+  for (const bucket of aggregate?.buckets ?? []) {
     for (const group of [
-      index === 0 ? bucket.first : undefined,
       bucket.finite?.lowest,
       bucket.finite?.highest,
       bucket.last,
@@ -1008,7 +1008,7 @@ export function parseSeriesHistogram(
         hits.set(hit._id ?? `${hits.size}`, hit);
       }
     }
-  });
+  }
   return pointsOfHits([...hits.values()], query).sort(
     (a, b) => a.x - b.x || a.time.localeCompare(b.time)
   );

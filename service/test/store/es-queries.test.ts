@@ -715,10 +715,14 @@ describe('series requests', () => {
     });
     expect(Object.keys(steps.aggs?.buckets?.aggs ?? {}).sort()).toEqual([
       'finite',
-      'first',
       'last',
       'nonfinite'
     ]);
+    // The curve's first point is fetched once, not in every bucket.
+    expect(steps.aggs?.first?.top_hits).toMatchObject({
+      size: 1,
+      sort: [{ step: { order: 'asc' } }, { '@timestamp': { order: 'asc' } }]
+    });
     const times = buildSeriesHistogram(
       { runId: 'r', axis: 'time', maxPoints: 100 },
       key,
@@ -754,16 +758,15 @@ describe('series requests', () => {
       _shards: { total: 1, successful: 1, failed: 0 },
       hits: { hits: [] },
       aggregations: {
+        first: hit(0, 1) as unknown as estypes.AggregationsAggregate,
         buckets: {
           buckets: [
             {
-              first: hit(0, 1),
-              finite: { lowest: hit(3, 0.1), highest: hit(0, 1) },
+              finite: { lowest: hit(3, 0.1), highest: hit(2, 1.5) },
               last: hit(9, 0.5),
               nonfinite: { first: { hits: { hits: [] } } }
             },
             {
-              first: hit(10, 2),
               finite: { lowest: hit(12, 0.2), highest: hit(15, 99) },
               last: hit(19, 0.3),
               nonfinite: { first: hit(17, 'NaN') }
@@ -779,6 +782,7 @@ describe('series requests', () => {
     });
     expect(points.map(p => [p.x, p.y, p.nonfinite ?? null])).toEqual([
       [0, 1, null],
+      [2, 1.5, null],
       [3, 0.1, null],
       [9, 0.5, null],
       [12, 0.2, null],
