@@ -25,27 +25,22 @@
 // (Elasticsearch by default), alerts.<store>.* for the others, alerts.meta.
 // Goal: NaN to notification p95 < 1000 ms on both stores.
 import { execFileSync } from 'child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync
-} from 'fs';
-import { cpus, loadavg, tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
+import { cpus, loadavg } from 'os';
 import { dirname, join } from 'path';
 import { setTimeout as delay } from 'timers/promises';
 import { fileURLToPath } from 'url';
 import { parseArgs } from 'util';
 
-import { launchChromium, openNotebook } from '../latency/browser.mjs';
-import { startStoreServer } from '../latency/servers.mjs';
+import { openNotebook } from '../latency/browser.mjs';
 import {
-  flatten,
-  mergeResults,
-  summarise,
-  tableRow
-} from '../latency/stats.mjs';
+  measureEntries,
+  measureStores,
+  printMeasures,
+  waitForFile
+} from '../latency/perStore.mjs';
+import { startStoreServer } from '../latency/servers.mjs';
+import { mergeResults } from '../latency/stats.mjs';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 // TFLOG_BENCH_RESULTS: another file (a --quick check must not overwrite figures).
@@ -243,15 +238,6 @@ async function dismissToasts(page) {
   );
 }
 
-async function waitForFile(path, deadline) {
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) {
-      throw new Error(`${path} was not written in time: did the cell fail?`);
-    }
-    await delay(50);
-  }
-}
-
 async function measure(store, workDir, browser) {
   const { server, close } = await startStoreServer({
     root: ROOT,
@@ -333,83 +319,33 @@ async function measure(store, workDir, browser) {
   }
 }
 
-function printTable(results) {
-  const widths = [14, 16, 7, 7, 7, 7, 7, 5, 7];
-  console.log(
-    tableRow(
-      ['store', 'measure', 'p50', 'p95', 'p99', 'mean', 'max', 'n', 'missing'],
-      widths
-    )
-  );
-  for (const result of results) {
-    for (const [measure, figures] of [
-      ['nan_to_notif', result.toast],
-      ['nan_to_stream', result.stream]
-    ]) {
-      const summary = summarise(figures.values);
-      console.log(
-        tableRow(
-          [
-            result.store,
-            measure,
-            summary.p50,
-            summary.p95,
-            summary.p99,
-            summary.mean,
-            summary.max,
-            summary.n,
-            figures.missing
-          ],
-          widths
-        )
-      );
-    }
-  }
-  console.log('milliseconds from the NaN line printed in the kernel');
-}
-
 async function main() {
   const started = Date.now();
   const loadBefore = loadavg()[0];
-  const workDir = mkdtempSync(join(tmpdir(), 'tflog-alerts-'));
-  const browser = await launchChromium(ROOT);
-  const results = [];
-  let failed = true;
-  try {
-    for (const store of stores) {
-      console.error(
-        `[alerts] ${store}: ${warmup} warm-up and ${trials} trials, ` +
-          `${holdMs} ms quiet after each NaN`
-      );
-      results.push(await measure(store, workDir, browser));
-    }
-    failed = false;
-  } finally {
-    await browser.close();
-    if (failed || options['keep-work-dir']) {
-      console.error(
-        `[alerts] kept ${workDir} (jupyter.log of each store there)`
-      );
-    } else {
-      rmSync(workDir, { recursive: true, force: true });
-    }
-  }
-  printTable(results);
+  const { results, browser } = await measureStores({
+    root: ROOT,
+    name: 'alerts',
+    stores,
+    describe: `${warmup} warm-up and ${trials} trials, ${holdMs} ms quiet after each NaN`,
+    keep: options['keep-work-dir'],
+    measure
+  });
+  printMeasures(
+    results,
+    result => [
+      ['nan_to_notif', result.toast],
+      ['nan_to_stream', result.stream]
+    ],
+    'milliseconds from the NaN line printed in the kernel'
+  );
 
   const entries = {};
   results.forEach((result, index) => {
     const prefix = index === 0 ? 'alerts' : `alerts.${result.store}`;
     Object.assign(
       entries,
-      flatten(
-        `${prefix}.nan_to_notification_ms`,
-        summarise(result.toast.values)
-      ),
-      flatten(`${prefix}.nan_to_stream_ms`, summarise(result.stream.values)),
-      {
-        [`${prefix}.nan_to_notification_ms.missing`]: result.toast.missing,
-        [`${prefix}.nan_to_stream_ms.missing`]: result.stream.missing
-      }
+      measureEntries(`${prefix}.nan_to_notification_ms`, result.toast),
+      measureEntries(`${prefix}.nan_to_stream_ms`, result.stream)
     );
     if (result.toast.missing > 0) {
       console.error(
@@ -437,7 +373,7 @@ async function main() {
       ])
     ),
     notification: results[0]?.sample ?? null,
-    browser: `chromium ${browser.version()}`,
+    browser,
     jupyterlab,
     cpus: cpus().length,
     // One-minute load average before and after: other work on the machine.

@@ -24,14 +24,8 @@
 // latency.meta. Goals: log to chart p95 < 250 ms and p99 < 500 ms on both
 // stores, log to searchable p95 < 1.5 s.
 import { execFileSync } from 'child_process';
-import {
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  existsSync
-} from 'fs';
-import { cpus, tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
+import { cpus } from 'os';
 import { dirname, join } from 'path';
 import { setTimeout as delay } from 'timers/promises';
 import { fileURLToPath } from 'url';
@@ -40,14 +34,19 @@ import { parseArgs } from 'util';
 import { pollSeries, waitForRunId } from './api-poller.mjs';
 import { pollSearchable } from './es-poller.mjs';
 import {
-  launchChromium,
   openNotebook,
   openTrainingPanel,
   runAllCells,
   startChartRecorder
 } from './browser.mjs';
+import {
+  measureEntries,
+  measureStores,
+  printMeasures,
+  waitForFile
+} from './perStore.mjs';
 import { startStoreServer } from './servers.mjs';
-import { flatten, mergeResults, summarise, tableRow } from './stats.mjs';
+import { mergeResults } from './stats.mjs';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 // TFLOG_BENCH_RESULTS: another file (a --quick check must not overwrite figures).
@@ -151,15 +150,6 @@ function latencies(emitted, seenAt) {
   return { values, missing };
 }
 
-async function waitForFile(path, deadline) {
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) {
-      throw new Error(`${path} was not written in time: did the cell fail?`);
-    }
-    await delay(100);
-  }
-}
-
 /**
  * Waits until the chart drew step `last`, at most until `deadline`. Steps it
  * never drew count as missing; what the panel showed is logged.
@@ -224,7 +214,7 @@ async function measure(store, workDir, browser) {
           })
         : null
     ]);
-    await waitForFile(join(server.serverRoot, EMITTED), deadline);
+    await waitForFile(join(server.serverRoot, EMITTED), deadline, 100);
     await waitForChart(page, recorder, points, Date.now() + CHART_SETTLE_MS);
     const emitted = JSON.parse(
       readFileSync(join(server.serverRoot, EMITTED), 'utf-8')
@@ -246,93 +236,40 @@ async function measure(store, workDir, browser) {
   }
 }
 
-function printTable(results) {
-  const widths = [14, 14, 7, 7, 7, 7, 7, 5, 7];
-  console.log(
-    tableRow(
-      ['store', 'measure', 'p50', 'p95', 'p99', 'mean', 'max', 'n', 'missing'],
-      widths
-    )
-  );
-  for (const result of results) {
-    const measures = [
-      ['log_to_chart', result.chart],
-      ['log_to_api', result.api]
-    ];
-    if (result.searchable !== null) {
-      measures.push(['log_to_search', result.searchable]);
-    }
-    for (const [measure, figures] of measures) {
-      const summary = summarise(figures.values);
-      console.log(
-        tableRow(
-          [
-            result.store,
-            measure,
-            summary.p50,
-            summary.p95,
-            summary.p99,
-            summary.mean,
-            summary.max,
-            summary.n,
-            figures.missing
-          ],
-          widths
-        )
-      );
-    }
-  }
-  console.log('milliseconds; log_to_api is polled every', apiPollMs, 'ms');
-}
-
 async function main() {
   const started = Date.now();
-  const workDir = mkdtempSync(join(tmpdir(), 'tflog-latency-'));
-  const browser = await launchChromium(ROOT);
-  const results = [];
-  let failed = true;
-  try {
-    for (const store of stores) {
-      console.error(
-        `[latency] ${store}: ${points} steps every ${intervalMs} ms`
-      );
-      results.push(await measure(store, workDir, browser));
-    }
-    failed = false;
-  } finally {
-    await browser.close();
-    if (failed || options['keep-work-dir']) {
-      console.error(
-        `[latency] kept ${workDir} (jupyter.log of each store there)`
-      );
-    } else {
-      rmSync(workDir, { recursive: true, force: true });
-    }
-  }
-  printTable(results);
+  const { results, browser } = await measureStores({
+    root: ROOT,
+    name: 'latency',
+    stores,
+    describe: `${points} steps every ${intervalMs} ms`,
+    keep: options['keep-work-dir'],
+    measure
+  });
+  printMeasures(
+    results,
+    result => [
+      ['log_to_chart', result.chart],
+      ['log_to_api', result.api],
+      ...(result.searchable === null
+        ? []
+        : [['log_to_search', result.searchable]])
+    ],
+    `milliseconds; log_to_api is polled every ${apiPollMs} ms`
+  );
 
   const entries = {};
   results.forEach((result, index) => {
     const prefix = index === 0 ? 'latency' : `latency.${result.store}`;
     Object.assign(
       entries,
-      flatten(`${prefix}.log_to_chart_ms`, summarise(result.chart.values)),
-      flatten(`${prefix}.log_to_api_ms`, summarise(result.api.values)),
-      {
-        [`${prefix}.log_to_chart_ms.missing`]: result.chart.missing,
-        [`${prefix}.log_to_api_ms.missing`]: result.api.missing
-      }
+      measureEntries(`${prefix}.log_to_chart_ms`, result.chart),
+      measureEntries(`${prefix}.log_to_api_ms`, result.api)
     );
     if (result.searchable !== null) {
       Object.assign(
         entries,
-        flatten(
-          'latency.log_to_searchable_ms',
-          summarise(result.searchable.values)
-        ),
-        {
-          'latency.log_to_searchable_ms.missing': result.searchable.missing
-        }
+        measureEntries('latency.log_to_searchable_ms', result.searchable)
       );
     }
     const incomplete =
@@ -358,7 +295,7 @@ async function main() {
     chart_updates: Object.fromEntries(
       results.map(r => [r.store, r.chartUpdates])
     ),
-    browser: `chromium ${browser.version()}`,
+    browser,
     jupyterlab,
     cpus: cpus().length,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
