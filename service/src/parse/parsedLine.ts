@@ -89,9 +89,7 @@ export function parsedLine(document: ITflogDocument): string {
  * The line `parsedLine` gives for the document of a stream line's event,
  * written straight from the event: `tflog parse` needs no document for it.
  * `time` is the document's `@timestamp` when it differs from its creation
- * time. Null when the event has what this writer leaves to `parsedLine`:
- * an error, or a metric name a JavaScript object would move to the front
- * (one that starts with a digit may be an array index).
+ * time. Null when the event carries an error, which `parsedLine` writes.
  */
 export function parsedEventLine(
   event: ILineEvent,
@@ -103,49 +101,40 @@ export function parsedEventLine(
   if (event.error !== undefined) {
     return null;
   }
-  let values = '';
-  let nonfinite = '';
-  for (const [name, value] of event.metrics.entries) {
-    const first = name.charCodeAt(0);
-    if (first >= 0x30 && first <= 0x39) {
-      return null;
-    }
-    if (value.finite) {
-      values += `${values === '' ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(value.value)}`;
-    } else {
-      nonfinite += `${nonfinite === '' ? '' : ','}${JSON.stringify(name)}:"${value.value}"`;
-    }
-  }
-  let line =
-    time === undefined
-      ? `{"level":${JSON.stringify(level)},"kind":"${kind}"`
-      : `{"time":"${time}","level":${JSON.stringify(level)},"kind":"${kind}"`;
+  // Built as parsedFields builds it, field by field, for the same reason.
+  const fields: Omit<IParsedFields, 'message'> & { message?: string } =
+    time === undefined ? { level, kind } : { time, level, kind };
   if (event.logger !== undefined) {
-    line += `,"logger":${JSON.stringify(event.logger)}`;
+    fields.logger = event.logger;
   }
   if (event.pattern !== undefined) {
-    line += `,"pattern":${JSON.stringify(event.pattern)}`;
+    fields.pattern = event.pattern;
   }
   if (event.epoch !== undefined) {
-    line += `,"epoch":${JSON.stringify(event.epoch)}`;
+    fields.epoch = event.epoch;
   }
   if (event.epochs_total !== undefined) {
-    line += `,"epochs_total":${JSON.stringify(event.epochs_total)}`;
+    fields.epochs_total = event.epochs_total;
   }
   if (event.step !== undefined) {
-    line += `,"step":${JSON.stringify(event.step)}`;
+    fields.step = event.step;
   }
   if (event.steps_total !== undefined) {
-    line += `,"steps_total":${JSON.stringify(event.steps_total)}`;
+    fields.steps_total = event.steps_total;
   }
-  if (values !== '') {
-    line += `,"metrics":{${values}}`;
-  }
-  if (nonfinite !== '') {
-    line += `,"nonfinite":{${nonfinite}}`;
+  if (event.metrics.size > 0) {
+    // As a document holds them (documents.ts: buildDocument).
+    const { metrics, nonfinite } = event.metrics.fields();
+    if (metrics !== null) {
+      fields.metrics = metrics;
+    }
+    if (nonfinite !== null) {
+      fields.nonfinite = nonfinite;
+    }
   }
   if (partial) {
-    line += ',"partial":true';
+    fields.partial = true;
   }
-  return `${line},"message":${JSON.stringify(truncateText(event.message))}}`;
+  fields.message = truncateText(event.message);
+  return JSON.stringify(fields);
 }

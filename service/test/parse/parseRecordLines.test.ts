@@ -107,9 +107,9 @@ describe('parseRecordLines: the lines tflog parse prints, without documents', ()
       },
       streamRecord(18, 'WARNING:train:slow step\n', 'stderr'),
       // Over-long lines: a split record's pieces, a huge message, many lines.
-      streamRecord(19, 'x'.repeat(70_000), 'stdout', { split: true }),
-      streamRecord(20, `${'y'.repeat(40_000)} loss: 1\n`),
-      streamRecord(21, 'a: 1\n'.repeat(1005)),
+      streamRecord(19, `${'y'.repeat(40_000)} loss: 1\n`),
+      streamRecord(20, 'x'.repeat(70_000), 'stdout', { split: true }),
+      streamRecord(21, `${'z'.repeat(40_000)}\n${'a: 1\n'.repeat(1005)}`),
       // No seq, no ts, a non-string text, an unknown record type.
       {
         t: 'stream',
