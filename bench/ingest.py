@@ -345,6 +345,28 @@ def rsyslog_version(rsyslogd: str) -> str:
     return first.split(" (")[0].strip()
 
 
+def cost_figures(results: dict) -> dict:
+    """What a line and a document cost: tflog's documents per line, and the
+    node's CPU per 1,000 lines and per 1,000 documents of each shipper.
+    CPU seconds vary less with other work on the machine than the rates do."""
+    lines = results["ingest.lines"]
+    figures = {}
+    documents = {}
+    tflog = results.get("ingest.documents.tflog")
+    if tflog:
+        documents["tflog"] = tflog["events"] + tflog["metric_points"]
+        figures["ingest.docs_per_line.tflog"] = documents["tflog"] / lines
+    if results.get("ingest.documents.rsyslog"):
+        documents["rsyslog"] = results["ingest.documents.rsyslog"]
+    for shipper, count in documents.items():
+        es_cpu = results.get(f"ingest.es_cpu_s.{shipper}")
+        if es_cpu is None:
+            continue
+        figures[f"ingest.es_cpu_ms_per_1k_lines.{shipper}"] = es_cpu / lines * 1e6
+        figures[f"ingest.es_cpu_ms_per_1k_docs.{shipper}"] = es_cpu / count * 1e6
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="tflog vs rsyslog ingest rate")
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -390,6 +412,7 @@ def main() -> None:
     rsyslog_rate = results.get("ingest.docs_per_s.rsyslog")
     if tflog_rate and rsyslog_rate:
         results["ingest.ratio.tflog_to_rsyslog_lines"] = tflog_rate / rsyslog_rate
+    results.update(cost_figures(results))
     results["ingest.meta"] = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cpus": os.cpu_count(),

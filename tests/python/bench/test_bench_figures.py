@@ -110,6 +110,32 @@ def test_profile_hotspots_share_the_busy_samples_by_function_and_file():
     assert hotspots["files"] == [["parser.js", 80.0], ["(native)", 20.0]]
 
 
+def test_elasticsearch_cost_is_per_line_and_per_document_for_both_shippers():
+    measured = {
+        "ingest.lines": 200_000,
+        "ingest.documents.tflog": {"events": 200_000, "metric_points": 300_000},
+        "ingest.es_cpu_s.tflog": 50.0,
+        "ingest.documents.rsyslog": 200_000,
+        "ingest.es_cpu_s.rsyslog": 15.0,
+    }
+    assert ingest.cost_figures(measured) == {
+        "ingest.docs_per_line.tflog": 2.5,
+        "ingest.es_cpu_ms_per_1k_lines.tflog": 250.0,
+        "ingest.es_cpu_ms_per_1k_docs.tflog": 100.0,
+        "ingest.es_cpu_ms_per_1k_lines.rsyslog": 75.0,
+        "ingest.es_cpu_ms_per_1k_docs.rsyslog": 75.0,
+    }
+
+
+def test_elasticsearch_cost_is_left_out_where_the_node_was_not_measured():
+    measured = {
+        "ingest.lines": 1000,
+        "ingest.documents.tflog": {"events": 1000, "metric_points": 500},
+        "ingest.es_cpu_s.tflog": None,
+    }
+    assert ingest.cost_figures(measured) == {"ingest.docs_per_line.tflog": 1.5}
+
+
 def test_the_rsyslog_configuration_is_self_contained():
     config = ingest.rsyslog_config(
         Path("/w/rsyslog"), Path("/w/rsyslog/logs"), "http://127.0.0.1:19301", "bench-lines"
