@@ -75,9 +75,15 @@ export function randomSource(seed) {
  * metrics per epoch; the long run logs `loss` alone for `bigSteps` steps,
  * so its batch loss series has `bigSteps` points.
  */
-export function planHistory({ runs, points, bigSteps, days, seed }) {
+export function planHistory({
+  runs,
+  points,
+  bigSteps,
+  days,
+  seed,
+  now = Date.now()
+}) {
   const random = randomSource(seed);
-  const now = Date.now();
   const bigEpochs = 50;
   const bigPoints = bigSteps > 0 ? bigSteps + 4 * bigEpochs : 0;
   const ordinary = runs - (bigSteps > 0 ? 1 : 0);

@@ -8,7 +8,13 @@
 //        [--scales tenth,full] [--repeats 30] [--max-load-minutes 25]
 //        [--service FILE] [--service-lib DIR] [--es-port 0] [--work DIR]
 //        [--browser yes|no|only] [--labextension DIR] [--jupyter-port 0]
-//        [--keep] [--quick]
+//        [--keep] [--reuse] [--load-only] [--quick]
+//
+// A full size takes about an hour to load on 2 cores; the load and the
+// timing can be apart: `--load-only --work DIR` fills and keeps each store
+// (the load's figures in DIR/<store>-<size>/loaded.json), and a later
+// `--reuse --work DIR` times that store again without loading it (an
+// Elasticsearch store needs the same node, TFLOG_TEST_ES_URL).
 //
 // Elasticsearch: the node of TFLOG_TEST_ES_URL, else one started under the
 // work directory (scripts/es-start.sh on --es-port). After the API, the same
@@ -139,6 +145,8 @@ function options() {
       'jupyter-port': { type: 'string', default: '0' },
       work: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      reuse: { type: 'boolean', default: false },
+      'load-only': { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false }
     }
   });
@@ -177,7 +185,10 @@ function options() {
     jupyterPort: Number(values['jupyter-port']),
     work:
       values.work ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tflog-history-')),
-    keep: values.keep,
+    // A store loaded to be timed later is kept, as is one timed again.
+    keep: values.keep || values.reuse || values['load-only'],
+    reuse: values.reuse,
+    loadOnly: values['load-only'],
     quick: values.quick
   };
 }
@@ -473,32 +484,61 @@ async function measure(api, bigRunId, repeats, runs) {
 
 // ---------------------------------------------------------------- one store, one size
 
-async function runOne(settings, modules, store, scaleName, esUrl) {
+/** Where a kept load of a store at a size is described, for `--reuse`. */
+function loadedMarker(settings, store, scaleName) {
+  return path.join(settings.work, `${store}-${scaleName}`, 'loaded.json');
+}
+
+/** A kept load of the same store and size, or null. */
+function keptLoad(settings, store, scaleName) {
+  const marker = loadedMarker(settings, store, scaleName);
+  if (!settings.reuse || !fs.existsSync(marker)) {
+    return null;
+  }
+  const kept = JSON.parse(fs.readFileSync(marker, 'utf-8'));
+  const scale = (settings.quick ? QUICK_SCALES : SCALES)[scaleName];
+  if (JSON.stringify(kept.scale) !== JSON.stringify(scale)) {
+    throw new Error(
+      `${marker} holds another size (${JSON.stringify(kept.scale)}); load it again without --reuse`
+    );
+  }
+  return kept;
+}
+
+/** Fills the store (or takes a kept load): its index prefix and load figures. */
+async function loadStore(settings, store, scaleName, esUrl, plan) {
+  const { kept, plans, plannedAt } = plan;
+  if (kept !== null) {
+    log(
+      `${store}, ${scaleName}: timing the store loaded at ${kept.loadedAt} (--reuse)`
+    );
+    return kept;
+  }
   const scale = (settings.quick ? QUICK_SCALES : SCALES)[scaleName];
   const prefix = `history-${randomBytes(4).toString('hex')}-`;
-  const workDir = path.join(settings.work, `${store}-${scaleName}`);
-  const storeDir = path.join(workDir, 'store');
-  fs.mkdirSync(storeDir, { recursive: true });
+  const storeDir = path.join(settings.work, `${store}-${scaleName}`, 'store');
   const p = `history.${store}.${scaleName}.`;
-  const plans = planHistory({ ...scale, days: 30, seed: 7 });
-  const bigRun = plans.find(plan => plan.big);
-  const figures = {};
-  try {
-    const loadAverageBefore = loadAverage();
-    log(
-      `${store}, ${scaleName}: loading ${scale.runs} runs, ${scale.points.toLocaleString('en')} points`
-    );
-    // Refreshed and with the store's own settings once this returns.
-    const loaded = await fillStore(
-      settings.serviceLib,
-      { store, dir: storeDir, esUrl, prefix },
-      plans,
-      { log: message => log(`${store}, ${scaleName}: ${message}`) }
-    );
-    log(
-      `${store}, ${scaleName}: loaded ${loaded.points} points, ${loaded.documents} events in ${loaded.seconds.toFixed(0)} s (${Math.round(loaded.pointsPerSecond)} points/s)`
-    );
-    Object.assign(figures, {
+  const loadAverageBefore = loadAverage();
+  log(
+    `${store}, ${scaleName}: loading ${scale.runs} runs, ${scale.points.toLocaleString('en')} points`
+  );
+  // Refreshed and with the store's own settings once this returns.
+  const loaded = await fillStore(
+    settings.serviceLib,
+    { store, dir: storeDir, esUrl, prefix },
+    plans,
+    { log: message => log(`${store}, ${scaleName}: ${message}`) }
+  );
+  log(
+    `${store}, ${scaleName}: loaded ${loaded.points} points, ${loaded.documents} events in ${loaded.seconds.toFixed(0)} s (${Math.round(loaded.pointsPerSecond)} points/s)`
+  );
+  const load = {
+    scale,
+    prefix,
+    // The runs' times count back from here: a reuse plans the same runs.
+    plannedAt,
+    loadedAt: new Date().toISOString(),
+    figures: {
       [`${p}load.runs`]: loaded.runs,
       [`${p}load.points`]: loaded.points,
       [`${p}load.events`]: loaded.documents,
@@ -509,7 +549,38 @@ async function runOne(settings, modules, store, scaleName, esUrl) {
       [`${p}load.items_per_s`]: Math.round(loaded.itemsPerSecond),
       [`${p}load.load_average_before`]: loadAverageBefore,
       [`${p}load.load_average_after`]: loadAverage()
+    }
+  };
+  fs.writeFileSync(
+    loadedMarker(settings, store, scaleName),
+    JSON.stringify(load, null, 2) + '\n'
+  );
+  return load;
+}
+
+async function runOne(settings, modules, store, scaleName, esUrl) {
+  const scale = (settings.quick ? QUICK_SCALES : SCALES)[scaleName];
+  const workDir = path.join(settings.work, `${store}-${scaleName}`);
+  const storeDir = path.join(workDir, 'store');
+  fs.mkdirSync(storeDir, { recursive: true });
+  const p = `history.${store}.${scaleName}.`;
+  const kept = keptLoad(settings, store, scaleName);
+  const plannedAt = kept?.plannedAt ?? Date.now();
+  const plans = planHistory({ ...scale, days: 30, seed: 7, now: plannedAt });
+  const bigRun = plans.find(plan => plan.big);
+  const figures = {};
+  let prefix = null;
+  try {
+    const load = await loadStore(settings, store, scaleName, esUrl, {
+      kept,
+      plans,
+      plannedAt
     });
+    prefix = load.prefix;
+    Object.assign(figures, load.figures);
+    if (settings.loadOnly) {
+      return figures;
+    }
     const serviceOn = socket =>
       startService({
         settings,
@@ -570,7 +641,7 @@ async function runOne(settings, modules, store, scaleName, esUrl) {
     }
   } finally {
     if (!settings.keep) {
-      if (store === 'elasticsearch') {
+      if (store === 'elasticsearch' && prefix !== null) {
         await deleteIndices(esUrl, prefix);
       }
       fs.rmSync(workDir, { recursive: true, force: true });
@@ -723,7 +794,8 @@ async function main() {
         if (
           expected !== null &&
           expected.minutes > settings.maxLoadMinutes &&
-          !settings.quick
+          !settings.quick &&
+          keptLoad(settings, store, scaleName) === null
         ) {
           const reason = `not run: loading ${SCALES[scaleName].points.toLocaleString('en')} points (and their events) would take about ${Math.round(expected.minutes)} min at the ${expected.from} size's ${expected.rate} items/s on this machine (limit ${settings.maxLoadMinutes} min)`;
           log(`${store}, ${scaleName}: ${reason}`);
@@ -756,6 +828,14 @@ async function main() {
     if (!settings.keep) {
       fs.rmSync(settings.work, { recursive: true, force: true });
     }
+  }
+  if (settings.loadOnly) {
+    // Nothing was timed: the results file keeps what it has.
+    for (const [key, value] of Object.entries(figures)) {
+      process.stdout.write(`${key.padEnd(56)} ${JSON.stringify(value)}\n`);
+    }
+    log(`loaded and kept under ${settings.work}; time with --reuse`);
+    return;
   }
   const meta = {
     cpus: os.cpus().length,
