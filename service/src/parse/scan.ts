@@ -290,6 +290,32 @@ interface IPending {
   value: ReturnType<typeof parseValue>;
 }
 
+/**
+ * Messages recently found to hold neither positions nor named numbers.
+ * scanLine is a pure function of the text, so the same text again holds
+ * nothing: prose that repeats word for word (TensorFlow's C++ notices, a
+ * loader's messages) is read once. Bounded: emptied when full, and long
+ * messages are not kept.
+ */
+const HOLDS_NOTHING = new Set<string>();
+const MAX_REMEMBERED_MESSAGES = 1024;
+const MAX_REMEMBERED_CHARS = 1024;
+
+/** scanLine, reading a message already found to hold nothing only once. */
+export function scanLineRemembered(text: string): IScanResult | null {
+  if (HOLDS_NOTHING.has(text)) {
+    return null;
+  }
+  const result = scanLine(text);
+  if (result === null && text.length <= MAX_REMEMBERED_CHARS) {
+    if (HOLDS_NOTHING.size >= MAX_REMEMBERED_MESSAGES) {
+      HOLDS_NOTHING.clear();
+    }
+    HOLDS_NOTHING.add(text);
+  }
+  return result;
+}
+
 /** Read a message's positions and named numbers; null when it has neither. */
 export function scanLine(text: string): IScanResult | null {
   if (!hasDigitOrWord(text)) {

@@ -13,12 +13,8 @@ import { parseEpochHeader, parseProgressLine } from './keras';
 import { parsePrefix } from './prefix';
 import { observePythonLine, PythonLine } from './python';
 import { parseCallbackLine } from './callbacks';
-import {
-  mergeScan,
-  namedNumbersEvent,
-  readAllBindings,
-  scanLine
-} from './named';
+import { mergeScan, namedNumbersEvent, readAllBindings } from './named';
+import { scanLineRemembered } from '../scan';
 import { parseGradientNormLine, parseTrainingLine } from './training';
 
 export interface IParsedLine {
@@ -96,9 +92,9 @@ function parseBody(body: string, context: ILineContext): ILineEvent {
   if (progress) {
     return readAllBindings(body, progress)
       ? progress
-      : mergeScan(progress, scanLine(body));
+      : mergeScan(progress, scanLineRemembered(body));
   }
-  const scan = scanLine(body);
+  const scan = scanLineRemembered(body);
   const specific = parseCallbackLine(body) ?? parseTrainingLine(body);
   if (specific) {
     return mergeScan(specific, scan);
