@@ -129,11 +129,6 @@ export class MetricBag {
     return true;
   }
 
-  /** The values by name, in the order they were first added. */
-  get entries(): ReadonlyMap<string, ParsedValue> {
-    return this.values;
-  }
-
   has(name: string): boolean {
     return this.values.has(name);
   }
