@@ -8,25 +8,34 @@ import { ITflogDocument } from '../types';
 import { ILineEvent } from './lines/event';
 import { truncateText } from './truncate';
 
-/** The parsed fields of a document, in the order `parsedLine` writes them. */
-export interface IParsedFields {
+type DocumentTflogFields = ITflogDocument['tflog'];
+
+/**
+ * The parsed fields of a document, named as in the document (`tflog.*`
+ * flattened to the top), in the order `parsedLine` writes them.
+ */
+export interface IParsedFields
+  extends
+    Pick<
+      DocumentTflogFields,
+      | 'kind'
+      | 'pattern'
+      | 'epoch'
+      | 'epochs_total'
+      | 'step'
+      | 'steps_total'
+      | 'metrics'
+      | 'nonfinite'
+      | 'hparams'
+      | 'status'
+    >,
+    Pick<ITflogDocument, 'message' | 'error'> {
   /** The time read from the line, ISO; absent when it is when the line was written. */
   time?: string;
-  level: string;
-  kind: string;
-  logger?: string;
-  pattern?: string;
-  epoch?: number;
-  epochs_total?: number;
-  step?: number;
-  steps_total?: number;
-  metrics?: Record<string, number>;
-  nonfinite?: Record<string, string>;
-  hparams?: ITflogDocument['tflog']['hparams'];
-  status?: string;
+  level: ITflogDocument['log']['level'];
+  logger?: ITflogDocument['log']['logger'];
+  /** Only written when true: the line was not finished. */
   partial?: true;
-  error?: ITflogDocument['error'];
-  message: string;
 }
 
 /** The parsed fields of a document: only those it has, in a fixed order. */
@@ -93,7 +102,7 @@ export function parsedLine(document: ITflogDocument): string {
  */
 export function parsedEventLine(
   event: ILineEvent,
-  kind: string,
+  kind: IParsedFields['kind'],
   level: string,
   time: string | undefined,
   partial: boolean
