@@ -33,11 +33,6 @@ REQUIRED = {
         "ingest.ratio.tflog_to_rsyslog_lines",
         "ingest.service_cpu_s",
         "ingest.service_rss_mb",
-        "ingest.docs_per_line.tflog",
-        "ingest.es_cpu_ms_per_1k_lines.tflog",
-        "ingest.es_cpu_ms_per_1k_lines.rsyslog",
-        "ingest.es_cpu_ms_per_1k_docs.tflog",
-        "ingest.es_cpu_ms_per_1k_docs.rsyslog",
     ],
     "latency": [
         "latency.log_to_chart_ms.p50",
