@@ -9,6 +9,7 @@
  */
 import { describeError } from '../common/logger';
 import type { IRunSummary } from '../types';
+import type { ISeriesResponse } from '../wire';
 import { sortKeyText } from './run-sort';
 import {
   StoreNotFoundError,
@@ -139,8 +140,15 @@ export class HubStore implements IStore {
     const answer = (await this.request(
       'GET',
       `/runs/${encodeURIComponent(query.runId)}/series?${params}`
-    )) as { series?: ISeries[] };
-    return answer.series ?? [];
+    )) as Partial<ISeriesResponse>;
+    // As a store answers: the rank is what the API adds for the panel.
+    return (answer.series ?? []).map(series => ({
+      name: series.name,
+      scope: series.scope,
+      source: series.source,
+      points: series.points,
+      downsampled: series.downsampled
+    }));
   }
 
   /** The hub service answers for the token's user: `user` is not sent. */
