@@ -38,6 +38,30 @@ export interface IParsedFields
   partial?: true;
 }
 
+type ParsedPositions = Pick<
+  IParsedFields,
+  'pattern' | 'epoch' | 'epochs_total' | 'step' | 'steps_total'
+>;
+
+/** The pattern and positions, each only when set, in the order lines show them. */
+function addPositions(fields: ParsedPositions, from: ParsedPositions): void {
+  if (from.pattern !== undefined) {
+    fields.pattern = from.pattern;
+  }
+  if (from.epoch !== undefined) {
+    fields.epoch = from.epoch;
+  }
+  if (from.epochs_total !== undefined) {
+    fields.epochs_total = from.epochs_total;
+  }
+  if (from.step !== undefined) {
+    fields.step = from.step;
+  }
+  if (from.steps_total !== undefined) {
+    fields.steps_total = from.steps_total;
+  }
+}
+
 /** The parsed fields of a document: only those it has, in a fixed order. */
 export function parsedFields(document: ITflogDocument): IParsedFields {
   const { tflog } = document;
@@ -51,21 +75,7 @@ export function parsedFields(document: ITflogDocument): IParsedFields {
   if (document.log.logger !== undefined) {
     fields.logger = document.log.logger;
   }
-  if (tflog.pattern !== undefined) {
-    fields.pattern = tflog.pattern;
-  }
-  if (tflog.epoch !== undefined) {
-    fields.epoch = tflog.epoch;
-  }
-  if (tflog.epochs_total !== undefined) {
-    fields.epochs_total = tflog.epochs_total;
-  }
-  if (tflog.step !== undefined) {
-    fields.step = tflog.step;
-  }
-  if (tflog.steps_total !== undefined) {
-    fields.steps_total = tflog.steps_total;
-  }
+  addPositions(fields, tflog);
   if (tflog.metrics !== undefined) {
     fields.metrics = tflog.metrics;
   }
@@ -116,21 +126,7 @@ export function parsedEventLine(
   if (event.logger !== undefined) {
     fields.logger = event.logger;
   }
-  if (event.pattern !== undefined) {
-    fields.pattern = event.pattern;
-  }
-  if (event.epoch !== undefined) {
-    fields.epoch = event.epoch;
-  }
-  if (event.epochs_total !== undefined) {
-    fields.epochs_total = event.epochs_total;
-  }
-  if (event.step !== undefined) {
-    fields.step = event.step;
-  }
-  if (event.steps_total !== undefined) {
-    fields.steps_total = event.steps_total;
-  }
+  addPositions(fields, event);
   if (event.metrics.size > 0) {
     // As a document holds them (documents.ts: buildDocument).
     const { metrics, nonfinite } = event.metrics.fields();
