@@ -71,6 +71,8 @@ export function hoverSelection() {
 /**
  * Non-finite values have no y: a rule across the chart marks where each
  * happened; its tooltip names the series as `seriesTitle` (a metric, a run).
+ * The rows are the chart's own, filtered, or those of `dataset` (its
+ * non-finite rows only).
  */
 export function nonFiniteRule(
   x: { type: 'quantitative' | 'temporal'; title: string },
@@ -78,11 +80,14 @@ export function nonFiniteRule(
     colours: IThemeColours;
     seriesTitle: string;
     trans: TranslationBundle;
+    dataset?: string;
   }
 ) {
   return {
     name: 'nonfinite',
-    transform: [{ filter: 'datum.nonfinite != null' }],
+    ...(options.dataset === undefined
+      ? { transform: [{ filter: 'datum.nonfinite != null' }] }
+      : { data: { name: options.dataset } }),
     mark: {
       type: 'rule' as const,
       color: options.colours.error,

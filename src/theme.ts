@@ -110,6 +110,10 @@ export function vegaConfig(colours: IThemeColours): Config {
     background: colours.background,
     font: colours.font,
     view: { stroke: 'transparent' },
+    // No ARIA description per mark item: each item's x and y were formatted
+    // at every draw (a tenth of a comparison's drawing), for a canvas that
+    // shows none of it; the charts' figures carry their own label and readout.
+    mark: { aria: false },
     axis,
     legend: {
       labelColor: colours.text,

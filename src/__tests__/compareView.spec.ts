@@ -141,6 +141,29 @@ describe('CompareView', () => {
     ).toBe('step 2');
   });
 
+  it('sends new values of the same look to every dataset', async () => {
+    const drawnView = () =>
+      (view.chart as unknown as { view: import('vega').View }).view;
+    view.model.setView({ smoothing: 0.5 });
+    await view.chart.drawn;
+    const embedded = drawnView();
+    view.model.setView({ smoothing: 0.9 });
+    await view.chart.drawn;
+    // The same look: the view drawn before takes the new values.
+    expect(drawnView()).toBe(embedded);
+    const smoothed = embedded
+      .data('points')
+      .filter(row => row.runId === 'a')
+      .map(row => row.plotY);
+    expect(smoothed[0]).toBe(1);
+    // Debiased: (0.9 × 0.1 × 1 + 0.1 × 0.5) / (1 − 0.9²).
+    expect(smoothed[1]).toBeCloseTo(0.14 / 0.19);
+    // Two runs of at most three points: every drawn value marked.
+    expect(embedded.data('marked')).toHaveLength(4);
+    expect(embedded.data('nonfinite').map(row => row.runId)).toEqual(['b']);
+    expect(embedded.data('columns').map(row => row.x)).toEqual([1, 2, 3]);
+  });
+
   it('follows the controls: metric, legend, log scale', async () => {
     const metric = view.node.querySelector(
       '.jp-tflog-compare-metric'
@@ -177,7 +200,7 @@ describe('CompareView', () => {
     log.dispatchEvent(new Event('change'));
     expect(view.model.view.logScale).toBe(true);
     await view.chart.drawn;
-    // A log y scale, and values of zero or less left out of it.
+    // A log y scale (values of zero or less are left out: compareHover.spec).
     const spec = compareSpec({
       metric: 'acc',
       axis: 'step',
@@ -189,7 +212,6 @@ describe('CompareView', () => {
       height: 100
     });
     expect(JSON.stringify(spec)).toContain('"scale":{"type":"log"}');
-    expect(JSON.stringify(spec)).toContain('datum.y > 0');
     // Steps are whole numbers: no tick at step 1.5.
     expect(JSON.stringify(spec)).toContain('"tickMinStep":1');
   });

@@ -7,11 +7,18 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { DATASET, lastRows } from '../chartSpec';
+import { lastRows } from '../chartSpec';
 import { formatDuration, formatMetric, formatNumber } from '../format';
 import type { CompareAxis, ICompareRow } from '../model/compareData';
 import type { IThemeColours } from '../theme';
-import { compareAxisTitle, compareSpec, runStrokes } from './compareSpec';
+import {
+  COMPARE_DATASETS,
+  compareAxisTitle,
+  compareDatasets,
+  compareSpec,
+  ICompareDatasets,
+  runStrokes
+} from './compareSpec';
 import { h } from './dom';
 import { IReadoutLook, loadChartLibrary, VegaChart } from './vegaChart';
 
@@ -24,6 +31,10 @@ export interface ICompareChartStyle {
   logScale: boolean;
   smoothed: boolean;
 }
+
+const DATASET_KEYS = Object.keys(COMPARE_DATASETS) as Array<
+  keyof typeof COMPARE_DATASETS
+>;
 
 const CHART_HEIGHT = 320;
 const FALLBACK_WIDTH = 600;
@@ -111,7 +122,10 @@ export class CompareChart extends VegaChart {
         height: CHART_HEIGHT,
         trans: this.trans
       });
-      spec.data = { name: DATASET, values: copyRows(this._rows) };
+      const data = this._datasets(width);
+      spec.datasets = Object.fromEntries(
+        DATASET_KEYS.map(key => [COMPARE_DATASETS[key], data[key]])
+      );
       return spec;
     }, style.colours);
     if (view !== null) {
@@ -125,12 +139,25 @@ export class CompareChart extends VegaChart {
       return this._embed();
     }
     const { vega } = await loadChartLibrary();
-    const changes = vega
-      .changeset()
-      .remove(() => true)
-      .insert(copyRows(this._rows));
-    await view.change(DATASET, changes).runAsync();
+    const data = this._datasets(this.plotWidth);
+    for (const key of DATASET_KEYS) {
+      view.change(
+        COMPARE_DATASETS[key],
+        vega
+          .changeset()
+          .remove(() => true)
+          .insert(data[key])
+      );
+    }
+    await view.runAsync();
     this._report();
+  }
+
+  private _datasets(width: number): ICompareDatasets {
+    return compareDatasets(this._rows, {
+      logScale: this._style?.logScale ?? false,
+      width
+    });
   }
 
   /** Say on the node what is drawn (docs/frontend.md, "DOM contract"). */
@@ -230,9 +257,4 @@ function styleKey(style: ICompareChartStyle): string {
     style.logScale,
     style.smoothed
   ]);
-}
-
-/** vega marks the objects it ingests: each view gets its own copies. */
-function copyRows(rows: readonly ICompareRow[]): ICompareRow[] {
-  return rows.map(row => ({ ...row }));
 }

@@ -2,8 +2,13 @@
  * The Vega-Lite spec of a comparison chart: one metric, one line per run
  * (coloured from the theme, dashed once the colours run out), the raw
  * curve faint behind a smoothed one, non-finite values marked, and the
- * hover layers of the readout. The data is the named dataset `points`
- * (ICompareRow), sent with changesets.
+ * hover layers of the readout. Its data are named datasets (see
+ * `compareDatasets`), sent with changesets.
+ *
+ * What vega would derive with transforms (the plotted values, the runs
+ * short enough for markers, the non-finite values, the hover's targets)
+ * is computed here once: every vega transform runs over every row, and
+ * on 20 runs of 1,000 points those passes were most of the drawing time.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { TopLevelSpec } from 'vega-lite';
@@ -17,9 +22,102 @@ import {
   NUMBER_LABEL,
   READOUT_SIGNAL
 } from '../chartSpec';
-import type { CompareAxis } from '../model/compareData';
+import type { CompareAxis, ICompareRow } from '../model/compareData';
 import type { IThemeColours } from '../theme';
 import { defaultBundle } from './text';
+
+/** The chart's datasets, by name: `points` is every row. */
+export const COMPARE_DATASETS = {
+  points: DATASET,
+  marked: 'marked',
+  nonfinite: 'nonfinite',
+  columns: 'columns'
+} as const;
+
+/** A row as drawn: its y and raw value on the chart's y scale (null: not drawn). */
+export interface ICompareDrawnRow extends ICompareRow {
+  plotY: number | null;
+  plotRaw: number | null;
+}
+
+/** What each layer of the chart draws (fresh objects: vega marks what it ingests). */
+export interface ICompareDatasets {
+  /** Every row, for the lines and the readout's points. */
+  points: ICompareDrawnRow[];
+  /** The drawn rows of runs short enough for a marker on every point. */
+  marked: ICompareDrawnRow[];
+  /** The NaN and infinite values, each a rule across the chart. */
+  nonfinite: ICompareRow[];
+  /** The hover's targets: the smallest drawn x in each pixel column. */
+  columns: { x: number }[];
+}
+
+/** A log scale cannot show zero or less: those values are left out, not drawn at the edge. */
+function plotted(value: number | null, logScale: boolean): number | null {
+  if (value === null || Number.isNaN(value)) {
+    return null;
+  }
+  return logScale && value <= 0 ? null : value;
+}
+
+/** The datasets of `rows` drawn `width` pixels wide, on a log y scale or not. */
+export function compareDatasets(
+  rows: readonly ICompareRow[],
+  options: { logScale: boolean; width: number }
+): ICompareDatasets {
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    counts.set(row.series, (counts.get(row.series) ?? 0) + 1);
+  }
+  const points: ICompareDrawnRow[] = rows.map(row => ({
+    ...row,
+    plotY: plotted(row.y, options.logScale),
+    plotRaw: plotted(row.raw, options.logScale)
+  }));
+  const drawn = points.filter(row => row.plotY !== null);
+  return {
+    points,
+    // Short series get a marker on every point: a one-point run is a dot.
+    marked: drawn
+      .filter(row => (counts.get(row.series) ?? 0) <= MARKED_POINTS_MAX)
+      .map(row => ({ ...row })),
+    nonfinite: rows
+      .filter(row => row.nonfinite !== null)
+      .map(row => ({ ...row })),
+    columns: hoverColumns(
+      drawn.map(row => row.x),
+      options.width
+    ).map(x => ({ x }))
+  };
+}
+
+/**
+ * The hover's targets among the drawn `xs`: the smallest x in each of
+ * `width` columns across their range (at most one target per pixel, and
+ * the largest x its own), ascending.
+ */
+export function hoverColumns(xs: readonly number[], width: number): number[] {
+  if (xs.length === 0) {
+    return [];
+  }
+  const columns = Math.max(1, Math.round(width));
+  let low = Infinity;
+  let high = -Infinity;
+  for (const x of xs) {
+    low = Math.min(low, x);
+    high = Math.max(high, x);
+  }
+  const span = high - low;
+  const smallest = new Map<number, number>();
+  for (const x of xs) {
+    const column = span > 0 ? Math.floor(((x - low) / span) * columns) : 0;
+    const known = smallest.get(column);
+    if (known === undefined || x < known) {
+      smallest.set(column, x);
+    }
+  }
+  return [...smallest.values()].sort((a, b) => a - b);
+}
 
 /** Dashes after the theme's colours are used up: run 6 is the first colour, dashed. */
 const DASHES = [
@@ -74,32 +172,6 @@ export interface ICompareSpecOptions {
   trans?: TranslationBundle;
 }
 
-/**
- * The hover's targets: of the drawn values, the smallest x in each of
- * `width` columns across the x range (at most one target per pixel).
- */
-export function hoverColumns(width: number) {
-  const columns = Math.max(1, Math.round(width));
-  return [
-    { filter: 'isValid(datum.plotY)' },
-    { calculate: 'toNumber(datum.x)', as: 'xValue' },
-    {
-      joinaggregate: [
-        { op: 'min' as const, field: 'xValue', as: 'xLow' },
-        { op: 'max' as const, field: 'xValue', as: 'xHigh' }
-      ]
-    },
-    {
-      calculate: `datum.xHigh > datum.xLow ? floor((datum.xValue - datum.xLow) / (datum.xHigh - datum.xLow) * ${columns}) : 0`,
-      as: 'column'
-    },
-    {
-      aggregate: [{ op: 'min' as const, field: 'x', as: 'x' }],
-      groupby: ['column']
-    }
-  ];
-}
-
 export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
   const trans = options.trans ?? defaultBundle();
   const wall = options.axis === 'wall';
@@ -133,23 +205,15 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
   });
   const colour = byRun(strokes.map(stroke => stroke.colour));
   const strokeDash = byRun(strokes.map(stroke => stroke.dash));
-  // A log scale cannot show zero or less: those values are left out, not drawn at the edge.
-  const plotted = (field: string) =>
-    options.logScale
-      ? `isValid(datum.${field}) && datum.${field} > 0 ? datum.${field} : null`
-      : `datum.${field}`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `${options.metric} by ${options.axis}, ${options.labels.length} runs`,
     width: options.width,
     height: options.height,
     autosize: { type: 'fit-x', contains: 'padding' },
-    data: { name: DATASET },
+    // The rows are numbers already: no parsing pass over them.
+    data: { name: COMPARE_DATASETS.points, format: { parse: null } },
     params: [{ name: READOUT_SIGNAL, value: null }],
-    transform: [
-      { calculate: plotted('y'), as: 'plotY' },
-      { calculate: plotted('raw'), as: 'plotRaw' }
-    ],
     layer: [
       // With smoothing, the raw curves stay faint behind the smoothed ones.
       ...(options.smoothed
@@ -184,38 +248,35 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
         }
       },
       {
-        // Short series get a marker on every point: a one-point run is a dot.
         name: 'markers',
-        transform: [
-          {
-            joinaggregate: [{ op: 'count', as: 'seriesPoints' }],
-            groupby: ['series']
-          },
-          {
-            filter: `datum.seriesPoints <= ${MARKED_POINTS_MAX} && isValid(datum.plotY)`
-          }
-        ],
+        data: { name: COMPARE_DATASETS.marked },
         mark: { type: 'point', filled: true, size: 20, opacity: 1, clip: true },
         encoding: { x, y, color: colour }
       },
       nonFiniteRule(x, {
         colours: options.colours,
         seriesTitle: trans.__('run'),
-        trans
+        trans,
+        dataset: COMPARE_DATASETS.nonfinite
       }),
       {
         // The pointer picks the nearest x among one per pixel column (the
         // smallest x drawn there), on a line: nearest-point hovering over
         // every point of 20 runs took a second to set up.
         name: 'hover_capture',
+        data: { name: COMPARE_DATASETS.columns },
         params: [hoverSelection()],
-        transform: hoverColumns(options.width),
         mark: { type: 'point', opacity: 0, size: 1 },
         encoding: { x, y: { value: 0 } }
       },
       {
+        // One row, at the readout's x while there is one.
         name: 'crosshair',
-        transform: [{ filter: AT_READOUT }],
+        data: { values: [{}] },
+        transform: [
+          { filter: `${READOUT_SIGNAL} != null` },
+          { calculate: READOUT_SIGNAL, as: 'x' }
+        ],
         mark: {
           type: 'rule',
           color: options.colours.mutedText,

@@ -248,6 +248,11 @@ export abstract class VegaChart extends Widget {
     return false;
   }
 
+  /** The width the view was drawn for (px), 0 before the first embed. */
+  protected get plotWidth(): number {
+    return this._width;
+  }
+
   /** The view drawn now, or null. */
   protected get view(): View | null {
     return this._result?.view ?? null;
