@@ -13,6 +13,8 @@ import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import {
   ADDED_INDEXES_SQL,
+  RUN_VALUES_FILL_SQL,
+  RUN_VALUES_SQL,
   SCHEMA_SQL,
   SCHEMA_VERSION
 } from './embedded-schema';
@@ -157,6 +159,11 @@ export async function openForReading(dir: string): Promise<IOpenedDatabase> {
         `${file} has schema ${version}; this tflog reads ${SCHEMA_VERSION} (the shipping service upgrades or replaces it)`
       );
     }
+    if (!hasTable(db, 'run_values')) {
+      throw new StoreUnavailableError(
+        `${file} has no run_values table yet (the shipping service of this tflog adds it when it opens the database)`
+      );
+    }
     return { db, storeId: readStoreId(db) ?? '', notices: [] };
   } catch (error) {
     db?.close();
@@ -191,6 +198,11 @@ function createSchema(db: DatabaseSync, version: number): string {
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     }
     db.exec(ADDED_INDEXES_SQL);
+    const fillRunValues = !hasTable(db, 'run_values');
+    db.exec(RUN_VALUES_SQL);
+    if (fillRunValues) {
+      db.exec(RUN_VALUES_FILL_SQL);
+    }
     let storeId = readStoreId(db);
     if (storeId === null) {
       storeId = randomUUID();
@@ -204,6 +216,14 @@ function createSchema(db: DatabaseSync, version: number): string {
     db.exec('ROLLBACK');
     throw error;
   }
+}
+
+function hasTable(db: DatabaseSync, name: string): boolean {
+  return (
+    db
+      .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
+      .get(name) !== undefined
+  );
 }
 
 function readStoreId(db: DatabaseSync): string | null {

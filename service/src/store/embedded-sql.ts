@@ -86,7 +86,7 @@ export function runsFilter(query: IRunQuery): ISqlFilter {
       params.push(match.number);
     }
     conditions.push(
-      `EXISTS (SELECT 1 FROM json_each(runs.summary, '$.hparams') WHERE key = ? AND (${alternatives.join(' OR ')}))`
+      `EXISTS (SELECT 1 FROM run_values WHERE run_values.run_id = runs.run_id AND kind = 'hparams' AND key = ? AND (${alternatives.join(' OR ')}))`
     );
   }
   for (const [bound, operator] of [
@@ -141,7 +141,7 @@ export function runSortValue(key: RunSortKey): string {
     case 'health':
       return "json_extract(summary, '$.health.score')";
     default:
-      return `(SELECT value FROM json_each(summary, '$.${METRIC_FIELDS[key.by]}') WHERE key = ${sqlText(key.metric)} AND type IN ('integer', 'real'))`;
+      return `(SELECT value FROM run_values WHERE run_values.run_id = runs.run_id AND kind = '${METRIC_FIELDS[key.by]}' AND key = ${sqlText(key.metric)} AND type IN ('integer', 'real'))`;
   }
 }
 

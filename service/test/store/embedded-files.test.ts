@@ -12,7 +12,12 @@ import { DATABASE_FILE, markDamaged } from '../../src/store/embedded-db';
 import { EmbeddedStore } from '../../src/store/embedded';
 import { MIGRATED_DIR } from '../../src/store/embedded-migration';
 import { StoreUnavailableError, type IWriteBatch } from '../../src/store/store';
-import type { IMetricPoint, ITflogDocument } from '../../src/types';
+import type {
+  IMetricPoint,
+  IRunSummary,
+  ITflogDocument
+} from '../../src/types';
+import { runSummary } from '../api/helpers';
 import { memoryLogger } from '../ship/fakes';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'ndjson-store');
@@ -191,6 +196,62 @@ describe('the embedded store database file', () => {
       duplicates: 0
     });
     expect((await roomy.status()).healthy).toBe(true);
+  });
+
+  it('sorts and filters by values kept equal to each summary, also for runs stored before they were kept', async () => {
+    const run = (runId: string, best: number, optimizer: string) =>
+      runSummary(runId, {
+        hparams: { optimizer, layers: 4 },
+        min_metrics: { val_loss: best }
+      });
+    const write = (
+      opened: EmbeddedStore,
+      runs: IRunSummary[],
+      version: number
+    ) =>
+      opened.write({
+        documents: [],
+        points: [],
+        runs,
+        runVersions: Object.fromEntries(runs.map(one => [one.run_id, version]))
+      });
+    const sorted = async (opened: EmbeddedStore, optimizer?: string) =>
+      (
+        await opened.searchRuns({
+          size: 10,
+          sort: { key: { by: 'min', metric: 'val_loss' }, order: 'asc' },
+          ...(optimizer ? { hparams: { optimizer } } : {})
+        })
+      ).runs.map(one => one.run_id);
+    const writer = store();
+    await writer.init();
+    await write(
+      writer,
+      [run('a', 0.3, 'adam'), run('b', 0.1, 'sgd'), run('c', 0.2, 'adam')],
+      1
+    );
+    expect(await sorted(writer)).toEqual(['b', 'c', 'a']);
+    // A newer summary replaces the run's values.
+    await write(writer, [run('a', 0.05, 'sgd')], 2);
+    expect(await sorted(writer)).toEqual(['a', 'b', 'c']);
+    expect(await sorted(writer, 'adam')).toEqual(['c']);
+    await writer.close();
+    stores.splice(0);
+
+    // A database from before the values were kept: a reader waits for the
+    // writer, which fills them from the summaries.
+    const raw = new DatabaseSync(path.join(dir, DATABASE_FILE));
+    raw.exec(
+      'DROP TRIGGER run_values_on_insert; DROP TRIGGER run_values_on_update; DROP TRIGGER run_values_on_delete; DROP TABLE run_values'
+    );
+    raw.close();
+    await expect(store({ readOnly: true }).init()).rejects.toThrow(
+      /has no run_values table yet/
+    );
+    const reopened = store();
+    await reopened.init();
+    expect(await sorted(reopened)).toEqual(['a', 'b', 'c']);
+    expect(await sorted(reopened, 'sgd')).toEqual(['a', 'b']);
   });
 
   it('lets a read-only reader see what the writer commits, and nothing else', async () => {

@@ -170,7 +170,9 @@ describe('point rows', () => {
 describe('run sorts and hyperparameters', () => {
   it('matches a hyperparameter as text, boolean or number', () => {
     const { where, params } = runsFilter({ hparams: { lr: '1e-3' }, size: 1 });
-    expect(where).toContain("json_each(runs.summary, '$.hparams')");
+    expect(where).toContain(
+      "FROM run_values WHERE run_values.run_id = runs.run_id AND kind = 'hparams' AND key = ?"
+    );
     expect(where).toContain("type IN ('integer', 'real') AND value = ?");
     expect(params).toEqual(['lr', '1e-3', '0.001', '1e-3', '0.001', 0.001]);
     const text = runsFilter({ hparams: { optimizer: 'adam' }, size: 1 });
@@ -183,7 +185,7 @@ describe('run sorts and hyperparameters', () => {
     const sort = { key: { by: 'max', metric: "it's" }, order: 'asc' } as const;
     const value = runSortValue(sort.key);
     expect(value).toBe(
-      "(SELECT value FROM json_each(summary, '$.max_metrics') WHERE key = 'it''s' AND type IN ('integer', 'real'))"
+      "(SELECT value FROM run_values WHERE run_values.run_id = runs.run_id AND kind = 'max_metrics' AND key = 'it''s' AND type IN ('integer', 'real'))"
     );
     expect(runsOrder(sort)).toBe(
       `(${value}) IS NULL, (${value}) ASC, run_id ASC`
