@@ -26,6 +26,7 @@ export interface IAlertThresholdsEndpoint {
   set(override: unknown): IAlertThresholdsResponse;
 }
 import { compare } from './compare';
+import { encodeBody } from './compression';
 import { ApiError, errorReply } from './errors';
 import { EventHub, IRunUpdate } from './events';
 import * as findings from './findings';
@@ -217,7 +218,14 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
     }
     // Bodies are never read; drain any so the connection stays usable.
     request.resume();
-    sendJson(response, 200, await answer(route, caller, params, options.flush));
+    const text = JSON.stringify(
+      await answer(route, caller, params, options.flush)
+    );
+    const encoded = await encodeBody(text, request.headers['accept-encoding']);
+    writeJson(response, 200, encoded.body, {
+      ...encoded.headers,
+      Vary: 'Accept-Encoding'
+    });
   };
 
   const server: Server = createServer((request, response) => {
@@ -423,13 +431,21 @@ function sendJson(
   body: unknown,
   headers: Record<string, string> = {}
 ): void {
-  const text = JSON.stringify(body);
+  writeJson(response, status, JSON.stringify(body), headers);
+}
+
+function writeJson(
+  response: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string>
+): void {
   response.writeHead(status, {
     ...JSON_HEADERS,
     ...headers,
-    'Content-Length': String(Buffer.byteLength(text))
+    'Content-Length': String(Buffer.byteLength(body))
   });
-  response.end(text);
+  response.end(body);
 }
 
 function listenOn(
