@@ -34,7 +34,16 @@ describe('nonFiniteRule', () => {
       { type: 'quantitative', title: 'step' },
       { colours, seriesTitle: 'run', trans: defaultBundle() }
     );
-    expect(layer.transform).toEqual([{ filter: 'datum.nonfinite != null' }]);
+    expect(layer).toMatchObject({
+      transform: [{ filter: 'datum.nonfinite != null' }]
+    });
+    // Given its own dataset of non-finite rows, it filters nothing.
+    const own = nonFiniteRule(
+      { type: 'quantitative', title: 'step' },
+      { colours, seriesTitle: 'run', trans: defaultBundle(), dataset: 'nf' }
+    );
+    expect(own).toMatchObject({ data: { name: 'nf' } });
+    expect(own).not.toHaveProperty('transform');
     expect(layer.mark).toMatchObject({
       type: 'rule',
       color: colours.error,
