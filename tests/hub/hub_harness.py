@@ -40,10 +40,20 @@ ADMIN_SERVICE = "tflog-test-admin"
 PASSWORD = "tflog-hub-password"
 
 
+_GIVEN_PORTS: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port not handed out before in this process: the
+    kernel may give a just-released port again, and the hub, its proxy's
+    API and the service are picked one after another before any binds."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 def env_seconds(name: str, fallback: float) -> float:
