@@ -9,7 +9,8 @@ import {
   COMPARE_DATASETS,
   compareDatasets,
   compareSpec,
-  hoverColumns
+  hoverColumns,
+  readoutPoints
 } from '../views/compareSpec';
 
 const colours = resolveThemeColours(() => '');
@@ -46,12 +47,13 @@ async function drawnMarks(
     width,
     height: 100
   });
-  const data = compareDatasets(rows, { logScale: false, width });
+  const data = compareDatasets(rows, { logScale: false, width, readoutX });
   spec.datasets = {
     [COMPARE_DATASETS.points]: data.points,
     [COMPARE_DATASETS.marked]: data.marked,
     [COMPARE_DATASETS.nonfinite]: data.nonfinite,
-    [COMPARE_DATASETS.columns]: data.columns
+    [COMPARE_DATASETS.columns]: data.columns,
+    [COMPARE_DATASETS.readout]: data.readout
   };
   const view = new vega.View(vega.parse(compile(spec).spec), {
     renderer: 'none'
@@ -145,6 +147,24 @@ describe('compareDatasets', () => {
       [1 / 3, 1 / 3]
     ]);
     expect(log.columns.map(column => column.x)).toEqual([7, 14]);
+  });
+});
+
+describe('readoutPoints', () => {
+  it('picks copies of the drawn rows at exactly the x, and none without a readout', () => {
+    const { points } = compareDatasets(rowsOf(3, 4), {
+      logScale: false,
+      width: 100
+    });
+    const at = readoutPoints(points, 15);
+    expect(at.map(row => [row.runId, row.x])).toEqual([['r1', 15]]);
+    expect(at[0]).not.toBe(points.find(row => row.x === 15));
+    expect(readoutPoints(points, 16.5)).toEqual([]);
+    expect(readoutPoints(points, null)).toEqual([]);
+    const undrawn = points.map(row =>
+      row.x === 15 ? { ...row, plotY: null } : row
+    );
+    expect(readoutPoints(undrawn, 15)).toEqual([]);
   });
 });
 

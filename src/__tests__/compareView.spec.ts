@@ -164,6 +164,29 @@ describe('CompareView', () => {
     expect(embedded.data('columns').map(row => row.x)).toEqual([1, 2, 3]);
   });
 
+  it("draws the readout's points from their own dataset, kept through a redraw", async () => {
+    const drawnView = () =>
+      (view.chart as unknown as { view: import('vega').View }).view;
+    await view.chart.drawn;
+    // What the view draws once it has run.
+    const readoutRuns = async () => {
+      const drawn = await drawnView().runAsync();
+      return drawn.data('readout').map(row => [row.runId, row.x]);
+    };
+    expect(await readoutRuns()).toEqual([]);
+    // Run b's value at 2 is NaN: not drawn, so no point of it.
+    view.chart.showReadout(2);
+    expect(await readoutRuns()).toEqual([['a', 2]]);
+    expect(drawnView().signal('readoutX')).toBe(2);
+    // Smoothing is a new look: a new view, which shows the same readout.
+    view.model.setView({ smoothing: 0.5 });
+    await view.chart.drawn;
+    expect(await readoutRuns()).toEqual([['a', 2]]);
+    expect(drawnView().signal('readoutX')).toBe(2);
+    view.chart.showReadout(null);
+    expect(await readoutRuns()).toEqual([]);
+  });
+
   it('follows the controls: metric, legend, log scale', async () => {
     const metric = view.node.querySelector(
       '.jp-tflog-compare-metric'

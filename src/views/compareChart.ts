@@ -6,6 +6,7 @@
  * dispose.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { View } from 'vega';
 
 import { lastRows } from '../chartSpec';
 import { formatDuration, formatMetric, formatNumber } from '../format';
@@ -17,6 +18,8 @@ import {
   compareDatasets,
   compareSpec,
   ICompareDatasets,
+  ICompareDrawnRow,
+  readoutPoints,
   runStrokes
 } from './compareSpec';
 import { h } from './dom';
@@ -87,6 +90,10 @@ export class CompareChart extends VegaChart {
     return this._rows;
   }
 
+  protected readoutMoved(view: View, x: number | null): void {
+    view.data(COMPARE_DATASETS.readout, readoutPoints(this._points, x));
+  }
+
   protected readoutLook(): IReadoutLook {
     const runIds = new Map(this._rows.map(row => [row.series, row.runId]));
     return {
@@ -154,10 +161,13 @@ export class CompareChart extends VegaChart {
   }
 
   private _datasets(width: number): ICompareDatasets {
-    return compareDatasets(this._rows, {
+    const data = compareDatasets(this._rows, {
       logScale: this._style?.logScale ?? false,
-      width
+      width,
+      readoutX: this.readout?.x ?? null
     });
+    this._points = data.points;
+    return data;
   }
 
   /** Say on the node what is drawn (docs/frontend.md, "DOM contract"). */
@@ -245,6 +255,8 @@ export class CompareChart extends VegaChart {
   private _style: ICompareChartStyle | null = null;
   private _styleKey = '';
   private _rows: ICompareRow[] = [];
+  /** The rows as drawn now: where the readout's points are picked from. */
+  private _points: ICompareDrawnRow[] = [];
 }
 
 /** What needs a new embed when it changes: everything but the rows. */

@@ -14,7 +14,6 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { TopLevelSpec } from 'vega-lite';
 
 import {
-  AT_READOUT,
   DATASET,
   hoverSelection,
   MARKED_POINTS_MAX,
@@ -31,7 +30,8 @@ export const COMPARE_DATASETS = {
   points: DATASET,
   marked: 'marked',
   nonfinite: 'nonfinite',
-  columns: 'columns'
+  columns: 'columns',
+  readout: 'readout'
 } as const;
 
 /** A row as drawn: its y and raw value on the chart's y scale (null: not drawn). */
@@ -50,6 +50,8 @@ export interface ICompareDatasets {
   nonfinite: ICompareRow[];
   /** The hover's targets: the smallest drawn x in each pixel column. */
   columns: { x: number }[];
+  /** The drawn rows at the readout's x (none while there is no readout). */
+  readout: ICompareDrawnRow[];
 }
 
 /** A log scale cannot show zero or less: those values are left out, not drawn at the edge. */
@@ -60,10 +62,13 @@ function plotted(value: number | null, logScale: boolean): number | null {
   return logScale && value <= 0 ? null : value;
 }
 
-/** The datasets of `rows` drawn `width` pixels wide, on a log y scale or not. */
+/**
+ * The datasets of `rows` drawn `width` pixels wide, on a log y scale or
+ * not, with the readout at `readoutX` (null or absent: none).
+ */
 export function compareDatasets(
   rows: readonly ICompareRow[],
-  options: { logScale: boolean; width: number }
+  options: { logScale: boolean; width: number; readoutX?: number | null }
 ): ICompareDatasets {
   const counts = new Map<string, number>();
   for (const row of rows) {
@@ -87,8 +92,26 @@ export function compareDatasets(
     columns: hoverColumns(
       drawn.map(row => row.x),
       options.width
-    ).map(x => ({ x }))
+    ).map(x => ({ x })),
+    readout: readoutPoints(drawn, options.readoutX ?? null)
   };
+}
+
+/**
+ * The readout's points: the drawn rows at exactly `x` (copies), none when
+ * `x` is null. Picked here rather than by a vega filter, which would pass
+ * over every row at each move of the pointer.
+ */
+export function readoutPoints(
+  drawn: readonly ICompareDrawnRow[],
+  x: number | null
+): ICompareDrawnRow[] {
+  if (x === null) {
+    return [];
+  }
+  return drawn
+    .filter(row => row.x === x && row.plotY !== null)
+    .map(row => ({ ...row }));
 }
 
 /**
@@ -286,7 +309,7 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
       },
       {
         name: 'readout_points',
-        transform: [{ filter: `${AT_READOUT} && isValid(datum.plotY)` }],
+        data: { name: COMPARE_DATASETS.readout },
         mark: {
           type: 'point',
           filled: true,

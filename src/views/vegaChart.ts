@@ -207,6 +207,7 @@ export abstract class VegaChart extends Widget {
     const view = this.view;
     if (view && view.signal(READOUT_SIGNAL) !== (readout?.x ?? null)) {
       view.signal(READOUT_SIGNAL, readout?.x ?? null);
+      this.readoutMoved(view, readout?.x ?? null);
       view.runAsync().catch(error => this.showError(error));
     }
   }
@@ -232,6 +233,14 @@ export abstract class VegaChart extends Widget {
     log: string;
     message: string;
   };
+
+  /**
+   * The readout moved to `x` (null: hidden), before the view runs again: a
+   * chart that draws the readout from data of its own changes them here.
+   */
+  protected readoutMoved(view: View, x: number | null): void {
+    // The panel's charts draw their readout from the signal alone.
+  }
 
   /** When the run started (epoch ms), for the readout's elapsed time; null when unknown. */
   protected readoutStart(): number | null {
@@ -289,6 +298,10 @@ export abstract class VegaChart extends Widget {
     }
     this._result = result;
     result.view.addSignalListener(HOVER_PARAM, this._onHover);
+    if (this._readoutValue !== null) {
+      // A new view starts without a readout: show the one the user sees.
+      this.showReadout(this._readoutValue.x);
+    }
     return result.view;
   }
 
