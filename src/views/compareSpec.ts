@@ -93,23 +93,24 @@ export function compareDatasets(
       drawn.map(row => row.x),
       options.width
     ).map(x => ({ x })),
-    readout: readoutPoints(drawn, options.readoutX ?? null)
+    readout: readoutPoints(points, options.readoutX ?? null)
   };
 }
 
 /**
- * The readout's points: the drawn rows at exactly `x` (copies), none when
- * `x` is null. Picked here rather than by a vega filter, which would pass
- * over every row at each move of the pointer.
+ * The readout's points: copies of the `points` at exactly `x` that are
+ * drawn (a y on the chart), none when `x` is null. Picked here rather than
+ * by a vega filter, which would pass over every row at each move of the
+ * pointer.
  */
 export function readoutPoints(
-  drawn: readonly ICompareDrawnRow[],
+  points: readonly ICompareDrawnRow[],
   x: number | null
 ): ICompareDrawnRow[] {
   if (x === null) {
     return [];
   }
-  return drawn
+  return points
     .filter(row => row.x === x && row.plotY !== null)
     .map(row => ({ ...row }));
 }
