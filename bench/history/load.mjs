@@ -565,15 +565,18 @@ async function loaderThread({ libDir, target, plans, settings }) {
   const go = new Promise(resolve => parentPort.once('message', resolve));
   parentPort.postMessage({ ready: true });
   await go;
+  let loaded;
   try {
-    const loaded = await loadHistory(modules, store, plans, {
+    loaded = await loadHistory(modules, store, plans, {
       ...settings,
       log: message => parentPort.postMessage({ log: message })
     });
-    parentPort.postMessage({ loaded });
   } finally {
+    // Before saying done: the main thread then ends this thread, and closing
+    // writes what the store still holds (Elasticsearch's curve summaries).
     await store.close();
   }
+  parentPort.postMessage({ loaded });
 }
 
 if (!isMainThread && workerData?.historyLoader) {

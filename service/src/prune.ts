@@ -5,7 +5,7 @@
  * the runs index is one index, which no age-based policy can thin).
  * Request bodies come from store/es-prune (pure).
  */
-import { errors, type Client } from '@elastic/elasticsearch';
+import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 
 import { redactUrl, type IElasticsearchConfig } from './config';
 import { createElasticsearchClient } from './store/elasticsearch';
@@ -14,6 +14,7 @@ import { describeCause } from './store/es-queries';
 import { indexNames, type IIndexNames } from './store/es-mappings';
 import {
   buildDailyIndexListing,
+  buildExpiredRollupsListing,
   buildExpiredRunsListing,
   expiredDailyIndices,
   inGroups,
@@ -52,6 +53,8 @@ export interface IPruneReport {
   runs: number;
   /** Run summaries deleted (0 in a dry run). */
   runsDeleted: number;
+  /** Curve summaries deleted (0 in a dry run). */
+  rollupsDeleted: number;
 }
 
 export async function prune(options: IPruneOptions): Promise<IPruneReport> {
@@ -71,7 +74,8 @@ export async function prune(options: IPruneOptions): Promise<IPruneReport> {
     indices: [],
     managed: [],
     runs: 0,
-    runsDeleted: 0
+    runsDeleted: 0,
+    rollupsDeleted: 0
   };
   try {
     if (!report.retention) {
@@ -131,11 +135,29 @@ export async function prune(options: IPruneOptions): Promise<IPruneReport> {
         write(`  … and ${runs.total - runs.listed.length} more`);
       }
     } else if (runs.total > 0) {
-      report.runsDeleted = await deleteExpiredRuns(
+      report.runsDeleted = await deleteExpired(
         client,
-        names,
-        cutoff,
+        {
+          index: names.runs,
+          what: 'run summaries',
+          listing: size => buildExpiredRunsListing(names, cutoff, size)
+        },
         location
+      );
+    }
+    // The curve summaries of points gone with their daily indices.
+    if (!dryRun) {
+      report.rollupsDeleted = await deleteExpired(
+        client,
+        {
+          index: names.rollups,
+          what: 'curve summaries',
+          listing: size => buildExpiredRollupsListing(names, cutoff, size)
+        },
+        location
+      );
+      write(
+        `deleted ${report.rollupsDeleted} curve ${plural(report.rollupsDeleted, 'summary', 'summaries')} whose last point is older than ${cutoff.time}`
       );
     }
     write(
@@ -199,29 +221,40 @@ async function expiredRuns(
   }
 }
 
+/** What expires in one index: its documents listed oldest first, a page of `size`. */
+interface IExpiring {
+  index: string;
+  /** In messages: 'run summaries', 'curve summaries'. */
+  what: string;
+  listing(size: number): estypes.SearchRequest;
+}
+
 /**
- * Deletes the expired run summaries a page at a time by id, with a bulk
- * request (no _delete_by_query, which some clusters lack), until none is
- * left. Returns how many were deleted.
+ * Deletes expired documents a page at a time by id, with a bulk request
+ * (no _delete_by_query, which some clusters lack), until none is left.
+ * Returns how many were deleted.
  */
-async function deleteExpiredRuns(
+async function deleteExpired(
   client: Client,
-  names: IIndexNames,
-  cutoff: IPruneCutoff,
+  expiring: IExpiring,
   location: string
 ): Promise<number> {
   let deleted = 0;
   for (;;) {
     const page = await client
-      .search(buildExpiredRunsListing(names, cutoff, RUNS_PAGE))
+      .search(expiring.listing(RUNS_PAGE))
       .catch((error: unknown) => {
+        if (error instanceof errors.ResponseError && error.statusCode === 404) {
+          // No such index (yet): nothing to delete there.
+          return null;
+        }
         throw mapElasticsearchError(
           error,
-          'listing expired run summaries',
+          `listing expired ${expiring.what}`,
           location
         );
       });
-    const ids = page.hits.hits.flatMap(hit =>
+    const ids = (page?.hits.hits ?? []).flatMap(hit =>
       hit._id === undefined ? [] : [hit._id]
     );
     if (ids.length === 0) {
@@ -230,14 +263,14 @@ async function deleteExpiredRuns(
     const answer = await client
       .bulk({
         operations: ids.map(id => ({
-          delete: { _index: names.runs, _id: id }
+          delete: { _index: expiring.index, _id: id }
         })),
         refresh: true
       })
       .catch((error: unknown) => {
         throw mapElasticsearchError(
           error,
-          'deleting expired run summaries',
+          `deleting expired ${expiring.what}`,
           location
         );
       });
@@ -249,7 +282,7 @@ async function deleteExpiredRuns(
     deleted += ids.length - refused.length;
     if (refused.length > 0) {
       throw new Error(
-        `deleting expired run summaries: ${refused.length} refused, e.g. ${refused[0]?._id ?? '?'}: ${describeCause(refused[0]?.error)}`
+        `deleting expired ${expiring.what}: ${refused.length} refused, e.g. ${refused[0]?._id ?? '?'}: ${describeCause(refused[0]?.error)}`
       );
     }
   }

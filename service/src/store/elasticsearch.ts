@@ -30,6 +30,8 @@ import {
 } from './es-findings';
 import { EsRunOwners, runOwnersIndex } from './es-owners';
 import { readComparison } from './es-compare';
+import { RollupWriter } from './es-rollup-writer';
+import { createdPoints, type IStoredRollup } from './es-rollups';
 import { mapElasticsearchError, mapSearchFailure } from './es-errors';
 import {
   dailyIndex,
@@ -39,6 +41,8 @@ import {
   lifecyclePolicy,
   newerInstalled,
   POLICY_VERSION,
+  ROLLUPS_MAPPINGS,
+  ROLLUPS_SETTINGS,
   RUNS_MAPPINGS,
   runsLifecyclePolicy,
   TEMPLATE_VERSION,
@@ -155,6 +159,7 @@ export class ElasticsearchStore implements IStore {
   /** Age after which ILM makes daily indices read-only; 0 without ILM. */
   private readOnlyDays = 0;
   private version: string | undefined;
+  private readonly rollups: RollupWriter;
 
   constructor(options: IElasticsearchStoreOptions) {
     this.client = options.client ?? createElasticsearchClient(options.config);
@@ -168,6 +173,12 @@ export class ElasticsearchStore implements IStore {
       coldDays: options.config.coldDays,
       deleteDays: options.config.retentionDays
     };
+    this.rollups = new RollupWriter(
+      this.client,
+      this.names.rollups,
+      this.location,
+      this.logger
+    );
   }
 
   /** Run ownership on a hub (es-owners.ts), on this store's client. */
@@ -194,6 +205,7 @@ export class ElasticsearchStore implements IStore {
     const templates = indexTemplates(this.prefix, lifecycle ?? {});
     const templatesPut = await this.putTemplates(templates, degraded);
     await this.createRunsIndex();
+    await this.createRollupsIndex(degraded);
     if (templatesPut) {
       await this.updateRunsMapping(degraded);
     }
@@ -229,7 +241,13 @@ export class ElasticsearchStore implements IStore {
         filter_path: BULK_RESPONSE_FIELDS
       })
     );
+    this.rollups.add(createdPoints(batch.points, plan.items, response));
     return interpretBulkResponse(plan, response);
+  }
+
+  /** Resolves once the curve summaries of every write so far are stored. */
+  async flushRollups(): Promise<void> {
+    await this.rollups.flush();
   }
 
   async getRun(runId: string): Promise<IRunSummary | null> {
@@ -289,7 +307,19 @@ export class ElasticsearchStore implements IStore {
             this.client.search(request)
           ),
         msearch: request =>
-          this.call(reading, () => this.client.msearch<IMetricPoint>(request))
+          this.call(reading, () => this.client.msearch<IMetricPoint>(request)),
+        mgetRollups: request =>
+          this.call('reading curve summaries', async () => {
+            try {
+              return await this.client.mget<IStoredRollup>(request);
+            } catch (error) {
+              if (isIndexMissing(error)) {
+                // An admin removed it (or it could not be created): read points.
+                return { docs: [] };
+              }
+              throw error;
+            }
+          })
       },
       failure => {
         throw mapSearchFailure(failure.status, failure.error, reading);
@@ -413,6 +443,7 @@ export class ElasticsearchStore implements IStore {
   }
 
   async close(): Promise<void> {
+    await this.rollups.flush();
     await this.client.close();
   }
 
@@ -669,6 +700,31 @@ export class ElasticsearchStore implements IStore {
   }
 
   /**
+   * The curve summaries index. Without it comparisons still work, from the
+   * points (slower), so failing to create it only degrades.
+   */
+  private async createRollupsIndex(degraded: string[]): Promise<void> {
+    try {
+      await this.client.indices.create({
+        index: this.names.rollups,
+        mappings: ROLLUPS_MAPPINGS,
+        settings: ROLLUPS_SETTINGS
+      });
+    } catch (error) {
+      if (!isAlreadyThere(error)) {
+        const reason = mapElasticsearchError(
+          error,
+          `creating the index ${this.names.rollups}`,
+          this.location
+        ).message;
+        degraded.push(
+          `no curve summaries index ${this.names.rollups} (${reason}): comparisons of long runs read every point`
+        );
+      }
+    }
+  }
+
+  /**
    * Today's logs and metrics indices, created now rather than by the first
    * write: creating an index takes the node a while (about 0.4 s on a small
    * one), which the first points of a run would otherwise wait for. Without
@@ -777,5 +833,14 @@ function isAlreadyThere(error: unknown): boolean {
     JSON.stringify(error.body ?? '').includes(
       'resource_already_exists_exception'
     )
+  );
+}
+
+/** The index asked for does not exist. */
+function isIndexMissing(error: unknown): boolean {
+  return (
+    error instanceof errors.ResponseError &&
+    error.statusCode === 404 &&
+    JSON.stringify(error.body ?? '').includes('index_not_found_exception')
   );
 }

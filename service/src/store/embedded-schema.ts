@@ -4,39 +4,11 @@
  * version is SQLite's `user_version`: a database of a newer version is set
  * aside, never opened by an older tflog.
  */
-import { BUCKET_UNITS } from './series-common';
-import type { SeriesAxis } from './store';
 
 export const SCHEMA_VERSION = 1;
 
 /** `points.step_key` of a point without a step (steps are never this low). */
 export const NO_STEP = Number.MIN_SAFE_INTEGER;
-
-/** The bucket widths kept as summaries, one level per axis and width. */
-export interface IRollupLevel {
-  id: number;
-  axis: SeriesAxis;
-  unit: number;
-}
-
-export const ROLLUP_LEVELS: readonly IRollupLevel[] = (
-  ['step', 'epoch', 'time'] as const
-).flatMap((axis, axisIndex) =>
-  BUCKET_UNITS[axis].map((unit, unitIndex) => ({
-    id: axisIndex * 8 + unitIndex,
-    axis,
-    unit
-  }))
-);
-
-export function rollupLevel(
-  axis: SeriesAxis,
-  unit: number
-): IRollupLevel | undefined {
-  return ROLLUP_LEVELS.find(
-    level => level.axis === axis && level.unit === unit
-  );
-}
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (

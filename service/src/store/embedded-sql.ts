@@ -31,12 +31,6 @@ function filter(conditions: string[], params: SqlValue[]): ISqlFilter {
   };
 }
 
-/** Milliseconds of an ISO time, 0 when it does not parse (sorts last). */
-export function timeMs(iso: string | null | undefined): number {
-  const parsed = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(parsed) ? 0 : parsed;
-}
-
 /** What a run list matches free text against (see run-text.ts). */
 export function runSearchText(summary: IRunSummary): string {
   return runSearchTexts(summary)

@@ -29,12 +29,7 @@ import {
   openForWriting
 } from './embedded-db';
 import { importNdjsonStore } from './embedded-migration';
-import {
-  NO_STEP,
-  ROLLUP_LEVELS,
-  rollupLevel,
-  type IRollupLevel
-} from './embedded-schema';
+import { NO_STEP } from './embedded-schema';
 import {
   allOf,
   logsAfter,
@@ -48,7 +43,6 @@ import {
   runSearchText,
   runsFilter,
   stepKey,
-  timeMs,
   timeText,
   type ISqlFilter,
   type SqlValue
@@ -77,7 +71,13 @@ import { encodeRunSortCursor } from './run-sort';
 import {
   type IBucketSummary,
   type IRollupPoint,
+  type IRollupLevel,
+  type IRollupPointSet,
   mergeSummaries,
+  onAxis,
+  ROLLUP_LEVELS,
+  rollupLevel,
+  rollupPoint,
   summarizeInto,
   thinFromSummaries,
   toPlainPoint
@@ -90,6 +90,7 @@ import {
   compareSeriesKeys,
   downsample,
   type IXRange,
+  timeMs,
   xRange
 } from './series-common';
 import { compareAnswer, ownedRuns, planComparison } from './compare-common';
@@ -1307,34 +1308,6 @@ function zoomCondition(
 }
 
 /** A point as each axis's summaries see it (absent where it has no x). */
-type IRollupPointSet = Partial<Record<SeriesAxis, IRollupPoint>>;
-
-function onAxis(set: IRollupPointSet, axis: SeriesAxis): IRollupPoint[] {
-  const point = set[axis];
-  return point ? [point] : [];
-}
-
-function rollupPoint(point: IMetricPoint): IRollupPointSet {
-  const ts = timeMs(point['@timestamp']);
-  const base = {
-    t: ts,
-    y: typeof point.value === 'number' ? point.value : null,
-    time: point['@timestamp']
-  };
-  const at = (x: number): IRollupPoint =>
-    point.nonfinite !== undefined
-      ? { x, ...base, nonfinite: point.nonfinite }
-      : { x, ...base };
-  const set: IRollupPointSet = { time: at(ts) };
-  if (typeof point.step === 'number' && Number.isFinite(point.step)) {
-    set.step = at(point.step);
-  }
-  if (typeof point.epoch === 'number') {
-    set.epoch = at(point.epoch);
-  }
-  return set;
-}
-
 function storedPoint(row: IPointRow, x: number): IRollupPoint {
   const point: IRollupPoint = {
     x,

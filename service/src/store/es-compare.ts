@@ -2,8 +2,9 @@
  * The Elasticsearch requests of a comparison (`GET /compare`) and the
  * readers of their answers, as pure functions: the runs' summaries in one
  * `mget`, every series of the runs listed in one search, and the one series
- * of the metric per run read in one `msearch`, each search limited to its
- * run's times so the other days' indices are skipped. `readComparison`
+ * of the metric per run read from its stored curve summaries (one `mget`)
+ * where they hold every point, else in one `msearch`, each search limited
+ * to its run's times so the other days' indices are skipped. `readComparison`
  * strings them together; the store sends the requests.
  */
 import type { estypes } from '@elastic/elasticsearch';
@@ -17,6 +18,14 @@ import {
   type IComparePlan
 } from './compare-common';
 import type { IIndexNames } from './es-mappings';
+import {
+  buildRollupGet,
+  exactSummaries,
+  parseRollupGet,
+  rollupIdsOfRange,
+  type IRollupOnRecord,
+  type IStoredRollup
+} from './es-rollups';
 import {
   buildSeriesFetch,
   buildSeriesHistogram,
@@ -33,8 +42,15 @@ import {
   BUCKET_UNITS,
   bucketCount,
   bucketGrid,
-  downsample
+  downsample,
+  type IBucketGrid
 } from './series-common';
+import {
+  ES_ROLLUP_LEVELS,
+  rollupLevel,
+  thinFromSummaries,
+  type IRollupLevel
+} from './rollup';
 import type { ICompareQuery, ISeries, ISeriesQuery } from './store';
 
 type QueryClause = estypes.QueryDslQueryContainer;
@@ -126,9 +142,10 @@ export function parseCompareInventory(
   response: estypes.SearchResponse<
     unknown,
     Record<string, estypes.AggregationsAggregate>
-  >
+  >,
+  pageSize = INVENTORY_PAGE
 ): ICompareInventoryPage {
-  const { found, afterKey } = parseInventoryPage(response);
+  const { found, afterKey } = parseInventoryPage(response, pageSize);
   const byRun = new Map<string, ISeriesInventoryEntry[]>();
   for (const { key, entry } of found) {
     const entries = byRun.get(key.run_id) ?? [];
@@ -154,12 +171,17 @@ export interface ICompareRead {
 export function buildCompareSeries(
   plan: IComparePlan<ISeriesInventoryEntry>,
   query: Pick<ICompareQuery, 'axis' | 'maxPoints'>,
-  names: IIndexNames
+  names: IIndexNames,
+  alreadyRead: ReadonlySet<string> = new Set()
 ): { request: estypes.MsearchRequest; reads: ICompareRead[] } {
   const reads: ICompareRead[] = [];
   const searches: estypes.MsearchRequestItem[] = [];
   for (const planned of plan.runs) {
-    if (planned.entry === null || planned.run === null) {
+    if (
+      planned.entry === null ||
+      planned.run === null ||
+      alreadyRead.has(planned.runId)
+    ) {
       continue;
     }
     const entry = planned.entry;
@@ -172,12 +194,7 @@ export function buildCompareSeries(
       ? buildSeriesHistogram(
           seriesQuery,
           key,
-          bucketGrid(
-            entry.minX,
-            entry.maxX,
-            bucketCount(query.maxPoints),
-            BUCKET_UNITS[query.axis]
-          ),
+          compareGrid(entry, query),
           names,
           planned.run
         )
@@ -194,6 +211,99 @@ export function buildCompareSeries(
     },
     reads
   };
+}
+
+/** The grid a long series of the comparison is thinned on. */
+function compareGrid(
+  entry: ISeriesInventoryEntry,
+  query: Pick<ICompareQuery, 'axis' | 'maxPoints'>
+): IBucketGrid {
+  return bucketGrid(
+    entry.minX,
+    entry.maxX,
+    bucketCount(query.maxPoints),
+    BUCKET_UNITS[query.axis]
+  );
+}
+
+/** A long series that stored curve summaries may answer (es-rollups.ts). */
+export interface IRollupRead {
+  runId: string;
+  entry: ISeriesInventoryEntry;
+  grid: IBucketGrid;
+  level: IRollupLevel;
+  /** Its summary documents over the series' x range. */
+  ids: string[];
+}
+
+/**
+ * The series to be thinned whose grid is on a level summaries are kept
+ * for, and the ids of their summary documents, for one `mget`.
+ */
+export function planRollupReads(
+  plan: IComparePlan<ISeriesInventoryEntry>,
+  query: Pick<ICompareQuery, 'axis' | 'maxPoints'>
+): IRollupRead[] {
+  const reads: IRollupRead[] = [];
+  for (const planned of plan.runs) {
+    const entry = planned.entry;
+    if (entry === null || planned.run === null) {
+      continue;
+    }
+    if (entry.count <= query.maxPoints) {
+      continue;
+    }
+    const grid = compareGrid(entry, query);
+    const level = rollupLevel(query.axis, grid.unit, ES_ROLLUP_LEVELS);
+    if (!level) {
+      continue;
+    }
+    const series = {
+      run_id: planned.runId,
+      name: entry.name,
+      scope: entry.scope,
+      source: entry.source
+    };
+    reads.push({
+      runId: planned.runId,
+      entry,
+      grid,
+      level,
+      ids: rollupIdsOfRange(series, level, entry.minX, entry.maxX)
+    });
+  }
+  return reads;
+}
+
+/**
+ * The series the summaries answer exactly (they hold as many points as
+ * the series has on the axis), by run id; the rest are read from points.
+ */
+export function seriesFromRollups(
+  reads: readonly IRollupRead[],
+  stored: ReadonlyMap<string, IRollupOnRecord>
+): Map<string, ISeries> {
+  const series = new Map<string, ISeries>();
+  for (const read of reads) {
+    const summaries = exactSummaries(
+      read.ids.map(id => stored.get(id)?.rollup),
+      read.entry.count
+    );
+    if (summaries === null) {
+      continue;
+    }
+    const points = thinFromSummaries(summaries, read.level.unit, read.grid);
+    if (points.length > 0) {
+      series.set(read.runId, {
+        name: read.entry.name,
+        scope: read.entry.scope,
+        source: read.entry.source,
+        points,
+        downsampled: true
+      });
+    }
+  }
+  return series;
 }
 
 /** A search request as the header and body of an `msearch` item. */
@@ -280,7 +390,7 @@ export function parseCompareSeries(
   return series;
 }
 
-/** The three requests of a comparison, sent by the store (errors mapped there). */
+/** The requests of a comparison, sent by the store (errors mapped there). */
 export interface ICompareRequests {
   mget(
     request: estypes.MgetRequest
@@ -296,15 +406,20 @@ export interface ICompareRequests {
   msearch(
     request: estypes.MsearchRequest
   ): Promise<estypes.MsearchResponse<IMetricPoint>>;
+  /** Curve summaries by id (realtime); no documents when there is no index of them. */
+  mgetRollups(
+    request: estypes.MgetRequest
+  ): Promise<estypes.MgetResponse<IStoredRollup>>;
 }
 
 /** Inventory pages read at most (500 series each). */
 const MAX_INVENTORY_PAGES = 10;
 
 /**
- * A comparison in three round trips: the summaries (another user's run is
- * dropped before anything of it is read), the runs' series, then the
- * metric's series of every run at once.
+ * A comparison in three or four round trips: the summaries (another
+ * user's run is dropped before anything of it is read), the runs' series,
+ * the curve summaries of the long ones, then the metric's series of every
+ * run the curve summaries did not answer, at once.
  */
 export async function readComparison(
   query: ICompareQuery,
@@ -340,10 +455,30 @@ export async function readComparison(
     query.metric,
     query.axis
   );
-  const { request, reads } = buildCompareSeries(plan, query, names);
+  const rollupReads = planRollupReads(plan, query);
+  const summarized =
+    rollupReads.length === 0
+      ? new Map<string, ISeries>()
+      : seriesFromRollups(
+          rollupReads,
+          parseRollupGet(
+            await requests.mgetRollups(
+              buildRollupGet(
+                rollupReads.flatMap(read => read.ids),
+                names.rollups
+              )
+            )
+          )
+        );
+  const { request, reads } = buildCompareSeries(
+    plan,
+    query,
+    names,
+    new Set(summarized.keys())
+  );
   const read =
     reads.length === 0
       ? new Map<string, ISeries>()
       : parseCompareSeries(await requests.msearch(request), reads, query, fail);
-  return compareAnswer(plan, read);
+  return compareAnswer(plan, new Map([...summarized, ...read]));
 }

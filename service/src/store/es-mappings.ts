@@ -32,6 +32,8 @@ export interface IIndexNames {
   policy: string;
   /** The policy of the run summaries index (see runsLifecyclePolicy). */
   runsPolicy: string;
+  /** Curve summaries (es-rollups.ts), read by id. */
+  rollups: string;
 }
 
 export function indexNames(prefix: string): IIndexNames {
@@ -43,7 +45,8 @@ export function indexNames(prefix: string): IIndexNames {
     metricsTemplate: `${prefix}metrics`,
     runsTemplate: `${prefix}runs`,
     policy: `${prefix}policy`,
-    runsPolicy: `${prefix}runs-policy`
+    runsPolicy: `${prefix}runs-policy`,
+    rollups: `${prefix}rollups`
   };
 }
 
@@ -309,6 +312,31 @@ export const RUNS_MAPPINGS: estypes.MappingTypeMapping = {
     // Name, notebook and tags as plain strings for free-text search.
     search_text: KEYWORD
   }
+};
+
+/**
+ * The curve summaries index (es-rollups.ts): documents are read by id and
+ * deleted by `tflog prune` by their last point's time; the summaries
+ * themselves are stored, not indexed.
+ */
+export const ROLLUPS_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: 'strict',
+  properties: {
+    run_id: KEYWORD,
+    name: KEYWORD,
+    scope: KEYWORD,
+    source: KEYWORD,
+    level: { type: 'integer' },
+    chunk: LONG,
+    count: LONG,
+    last_time: { type: 'date' },
+    buckets: { type: 'object', enabled: false }
+  }
+};
+
+export const ROLLUPS_SETTINGS: estypes.IndicesIndexSettings = {
+  number_of_shards: 1,
+  auto_expand_replicas: '0-1'
 };
 
 export interface ITemplateOptions {

@@ -160,6 +160,21 @@ export function buildExpiredRunsListing(
   };
 }
 
+/** Curve summaries (es-rollups.ts) whose last point is older than the cutoff, oldest first. */
+export function buildExpiredRollupsListing(
+  names: IIndexNames,
+  cutoff: IPruneCutoff,
+  size: number
+): estypes.SearchRequest {
+  return {
+    index: names.rollups,
+    query: { range: { last_time: { lt: cutoff.time } } },
+    sort: [{ last_time: { order: 'asc' } }],
+    size,
+    _source: false
+  };
+}
+
 /** Index names in groups short enough for one request line each. */
 export function inGroups(indices: string[], size = 50): string[][] {
   const groups: string[][] = [];

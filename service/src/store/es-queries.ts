@@ -811,7 +811,8 @@ export function parseInventoryPage(
   response: estypes.SearchResponse<
     unknown,
     Record<string, estypes.AggregationsAggregate>
-  >
+  >,
+  pageSize: number
 ): { found: IInventoryEntryOf[]; afterKey?: Record<string, string> } {
   const aggregate = response.aggregations?.series as
     | { buckets: ICompositeBucket[]; after_key?: Record<string, string> }
@@ -840,11 +841,16 @@ export function parseInventoryPage(
     found: IInventoryEntryOf[];
     afterKey?: Record<string, string>;
   } = { found };
-  if (aggregate?.after_key && aggregate.buckets.length > 0) {
+  // A page short of its size is the last: asking for the next one would
+  // scan every point of the runs again for nothing.
+  if (aggregate?.after_key && aggregate.buckets.length >= pageSize) {
     page.afterKey = aggregate.after_key;
   }
   return page;
 }
+
+/** Series listed per inventory page of one run. */
+export const SERIES_INVENTORY_PAGE = 500;
 
 /** Lists the series of a run (name × scope × source) with counts and x range. */
 export function buildSeriesInventory(
@@ -857,7 +863,7 @@ export function buildSeriesInventory(
     query.axis,
     seriesSearchFilter(query, run),
     names,
-    { size: 500, afterKey }
+    { size: SERIES_INVENTORY_PAGE, afterKey }
   );
 }
 
@@ -872,9 +878,10 @@ export function parseSeriesInventory(
   response: estypes.SearchResponse<
     unknown,
     Record<string, estypes.AggregationsAggregate>
-  >
+  >,
+  pageSize = SERIES_INVENTORY_PAGE
 ): { entries: ISeriesInventoryEntry[]; afterKey?: Record<string, string> } {
-  const { found, afterKey } = parseInventoryPage(response);
+  const { found, afterKey } = parseInventoryPage(response, pageSize);
   const entries = found.map(item => item.entry);
   return afterKey ? { entries, afterKey } : { entries };
 }

@@ -8,9 +8,15 @@
  * union. Thinning from merged summaries gives what `downsample` gives from
  * the points themselves on the same grid.
  */
-import { bucketOf, type IBucketGrid } from './series-common';
-import type { ISeriesPoint } from './store';
+import type { IMetricPoint } from '../types';
 import type { NonFinite } from '../wire';
+import {
+  BUCKET_UNITS,
+  bucketOf,
+  timeMs,
+  type IBucketGrid
+} from './series-common';
+import type { ISeriesPoint, SeriesAxis } from './store';
 
 /** A point of a summary: x on the summary's axis, `t` its time in ms. */
 export interface IRollupPoint {
@@ -21,6 +27,46 @@ export interface IRollupPoint {
   nonfinite?: NonFinite;
   /** The point's `@timestamp` as stored. */
   time: string;
+}
+
+/** The bucket widths kept as summaries, one level per axis and width. */
+export interface IRollupLevel {
+  /** Stored with the summaries (SQLite rows, Elasticsearch documents): never renumber. */
+  id: number;
+  axis: SeriesAxis;
+  unit: number;
+}
+
+/** Every level, numbered by axis and unit (the ids are stored). */
+const ALL_LEVELS: readonly IRollupLevel[] = (
+  ['step', 'epoch', 'time'] as const
+).flatMap((axis, axisIndex) =>
+  BUCKET_UNITS[axis].map((unit, unitIndex) => ({
+    id: axisIndex * 8 + unitIndex,
+    axis,
+    unit
+  }))
+);
+
+/**
+ * The levels of the embedded store: all but the finest step width, which
+ * only Elasticsearch keeps. SQLite reads the few thousand points of such a
+ * curve about as fast as their summaries, and its databases predate it.
+ */
+export const ROLLUP_LEVELS: readonly IRollupLevel[] = ALL_LEVELS.filter(
+  level => !(level.axis === 'step' && level.unit === 4)
+);
+
+/** The levels Elasticsearch keeps (es-rollups.ts): every one. */
+export const ES_ROLLUP_LEVELS: readonly IRollupLevel[] = ALL_LEVELS;
+
+/** The level of `levels` that a grid of this unit can be thinned from. */
+export function rollupLevel(
+  axis: SeriesAxis,
+  unit: number,
+  levels: readonly IRollupLevel[] = ROLLUP_LEVELS
+): IRollupLevel | undefined {
+  return levels.find(level => level.axis === axis && level.unit === unit);
 }
 
 export interface IBucketSummary {
@@ -160,4 +206,34 @@ export function toPlainPoint(point: IRollupPoint): ISeriesPoint {
     plain.nonfinite = point.nonfinite;
   }
   return plain;
+}
+
+/** A point as each axis sees it (absent on an axis it has no x for). */
+export type IRollupPointSet = Partial<Record<SeriesAxis, IRollupPoint>>;
+
+export function onAxis(set: IRollupPointSet, axis: SeriesAxis): IRollupPoint[] {
+  const point = set[axis];
+  return point ? [point] : [];
+}
+
+/** A stored metric point on every axis it has an x for. */
+export function rollupPoint(point: IMetricPoint): IRollupPointSet {
+  const ts = timeMs(point['@timestamp']);
+  const base = {
+    t: ts,
+    y: typeof point.value === 'number' ? point.value : null,
+    time: point['@timestamp']
+  };
+  const at = (x: number): IRollupPoint =>
+    point.nonfinite !== undefined
+      ? { x, ...base, nonfinite: point.nonfinite }
+      : { x, ...base };
+  const set: IRollupPointSet = { time: at(ts) };
+  if (typeof point.step === 'number' && Number.isFinite(point.step)) {
+    set.step = at(point.step);
+  }
+  if (typeof point.epoch === 'number') {
+    set.epoch = at(point.epoch);
+  }
+  return set;
 }

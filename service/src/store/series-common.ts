@@ -136,7 +136,7 @@ export interface IBucketGrid {
  * Shorter curves (an interval under the smallest width) use plain buckets.
  */
 export const BUCKET_UNITS: Record<SeriesAxis, readonly number[]> = {
-  step: [1024, 16],
+  step: [1024, 16, 4],
   epoch: [1],
   time: [60_000, 1000]
 };
@@ -302,4 +302,10 @@ export function seriesIn(
 
 function compareTimes(a: string, b: string): number {
   return Date.parse(a) - Date.parse(b);
+}
+
+/** Milliseconds of an ISO time, 0 when it does not parse (sorts last). */
+export function timeMs(iso: string | null | undefined): number {
+  const parsed = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(parsed) ? 0 : parsed;
 }

@@ -19,6 +19,7 @@ import type { EmbeddedStore } from '../../src/store/embedded';
 import {
   dailyIndex,
   POLICY_VERSION,
+  ROLLUPS_MAPPINGS,
   TEMPLATE_VERSION,
   templatePriority
 } from '../../src/store/es-mappings';
@@ -960,6 +961,33 @@ describe('ElasticsearchStore against a real cluster', () => {
       });
     }
 
+    // Curve summaries, by their last point's time.
+    await admin.indices.create({
+      index: `${pruned}rollups`,
+      mappings: ROLLUPS_MAPPINGS
+    });
+    for (const [id, lastTime] of [
+      ['old-curve', '2020-01-01T00:00:00.000Z'],
+      ['recent-curve', new Date(now - 86_400_000).toISOString()]
+    ]) {
+      await admin.index({
+        index: `${pruned}rollups`,
+        id,
+        document: {
+          run_id: id,
+          name: 'loss',
+          scope: 'batch',
+          source: 'callback',
+          level: 1,
+          chunk: 0,
+          count: 0,
+          last_time: lastTime,
+          buckets: {}
+        },
+        refresh: true
+      });
+    }
+
     const lines: string[] = [];
     const dry = await prune({
       config: config(pruned),
@@ -983,6 +1011,7 @@ describe('ElasticsearchStore against a real cluster', () => {
       expect(await admin.indices.exists({ index })).toBe(true);
     }
     expect((await admin.count({ index: `${pruned}runs` })).count).toBe(2);
+    expect((await admin.count({ index: `${pruned}rollups` })).count).toBe(2);
 
     lines.length = 0;
     const done = await prune({
@@ -1006,6 +1035,12 @@ describe('ElasticsearchStore against a real cluster', () => {
     expect(left.hits.hits.map(hit => hit._source?.run_id)).toEqual([
       'recent-run'
     ]);
+    expect(done.rollupsDeleted).toBe(1);
+    expect(lines).toContain(
+      `deleted 1 curve summary whose last point is older than ${done.cutoff?.time}`
+    );
+    const curves = await admin.search({ index: `${pruned}rollups` });
+    expect(curves.hits.hits.map(hit => hit._id)).toEqual(['recent-curve']);
 
     // Nothing expires with TFLOG_RETENTION_DAYS=0.
     const forever = await prune({

@@ -12,15 +12,7 @@
 import { contains, WORD_CHARS } from '../../src/parse/grok/charset';
 import { worstCaseSteps } from '../../src/parse/grok/cost';
 import { emitRegex, parseRegex, RegexNode } from '../../src/parse/grok/regex';
-
-/** Small deterministic PRNG so failures can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 0x100000000;
-  };
-}
+import { random } from '../seeded';
 
 const STEP_CAP = 3_000_000;
 

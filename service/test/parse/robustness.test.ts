@@ -7,15 +7,7 @@ import {
 } from '../../src/parse';
 import { IMetricsRecord, ITflogDocument, SpoolRecord } from '../../src/types';
 import { parseAll, START_TS, startRecord, streamRecord } from './helpers';
-
-/** Small deterministic PRNG so failures can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 0x100000000;
-  };
-}
+import { random } from '../seeded';
 
 function expectSane(document: ITflogDocument): void {
   expect(document.message.length).toBeLessThanOrEqual(MAX_TEXT_CHARS + 40);

@@ -5,15 +5,7 @@
  */
 import { scanLine } from '../../src/parse/scan';
 import { parseAll, parseLineText, startRecord, streamRecord } from './helpers';
-
-/** Small deterministic PRNG so failures can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 0x100000000;
-  };
-}
+import { random } from '../seeded';
 
 describe('positions and pairs in custom training loops', () => {
   it('keeps every pair of a step line that also prints a gradient norm', () => {

@@ -4,6 +4,7 @@ import {
   splitSegments,
   visibleLines
 } from '../../src/parse/terminal';
+import { random } from '../seeded';
 
 describe('splitSegments', () => {
   it('cuts after every \\n and \\r and keeps an unterminated tail', () => {
@@ -102,14 +103,6 @@ describe('visibleLines', () => {
 });
 
 describe('renderLine shortcuts', () => {
-  /** Small deterministic PRNG so failures can be replayed. */
-  function random(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return state / 0x100000000;
-    };
-  }
   const PIECES = [
     'loss: 0.31',
     ' - ',

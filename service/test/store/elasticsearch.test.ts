@@ -92,6 +92,7 @@ describe('ElasticsearchStore.init', () => {
       'PUT /_index_template/tflog-metrics',
       'PUT /_index_template/tflog-runs',
       'PUT /tflog-runs',
+      'PUT /tflog-rollups',
       'PUT /tflog-runs/_mapping',
       'PUT /tflog-runs/_settings',
       `PUT /tflog-logs-${today()}`,
@@ -113,10 +114,10 @@ describe('ElasticsearchStore.init', () => {
       JSON.parse(seen[11].body).template.settings['index.lifecycle.name']
     ).toBe('tflog-runs-policy');
     // A runs index an older tflog made gets the fields it lacks.
-    expect(JSON.parse(seen[13].body).properties.metric_sort).toMatchObject({
+    expect(JSON.parse(seen[14].body).properties.metric_sort).toMatchObject({
       type: 'nested'
     });
-    expect(JSON.parse(seen[14].body)).toEqual({
+    expect(JSON.parse(seen[15].body)).toEqual({
       'index.lifecycle.name': 'tflog-runs-policy'
     });
     expect((await store.status()).degraded).toEqual([]);

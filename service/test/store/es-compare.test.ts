@@ -13,6 +13,12 @@ import {
   type ICompareRequests
 } from '../../src/store/es-compare';
 import { indexNames } from '../../src/store/es-mappings';
+import { downsample } from '../../src/store/series-common';
+import {
+  rollupDeltas,
+  toStoredRollup,
+  type IStoredRollup
+} from '../../src/store/es-rollups';
 import type { ISeriesInventoryEntry } from '../../src/store/es-queries';
 import type { IMetricPoint, IRunSummary } from '../../src/types';
 import { runSummary } from '../api/helpers';
@@ -72,6 +78,40 @@ function searchAnswer(
     _shards: { total: 1, successful: 1, failed: 0 },
     hits: { hits },
     status: 200
+  };
+}
+
+/** The inventory answer of one run with one series, its loss at steps 0 to `maxX`. */
+function lossInventory(
+  runId: string,
+  count: number,
+  maxX: number
+): estypes.SearchResponse<
+  unknown,
+  Record<string, estypes.AggregationsAggregate>
+> {
+  return {
+    took: 1,
+    timed_out: false,
+    _shards: { total: 1, successful: 1, failed: 0 },
+    hits: { hits: [] },
+    aggregations: {
+      series: {
+        buckets: [
+          {
+            key: {
+              run_id: runId,
+              name: 'loss',
+              scope: 'batch',
+              source: 'callback'
+            },
+            doc_count: count,
+            min_x: { value: 0 },
+            max_x: { value: maxX }
+          }
+        ]
+      } as unknown as estypes.AggregationsAggregate
+    }
   };
 }
 
@@ -146,7 +186,7 @@ describe('the Elasticsearch requests of a comparison', () => {
       min_x: { value: min },
       max_x: { value: min === null ? null : min + 4 }
     });
-    const page = parseCompareInventory({
+    const answer = {
       took: 1,
       timed_out: false,
       _shards: { total: 1, successful: 1, failed: 0 },
@@ -161,7 +201,10 @@ describe('the Elasticsearch requests of a comparison', () => {
           after_key: { run_id: 'b' }
         } as unknown as estypes.AggregationsAggregate
       }
-    });
+    };
+    // A page short of its size is the last one.
+    expect(parseCompareInventory(answer, 4).afterKey).toBeUndefined();
+    const page = parseCompareInventory(answer, 3);
     expect([...page.byRun.keys()]).toEqual(['a']);
     expect(page.byRun.get('a')?.map(found => found.name)).toEqual([
       'loss',
@@ -275,33 +318,15 @@ describe('the Elasticsearch requests of a comparison', () => {
       },
       search: async request => {
         sent.push(`search ${JSON.stringify(request.query)}`);
-        return {
-          took: 1,
-          timed_out: false,
-          _shards: { total: 1, successful: 1, failed: 0 },
-          hits: { hits: [] },
-          aggregations: {
-            series: {
-              buckets: [
-                {
-                  key: {
-                    run_id: 'mine',
-                    name: 'loss',
-                    scope: 'batch',
-                    source: 'callback'
-                  },
-                  doc_count: 1,
-                  min_x: { value: 0 },
-                  max_x: { value: 0 }
-                }
-              ]
-            } as unknown as estypes.AggregationsAggregate
-          }
-        };
+        return lossInventory('mine', 1, 0);
       },
       msearch: async request => {
         sent.push(`msearch ${(request.searches ?? []).length / 2}`);
         return { took: 1, responses: [searchAnswer([hit('mine', 0, 1)])] };
+      },
+      mgetRollups: async request => {
+        sent.push(`mgetRollups ${JSON.stringify(request.ids)}`);
+        return { docs: [] };
       }
     };
     const answer = await readComparison(
@@ -329,5 +354,86 @@ describe('the Elasticsearch requests of a comparison', () => {
       metrics: [],
       series: null
     });
+  });
+
+  it('reads long curves from exact curve summaries, and from their points where summaries fall short', async () => {
+    const points = Array.from(
+      { length: 3000 },
+      (_, step) => hit('long', step, (step % 17) / 4)._source
+    );
+    const deltas = rollupDeltas(points);
+    const stored = (
+      dropped: string | undefined
+    ): estypes.MgetResponse<IStoredRollup> => ({
+      docs: [...deltas].map(([id, rollup]) =>
+        id === dropped
+          ? { _index: 'tflog-rollups', _id: id, found: false }
+          : {
+              _index: 'tflog-rollups',
+              _id: id,
+              found: true,
+              _seq_no: 1,
+              _primary_term: 1,
+              _source: toStoredRollup(rollup)
+            }
+      )
+    });
+    const compareWith = async (drop: boolean) => {
+      const sent: string[] = [];
+      const requests: ICompareRequests = {
+        mget: async () => ({
+          docs: [
+            {
+              _index: 'tflog-runs',
+              _id: 'long',
+              found: true,
+              _source: { ...run('long') }
+            }
+          ]
+        }),
+        search: async () => lossInventory('long', 3000, 2999),
+        msearch: async request => {
+          sent.push(`msearch ${(request.searches ?? []).length / 2}`);
+          return { took: 1, responses: [searchAnswer([hit('long', 0, 0)])] };
+        },
+        mgetRollups: async request => {
+          // Only the 4-step width's documents of the curve are asked for.
+          const ids = request.ids as string[];
+          sent.push(`mgetRollups ${ids.length}`);
+          return stored(drop ? ids[5] : undefined);
+        }
+      };
+      const answer = await readComparison(
+        { user: 'alice', runIds: ['long'], axis: 'step', maxPoints: 1000 },
+        names,
+        requests,
+        failure => {
+          throw new Error(String(failure.status));
+        }
+      );
+      return { sent, series: answer.runs[0].series };
+    };
+    // 3,000 steps in 249 buckets: 13 a bucket, on the 4-step width (750 buckets of it).
+    const exact = await compareWith(false);
+    expect(exact.sent).toEqual([`mgetRollups ${Math.ceil(750 / 64)}`]);
+    expect(exact.series).toEqual({
+      name: 'loss',
+      scope: 'batch',
+      source: 'callback',
+      ...downsample(
+        points.map(point => ({
+          x: point.step as number,
+          y: point.value as number,
+          time: point['@timestamp']
+        })),
+        1000,
+        'step'
+      )
+    });
+    const short = await compareWith(true);
+    expect(short.sent).toEqual([
+      `mgetRollups ${Math.ceil(750 / 64)}`,
+      'msearch 1'
+    ]);
   });
 });

@@ -126,6 +126,7 @@ describe('index names', () => {
       logsPattern: 'x-logs-*',
       metricsPattern: 'x-metrics-*',
       runs: 'x-runs',
+      rollups: 'x-rollups',
       logsTemplate: 'x-logs',
       metricsTemplate: 'x-metrics',
       runsTemplate: 'x-runs',

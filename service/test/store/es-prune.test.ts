@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config';
 import { indexNames } from '../../src/store/es-mappings';
 import {
   buildDailyIndexListing,
+  buildExpiredRollupsListing,
   buildExpiredRunsListing,
   expiredDailyIndices,
   expiredRunsQuery,
@@ -133,6 +134,13 @@ describe('expired run summaries', () => {
       size: 5,
       sort: [{ updated: { order: 'asc' } }],
       track_total_hits: true
+    });
+    expect(buildExpiredRollupsListing(indexNames('p-'), cutoff, 7)).toEqual({
+      index: 'p-rollups',
+      query: { range: { last_time: { lt: cutoff.time } } },
+      sort: [{ last_time: { order: 'asc' } }],
+      size: 7,
+      _source: false
     });
   });
 });

@@ -663,7 +663,7 @@ describe('series requests', () => {
       source: 'c'
     });
     expect(aggregation?.aggs?.min_x).toEqual({ min: { field: 'epoch' } });
-    const parsed = parseSeriesInventory({
+    const answer = {
       took: 1,
       timed_out: false,
       _shards: { total: 1, successful: 1, failed: 0 },
@@ -681,7 +681,10 @@ describe('series requests', () => {
           ]
         } as unknown as estypes.AggregationsAggregate
       }
-    });
+    };
+    // A page of one series is full at a size of 1; at the usual 500 it is the last.
+    expect(parseSeriesInventory(answer).afterKey).toBeUndefined();
+    const parsed = parseSeriesInventory(answer, 1);
     expect(parsed.entries).toEqual([
       {
         name: 'loss',

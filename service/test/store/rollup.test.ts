@@ -11,15 +11,7 @@ import {
   downsample
 } from '../../src/store/series-common';
 import type { ISeriesPoint, SeriesAxis } from '../../src/store/store';
-
-/** A deterministic pseudo-random sequence (tests must not flake). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-}
+import { random } from '../seeded';
 
 function noisyCurve(
   count: number,
@@ -151,9 +143,16 @@ describe('bucketGrid with bucket widths', () => {
   });
 
   it('uses plain buckets when a bucket is narrower than every width', () => {
-    expect(bucketGrid(0, 999, 249, BUCKET_UNITS.step)).toEqual(
-      bucketGrid(0, 999, 249)
+    // 747 steps in 249 buckets: 3 a bucket, under the finest width.
+    expect(bucketGrid(0, 746, 249, BUCKET_UNITS.step)).toEqual(
+      bucketGrid(0, 746, 249)
     );
-    expect(bucketGrid(0, 999, 249).unit).toBe(1);
+    expect(bucketGrid(0, 746, 249, BUCKET_UNITS.step).unit).toBe(1);
+    // 996 steps: 4 a bucket, on the finest width.
+    expect(bucketGrid(0, 995, 249, BUCKET_UNITS.step)).toEqual({
+      interval: 4,
+      offset: 0,
+      unit: 4
+    });
   });
 });

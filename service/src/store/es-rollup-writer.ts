@@ -1,0 +1,153 @@
+/**
+ * Keeps the curve summaries of es-rollups.ts up to date behind the writes:
+ * the points a bulk newly stored are folded into pending deltas, which one
+ * loop at a time merges into the stored documents (read, merge, conditional
+ * write; again on a conflict with another writer). Nothing waits for it: a
+ * summary that lags or misses points is not used (es-rollups.ts), so a
+ * failure here costs a comparison's speed, never a point.
+ */
+import type { Client } from '@elastic/elasticsearch';
+
+import type { ILogger } from '../common/logger';
+import type { IMetricPoint } from '../types';
+import { mapElasticsearchError } from './es-errors';
+import {
+  buildRollupGet,
+  buildRollupWrite,
+  mergeRollups,
+  parseRollupGet,
+  parseRollupWrite,
+  rollupDeltas,
+  type IRollupDoc,
+  type IStoredRollup
+} from './es-rollups';
+
+/** Documents per read-merge-write round. */
+const ROUND_SIZE = 500;
+/** Rounds a document is retried after conflicts before it is left behind. */
+const CONFLICT_ROUNDS = 5;
+/**
+ * Deltas held while Elasticsearch is slower than the points arrive; past
+ * this they are dropped (their series are then read from their points).
+ */
+const MAX_PENDING = 50_000;
+/** One warning of a kind per this long: a node that is down fails every round. */
+const WARN_EVERY_MS = 60_000;
+
+export class RollupWriter {
+  private pending = new Map<string, IRollupDoc>();
+  private running: Promise<void> | null = null;
+  private dropped = 0;
+  private readonly warned = new Map<string, number>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly index: string,
+    private readonly location: string,
+    private readonly logger: ILogger
+  ) {}
+
+  /** Folds newly stored points into the pending deltas and starts a round. */
+  add(points: readonly IMetricPoint[]): void {
+    if (points.length === 0) {
+      return;
+    }
+    for (const [id, delta] of rollupDeltas(points)) {
+      const current = this.pending.get(id);
+      this.pending.set(id, current ? mergeRollups(current, delta) : delta);
+    }
+    if (this.pending.size > MAX_PENDING) {
+      this.dropped += this.pending.size;
+      this.warn(
+        'behind',
+        `curve summaries fell behind by ${this.pending.size} documents and were dropped (${this.dropped} so far); comparisons of those runs read their points instead`
+      );
+      this.pending.clear();
+    }
+    this.start();
+  }
+
+  /** Resolves once every delta added so far is written (or given up on). */
+  async flush(): Promise<void> {
+    while (this.running) {
+      await this.running;
+    }
+  }
+
+  private start(): void {
+    if (this.running || this.pending.size === 0) {
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      this.start();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const deltas = [...this.pending];
+    this.pending = new Map();
+    for (let start = 0; start < deltas.length; start += ROUND_SIZE) {
+      await this.writeRound(new Map(deltas.slice(start, start + ROUND_SIZE)));
+    }
+  }
+
+  /** Read, merge, write; the conflicted again, a few times. */
+  private async writeRound(deltas: Map<string, IRollupDoc>): Promise<void> {
+    let left = deltas;
+    for (let round = 0; round < CONFLICT_ROUNDS && left.size > 0; round += 1) {
+      try {
+        const stored = parseRollupGet(
+          await this.client.mget<IStoredRollup>(
+            buildRollupGet([...left.keys()], this.index)
+          )
+        );
+        const { operations, ids } = buildRollupWrite(left, stored, this.index);
+        const outcome = parseRollupWrite(
+          ids,
+          await this.client.bulk({
+            operations,
+            filter_path: ['items.*.status', 'items.*.error']
+          })
+        );
+        for (const failure of outcome.failed) {
+          this.warn(
+            'refused',
+            `a curve summary was not stored (${failure.reason}); comparisons of its run read its points instead`
+          );
+        }
+        left = new Map(
+          outcome.conflicted.flatMap(id => {
+            const delta = left.get(id);
+            return delta ? [[id, delta] as const] : [];
+          })
+        );
+      } catch (error) {
+        const reason = mapElasticsearchError(
+          error,
+          'storing curve summaries',
+          this.location
+        ).message;
+        this.warn(
+          'failed',
+          `${left.size} curve summaries were not stored (${reason}); comparisons of their runs read their points instead`
+        );
+        return;
+      }
+    }
+    if (left.size > 0) {
+      this.warn(
+        'conflicts',
+        `${left.size} curve summaries kept conflicting with another writer and were left behind; comparisons of their runs read their points instead`
+      );
+    }
+  }
+
+  private warn(kind: string, message: string): void {
+    const now = Date.now();
+    if (now - (this.warned.get(kind) ?? -Infinity) >= WARN_EVERY_MS) {
+      this.warned.set(kind, now);
+      this.logger.warn(message);
+    }
+  }
+}
