@@ -18,6 +18,7 @@ import {
   parseRollupGet,
   parseRollupWrite,
   rollupDeltas,
+  ROLLUP_WRITE_FIELDS,
   type IRollupDoc,
   type IStoredRollup
 } from './es-rollups';
@@ -31,12 +32,20 @@ const CONFLICT_ROUNDS = 5;
  * this they are dropped (their series are then read from their points).
  */
 const MAX_PENDING = 50_000;
+/**
+ * The least time between the starts of two rounds: the deltas of the
+ * batches in between are merged first, so a live run's documents are read
+ * and written about once a second, not once a batch.
+ */
+const ROUND_INTERVAL_MS = 1000;
 /** One warning of a kind per this long: a node that is down fails every round. */
 const WARN_EVERY_MS = 60_000;
 
 export class RollupWriter {
   private pending = new Map<string, IRollupDoc>();
   private running: Promise<void> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastRoundMs = -Infinity;
   private dropped = 0;
   private readonly warned = new Map<string, number>();
 
@@ -69,15 +78,42 @@ export class RollupWriter {
 
   /** Resolves once every delta added so far is written (or given up on). */
   async flush(): Promise<void> {
-    while (this.running) {
+    for (;;) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      this.startRound();
+      if (!this.running) {
+        return;
+      }
       await this.running;
     }
   }
 
+  /** A round now, or when the last one is a round interval old. */
   private start(): void {
+    if (this.running || this.timer || this.pending.size === 0) {
+      return;
+    }
+    const wait = this.lastRoundMs + ROUND_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.startRound();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.startRound();
+    }, wait);
+    // Pending deltas do not keep the process alive: close() flushes them.
+    this.timer.unref();
+  }
+
+  private startRound(): void {
     if (this.running || this.pending.size === 0) {
       return;
     }
+    this.lastRoundMs = Date.now();
     this.running = this.drain().finally(() => {
       this.running = null;
       this.start();
@@ -107,7 +143,7 @@ export class RollupWriter {
           ids,
           await this.client.bulk({
             operations,
-            filter_path: ['items.*.status', 'items.*.error']
+            filter_path: ROLLUP_WRITE_FIELDS
           })
         );
         for (const failure of outcome.failed) {

@@ -89,48 +89,80 @@ const ROLES = ['first', 'last', 'low', 'high', 'nonfinite'] as const;
 export function toStoredRollup(doc: IRollupDoc): IStoredRollup {
   const buckets: Record<string, StoredBucket> = {};
   for (const [bucket, summary] of Object.entries(doc.buckets)) {
-    const points: StoredPointTuple[] = [];
-    const seen = new Map<IRollupPoint, number>();
-    const indexOf = (point: IRollupPoint | undefined): number => {
-      if (!point) {
-        return -1;
-      }
-      let index = seen.get(point);
-      if (index === undefined) {
-        index = points.length;
-        seen.set(point, index);
-        points.push([
-          point.x,
-          point.t,
-          point.y,
-          point.nonfinite ?? 0,
-          isoOf(point.t) === point.time ? 0 : point.time
-        ]);
-      }
-      return index;
-    };
-    const [first, last, low, high, nonfinite] = ROLES.map(role =>
-      indexOf(summary[role])
-    );
-    buckets[bucket] = [points, first, last, low, high, nonfinite];
+    buckets[bucket] = encodeBucket(summary);
   }
   return { ...doc, buckets };
 }
 
 export function fromStoredRollup(stored: IStoredRollup): IRollupDoc {
   const buckets: Record<string, IBucketSummary> = {};
-  for (const [bucket, [points, ...roles]] of Object.entries(stored.buckets)) {
-    const decoded = points.map(point => new StoredPoint(point));
-    const summary = {} as IBucketSummary;
-    ROLES.forEach((role, index) => {
-      const point = decoded[roles[index]];
-      if (point) {
-        summary[role] = point;
-      }
-    });
-    buckets[bucket] = summary;
+  for (const [bucket, encoded] of Object.entries(stored.buckets)) {
+    buckets[bucket] = decodeBucket(encoded);
   }
   return { ...stored, buckets };
+}
+
+/**
+ * A delta merged into a stored document: only the buckets it touches are
+ * decoded and encoded again (a document holds up to 64; a delta of a live
+ * run touches one or two).
+ */
+export function mergeIntoStored(
+  stored: IStoredRollup,
+  delta: IRollupDoc
+): IStoredRollup {
+  const buckets: Record<string, StoredBucket> = { ...stored.buckets };
+  for (const [bucket, summary] of Object.entries(delta.buckets)) {
+    const current = buckets[bucket];
+    buckets[bucket] = encodeBucket(
+      current ? mergeSummaries(decodeBucket(current), summary) : summary
+    );
+  }
+  return {
+    ...stored,
+    count: stored.count + delta.count,
+    last_time: laterTime(stored.last_time, delta.last_time),
+    buckets
+  };
+}
+
+function encodeBucket(summary: IBucketSummary): StoredBucket {
+  const points: StoredPointTuple[] = [];
+  const seen = new Map<IRollupPoint, number>();
+  const indexOf = (point: IRollupPoint | undefined): number => {
+    if (!point) {
+      return -1;
+    }
+    let index = seen.get(point);
+    if (index === undefined) {
+      index = points.length;
+      seen.set(point, index);
+      points.push([
+        point.x,
+        point.t,
+        point.y,
+        point.nonfinite ?? 0,
+        isoOf(point.t) === point.time ? 0 : point.time
+      ]);
+    }
+    return index;
+  };
+  const [first, last, low, high, nonfinite] = ROLES.map(role =>
+    indexOf(summary[role])
+  );
+  return [points, first, last, low, high, nonfinite];
+}
+
+function decodeBucket([points, ...roles]: StoredBucket): IBucketSummary {
+  const decoded = points.map(point => new StoredPoint(point));
+  const summary = {} as IBucketSummary;
+  ROLES.forEach((role, index) => {
+    const point = decoded[roles[index]];
+    if (point) {
+      summary[role] = point;
+    }
+  });
+  return summary;
 }
 
 /**
@@ -294,7 +326,7 @@ function laterTime(a: string, b: string): string {
 
 /** A stored document with what a conditional write needs. */
 export interface IRollupOnRecord {
-  rollup: IRollupDoc;
+  rollup: IStoredRollup;
   seqNo: number;
   primaryTerm: number;
 }
@@ -321,7 +353,7 @@ export function parseRollupGet(
       doc._primary_term !== undefined
     ) {
       found.set(doc._id, {
-        rollup: fromStoredRollup(doc._source),
+        rollup: doc._source,
         seqNo: doc._seq_no,
         primaryTerm: doc._primary_term
       });
@@ -345,28 +377,29 @@ export function buildRollupWrite(
   const ids: string[] = [];
   for (const [id, delta] of deltas) {
     const current = stored.get(id);
-    if (current) {
-      operations.push(
-        {
-          index: {
-            _index: index,
-            _id: id,
-            if_seq_no: current.seqNo,
-            if_primary_term: current.primaryTerm
+    const source = current
+      ? mergeIntoStored(current.rollup, delta)
+      : toStoredRollup(delta);
+    operations.push(
+      current
+        ? {
+            index: {
+              _index: index,
+              _id: id,
+              if_seq_no: current.seqNo,
+              if_primary_term: current.primaryTerm
+            }
           }
-        },
-        toStoredRollup(mergeRollups(current.rollup, delta))
-      );
-    } else {
-      operations.push(
-        { create: { _index: index, _id: id } },
-        toStoredRollup(delta)
-      );
-    }
+        : { create: { _index: index, _id: id } },
+      source
+    );
     ids.push(id);
   }
   return { operations, ids };
 }
+
+/** What a rollup bulk's answer is read for: each item's outcome. */
+export const ROLLUP_WRITE_FIELDS = ['items.*.status', 'items.*.error'];
 
 /** How each write of `buildRollupWrite` went, by id. */
 export interface IRollupWriteOutcome {
@@ -423,21 +456,26 @@ export function rollupIdsOfRange(
  * null, and the points are read instead.
  */
 export function exactSummaries(
-  rollups: readonly (IRollupDoc | undefined)[],
+  rollups: readonly (IStoredRollup | undefined)[],
   count: number
 ): { bucket: number; summary: IBucketSummary }[] | null {
   let folded = 0;
+  for (const rollup of rollups) {
+    folded += rollup?.count ?? 0;
+  }
+  if (folded !== count) {
+    return null;
+  }
   const summaries: { bucket: number; summary: IBucketSummary }[] = [];
   for (const rollup of rollups) {
-    if (!rollup) {
-      continue;
-    }
-    folded += rollup.count;
-    for (const [bucket, summary] of Object.entries(rollup.buckets)) {
-      summaries.push({ bucket: Number(bucket), summary });
+    for (const [bucket, encoded] of Object.entries(rollup?.buckets ?? {})) {
+      summaries.push({
+        bucket: Number(bucket),
+        summary: decodeBucket(encoded)
+      });
     }
   }
-  return folded === count ? summaries : null;
+  return summaries;
 }
 
 /**

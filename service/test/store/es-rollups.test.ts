@@ -5,6 +5,7 @@ import {
   createdPoints,
   exactSummaries,
   fromStoredRollup,
+  mergeIntoStored,
   mergeRollups,
   parseRollupGet,
   parseRollupWrite,
@@ -75,16 +76,35 @@ function seriesPoint(point: IMetricPoint, axis: SeriesAxis): ISeriesPoint {
 }
 
 /** Deltas of points stored in `batches` bulks, merged as the writer merges them. */
-function storedAfter(
+function deltasAfter(
   points: IMetricPoint[],
   batches: number
 ): Map<string, IRollupDoc> {
-  const stored = new Map<string, IRollupDoc>();
+  const deltas = new Map<string, IRollupDoc>();
+  const size = Math.ceil(points.length / batches);
+  for (let start = 0; start < points.length; start += size) {
+    for (const [id, delta] of rollupDeltas(points.slice(start, start + size))) {
+      const current = deltas.get(id);
+      deltas.set(id, current ? mergeRollups(current, delta) : delta);
+    }
+  }
+  return deltas;
+}
+
+/** The documents stored after `batches` bulks, each merged in as the writer merges it. */
+function storedAfter(
+  points: IMetricPoint[],
+  batches: number
+): Map<string, IStoredRollup> {
+  const stored = new Map<string, IStoredRollup>();
   const size = Math.ceil(points.length / batches);
   for (let start = 0; start < points.length; start += size) {
     for (const [id, delta] of rollupDeltas(points.slice(start, start + size))) {
       const current = stored.get(id);
-      stored.set(id, current ? mergeRollups(current, delta) : delta);
+      stored.set(
+        id,
+        current ? mergeIntoStored(current, delta) : toStoredRollup(delta)
+      );
     }
   }
   return stored;
@@ -164,8 +184,17 @@ describe('curve summaries in Elasticsearch', () => {
   it('count each point once, whatever the bulks, and every level holds every point', () => {
     const points = curve(3000, 1);
     const inOne = storedAfter(points, 1);
+    // Stored in 13 bulks, or merged in memory first: the same documents.
     const inMany = storedAfter(points, 13);
     expect(inMany).toEqual(inOne);
+    expect(
+      new Map(
+        [...deltasAfter(points, 7)].map(([id, delta]) => [
+          id,
+          toStoredRollup(delta)
+        ])
+      )
+    ).toEqual(inOne);
     const byLevel = new Map<number, number>();
     for (const rollup of inOne.values()) {
       byLevel.set(
@@ -222,9 +251,12 @@ describe('curve summaries in Elasticsearch', () => {
   });
 
   it('write new documents with create and stored ones only if unchanged since read', () => {
-    const [first, second] = [...storedAfter(curve(10, 3), 1)].slice(0, 2);
+    const [first, second] = [...deltasAfter(curve(10, 3), 1)].slice(0, 2);
     const stored = new Map<string, IRollupOnRecord>([
-      [second[0], { rollup: second[1], seqNo: 7, primaryTerm: 2 }]
+      [
+        second[0],
+        { rollup: toStoredRollup(second[1]), seqNo: 7, primaryTerm: 2 }
+      ]
     ]);
     const { operations, ids } = buildRollupWrite(
       new Map([first, second]),
@@ -276,7 +308,7 @@ describe('curve summaries in Elasticsearch', () => {
     const points = curve(500, 6);
     // A time as written that its milliseconds do not give back.
     points[3] = { ...points[3], '@timestamp': '2026-01-31T10:00:00.750123Z' };
-    for (const rollup of storedAfter(points, 4).values()) {
+    for (const rollup of deltasAfter(points, 4).values()) {
       const stored = toStoredRollup(rollup);
       expect(JSON.parse(JSON.stringify(stored))).toEqual(stored);
       expect(
@@ -286,7 +318,7 @@ describe('curve summaries in Elasticsearch', () => {
   });
 
   it('read stored documents with their sequence numbers, skipping missing ones', () => {
-    const [[id, rollup]] = [...storedAfter(curve(5, 4), 1)];
+    const [[id, rollup]] = [...deltasAfter(curve(5, 4), 1)];
     const found = parseRollupGet({
       docs: [
         {
@@ -302,8 +334,7 @@ describe('curve summaries in Elasticsearch', () => {
     });
     expect([...found.keys()]).toEqual([id]);
     expect(found.get(id)).toMatchObject({ seqNo: 3, primaryTerm: 1 });
-    const read = found.get(id)?.rollup;
-    expect(read && plainRollup(read)).toEqual(plainRollup(rollup));
+    expect(found.get(id)?.rollup).toEqual(toStoredRollup(rollup));
   });
 
   it('fold in only the points a bulk newly created', () => {
