@@ -1307,7 +1307,6 @@ function zoomCondition(
   };
 }
 
-/** A point as each axis's summaries see it (absent where it has no x). */
 function storedPoint(row: IPointRow, x: number): IRollupPoint {
   const point: IRollupPoint = {
     x,

@@ -165,6 +165,15 @@ export function isWriteBlocked(error: estypes.ErrorCause | undefined): boolean {
   );
 }
 
+/** The answer to the bulk request's `index`-th action, whatever its kind. */
+export function bulkItemAt(
+  response: estypes.BulkResponse,
+  index: number
+): estypes.BulkResponseItem | undefined {
+  const entry = response.items[index];
+  return entry ? Object.values(entry)[0] : undefined;
+}
+
 /** Sorts each bulk item into created, duplicate, retry-later or rejected. */
 export function interpretBulkResponse(
   plan: IBulkPlan,
@@ -172,8 +181,8 @@ export function interpretBulkResponse(
 ): IWriteResult {
   const result: IWriteResult = { created: 0, duplicates: 0, rejected: [] };
   const retry: NonNullable<IWriteResult['retry']> = [];
-  response.items.forEach((entry, index) => {
-    const item = Object.values(entry)[0];
+  response.items.forEach((_, index) => {
+    const item = bulkItemAt(response, index);
     const ref = plan.items[index];
     if (item === undefined || ref === undefined) {
       return;

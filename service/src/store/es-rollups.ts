@@ -27,6 +27,7 @@ import {
   rollupPoint,
   summaryOf
 } from './rollup';
+import { bulkItemAt } from './es-queries';
 import type { IWriteItemRef } from './store';
 
 /** Buckets of one level per document (a few KB to a few tens of KB). */
@@ -94,14 +95,6 @@ export function toStoredRollup(doc: IRollupDoc): IStoredRollup {
   return { ...doc, buckets };
 }
 
-export function fromStoredRollup(stored: IStoredRollup): IRollupDoc {
-  const buckets: Record<string, IBucketSummary> = {};
-  for (const [bucket, encoded] of Object.entries(stored.buckets)) {
-    buckets[bucket] = decodeBucket(encoded);
-  }
-  return { ...stored, buckets };
-}
-
 /**
  * A delta merged into a stored document: only the buckets it touches are
  * decoded and encoded again (a document holds up to 64; a delta of a live
@@ -111,19 +104,12 @@ export function mergeIntoStored(
   stored: IStoredRollup,
   delta: IRollupDoc
 ): IStoredRollup {
-  const buckets: Record<string, StoredBucket> = { ...stored.buckets };
-  for (const [bucket, summary] of Object.entries(delta.buckets)) {
-    const current = buckets[bucket];
-    buckets[bucket] = encodeBucket(
-      current ? mergeSummaries(decodeBucket(current), summary) : summary
-    );
-  }
-  return {
-    ...stored,
-    count: stored.count + delta.count,
-    last_time: laterTime(stored.last_time, delta.last_time),
-    buckets
-  };
+  return foldDelta<StoredBucket, IStoredRollup>(
+    stored,
+    delta,
+    (current, summary) =>
+      encodeBucket(mergeBucket(current && decodeBucket(current), summary))
+  );
 }
 
 function encodeBucket(summary: IBucketSummary): StoredBucket {
@@ -282,9 +268,10 @@ export function rollupDeltas(
           lastMs.set(chunk, ms);
           delta.last_time = point['@timestamp'];
         }
-        const current = delta.buckets[bucket];
-        const own = summaryOf(onLevel);
-        delta.buckets[bucket] = current ? mergeSummaries(current, own) : own;
+        delta.buckets[bucket] = mergeBucket(
+          delta.buckets[bucket],
+          summaryOf(onLevel)
+        );
       }
       for (const [chunk, delta] of chunks) {
         deltas.set(idOf(hash, level.id, chunk), delta);
@@ -300,17 +287,43 @@ function seriesKey(point: IMetricPoint): string {
 
 /** Both documents' points: counts add up, buckets merge. */
 export function mergeRollups(a: IRollupDoc, b: IRollupDoc): IRollupDoc {
-  const buckets: Record<string, IBucketSummary> = { ...a.buckets };
-  for (const [bucket, summary] of Object.entries(b.buckets)) {
-    const current = buckets[bucket];
-    buckets[bucket] = current ? mergeSummaries(current, summary) : summary;
+  return foldDelta<IBucketSummary, IRollupDoc>(a, b, mergeBucket);
+}
+
+function mergeBucket(
+  current: IBucketSummary | undefined,
+  summary: IBucketSummary
+): IBucketSummary {
+  return current ? mergeSummaries(current, summary) : summary;
+}
+
+/**
+ * A document (in either form) with a delta's points added: counts add up,
+ * the later last time wins, and each bucket of the delta is merged in by
+ * `mergeIn` (its current form, or undefined where it had none).
+ */
+function foldDelta<Bucket, Doc extends IFoldedRollup<Bucket>>(
+  doc: Doc,
+  delta: IRollupDoc,
+  mergeIn: (current: Bucket | undefined, summary: IBucketSummary) => Bucket
+): Doc {
+  const buckets: Record<string, Bucket> = { ...doc.buckets };
+  for (const [bucket, summary] of Object.entries(delta.buckets)) {
+    buckets[bucket] = mergeIn(buckets[bucket], summary);
   }
   return {
-    ...a,
-    count: a.count + b.count,
-    last_time: laterTime(a.last_time, b.last_time),
+    ...doc,
+    count: doc.count + delta.count,
+    last_time: laterTime(doc.last_time, delta.last_time),
     buckets
   };
+}
+
+/** What folding reads of a document, whatever form its buckets are in. */
+interface IFoldedRollup<Bucket> {
+  count: number;
+  last_time: string;
+  buckets: Record<string, Bucket>;
 }
 
 function laterTime(a: string, b: string): string {
@@ -415,8 +428,7 @@ export function parseRollupWrite(
 ): IRollupWriteOutcome {
   const outcome: IRollupWriteOutcome = { conflicted: [], failed: [] };
   ids.forEach((id, index) => {
-    const entry = response.items[index];
-    const item = entry ? Object.values(entry)[0] : undefined;
+    const item = bulkItemAt(response, index);
     if (item === undefined) {
       outcome.failed.push({ id, reason: 'no answer in the bulk response' });
     } else if (item.status === 409) {
@@ -495,8 +507,7 @@ export function createdPoints(
     }
     const point = points[next];
     next += 1;
-    const entry = response.items[index];
-    const item = entry ? Object.values(entry)[0] : undefined;
+    const item = bulkItemAt(response, index);
     if (
       point !== undefined &&
       item !== undefined &&
