@@ -5,14 +5,28 @@
 // skips lines that show nothing.
 //
 //   node bench/parse_floor.mjs < input > output
+import { Buffer } from 'node:buffer';
 import { stdin, stdout } from 'node:process';
 import { TextDecoder } from 'node:util';
 
 const decoder = new TextDecoder('utf-8');
 let rest = '';
 
-function write(text) {
-  return stdout.write(text)
+const CHUNK_BYTES = 1024 * 1024;
+
+function write(lines) {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8.
+  let size = 0;
+  for (const line of lines) {
+    size += line.length * 3 + 1;
+  }
+  const bytes = Buffer.allocUnsafe(Math.max(size, CHUNK_BYTES));
+  let used = 0;
+  for (const line of lines) {
+    used += bytes.write(line, used);
+    bytes[used++] = 0x0a;
+  }
+  return stdout.write(bytes.subarray(0, used))
     ? Promise.resolve()
     : new Promise(resolve => stdout.once('drain', resolve));
 }
@@ -35,7 +49,7 @@ for await (const chunk of stdin) {
   const out = [];
   rest = lines(rest + decoder.decode(chunk, { stream: true }), out);
   if (out.length > 0) {
-    await write(out.join('\n') + '\n');
+    await write(out);
   }
 }
 const out = [];
@@ -44,5 +58,5 @@ if (last.length > 0) {
   out.push(JSON.stringify({ message: last }));
 }
 if (out.length > 0) {
-  await write(out.join('\n') + '\n');
+  await write(out);
 }

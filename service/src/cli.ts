@@ -226,10 +226,22 @@ function loadPatterns(file: string): unknown {
   }
 }
 
-/** Writes NDJSON lines, one write per input chunk, pausing the input while stdout is full. */
+/** Bytes of output gathered before a write; a longer line gets a buffer of its own. */
+const OUTPUT_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Writes NDJSON lines, one write per input chunk, pausing the input while
+ * stdout is full. Each line is encoded straight into a byte buffer: joining
+ * a chunk's lines into one string and encoding that cost about five times
+ * as much (docs/benchmarks.md, parse speed).
+ */
 class Output {
-  /** Lines not yet written, without their '\n' (joined once per write). */
-  private pending: string[] = [];
+  /** Lines not yet encoded, without their '\n'. */
+  private lines: string[] = [];
+  /** Filled buffers not yet written. */
+  private full: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
+  private used = 0;
 
   constructor(
     private readonly showDocuments: boolean,
@@ -239,35 +251,62 @@ class Output {
   add(parser: IParser, record: SpoolRecord, state: IRunState): void {
     if (!this.showDocuments && !this.showPoints) {
       // The parsed fields alone are written without building documents.
-      parser.parseRecordLines(record, state, this.pending);
+      parser.parseRecordLines(record, state, this.lines);
       return;
     }
     const parsed = parser.parseRecord(record, state);
     for (const document of parsed.documents) {
-      this.pending.push(
+      this.lines.push(
         this.showDocuments ? JSON.stringify(document) : parsedLine(document)
       );
     }
     if (this.showPoints) {
       for (const point of parsed.points) {
-        this.pending.push(JSON.stringify(point));
+        this.lines.push(JSON.stringify(point));
       }
     }
   }
 
   /** Flush (at once: a live run's lines must show); resolves when stdout can take more. */
   flush(): Promise<void> {
-    if (this.pending.length === 0) {
+    for (const line of this.lines) {
+      this.encode(line);
+    }
+    this.lines = [];
+    if (this.used > 0) {
+      this.full.push(this.buffer.subarray(0, this.used));
+      // The written bytes belong to stdout now; the rest of the buffer stays ours.
+      this.buffer = this.buffer.subarray(this.used);
+      this.used = 0;
+    }
+    if (this.full.length === 0) {
       return Promise.resolve();
     }
-    const text = `${this.pending.join('\n')}\n`;
-    this.pending = [];
-    if (process.stdout.write(text)) {
+    let ready = true;
+    for (const bytes of this.full) {
+      ready = process.stdout.write(bytes);
+    }
+    this.full = [];
+    if (ready) {
       return Promise.resolve();
     }
     return new Promise(resolve =>
       process.stdout.once('drain', () => resolve())
     );
+  }
+
+  private encode(line: string): void {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    const most = line.length * 3 + 1;
+    if (this.used + most > this.buffer.length) {
+      if (this.used > 0) {
+        this.full.push(this.buffer.subarray(0, this.used));
+      }
+      this.buffer = Buffer.allocUnsafe(Math.max(OUTPUT_CHUNK_BYTES, most));
+      this.used = 0;
+    }
+    this.used += this.buffer.write(line, this.used);
+    this.buffer[this.used++] = 0x0a;
   }
 }
 

@@ -335,8 +335,11 @@ class Parser implements IParser {
     }
     const several = ids > 1 || rest !== '';
     const result: IParsedRecord = { documents: [], points: [] };
-    const id = recordId(record, state);
+    // Only documents need the id; `tflog parse` writes most lines without one.
+    let id: string | null = null;
     const seq = seqOf(record);
+    // One context for the record's lines, each setting its terminator: no event keeps it.
+    const context = lineContext(streamState, null, time, state);
     let nextId = 0;
     for (let index = 0; index < visible.length; index++) {
       const line = visible[index];
@@ -350,7 +353,7 @@ class Parser implements IParser {
         }
         continue;
       }
-      const context = lineContext(streamState, line.terminator, time, state);
+      context.terminator = line.terminator;
       let event: ILineEvent;
       if (line.fragment) {
         // A piece of an over-long line: a cut may fall inside a number, so
@@ -392,6 +395,7 @@ class Parser implements IParser {
           continue;
         }
       }
+      id ??= recordId(record, state);
       // Fields spelt out rather than spread: this runs per line, and spread
       // objects with many added fields are several times slower here.
       const spec: IDocumentSpec = {

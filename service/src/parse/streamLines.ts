@@ -78,28 +78,26 @@ export function streamLines(
         : nextReturn < 0
           ? nextNewline
           : Math.min(nextNewline, nextReturn);
-    const segment: { raw: string; terminator: Terminator } =
+    // Kept in locals, not an object: this runs once per line.
+    const segmentRaw =
       end < 0
-        ? {
-            raw: consumed === 0 ? text : text.slice(consumed),
-            terminator: null
-          }
-        : {
-            raw:
-              consumed === 0 && end === text.length - 1
-                ? text
-                : text.slice(consumed, end + 1),
-            terminator: text.charCodeAt(end) === 0x0a ? '\n' : '\r'
-          };
+        ? consumed === 0
+          ? text
+          : text.slice(consumed)
+        : consumed === 0 && end === text.length - 1
+          ? text
+          : text.slice(consumed, end + 1);
+    const terminator: Terminator =
+      end < 0 ? null : text.charCodeAt(end) === 0x0a ? '\n' : '\r';
     // Only the last segment can lack a terminator.
     const fragment =
-      (first && continuesSplit) || (split && segment.terminator === null);
+      (first && continuesSplit) || (split && terminator === null);
     if (lines.length >= maxLines) {
       const rest = text.slice(consumed);
       return { lines, rest: rest.trim() === '' ? '' : rest };
     }
-    consumed += segment.raw.length;
-    let raw = segment.raw;
+    consumed += segmentRaw.length;
+    let raw = segmentRaw;
     let pendingText: string | null = null;
     if (first) {
       const pending = state.pending ?? null;
@@ -110,9 +108,9 @@ export function streamLines(
       state.pending = null;
       first = false;
     }
-    const body = segment.terminator === null ? raw : raw.slice(0, -1);
+    const body = terminator === null ? raw : raw.slice(0, -1);
     const rendered = renderLine(body);
-    if (segment.terminator === null) {
+    if (terminator === null) {
       // A split record is not continued: the next one starts a new piece.
       state.pending =
         !split && raw.length <= MAX_PENDING_CHARS
@@ -123,7 +121,7 @@ export function streamLines(
       continue;
     }
     if (pendingText !== null && rendered === pendingText) {
-      if (segment.terminator === '\n') {
+      if (terminator === '\n') {
         lines.push({
           text: rendered,
           raw,
@@ -137,7 +135,7 @@ export function streamLines(
     lines.push({
       text: rendered,
       raw,
-      terminator: segment.terminator,
+      terminator: terminator,
       completes: false,
       fragment
     });

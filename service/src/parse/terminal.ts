@@ -105,32 +105,15 @@ export function emulateLine(text: string): string {
  * which need the emulator.
  */
 function withoutColours(text: string): string | null {
-  let out = '';
-  let from = 0;
-  let i = 0;
-  for (;;) {
-    // The regex engine finds the next control faster than a loop over char codes.
-    CONTROL.lastIndex = i;
-    if (!CONTROL.test(text)) {
-      break;
-    }
-    i = CONTROL.lastIndex - 1;
-    const code = text.charCodeAt(i);
-    if (code !== ESC || text.charCodeAt(i + 1) !== 0x5b) {
-      return null;
-    }
-    let end = i + 2;
-    while (end < text.length && isColourParameter(text.charCodeAt(end))) {
-      end += 1;
-    }
-    if (text.charCodeAt(end) !== 0x6d) {
-      return null;
-    }
-    out += text.slice(from, i);
-    i = end + 1;
-    from = i;
+  // Two native passes: find a control at all, then drop the colour codes
+  // and look for any control left (one that needs the emulator).
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(text)) {
+    return text;
   }
-  return from === 0 ? text : out + text.slice(from);
+  const plain = text.replace(COLOUR_CODE, '');
+  CONTROL.lastIndex = 0;
+  return CONTROL.test(plain) ? null : plain;
 }
 
 /**
@@ -139,12 +122,9 @@ function withoutColours(text: string): string | null {
  */
 const CONTROL = /[^\t\x20-\x7e\x80-\x9a\x9c-\uffff]/g;
 
-/** Digits and ';': the parameters of a colour code. */
-function isColourParameter(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || code === 0x3b;
-}
-
 const ESC = 0x1b;
+/** A colour code: ESC [, digits and `;`, m. */
+const COLOUR_CODE = new RegExp(`${String.fromCharCode(ESC)}\\[[0-9;]*m`, 'g');
 const C1_CSI = 0x9b;
 const BEL = 0x07;
 

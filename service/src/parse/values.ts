@@ -67,8 +67,17 @@ export const MAX_METRICS_PER_EVENT = 256;
  * NaN). Names are free text (`__proto__` included), hence a Map inside and
  * prototype-less objects outside.
  */
+/** What every bag nothing was added to reads. */
+const NO_VALUES: ReadonlyMap<string, ParsedValue> = new Map();
+
 export class MetricBag {
-  private readonly values = new Map<string, ParsedValue>();
+  // Made on the first value: many lines' bags stay empty, and a Map each
+  // would cost more than the rest of the bag.
+  private added: Map<string, ParsedValue> | null = null;
+
+  private get values(): ReadonlyMap<string, ParsedValue> {
+    return this.added ?? NO_VALUES;
+  }
 
   get size(): number {
     return this.values.size;
@@ -125,7 +134,7 @@ export class MetricBag {
     if (this.full && !this.values.has(name)) {
       return false;
     }
-    this.values.set(name, value);
+    (this.added ??= new Map()).set(name, value);
     return true;
   }
 
