@@ -15,8 +15,8 @@ type Positions = Pick<
   'epoch' | 'epochs_total' | 'step' | 'steps_total'
 >;
 
-function positionsOf(scan: IScanResult): Positions {
-  const positions: Positions = {};
+/** The scan's positions, set on `positions` (returned). */
+function addPositions<T extends Positions>(positions: T, scan: IScanResult): T {
   if (scan.epoch !== undefined) {
     positions.epoch = scan.epoch;
     if (scan.epochs_total !== undefined) {
@@ -51,12 +51,11 @@ export function namedNumbersEvent(
   if (scan === null || scan.metrics.size === 0) {
     return null;
   }
-  const event: ILineEvent = {
-    message: body,
-    metrics: scan.metrics,
-    scope: 'log',
-    ...positionsOf(scan)
-  };
+  // Positions set on the event, not spread into it: this runs per line.
+  const event = addPositions<ILineEvent>(
+    { message: body, metrics: scan.metrics, scope: 'log' },
+    scan
+  );
   if (scan.tqdm) {
     event.kind = 'progress';
     event.pattern = 'tqdm';
@@ -94,7 +93,7 @@ export function mergeScan(
       break;
     }
   }
-  const positions = positionsOf(scan);
+  const positions = addPositions<Positions>({}, scan);
   if (event.epoch === undefined && positions.epoch !== undefined) {
     event.epoch = positions.epoch;
     if (positions.epochs_total !== undefined) {

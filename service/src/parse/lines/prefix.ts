@@ -91,43 +91,56 @@ function isLevelLetter(code: number): boolean {
 }
 
 function parseTimePrefix(line: string, context: ILineContext): IPrefix | null {
+  // Prefixes are built field by field, not spread: this runs per line.
   const cpp = TF_CPP.exec(line);
   if (cpp) {
-    return {
-      pattern: 'tensorflow-cpp',
-      ...timeField(cpp[1], context),
-      level: levelFromLetter(cpp[2]),
-      logger: cpp[3],
-      body: line.slice(cpp[0].length)
-    };
+    return withTime(
+      {
+        pattern: 'tensorflow-cpp',
+        level: levelFromLetter(cpp[2]),
+        logger: cpp[3],
+        body: line.slice(cpp[0].length)
+      },
+      cpp[1],
+      context
+    );
   }
   const asctime = ASCTIME.exec(line);
   if (!asctime) {
     return null;
   }
   const rest = line.slice(asctime[0].length);
-  const time = timeField(asctime[1], context);
   const withLogger = LOGGER_LEVEL.exec(rest);
   if (withLogger) {
-    return {
-      pattern: 'python-asctime',
-      ...time,
-      logger: withLogger[1],
-      level: normaliseLevel(withLogger[2]),
-      body: rest.slice(withLogger[0].length)
-    };
+    return withTime(
+      {
+        pattern: 'python-asctime',
+        logger: withLogger[1],
+        level: normaliseLevel(withLogger[2]),
+        body: rest.slice(withLogger[0].length)
+      },
+      asctime[1],
+      context
+    );
   }
   const level = BRACKET_LEVEL.exec(rest) ?? BARE_LEVEL.exec(rest);
   if (level) {
-    return {
-      pattern: 'python-asctime',
-      ...time,
-      level: normaliseLevel(level[1]),
-      body: rest.slice(level[0].length)
-    };
+    return withTime(
+      {
+        pattern: 'python-asctime',
+        level: normaliseLevel(level[1]),
+        body: rest.slice(level[0].length)
+      },
+      asctime[1],
+      context
+    );
   }
   if (/^\s/.test(rest)) {
-    return { pattern: 'python-asctime', ...time, body: rest.trimStart() };
+    return withTime(
+      { pattern: 'python-asctime', body: rest.trimStart() },
+      asctime[1],
+      context
+    );
   }
   return null;
 }
@@ -184,12 +197,17 @@ function abslTime(
   return resolveWallTime({ wallMs }, context.recordTs, context.utcOffset);
 }
 
-function timeField(text: string, context: ILineContext): { time?: number } {
+/** The prefix with the time read from `text`, when it is one. */
+function withTime(
+  prefix: IPrefix,
+  text: string,
+  context: ILineContext
+): IPrefix {
   const wall = parseWallTime(text);
-  if (!wall) {
-    return {};
+  if (wall) {
+    prefix.time = resolveWallTime(wall, context.recordTs, context.utcOffset);
   }
-  return { time: resolveWallTime(wall, context.recordTs, context.utcOffset) };
+  return prefix;
 }
 
 function withOptional(
