@@ -82,15 +82,29 @@ export function visibleLines(text: string): IVisibleLine[] {
 export function renderLine(text: string): string {
   // Cursor moves left at the very end (Keras' '\b' run before its '\r')
   // write nothing: the line shows the same without them.
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0x08) {
-    end -= 1;
-  }
-  const shown = end < text.length ? text.slice(0, end) : text;
+  const shown = withoutTrailingBackspaces(text);
   // Plain text, or text whose only controls are colours: no emulator.
   return (
     withoutColours(shown) ?? new LineEmulator().feed(shown).toString()
   ).trimEnd();
+}
+
+/** The text without the run of '\b' it ends with, if any. */
+function withoutTrailingBackspaces(text: string): string {
+  let end = text.length;
+  if (text.charCodeAt(end - 1) !== BACKSPACE) {
+    return text;
+  }
+  // Keras' run is as long as its line: found natively when it is the only '\b'.
+  const first = text.indexOf('\b');
+  BACKSPACES_TO_END.lastIndex = first;
+  if (BACKSPACES_TO_END.test(text)) {
+    return text.slice(0, first);
+  }
+  while (end > 0 && text.charCodeAt(end - 1) === BACKSPACE) {
+    end -= 1;
+  }
+  return text.slice(0, end);
 }
 
 /** Replay one segment on the emulator, without the shortcuts renderLine takes (for tests). */
@@ -127,6 +141,11 @@ const ESC = 0x1b;
 const COLOUR_CODE = new RegExp(`${String.fromCharCode(ESC)}\\[[0-9;]*m`, 'g');
 const C1_CSI = 0x9b;
 const BEL = 0x07;
+const BACKSPACE = 0x08;
+const BACKSPACES_TO_END = new RegExp(
+  `${String.fromCharCode(BACKSPACE)}*$`,
+  'y'
+);
 
 /**
  * A single terminal line and its cursor. Appending builds a string (cursor in
@@ -153,7 +172,7 @@ class LineEmulator {
         i = this.escape(text, i + 1);
       } else if (code === C1_CSI) {
         i = this.controlSequence(text, i + 1);
-      } else if (code === 0x08) {
+      } else if (code === BACKSPACE) {
         this.back(1);
         i += 1;
       } else if (code === 0x0d || code === 0x0a) {
