@@ -291,27 +291,38 @@ interface IPending {
 }
 
 /**
- * Messages recently found to hold neither positions nor named numbers.
- * scanLine is a pure function of the text, so the same text again holds
- * nothing: prose that repeats word for word (TensorFlow's C++ notices, a
- * loader's messages) is read once. Bounded: emptied when full, and long
- * messages are not kept.
+ * Messages recently found to hold neither positions nor named numbers, by
+ * length. scanLine is a pure function of the text, so the same text again
+ * holds nothing: prose that repeats word for word (TensorFlow's C++ notices,
+ * a loader's messages) is read once. Looked up by length, then compared: a
+ * set would hash every line's text first, most of which hold numbers.
+ * Bounded: a few texts per length, emptied when it holds too many lengths,
+ * and long messages are not kept.
  */
-const HOLDS_NOTHING = new Set<string>();
-const MAX_REMEMBERED_MESSAGES = 1024;
+const HOLDS_NOTHING = new Map<number, string[]>();
+const MAX_REMEMBERED_LENGTHS = 1024;
+const MAX_REMEMBERED_PER_LENGTH = 4;
 const MAX_REMEMBERED_CHARS = 1024;
 
 /** scanLine, reading a message already found to hold nothing only once. */
 export function scanLineRemembered(text: string): IScanResult | null {
-  if (HOLDS_NOTHING.has(text)) {
+  const known = HOLDS_NOTHING.get(text.length);
+  if (known !== undefined && known.includes(text)) {
     return null;
   }
   const result = scanLine(text);
   if (result === null && text.length <= MAX_REMEMBERED_CHARS) {
-    if (HOLDS_NOTHING.size >= MAX_REMEMBERED_MESSAGES) {
-      HOLDS_NOTHING.clear();
+    if (known === undefined) {
+      if (HOLDS_NOTHING.size >= MAX_REMEMBERED_LENGTHS) {
+        HOLDS_NOTHING.clear();
+      }
+      HOLDS_NOTHING.set(text.length, [text]);
+    } else {
+      if (known.length >= MAX_REMEMBERED_PER_LENGTH) {
+        known.shift();
+      }
+      known.push(text);
     }
-    HOLDS_NOTHING.add(text);
   }
   return result;
 }

@@ -71,4 +71,25 @@ describe('scanLineRemembered', () => {
       pairs: [{ name: 'loss', value: { finite: true, value: 0.5 } }]
     });
   });
+
+  it('stays exact for many texts of one length, some holding numbers', () => {
+    // Remembered by length: equal lengths must still be told apart.
+    const prose = ['alpha', 'bravo', 'delta', 'gamma', 'kappa', 'omega'].map(
+      word => `checkpoint ${word} written`
+    );
+    const numbers = ['loss=0.1', 'loss=0.2'].map(
+      pair => `checkpoint ${pair} writ`
+    );
+    expect(new Set([...prose, ...numbers].map(text => text.length)).size).toBe(
+      1
+    );
+    for (let round = 0; round < 3; round++) {
+      for (const text of [...prose, ...numbers]) {
+        expect(scanLineRemembered(text)).toEqual(scanLine(text));
+      }
+    }
+    expect(scanLineRemembered(numbers[1])?.pairs).toEqual([
+      { name: 'checkpoint_loss', value: { finite: true, value: 0.2 } }
+    ]);
+  });
 });
