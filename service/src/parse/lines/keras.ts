@@ -111,12 +111,12 @@ export function parseProgressLine(
   const current = Number(head[1]);
   const total = head[2] === 'Unknown' ? null : Number(head[2]);
   const complete = total !== null && current >= total && !eta;
-  const hasValidation = metrics.names().some(name => name.startsWith('val_'));
+  // Validation metrics are looked for last: most bars are not complete.
   const final =
     complete &&
     (context.terminator === '\n' ||
       pattern === 'keras-verbose2' ||
-      hasValidation);
+      metrics.names().some(name => name.startsWith('val_')));
   const { epoch, epochs_total: epochsTotal } = context.state;
   const event: ILineEvent = {
     message: body,
