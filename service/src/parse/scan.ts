@@ -42,7 +42,13 @@
  * (`Epoch [2/5]`, `[Epoch 2/5]`), in any of the pair forms or just
  * `Epoch 2`. A tqdm counter (`40/100 [00:02<...`) is a step position.
  */
-import { fromNumber, MetricBag, ParsedValue, parseValue } from './values';
+import {
+  decimalValue,
+  fromNumber,
+  MetricBag,
+  ParsedValue,
+  parseValue
+} from './values';
 
 export interface IScanResult {
   metrics: MetricBag;
@@ -571,7 +577,10 @@ function readValue(
   let end = numberEnd(text, index);
   let value: ParsedValue | null;
   if (end >= 0) {
-    value = fromNumber(Number(text.slice(index, end)));
+    const plain = decimalValue(text, index, end);
+    value = fromNumber(
+      Number.isNaN(plain) ? Number(text.slice(index, end)) : plain
+    );
   } else {
     NON_FINITE.lastIndex = index;
     const word = NON_FINITE.exec(text);

@@ -1,9 +1,57 @@
 import {
+  decimalValue,
   MAX_METRICS_PER_EVENT,
   MetricBag,
   parseRecordValue,
   parseValue
 } from '../../src/parse/values';
+import { random } from '../seeded';
+
+describe('decimalValue', () => {
+  it('reads plain decimals exactly as Number does, and nothing else', () => {
+    const next = random(11);
+    const digit = (): string => String(Math.floor(next() * 10));
+    let read = 0;
+    for (let i = 0; i < 200_000; i++) {
+      let text = Array.from(
+        { length: 1 + Math.floor(next() * 18) },
+        digit
+      ).join('');
+      const point = Math.floor(next() * (text.length + 2));
+      if (point <= text.length) {
+        text = `${text.slice(0, point)}.${text.slice(point)}`;
+      }
+      text = (next() < 0.3 ? '-' : next() < 0.1 ? '+' : '') + text;
+      const value = decimalValue(text, 0, text.length);
+      if (!Number.isNaN(value)) {
+        read += 1;
+        expect([text, value]).toEqual([text, Number(text)]);
+      }
+    }
+    // Most of them are read here (up to 15 digits); the rest go to Number.
+    expect(read).toBeGreaterThan(150_000);
+  });
+
+  it.each([
+    '',
+    '.',
+    '-',
+    '+.',
+    '1.2.3',
+    '1e5',
+    ' 1',
+    '0x10',
+    '1_000',
+    '1234567890123456'
+  ])('leaves %j to Number', text => {
+    expect(decimalValue(text, 0, text.length)).toBeNaN();
+  });
+
+  it('reads a part of a line', () => {
+    expect(decimalValue('loss=0.25,', 5, 9)).toBe(0.25);
+    expect(Object.is(decimalValue('-0.0', 0, 4), -0)).toBe(true);
+  });
+});
 
 describe('parseValue', () => {
   it.each([
