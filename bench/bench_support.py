@@ -20,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
+from tflog.server.node import SERVICE_NODE_OPTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_MAIN = ROOT / "service" / "lib" / "main.js"
 DEFAULT_RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -178,7 +180,9 @@ def memory_mb(pid: int) -> dict:
 class Service:
     """The tflog service (service/lib/main.js) shipping `spool_dir` into
     Elasticsearch under `prefix`, or into the embedded store in `work/store`
-    when `es_url` is None, answering on a loopback port."""
+    when `es_url` is None, answering on a loopback port. Node runs it with
+    the options the Jupyter server gives it (SERVICE_NODE_OPTIONS), then
+    `node_args`."""
 
     def __init__(
         self,
@@ -227,7 +231,7 @@ class Service:
             raise RuntimeError(f"{SERVICE_MAIN} is missing: build the service (npx tsc -b service)")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                ["node", *self.node_args, str(SERVICE_MAIN)],
+                ["node", *SERVICE_NODE_OPTIONS, *self.node_args, str(SERVICE_MAIN)],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

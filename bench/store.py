@@ -186,7 +186,7 @@ def link_all(files: list, spool_dir: Path) -> None:
 
 
 def ingest_embedded(args, first: list, first_lines: int, more: list, more_lines: int, work):
-    service = support.Service(work / "embedded", None, "unused-", list(SERVICE_NODE_OPTIONS))
+    service = support.Service(work / "embedded", None, "unused-")
     store_dir = work / "embedded" / "store"
     service.start()
     try:
@@ -239,7 +239,7 @@ def ingest_embedded(args, first: list, first_lines: int, more: list, more_lines:
 
 def ingest_elasticsearch(args, es: support.Elasticsearch, first: list, first_lines: int, work):
     prefix = support.random_prefix("store")
-    service = support.Service(work / "es", es.url, prefix, list(SERVICE_NODE_OPTIONS))
+    service = support.Service(work / "es", es.url, prefix)
     pattern = f"{prefix}logs-*,{prefix}metrics-*"
 
     def count() -> int:

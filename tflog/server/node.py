@@ -14,9 +14,9 @@ SERVICE_BUNDLE = os.path.join(
 # TFLOG_NODE_OPTIONS) says otherwise: they bound the memory of a service
 # that ships fast (the embedded store takes tens of thousands of documents a
 # second; docs/storage.md has the figures): the young generation stays
-# within 8 MB per semi-space (Node's default grows to 16 MB), and the old
-# generation is collected once it has doubled since the last full
-# collection (V8 lets it grow up to fourfold). Both options exist in every
+# within 8 MB per semi-space (Node 22's default grows to 16 MB, Node 24's
+# to 64 MB), and the old generation is collected once it has doubled since
+# the last full collection (V8 lets it grow up to fourfold). Both options exist in every
 # Node that has node:sqlite (22.13+, 23.4+, 24+).
 SERVICE_NODE_OPTIONS = ("--max-semi-space-size=8", "--heap-growing-percent=100")
 
