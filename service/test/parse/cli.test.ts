@@ -350,4 +350,21 @@ describe('tflog parse', () => {
     expect(counts(plain.stderr)).toEqual([2, 4]);
     expect(counts(withPoints.stderr)).toEqual([2, 4]);
   });
+
+  it('writes many lines of many-byte text whole and in order, over several output buffers', () => {
+    // About 3 MB of output: several of the CLI's 1 MiB buffers, filled
+    // across input chunks, with 2-, 3- and 4-byte characters in UTF-8.
+    const lines = Array.from(
+      { length: 30_000 },
+      (_, index) =>
+        `step ${index} loss=0.5 é ━━━━━━━━━━ 😀 ${'x'.repeat(1 + (index % 40))}`
+    );
+    const result = runCli(['parse'], `${lines.join('\n')}\n`);
+    expect(result.status).toBe(0);
+    expect(Buffer.byteLength(result.stdout)).toBeGreaterThan(3 * 1024 * 1024);
+    expect(result.parsed.map(fields => fields.message)).toEqual(lines);
+    expect(result.parsed.map(fields => fields.step)).toEqual(
+      lines.map((_, index) => index)
+    );
+  });
 });
