@@ -4,22 +4,20 @@ import { createLogger } from '../../src/common/logger';
 import { RollupWriter } from '../../src/store/es-rollup-writer';
 import type { IStoredRollup } from '../../src/store/es-rollups';
 import type { IMetricPoint } from '../../src/types';
+import { lossPoint } from '../documents';
 
 function point(step: number): IMetricPoint {
-  return {
+  return lossPoint('run-a', step, {
     _id: `run-a:${step}`,
     '@timestamp': new Date(
       Date.UTC(2026, 0, 31, 10) + step * 100
     ).toISOString(),
-    run_id: 'run-a',
     notebook: null,
-    user: 'alice',
-    name: 'loss',
     scope: 'batch',
-    source: 'callback',
+    epoch: undefined,
     step,
     value: step / 10
-  };
+  });
 }
 
 /** An Elasticsearch stand-in for the writer's two calls, holding documents by id. */

@@ -74,20 +74,33 @@ function seriesPoint(point: IMetricPoint, axis: SeriesAxis): ISeriesPoint {
   return plain;
 }
 
+/**
+ * Each id's deltas of `points` stored in `batches` bulks, folded bulk after
+ * bulk: the first by `first`, each later one into it by `merge`.
+ */
+function foldBulks<T>(
+  points: IMetricPoint[],
+  batches: number,
+  first: (delta: IRollupDoc) => T,
+  merge: (current: T, delta: IRollupDoc) => T
+): Map<string, T> {
+  const folded = new Map<string, T>();
+  const size = Math.ceil(points.length / batches);
+  for (let start = 0; start < points.length; start += size) {
+    for (const [id, delta] of rollupDeltas(points.slice(start, start + size))) {
+      const current = folded.get(id);
+      folded.set(id, current ? merge(current, delta) : first(delta));
+    }
+  }
+  return folded;
+}
+
 /** Deltas of points stored in `batches` bulks, merged as the writer merges them. */
 function deltasAfter(
   points: IMetricPoint[],
   batches: number
 ): Map<string, IRollupDoc> {
-  const deltas = new Map<string, IRollupDoc>();
-  const size = Math.ceil(points.length / batches);
-  for (let start = 0; start < points.length; start += size) {
-    for (const [id, delta] of rollupDeltas(points.slice(start, start + size))) {
-      const current = deltas.get(id);
-      deltas.set(id, current ? mergeRollups(current, delta) : delta);
-    }
-  }
-  return deltas;
+  return foldBulks(points, batches, delta => delta, mergeRollups);
 }
 
 /** The documents stored after `batches` bulks, each merged in as the writer merges it. */
@@ -95,18 +108,7 @@ function storedAfter(
   points: IMetricPoint[],
   batches: number
 ): Map<string, IStoredRollup> {
-  const stored = new Map<string, IStoredRollup>();
-  const size = Math.ceil(points.length / batches);
-  for (let start = 0; start < points.length; start += size) {
-    for (const [id, delta] of rollupDeltas(points.slice(start, start + size))) {
-      const current = stored.get(id);
-      stored.set(
-        id,
-        current ? mergeIntoStored(current, delta) : toStoredRollup(delta)
-      );
-    }
-  }
-  return stored;
+  return foldBulks(points, batches, toStoredRollup, mergeIntoStored);
 }
 
 /** Every point of a document's buckets as a plain object (as JSON has it). */
