@@ -19,6 +19,7 @@ import { parsedLine } from './parse/parsedLine';
 import { Terminator } from './parse/terminal';
 import { loadConfig } from './config';
 import { describeError } from './common/logger';
+import { LineBytes } from './common/lineBytes';
 
 const HELP = `Usage: tflog parse [options] < INPUT
        tflog prune [--dry-run]   (see tflog prune --help)
@@ -226,22 +227,16 @@ function loadPatterns(file: string): unknown {
   }
 }
 
-/** Bytes of output gathered before a write; a longer line gets a buffer of its own. */
-const OUTPUT_CHUNK_BYTES = 1024 * 1024;
-
 /**
  * Writes NDJSON lines, one write per input chunk, pausing the input while
- * stdout is full. Each line is encoded straight into a byte buffer: joining
- * a chunk's lines into one string and encoding that cost about five times
- * as much (docs/benchmarks.md, parse speed).
+ * stdout is full. Each line is encoded straight into a byte buffer
+ * (LineBytes): joining a chunk's lines into one string and encoding that
+ * cost about five times as much (docs/benchmarks.md, parse speed).
  */
 class Output {
   /** Lines not yet encoded, without their '\n'. */
   private lines: string[] = [];
-  /** Filled buffers not yet written. */
-  private full: Buffer[] = [];
-  private buffer = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
-  private used = 0;
+  private readonly bytes = new LineBytes();
 
   constructor(
     private readonly showDocuments: boolean,
@@ -270,43 +265,19 @@ class Output {
   /** Flush (at once: a live run's lines must show); resolves when stdout can take more. */
   flush(): Promise<void> {
     for (const line of this.lines) {
-      this.encode(line);
+      this.bytes.push(line);
     }
     this.lines = [];
-    if (this.used > 0) {
-      this.full.push(this.buffer.subarray(0, this.used));
-      // The written bytes belong to stdout now; the rest of the buffer stays ours.
-      this.buffer = this.buffer.subarray(this.used);
-      this.used = 0;
-    }
-    if (this.full.length === 0) {
-      return Promise.resolve();
-    }
     let ready = true;
-    for (const bytes of this.full) {
-      ready = process.stdout.write(bytes);
+    for (const chunk of this.bytes.take()) {
+      ready = process.stdout.write(chunk);
     }
-    this.full = [];
     if (ready) {
       return Promise.resolve();
     }
     return new Promise(resolve =>
       process.stdout.once('drain', () => resolve())
     );
-  }
-
-  private encode(line: string): void {
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    const most = line.length * 3 + 1;
-    if (this.used + most > this.buffer.length) {
-      if (this.used > 0) {
-        this.full.push(this.buffer.subarray(0, this.used));
-      }
-      this.buffer = Buffer.allocUnsafe(Math.max(OUTPUT_CHUNK_BYTES, most));
-      this.used = 0;
-    }
-    this.used += this.buffer.write(line, this.used);
-    this.buffer[this.used++] = 0x0a;
   }
 }
 

@@ -31,6 +31,7 @@ import {
 import { EsRunOwners, runOwnersIndex } from './es-owners';
 import { readComparison } from './es-compare';
 import { RollupWriter } from './es-rollup-writer';
+import { bulkWrite } from './es-bulk';
 import { createdPoints, type IStoredRollup } from './es-rollups';
 import { mapElasticsearchError, mapSearchFailure } from './es-errors';
 import {
@@ -234,12 +235,9 @@ export class ElasticsearchStore implements IStore {
       return { created: 0, duplicates: 0, rejected: [] };
     }
     const response = await this.call('storing a batch', () =>
-      this.client.bulk({
-        operations: plan.operations,
-        // The answer shrinks to what is read of it: each item's status and
-        // error, in request order (a filter keeps array order).
-        filter_path: BULK_RESPONSE_FIELDS
-      })
+      // The answer shrinks to what is read of it: each item's status and
+      // error, in request order (a filter keeps array order).
+      bulkWrite(this.client, plan.operations, BULK_RESPONSE_FIELDS)
     );
     this.rollups.add(createdPoints(batch.points, plan.items, response));
     return interpretBulkResponse(plan, response);

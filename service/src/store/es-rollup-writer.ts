@@ -11,6 +11,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { ILogger } from '../common/logger';
 import type { IMetricPoint } from '../types';
 import { mapElasticsearchError } from './es-errors';
+import { bulkWrite } from './es-bulk';
 import {
   buildRollupGet,
   buildRollupWrite,
@@ -141,10 +142,7 @@ export class RollupWriter {
         const { operations, ids } = buildRollupWrite(left, stored, this.index);
         const outcome = parseRollupWrite(
           ids,
-          await this.client.bulk({
-            operations,
-            filter_path: ROLLUP_WRITE_FIELDS
-          })
+          await bulkWrite(this.client, operations, ROLLUP_WRITE_FIELDS)
         );
         for (const failure of outcome.failed) {
           this.warn(

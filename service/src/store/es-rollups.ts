@@ -385,7 +385,10 @@ export function buildRollupWrite(
   deltas: ReadonlyMap<string, IRollupDoc>,
   stored: ReadonlyMap<string, IRollupOnRecord>,
   index: string
-): { operations: estypes.BulkRequest['operations']; ids: string[] } {
+): {
+  operations: NonNullable<estypes.BulkRequest['operations']>;
+  ids: string[];
+} {
   const operations: NonNullable<estypes.BulkRequest['operations']> = [];
   const ids: string[] = [];
   for (const [id, delta] of deltas) {

@@ -49,10 +49,14 @@ class FakeRollupIndex {
         })
       };
     };
-    const bulk = async (
-      request: estypes.BulkRequest
-    ): Promise<estypes.BulkResponse> => {
-      const operations = request.operations ?? [];
+    // Bulk writes go through the transport with an encoded body (es-bulk.ts).
+    const bulk = async (request: {
+      bulkBody?: unknown;
+    }): Promise<estypes.BulkResponse> => {
+      const operations = String(request.bulkBody)
+        .split('\n')
+        .filter(line => line !== '')
+        .map(line => JSON.parse(line) as unknown);
       this.calls.push(`bulk ${operations.length / 2}`);
       const items: estypes.BulkResponse['items'] = [];
       for (let index = 0; index < operations.length; index += 2) {
@@ -85,7 +89,7 @@ class FakeRollupIndex {
       }
       return { took: 1, errors: false, items };
     };
-    return { mget, bulk } as unknown as Client;
+    return { mget, transport: { request: bulk } } as unknown as Client;
   }
 
   /** Points counted per level, over every stored document. */
