@@ -13,6 +13,7 @@ import type {
   MetricValue
 } from '../types';
 import type { IAlert } from '../wire';
+import { isoMs } from '../common/isoTime';
 import { boundedId } from '../parse/ids';
 import type { AlertRule, IAlertThresholds } from './rules';
 
@@ -62,7 +63,7 @@ interface IRunState {
 }
 
 function timeMs(iso: string | undefined): number {
-  const ms = iso === undefined ? NaN : Date.parse(iso);
+  const ms = iso === undefined ? NaN : isoMs(iso);
   return Number.isFinite(ms) ? ms : 0;
 }
 

@@ -12,6 +12,7 @@ import type {
   SpoolRecord
 } from '../types';
 import { endErrorInfo } from '../common/errorInfo';
+import { msIso } from '../common/isoTime';
 import { foldHealthPoint, scoreHealth } from './health';
 
 /** The source of exact points: the Keras callback, tflog.log, tf.summary. */
@@ -46,7 +47,7 @@ const ERROR_LEVELS = new Set(['error', 'critical', 'fatal']);
 const WARNING_LEVELS = new Set(['warning', 'warn']);
 
 export function isoTime(seconds: number): string {
-  return new Date(Math.round(seconds * 1000)).toISOString();
+  return msIso(Math.round(seconds * 1000));
 }
 
 /** The summary of a run before any record is folded in. */

@@ -4,6 +4,7 @@
  * unit-tested as data). docs/storage.md explains the choices.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import { isoMs } from '../common/isoTime';
 
 /** A composable index template body, without its name. */
 export type IndexTemplateBody = Omit<
@@ -95,11 +96,11 @@ export function routingTime(
   timestamp: string,
   nowMs: number
 ): number {
-  const written = created === undefined ? Number.NaN : Date.parse(created);
+  const written = created === undefined ? Number.NaN : isoMs(created);
   if (!Number.isNaN(written)) {
     return written - nowMs > MAX_CLOCK_SKEW_MS ? nowMs : written;
   }
-  const printed = Date.parse(timestamp);
+  const printed = isoMs(timestamp);
   return !Number.isNaN(printed) &&
     Math.abs(printed - nowMs) <= MAX_CLOCK_SKEW_MS
     ? printed

@@ -240,23 +240,30 @@ export function describeCause(cause: estypes.ErrorCause | undefined): string {
  * `<run>:<seq>` for the first and `<run>:<seq>:<i>` for more (formats.md).
  */
 export function eventPart(document: ITflogDocument): number {
-  if (document.tflog.part !== undefined) {
-    return document.tflog.part;
+  return partOfEvent(document._id, document);
+}
+
+function partOfEvent(
+  id: string,
+  { tflog, event }: Pick<ITflogDocument, 'tflog' | 'event'>
+): number {
+  if (tflog.part !== undefined) {
+    return tflog.part;
   }
-  const base = `${document.tflog.run_id}:${document.event.sequence}`;
-  if (document._id.startsWith(base + ':')) {
-    const part = Number(document._id.slice(base.length + 1));
+  const base = `${tflog.run_id}:${event.sequence}`;
+  if (id.startsWith(base + ':')) {
+    const part = Number(id.slice(base.length + 1));
     return Number.isSafeInteger(part) && part >= 0 ? part : 0;
   }
   return 0;
 }
 
 export function toStoredEvent(document: ITflogDocument): object {
+  // One shallow copy of the document and of its tflog fields (a bulk
+  // request serializes a million of these per million lines).
   const { _id: id, ...source } = document;
-  return {
-    ...source,
-    tflog: { ...source.tflog, part: eventPart({ ...document, _id: id }) }
-  };
+  source.tflog = { ...source.tflog, part: partOfEvent(id, source) };
+  return source;
 }
 
 export function fromStoredEvent(

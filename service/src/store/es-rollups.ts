@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 
 import type { estypes } from '@elastic/elasticsearch';
 
+import { msIso } from '../common/isoTime';
 import type { IMetricPoint } from '../types';
 import type { NonFinite, SeriesScope } from '../wire';
 import {
@@ -181,8 +182,7 @@ class StoredPoint implements IRollupPoint {
 }
 
 function isoOf(ms: number): string {
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? '' : date.toISOString();
+  return Number.isNaN(new Date(ms).getTime()) ? '' : msIso(ms);
 }
 
 /** The document id of one chunk of one level of one series (bounded length). */

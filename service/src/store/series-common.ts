@@ -4,6 +4,7 @@
  * keeps every spike and every non-finite value (W&B keeps min/max/last per
  * bucket; we also keep the first NaN/Infinity of a bucket).
  */
+import { isoMs } from '../common/isoTime';
 import type { IMetricPoint } from '../types';
 import type {
   ISeries,
@@ -306,6 +307,6 @@ function compareTimes(a: string, b: string): number {
 
 /** Milliseconds of an ISO time, 0 when it does not parse (sorts last). */
 export function timeMs(iso: string | null | undefined): number {
-  const parsed = iso ? Date.parse(iso) : NaN;
+  const parsed = iso ? isoMs(iso) : NaN;
   return Number.isNaN(parsed) ? 0 : parsed;
 }
