@@ -503,18 +503,20 @@ export class Pipeline<TParserState> {
 
   private process(file: ISpoolFileInfo, line: ISpoolLine, lane: Lane): void {
     const counters = this.status.counters;
-    const where = `${path.join(this.options.spoolDir, line.file)}:${line.lineNumber}`;
+    // Made only for a warning: most lines never need it.
+    const where = (): string =>
+      `${path.join(this.options.spoolDir, line.file)}:${line.lineNumber}`;
     counters.recordsRead += 1;
     if (line.replacedCharacters > 0) {
       counters.invalidUtf8Lines += 1;
       this.logger.warn(
-        `${where}: ${line.replacedCharacters} invalid UTF-8 sequence(s) replaced by U+FFFD`
+        `${where()}: ${line.replacedCharacters} invalid UTF-8 sequence(s) replaced by U+FFFD`
       );
     }
     if (line.truncatedFrom !== undefined) {
       counters.truncatedLines += 1;
       this.logger.warn(
-        `${where}: line of ${line.truncatedFrom} bytes is over the ${this.options.maxLineBytes}-byte cap; its text is truncated and marked`
+        `${where()}: line of ${line.truncatedFrom} bytes is over the ${this.options.maxLineBytes}-byte cap; its text is truncated and marked`
       );
     }
     const lineIndex = ++this.lineCount;
@@ -535,7 +537,7 @@ export class Pipeline<TParserState> {
     this.lastLineIndex.set(line.file, lineIndex);
     if (!line.result.ok) {
       counters.invalidLines += 1;
-      this.logger.error(`${where}: skipped: ${line.result.problem}`);
+      this.logger.error(`${where()}: skipped: ${line.result.problem}`);
     } else {
       const record = withServerRelativeNotebook(
         line.result.record,
@@ -547,13 +549,13 @@ export class Pipeline<TParserState> {
       } catch (error) {
         counters.parseFailures += 1;
         this.logger.error(
-          `${where}: the parser failed on a ${record.t} record (seq ${record.seq}): ${describeError(error)}; its events are not stored`
+          `${where()}: the parser failed on a ${record.t} record (seq ${record.seq}): ${describeError(error)}; its events are not stored`
         );
       }
       if (parsed.capped !== undefined && parsed.capped.length > 0) {
         counters.cappedRecords += 1;
         for (const note of parsed.capped) {
-          this.logger.warn(`${where}: ${note}`);
+          this.logger.warn(`${where()}: ${note}`);
         }
       }
       state.summary = foldSummary(state.summary, state.runId, record, parsed);
@@ -574,7 +576,7 @@ export class Pipeline<TParserState> {
     const parts = splitEntry(entry, maxDocs, maxBytes);
     if (parts.length > 1) {
       this.logger.debug(
-        `${where}: ${items} item(s) from one record, split over ${parts.length} batches`
+        `${where()}: ${items} item(s) from one record, split over ${parts.length} batches`
       );
     }
     for (const part of parts) {

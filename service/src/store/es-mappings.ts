@@ -71,6 +71,15 @@ const DAY_MS = 86_400_000;
 export const MAX_CLOCK_SKEW_MS = DAY_MS;
 
 /**
+ * The last index named per kind: a batch's events and points nearly all go
+ * to one index, whose name is then one string, not one per document.
+ */
+const lastRouted = {
+  logs: { prefix: '', day: '', name: '' },
+  metrics: { prefix: '', day: '', name: '' }
+};
+
+/**
  * The daily index of an event or point, chosen by its write time (`created`:
  * when the kernel wrote the record), never by a time printed in the text,
  * which `@timestamp` may be. A replayed record has the same write time, so
@@ -87,7 +96,12 @@ export function routedIndex(
   timestamp: string,
   nowMs: number
 ): string {
-  return `${prefix}${kind}-${dayName(routingTime(created, timestamp, nowMs))}`;
+  const day = dayName(routingTime(created, timestamp, nowMs));
+  const last = lastRouted[kind];
+  if (last.prefix !== prefix || last.day !== day) {
+    lastRouted[kind] = { prefix, day, name: `${prefix}${kind}-${day}` };
+  }
+  return lastRouted[kind].name;
 }
 
 /** The time routedIndex names the day of, milliseconds. */

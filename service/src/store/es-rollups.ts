@@ -25,6 +25,7 @@ import {
   type IRollupPoint,
   mergeSummaries,
   ES_ROLLUP_LEVELS,
+  foldPoint,
   rollupPoint,
   summaryOf
 } from './rollup';
@@ -268,10 +269,13 @@ export function rollupDeltas(
           lastMs.set(chunk, ms);
           delta.last_time = point['@timestamp'];
         }
-        delta.buckets[bucket] = mergeBucket(
-          delta.buckets[bucket],
-          summaryOf(onLevel)
-        );
+        // The delta's summaries are made here: folded in place.
+        const summary = delta.buckets[bucket];
+        if (summary) {
+          foldPoint(summary, onLevel);
+        } else {
+          delta.buckets[bucket] = summaryOf(onLevel);
+        }
       }
       for (const [chunk, delta] of chunks) {
         deltas.set(idOf(hash, level.id, chunk), delta);

@@ -117,6 +117,33 @@ export function mergeSummaries(
   return merged;
 }
 
+/**
+ * Folds one point into a summary the caller made and still owns, in place
+ * (a batch folds every point into buckets of five widths): the same
+ * summary as `mergeSummaries(summary, summaryOf(point))`, without two new
+ * objects per point and width.
+ */
+export function foldPoint(summary: IBucketSummary, point: IRollupPoint): void {
+  if (comesBefore(point, summary.first)) {
+    summary.first = point;
+  }
+  if (comesBefore(summary.last, point)) {
+    summary.last = point;
+  }
+  if (point.y === null) {
+    if (!summary.nonfinite || comesBefore(point, summary.nonfinite)) {
+      summary.nonfinite = point;
+    }
+    return;
+  }
+  if (!summary.low || ranksLower(point, summary.low)) {
+    summary.low = point;
+  }
+  if (!summary.high || ranksHigher(point, summary.high)) {
+    summary.high = point;
+  }
+}
+
 /** `candidate` replaces `current` when better says so. */
 function pick(
   current: IRollupPoint | undefined,

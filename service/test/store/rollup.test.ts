@@ -1,5 +1,8 @@
 import {
+  foldPoint,
+  mergeSummaries,
   summarizeInto,
+  summaryOf,
   thinFromSummaries,
   type IBucketSummary,
   type IRollupPoint
@@ -153,6 +156,44 @@ describe('bucketGrid with bucket widths', () => {
       interval: 4,
       offset: 0,
       unit: 4
+    });
+  });
+});
+
+describe('folding a point into a summary in place', () => {
+  it('gives the summary that merging the point’s own summary gives', () => {
+    for (const seed of [1, 2, 3]) {
+      // Few distinct x and values, repeated x, NaNs: ties on every role.
+      const points = noisyCurve(400, seed, { repeatX: true });
+      const next = random(seed + 10);
+      const shuffled = [...points].sort(() => next() - 0.5);
+      const folded = summaryOf(shuffled[0]);
+      let merged = summaryOf(shuffled[0]);
+      for (const point of shuffled.slice(1)) {
+        foldPoint(folded, point);
+        merged = mergeSummaries(merged, summaryOf(point));
+        expect(folded).toEqual(merged);
+      }
+    }
+  });
+
+  it('starts the value roles of a summary that held only non-finite points', () => {
+    const nan: IRollupPoint = {
+      x: 1,
+      t: 5,
+      y: null,
+      nonfinite: 'NaN',
+      time: ''
+    };
+    const value: IRollupPoint = { x: 2, t: 6, y: 0.5, time: '' };
+    const summary = summaryOf(nan);
+    foldPoint(summary, value);
+    expect(summary).toEqual({
+      first: nan,
+      last: value,
+      nonfinite: nan,
+      low: value,
+      high: value
     });
   });
 });
