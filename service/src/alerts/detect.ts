@@ -67,6 +67,15 @@ function timeMs(iso: string | undefined): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
+/** Math.min of a window, without spreading it into arguments on every point. */
+function lowestOf(values: readonly number[]): number {
+  let lowest = Infinity;
+  for (const value of values) {
+    lowest = Math.min(lowest, value);
+  }
+  return lowest;
+}
+
 function describeRun(state: IRunState, runId: string): string {
   const name = state.runName ?? runId;
   return state.notebook
@@ -350,7 +359,7 @@ export class AlertDetector {
       state.windows.set(key, values);
     }
     if (values.length >= minPoints) {
-      const lowest = Math.min(...values);
+      const lowest = lowestOf(values);
       if (lowest > 0 && value > factor * lowest) {
         const where = at(point.step ?? null, point.epoch ?? null);
         this._fireOnPoint(

@@ -17,6 +17,12 @@ export const HEALTH_WEIGHTS = {
   cleanliness: 0.15
 } as const;
 
+/** HEALTH_WEIGHTS as pairs, made once: every record of a run is scored. */
+const WEIGHTED_COMPONENTS = Object.entries(HEALTH_WEIGHTS) as [
+  keyof typeof HEALTH_WEIGHTS,
+  number
+][];
+
 const OUTCOME_SCORES: Record<IRunSummary['status'], number> = {
   running: 100,
   finished: 100,
@@ -116,8 +122,8 @@ export function scoreHealth(
   }
   let weighted = 0;
   let weights = 0;
-  for (const [name, weight] of Object.entries(HEALTH_WEIGHTS)) {
-    const value = components[name as keyof typeof HEALTH_WEIGHTS];
+  for (const [name, weight] of WEIGHTED_COMPONENTS) {
+    const value = components[name];
     if (value !== undefined) {
       weighted += value * weight;
       weights += weight;

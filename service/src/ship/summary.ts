@@ -100,14 +100,14 @@ export function foldSummary(
 ): IRunSummary {
   const time = recordTime(record, parsed, previous);
   const before: IFoldedSummary | null = previous;
+  // Values fold into the summary's metrics; the kernel's system samples
+  // do not.
+  const foldsValues = parsed.points.some(point => point.scope !== 'system');
+  // The previous summary is never changed: what this record changes is
+  // copied first, the rest is shared (a record is a line; the maps grow
+  // with the run's metrics).
   const summary: IFoldedSummary = before
-    ? {
-        ...before,
-        counts: { ...before.counts },
-        last_metrics: { ...before.last_metrics },
-        last_metrics_at: { ...before.last_metrics_at },
-        hparams: { ...before.hparams }
-      }
+    ? { ...before }
     : {
         ...emptySummary(runId, time),
         last_metrics_at: {},
@@ -115,10 +115,17 @@ export function foldSummary(
         max_metrics: {},
         extremes_of_epochs: []
       };
+  if (before) {
+    summary.counts = { ...before.counts };
+    if (foldsValues) {
+      summary.last_metrics = { ...before.last_metrics };
+      summary.last_metrics_at = { ...before.last_metrics_at };
+    }
+  }
   // A summary stored before extremes were kept has none: starting them now
   // would show extremes of the rest of the run only.
   const extremes =
-    summary.min_metrics && summary.max_metrics
+    foldsValues && summary.min_metrics && summary.max_metrics
       ? {
           min: { ...summary.min_metrics },
           max: { ...summary.max_metrics },

@@ -55,6 +55,33 @@ describe('foldSummary', () => {
     });
   });
 
+  it('never changes the summary it folds from', () => {
+    const records = [
+      startRecord(),
+      { t: 'hparams', seq: 1, ts: 1764361021.47, values: { lr: 0.01 } },
+      metricsRecord(2, 0, { loss: 0.5, accuracy: 0.7 }),
+      logRecord(3, 'careful', 'WARNING'),
+      { t: 'hparams', seq: 4, ts: 1764361023.47, values: { lr: 0.02 } },
+      metricsRecord(5, 1, { loss: 0.25, accuracy: 'NaN' }),
+      endRecord(6)
+    ] as SpoolRecord[];
+    const state = fakeParser.newRunState('run-1');
+    let summary: IRunSummary | null = null;
+    for (const record of records) {
+      const parsed = fakeParser.parseRecord(record, state);
+      const before = structuredClone(summary);
+      const next = foldSummary(summary, 'run-1', record, parsed);
+      expect(summary).toEqual(before);
+      summary = next;
+    }
+    expect(summary).toMatchObject({
+      hparams: { lr: 0.02 },
+      last_metrics: { loss: 0.25, accuracy: 'NaN' },
+      min_metrics: { loss: 0.25 },
+      counts: { warnings: 1 }
+    });
+  });
+
   it('is deterministic: the same records give the same summary', () => {
     const records = [
       startRecord(),
