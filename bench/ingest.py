@@ -21,8 +21,12 @@ docs/s: tflog's events plus metric points per second; rsyslog's documents
 input for both. Needs TFLOG_TEST_ES_URL (bench/run.sh starts a node);
 TFLOG_BENCH_ES_PID, when set, adds the node's CPU seconds to each phase.
 
+4. cost (needs TFLOG_BENCH_ES_PID): what one document of each kind costs
+   the node, on `--cost-lines` lines of the same mix (bench/doc_cost.py).
+
     .venv/bin/python bench/ingest.py [--lines 1000000] [--runs 10]
-        [--only tflog,rsyslog] [--batch-max-docs N] [--profile DIR] [--quick] [--keep]
+        [--only tflog,rsyslog,cost] [--cost-lines 50000] [--cost-repeats 2]
+        [--batch-max-docs N] [--profile DIR] [--quick] [--keep]
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ from pathlib import Path
 
 import bench_support as support
 import spool_mix
+from doc_cost import RSYSLOG_MAPPING, measure_doc_cost
 
-PHASES = ("tflog", "rsyslog")
+PHASES = ("tflog", "rsyslog", "cost")
 POLL_SECONDS = 1.0
 RSYSLOG_BATCH = 1000
 RSYSLOG_MODULE = "omelasticsearch.so"
@@ -264,13 +269,7 @@ def ingest_rsyslog(args, es: support.Elasticsearch, files: list, lines: int, wor
         index,
         {
             "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
-            "mappings": {
-                "properties": {
-                    "@timestamp": {"type": "date"},
-                    "message": {"type": "text"},
-                    "file": {"type": "keyword"},
-                }
-            },
+            "mappings": RSYSLOG_MAPPING,
         },
     )
     state = work / "rsyslog"
@@ -367,11 +366,34 @@ def cost_figures(results: dict) -> dict:
     return figures
 
 
+def document_cost(args, es: support.Elasticsearch, work: Path) -> dict:
+    node_pid = es_pid()
+    if node_pid is None:
+        reason = "TFLOG_BENCH_ES_PID not set: the node's CPU cannot be read"
+        return {
+            "ingest.doc_cost.es_cpu_ms_per_1k_docs.events": None,
+            "ingest.doc_cost.es_cpu_ms_per_1k_docs.events.reason": reason,
+        }
+    spool_file = work / "cost" / "cost-run.ndjson"
+    spool_file.parent.mkdir(parents=True)
+    spool_mix.write_run(spool_file, "20261205T000000Z-cost", args.cost_lines)
+    return measure_doc_cost(
+        es,
+        node_pid,
+        spool_file,
+        work,
+        args.cost_repeats,
+        lambda directory, prefix: support.Service(directory, es.url, prefix),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="tflog vs rsyslog ingest rate")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--only", default=",".join(PHASES), help="tflog,rsyslog")
+    parser.add_argument("--only", default=",".join(PHASES), help="tflog,rsyslog,cost")
+    parser.add_argument("--cost-lines", type=int, default=50_000, help="lines of the cost phase")
+    parser.add_argument("--cost-repeats", type=int, default=2, help="rounds of the cost phase")
     parser.add_argument("--profile", help="write the service's V8 CPU profile to this directory")
     parser.add_argument(
         "--batch-max-docs",
@@ -384,6 +406,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.lines, args.runs = 20_000, 2
+        args.cost_lines, args.cost_repeats = 2_000, 1
     phases = [phase for phase in args.only.split(",") if phase]
     unknown = sorted(set(phases) - set(PHASES))
     if unknown or not phases:
@@ -394,20 +417,33 @@ def main() -> None:
     es = support.Elasticsearch(es_url)
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="tflog-ingest-"))
+    results: dict = {}
     try:
-        files, lines = write_input(work / "input", args.lines, args.runs)
-        size = sum(path.stat().st_size for path in files)
-        print(f"[ingest] {lines} spool lines ({size / 2**20:.0f} MiB) in {len(files)} runs")
-        results: dict = {"ingest.lines": lines}
-        if "tflog" in phases:
-            results.update(ingest_tflog(args, es, files, lines, work))
-        if "rsyslog" in phases:
-            results.update(ingest_rsyslog(args, es, files, lines, work))
+        if "tflog" in phases or "rsyslog" in phases:
+            results.update(ingest_rates(args, phases, es, work, started))
+        if "cost" in phases:
+            results.update(document_cost(args, es, work))
     finally:
         if args.keep:
             print(f"[ingest] kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    for key, value in sorted(results.items()):
+        shown = f"{value:.1f}" if isinstance(value, float) else value
+        print(f"{key:44} {shown}")
+    print(f"merged into {support.merge_results(results)}")
+
+
+def ingest_rates(args, phases: list, es: support.Elasticsearch, work: Path, started: float) -> dict:
+    """The tflog and rsyslog phases on the same input, and their ratio."""
+    files, lines = write_input(work / "input", args.lines, args.runs)
+    size = sum(path.stat().st_size for path in files)
+    print(f"[ingest] {lines} spool lines ({size / 2**20:.0f} MiB) in {len(files)} runs")
+    results: dict = {"ingest.lines": lines}
+    if "tflog" in phases:
+        results.update(ingest_tflog(args, es, files, lines, work))
+    if "rsyslog" in phases:
+        results.update(ingest_rsyslog(args, es, files, lines, work))
     tflog_rate = results.get("ingest.records_per_s.tflog")
     rsyslog_rate = results.get("ingest.docs_per_s.rsyslog")
     if tflog_rate and rsyslog_rate:
@@ -424,10 +460,7 @@ def main() -> None:
         "seconds": round(time.monotonic() - started, 1),
         "batch_max_docs": args.batch_max_docs,
     }
-    for key, value in sorted(results.items()):
-        shown = f"{value:.1f}" if isinstance(value, float) else value
-        print(f"{key:44} {shown}")
-    print(f"merged into {support.merge_results(results)}")
+    return results
 
 
 if __name__ == "__main__":

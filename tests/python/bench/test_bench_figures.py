@@ -20,6 +20,7 @@ def bench_module(name: str):
 
 bench_support = bench_module("bench_support")
 capture_overhead = bench_module("capture_overhead")
+doc_cost = bench_module("doc_cost")
 ingest = bench_module("ingest")
 load = bench_module("load")
 report = bench_module("report")
@@ -134,6 +135,50 @@ def test_elasticsearch_cost_is_left_out_where_the_node_was_not_measured():
         "ingest.es_cpu_s.tflog": None,
     }
     assert ingest.cost_figures(measured) == {"ingest.docs_per_line.tflog": 1.5}
+
+
+def test_document_cost_splits_parsed_output_as_the_service_stores_it():
+    event = {
+        "_id": "run-1:7:2",
+        "message": "loss 0.5",
+        "event": {"sequence": 7},
+        "tflog": {"run_id": "run-1", "kind": "step"},
+    }
+    first = {**event, "_id": "run-1:8", "event": {"sequence": 8}, "tflog": {"run_id": "run-1"}}
+    point = {"_id": "run-1:7:2:loss", "name": "loss", "run_id": "run-1", "value": 0.5}
+    output = "\n".join(json.dumps(item) for item in (event, first, point)) + "\n"
+    events, points = doc_cost.split_parsed(output)
+    assert [(doc_id, source["tflog"]["part"]) for doc_id, source in events] == [
+        ("run-1:7:2", 2),
+        ("run-1:8", 0),
+    ]
+    assert all("_id" not in source for _, source in events + points)
+    assert points == [("run-1:7:2:loss", {"name": "loss", "run_id": "run-1", "value": 0.5})]
+
+
+def test_document_cost_bodies_carry_ids_only_when_asked():
+    documents = [(f"id-{index}", {"n": index}) for index in range(2500)]
+    with_ids = doc_cost.bulk_bodies("index-a", documents, with_ids=True)
+    without = doc_cost.bulk_bodies("index-a", documents, with_ids=False)
+    assert len(with_ids) == 3 and len(without) == 3
+    lines = with_ids[2].decode().splitlines()
+    assert json.loads(lines[0]) == {"create": {"_index": "index-a", "_id": "id-2000"}}
+    assert json.loads(lines[1]) == {"n": 2000} and len(lines) == 1000
+    assert json.loads(without[0].decode().splitlines()[0]) == {"create": {"_index": "index-a"}}
+
+
+def test_document_cost_per_line_weighs_each_kind_by_its_documents_per_line():
+    # 10 s of node CPU over 20 s with 0.1 s/s idle: 8 s for 100,000 documents.
+    assert doc_cost.per_thousand(10.0, 0.1, 20.0, 100_000) == pytest.approx(80.0)
+    assert doc_cost.per_thousand(1.0, 0.1, 20.0, 1000) == 0.0
+    figures = doc_cost.lines_cost(
+        {"events": 100.0, "points": 50.0, "rsyslog_lines": 40.0},
+        {"events": 1.0, "points": 1.5},
+    )
+    assert figures == {
+        "ingest.doc_cost.es_cpu_ms_per_1k_lines.tflog": 175.0,
+        "ingest.doc_cost.es_cpu_ms_per_1k_lines.rsyslog": 40.0,
+    }
 
 
 def test_the_rsyslog_configuration_is_self_contained():
