@@ -58,7 +58,10 @@ const READ_BUDGET_BYTES = 256 * 1024;
  * metric documents), work the store would repeat for every batch.
  */
 const SUMMARY_INTERVAL_MS = 1000;
-/** Batches being stored at once. */
+/**
+ * Batches being stored at once, besides one watched batch: a watched run's
+ * line never waits for a backlog's write to end (it has a slot of its own).
+ */
 const IN_FLIGHT_BATCHES = 2;
 /** Sealed batches waiting or in flight before reading pauses. */
 const MAX_SEALED_BATCHES = 4;
@@ -740,7 +743,7 @@ export class Pipeline<TParserState> {
   private startStoring(): void {
     for (
       let next = this.nextToStore();
-      next !== undefined && this.storing.size < IN_FLIGHT_BATCHES;
+      next !== undefined && this.hasWriteSlot(next);
       next = this.nextToStore()
     ) {
       next.state = 'storing';
@@ -792,6 +795,23 @@ export class Pipeline<TParserState> {
       }
       this.wake();
     }
+  }
+
+  /**
+   * IN_FLIGHT_BATCHES slots for any batches, and one more for a watched
+   * batch while no other watched batch is out (nextToStore picks it first).
+   */
+  private hasWriteSlot(next: ISealedBatch<TParserState>): boolean {
+    let watchedStoring = 0;
+    for (const batch of this.storing.keys()) {
+      if (batch.watched) {
+        watchedStoring += 1;
+      }
+    }
+    if (next.watched && watchedStoring === 0) {
+      return this.storing.size < IN_FLIGHT_BATCHES + 1;
+    }
+    return this.storing.size - Math.min(watchedStoring, 1) < IN_FLIGHT_BATCHES;
   }
 
   /**

@@ -291,6 +291,38 @@ describe('Pipeline', () => {
     expect(itemsPerCall(store)).toEqual([1, 1, 2]);
   });
 
+  it("stores a watched run's line while both write slots are held by other runs", async () => {
+    const store = storeHoldingWrites(2);
+    await spool([startRecord('busy')], 'busy');
+    const { pipeline } = pipelineFor(store, {
+      maxWaitMs: 10 * 60 * 1000,
+      isWatched: runId => runId === 'watched'
+    });
+    await pipeline.start();
+    await store.started(1);
+    await spool([logRecord(1, 'busy line')], 'busy');
+    await store.started(2);
+    // Both slots are held: the watched line's write goes out beside them.
+    await spool(
+      [startRecord('watched'), logRecord(1000, 'watched line')],
+      'watched'
+    );
+    await store.started(3);
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(store.begun()).toBe(3);
+    const watchedStored = [...store.documents.values()].some(
+      document => document.message === 'watched line'
+    );
+    expect(watchedStored).toBe(true);
+    // A line of another run still waits for a slot.
+    await spool([logRecord(2, 'busy later')], 'busy');
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(store.begun()).toBe(3);
+    store.release();
+    await pipeline.flush(5000);
+    expect(store.begun()).toBe(4);
+  });
+
   it('moves the registry past a batch only once every batch sealed before it is stored', async () => {
     const store = new FakeStore();
     const write = store.write.bind(store);
