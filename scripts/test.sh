@@ -26,17 +26,24 @@ export PATH="$node_bin:$root/.venv/bin:$PATH"
 echo "node for the tests: $(node --version) ($wheel_node)"
 
 failed=()
+# Each suite's minutes and seconds are printed: CI must stay well under 30
+# minutes, and the slow suites are where to look first.
 run() {
   local name=$1
   shift
   echo
   echo "=== $name: $*"
+  local started=$SECONDS
   if "$@"; then
-    echo "=== $name: ok"
+    echo "=== $name: ok ($(elapsed "$started"))"
   else
-    echo "=== $name: FAILED"
+    echo "=== $name: FAILED ($(elapsed "$started"))"
     failed+=("$name")
   fi
+}
+elapsed() {
+  local seconds=$((SECONDS - $1))
+  printf '%dm%02ds' $((seconds / 60)) $((seconds % 60))
 }
 
 run lint-ts npx eslint .
@@ -128,6 +135,7 @@ run packaging python -m pytest tests/packaging/test_build_hook.py -q -p no:cache
 run image-py38 bash scripts/test-image-py38.sh
 
 echo
+echo "tflog tests: $(elapsed 0) in all"
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "tflog tests: FAILED suites: ${failed[*]}"
   exit 1
