@@ -31,7 +31,6 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
-from typing import Callable
 
 import bench_support as support
 
@@ -146,7 +145,6 @@ def measure_doc_cost(
     spool_file: Path,
     work: Path,
     repeats: int,
-    make_service: Callable[[Path, str], support.Service],
 ) -> dict:
     prefix = support.random_prefix("cost")
     spool_lines = spool_file.read_text().splitlines()
@@ -160,7 +158,7 @@ def measure_doc_cost(
     events, points = split_parsed(parsed.stdout)
     rsyslog = rsyslog_documents(spool_lines, str(spool_file))
     # The service installs tflog's templates for the prefix, then stops.
-    service = make_service(work / "cost-service", prefix)
+    service = support.Service(work / "cost-service", es.url, prefix)
     service.start()
     service.stop()
     sources = {

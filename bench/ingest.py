@@ -377,14 +377,7 @@ def document_cost(args, es: support.Elasticsearch, work: Path) -> dict:
     spool_file = work / "cost" / "cost-run.ndjson"
     spool_file.parent.mkdir(parents=True)
     spool_mix.write_run(spool_file, "20261205T000000Z-cost", args.cost_lines)
-    return measure_doc_cost(
-        es,
-        node_pid,
-        spool_file,
-        work,
-        args.cost_repeats,
-        lambda directory, prefix: support.Service(directory, es.url, prefix),
-    )
+    return measure_doc_cost(es, node_pid, spool_file, work, args.cost_repeats)
 
 
 def main() -> None:

@@ -30,6 +30,14 @@ export function isoMs(text: string): number {
 
 let formatted = { ms: Number.NaN, text: '' };
 
+/** Largest time a JavaScript Date holds, in milliseconds either side of 1970. */
+const MAX_DATE_MS = 8.64e15;
+
+/** Whether `new Date(ms)` is a valid date (msIso does not throw for it). */
+export function isDateMs(ms: number): boolean {
+  return Math.abs(ms) <= MAX_DATE_MS;
+}
+
 /** `new Date(ms).toISOString()`, which it throws like for a time out of range. */
 export function msIso(ms: number): string {
   if (ms !== formatted.ms) {

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 
 import type { estypes } from '@elastic/elasticsearch';
 
-import { msIso } from '../common/isoTime';
+import { isDateMs, msIso } from '../common/isoTime';
 import type { IMetricPoint } from '../types';
 import type { NonFinite, SeriesScope } from '../wire';
 import {
@@ -183,7 +183,7 @@ class StoredPoint implements IRollupPoint {
 }
 
 function isoOf(ms: number): string {
-  return Number.isNaN(new Date(ms).getTime()) ? '' : msIso(ms);
+  return isDateMs(ms) ? msIso(ms) : '';
 }
 
 /** The document id of one chunk of one level of one series (bounded length). */

@@ -1,4 +1,4 @@
-import { isoMs, msIso } from '../../src/common/isoTime';
+import { isDateMs, isoMs, msIso } from '../../src/common/isoTime';
 
 describe('isoMs', () => {
   it('answers as Date.parse does, for repeated, alternating and unreadable texts', () => {
@@ -27,5 +27,15 @@ describe('msIso', () => {
     expect(() => msIso(Number.NaN)).toThrow(RangeError);
     expect(() => msIso(8.64e15 + 1)).toThrow(RangeError);
     expect(msIso(0)).toBe('1970-01-01T00:00:00.000Z');
+    for (const ms of [
+      0,
+      -8.64e15,
+      8.64e15,
+      8.64e15 + 1,
+      Number.NaN,
+      Infinity
+    ]) {
+      expect(isDateMs(ms)).toBe(!Number.isNaN(new Date(ms).getTime()));
+    }
   });
 });
