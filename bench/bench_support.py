@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from tflog.server.node import SERVICE_NODE_OPTIONS
 
@@ -140,6 +140,21 @@ class Elasticsearch:
             f"{self.url}/{pattern}/_search?ignore_unavailable=true&allow_no_indices=true",
             body,
         )
+
+    def ids(self, pattern: str, query: dict) -> Iterator[str]:
+        """The `_id` of every document matching `query`, through a scroll."""
+        options = "ignore_unavailable=true&allow_no_indices=true&scroll=1m"
+        body = {"query": query, "size": 10_000, "_source": False, "sort": ["_doc"]}
+        page = http_json("POST", f"{self.url}/{pattern}/_search?{options}", body)
+        try:
+            while page["hits"]["hits"]:
+                for hit in page["hits"]["hits"]:
+                    yield hit["_id"]
+                scroll = {"scroll": "1m", "scroll_id": page["_scroll_id"]}
+                page = http_json("POST", f"{self.url}/_search/scroll", scroll)
+        finally:
+            if page.get("_scroll_id"):
+                http_json("DELETE", f"{self.url}/_search/scroll", {"scroll_id": page["_scroll_id"]})
 
     def create_index(self, name: str, body: dict) -> None:
         http_json("PUT", f"{self.url}/{name}", body)

@@ -14,9 +14,10 @@ service's RSS and its backlog (/status: spooled bytes not yet acknowledged
 by the store) are sampled. When the writers are done, the benchmark waits
 until the backlog is empty (drain time), then counts in Elasticsearch, per
 run, the events stored against the records written: each record of the mix
-yields one event carrying its sequence number, so `lost` = written minus the
-distinct sequence numbers found, `duplicated` = events beyond one per
-sequence number.
+yields one event carrying its sequence number, or, for a progress-bar state
+a later line overwrote in the same batch, metric points whose ids carry it.
+So `lost` = written minus the distinct sequence numbers found,
+`duplicated` = events beyond one per sequence number.
 
 The default, 4 kernels x 1,000 records/s, is what two cores shared by the
 writers, the service and Elasticsearch can take; the issue's 20 kernels
@@ -66,12 +67,12 @@ def growth_per_second(samples: list) -> float | None:
     return sum((t - mean_t) * (v - mean_v) for t, v in samples) / spread
 
 
-def reliability(written: dict, stored: dict, extra_copies: dict) -> dict:
+def reliability(written: dict, distinct: dict, extra_copies: dict) -> dict:
     """Totals over runs. `written`: run -> records its writer wrote (sequence
-    numbers 0..n-1); `stored`: run -> events found; `extra_copies`: run ->
-    events beyond the first for sequence numbers found more than once."""
+    numbers 0..n-1); `distinct`: run -> records found stored; `extra_copies`:
+    run -> events beyond the first for sequence numbers found more than once."""
     records_written = sum(written.values())
-    distinct = {run: stored.get(run, 0) - extra_copies.get(run, 0) for run in written}
+    distinct = {run: distinct.get(run, 0) for run in written}
     return {
         "records_written": records_written,
         "records_stored": sum(distinct.values()),
@@ -177,25 +178,47 @@ class SearchPoller(threading.Thread):
             self.stopping.wait(max(0.0, API_POLL_SECONDS - (time.time() - sent)))
 
 
+def point_sequence(point_id: str, run_id: str) -> int | None:
+    """The record's sequence number in the id of one of its metric points
+    (`<run>:<seq>:<name>` or `<run>:<seq>:<line>:<name>`), None for another
+    run's point or a hashed id."""
+    run, _, rest = point_id.partition(":")
+    sequence = rest.partition(":")[0]
+    return int(sequence) if run == run_id and sequence.isdigit() else None
+
+
 def count_run(es: support.Elasticsearch, prefix: str, run_id: str) -> tuple[int, int]:
-    """Events of a run, and events beyond the first for repeated sequence numbers."""
-    pattern = f"{prefix}logs-*"
-    query = {"term": {"tflog.run_id": run_id}}
-    events = es.count(pattern, query)
-    result = es.search(
-        pattern,
-        {
-            "size": 0,
-            "query": query,
-            "aggs": {
-                "repeated": {
-                    "terms": {"field": "event.sequence", "min_doc_count": 2, "size": 10000}
-                }
+    """Records of a run found stored, and events beyond the first for repeated
+    sequence numbers. A record is stored when an event carries its sequence
+    number or, for a progress-bar state a later line overwrote (stored as its
+    points only), when one of its points names it."""
+    sequences: set = set()
+    extra = 0
+    after = None
+    while True:
+        composite = {"size": 10_000, "sources": [{"seq": {"terms": {"field": "event.sequence"}}}]}
+        if after is not None:
+            composite["after"] = after
+        result = es.search(
+            f"{prefix}logs-*",
+            {
+                "size": 0,
+                "query": {"term": {"tflog.run_id": run_id}},
+                "aggs": {"sequences": {"composite": composite}},
             },
-        },
-    )
-    extra = sum(bucket["doc_count"] - 1 for bucket in result["aggregations"]["repeated"]["buckets"])
-    return events, extra
+        )
+        buckets = result["aggregations"]["sequences"]["buckets"]
+        for bucket in buckets:
+            sequences.add(bucket["key"]["seq"])
+            extra += bucket["doc_count"] - 1
+        after = result["aggregations"]["sequences"].get("after_key")
+        if not buckets or after is None:
+            break
+    for point_id in es.ids(f"{prefix}metrics-*", {"term": {"run_id": run_id}}):
+        sequence = point_sequence(point_id, run_id)
+        if sequence is not None:
+            sequences.add(sequence)
+    return len(sequences), extra
 
 
 def main() -> None:

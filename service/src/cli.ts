@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import { SpoolRecord } from './types';
+import type { IParsedRecord, SpoolRecord } from './types';
 import {
   createParser,
   createRunState,
@@ -16,6 +16,7 @@ import {
   IRunState
 } from './parse';
 import { parsedLine } from './parse/parsedLine';
+import { OverwrittenStates } from './parse/overwritten';
 import { Terminator } from './parse/terminal';
 import { loadConfig } from './config';
 import { describeError } from './common/logger';
@@ -39,7 +40,9 @@ one object of what was parsed from it, without ids and run fields:
   message       the line as shown, without colour codes and \b or \r
 With --documents it prints the documents the service would store instead
 (ECS fields, ids, run fields, the raw text), and with --points the metric
-points too.
+points too. With either, a progress-bar state ended by \r that a later line
+of the same stream and input chunk overwrites is left out, its points kept,
+as the service leaves out one overwritten within a batch.
 
 Input formats (--format):
   raw     (default) kernel output exactly as emitted: bytes with \\r, \\b and
@@ -236,6 +239,8 @@ function loadPatterns(file: string): unknown {
 class Output {
   /** Lines not yet encoded, without their '\n'. */
   private lines: string[] = [];
+  /** Parsed records of the chunk, written at the flush (documents, points). */
+  private parsed: IParsedRecord[] = [];
   private readonly bytes = new LineBytes();
 
   constructor(
@@ -249,21 +254,39 @@ class Output {
       parser.parseRecordLines(record, state, this.lines);
       return;
     }
-    const parsed = parser.parseRecord(record, state);
-    for (const document of parsed.documents) {
-      this.lines.push(
-        this.showDocuments ? JSON.stringify(document) : parsedLine(document)
-      );
+    this.parsed.push(parser.parseRecord(record, state));
+  }
+
+  /**
+   * The chunk's documents as the service stores a batch: a progress state
+   * that a later line of the chunk overwrites is left out, its points kept.
+   */
+  private writeParsed(): void {
+    const overwritten = new OverwrittenStates();
+    for (const parsed of this.parsed) {
+      overwritten.see(parsed.documents, parsed.inPlace);
     }
-    if (this.showPoints) {
-      for (const point of parsed.points) {
-        this.lines.push(JSON.stringify(point));
+    for (const parsed of this.parsed) {
+      for (const document of parsed.documents) {
+        if (overwritten.has(document)) {
+          continue;
+        }
+        this.lines.push(
+          this.showDocuments ? JSON.stringify(document) : parsedLine(document)
+        );
+      }
+      if (this.showPoints) {
+        for (const point of parsed.points) {
+          this.lines.push(JSON.stringify(point));
+        }
       }
     }
+    this.parsed = [];
   }
 
   /** Flush (at once: a live run's lines must show); resolves when stdout can take more. */
   flush(): Promise<void> {
+    this.writeParsed();
     for (const line of this.lines) {
       this.bytes.push(line);
     }

@@ -225,4 +225,10 @@ export interface IParsedRecord {
    * and where it was stored instead: one sentence each, for the log.
    */
   capped?: string[];
+  /**
+   * Its documents of progress-bar states ended by '\r' (the next write
+   * replaces them on screen): stored as their points only when a later line
+   * of the same stream overwrites them in the same batch (parse/overwritten.ts).
+   */
+  inPlace?: ITflogDocument[];
 }

@@ -456,6 +456,12 @@ export interface IServiceCounters {
    * stored as text, not as points or parsed events (logged with file:line).
    */
   cappedRecords: number;
+  /**
+   * In-place progress-bar states (lines ended by '\r') that a later line of
+   * their stream overwrote in the same batch: stored as their metric points
+   * only, as the notebook keeps only the last.
+   */
+  overwrittenStates: number;
   /** Ended, fully shipped spool files deleted after the grace period. */
   spoolFilesDeleted: number;
 }

@@ -91,6 +91,7 @@ export function serviceStatus(
       truncatedLines: 0,
       parseFailures: 0,
       cappedRecords: 0,
+      overwrittenStates: 0,
       spoolFilesDeleted: 0
     },
     configErrors: [],

@@ -427,6 +427,15 @@ class Parser implements IParser {
         undefined,
         this.withPoints && lines === null
       );
+      if (
+        lines === null &&
+        line.terminator === '\r' &&
+        resolved.kind === 'progress'
+      ) {
+        (result.inPlace ??= []).push(
+          result.documents[result.documents.length - 1]
+        );
+      }
       if (lines !== null) {
         this.counters.points += pointCount(result.documents[0]);
         writeLines(result, lines);

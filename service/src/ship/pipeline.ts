@@ -42,6 +42,7 @@ import { DeliveryAbortedError, type IBackoffPolicy } from './backoff';
 import { Batcher, type IBatchLimits } from './batcher';
 import { describeError, type ILogger } from '../common/logger';
 import { withServerRelativeNotebook } from '../common/notebookPath';
+import { OverwrittenStates } from '../parse/overwritten';
 import type { IRecordParser, IRunState } from './parser-port';
 import { Shipper } from './shipper';
 import type { StatusTracker } from './status';
@@ -121,6 +122,8 @@ interface ILineEntry {
   head: ILineHead;
   documents: ITflogDocument[];
   points: IMetricPoint[];
+  /** Its in-place progress states (IParsedRecord.inPlace), in every part. */
+  inPlace?: ITflogDocument[];
   /** The line's last (or only) part: the registry may move past the line with it. */
   final: boolean;
   /** The line was a valid record, so the run summary changed (last part only). */
@@ -565,6 +568,9 @@ export class Pipeline<TParserState> {
       state.lastSeq = Math.max(state.lastSeq, record.seq);
       entry.documents = parsed.documents;
       entry.points = parsed.points;
+      if (parsed.inPlace !== undefined) {
+        entry.inPlace = parsed.inPlace;
+      }
       entry.touchedRun = true;
       entry.ended = record.t === 'end';
     }
@@ -619,10 +625,17 @@ export class Pipeline<TParserState> {
     };
     const lastEntries = new Map<string, ILineEntry>();
     const flags = new Map<string, ICarriedFlags>();
+    const overwritten = new OverwrittenStates();
+    for (const entry of entries) {
+      overwritten.see(entry.documents, entry.inPlace);
+    }
+    this.status.counters.overwrittenStates += overwritten.size;
     for (const entry of entries) {
       // One by one: spreading a large array into push() overflows the stack.
       for (const document of entry.documents) {
-        write.documents.push(document);
+        if (overwritten.size === 0 || !overwritten.has(document)) {
+          write.documents.push(document);
+        }
       }
       for (const point of entry.points) {
         write.points.push(point);

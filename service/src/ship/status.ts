@@ -33,6 +33,7 @@ export function emptyCounters(): IServiceCounters {
     truncatedLines: 0,
     parseFailures: 0,
     cappedRecords: 0,
+    overwrittenStates: 0,
     spoolFilesDeleted: 0
   };
 }

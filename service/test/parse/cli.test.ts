@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import { IParsedFields, parsedFields } from '../../src/parse/parsedLine';
 import { IMetricPoint, ITflogDocument } from '../../src/types';
 import {
@@ -126,12 +127,57 @@ describe('tflog parse', () => {
       expect(lean.points).toEqual([]);
       expect(full.parsed).toEqual([]);
       expect(full.documents.length).toBeGreaterThan(0);
-      expect(lean.parsed).toEqual(
-        full.documents.map(document =>
-          JSON.parse(JSON.stringify(parsedFields(document)))
-        )
+      // Every document is a line of the default output, in order; the lines
+      // --documents leaves out are progress states a later line overwrote.
+      const expected = full.documents.map(document =>
+        JSON.parse(JSON.stringify(parsedFields(document)))
       );
+      let matched = 0;
+      for (const line of lean.parsed) {
+        if (isDeepStrictEqual(line, expected[matched])) {
+          matched += 1;
+        } else {
+          expect(line).toMatchObject({ kind: 'progress' });
+        }
+      }
+      expect(matched).toBe(expected.length);
     }
+  });
+
+  it('leaves out progress states overwritten in place with --documents, keeping their points', () => {
+    const text =
+      'Epoch 1/1\n' +
+      '1/3 [=====>....] - ETA: 0s - loss: 0.9000\r' +
+      '2/3 [========>.] - ETA: 0s - loss: 0.8000\r' +
+      '3/3 [==========] - 1s 5ms/step - loss: 0.7000\n' +
+      'after\n';
+    const full = runCli(
+      ['parse', '--documents', '--points', '--run-id', 'r'],
+      text
+    );
+    expect(full.status).toBe(0);
+    expect(full.documents.map(document => document.message)).toEqual([
+      'Epoch 1/1',
+      '3/3 [==========] - 1s 5ms/step - loss: 0.7000',
+      'after'
+    ]);
+    expect(full.points.map(point => [point.step, point.value])).toEqual([
+      [1, 0.9],
+      [2, 0.8],
+      [3, 0.7]
+    ]);
+    const lean = runCli(['parse', '--run-id', 'r'], text);
+    expect(lean.parsed.map(line => line.message)).toHaveLength(5);
+  });
+
+  it('keeps the last progress state of the input when nothing overwrites it', () => {
+    const full = runCli(
+      ['parse', '--documents', '--run-id', 'r'],
+      '1/3 [=====>....] - ETA: 0s - loss: 0.9000\r2/3 [========>.] - ETA: 0s - loss: 0.8000\r'
+    );
+    expect(full.documents.map(document => document.message)).toEqual([
+      '2/3 [========>.] - ETA: 0s - loss: 0.8000'
+    ]);
   });
 
   it('prints a line read as an epoch with its values, no ids or run fields', () => {

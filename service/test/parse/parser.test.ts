@@ -346,6 +346,36 @@ describe('parseRecord', () => {
     });
   });
 
+  it("names a record's progress states ended by '\\r' as in place, and no other line", () => {
+    const parser = createParser();
+    const state = createRunState('run-1');
+    const inPlace = (record: SpoolRecord): string[] =>
+      (parser.parseRecord(record, state).inPlace ?? []).map(
+        document => document.message
+      );
+    expect(inPlace(startRecord())).toEqual([]);
+    expect(inPlace(streamRecord(1, 'Epoch 1/2\n'))).toEqual([]);
+    expect(
+      inPlace(
+        streamRecord(
+          2,
+          '1/8 [==>......] - ETA: 1s - loss: 0.7500\r2/8 [===>.....] - ETA: 1s - loss: 0.7400\r'
+        )
+      )
+    ).toEqual([
+      '1/8 [==>......] - ETA: 1s - loss: 0.7500',
+      '2/8 [===>.....] - ETA: 1s - loss: 0.7400'
+    ]);
+    // A non-finite value, a plain status line and the epoch's final line stay events.
+    expect(
+      inPlace(streamRecord(3, '3/8 [====>....] - ETA: 1s - loss: nan\r'))
+    ).toEqual([]);
+    expect(inPlace(streamRecord(4, 'downloading 40%\r'))).toEqual([]);
+    expect(
+      inPlace(streamRecord(5, '8/8 [==========] - 0s 5ms/step - loss: 0.7\n'))
+    ).toEqual([]);
+  });
+
   it('reads logging records: lower-case level, logger, and the message through the line patterns', () => {
     expect(byId.get('run-1:10')).toMatchObject({
       message: 'Loss became NaN at step 3420',

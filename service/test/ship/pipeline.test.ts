@@ -21,6 +21,7 @@ import {
   metricsRecord,
   ndjson,
   startRecord,
+  T0,
   type IFakeParserState
 } from './fakes';
 
@@ -881,6 +882,84 @@ describe('Pipeline', () => {
     expect(lines.join('\n')).toMatch(
       /WARN .*run-1\.ndjson:2: 3 value\(s\) over the cap, kept in run-1:1/
     );
+  });
+
+  /**
+   * The fake parser, with stream lines as the real one gives them: a
+   * `tflog.stream` event with a point, in place when its text ends with '\r'
+   * (the real parser's side is tested in parse/parser.test.ts).
+   */
+  const progressParser: IRecordParser<IFakeParserState> = {
+    newRunState: fakeParser.newRunState,
+    parseRecord: (record, state) => {
+      const parsed = fakeParser.parseRecord(record, state);
+      if (record.t !== 'stream') {
+        return parsed;
+      }
+      const [document] = parsed.documents;
+      document.event.dataset = 'tflog.stream';
+      document.tflog.source = record.stream;
+      parsed.points.push({
+        _id: `${document._id}:loss`,
+        '@timestamp': document['@timestamp'],
+        run_id: document.tflog.run_id,
+        notebook: null,
+        user: 'alice',
+        name: 'loss',
+        value: record.seq,
+        step: record.seq,
+        scope: 'batch',
+        source: 'text'
+      });
+      return record.text.endsWith('\r')
+        ? { ...parsed, inPlace: [document] }
+        : parsed;
+    }
+  };
+
+  function streamRecord(
+    seq: number,
+    text: string,
+    stream: 'stdout' | 'stderr' = 'stdout'
+  ): SpoolRecord {
+    return { t: 'stream', seq, ts: T0 + seq, stream, text };
+  }
+
+  it('stores a progress state that a later line of its stream overwrites in the batch as its points only', async () => {
+    const store = new FakeStore();
+    await spool([
+      startRecord(),
+      streamRecord(1, '1/4 bar\r'),
+      streamRecord(2, 'a warning\n', 'stderr'),
+      logRecord(3, 'logged'),
+      streamRecord(4, '2/4 bar\r'),
+      streamRecord(5, '4/4 bar done\n'),
+      streamRecord(6, '1/4 bar\r'),
+      streamRecord(7, 'on the other stream\n', 'stderr')
+    ]);
+    const { pipeline, status } = pipelineFor(store, { parser: progressParser });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    // 1 and 4 were overwritten by the next stdout line; 6 is the last state.
+    expect(storedSeqs(store)).toEqual([0, 2, 3, 5, 6, 7]);
+    expect([...store.points.values()].map(point => point.step).sort()).toEqual([
+      1, 2, 4, 5, 6, 7
+    ]);
+    expect(status.counters.overwrittenStates).toBe(2);
+  });
+
+  it("keeps a batch's last progress state as an event even when the next batch overwrites it", async () => {
+    const store = new FakeStore();
+    await spool([startRecord(), streamRecord(1, '1/3 bar\r')]);
+    const { pipeline, status } = pipelineFor(store, { parser: progressParser });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 1]);
+    await spool([streamRecord(2, '2/3 bar\r'), streamRecord(3, '3/3 bar\n')]);
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 1, 3]);
+    expect(store.points.size).toBe(3);
+    expect(status.counters.overwrittenStates).toBe(1);
   });
 
   it('deletes an ended, fully stored spool file after the grace period only', async () => {

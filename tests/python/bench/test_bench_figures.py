@@ -211,14 +211,23 @@ def test_watch_times_the_poll_that_first_saw_the_final_value(monkeypatch):
 # ---------------------------------------------------------------------- load
 def test_reliability_counts_lost_and_duplicated_records_per_run():
     written = {"a": 100, "b": 50, "c": 10}
-    stored = {"a": 100, "b": 52, "c": 7}
+    distinct = {"a": 100, "b": 49, "c": 7}
     extra_copies = {"b": 3}  # b: 49 distinct sequence numbers, 3 extra copies
-    assert load.reliability(written, stored, extra_copies) == {
+    assert load.reliability(written, distinct, extra_copies) == {
         "records_written": 160,
         "records_stored": 156,
         "lost": 4,
         "duplicated": 3,
     }
+
+
+def test_a_point_id_names_its_record_of_its_run_only():
+    assert (
+        load.point_sequence("20261206T010203Z-00000001:42:loss", "20261206T010203Z-00000001") == 42
+    )
+    assert load.point_sequence("r:42:3:val_loss", "r") == 42
+    assert load.point_sequence("other:42:loss", "r") is None
+    assert load.point_sequence("r:a1b2c3:loss", "r") is None
 
 
 def test_backlog_growth_is_the_least_squares_slope():
