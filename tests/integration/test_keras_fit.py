@@ -150,6 +150,28 @@ def test_keras_fit_lands_in_elasticsearch_tagged(kernel, service, es, verbose):
     parsed_epochs = [d for d in progress if "val_loss" in d["tflog"]["metrics"]]
     assert len(parsed_epochs) == 3, [d["message"] for d in progress]
 
+    if verbose == 1:
+        # Keras redraws its bar in place: each state (with its values) is stored
+        # as a progress event or, overwritten by a later line in its batch, as
+        # its points only.
+        query = {
+            "bool": {
+                "filter": [
+                    in_run,
+                    {"term": {"scope": "batch"}},
+                    {"terms": {"source": ["keras3-progbar", "keras2-progbar"]}},
+                ]
+            }
+        }
+        states = {point["_id"].rsplit(":", 1)[0] for point in es.search("metrics", query)}
+        events = {
+            d["_id"] for d in docs if d["tflog"]["kind"] == "progress" and d["tflog"].get("metrics")
+        }
+        overwritten = service.status()["counters"]["overwrittenStates"]
+        assert states, "no point from the progress bar"
+        assert events <= states
+        assert len(states) == len(events) + overwritten, (len(states), len(events), overwritten)
+
 
 def test_failing_cell_ends_the_run_failed(kernel, service, es):
     assert kernel.execute("%load_ext tflog")["status"] == "ok"
