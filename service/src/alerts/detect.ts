@@ -70,8 +70,9 @@ function timeMs(iso: string | undefined): number {
 /** Math.min of a window, without spreading it into arguments on every point. */
 function lowestOf(values: readonly number[]): number {
   let lowest = Infinity;
-  for (const value of values) {
-    lowest = Math.min(lowest, value);
+  // Indexed: for…of allocated an iterator result per value here (profiled).
+  for (let index = 0; index < values.length; index++) {
+    lowest = Math.min(lowest, values[index]);
   }
   return lowest;
 }

@@ -67,7 +67,7 @@ function lossSlot(point: IMetricPoint): 'loss' | 'val_loss' | null {
   return null;
 }
 
-/** The health inputs after one more point (the input is not changed). */
+/** Folds one more point into the health inputs (in place; made when absent). */
 export function foldHealthPoint(
   health: IRunHealth | undefined,
   point: IMetricPoint
@@ -78,40 +78,41 @@ export function foldHealthPoint(
   }
   const value = point.value as number;
   const from = sourceOf(point);
-  const losses = { ...(health?.losses ?? {}) };
-  const known = losses[slot];
+  const folded = health ?? { score: 100, components: {}, losses: {} };
+  const known = folded.losses[slot];
   if (known === undefined || SOURCE_RANK[from] > SOURCE_RANK[known.from]) {
     // Exact epoch values replace rounded ones and the running means of bars.
-    losses[slot] = { first: value, best: value, last: value, from };
+    folded.losses[slot] = { first: value, best: value, last: value, from };
   } else if (from === known.from) {
-    losses[slot] = {
-      first: known.first,
-      best: Math.min(known.best, value),
-      last: value,
-      from
-    };
+    known.best = Math.min(known.best, value);
+    known.last = value;
   }
-  return {
-    score: health?.score ?? 100,
-    components: health?.components ?? {},
-    losses
-  };
+  return folded;
 }
 
-/** The score and its components from the summary and the losses seen. */
+/**
+ * The score and its components from the summary and the losses seen, set
+ * in `health` (made when absent): runs are scored once a record.
+ */
 export function scoreHealth(
   summary: IRunSummary,
   health: IRunHealth | undefined
 ): IRunHealth {
-  const components: IRunHealth['components'] = {
-    outcome: OUTCOME_SCORES[summary.status],
-    stability: summary.counts.nan > 0 ? 0 : 100,
-    cleanliness: clamp(
-      100 - 25 * summary.counts.errors - 2 * summary.counts.warnings
-    )
-  };
-  const loss = watched(health);
-  if (loss !== null && loss.first > 0) {
+  const scored = health ?? { score: 100, components: {}, losses: {} };
+  const components = scored.components;
+  components.outcome = OUTCOME_SCORES[summary.status];
+  components.stability = summary.counts.nan > 0 ? 0 : 100;
+  components.cleanliness = clamp(
+    100 - 25 * summary.counts.errors - 2 * summary.counts.warnings
+  );
+  const loss = watched(scored);
+  if (loss === null || loss.first <= 0) {
+    // Rare (no loss yet, or one at or below 0): no data, no component.
+    if (components.convergence !== undefined) {
+      delete components.convergence;
+      delete components.final;
+    }
+  } else {
     const improvement = (loss.first - loss.best) / loss.first;
     components.convergence = Math.round(
       clamp((improvement / FULL_CONVERGENCE) * 100)
@@ -129,9 +130,6 @@ export function scoreHealth(
       weights += weight;
     }
   }
-  return {
-    score: Math.round(weighted / weights),
-    components,
-    losses: health?.losses ?? {}
-  };
+  scored.score = Math.round(weighted / weights);
+  return scored;
 }

@@ -677,6 +677,7 @@ export class Pipeline<TParserState> {
     const updates: IStoredRunUpdate[] = [];
     const now = this.now();
     for (const [file, position] of positions) {
+      // The batch's own copy: later lines fold into the live summary in place.
       position.state = structuredClone(position.state);
       const summary = position.state.summary;
       const changed = touched.has(file) || this.summaryOwed.has(file);

@@ -1,8 +1,11 @@
 /**
  * Folds spool records and what the parser made of them into the run's
- * summary (one document per run in the runs index). Pure: the same records
- * from the same starting summary always give the same summary, so a replay
- * after a crash rebuilds exactly what was stored.
+ * summary (one document per run in the runs index). The same records from
+ * the same starting summary always give the same summary, so a replay after
+ * a crash rebuilds exactly what was stored. A record is a line: the summary
+ * is folded in place, not copied per line; the pipeline clones a run's state
+ * (its summary included) when a batch takes it, so what a batch stores is
+ * never changed by the lines after it.
  */
 import type {
   IMetricPoint,
@@ -103,33 +106,21 @@ export function foldSummary(
   // Values fold into the summary's metrics; the kernel's system samples
   // do not.
   const foldsValues = parsed.points.some(point => point.scope !== 'system');
-  // The previous summary is never changed: what this record changes is
-  // copied first, the rest is shared (a record is a line; the maps grow
-  // with the run's metrics).
-  const summary: IFoldedSummary = before
-    ? { ...before }
-    : {
-        ...emptySummary(runId, time),
-        last_metrics_at: {},
-        min_metrics: {},
-        max_metrics: {},
-        extremes_of_epochs: []
-      };
-  if (before) {
-    summary.counts = { ...before.counts };
-    if (foldsValues) {
-      summary.last_metrics = { ...before.last_metrics };
-      summary.last_metrics_at = { ...before.last_metrics_at };
-    }
-  }
+  const summary: IFoldedSummary = before ?? {
+    ...emptySummary(runId, time),
+    last_metrics_at: {},
+    min_metrics: {},
+    max_metrics: {},
+    extremes_of_epochs: []
+  };
   // A summary stored before extremes were kept has none: starting them now
   // would show extremes of the rest of the run only.
   const extremes =
     foldsValues && summary.min_metrics && summary.max_metrics
       ? {
-          min: { ...summary.min_metrics },
-          max: { ...summary.max_metrics },
-          ofEpochs: new Set(summary.extremes_of_epochs)
+          min: summary.min_metrics,
+          max: summary.max_metrics,
+          ofEpochs: (summary.extremes_of_epochs ??= [])
         }
       : null;
   switch (record.t) {
@@ -198,11 +189,6 @@ export function foldSummary(
       summary.last_step = Math.max(summary.last_step ?? point.step, point.step);
     }
   }
-  if (extremes) {
-    summary.min_metrics = extremes.min;
-    summary.max_metrics = extremes.max;
-    summary.extremes_of_epochs = [...extremes.ofEpochs];
-  }
   if (time > summary.updated) {
     summary.updated = time;
   }
@@ -213,7 +199,8 @@ export function foldSummary(
 interface IExtremes {
   min: Record<string, number>;
   max: Record<string, number>;
-  ofEpochs: Set<string>;
+  /** A handful of names at most: an array is cheaper than a Set per record. */
+  ofEpochs: string[];
 }
 
 /**
@@ -228,12 +215,13 @@ function foldExtremes(extremes: IExtremes, point: IMetricPoint): void {
   }
   const name = point.name;
   const epochEnd = point.scope === 'epoch';
-  if (!epochEnd && extremes.ofEpochs.has(name)) {
+  const ofEpochs = extremes.ofEpochs.includes(name);
+  if (!epochEnd && ofEpochs) {
     return;
   }
-  if (epochEnd && !extremes.ofEpochs.has(name)) {
+  if (epochEnd && !ofEpochs) {
     // The first epoch-end value: what batches showed no longer counts.
-    extremes.ofEpochs.add(name);
+    extremes.ofEpochs.push(name);
     delete extremes.min[name];
     delete extremes.max[name];
   }

@@ -962,6 +962,30 @@ describe('Pipeline', () => {
     expect(status.counters.overwrittenStates).toBe(1);
   });
 
+  it("never changes a stored batch's run summary with the lines after it (summaries fold in place)", async () => {
+    const store = new FakeStore();
+    const written: { batch: IWriteBatch; json: string }[] = [];
+    await spool([startRecord(), logRecord(1, 'first')]);
+    const { pipeline } = pipelineFor(store, {
+      onStored: (_updates, batch) =>
+        written.push({ batch, json: JSON.stringify(batch.runs) })
+    });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    await spool([
+      logRecord(2, 'careful', 'WARNING'),
+      metricsRecord(3, 0, { loss: 0.5 })
+    ]);
+    await pipeline.flush(5000);
+    const withRuns = written.filter(({ batch }) => batch.runs.length > 0);
+    expect(withRuns.length).toBeGreaterThanOrEqual(2);
+    expect(withRuns[0].batch.runs[0].counts.warnings).toBe(0);
+    for (const { batch, json } of withRuns) {
+      expect(JSON.stringify(batch.runs)).toBe(json);
+    }
+    expect(withRuns[withRuns.length - 1].batch.runs[0].counts.warnings).toBe(1);
+  });
+
   it('deletes an ended, fully stored spool file after the grace period only', async () => {
     const store = new FakeStore();
     let now = Date.parse('2026-01-01T00:00:00Z');

@@ -55,7 +55,7 @@ describe('foldSummary', () => {
     });
   });
 
-  it('never changes the summary it folds from', () => {
+  it('folds in place, and a clone of the summary folds on to the same', () => {
     const records = [
       startRecord(),
       { t: 'hparams', seq: 1, ts: 1764361021.47, values: { lr: 0.01 } },
@@ -69,9 +69,10 @@ describe('foldSummary', () => {
     let summary: IRunSummary | null = null;
     for (const record of records) {
       const parsed = fakeParser.parseRecord(record, state);
-      const before = structuredClone(summary);
+      // What the pipeline saves with a batch, and carries on from after a restart.
+      const saved = structuredClone(summary);
       const next = foldSummary(summary, 'run-1', record, parsed);
-      expect(summary).toEqual(before);
+      expect(foldSummary(saved, 'run-1', record, parsed)).toEqual(next);
       summary = next;
     }
     expect(summary).toMatchObject({
@@ -113,16 +114,6 @@ describe('foldSummary', () => {
       points: []
     });
     expect(fromEvent.updated).toBe(document['@timestamp']);
-  });
-
-  it('does not change the previous summary', () => {
-    const first = fold([startRecord()]);
-    const before = JSON.stringify(first);
-    foldSummary(first, 'run-1', metricsRecord(1, 0, { loss: 1 }), {
-      documents: [],
-      points: []
-    });
-    expect(JSON.stringify(first)).toBe(before);
   });
 });
 
