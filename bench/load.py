@@ -17,18 +17,19 @@ run, the events stored against the records written: each record of the mix
 yields one event carrying its sequence number, or, for a progress-bar state
 a later line overwrote in the same batch, metric points whose ids carry it.
 So `lost` = written minus the distinct sequence numbers found,
-`duplicated` = events beyond one per sequence number.
+`duplicated` = events beyond one per sequence number (alerts, which carry
+the sequence number of the record that raised them, left out).
 
 The default, 4 kernels x 1,000 records/s, is what two cores shared by the
 writers, the service and Elasticsearch can take; the issue's 20 kernels
 need `--kernels 20` and a bigger machine (docs/benchmarks.md).
 
-Keys `load.*` (`soak.*` with --name soak) and `reliability.*` (only when the
+Keys `load.*` (`<name>.*` with --name, e.g. soak) and `reliability.*` (only when the
 backlog drained: records still in the spool are late, not lost). Needs
 TFLOG_TEST_ES_URL (bench/run.sh starts a node).
 
     .venv/bin/python bench/load.py [--kernels 4] [--rate 1000] [--seconds 60]
-        [--name load|soak] [--quick]
+        [--name load|soak|NAME] [--quick]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +67,15 @@ def growth_per_second(samples: list) -> float | None:
     if spread == 0:
         return None
     return sum((t - mean_t) * (v - mean_v) for t, v in samples) / spread
+
+
+def figure_name(text: str) -> str:
+    """A key prefix for the figures (and the indices' names): lower case."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a name is a lower-case letter, then letters, digits or '_'"
+        )
+    return text
 
 
 def reliability(written: dict, distinct: dict, extra_copies: dict) -> dict:
@@ -203,7 +214,14 @@ def count_run(es: support.Elasticsearch, prefix: str, run_id: str) -> tuple[int,
             f"{prefix}logs-*",
             {
                 "size": 0,
-                "query": {"term": {"tflog.run_id": run_id}},
+                "query": {
+                    "bool": {
+                        "filter": [{"term": {"tflog.run_id": run_id}}],
+                        # An alert carries the sequence number of the record
+                        # that raised it (or the run's last): not a record.
+                        "must_not": [{"term": {"event.dataset": "tflog.alert"}}],
+                    }
+                },
                 "aggs": {"sequences": {"composite": composite}},
             },
         )
@@ -227,7 +245,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="records/s per kernel")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--probe-ms", type=float, default=200.0)
-    parser.add_argument("--name", default="load", choices=("load", "soak"))
+    parser.add_argument(
+        "--name", default="load", type=figure_name, help="key prefix: load, soak, soak_kernels20..."
+    )
     parser.add_argument("--drain-seconds", type=float, default=None, help="wait at most this")
     parser.add_argument("--keep", action="store_true", help="keep the indices and work directory")
     parser.add_argument("--quick", action="store_true", help="4 kernels x 200/s for 10 s")
@@ -379,6 +399,8 @@ def main() -> None:
     results.update(support.flatten(f"{key}.log_to_api_ms", support.summarise(to_api)))
     results.update(support.flatten(f"{key}.log_to_searchable_ms", support.summarise(to_searchable)))
     if drained:
+        # Each named load keeps its own counts; reliability.* is the last one's.
+        results.update({f"{key}.{name}": value for name, value in counted.items()})
         results.update({f"reliability.{name}": value for name, value in counted.items()})
         results["reliability.source"] = (
             f"{key}: {args.kernels} writers x {args.rate:g}/s x {args.seconds:g} s"

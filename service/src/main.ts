@@ -368,6 +368,7 @@ function createRecordParser(service: IService): IRecordParser<IRunState> {
     logger: logger.child('alerts'),
     announce: alert => service.api?.announce(alert),
     store: () => (service.shipping ? service.store : null),
+    unread: runId => service.pipeline?.hasUnread(runId) ?? false,
     userThresholdsFile: path.join(config.stateDir, 'alert-thresholds.json')
   });
   service.alerting = alerting;

@@ -120,16 +120,25 @@ export class AlertDetector {
 
   /**
    * Runs still running whose last record is older than the stall threshold
-   * at `nowMs`: called on a timer by the service.
+   * at `nowMs`: called on a timer by the service. A run whose spool still
+   * holds records not read (`unread`: the service is behind) is not judged
+   * by the last one read.
    */
-  checkStalled(nowMs: number): IAlert[] {
+  checkStalled(
+    nowMs: number,
+    unread: (runId: string) => boolean = () => false
+  ): IAlert[] {
     if (!this._enabled('stall')) {
       return [];
     }
     const limitMs = this._thresholds.stall.minutes * 60_000;
     const alerts: IAlert[] = [];
     for (const [runId, state] of this._runs) {
-      if (!state.running || nowMs - state.lastRecordMs < limitMs) {
+      if (
+        !state.running ||
+        nowMs - state.lastRecordMs < limitMs ||
+        unread(runId)
+      ) {
         continue;
       }
       const minutes = Math.floor((nowMs - state.lastRecordMs) / 60_000);

@@ -40,6 +40,11 @@ export interface IAlertingOptions {
   /** The store stall alerts are written to while this service ships. */
   store: () => IStore | null;
   /**
+   * Whether a run's spool file holds records the service has not read yet
+   * (it is behind): such a run is not stalled, whatever its last record read.
+   */
+  unread?: (runId: string) => boolean;
+  /**
    * Where the user's own thresholds are kept, so that a restarted service
    * uses them before JupyterLab sends them again.
    */
@@ -62,7 +67,8 @@ export class Alerting {
     }
     this._detector = new AlertDetector(_options.thresholds);
     this._stream = new AlertStream(this._detector, {
-      onAlert: alert => this._announce(alert)
+      onAlert: alert => this._announce(alert),
+      unread: _options.unread
     });
     this._timer = this._stallTimer();
     this._loadUserThresholds();

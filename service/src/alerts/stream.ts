@@ -24,6 +24,8 @@ export interface IAlertStreamOptions {
   onAlert: (alert: IAlert) => void;
   /** The clock (tests set it). */
   now?: () => number;
+  /** Whether a run's spool holds records not read yet (AlertDetector.checkStalled). */
+  unread?: (runId: string) => boolean;
 }
 
 /** A stable number in [0, 1e6) from a key, so parts never tie. */
@@ -108,7 +110,10 @@ export class AlertStream {
   stalled(): ITflogDocument[] {
     const now = (this._options.now ?? Date.now)();
     const documents: ITflogDocument[] = [];
-    for (const alert of this._detector.checkStalled(now)) {
+    for (const alert of this._detector.checkStalled(
+      now,
+      this._options.unread
+    )) {
       this._options.onAlert(alert);
       const known = this._states.get(alert.run_id);
       if (known !== undefined) {

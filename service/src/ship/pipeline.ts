@@ -927,6 +927,20 @@ export class Pipeline<TParserState> {
     }`;
   }
 
+  /**
+   * Whether the run's spool file held, when last listed, bytes not read
+   * yet: the last record read is then not the last the kernel wrote (a
+   * backlog), so the run cannot be judged stalled by it.
+   */
+  hasUnread(runId: string): boolean {
+    for (const file of this.lastListing) {
+      if (file.runId === runId) {
+        return file.size > (this.tailer.position(file.name)?.offset ?? 0);
+      }
+    }
+    return false;
+  }
+
   private updateBacklog(): void {
     let bytes = 0;
     let files = 0;

@@ -240,6 +240,20 @@ describe('stall', () => {
     expect(alerts[0].message).toContain('6 minutes');
     expect(detect.checkStalled(later + 600_000)).toEqual([]);
   });
+
+  it('does not fire while the run has records not read yet (the service is behind)', () => {
+    const detect = detector({ stall: { minutes: 5 } });
+    const start = logEvent('run-1', 0, {
+      created: '2026-12-01T10:00:00.000Z'
+    });
+    start.tflog.kind = 'run_start';
+    feedDocuments(detect, [start]);
+    const later = Date.parse('2026-12-01T10:20:00Z');
+    expect(detect.checkStalled(later, runId => runId === 'run-1')).toEqual([]);
+    // Read up, its last record really is 20 minutes old.
+    const alerts = detect.checkStalled(later, () => false);
+    expect(alerts.map(alert => alert.run_id)).toEqual(['run-1']);
+  });
 });
 
 describe('burst', () => {

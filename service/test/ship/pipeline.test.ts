@@ -673,6 +673,32 @@ describe('Pipeline', () => {
     expect(storedSeqs(up)).toEqual([0, 1]);
   });
 
+  it('tells whether a run has spooled records it has not read yet', async () => {
+    const store = storeDownAfter(0);
+    const records: SpoolRecord[] = [startRecord()];
+    for (let seq = 1; seq <= 50; seq += 1) {
+      records.push(logRecord(seq, `line ${seq} `.padEnd(10_000, '.')));
+    }
+    await spool(records);
+    // 500 KB, read 256 KB a turn; one record a batch, at most four sealed:
+    // while the store is down, reading stops with the rest unread.
+    const { pipeline } = pipelineFor(store, { maxDocs: 1 });
+    expect(pipeline.hasUnread('run-1')).toBe(false);
+    await pipeline.start();
+    await expect(pipeline.flush(300)).rejects.toThrow(/not stored within/);
+    expect(pipeline.hasUnread('run-1')).toBe(true);
+    expect(pipeline.hasUnread('run-2')).toBe(false);
+    store.up();
+    // A flush stores what was read; the rest is read as room frees up.
+    const deadline = Date.now() + 10_000;
+    while (storedSeqs(store).length < 51 && Date.now() < deadline) {
+      await pipeline.flush(10_000);
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    expect(storedSeqs(store)).toHaveLength(51);
+    expect(pipeline.hasUnread('run-1')).toBe(false);
+  });
+
   it('skips an invalid line with file:line in the log and ships the rest', async () => {
     const store = new FakeStore();
     await fsp.writeFile(

@@ -1,6 +1,7 @@
 """The benchmarks' pure parts: how figures are computed from measurements,
 the spool mix they feed, the rsyslog configuration, the printed report."""
 
+import argparse
 import importlib
 import json
 import sys
@@ -370,3 +371,10 @@ def test_the_history_report_checks_the_issue_goals_at_both_sizes():
     assert ["history.tenth.log_search_ms.p95", "<", "500", "missed"] in goals
     assert ["history.list_runs_ms.p95", "<", "300", "not", "measured"] in goals
     assert "(not measured on every store (embedded: not run))" in "\n".join(lines)
+
+
+def test_a_load_name_is_a_lower_case_key_prefix():
+    assert load.figure_name("soak_kernels20") == "soak_kernels20"
+    for bad in ("Soak", "soak.20", "20soak", "", "a" * 41):
+        with pytest.raises(argparse.ArgumentTypeError):
+            load.figure_name(bad)
