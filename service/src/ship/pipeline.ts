@@ -399,11 +399,15 @@ export class Pipeline<TParserState> {
     try {
       do {
         this.pumpAgain = false;
-        const files = await this.tailer.listFiles();
-        this.lastListing = files;
-        this.listedSizes = new Map(files.map(file => [file.name, file.size]));
-        const ordered = this.readingOrder(files);
-        const unreached = new Set<string>();
+        const files = await this.filesToRead();
+        if (files === null) {
+          break;
+        }
+        const ordered = this.readingOrder(files.files);
+        // Only watched runs read: the others keep their place in the queue.
+        const unreached = files.watchedOnly
+          ? new Set(this.unreached)
+          : new Set<string>();
         for (const file of ordered) {
           const watched = this.options.isWatched?.(file.runId) ?? false;
           if (this.stopping || !this.hasRoom(watched)) {
@@ -462,6 +466,42 @@ export class Pipeline<TParserState> {
       (watched &&
         !this.sealed.some(batch => batch.watched && batch.state === 'waiting'))
     );
+  }
+
+  /**
+   * The files a pump turn reads: the whole spool while there is room for
+   * any run's lines; only watched runs' files while there is room for
+   * theirs alone; null while there is none. Stating every file on every
+   * write of every kernel would find nothing to read while the batch slots
+   * are taken; the drain loop wakes the pump when a batch is stored.
+   */
+  private async filesToRead(): Promise<{
+    files: ISpoolFileInfo[];
+    watchedOnly: boolean;
+  } | null> {
+    if (this.hasRoom()) {
+      const files = await this.tailer.listFiles();
+      this.lastListing = files;
+      this.listedSizes = new Map(files.map(file => [file.name, file.size]));
+      return { files, watchedOnly: false };
+    }
+    const isWatched = this.options.isWatched;
+    if (isWatched === undefined || !this.hasRoom(true)) {
+      return null;
+    }
+    const files = await this.tailer.listFiles(isWatched);
+    for (const file of files) {
+      const index = this.lastListing.findIndex(
+        listed => listed.name === file.name
+      );
+      if (index === -1) {
+        this.lastListing.push(file);
+      } else {
+        this.lastListing[index] = file;
+      }
+      this.listedSizes.set(file.name, file.size);
+    }
+    return files.length > 0 ? { files, watchedOnly: true } : null;
   }
 
   /**

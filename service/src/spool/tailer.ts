@@ -127,7 +127,10 @@ export class SpoolTailer {
     this.positions.delete(name);
   }
 
-  async listFiles(): Promise<ISpoolFileInfo[]> {
+  /** The spool's files; with `runFilter`, only those of the runs it picks. */
+  async listFiles(
+    runFilter?: (runId: string) => boolean
+  ): Promise<ISpoolFileInfo[]> {
     let names: string[];
     try {
       names = await fsp.readdir(this.options.dir);
@@ -141,25 +144,37 @@ export class SpoolTailer {
     }
     const files: ISpoolFileInfo[] = [];
     for (const name of names.filter(isSpoolFileName).sort()) {
-      try {
-        const stats = await fsp.stat(path.join(this.options.dir, name));
-        if (stats.isFile()) {
-          files.push({
+      if (runFilter !== undefined && !runFilter(runIdOfFile(name))) {
+        continue;
+      }
+      const file = await this.statFile(name);
+      if (file !== undefined) {
+        files.push(file);
+      }
+    }
+    return files;
+  }
+
+  /** One spool file as listFiles lists it; undefined when it is gone. */
+  private async statFile(name: string): Promise<ISpoolFileInfo | undefined> {
+    try {
+      const stats = await fsp.stat(path.join(this.options.dir, name));
+      return stats.isFile()
+        ? {
             name,
             runId: runIdOfFile(name),
             size: stats.size,
             ino: stats.ino,
             mtimeMs: stats.mtimeMs
-          });
-        }
-      } catch (error) {
-        // Deleted between readdir and stat: nothing to read.
-        if (!isErrorCode(error, 'ENOENT')) {
-          throw error;
-        }
+          }
+        : undefined;
+    } catch (error) {
+      // Deleted since it was listed: nothing to read.
+      if (isErrorCode(error, 'ENOENT')) {
+        return undefined;
       }
+      throw error;
     }
-    return files;
   }
 
   /**

@@ -324,6 +324,53 @@ describe('Pipeline', () => {
     expect(store.begun()).toBe(4);
   });
 
+  it("looks only at watched runs' files while every batch slot is taken", async () => {
+    const store = storeHoldingWrites(100);
+    const { pipeline } = pipelineFor(store, {
+      maxDocs: 1,
+      maxWaitMs: 10 * 60 * 1000,
+      isWatched: runId => runId === 'watched'
+    });
+    await pipeline.start();
+    await spool([startRecord('busy')], 'busy');
+    await store.started(1);
+    await spool(
+      [1, 2, 3, 4, 5, 6].map(seq => logRecord(seq, `busy ${seq}`)),
+      'busy'
+    );
+    await store.started(2);
+    // Two batches out, two waiting: no room for the busy run's lines.
+    await new Promise(resolve => setTimeout(resolve, 100));
+    // The module itself: the namespace imported here is a copy of getters.
+    const stat = jest.spyOn(
+      jest.requireActual<typeof fsp>('fs/promises'),
+      'stat'
+    );
+    try {
+      for (let seq = 7; seq < 12; seq += 1) {
+        await spool([logRecord(seq, `busy ${seq}`)], 'busy');
+        await new Promise(resolve => setTimeout(resolve, 30));
+      }
+      expect(stat).not.toHaveBeenCalled();
+      await spool(
+        [startRecord('watched'), logRecord(1000, 'watched line')],
+        'watched'
+      );
+      await store.started(3);
+      const statted = stat.mock.calls.map(call =>
+        path.basename(String(call[0]))
+      );
+      expect(new Set(statted)).toEqual(new Set(['watched.ndjson']));
+    } finally {
+      stat.mockRestore();
+      store.release();
+    }
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([
+      0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1000
+    ]);
+  });
+
   it('moves the registry past a batch only once every batch sealed before it is stored', async () => {
     const store = new FakeStore();
     const write = store.write.bind(store);
