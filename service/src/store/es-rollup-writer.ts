@@ -39,6 +39,23 @@ const MAX_PENDING = 50_000;
  * and written about once a second, not once a batch.
  */
 const ROUND_INTERVAL_MS = 1000;
+/**
+ * Documents read and rewritten per second, about, at most: with many live
+ * runs (each series keeps a document per level) rounds come further apart,
+ * so that the summaries, which only speed up comparisons, do not take the
+ * node's time from the logs and points.
+ */
+const ROUND_DOCUMENTS_PER_S = 100;
+/** The most time between two rounds, however many documents they write. */
+const MAX_ROUND_INTERVAL_MS = 10_000;
+
+/** The time from the start of a round of `documents` to the next one's. */
+export function roundIntervalMs(documents: number): number {
+  return Math.min(
+    MAX_ROUND_INTERVAL_MS,
+    Math.max(ROUND_INTERVAL_MS, (documents / ROUND_DOCUMENTS_PER_S) * 1000)
+  );
+}
 /** One warning of a kind per this long: a node that is down fails every round. */
 const WARN_EVERY_MS = 60_000;
 
@@ -46,7 +63,8 @@ export class RollupWriter {
   private pending = new Map<string, IRollupDoc>();
   private running: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private lastRoundMs = -Infinity;
+  /** When the next round may start (Date.now()). */
+  private nextRoundMs = -Infinity;
   private dropped = 0;
   private readonly warned = new Map<string, number>();
 
@@ -97,7 +115,7 @@ export class RollupWriter {
     if (this.running || this.timer || this.pending.size === 0) {
       return;
     }
-    const wait = this.lastRoundMs + ROUND_INTERVAL_MS - Date.now();
+    const wait = this.nextRoundMs - Date.now();
     if (wait <= 0) {
       this.startRound();
       return;
@@ -114,7 +132,7 @@ export class RollupWriter {
     if (this.running || this.pending.size === 0) {
       return;
     }
-    this.lastRoundMs = Date.now();
+    this.nextRoundMs = Date.now() + roundIntervalMs(this.pending.size);
     this.running = this.drain().finally(() => {
       this.running = null;
       this.start();

@@ -1,7 +1,10 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 
 import { createLogger } from '../../src/common/logger';
-import { RollupWriter } from '../../src/store/es-rollup-writer';
+import {
+  RollupWriter,
+  roundIntervalMs
+} from '../../src/store/es-rollup-writer';
 import type { IStoredRollup } from '../../src/store/es-rollups';
 import type { IMetricPoint } from '../../src/types';
 import { lossPoint } from '../documents';
@@ -123,6 +126,44 @@ describe('the curve summaries writer', () => {
     expect(index.calls).toEqual(['mget 5', 'bulk 5', 'mget 5', 'bulk 5']);
     // Every point once on each of its five widths (it has no epoch).
     expect(index.counts()).toEqual([5, 5, 5, 5, 5]);
+  });
+
+  it('spaces rounds out when they write many documents', async () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 0, 31, 10) });
+    try {
+      const index = new FakeRollupIndex();
+      const writer = new RollupWriter(
+        index.asClient(),
+        'rollups',
+        'es',
+        logger
+      );
+      // 100 live runs: a document per level of each run's series.
+      const runs = Array.from({ length: 100 }, (_, run) => `run-${run}`);
+      writer.add(runs.map(run => ({ ...point(0), run_id: run })));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(index.calls).toEqual(['mget 500', 'bulk 500']);
+      writer.add(runs.map(run => ({ ...point(1), run_id: run })));
+      await jest.advanceTimersByTimeAsync(4900);
+      expect(index.calls).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(100);
+      expect(index.calls).toEqual([
+        'mget 500',
+        'bulk 500',
+        'mget 500',
+        'bulk 500'
+      ]);
+      expect(index.counts()).toEqual([200, 200, 200, 200, 200]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('keeps a live run to about one round a second, and any run to one in ten seconds', () => {
+    expect(roundIntervalMs(5)).toBe(1000);
+    expect(roundIntervalMs(100)).toBe(1000);
+    expect(roundIntervalMs(250)).toBe(2500);
+    expect(roundIntervalMs(50_000)).toBe(10_000);
   });
 
   it('reads and merges again when another writer wrote a document since', async () => {
