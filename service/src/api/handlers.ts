@@ -73,6 +73,13 @@ export interface IHandlerDeps {
    * series and run answers: the store may not make it searchable yet.
    */
   recent: IRecentReader | null;
+  /**
+   * Resolves when the store holds a prefix of the run's lines: two batches
+   * are stored at once and the later may end first, and a live chart reads
+   * on from the last step it has (`series?after=`), so a series read waits
+   * for the earlier (briefly, see Pipeline.whenSettled).
+   */
+  settled?: (runId: string) => Promise<void>;
   user: string;
   /**
    * The Jupyter server's root directory (TFLOG_SERVER_ROOT), when known: a
@@ -208,6 +215,7 @@ export async function series(
   };
   params.done();
   const storeQuery = withoutUndefined(query);
+  await deps.settled?.(storeQuery.runId);
   let summary: IRunSummary;
   let found: ISeries[];
   if (deps.recent?.summary(storeQuery.runId)?.user === deps.user) {

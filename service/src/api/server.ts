@@ -61,6 +61,11 @@ export interface IApiServerOptions {
    */
   recent?: IRecentReader | null;
   /**
+   * Resolves when the store holds a prefix of a run's lines (see
+   * Pipeline.whenSettled); absent when the service does not ship.
+   */
+  settled?: (runId: string) => Promise<void>;
+  /**
    * The service's own status (state, backlog, last error, counters). /status
    * sends it with the store's status added under `store`, URLs stripped of
    * credentials.
@@ -148,6 +153,7 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
     getStatus: options.getStatus,
     storeIfAny: () => options.store,
     recent: options.recent ?? null,
+    settled: options.settled,
     store: () => {
       if (configError !== null) {
         throw new ApiError(503, 'not_configured', configError);

@@ -31,6 +31,7 @@ import {
 import { Registry } from '../spool/registry';
 import {
   isErrorCode,
+  runIdOfFile,
   SpoolTailer,
   type ISpoolFileInfo,
   type ISpoolLine
@@ -153,7 +154,15 @@ interface ISealedBatch<TParserState> {
   updates: IStoredRunUpdate[];
   /** Holds lines of watched runs only: stored ahead of older batches. */
   watched: boolean;
+  /** The runs it holds lines of. */
+  runs: ReadonlySet<string>;
   state: 'waiting' | 'storing' | 'stored';
+}
+
+/** A reader waiting until the store holds a prefix of a run's lines. */
+interface ISettleWaiter {
+  runId: string;
+  wake: () => void;
 }
 
 /** How one batch's delivery ended: stored, or the error that stopped it. */
@@ -196,6 +205,8 @@ export class Pipeline<TParserState> {
   private listedSizes = new Map<string, number>();
   /** Per file, flags of entries sealed without a position (see seal). */
   private readonly carried = new Map<string, ICarriedFlags>();
+  /** Readers waiting for a run's stored lines to be a prefix (whenSettled). */
+  private readonly settleWaiters = new Set<ISettleWaiter>();
   private lineCount = 0;
   /** Batches being stored, each with how its delivery ends. */
   private readonly storing = new Map<
@@ -357,6 +368,7 @@ export class Pipeline<TParserState> {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.wakeSettled();
     // A start in progress finishes first (its failure is the starter's to report).
     await this.starting?.catch(() => undefined);
     this.tailer.stop();
@@ -741,7 +753,14 @@ export class Pipeline<TParserState> {
         });
       }
     }
-    this.sealed.push({ write, positions, updates, watched, state: 'waiting' });
+    this.sealed.push({
+      write,
+      positions,
+      updates,
+      watched,
+      runs: new Set(entries.map(entry => runIdOfFile(entry.file))),
+      state: 'waiting'
+    });
     this.drain();
   }
 
@@ -828,12 +847,14 @@ export class Pipeline<TParserState> {
         for (const batch of this.sealed) {
           batch.state = 'waiting';
         }
+        this.wakeSettled();
         if (outcome.error instanceof DeliveryAbortedError) {
           return;
         }
         throw outcome.error;
       }
       outcome.batch.state = 'stored';
+      this.wakeSettled();
       this.status.counters.batches += 1;
       // The store has the data: live clients need not wait for an older
       // batch still out, nor for the registry's fsyncs. Points of a record's
@@ -869,20 +890,106 @@ export class Pipeline<TParserState> {
   }
 
   /**
-   * The next batch to store, or undefined when none waits: a watched batch
-   * unless one is being stored already, else the oldest waiting one. So at
-   * most one slot goes to a watched batch that overtakes older ones, and
-   * the oldest batch always has the other.
+   * The next batch to store, or undefined when none may start: the oldest
+   * batch holding a watched run's lines unless a watched batch is being
+   * stored already, else the oldest waiting one. So at most one slot goes
+   * to a watched batch that overtakes older ones, and the oldest batch
+   * always has the other. Neither starts while an older batch still out
+   * holds lines of a watched run it holds too: a live chart reads on from
+   * the last step it has, and must never see a run's later lines first.
    */
   private nextToStore(): ISealedBatch<TParserState> | undefined {
     const waiting = this.sealed.filter(batch => batch.state === 'waiting');
     const watchedStoring = this.sealed.some(
       batch => batch.watched && batch.state === 'storing'
     );
-    return (
-      (watchedStoring ? undefined : waiting.find(batch => batch.watched)) ??
-      waiting[0]
+    const preferred = watchedStoring
+      ? undefined
+      : waiting.find(batch => this.holdsWatched(batch));
+    return [preferred, waiting[0]].find(
+      batch => batch !== undefined && !this.overtakesWatched(batch)
     );
+  }
+
+  private holdsWatched(batch: ISealedBatch<TParserState>): boolean {
+    const isWatched = this.options.isWatched;
+    return (
+      batch.watched ||
+      (isWatched !== undefined && [...batch.runs].some(isWatched))
+    );
+  }
+
+  /** Whether an older batch not stored yet holds lines of a watched run `batch` holds. */
+  private overtakesWatched(batch: ISealedBatch<TParserState>): boolean {
+    const isWatched = this.options.isWatched;
+    if (isWatched === undefined) {
+      return false;
+    }
+    for (const older of this.sealed) {
+      if (older === batch) {
+        return false;
+      }
+      if (older.state === 'stored') {
+        continue;
+      }
+      for (const runId of older.runs) {
+        if (batch.runs.has(runId) && isWatched(runId)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the store holds a prefix of the run's lines read so far: no
+   * batch of them is stored while an older one is still out (two batches
+   * are stored at once, and either may end first).
+   */
+  isSettled(runId: string): boolean {
+    let olderOut = false;
+    for (const batch of this.sealed) {
+      if (!batch.runs.has(runId)) {
+        continue;
+      }
+      if (batch.state !== 'stored') {
+        olderOut = true;
+      } else if (olderOut) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Resolves once the store holds a prefix of the run's lines (isSettled),
+   * or after `timeoutMs`: a reader that goes on from the last step it saw,
+   * as a live chart does, then misses none before it.
+   */
+  whenSettled(runId: string, timeoutMs: number): Promise<void> {
+    if (this.isSettled(runId)) {
+      return Promise.resolve();
+    }
+    return new Promise(resolve => {
+      const waiter: ISettleWaiter = {
+        runId,
+        wake: () => {
+          clearTimeout(timer);
+          this.settleWaiters.delete(waiter);
+          resolve();
+        }
+      };
+      const timer = setTimeout(waiter.wake, timeoutMs);
+      this.settleWaiters.add(waiter);
+    });
+  }
+
+  private wakeSettled(): void {
+    for (const waiter of [...this.settleWaiters]) {
+      if (this.stopping || this.isSettled(waiter.runId)) {
+        waiter.wake();
+      }
+    }
   }
 
   private async store(

@@ -324,6 +324,105 @@ describe('Pipeline', () => {
     expect(store.begun()).toBe(4);
   });
 
+  it("never stores a watched run's later lines ahead of its earlier ones", async () => {
+    const store = storeHoldingWrites(2);
+    let watching = false;
+    await spool([startRecord('busy')], 'busy');
+    const { pipeline } = pipelineFor(store, {
+      maxWaitMs: 10 * 60 * 1000,
+      isWatched: runId => watching && runId === 'live'
+    });
+    await pipeline.start();
+    await store.started(1);
+    await spool([logRecord(1, 'busy line')], 'busy');
+    await store.started(2);
+    // Both slots held: the live run's first lines wait in an open batch.
+    await spool([startRecord('live'), logRecord(1, 'live 1')], 'live');
+    await new Promise(resolve => setTimeout(resolve, 100));
+    // A chart opens on the run: its next line goes in a watched batch,
+    // which must not overtake the batch holding the first ones.
+    watching = true;
+    await spool([logRecord(2, 'live 2')], 'live');
+    await new Promise(resolve => setTimeout(resolve, 100));
+    try {
+      expect(store.begun()).toBe(2);
+    } finally {
+      store.release();
+    }
+    await pipeline.flush(5000);
+    const callOf = (message: string): number =>
+      store.calls.findIndex(call =>
+        call.documents.some(document => document.message === message)
+      );
+    expect(callOf('live 1')).toBeGreaterThanOrEqual(0);
+    expect(callOf('live 1')).toBeLessThan(callOf('live 2'));
+  });
+
+  it("tells when the store holds a prefix of a run's lines, and waits for it", async () => {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    const gates: (() => void)[] = [];
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      await new Promise<void>(resolve => gates.push(resolve));
+      return write(batch);
+    };
+    const { pipeline } = pipelineFor(store);
+    await pipeline.start();
+    const writesOut = async (count: number): Promise<void> => {
+      while (gates.length < count) {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      }
+    };
+    await spool([startRecord('run-1')], 'run-1');
+    await writesOut(1);
+    await spool([logRecord(1, 'second batch')], 'run-1');
+    await writesOut(2);
+    expect(pipeline.isSettled('run-1')).toBe(true);
+    // The later batch ends first.
+    gates[1]();
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(pipeline.isSettled('run-1')).toBe(false);
+    expect(pipeline.isSettled('another-run')).toBe(true);
+    let settled = false;
+    const waiting = pipeline
+      .whenSettled('run-1', 60_000)
+      .then(() => (settled = true));
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    gates[0]();
+    await waiting;
+    expect(pipeline.isSettled('run-1')).toBe(true);
+    await pipeline.flush(5000);
+  });
+
+  it('stops waiting for a run to settle after the time given', async () => {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    const gates: (() => void)[] = [];
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      await new Promise<void>(resolve => gates.push(resolve));
+      return write(batch);
+    };
+    const { pipeline } = pipelineFor(store);
+    await pipeline.start();
+    await spool([startRecord('run-1')], 'run-1');
+    while (gates.length < 1) {
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    await spool([logRecord(1, 'second batch')], 'run-1');
+    while (gates.length < 2) {
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    gates[1]();
+    await new Promise(resolve => setTimeout(resolve, 20));
+    const started = Date.now();
+    await pipeline.whenSettled('run-1', 100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(pipeline.isSettled('run-1')).toBe(false);
+    gates[0]();
+    await pipeline.flush(5000);
+  });
+
   it("looks only at watched runs' files while every batch slot is taken", async () => {
     const store = storeHoldingWrites(100);
     const { pipeline } = pipelineFor(store, {
