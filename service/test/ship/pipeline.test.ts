@@ -358,7 +358,14 @@ describe('Pipeline', () => {
     expect(callOf('live 1')).toBeLessThan(callOf('live 2'));
   });
 
-  it("tells when the store holds a prefix of a run's lines, and waits for it", async () => {
+  /**
+   * A pipeline whose store ends each write only when told, with two writes
+   * of run-1 out (its start, then a line): `end(i)` lets write i end.
+   */
+  async function twoWritesOut(): Promise<{
+    pipeline: Pipeline<IFakeParserState>;
+    end: (write: number) => void;
+  }> {
     const store = new FakeStore();
     const write = store.write.bind(store);
     const gates: (() => void)[] = [];
@@ -377,9 +384,14 @@ describe('Pipeline', () => {
     await writesOut(1);
     await spool([logRecord(1, 'second batch')], 'run-1');
     await writesOut(2);
+    return { pipeline, end: index => gates[index]() };
+  }
+
+  it("tells when the store holds a prefix of a run's lines, and waits for it", async () => {
+    const { pipeline, end } = await twoWritesOut();
     expect(pipeline.isSettled('run-1')).toBe(true);
     // The later batch ends first.
-    gates[1]();
+    end(1);
     await new Promise(resolve => setTimeout(resolve, 20));
     expect(pipeline.isSettled('run-1')).toBe(false);
     expect(pipeline.isSettled('another-run')).toBe(true);
@@ -389,37 +401,21 @@ describe('Pipeline', () => {
       .then(() => (settled = true));
     await new Promise(resolve => setTimeout(resolve, 50));
     expect(settled).toBe(false);
-    gates[0]();
+    end(0);
     await waiting;
     expect(pipeline.isSettled('run-1')).toBe(true);
     await pipeline.flush(5000);
   });
 
   it('stops waiting for a run to settle after the time given', async () => {
-    const store = new FakeStore();
-    const write = store.write.bind(store);
-    const gates: (() => void)[] = [];
-    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
-      await new Promise<void>(resolve => gates.push(resolve));
-      return write(batch);
-    };
-    const { pipeline } = pipelineFor(store);
-    await pipeline.start();
-    await spool([startRecord('run-1')], 'run-1');
-    while (gates.length < 1) {
-      await new Promise(resolve => setTimeout(resolve, 5));
-    }
-    await spool([logRecord(1, 'second batch')], 'run-1');
-    while (gates.length < 2) {
-      await new Promise(resolve => setTimeout(resolve, 5));
-    }
-    gates[1]();
+    const { pipeline, end } = await twoWritesOut();
+    end(1);
     await new Promise(resolve => setTimeout(resolve, 20));
     const started = Date.now();
     await pipeline.whenSettled('run-1', 100);
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(pipeline.isSettled('run-1')).toBe(false);
-    gates[0]();
+    end(0);
     await pipeline.flush(5000);
   });
 
