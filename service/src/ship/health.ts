@@ -67,6 +67,11 @@ function lossSlot(point: IMetricPoint): 'loss' | 'val_loss' | null {
   return null;
 }
 
+/** Health inputs of a run nothing was folded into yet. */
+function unscoredHealth(): IRunHealth {
+  return { score: 100, components: {}, losses: {} };
+}
+
 /** Folds one more point into the health inputs (in place; made when absent). */
 export function foldHealthPoint(
   health: IRunHealth | undefined,
@@ -78,7 +83,7 @@ export function foldHealthPoint(
   }
   const value = point.value as number;
   const from = sourceOf(point);
-  const folded = health ?? { score: 100, components: {}, losses: {} };
+  const folded = health ?? unscoredHealth();
   const known = folded.losses[slot];
   if (known === undefined || SOURCE_RANK[from] > SOURCE_RANK[known.from]) {
     // Exact epoch values replace rounded ones and the running means of bars.
@@ -98,7 +103,7 @@ export function scoreHealth(
   summary: IRunSummary,
   health: IRunHealth | undefined
 ): IRunHealth {
-  const scored = health ?? { score: 100, components: {}, losses: {} };
+  const scored = health ?? unscoredHealth();
   const components = scored.components;
   components.outcome = OUTCOME_SCORES[summary.status];
   components.stability = summary.counts.nan > 0 ? 0 : 100;

@@ -913,10 +913,17 @@ export class Pipeline<TParserState> {
 
   private holdsWatched(batch: ISealedBatch<TParserState>): boolean {
     const isWatched = this.options.isWatched;
-    return (
-      batch.watched ||
-      (isWatched !== undefined && [...batch.runs].some(isWatched))
-    );
+    if (batch.watched) {
+      return true;
+    }
+    if (isWatched !== undefined) {
+      for (const runId of batch.runs) {
+        if (isWatched(runId)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Whether an older batch not stored yet holds lines of a watched run `batch` holds. */

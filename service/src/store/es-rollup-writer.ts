@@ -48,6 +48,8 @@ const ROUND_INTERVAL_MS = 1000;
 const ROUND_DOCUMENTS_PER_S = 100;
 /** The most time between two rounds, however many documents they write. */
 const MAX_ROUND_INTERVAL_MS = 10_000;
+/** One warning of a kind per this long: a node that is down fails every round. */
+const WARN_EVERY_MS = 60_000;
 
 /** The time from the start of a round of `documents` to the next one's. */
 export function roundIntervalMs(documents: number): number {
@@ -56,8 +58,6 @@ export function roundIntervalMs(documents: number): number {
     Math.max(ROUND_INTERVAL_MS, (documents / ROUND_DOCUMENTS_PER_S) * 1000)
   );
 }
-/** One warning of a kind per this long: a node that is down fails every round. */
-const WARN_EVERY_MS = 60_000;
 
 export class RollupWriter {
   private pending = new Map<string, IRollupDoc>();
