@@ -321,7 +321,11 @@ class Hub:
             "proxy_port": self.port,
             "hub_port": self.hub_port,
             "proxy_api_url": f"http://127.0.0.1:{self.proxy_api_port}",
-            "proxy_command": [self.proxy_command],
+            # Longer than any suite: Playwright's request client reuses idle
+            # keep-alive sockets and gets ECONNRESET when the proxy closes
+            # one at the same moment (its default is 5 s), which a browser
+            # would retry but a Galata route handler does not.
+            "proxy_command": [self.proxy_command, "--keep-alive-timeout", "900000"],
             "proxy_pid_file": str(self.base / "proxy.pid"),
             "db_url": f"sqlite:///{self.base / 'jupyterhub.sqlite'}",
             "cookie_secret_file": str(self.base / "cookie_secret"),
