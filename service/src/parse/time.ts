@@ -112,6 +112,25 @@ function parseWallTimeSlowly(text: string): number | null {
   );
 }
 
+/** Whether printed date and clock parts can name a time (a leap second too). */
+export function partsInRange(
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number
+): boolean {
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 60
+  );
+}
+
 /** Build wall milliseconds from parts, or null when a part is out of range. */
 export function wallMilliseconds(
   year: number,
@@ -122,15 +141,7 @@ export function wallMilliseconds(
   second: number,
   fraction?: string
 ): number | null {
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > 31 ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 60
-  ) {
+  if (!partsInRange(month, day, hour, minute, second)) {
     return null;
   }
   const millis = fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000;

@@ -9,6 +9,7 @@
  * the time closest to a reference time, so `Dec 31 23:59:59` read on
  * January 1st is last year's.
  */
+import { partsInRange } from '../time';
 
 export interface IReadTime {
   /** The printed wall-clock time read as if it were UTC, in milliseconds. */
@@ -172,15 +173,7 @@ interface IParts {
 
 function build(parts: IParts, referenceMs = 0): IReadTime | null {
   const { month, day, hour, minute, second } = parts;
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > 31 ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 60
-  ) {
+  if (!partsInRange(month, day, hour, minute, second)) {
     return null;
   }
   const millis =
