@@ -226,6 +226,15 @@ def fill_disk(mount_point: Path, leave_bytes: int) -> Path:
     return filler
 
 
+# Prints the marker that frees the disk, then waits until the run's spool
+# writer has written what it holds (the test's own wait, not a user's).
+WAIT_FOR_THE_SPOOL_AFTER_MARKER = (
+    "print('ALL-LOGGED', flush=True)\n"
+    "from tflog.kernel import state\n"
+    "assert state.active_run.writer.drain(120), 'the spool writer did not catch up'\n"
+)
+
+
 def test_full_spool_disk_keeps_training_and_counts_what_was_lost(
     tmp_path, small_disk, es_url, prefix, es, capsys
 ):
@@ -246,7 +255,7 @@ def test_full_spool_disk_keeps_training_and_counts_what_was_lost(
     try:
         assert kernel.execute("%load_ext tflog")["status"] == "ok"
         outcome = kernel.execute(
-            flood_cell("disk-full", records, "print('ALL-LOGGED', flush=True)\ntime.sleep(20)\n"),
+            flood_cell("disk-full", records, WAIT_FOR_THE_SPOOL_AFTER_MARKER),
             timeout=600,
             on_stream=free_space_once_all_logged,
         )
