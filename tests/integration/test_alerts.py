@@ -4,7 +4,9 @@ store), announced on the event stream, and posted to a webhook on localhost."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 import threading
 import time
 import urllib.parse
@@ -70,9 +72,14 @@ class EventListener:
     def __init__(self, api: str) -> None:
         self.alerts: list[dict] = []
         self.ready = threading.Event()
-        request = urllib.request.Request(f"{api}/events", headers={"Accept": "text/event-stream"})
-        self.response = urllib.request.urlopen(request, timeout=300)
-        threading.Thread(target=self._read, daemon=True).start()
+        url = urllib.parse.urlsplit(f"{api}/events")
+        self.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
+        self.connection.request("GET", url.path, headers={"Accept": "text/event-stream"})
+        self.response = self.connection.getresponse()
+        self.closing = False
+        self.failure: Exception | None = None
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         try:
@@ -85,12 +92,20 @@ class EventListener:
                     self.ready.set()
                 elif event["type"] == "alert":
                     self.alerts.append(event["alert"])
-        except (OSError, ValueError, AttributeError):
-            # Closed by the test (http.client drops its socket: AttributeError).
-            return
+        except (OSError, ValueError) as error:
+            if not self.closing:  # else: the connection was shut down by close()
+                self.failure = error
 
     def close(self) -> None:
-        self.response.close()
+        # Shutting the socket down ends the reader's blocked read at once;
+        # closing the response first would wait for the next event.
+        self.closing = True
+        sock = self.connection.sock
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+        self.reader.join(10)
+        self.connection.close()
+        assert self.failure is None, f"the event stream failed: {self.failure!r}"
 
 
 @pytest.fixture
