@@ -29,7 +29,12 @@ backlog drained: records still in the spool are late, not lost). Needs
 TFLOG_TEST_ES_URL (bench/run.sh starts a node).
 
     .venv/bin/python bench/load.py [--kernels 4] [--rate 1000] [--seconds 60]
-        [--name load|soak|NAME] [--quick]
+        [--users 1] [--batch-max-docs N] [--name load|soak|NAME] [--quick]
+
+`--users N` runs N services, one per user as on a hub (each user's server
+runs its own), with their own spools, all storing in the same indices; the
+kernels are dealt out among them and the probe is the first user's. RSS
+figures are then the largest service's, backlog and records read their sums.
 """
 
 from __future__ import annotations
@@ -244,7 +249,18 @@ def main() -> None:
     parser.add_argument("--kernels", type=int, default=4)
     parser.add_argument("--rate", type=float, default=1000.0, help="records/s per kernel")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=1,
+        help="services, one per user as on a hub; the kernels are dealt out among them",
+    )
     parser.add_argument("--probe-ms", type=float, default=200.0)
+    parser.add_argument(
+        "--batch-max-docs",
+        type=int,
+        help="items per bulk request (TFLOG_BATCH_MAX_DOCS; default: the service's)",
+    )
     parser.add_argument(
         "--name", default="load", type=figure_name, help="key prefix: load, soak, soak_kernels20..."
     )
@@ -254,6 +270,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.kernels, args.rate, args.seconds = 4, 200.0, 10.0
+    if not 1 <= args.users <= args.kernels:
+        parser.error("--users must be between 1 and --kernels")
     drain_limit = args.drain_seconds or min(1200.0, max(300.0, 5 * args.seconds))
     es_url = os.environ.get("TFLOG_TEST_ES_URL", "").strip()
     if not es_url:
@@ -261,11 +279,24 @@ def main() -> None:
     es = support.Elasticsearch(es_url)
     prefix = support.random_prefix(args.name)
     work = Path(tempfile.mkdtemp(prefix=f"tflog-{args.name}-"))
-    service = support.Service(work / "service", es_url, prefix)
+    # One service per user, each with its own spool, state and lock, all
+    # storing in the same indices; the first user's also gets the probe.
+    extra_env = {"TFLOG_BATCH_MAX_DOCS": str(args.batch_max_docs)} if args.batch_max_docs else None
+    services = [
+        support.Service(
+            work / ("service" if args.users == 1 else f"service-{user}"),
+            es_url,
+            prefix,
+            extra_env=extra_env,
+        )
+        for user in range(args.users)
+    ]
+    service = services[0]
     key = args.name
     started = time.monotonic()
     try:
-        service.start()
+        for each in services:
+            each.start()
         probe = Probe(service.spool_dir, args.probe_ms / 1000)
         poller = ApiPoller(service.api, probe.run_id)
         searcher = SearchPoller(es, prefix, probe.run_id)
@@ -279,7 +310,7 @@ def main() -> None:
                 [
                     sys.executable,
                     str(HERE / "load_writer.py"),
-                    str(service.spool_dir),
+                    str(services[index % args.users].spool_dir),
                     run_id,
                     f"--rate={args.rate}",
                     f"--seconds={args.seconds}",
@@ -287,25 +318,22 @@ def main() -> None:
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            for run_id in run_ids
+            for index, run_id in enumerate(run_ids)
         ]
         probe.start()
         poller.start()
         searcher.start()
-        samples = []  # (seconds since the load started, rss MiB, backlog MiB, records read)
+        # (seconds since the load started, the largest service's RSS MiB,
+        # backlog MiB, records read: the last two summed over the services)
+        samples = []
 
-        def sample() -> dict:
-            status = service.status()
-            memory = support.memory_mb(service.pid)
-            samples.append(
-                (
-                    time.monotonic() - load_started,
-                    memory["rss"],
-                    status["backlog"]["bytes"] / 2**20,
-                    status["counters"]["recordsRead"],
-                )
-            )
-            return status
+        def sample() -> tuple:
+            statuses = [each.status() for each in services]
+            backlog = sum(status["backlog"]["bytes"] for status in statuses)
+            read = sum(status["counters"]["recordsRead"] for status in statuses)
+            rss = max(support.memory_mb(each.pid)["rss"] for each in services)
+            samples.append((time.monotonic() - load_started, rss, backlog / 2**20, read))
+            return backlog, read
 
         while any(writer.poll() is None for writer in writers):
             sample()
@@ -327,8 +355,8 @@ def main() -> None:
         total = sum(written.values())
         drain_started = time.monotonic()
         while True:
-            status = sample()
-            drained = status["backlog"]["bytes"] == 0 and status["counters"]["recordsRead"] >= total
+            backlog, read = sample()
+            drained = backlog == 0 and read >= total
             if drained or time.monotonic() - drain_started > drain_limit:
                 break
             time.sleep(SAMPLE_SECONDS)
@@ -342,13 +370,18 @@ def main() -> None:
         for thread in (poller, searcher):
             thread.stopping.set()
             thread.join(timeout=30)
-        memory = support.memory_mb(service.pid)
+        memories = [support.memory_mb(each.pid) for each in services]
+        memory = {
+            "rss": max(each["rss"] for each in memories),
+            "peak": max(each["peak"] for each in memories),
+        }
         es.refresh(f"{prefix}*")
         stored, extra = {}, {}
         for run_id in written:
             stored[run_id], extra[run_id] = count_run(es, prefix, run_id)
     finally:
-        service.stop()
+        for each in services:
+            each.stop()
         if not args.keep:
             es.delete_prefix(prefix)
             shutil.rmtree(work, ignore_errors=True)
@@ -367,6 +400,7 @@ def main() -> None:
     counted = reliability(written, stored, extra)
     results = {
         f"{key}.kernels": args.kernels,
+        f"{key}.users": args.users,
         f"{key}.rate_per_kernel": args.rate,
         f"{key}.seconds": args.seconds,
         f"{key}.offered_records_per_s": (total - written[probe.run_id]) / load_seconds,
@@ -392,6 +426,7 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "writers": "processes writing through tflog/kernel/spool.py (no IPython kernels)",
             "probe_ms": args.probe_ms,
+            "batch_max_docs": args.batch_max_docs,
             "quick": args.quick,
             "seconds": round(time.monotonic() - started, 1),
         },
@@ -404,6 +439,7 @@ def main() -> None:
         results.update({f"reliability.{name}": value for name, value in counted.items()})
         results["reliability.source"] = (
             f"{key}: {args.kernels} writers x {args.rate:g}/s x {args.seconds:g} s"
+            + (f" into {args.users} services" if args.users > 1 else "")
         )
     else:
         # Records still in the spool are late, not lost: no reliability figures.
