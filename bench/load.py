@@ -124,7 +124,9 @@ class Probe(threading.Thread):
 
 class ApiPoller(threading.Thread):
     """Polls the probe run's series through the service API; `seen` maps
-    step -> time.time() when the request that first returned it was sent."""
+    step -> time.time() when the request that first returned it was sent;
+    `read_ms` holds each answered request's duration (a point that arrives
+    while one is out is seen by the next, so it bounds the latency's floor)."""
 
     def __init__(self, api: str, run_id: str) -> None:
         super().__init__(name="api-poller", daemon=True)
@@ -134,6 +136,7 @@ class ApiPoller(threading.Thread):
         self.stopping = threading.Event()
         self.errors = 0
         self.last_error = ""
+        self.read_ms: list = []
 
     def run(self) -> None:
         after = None
@@ -148,6 +151,7 @@ class ApiPoller(threading.Thread):
             )
             try:
                 series = support.http_json("GET", url, timeout=30)["series"]
+                self.read_ms.append((time.time() - sent) * 1000)
             except (OSError, RuntimeError) as error:
                 # 404 until the run's first records are stored; counted, not fatal.
                 self.errors += 1
@@ -433,6 +437,7 @@ def main() -> None:
     }
     results.update(support.flatten(f"{key}.log_to_api_ms", support.summarise(to_api)))
     results.update(support.flatten(f"{key}.log_to_searchable_ms", support.summarise(to_searchable)))
+    results.update(support.flatten(f"{key}.api_read_ms", support.summarise(poller.read_ms)))
     if drained:
         # Each named load keeps its own counts; reliability.* is the last one's.
         results.update({f"{key}.{name}": value for name, value in counted.items()})

@@ -57,11 +57,6 @@ const SHUTDOWN_HARD_LIMIT_MS = 8000;
 /** Longest a POST /flush waits for the store. */
 const FLUSH_TIMEOUT_MS = 30000;
 /**
- * How long a series read waits for an earlier batch of its run that a later
- * one overtook (Pipeline.whenSettled): a batch's write, about.
- */
-const SETTLE_WAIT_MS = 5000;
-/**
  * How often a standby service tries the shipper lock, and the shipping one
  * checks that the lock is still its own.
  */
@@ -200,8 +195,6 @@ async function main(): Promise<number> {
   service.api = createApiServer({
     store: service.store ? storeForQueries(service) : null,
     recent: service.recent,
-    settled: runId =>
-      service.pipeline?.whenSettled(runId, SETTLE_WAIT_MS) ?? Promise.resolve(),
     getStatus: user =>
       hub ? hub.statusFor(user, status.snapshot()) : status.snapshot(),
     configError,
@@ -405,10 +398,11 @@ function createPipeline(service: IService): Pipeline<IRunState> {
     status,
     serverRoot: config.serverRoot,
     isWatched: runId => service.recent?.isWatched(runId) ?? false,
-    onStored: (updates, stored) => {
-      service.recent?.add(stored);
+    onSealed: (updates, sealed) => {
+      service.recent?.sealed(sealed);
       service.api?.notify(updates);
-    }
+    },
+    onStored: stored => service.recent?.stored(stored)
   });
 }
 

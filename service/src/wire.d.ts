@@ -551,14 +551,17 @@ export interface IFlushResponse {
 
 // --- GET /events (Server-Sent Events) ----------------------------------------
 
-/** What a `run` event says about a run whose new data the service has stored. */
+/**
+ * What a `run` event says about a run whose new data the service has sealed
+ * into a batch: its series and run answers serve that batch from then on.
+ */
 export interface IRunUpdate {
   run_id: string;
   /** The run summary's `updated` time (ISO). */
   updated: string;
   /** The run's status after this batch: its end shows here at once. */
   status: RunStatus;
-  /** Highest spool sequence number stored so far. */
+  /** Highest spool sequence number in that batch. */
   last_seq: number;
 }
 

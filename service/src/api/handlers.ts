@@ -69,17 +69,12 @@ export interface IHandlerDeps {
   /** The store if one is configured, for /status. */
   storeIfAny(): IStore | null;
   /**
-   * What the shipping service stored in the last seconds, merged into the
-   * series and run answers: the store may not make it searchable yet.
+   * What the shipping service sealed or stored in the last seconds, merged
+   * into the series and run answers: the store may not have it, or not
+   * make it searchable, yet. Every point sealed is in it or searchable, so
+   * a live chart reading on from its last step (`series?after=`) misses none.
    */
   recent: IRecentReader | null;
-  /**
-   * Resolves when the store holds a prefix of the run's lines: two batches
-   * are stored at once and the later may end first, and a live chart reads
-   * on from the last step it has (`series?after=`), so a series read waits
-   * for the earlier (briefly, see Pipeline.whenSettled).
-   */
-  settled?: (runId: string) => Promise<void>;
   user: string;
   /**
    * The Jupyter server's root directory (TFLOG_SERVER_ROOT), when known: a
@@ -215,11 +210,10 @@ export async function series(
   };
   params.done();
   const storeQuery = withoutUndefined(query);
-  await deps.settled?.(storeQuery.runId);
   let summary: IRunSummary;
   let found: ISeries[];
   if (deps.recent?.summary(storeQuery.runId)?.user === deps.user) {
-    // Stored by this service moments ago, so the run is the user's: a live
+    // Shipped by this service moments ago, so the run is the user's: a live
     // chart's read need not wait for the stored summary before the data.
     [summary, found] = await Promise.all([
       ownRun(deps, runId),
@@ -229,7 +223,7 @@ export async function series(
     summary = await ownRun(deps, runId);
     found = await deps.store().series(storeQuery);
   }
-  // Read after the store answered: what it stored meanwhile is merged in.
+  // Read after the store answered: what was sealed meanwhile is merged in.
   const recent = deps.recent?.points(storeQuery.runId) ?? [];
   const series = mergeSeries(found, recent, storeQuery).map(merged => ({
     ...merged,

@@ -56,15 +56,11 @@ export interface IApiServerOptions {
   /** The store to query; null when none could be set up (see configError). */
   store: IStore | null;
   /**
-   * What the shipping service just stored, served before the store makes it
-   * searchable (see ship/recent.ts). Absent when the service does not ship.
+   * What the shipping service just sealed or stored, served before the
+   * store makes it searchable (see ship/recent.ts). Absent when the service
+   * does not ship.
    */
   recent?: IRecentReader | null;
-  /**
-   * Resolves when the store holds a prefix of a run's lines (see
-   * Pipeline.whenSettled); absent when the service does not ship.
-   */
-  settled?: (runId: string) => Promise<void>;
   /**
    * The service's own status (state, backlog, last error, counters). /status
    * sends it with the store's status added under `store`, URLs stripped of
@@ -153,7 +149,6 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
     getStatus: options.getStatus,
     storeIfAny: () => options.store,
     recent: options.recent ?? null,
-    settled: options.settled,
     store: () => {
       if (configError !== null) {
         throw new ApiError(503, 'not_configured', configError);

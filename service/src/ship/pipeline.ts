@@ -67,6 +67,13 @@ const SUMMARY_INTERVAL_MS = 1000;
 const IN_FLIGHT_BATCHES = 2;
 /** Sealed batches waiting or in flight before reading pauses. */
 const MAX_SEALED_BATCHES = 4;
+/**
+ * Sealed batches of watched runs before reading their files pauses too. A
+ * watched batch is served to live charts as it is sealed, so while the
+ * store is slow (other users' bulk requests ahead of it) a watched run's
+ * next lines are sealed behind it rather than left unread.
+ */
+const MAX_SEALED_WATCHED_BATCHES = 4;
 const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Per-document overhead added to the raw line size when sizing batches. */
@@ -76,9 +83,6 @@ const DOCUMENT_OVERHEAD_BYTES = 512;
  * about: added to each item's measured size when a record is split.
  */
 const ITEM_ACTION_BYTES = 128;
-
-/** Sent after a batch is stored: the API tells live clients (a `run` event). */
-export type IStoredRunUpdate = IRunUpdate;
 
 export interface IPipelineOptions<TParserState> {
   spoolDir: string;
@@ -96,10 +100,14 @@ export interface IPipelineOptions<TParserState> {
   random?: () => number;
   now?: () => number;
   /**
-   * Called once the store has acknowledged a batch, with what it stored:
-   * the read-your-writes cache takes it before live clients are told.
+   * Called as a batch holding points or run summaries is sealed, before it
+   * is stored: the read-your-writes cache serves it from then on (its lines
+   * are in the spool and it is retried until stored), and live clients are
+   * told. A run's batches are sealed in the order of its lines.
    */
-  onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
+  onSealed?: (updates: IRunUpdate[], sealed: IWriteBatch) => void;
+  /** Called once the store has acknowledged a batch given to onSealed. */
+  onStored?: (stored: IWriteBatch) => void;
   /**
    * The Jupyter server's root directory: notebook paths inside it are
    * stored relative to it, as JupyterLab names them.
@@ -151,18 +159,11 @@ interface IFilePosition<TParserState> {
 interface ISealedBatch<TParserState> {
   write: IWriteBatch;
   positions: Map<string, IFilePosition<TParserState>>;
-  updates: IStoredRunUpdate[];
   /** Holds lines of watched runs only: stored ahead of older batches. */
   watched: boolean;
   /** The runs it holds lines of. */
   runs: ReadonlySet<string>;
   state: 'waiting' | 'storing' | 'stored';
-}
-
-/** A reader waiting until the store holds a prefix of a run's lines. */
-interface ISettleWaiter {
-  runId: string;
-  wake: () => void;
 }
 
 /** How one batch's delivery ended: stored, or the error that stopped it. */
@@ -205,8 +206,6 @@ export class Pipeline<TParserState> {
   private listedSizes = new Map<string, number>();
   /** Per file, flags of entries sealed without a position (see seal). */
   private readonly carried = new Map<string, ICarriedFlags>();
-  /** Readers waiting for a run's stored lines to be a prefix (whenSettled). */
-  private readonly settleWaiters = new Set<ISettleWaiter>();
   private lineCount = 0;
   /** Batches being stored, each with how its delivery ends. */
   private readonly storing = new Map<
@@ -368,7 +367,6 @@ export class Pipeline<TParserState> {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.wakeSettled();
     // A start in progress finishes first (its failure is the starter's to report).
     await this.starting?.catch(() => undefined);
     this.tailer.stop();
@@ -469,15 +467,23 @@ export class Pipeline<TParserState> {
 
   /**
    * Whether reading may go on. A watched run's file may be read past the
-   * limit while no watched batch waits: its lines are not held up behind a
-   * full queue, and at most one of its batches waits beyond it.
+   * limit while fewer than MAX_SEALED_WATCHED_BATCHES watched batches are
+   * sealed: its lines are not held up behind a full queue.
    */
   private hasRoom(watched = false): boolean {
-    return (
-      this.sealed.length < MAX_SEALED_BATCHES ||
-      (watched &&
-        !this.sealed.some(batch => batch.watched && batch.state === 'waiting'))
-    );
+    if (this.sealed.length < MAX_SEALED_BATCHES) {
+      return true;
+    }
+    if (!watched) {
+      return false;
+    }
+    let sealedWatched = 0;
+    for (const batch of this.sealed) {
+      if (batch.watched) {
+        sealedWatched += 1;
+      }
+    }
+    return sealedWatched < MAX_SEALED_WATCHED_BATCHES;
   }
 
   /**
@@ -726,7 +732,7 @@ export class Pipeline<TParserState> {
         ended: fileFlags.ended
       });
     }
-    const updates: IStoredRunUpdate[] = [];
+    const updates: IRunUpdate[] = [];
     const now = this.now();
     for (const [file, position] of positions) {
       // The batch's own copy: later lines fold into the live summary in place.
@@ -756,11 +762,13 @@ export class Pipeline<TParserState> {
     this.sealed.push({
       write,
       positions,
-      updates,
       watched,
       runs: new Set(entries.map(entry => runIdOfFile(entry.file))),
       state: 'waiting'
     });
+    if (hasNews(write)) {
+      this.options.onSealed?.(updates, write);
+    }
     this.drain();
   }
 
@@ -847,21 +855,18 @@ export class Pipeline<TParserState> {
         for (const batch of this.sealed) {
           batch.state = 'waiting';
         }
-        this.wakeSettled();
         if (outcome.error instanceof DeliveryAbortedError) {
           return;
         }
         throw outcome.error;
       }
       outcome.batch.state = 'stored';
-      this.wakeSettled();
       this.status.counters.batches += 1;
-      // The store has the data: live clients need not wait for an older
-      // batch still out, nor for the registry's fsyncs. Points of a record's
-      // first parts are worth serving before its last.
-      const { updates, write } = outcome.batch;
-      if (updates.length > 0 || write.points.length > 0) {
-        this.options.onStored?.(updates, write);
+      // Not held back for an older batch still out, nor for the
+      // registry's fsyncs: the cache's window starts now.
+      const { write } = outcome.batch;
+      if (hasNews(write)) {
+        this.options.onStored?.(write);
       }
       while (this.sealed.length > 0 && this.sealed[0].state === 'stored') {
         await this.acknowledge(
@@ -894,9 +899,9 @@ export class Pipeline<TParserState> {
    * batch holding a watched run's lines unless a watched batch is being
    * stored already, else the oldest waiting one. So at most one slot goes
    * to a watched batch that overtakes older ones, and the oldest batch
-   * always has the other. Neither starts while an older batch still out
-   * holds lines of a watched run it holds too: a live chart reads on from
-   * the last step it has, and must never see a run's later lines first.
+   * always has the other. The order the store takes a run's batches in is
+   * not what a live chart sees: it is served each batch as it is sealed
+   * (onSealed).
    */
   private nextToStore(): ISealedBatch<TParserState> | undefined {
     const waiting = this.sealed.filter(batch => batch.state === 'waiting');
@@ -906,9 +911,7 @@ export class Pipeline<TParserState> {
     const preferred = watchedStoring
       ? undefined
       : waiting.find(batch => this.holdsWatched(batch));
-    return [preferred, waiting[0]].find(
-      batch => batch !== undefined && !this.overtakesWatched(batch)
-    );
+    return preferred ?? waiting[0];
   }
 
   private holdsWatched(batch: ISealedBatch<TParserState>): boolean {
@@ -924,79 +927,6 @@ export class Pipeline<TParserState> {
       }
     }
     return false;
-  }
-
-  /** Whether an older batch not stored yet holds lines of a watched run `batch` holds. */
-  private overtakesWatched(batch: ISealedBatch<TParserState>): boolean {
-    const isWatched = this.options.isWatched;
-    if (isWatched === undefined) {
-      return false;
-    }
-    for (const older of this.sealed) {
-      if (older === batch) {
-        return false;
-      }
-      if (older.state === 'stored') {
-        continue;
-      }
-      for (const runId of older.runs) {
-        if (batch.runs.has(runId) && isWatched(runId)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether the store holds a prefix of the run's lines read so far: no
-   * batch of them is stored while an older one is still out (two batches
-   * are stored at once, and either may end first).
-   */
-  isSettled(runId: string): boolean {
-    let olderOut = false;
-    for (const batch of this.sealed) {
-      if (!batch.runs.has(runId)) {
-        continue;
-      }
-      if (batch.state !== 'stored') {
-        olderOut = true;
-      } else if (olderOut) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Resolves once the store holds a prefix of the run's lines (isSettled),
-   * or after `timeoutMs`: a reader that goes on from the last step it saw,
-   * as a live chart does, then misses none before it.
-   */
-  whenSettled(runId: string, timeoutMs: number): Promise<void> {
-    if (this.isSettled(runId)) {
-      return Promise.resolve();
-    }
-    return new Promise(resolve => {
-      const waiter: ISettleWaiter = {
-        runId,
-        wake: () => {
-          clearTimeout(timer);
-          this.settleWaiters.delete(waiter);
-          resolve();
-        }
-      };
-      const timer = setTimeout(waiter.wake, timeoutMs);
-      this.settleWaiters.add(waiter);
-    });
-  }
-
-  private wakeSettled(): void {
-    for (const waiter of [...this.settleWaiters]) {
-      if (this.stopping || this.isSettled(waiter.runId)) {
-        waiter.wake();
-      }
-    }
   }
 
   private async store(
@@ -1229,4 +1159,9 @@ function splitEntry(
 
 function itemBytes(item: ITflogDocument | IMetricPoint): number {
   return JSON.stringify(item).length + ITEM_ACTION_BYTES;
+}
+
+/** Whether a batch holds anything a live chart or run view shows. */
+function hasNews(write: IWriteBatch): boolean {
+  return write.points.length > 0 || write.runs.length > 0;
 }

@@ -1,10 +1,15 @@
 /**
  * Read-your-writes for live charts. Elasticsearch makes a stored document
- * searchable only after the next index refresh (about a second), so a chart
- * that asks for new points right after the "stored" event would miss them.
- * The shipping service keeps what it just stored here for a short while,
- * and the API merges it into the store's answers. Only the service that
- * ships fills it; a standby service's stays empty.
+ * searchable only after the next index refresh (about a second), and under
+ * load a bulk request waits behind other writers' (several users' services
+ * share one cluster), so a chart that waited for either would lag. The
+ * shipping service keeps a run's points here from the moment they are
+ * sealed into a batch (the spool already holds them, so a crash replays
+ * them, and the batch is retried until stored) until a while after the
+ * store acknowledged them, and the API merges them into the store's
+ * answers. Every sealed point is therefore in this cache or searchable: a
+ * chart that reads on from its last step never skips one. Only the service
+ * that ships fills it; a standby service's stays empty.
  */
 import { seriesIn } from '../store/series-common';
 import { compareSeriesKeys, downsample } from '../store/series-common';
@@ -19,9 +24,12 @@ import type { IMetricPoint, IRunSummary } from '../types';
 export interface IRecentLimits {
   /** How long points are kept after they were stored, in ms. */
   windowMs: number;
-  /** Points kept per run at most; the oldest go first. */
+  /**
+   * Stored points kept per run at most; the oldest go first. Points not
+   * stored yet are always kept (the pipeline bounds how many are sealed).
+   */
   maxPointsPerRun: number;
-  /** Runs kept at most; the least recently written go first. */
+  /** Runs kept at most; the least recently written without unstored points go first. */
   maxRuns: number;
 }
 
@@ -33,13 +41,23 @@ export const DEFAULT_RECENT_LIMITS: IRecentLimits = {
 };
 
 interface IRecentPoint {
-  /** When the store acknowledged it (service clock), for the window. */
-  storedAt: number;
+  /** When the store acknowledged it (service clock), for the window; null until then. */
+  storedAt: number | null;
   point: IMetricPoint;
 }
 
-interface IRecentRun {
+interface IUnstoredBatch {
   points: IRecentPoint[];
+  runIds: Set<string>;
+}
+
+interface IRecentRun {
+  /** In the order they were sealed. */
+  points: IRecentPoint[];
+  /** How many of them the store has not acknowledged yet. */
+  unstoredPoints: number;
+  /** Batches holding its points or summary that the store has not acknowledged yet. */
+  unstoredBatches: number;
   summary: IRunSummary | null;
   /** The summary's version: the last spool seq folded into it. */
   version: number;
@@ -52,7 +70,7 @@ interface IRecentRun {
  */
 export const WATCH_WINDOW_MS = 30000;
 
-/** What the API reads; the pipeline writes through `add`. */
+/** What the API reads; the pipeline writes through `sealed` and `stored`. */
 export interface IRecentReader {
   points(runId: string): IMetricPoint[];
   summary(runId: string): IRunSummary | null;
@@ -65,6 +83,8 @@ export class RecentData implements IRecentReader {
   private readonly runs = new Map<string, IRecentRun>();
   /** When each run's series was last read, in order of that read. */
   private readonly readAt = new Map<string, number>();
+  /** Each batch sealed and not acknowledged yet: its points and runs. */
+  private readonly unstored = new Map<IWriteBatch, IUnstoredBatch>();
 
   constructor(
     limits: IRecentLimits = DEFAULT_RECENT_LIMITS,
@@ -74,35 +94,73 @@ export class RecentData implements IRecentReader {
     this.now = now;
   }
 
-  /** Takes a batch the store has acknowledged. */
-  add(batch: IWriteBatch): void {
-    const storedAt = this.now();
+  /**
+   * Takes a batch as it is sealed, before it is stored: its points are
+   * served at once and kept until `stored(batch)` and the window after it.
+   */
+  sealed(batch: IWriteBatch): void {
+    const now = this.now();
+    const unstored: IUnstoredBatch = { points: [], runIds: new Set() };
     for (const point of batch.points) {
-      this.touch(point.run_id, storedAt).points.push({ storedAt, point });
+      const entry: IRecentPoint = { storedAt: null, point };
+      const run = this.touch(point.run_id, now);
+      run.points.push(entry);
+      run.unstoredPoints += 1;
+      unstored.points.push(entry);
+      unstored.runIds.add(point.run_id);
     }
     for (const summary of batch.runs) {
       const version =
         batch.runVersions?.[summary.run_id] ?? Number.NEGATIVE_INFINITY;
-      const run = this.touch(summary.run_id, storedAt);
+      const run = this.touch(summary.run_id, now);
       if (run.summary === null || version >= run.version) {
         run.summary = summary;
         run.version = version;
       }
+      unstored.runIds.add(summary.run_id);
     }
-    for (const run of this.runs.values()) {
-      const excess = run.points.length - this.limits.maxPointsPerRun;
-      if (excess > 0) {
-        run.points.splice(0, excess);
-      }
+    for (const runId of unstored.runIds) {
+      (this.runs.get(runId) as IRecentRun).unstoredBatches += 1;
     }
-    while (this.runs.size > this.limits.maxRuns) {
-      const oldest = this.runs.keys().next().value as string;
-      this.runs.delete(oldest);
-    }
+    this.unstored.set(batch, unstored);
+    this.trim();
     this.expire();
   }
 
-  /** A run's points stored moments ago; the read marks the run watched. */
+  /** The store acknowledged a batch given to `sealed`: its window starts. */
+  stored(batch: IWriteBatch): void {
+    const unstored = this.unstored.get(batch);
+    if (unstored === undefined) {
+      // Sealed before a clear().
+      return;
+    }
+    this.unstored.delete(batch);
+    const now = this.now();
+    const storedPerRun = new Map<string, number>();
+    for (const entry of unstored.points) {
+      entry.storedAt = now;
+      const runId = entry.point.run_id;
+      storedPerRun.set(runId, (storedPerRun.get(runId) ?? 0) + 1);
+    }
+    for (const runId of unstored.runIds) {
+      const run = this.runs.get(runId);
+      if (run) {
+        run.unstoredPoints -= storedPerRun.get(runId) ?? 0;
+        run.unstoredBatches -= 1;
+        this.touch(runId, now);
+      }
+    }
+    this.trim();
+    this.expire();
+  }
+
+  /** Takes a batch sealed and stored at once. */
+  add(batch: IWriteBatch): void {
+    this.sealed(batch);
+    this.stored(batch);
+  }
+
+  /** A run's points sealed or stored moments ago; the read marks the run watched. */
   points(runId: string): IMetricPoint[] {
     this.markWatched(runId);
     this.expire();
@@ -124,6 +182,7 @@ export class RecentData implements IRecentReader {
   clear(): void {
     this.runs.clear();
     this.readAt.clear();
+    this.unstored.clear();
   }
 
   private markWatched(runId: string): void {
@@ -144,7 +203,7 @@ export class RecentData implements IRecentReader {
     return this.runs.size;
   }
 
-  private touch(runId: string, storedAt: number): IRecentRun {
+  private touch(runId: string, at: number): IRecentRun {
     let run = this.runs.get(runId);
     if (run) {
       // Re-inserted so that the map stays in order of last write.
@@ -152,26 +211,75 @@ export class RecentData implements IRecentReader {
     } else {
       run = {
         points: [],
+        unstoredPoints: 0,
+        unstoredBatches: 0,
         summary: null,
         version: Number.NEGATIVE_INFINITY,
-        lastWrite: storedAt
+        lastWrite: at
       };
     }
-    run.lastWrite = storedAt;
+    run.lastWrite = at;
     this.runs.set(runId, run);
     return run;
   }
 
+  /**
+   * Keeps each run's stored points and the runs within their limits. Points
+   * not stored yet, and runs holding some, are never dropped: a chart would
+   * miss them until the store has them.
+   */
+  private trim(): void {
+    for (const run of this.runs.values()) {
+      let excess =
+        run.points.length - run.unstoredPoints - this.limits.maxPointsPerRun;
+      if (excess > 0) {
+        run.points = run.points.filter(entry => {
+          if (excess > 0 && entry.storedAt !== null) {
+            excess -= 1;
+            return false;
+          }
+          return true;
+        });
+      }
+    }
+    for (const [runId, run] of this.runs) {
+      if (this.runs.size <= this.limits.maxRuns) {
+        break;
+      }
+      if (run.unstoredBatches === 0) {
+        this.runs.delete(runId);
+      }
+    }
+  }
+
+  /**
+   * Drops points stored more than the window ago, and runs with nothing
+   * written for as long. Only a run's leading points are looked at (its
+   * points are in the order they were sealed, so stored in about that
+   * order): one stored out of order goes once those before it went.
+   */
   private expire(): void {
     const cutoff = this.now() - this.limits.windowMs;
     for (const [runId, run] of this.runs) {
-      if (run.lastWrite < cutoff) {
+      if (run.unstoredBatches === 0 && run.lastWrite < cutoff) {
         this.runs.delete(runId);
         continue;
       }
-      const keep = run.points.findIndex(entry => entry.storedAt >= cutoff);
-      if (keep > 0) {
-        run.points.splice(0, keep);
+      let leading = 0;
+      while (leading < run.points.length) {
+        const storedAt = run.points[leading].storedAt;
+        if (storedAt !== null && storedAt >= cutoff) {
+          break;
+        }
+        leading += 1;
+      }
+      if (leading > 0) {
+        const unstored = run.points
+          .slice(0, leading)
+          .filter(entry => entry.storedAt === null);
+        if (unstored.length < leading) {
+          run.points = unstored.concat(run.points.slice(leading));
+        }
       }
     }
   }

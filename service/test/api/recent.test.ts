@@ -206,48 +206,41 @@ describe('data just stored, before the store makes it searchable', () => {
   });
 });
 
-describe('a series read while a later batch of the run was stored first', () => {
-  it('waits until the store holds every earlier line of the run', async () => {
+describe('a series read while batches of the run are sealed and not stored yet', () => {
+  it('has every sealed point, whichever batch the store takes first', async () => {
     const recent = new RecentData();
-    let settle = (): void => undefined;
-    const asked: string[] = [];
-    const server = await startServer(
-      {
-        recent,
-        settled: runId => {
-          asked.push(runId);
-          return new Promise<void>(resolve => (settle = resolve));
-        }
-      },
-      new FakeStore()
-    );
+    const server = await startServer({ recent }, new FakeStore());
     try {
-      // The later batch (epoch 2) is stored; the earlier (epoch 1) is still out.
-      recent.add({
-        documents: [],
-        points: [epochPoint('run-1', 2, 0.3)],
-        runs: []
-      });
-      let answered = false;
-      const reading = request(
-        server.at,
-        '/api/v1/runs/run-1/series?axis=epoch&after=0'
-      ).then(response => {
-        answered = true;
-        return response;
-      });
-      await new Promise(resolve => setTimeout(resolve, 100));
-      expect(asked).toEqual(['run-1']);
-      expect(answered).toBe(false);
-      recent.add({
+      // The store has epoch 0. Two batches are sealed in order (epochs 1,
+      // then 2); neither is stored.
+      const earlier = {
         documents: [],
         points: [epochPoint('run-1', 1, 0.4)],
         runs: []
-      });
-      settle();
-      const body = json(await reading) as { series: ISeries[] };
-      // A chart reading on after epoch 2 would never have got epoch 1.
-      expect(body.series[0].points.map(p => p.x)).toEqual([0, 1, 2]);
+      };
+      const later = {
+        documents: [],
+        points: [epochPoint('run-1', 2, 0.3)],
+        runs: []
+      };
+      recent.sealed(earlier);
+      recent.sealed(later);
+      const read = async (): Promise<number[]> => {
+        const response = await request(
+          server.at,
+          '/api/v1/runs/run-1/series?axis=epoch'
+        );
+        expect(response.status).toBe(200);
+        const body = json(response) as { series: ISeries[] };
+        return body.series[0].points.map(p => p.x);
+      };
+      expect(await read()).toEqual([0, 1, 2]);
+      // The later one is stored first: a chart reading on after epoch 2
+      // must already have had epoch 1.
+      recent.stored(later);
+      expect(await read()).toEqual([0, 1, 2]);
+      recent.stored(earlier);
+      expect(await read()).toEqual([0, 1, 2]);
     } finally {
       server.api.close();
     }

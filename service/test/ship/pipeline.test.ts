@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 
 import type { IRecordParser } from '../../src/ship/parser-port';
-import { Pipeline, type IStoredRunUpdate } from '../../src/ship/pipeline';
+import { Pipeline } from '../../src/ship/pipeline';
+import { RecentData } from '../../src/ship/recent';
 import { StatusTracker } from '../../src/ship/status';
 import {
   StoreUnavailableError,
@@ -12,6 +13,7 @@ import {
   type IWriteResult
 } from '../../src/store/store';
 import type { SpoolRecord } from '../../src/types';
+import type { IRunUpdate } from '../../src/wire';
 import {
   endRecord,
   fakeParser,
@@ -55,13 +57,14 @@ describe('Pipeline', () => {
       maxBytes?: number;
       maxWaitMs?: number;
       parser?: IRecordParser<IFakeParserState>;
-      onStored?: (updates: IStoredRunUpdate[], stored: IWriteBatch) => void;
+      onSealed?: (updates: IRunUpdate[], sealed: IWriteBatch) => void;
+      onStored?: (stored: IWriteBatch) => void;
       serverRoot?: string;
       isWatched?: (runId: string) => boolean;
     } = {}
   ) {
     const status = new StatusTracker({ spoolDir, stateDir });
-    const updates: IStoredRunUpdate[] = [];
+    const updates: IRunUpdate[] = [];
     const { logger, lines } = memoryLogger();
     const pipeline = new Pipeline<IFakeParserState>({
       spoolDir,
@@ -82,10 +85,11 @@ describe('Pipeline', () => {
       now: extra.now,
       serverRoot: extra.serverRoot,
       isWatched: extra.isWatched,
-      onStored: (batch, stored) => {
+      onSealed: (batch, sealed) => {
         updates.push(...batch);
-        extra.onStored?.(batch, stored);
-      }
+        extra.onSealed?.(batch, sealed);
+      },
+      onStored: extra.onStored
     });
     running.push(pipeline);
     return { pipeline, status, updates, lines };
@@ -182,7 +186,7 @@ describe('Pipeline', () => {
     });
   });
 
-  it("tells live clients a run's status with each stored batch: its end at once", async () => {
+  it("tells live clients a run's status with each batch as it is sealed: its end at once", async () => {
     const store = new FakeStore();
     await spool([startRecord(), logRecord(1, 'a')]);
     const { pipeline, updates } = pipelineFor(store);
@@ -211,8 +215,8 @@ describe('Pipeline', () => {
     const { pipeline } = pipelineFor(store, {
       // Far beyond the test's timeout: only an idle store may seal the batch.
       maxWaitMs: 10 * 60 * 1000,
-      onStored: updates => {
-        if (updates.some(update => update.last_seq === 1)) {
+      onStored: stored => {
+        if (stored.runVersions?.['run-1'] === 1) {
           storedSeq();
         }
       }
@@ -269,8 +273,8 @@ describe('Pipeline', () => {
     const stored = new Promise<void>(resolve => (storedAll = resolve));
     const { pipeline } = pipelineFor(store, {
       maxWaitMs: 10 * 60 * 1000,
-      onStored: updates => {
-        if (updates.some(update => update.last_seq === 3)) {
+      onStored: stored => {
+        if (stored.runVersions?.['run-1'] === 3) {
           storedAll();
         }
       }
@@ -324,7 +328,56 @@ describe('Pipeline', () => {
     expect(store.begun()).toBe(4);
   });
 
-  it("never stores a watched run's later lines ahead of its earlier ones", async () => {
+  it("serves a run's points as each batch is sealed, in order, whichever batch the store takes first", async () => {
+    const store = new FakeStore();
+    const write = store.write.bind(store);
+    const gates: (() => void)[] = [];
+    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
+      await new Promise<void>(resolve => gates.push(resolve));
+      return write(batch);
+    };
+    const writesOut = async (count: number): Promise<void> => {
+      while (gates.length < count) {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      }
+    };
+    const recent = new RecentData();
+    const stored: IWriteBatch[] = [];
+    const { pipeline, updates } = pipelineFor(store, {
+      onSealed: (_, sealed) => recent.sealed(sealed),
+      onStored: batch => {
+        stored.push(batch);
+        recent.stored(batch);
+      }
+    });
+    await pipeline.start();
+    const epochs = (): number[] =>
+      recent.points('run-1').map(point => point.epoch as number);
+    await spool([startRecord(), metricsRecord(1, 0, { loss: 0.5 })]);
+    await writesOut(1);
+    // Sealed and not stored: the point and the run's news are out already.
+    expect(epochs()).toEqual([0]);
+    expect(updates[updates.length - 1]).toMatchObject({ last_seq: 1 });
+    expect(recent.summary('run-1')?.last_metrics).toEqual({ loss: 0.5 });
+    await spool([metricsRecord(2, 1, { loss: 0.4 })]);
+    await writesOut(2);
+    expect(epochs()).toEqual([0, 1]);
+    expect(updates[updates.length - 1]).toMatchObject({ last_seq: 2 });
+    // The later batch is stored first: a reader still has every point.
+    gates[1]();
+    while (stored.length < 1) {
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    expect(stored[0].runVersions).toEqual({ 'run-1': 2 });
+    expect(epochs()).toEqual([0, 1]);
+    gates[0]();
+    await pipeline.flush(5000);
+    expect(stored).toHaveLength(2);
+    expect(epochs()).toEqual([0, 1]);
+    expect(store.points.size).toBe(2);
+  });
+
+  it("stores a watched run's batch without waiting for an older batch of the run still out", async () => {
     const store = storeHoldingWrites(2);
     let watching = false;
     await spool([startRecord('busy')], 'busy');
@@ -334,89 +387,66 @@ describe('Pipeline', () => {
     });
     await pipeline.start();
     await store.started(1);
-    await spool([logRecord(1, 'busy line')], 'busy');
-    await store.started(2);
-    // Both slots held: the live run's first lines wait in an open batch.
     await spool([startRecord('live'), logRecord(1, 'live 1')], 'live');
-    await new Promise(resolve => setTimeout(resolve, 100));
-    // A chart opens on the run: its next line goes in a watched batch,
-    // which must not overtake the batch holding the first ones.
+    await store.started(2);
+    // A chart opens on the run: its next line goes in a watched batch, in
+    // the third slot, while the batch with its first lines is still held.
     watching = true;
     await spool([logRecord(2, 'live 2')], 'live');
-    await new Promise(resolve => setTimeout(resolve, 100));
-    try {
-      expect(store.begun()).toBe(2);
-    } finally {
-      store.release();
-    }
+    const thirdWrite = await Promise.race([
+      store.started(3).then(() => true),
+      new Promise<boolean>(resolve => setTimeout(() => resolve(false), 2000))
+    ]);
+    store.release();
     await pipeline.flush(5000);
+    expect(thirdWrite).toBe(true);
     const callOf = (message: string): number =>
       store.calls.findIndex(call =>
         call.documents.some(document => document.message === message)
       );
     expect(callOf('live 1')).toBeGreaterThanOrEqual(0);
-    expect(callOf('live 1')).toBeLessThan(callOf('live 2'));
+    expect(callOf('live 2')).toBeLessThan(callOf('live 1'));
   });
 
-  /**
-   * A pipeline whose store ends each write only when told, with two writes
-   * of run-1 out (its start, then a line): `end(i)` lets write i end.
-   */
-  async function twoWritesOut(): Promise<{
-    pipeline: Pipeline<IFakeParserState>;
-    end: (write: number) => void;
-  }> {
-    const store = new FakeStore();
-    const write = store.write.bind(store);
-    const gates: (() => void)[] = [];
-    store.write = async (batch: IWriteBatch): Promise<IWriteResult> => {
-      await new Promise<void>(resolve => gates.push(resolve));
-      return write(batch);
-    };
-    const { pipeline } = pipelineFor(store);
+  it("seals a watched run's new lines while its earlier batches wait for a slow store", async () => {
+    const store = storeHoldingWrites(100);
+    const { pipeline, updates } = pipelineFor(store, {
+      maxDocs: 1,
+      maxWaitMs: 10 * 60 * 1000,
+      isWatched: runId => runId === 'live'
+    });
     await pipeline.start();
-    const writesOut = async (count: number): Promise<void> => {
-      while (gates.length < count) {
-        await new Promise(resolve => setTimeout(resolve, 5));
+    await spool([startRecord('busy')], 'busy');
+    await store.started(1);
+    await spool(
+      [1, 2, 3, 4, 5, 6].map(seq => logRecord(seq, `busy ${seq}`)),
+      'busy'
+    );
+    await store.started(2);
+    const liveSeqs = (): number[] =>
+      updates
+        .filter(update => update.run_id === 'live')
+        .map(update => update.last_seq);
+    try {
+      // Every write is held: the queue is full, and so is the watched slot.
+      await spool([startRecord('live')], 'live');
+      for (let seq = 1001; seq <= 1003; seq += 1) {
+        await new Promise(resolve => setTimeout(resolve, 100));
+        await spool([logRecord(seq, `live ${seq}`)], 'live');
       }
-    };
-    await spool([startRecord('run-1')], 'run-1');
-    await writesOut(1);
-    await spool([logRecord(1, 'second batch')], 'run-1');
-    await writesOut(2);
-    return { pipeline, end: index => gates[index]() };
-  }
-
-  it("tells when the store holds a prefix of a run's lines, and waits for it", async () => {
-    const { pipeline, end } = await twoWritesOut();
-    expect(pipeline.isSettled('run-1')).toBe(true);
-    // The later batch ends first.
-    end(1);
-    await new Promise(resolve => setTimeout(resolve, 20));
-    expect(pipeline.isSettled('run-1')).toBe(false);
-    expect(pipeline.isSettled('another-run')).toBe(true);
-    let settled = false;
-    const waiting = pipeline
-      .whenSettled('run-1', 60_000)
-      .then(() => (settled = true));
-    await new Promise(resolve => setTimeout(resolve, 50));
-    expect(settled).toBe(false);
-    end(0);
-    await waiting;
-    expect(pipeline.isSettled('run-1')).toBe(true);
+      const deadline = Date.now() + 2000;
+      while (!liveSeqs().includes(1003) && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      expect(liveSeqs()).toEqual([0, 1001, 1002, 1003]);
+      expect(store.begun()).toBe(3);
+    } finally {
+      store.release();
+    }
     await pipeline.flush(5000);
-  });
-
-  it('stops waiting for a run to settle after the time given', async () => {
-    const { pipeline, end } = await twoWritesOut();
-    end(1);
-    await new Promise(resolve => setTimeout(resolve, 20));
-    const started = Date.now();
-    await pipeline.whenSettled('run-1', 100);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(pipeline.isSettled('run-1')).toBe(false);
-    end(0);
-    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([
+      0, 0, 1, 2, 3, 4, 5, 6, 1001, 1002, 1003
+    ]);
   });
 
   it("looks only at watched runs' files while every batch slot is taken", async () => {
@@ -503,8 +533,8 @@ describe('Pipeline', () => {
     await spool([logRecord(1, 'a')]);
     await second;
     await new Promise(resolve => setTimeout(resolve, 50));
-    // The later batch is stored and live clients heard of it, but the
-    // registry waits for the earlier one.
+    // The later batch is stored and handed on, but the registry waits
+    // for the earlier one.
     expect(storedSeqs(store)).toEqual([1]);
     expect(registryAtNotice).toEqual([null]);
     expect(fs.existsSync(path.join(stateDir, 'registry.json'))).toBe(false);
@@ -642,7 +672,7 @@ describe('Pipeline', () => {
     expect(store.documents.size).toBe(4003);
   });
 
-  it('tells live clients before it saves the registry', async () => {
+  it('hands a stored batch on before it saves the registry', async () => {
     const store = new FakeStore();
     const registryOffsets: (number | null)[] = [];
     const { pipeline } = pipelineFor(store, {
@@ -659,7 +689,7 @@ describe('Pipeline', () => {
     await pipeline.start();
     await spool([startRecord()]);
     await pipeline.flush(5000);
-    // The store has the batch; the registry is saved after the notice.
+    // The store has the batch; the registry is saved after it is handed on.
     expect(registryOffsets).toEqual([null]);
     const size = (await fsp.stat(path.join(spoolDir, 'run-1.ndjson'))).size;
     expect((await registryFile()).files['run-1.ndjson'].offset).toBe(size);
@@ -1135,7 +1165,7 @@ describe('Pipeline', () => {
     const written: { batch: IWriteBatch; json: string }[] = [];
     await spool([startRecord(), logRecord(1, 'first')]);
     const { pipeline } = pipelineFor(store, {
-      onStored: (_updates, batch) =>
+      onSealed: (_updates, batch) =>
         written.push({ batch, json: JSON.stringify(batch.runs) })
     });
     await pipeline.start();

@@ -273,6 +273,96 @@ describe('RecentData', () => {
     expect(recent.summary('run-1')).toBeNull();
   });
 
+  it('serves sealed points at once and keeps them until stored, then for the window', () => {
+    let now = T0;
+    const recent = new RecentData(limits, () => now);
+    const sealed = batch(
+      [point(0, 1), point(1, 1)],
+      [summary('run-1', '2026-01-31T10:00:01Z')],
+      { 'run-1': 1 }
+    );
+    recent.sealed(sealed);
+    expect(recent.points('run-1').map(p => p.step)).toEqual([0, 1]);
+    expect(recent.summary('run-1')?.updated).toBe('2026-01-31T10:00:01Z');
+    // The store takes its time (a busy cluster): nothing goes meanwhile.
+    now += 10 * limits.windowMs;
+    expect(recent.points('run-1').map(p => p.step)).toEqual([0, 1]);
+    expect(recent.summary('run-1')).not.toBeNull();
+    recent.stored(sealed);
+    now += limits.windowMs;
+    expect(recent.points('run-1').map(p => p.step)).toEqual([0, 1]);
+    now += 1;
+    expect(recent.points('run-1')).toEqual([]);
+    expect(recent.summary('run-1')).toBeNull();
+  });
+
+  it("keeps a run's summary while a batch carrying it alone is not stored", () => {
+    let now = T0;
+    const recent = new RecentData(limits, () => now);
+    const sealed = batch([], [summary('run-1', '2026-01-31T10:00:01Z')], {
+      'run-1': 1
+    });
+    recent.sealed(sealed);
+    now += 2 * limits.windowMs;
+    expect(recent.summary('run-1')).not.toBeNull();
+    recent.stored(sealed);
+    now += limits.windowMs + 1;
+    expect(recent.summary('run-1')).toBeNull();
+  });
+
+  it('drops stored points over maxPointsPerRun, never unstored ones', () => {
+    const recent = new RecentData(limits, () => T0);
+    const first = batch([0, 1, 2, 3].map(step => point(step, step)));
+    recent.sealed(first);
+    recent.add(batch([4, 5, 6].map(step => point(step, step))));
+    expect(recent.points('run-1').map(p => p.step)).toEqual([
+      0, 1, 2, 3, 4, 5, 6
+    ]);
+    recent.sealed(batch([7].map(step => point(step, step))));
+    recent.stored(first);
+    // 7 is not stored; of the stored, the newest five stay.
+    expect(recent.points('run-1').map(p => p.step)).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
+  it('evicts no run with points not stored yet, even past maxRuns', () => {
+    const recent = new RecentData(limits, () => T0);
+    const waiting = batch([point(0, 1, { run_id: 'a' })]);
+    recent.sealed(waiting);
+    recent.add(batch([point(0, 1, { run_id: 'b' })]));
+    recent.add(batch([point(0, 1, { run_id: 'c' })]));
+    expect(recent.runCount).toBe(2);
+    expect(recent.points('a')).toHaveLength(1);
+    expect(recent.points('b')).toEqual([]);
+    recent.stored(waiting);
+    recent.add(batch([point(0, 1, { run_id: 'd' })]));
+    expect(recent.points('c')).toEqual([]);
+    expect(recent.points('a')).toHaveLength(1);
+  });
+
+  it('drops a point stored out of order once those sealed before it go', () => {
+    let now = T0;
+    const recent = new RecentData(limits, () => now);
+    const earlier = batch([point(0, 1)]);
+    const later = batch([point(1, 1)]);
+    recent.sealed(earlier);
+    recent.sealed(later);
+    recent.stored(later);
+    now += 1000;
+    recent.stored(earlier);
+    now += limits.windowMs + 1;
+    expect(recent.points('run-1')).toEqual([]);
+  });
+
+  it('ignores the acknowledgement of a batch sealed before a clear', () => {
+    const recent = new RecentData(limits, () => T0);
+    const sealed = batch([point(0, 1)]);
+    recent.sealed(sealed);
+    recent.clear();
+    recent.stored(sealed);
+    expect(recent.points('run-1')).toEqual([]);
+    expect(recent.runCount).toBe(0);
+  });
+
   it('counts a run as watched for a while after its series was read', () => {
     let now = T0;
     const recent = new RecentData(limits, () => now);
