@@ -408,12 +408,21 @@ describe('Pipeline', () => {
     expect(callOf('live 2')).toBeLessThan(callOf('live 1'));
   });
 
-  it("seals a watched run's new lines while its earlier batches wait for a slow store", async () => {
+  /**
+   * A pipeline of one-document batches whose store holds every write, with
+   * the run `busy` filling both write slots and the queue behind them;
+   * `watchedRun` is watched.
+   */
+  async function queueFull(watchedRun: string): Promise<{
+    pipeline: Pipeline<IFakeParserState>;
+    store: ReturnType<typeof storeHoldingWrites>;
+    updates: IRunUpdate[];
+  }> {
     const store = storeHoldingWrites(100);
     const { pipeline, updates } = pipelineFor(store, {
       maxDocs: 1,
       maxWaitMs: 10 * 60 * 1000,
-      isWatched: runId => runId === 'live'
+      isWatched: runId => runId === watchedRun
     });
     await pipeline.start();
     await spool([startRecord('busy')], 'busy');
@@ -423,6 +432,11 @@ describe('Pipeline', () => {
       'busy'
     );
     await store.started(2);
+    return { pipeline, store, updates };
+  }
+
+  it("seals a watched run's new lines while its earlier batches wait for a slow store", async () => {
+    const { pipeline, store, updates } = await queueFull('live');
     const liveSeqs = (): number[] =>
       updates
         .filter(update => update.run_id === 'live')
@@ -450,20 +464,7 @@ describe('Pipeline', () => {
   });
 
   it("looks only at watched runs' files while every batch slot is taken", async () => {
-    const store = storeHoldingWrites(100);
-    const { pipeline } = pipelineFor(store, {
-      maxDocs: 1,
-      maxWaitMs: 10 * 60 * 1000,
-      isWatched: runId => runId === 'watched'
-    });
-    await pipeline.start();
-    await spool([startRecord('busy')], 'busy');
-    await store.started(1);
-    await spool(
-      [1, 2, 3, 4, 5, 6].map(seq => logRecord(seq, `busy ${seq}`)),
-      'busy'
-    );
-    await store.started(2);
+    const { pipeline, store } = await queueFull('watched');
     // Two batches out, two waiting: no room for the busy run's lines.
     await new Promise(resolve => setTimeout(resolve, 100));
     // The module itself: the namespace imported here is a copy of getters.
