@@ -398,11 +398,22 @@ function createPipeline(service: IService): Pipeline<IRunState> {
     status,
     serverRoot: config.serverRoot,
     isWatched: runId => service.recent?.isWatched(runId) ?? false,
+    // Live clients hear of a batch once they can read it: as it is sealed
+    // where the cache serves it, once stored on the embedded store (which
+    // keeps no cache: a stored batch is readable at once).
     onSealed: (updates, sealed) => {
-      service.recent?.sealed(sealed);
-      service.api?.notify(updates);
+      if (service.recent) {
+        service.recent.sealed(sealed);
+        service.api?.notify(updates);
+      }
     },
-    onStored: stored => service.recent?.stored(stored)
+    onStored: (updates, stored) => {
+      if (service.recent) {
+        service.recent.stored(stored);
+      } else {
+        service.api?.notify(updates);
+      }
+    }
   });
 }
 

@@ -7,14 +7,17 @@ what it saw, so the test fails loudly.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable
@@ -119,6 +122,53 @@ class Elasticsearch:
         names = [row["index"] for row in found]
         if names:
             http_json("DELETE", f"{self.url}/{','.join(names)}")
+
+
+class EventListener:
+    """Reads the service's event stream (`/events`) in a thread: keeps alert
+    events, and hands each `run` event to `on_run` as it arrives, before the
+    next is read."""
+
+    def __init__(self, api: str, on_run: Callable[[dict], None] | None = None) -> None:
+        self.alerts: list[dict] = []
+        self.on_run = on_run
+        self.ready = threading.Event()
+        url = urllib.parse.urlsplit(f"{api}/events")
+        self.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
+        self.connection.request("GET", url.path, headers={"Accept": "text/event-stream"})
+        self.response = self.connection.getresponse()
+        self.closing = False
+        self.failure: Exception | None = None
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.response:
+                line = raw.decode().strip()
+                if not line.startswith("data:"):
+                    continue
+                event = json.loads(line[len("data:") :])
+                if event["type"] == "ready":
+                    self.ready.set()
+                elif event["type"] == "alert":
+                    self.alerts.append(event["alert"])
+                elif event["type"] == "run" and self.on_run is not None:
+                    self.on_run(event)
+        except (OSError, ValueError, AssertionError) as error:
+            if not self.closing:  # else: the connection was shut down by close()
+                self.failure = error
+
+    def close(self) -> None:
+        # Shutting the socket down ends the reader's blocked read at once;
+        # closing the response first would wait for the next event.
+        self.closing = True
+        sock = self.connection.sock
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+        self.reader.join(10)
+        self.connection.close()
+        assert self.failure is None, f"the event stream failed: {self.failure!r}"
 
 
 class Service:

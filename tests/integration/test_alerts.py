@@ -4,9 +4,7 @@ store), announced on the event stream, and posted to a webhook on localhost."""
 
 from __future__ import annotations
 
-import http.client
 import json
-import socket
 import threading
 import time
 import urllib.parse
@@ -14,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from harness import Kernel, Service, http_json, wait_for
+from harness import EventListener, Kernel, Service, http_json, wait_for
 
 NOTEBOOK = "experiments/nan/train.ipynb"
 
@@ -63,48 +61,6 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-class EventListener:
-    """Reads the service's event stream in a thread, keeping alert events."""
-
-    def __init__(self, api: str) -> None:
-        self.alerts: list[dict] = []
-        self.ready = threading.Event()
-        url = urllib.parse.urlsplit(f"{api}/events")
-        self.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
-        self.connection.request("GET", url.path, headers={"Accept": "text/event-stream"})
-        self.response = self.connection.getresponse()
-        self.closing = False
-        self.failure: Exception | None = None
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        try:
-            for raw in self.response:
-                line = raw.decode().strip()
-                if not line.startswith("data:"):
-                    continue
-                event = json.loads(line[len("data:") :])
-                if event["type"] == "ready":
-                    self.ready.set()
-                elif event["type"] == "alert":
-                    self.alerts.append(event["alert"])
-        except (OSError, ValueError) as error:
-            if not self.closing:  # else: the connection was shut down by close()
-                self.failure = error
-
-    def close(self) -> None:
-        # Shutting the socket down ends the reader's blocked read at once;
-        # closing the response first would wait for the next event.
-        self.closing = True
-        sock = self.connection.sock
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-        self.reader.join(10)
-        self.connection.close()
-        assert self.failure is None, f"the event stream failed: {self.failure!r}"
 
 
 @pytest.fixture

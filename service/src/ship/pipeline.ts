@@ -107,7 +107,7 @@ export interface IPipelineOptions<TParserState> {
    */
   onSealed?: (updates: IRunUpdate[], sealed: IWriteBatch) => void;
   /** Called once the store has acknowledged a batch given to onSealed. */
-  onStored?: (stored: IWriteBatch) => void;
+  onStored?: (updates: IRunUpdate[], stored: IWriteBatch) => void;
   /**
    * The Jupyter server's root directory: notebook paths inside it are
    * stored relative to it, as JupyterLab names them.
@@ -158,6 +158,8 @@ interface IFilePosition<TParserState> {
 
 interface ISealedBatch<TParserState> {
   write: IWriteBatch;
+  /** Its runs' summaries, as live clients are told of them. */
+  updates: IRunUpdate[];
   positions: Map<string, IFilePosition<TParserState>>;
   /** Holds lines of watched runs only: stored ahead of older batches. */
   watched: boolean;
@@ -761,6 +763,7 @@ export class Pipeline<TParserState> {
     }
     this.sealed.push({
       write,
+      updates,
       positions,
       watched,
       runs: new Set(entries.map(entry => runIdOfFile(entry.file))),
@@ -864,9 +867,9 @@ export class Pipeline<TParserState> {
       this.status.counters.batches += 1;
       // Not held back for an older batch still out, nor for the
       // registry's fsyncs: the cache's window starts now.
-      const { write } = outcome.batch;
+      const { updates, write } = outcome.batch;
       if (hasNews(write)) {
-        this.options.onStored?.(write);
+        this.options.onStored?.(updates, write);
       }
       while (this.sealed.length > 0 && this.sealed[0].state === 'stored') {
         await this.acknowledge(

@@ -58,7 +58,7 @@ describe('Pipeline', () => {
       maxWaitMs?: number;
       parser?: IRecordParser<IFakeParserState>;
       onSealed?: (updates: IRunUpdate[], sealed: IWriteBatch) => void;
-      onStored?: (stored: IWriteBatch) => void;
+      onStored?: (updates: IRunUpdate[], stored: IWriteBatch) => void;
       serverRoot?: string;
       isWatched?: (runId: string) => boolean;
     } = {}
@@ -215,7 +215,7 @@ describe('Pipeline', () => {
     const { pipeline } = pipelineFor(store, {
       // Far beyond the test's timeout: only an idle store may seal the batch.
       maxWaitMs: 10 * 60 * 1000,
-      onStored: stored => {
+      onStored: (_, stored) => {
         if (stored.runVersions?.['run-1'] === 1) {
           storedSeq();
         }
@@ -273,7 +273,7 @@ describe('Pipeline', () => {
     const stored = new Promise<void>(resolve => (storedAll = resolve));
     const { pipeline } = pipelineFor(store, {
       maxWaitMs: 10 * 60 * 1000,
-      onStored: stored => {
+      onStored: (_, stored) => {
         if (stored.runVersions?.['run-1'] === 3) {
           storedAll();
         }
@@ -343,10 +343,12 @@ describe('Pipeline', () => {
     };
     const recent = new RecentData();
     const stored: IWriteBatch[] = [];
+    const storedUpdates: IRunUpdate[] = [];
     const { pipeline, updates } = pipelineFor(store, {
       onSealed: (_, sealed) => recent.sealed(sealed),
-      onStored: batch => {
+      onStored: (batchUpdates, batch) => {
         stored.push(batch);
+        storedUpdates.push(...batchUpdates);
         recent.stored(batch);
       }
     });
@@ -373,6 +375,8 @@ describe('Pipeline', () => {
     gates[0]();
     await pipeline.flush(5000);
     expect(stored).toHaveLength(2);
+    // What a store without the cache tells live clients once stored.
+    expect(storedUpdates.map(update => update.last_seq)).toEqual([2, 1]);
     expect(epochs()).toEqual([0, 1]);
     expect(store.points.size).toBe(2);
   });
