@@ -150,6 +150,17 @@ function latencies(emitted, seenAt) {
   return { values, missing };
 }
 
+/** The three steps that took longest from print to `seenAt`, as `step: ms`. */
+function slowest(emitted, seenAt) {
+  return emitted
+    .filter(([step]) => seenAt.has(step))
+    .map(([step, emittedAt]) => [step, seenAt.get(step) - emittedAt * 1000])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([step, ms]) => `${step}: ${Math.round(ms)}`)
+    .join(', ');
+}
+
 /**
  * Waits until the chart drew step `last`, at most until `deadline`. Steps it
  * never drew count as missing; what the panel showed is logged.
@@ -222,6 +233,13 @@ async function measure(store, workDir, browser) {
     const samples = await recorder.jsonValue();
     const chart = latencies(emitted, chartTimes(samples, runId));
     const api = latencies(emitted, apiSeen);
+    // Where a tail comes from: the first steps wait for the panel to find the run.
+    console.log(
+      `[latency] ${store}: slowest steps to the chart (step: ms) ${slowest(
+        emitted,
+        chartTimes(samples, runId)
+      )}`
+    );
     return {
       store,
       runId,
