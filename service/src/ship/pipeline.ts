@@ -102,8 +102,8 @@ export interface IPipelineOptions<TParserState> {
   /**
    * Called as a batch holding points or run summaries is sealed, before it
    * is stored: the read-your-writes cache serves it from then on (its lines
-   * are in the spool and it is retried until stored), and live clients are
-   * told. A run's batches are sealed in the order of its lines.
+   * are in the spool and it is retried until stored), and live clients may
+   * be told then. A run's batches are sealed in the order of its lines.
    */
   onSealed?: (updates: IRunUpdate[], sealed: IWriteBatch) => void;
   /** Called once the store has acknowledged a batch given to onSealed. */
