@@ -22,7 +22,8 @@ export class Batcher<T> {
 
   constructor(
     private readonly limits: IBatchLimits,
-    private readonly onSealed: (items: T[]) => void
+    /** Takes a sealed batch's items and their bytes, as `add` was told them. */
+    private readonly onSealed: (items: T[], bytes: number) => void
   ) {}
 
   get openItems(): number {
@@ -68,10 +69,11 @@ export class Batcher<T> {
       return;
     }
     const items = this.items;
+    const bytes = this.bytes;
     this.items = [];
     this.docs = 0;
     this.bytes = 0;
-    this.onSealed(items);
+    this.onSealed(items, bytes);
   }
 
   /** Forgets the open batch's timer (its items stay unshipped: replayed later). */

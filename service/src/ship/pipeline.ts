@@ -37,6 +37,7 @@ import {
   type ISpoolLine
 } from '../spool/tailer';
 import type { IStore, IWriteBatch } from '../store/store';
+import { mergeWrites } from './merge-writes';
 import type { IMetricPoint, IParsedRecord, ITflogDocument } from '../types';
 import type { IRunUpdate } from '../wire';
 import { DeliveryAbortedError, type IBackoffPolicy } from './backoff';
@@ -68,12 +69,15 @@ const IN_FLIGHT_BATCHES = 2;
 /** Sealed batches waiting or in flight before reading pauses. */
 const MAX_SEALED_BATCHES = 4;
 /**
- * Sealed batches of watched runs before reading their files pauses too. A
- * watched batch is served to live charts as it is sealed, so while the
- * store is slow (other users' bulk requests ahead of it) a watched run's
- * next lines are sealed behind it rather than left unread.
+ * Sealed batches of watched runs before reading their files pauses too, and
+ * the documents they may hold, in full batches. A watched batch is served
+ * to live charts as it is sealed, so while the store is slow (other users'
+ * bulk requests ahead of it) a watched run's next lines are sealed behind
+ * it rather than left unread; the watched batches waiting then go to the
+ * store together, in one write of at most a full batch (groupToStore).
  */
-const MAX_SEALED_WATCHED_BATCHES = 4;
+const MAX_SEALED_WATCHED_BATCHES = 64;
+const MAX_SEALED_WATCHED_FULL_BATCHES = 4;
 const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Per-document overhead added to the raw line size when sizing batches. */
@@ -158,6 +162,8 @@ interface IFilePosition<TParserState> {
 
 interface ISealedBatch<TParserState> {
   write: IWriteBatch;
+  /** Its size as the batcher measured it. */
+  bytes: number;
   /** Its runs' summaries, as live clients are told of them. */
   updates: IRunUpdate[];
   positions: Map<string, IFilePosition<TParserState>>;
@@ -170,7 +176,10 @@ interface ISealedBatch<TParserState> {
 
 /** How one batch's delivery ended: stored, or the error that stopped it. */
 interface IDeliveryOutcome<TParserState> {
+  /** The first batch of the write: its key in `storing`. */
   batch: ISealedBatch<TParserState>;
+  /** Every batch the write held, `batch` first. */
+  group: ISealedBatch<TParserState>[];
   error?: unknown;
 }
 
@@ -246,11 +255,11 @@ export class Pipeline<TParserState> {
       options.stateDir,
       options.logger.child('registry')
     );
-    this.batcher = new Batcher(options.limits, entries =>
-      this.seal(entries, false)
+    this.batcher = new Batcher(options.limits, (entries, bytes) =>
+      this.seal(entries, bytes, false)
     );
-    this.watchedBatcher = new Batcher(options.limits, entries =>
-      this.seal(entries, true)
+    this.watchedBatcher = new Batcher(options.limits, (entries, bytes) =>
+      this.seal(entries, bytes, true)
     );
     this.shipper = new Shipper({
       store: options.store,
@@ -468,24 +477,28 @@ export class Pipeline<TParserState> {
   }
 
   /**
-   * Whether reading may go on. A watched run's file may be read past the
-   * limit while fewer than MAX_SEALED_WATCHED_BATCHES watched batches are
-   * sealed: its lines are not held up behind a full queue.
+   * Whether reading may go on: while fewer than MAX_SEALED_BATCHES batches
+   * of other runs are sealed, and a watched run's file while the watched
+   * batches sealed are within their own limits, so that its lines are not
+   * held up behind a full queue, nor hold up the other runs' reading.
    */
   private hasRoom(watched = false): boolean {
-    if (this.sealed.length < MAX_SEALED_BATCHES) {
-      return true;
-    }
-    if (!watched) {
-      return false;
-    }
     let sealedWatched = 0;
+    let watchedDocs = 0;
     for (const batch of this.sealed) {
       if (batch.watched) {
         sealedWatched += 1;
+        watchedDocs += documentCount(batch.write);
       }
     }
-    return sealedWatched < MAX_SEALED_WATCHED_BATCHES;
+    if (!watched) {
+      return this.sealed.length - sealedWatched < MAX_SEALED_BATCHES;
+    }
+    return (
+      sealedWatched < MAX_SEALED_WATCHED_BATCHES &&
+      watchedDocs <
+        MAX_SEALED_WATCHED_FULL_BATCHES * this.options.limits.maxDocs
+    );
   }
 
   /**
@@ -676,7 +689,7 @@ export class Pipeline<TParserState> {
    * not fit after it was parsed, the batch stores its items only and a
    * later batch, stored after it, moves the position.
    */
-  private seal(entries: ILineEntry[], watched: boolean): void {
+  private seal(entries: ILineEntry[], bytes: number, watched: boolean): void {
     const write: IWriteBatch = {
       documents: [],
       points: [],
@@ -763,6 +776,7 @@ export class Pipeline<TParserState> {
     }
     this.sealed.push({
       write,
+      bytes,
       updates,
       positions,
       watched,
@@ -830,8 +844,11 @@ export class Pipeline<TParserState> {
       next !== undefined && this.hasWriteSlot(next);
       next = this.nextToStore()
     ) {
-      next.state = 'storing';
-      this.storing.set(next, this.store(next));
+      const group = this.groupToStore(next);
+      for (const batch of group) {
+        batch.state = 'storing';
+      }
+      this.storing.set(next, this.store(group));
       // The drain loop waits on the writes it knew of: it waits on this too.
       this.storingAdded?.();
     }
@@ -863,13 +880,14 @@ export class Pipeline<TParserState> {
         }
         throw outcome.error;
       }
-      outcome.batch.state = 'stored';
-      this.status.counters.batches += 1;
-      // Not held back for an older batch still out, nor for the
-      // registry's fsyncs: the cache's window starts now.
-      const { updates, write } = outcome.batch;
-      if (hasNews(write)) {
-        this.options.onStored?.(updates, write);
+      for (const batch of outcome.group) {
+        batch.state = 'stored';
+        this.status.counters.batches += 1;
+        // Not held back for an older batch still out, nor for the
+        // registry's fsyncs: the cache's window starts now.
+        if (hasNews(batch.write)) {
+          this.options.onStored?.(batch.updates, batch.write);
+        }
       }
       while (this.sealed.length > 0 && this.sealed[0].state === 'stored') {
         await this.acknowledge(
@@ -932,18 +950,55 @@ export class Pipeline<TParserState> {
     return false;
   }
 
+  /**
+   * The batches one write takes: `next` alone, or for a watched batch every
+   * watched batch waiting behind it too, in the order they were sealed, as
+   * long as they fit one batch: one write instead of one per batch, each
+   * waiting its turn in the store's queue. The registry and the cache still
+   * take them batch by batch.
+   */
+  private groupToStore(
+    next: ISealedBatch<TParserState>
+  ): ISealedBatch<TParserState>[] {
+    const group = [next];
+    if (!next.watched) {
+      return group;
+    }
+    let docs = documentCount(next.write);
+    let bytes = next.bytes;
+    for (const batch of this.sealed) {
+      if (batch === next || !batch.watched || batch.state !== 'waiting') {
+        continue;
+      }
+      docs += documentCount(batch.write);
+      bytes += batch.bytes;
+      if (
+        docs > this.options.limits.maxDocs ||
+        bytes > this.options.limits.maxBytes
+      ) {
+        break;
+      }
+      group.push(batch);
+    }
+    return group;
+  }
+
   private async store(
-    batch: ISealedBatch<TParserState>
+    group: ISealedBatch<TParserState>[]
   ): Promise<IDeliveryOutcome<TParserState>> {
+    const batch = group[0];
     const started = Date.now();
     try {
-      const report = await this.shipper.deliver(batch.write, this.abort.signal);
-      this.logger.debug(
-        `batch stored in ${Date.now() - started} ms: ${report.created} new, ${report.duplicates} duplicate(s), ${report.rejected} refused, ${report.attempts} attempt(s); ${this.sealed.length - 1} batch(es) sealed besides`
+      const report = await this.shipper.deliver(
+        mergeWrites(group.map(member => member.write)),
+        this.abort.signal
       );
-      return { batch };
+      this.logger.debug(
+        `${group.length > 1 ? `${group.length} batches` : 'batch'} stored in ${Date.now() - started} ms: ${report.created} new, ${report.duplicates} duplicate(s), ${report.rejected} refused, ${report.attempts} attempt(s); ${this.sealed.length - group.length} batch(es) sealed besides`
+      );
+      return { batch, group };
     } catch (error) {
-      return { batch, error };
+      return { batch, group, error };
     }
   }
 
@@ -1001,11 +1056,7 @@ export class Pipeline<TParserState> {
 
   private notDoneMessage(waitedMs: number): string {
     const pending = this.sealed.reduce(
-      (sum, batch) =>
-        sum +
-        batch.write.documents.length +
-        batch.write.points.length +
-        batch.write.runs.length,
+      (sum, batch) => sum + itemCount(batch.write),
       0
     );
     const lastError = this.status.snapshot().lastError;
@@ -1162,6 +1213,15 @@ function splitEntry(
 
 function itemBytes(item: ITflogDocument | IMetricPoint): number {
   return JSON.stringify(item).length + ITEM_ACTION_BYTES;
+}
+
+function itemCount(write: IWriteBatch): number {
+  return documentCount(write) + write.runs.length;
+}
+
+/** Documents as the batcher counts them against maxDocs: events and points. */
+function documentCount(write: IWriteBatch): number {
+  return write.documents.length + write.points.length;
 }
 
 /** Whether a batch holds anything a live chart or run view shows. */

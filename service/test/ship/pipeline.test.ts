@@ -467,6 +467,44 @@ describe('Pipeline', () => {
     ]);
   });
 
+  it("sends a watched run's batches waiting for a slow store in one write, handing each on", async () => {
+    const store = storeHoldingWrites(3);
+    const stored: IWriteBatch[] = [];
+    const { pipeline, updates } = pipelineFor(store, {
+      isWatched: runId => runId === 'live',
+      onStored: (_, batch) => stored.push(batch)
+    });
+    await pipeline.start();
+    const sealedSeqs = async (count: number): Promise<void> => {
+      while (updates.length < count) {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      }
+    };
+    await spool([startRecord('live')], 'live');
+    for (let seq = 1; seq <= 5; seq += 1) {
+      await sealedSeqs(seq);
+      await spool([logRecord(seq, `live ${seq}`)], 'live');
+    }
+    await sealedSeqs(6);
+    // Three writes held (every slot); lines 3 to 5 sealed one by one behind them.
+    expect(store.begun()).toBe(3);
+    expect(updates.map(update => update.last_seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    store.release();
+    await pipeline.flush(5000);
+    const messages = store.calls.map(call =>
+      call.documents.map(document => document.message)
+    );
+    expect(messages).toContainEqual(['live 3', 'live 4', 'live 5']);
+    expect(store.calls).toHaveLength(4);
+    // The newest summary only, with its version.
+    const merged = store.calls.find(call => call.documents.length === 3);
+    expect(merged?.runs).toHaveLength(1);
+    expect(merged?.runVersions).toEqual({ live: 5 });
+    expect(stored).toHaveLength(6);
+    const size = (await fsp.stat(path.join(spoolDir, 'live.ndjson'))).size;
+    expect((await registryFile()).files['live.ndjson'].offset).toBe(size);
+  });
+
   it("looks only at watched runs' files while every batch slot is taken", async () => {
     const { pipeline, store } = await queueFull('watched');
     // Two batches out, two waiting: no room for the busy run's lines.
