@@ -4,7 +4,7 @@
  * identity, stripped of items of runs another user owns, and stored.
  */
 import type { ILogger } from '../common/logger';
-import type { IStore, IWriteResult } from '../store/store';
+import { batchItemCount, type IStore, type IWriteResult } from '../store/store';
 import {
   boundWriteTimes,
   readBatch,
@@ -39,9 +39,7 @@ export class HubIngest {
     const { store, owners, quotas, logger } = this.options;
     const read = readBatch(body);
     const batch = read.batch;
-    const items =
-      batch.documents.length + batch.points.length + batch.runs.length;
-    quotas.take(user, items, bytes);
+    quotas.take(user, batchItemCount(batch), bytes);
     stampUser(batch, user);
     boundWriteTimes(batch, this.now());
     const runOwners = await owners.claim(user, runIdsOf(batch));

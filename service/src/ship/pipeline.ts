@@ -36,7 +36,7 @@ import {
   type ISpoolFileInfo,
   type ISpoolLine
 } from '../spool/tailer';
-import type { IStore, IWriteBatch } from '../store/store';
+import { batchItemCount, type IStore, type IWriteBatch } from '../store/store';
 import { mergeWrites } from './merge-writes';
 import type { IMetricPoint, IParsedRecord, ITflogDocument } from '../types';
 import type { IRunUpdate } from '../wire';
@@ -1056,7 +1056,7 @@ export class Pipeline<TParserState> {
 
   private notDoneMessage(waitedMs: number): string {
     const pending = this.sealed.reduce(
-      (sum, batch) => sum + itemCount(batch.write),
+      (sum, batch) => sum + batchItemCount(batch.write),
       0
     );
     const lastError = this.status.snapshot().lastError;
@@ -1213,10 +1213,6 @@ function splitEntry(
 
 function itemBytes(item: ITflogDocument | IMetricPoint): number {
   return JSON.stringify(item).length + ITEM_ACTION_BYTES;
-}
-
-function itemCount(write: IWriteBatch): number {
-  return documentCount(write) + write.runs.length;
 }
 
 /** Documents as the batcher counts them against maxDocs: events and points. */

@@ -101,11 +101,17 @@ export class RecentData implements IRecentReader {
   sealed(batch: IWriteBatch): void {
     const now = this.now();
     const unstored: IUnstoredBatch = { points: [], runIds: new Set() };
+    // A batch's points come run by run: each run is touched once per stretch.
+    let current: IRecentRun | undefined;
+    let currentId = '';
     for (const point of batch.points) {
       const entry: IRecentPoint = { storedAt: null, point };
-      const run = this.touch(point.run_id, now);
-      run.points.push(entry);
-      run.unstoredPoints += 1;
+      if (current === undefined || currentId !== point.run_id) {
+        currentId = point.run_id;
+        current = this.touch(currentId, now);
+      }
+      current.points.push(entry);
+      current.unstoredPoints += 1;
       unstored.points.push(entry);
       unstored.runIds.add(point.run_id);
     }

@@ -9,6 +9,7 @@
  * delivery.
  */
 import {
+  batchItemCount,
   StoreQueryError,
   StoreUnavailableError,
   type IStore,
@@ -195,7 +196,7 @@ export class Shipper {
     error: StoreQueryError,
     delivery: IDelivery
   ): Promise<void> {
-    const size = sizeOf(batch);
+    const size = batchItemCount(batch);
     if (size > 1) {
       this.logger.warn(
         `the store refused a batch of ${size} item(s) as a whole (${error.message}); sending it in halves to find the item it refuses`
@@ -271,7 +272,7 @@ export class Shipper {
     if (this.status.state === 'running') {
       this.status.state = 'retrying';
     }
-    const size = sizeOf(pending);
+    const size = batchItemCount(pending);
     if (error instanceof StoreUnavailableError) {
       this.logger.warn(
         `cannot store a batch of ${size} item(s): ${message}; retry ${failures + 1} in ${delay} ms`
@@ -297,12 +298,8 @@ export class Shipper {
   }
 }
 
-function sizeOf(batch: IWriteBatch): number {
-  return batch.documents.length + batch.points.length + batch.runs.length;
-}
-
 function isEmpty(batch: IWriteBatch): boolean {
-  return sizeOf(batch) === 0;
+  return batchItemCount(batch) === 0;
 }
 
 /** Two batches of about half the items each, in order. */

@@ -53,6 +53,11 @@ export interface IWriteBatch {
   runVersions?: Record<string, number>;
 }
 
+/** The items of a batch: events, metric points and run summaries. */
+export function batchItemCount(batch: IWriteBatch): number {
+  return batch.documents.length + batch.points.length + batch.runs.length;
+}
+
 /** Which part of a batch an item came from. */
 export type WriteItemKind = 'document' | 'point' | 'run';
 
