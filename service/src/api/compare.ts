@@ -6,6 +6,7 @@
 import { mergeSeries, newerSummary, type IRecentReader } from '../ship/recent';
 import {
   bestSeries,
+  comparedMetric,
   MAX_COMPARED_RUNS,
   metricOrder
 } from '../store/compare-common';
@@ -77,45 +78,56 @@ export async function compare(
 /**
  * The answer with what this service stored in the last seconds (the store
  * may not make it searchable yet): newer summaries of the user's runs, and
- * their latest points of the metric.
+ * their latest points of the metric. The cache may hold metrics the store
+ * cannot find yet, so the metric is chosen again over both; a store's
+ * series of another metric is then left out.
  */
 function withRecent(
   answer: ICompareResponse,
   recent: IRecentReader,
   query: ICompareQuery
 ): ICompareResponse {
+  const runs = answer.runs.map(entry => {
+    const cached = recent.summary(entry.run_id);
+    if (cached === null || cached.user !== query.user) {
+      return { entry, points: [] };
+    }
+    const points = recent
+      .points(entry.run_id)
+      .filter(point => axisValue(point, query.axis) !== undefined);
+    const updated: ICompareRun = {
+      ...entry,
+      run: newerSummary(entry.run, cached),
+      metrics: metricOrder([
+        ...entry.metrics,
+        ...points.map(point => point.name)
+      ])
+    };
+    return { entry: updated, points };
+  });
+  const metric = comparedMetric(
+    runs.map(({ entry }) => entry.metrics),
+    query.metric
+  );
   return {
-    ...answer,
-    runs: answer.runs.map((entry): ICompareRun => {
-      const cached = recent.summary(entry.run_id);
-      if (cached === null || cached.user !== query.user) {
-        return entry;
-      }
-      const points = recent
-        .points(entry.run_id)
-        .filter(point => axisValue(point, query.axis) !== undefined);
-      const updated = {
-        ...entry,
-        run: newerSummary(entry.run, cached),
-        metrics: metricOrder([
-          ...entry.metrics,
-          ...points.map(point => point.name)
-        ])
-      };
-      if (answer.metric === null || points.length === 0) {
-        return updated;
+    metric,
+    runs: runs.map(({ entry, points }): ICompareRun => {
+      const stored = metric === answer.metric ? entry.series : null;
+      const recentOfMetric = points.filter(point => point.name === metric);
+      if (metric === null || recentOfMetric.length === 0) {
+        return { ...entry, series: stored };
       }
       const merged = mergeSeries(
-        entry.series === null ? [] : [entry.series],
-        points,
+        stored === null ? [] : [stored],
+        recentOfMetric,
         {
           runId: entry.run_id,
-          names: [answer.metric],
+          names: [metric],
           axis: query.axis,
           maxPoints: query.maxPoints
         }
       );
-      return { ...updated, series: bestSeries(merged, query.axis) };
+      return { ...entry, series: bestSeries(merged, query.axis) };
     })
   };
 }

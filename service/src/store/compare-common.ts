@@ -44,6 +44,20 @@ export function metricOrder(names: Iterable<string>): string[] {
   );
 }
 
+/**
+ * The metric a comparison draws, given each run's metrics: the one wanted
+ * when a run has it, else the first in `metricOrder` of them all.
+ */
+export function comparedMetric(
+  metricsOfRuns: Iterable<readonly string[]>,
+  wanted: string | undefined
+): string | null {
+  const all = metricOrder([...metricsOfRuns].flat());
+  return wanted !== undefined && all.includes(wanted)
+    ? wanted
+    : (all[0] ?? null);
+}
+
 /** One run of a comparison before its series is read. */
 export interface IComparePlanRun<Entry extends ISeriesKey> {
   runId: string;
@@ -79,9 +93,7 @@ export function planComparison<Entry extends ISeriesKey>(
       : [];
     metricsByRun.set(runId, metricOrder(names));
   }
-  const all = metricOrder([...metricsByRun.values()].flat());
-  const metric =
-    wanted !== undefined && all.includes(wanted) ? wanted : (all[0] ?? null);
+  const metric = comparedMetric(metricsByRun.values(), wanted);
   return {
     metric,
     runs: runIds.map(runId => {

@@ -204,6 +204,55 @@ describe('data just stored, before the store makes it searchable', () => {
       series: null
     });
   });
+  it('draws a metric the store cannot find yet from the cache', async () => {
+    // The store knows both runs but has made none of their points searchable.
+    class RefreshingStore extends FakeStore {
+      async compare(): Promise<ICompareResponse> {
+        return {
+          metric: 'accuracy',
+          runs: ['run-1', 'run-2'].map(runId => ({
+            run_id: runId,
+            run: runSummary(runId),
+            metrics: runId === 'run-1' ? ['accuracy'] : [],
+            series:
+              runId === 'run-1'
+                ? {
+                    name: 'accuracy',
+                    scope: 'epoch',
+                    source: 'callback',
+                    downsampled: false,
+                    points: [{ x: 0, y: 0.5, time: '2026-01-31T10:01:00.000Z' }]
+                  }
+                : null
+          }))
+        };
+      }
+    }
+    await server.api.close();
+    server = await startServer({ recent }, new RefreshingStore());
+    recent.add({
+      documents: [],
+      points: [epochPoint('run-1', 0, 0.9), epochPoint('run-2', 0, 0.8)],
+      runs: [runSummary('run-1'), runSummary('run-2')]
+    });
+    const response = await request(
+      server.at,
+      '/api/v1/compare?runs=run-1,run-2&axis=epoch'
+    );
+    expect(response.status).toBe(200);
+    const body = json(response) as unknown as ICompareResponse;
+    expect(body.metric).toBe('loss');
+    expect(body.runs.map(run => run.metrics)).toEqual([
+      ['loss', 'accuracy'],
+      ['loss']
+    ]);
+    expect(
+      body.runs.map(run => [run.series?.name, run.series?.points.length])
+    ).toEqual([
+      ['loss', 1],
+      ['loss', 1]
+    ]);
+  });
 });
 
 describe('a series read while batches of the run are sealed and not stored yet', () => {
