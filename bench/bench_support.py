@@ -90,9 +90,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http_json(method: str, url: str, body: Any = None, timeout: float = 60.0) -> Any:
+def http_json(
+    method: str, url: str, body: Any = None, timeout: float = 60.0, token: str | None = None
+) -> Any:
     data = None
     headers = {"Accept": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"token {token}"
     if body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
@@ -206,8 +210,10 @@ class Service:
         prefix: str,
         node_args: list | None = None,
         extra_env: dict | None = None,
+        token: str | None = None,
     ) -> None:
         self.work = work
+        self.token = token  # a JupyterHub token, for a hub service's API
         self.spool_dir = work / "spool"
         self.port = free_port()
         self.log_path = work / "service.log"
@@ -260,7 +266,7 @@ class Service:
         return self.status()["state"] == "running"
 
     def status(self) -> dict:
-        return http_json("GET", f"{self.api}/status", timeout=10)
+        return http_json("GET", f"{self.api}/status", timeout=10, token=self.token)
 
     def stop(self) -> int | None:
         """SIGTERM (a clean stop: a --cpu-prof profile is written), then SIGKILL."""

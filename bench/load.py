@@ -29,17 +29,25 @@ backlog drained: records still in the spool are late, not lost). Needs
 TFLOG_TEST_ES_URL (bench/run.sh starts a node).
 
     .venv/bin/python bench/load.py [--kernels 4] [--rate 1000] [--seconds 60]
-        [--users 1] [--batch-max-docs N] [--name load|soak|NAME] [--quick]
+        [--users 1] [--hub] [--hub-max-bulks N] [--batch-max-docs N]
+        [--name load|soak|NAME] [--quick]
 
 `--users N` runs N services, one per user as on a hub (each user's server
 runs its own), with their own spools, all storing in the same indices; the
 kernels are dealt out among them and the probe is the first user's. RSS
 figures are then the largest service's, backlog and records read their sums.
+With `--hub` the users' services store through one tflog hub service
+(TFLOG_MODE=hub, no quota), which alone writes to Elasticsearch, as on a
+JupyterHub; a stand-in for JupyterHub's API tells it that token `user-N`
+belongs to user-N (what `GET /hub/api/user` answers). Its RSS is reported
+apart (`<name>.hub_rss_mb.max`), with its CPU seconds (`<name>.hub_cpu_s`)
+and how many full batches it wrote at once (`<name>.hub_max_bulks`).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import re
@@ -198,6 +206,38 @@ class SearchPoller(threading.Thread):
             self.stopping.wait(max(0.0, API_POLL_SECONDS - (time.time() - sent)))
 
 
+class HubApi(threading.Thread):
+    """JupyterHub's `GET /user` as the hub service asks it: the token
+    `user-N` belongs to the user `user-N`; any other token is refused."""
+
+    def __init__(self) -> None:
+        super().__init__(name="hub-api", daemon=True)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the handler's API)
+                token = self.headers.get("Authorization", "").partition(" ")[2]
+                known = self.path.rstrip("/").endswith("/user") and re.fullmatch(r"user-\d+", token)
+                body = json.dumps({"kind": "user", "name": token}).encode() if known else b"{}"
+                self.send_response(200 if known else 403)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass  # one line per question would flood the benchmark's output
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hub/api"
+
+    def run(self) -> None:
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def point_sequence(point_id: str, run_id: str) -> int | None:
     """The record's sequence number in the id of one of its metric points
     (`<run>:<seq>:<name>` or `<run>:<seq>:<line>:<name>`), None for another
@@ -259,6 +299,17 @@ def main() -> None:
         default=1,
         help="services, one per user as on a hub; the kernels are dealt out among them",
     )
+    parser.add_argument(
+        "--hub",
+        action="store_true",
+        help="the users' services store through one hub service, as on a JupyterHub",
+    )
+    parser.add_argument(
+        "--hub-max-bulks",
+        type=int,
+        default=0,
+        help="TFLOG_HUB_MAX_BULKS of the hub service (0: the node's write threads)",
+    )
     parser.add_argument("--probe-ms", type=float, default=200.0)
     parser.add_argument(
         "--batch-max-docs",
@@ -285,20 +336,54 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix=f"tflog-{args.name}-"))
     # One service per user, each with its own spool, state and lock, all
     # storing in the same indices; the first user's also gets the probe.
-    extra_env = {"TFLOG_BATCH_MAX_DOCS": str(args.batch_max_docs)} if args.batch_max_docs else None
+    extra_env = {"TFLOG_BATCH_MAX_DOCS": str(args.batch_max_docs)} if args.batch_max_docs else {}
+    hub_api = HubApi() if args.hub else None
+    hub = (
+        support.Service(
+            work / "hub",
+            es_url,
+            prefix,
+            extra_env={
+                "TFLOG_MODE": "hub",
+                "JUPYTERHUB_API_URL": hub_api.url,
+                "TFLOG_HUB_QUOTA_DOCS_PER_S": "0",
+                "TFLOG_HUB_QUOTA_MB_PER_DAY": "0",
+                "TFLOG_HUB_MAX_BULKS": str(args.hub_max_bulks),
+            },
+            token="user-0",
+        )
+        if hub_api
+        else None
+    )
+
+    def user_env(user: int) -> dict:
+        if hub is None:
+            return extra_env
+        return {
+            **extra_env,
+            "TFLOG_HUB_URL": f"http://127.0.0.1:{hub.port}",
+            "TFLOG_HUB_TOKEN": f"user-{user}",
+        }
+
     services = [
         support.Service(
             work / ("service" if args.users == 1 else f"service-{user}"),
-            es_url,
+            None if hub else es_url,
             prefix,
-            extra_env=extra_env,
+            extra_env=user_env(user),
         )
         for user in range(args.users)
     ]
     service = services[0]
     key = args.name
     started = time.monotonic()
+    hub_rss: list = []
+    hub_cpu_s = hub_max_bulks = None
     try:
+        if hub_api and hub:
+            hub_api.start()
+            hub.start()
+            hub_max_bulks = hub.status()["hub"]["writes"]["maxInFlight"]
         for each in services:
             each.start()
         probe = Probe(service.spool_dir, args.probe_ms / 1000)
@@ -336,6 +421,8 @@ def main() -> None:
             backlog = sum(status["backlog"]["bytes"] for status in statuses)
             read = sum(status["counters"]["recordsRead"] for status in statuses)
             rss = max(support.memory_mb(each.pid)["rss"] for each in services)
+            if hub is not None:
+                hub_rss.append(support.memory_mb(hub.pid)["rss"])
             samples.append((time.monotonic() - load_started, rss, backlog / 2**20, read))
             return backlog, read
 
@@ -374,6 +461,8 @@ def main() -> None:
         for thread in (poller, searcher):
             thread.stopping.set()
             thread.join(timeout=30)
+        if hub is not None:
+            hub_cpu_s = support.cpu_seconds(hub.pid)
         memories = [support.memory_mb(each.pid) for each in services]
         memory = {
             "rss": max(each["rss"] for each in memories),
@@ -386,6 +475,10 @@ def main() -> None:
     finally:
         for each in services:
             each.stop()
+        if hub is not None:
+            hub.stop()
+        if hub_api is not None:
+            hub_api.stop()
         if not args.keep:
             es.delete_prefix(prefix)
             shutil.rmtree(work, ignore_errors=True)
@@ -405,6 +498,7 @@ def main() -> None:
     results = {
         f"{key}.kernels": args.kernels,
         f"{key}.users": args.users,
+        f"{key}.through_hub": args.hub,
         f"{key}.rate_per_kernel": args.rate,
         f"{key}.seconds": args.seconds,
         f"{key}.offered_records_per_s": (total - written[probe.run_id]) / load_seconds,
@@ -438,6 +532,10 @@ def main() -> None:
     results.update(support.flatten(f"{key}.log_to_api_ms", support.summarise(to_api)))
     results.update(support.flatten(f"{key}.log_to_searchable_ms", support.summarise(to_searchable)))
     results.update(support.flatten(f"{key}.api_read_ms", support.summarise(poller.read_ms)))
+    if hub_rss:
+        results[f"{key}.hub_rss_mb.max"] = max(hub_rss)
+        results[f"{key}.hub_cpu_s"] = hub_cpu_s
+        results[f"{key}.hub_max_bulks"] = hub_max_bulks
     if drained:
         # Each named load keeps its own counts; reliability.* is the last one's.
         results.update({f"{key}.{name}": value for name, value in counted.items()})
@@ -445,6 +543,7 @@ def main() -> None:
         results["reliability.source"] = (
             f"{key}: {args.kernels} writers x {args.rate:g}/s x {args.seconds:g} s"
             + (f" into {args.users} services" if args.users > 1 else "")
+            + (" through a hub service" if args.hub else "")
         )
     else:
         # Records still in the spool are late, not lost: no reliability figures.

@@ -128,6 +128,8 @@ export interface IHubServiceConfig {
   /** Per-user quotas: documents per second, MiB per UTC day (0: none). */
   quotaDocsPerSecond: number;
   quotaMbPerDay: number;
+  /** Full batches written at once, all users together (0: the cluster's write threads). */
+  maxBulks: number;
 }
 
 export interface IHubClientConfig {
@@ -367,7 +369,8 @@ function readHubConfig(
       apiUrl: apiUrl ?? '',
       basePath: reader.string('JUPYTERHUB_SERVICE_PREFIX', ''),
       quotaDocsPerSecond: reader.integer('TFLOG_HUB_QUOTA_DOCS_PER_S', 2000, 0),
-      quotaMbPerDay: reader.integer('TFLOG_HUB_QUOTA_MB_PER_DAY', 2048, 0)
+      quotaMbPerDay: reader.integer('TFLOG_HUB_QUOTA_MB_PER_DAY', 2048, 0),
+      maxBulks: reader.integer('TFLOG_HUB_MAX_BULKS', 0, 0, 1000)
     };
     if (
       config.listen === null ||

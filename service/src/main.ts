@@ -237,7 +237,7 @@ async function main(): Promise<number> {
       status.recordError(`shipping could not start: ${describeError(error)}`);
     });
   } else if (service.store && hub) {
-    prepareHubStore(service).catch(error => {
+    prepareHubStore(service, hub).catch(error => {
       logger.error(`the store could not be set up: ${describeError(error)}`);
       status.recordError(
         `the store could not be set up: ${describeError(error)}`
@@ -264,12 +264,16 @@ function storeInUse(config: IServiceConfig): IShipperStatus['storeInUse'] {
  * The hub service sets the store up (templates, lifecycle) before it takes
  * batches, retrying until the cluster answers; until then writes answer 503.
  */
-async function prepareHubStore(service: IService): Promise<void> {
+async function prepareHubStore(
+  service: IService,
+  hub: IHubEndpoints
+): Promise<void> {
   const { logger, status } = service;
   const store = service.store as IStore;
   for (let attempt = 0; !service.stopping.signal.aborted; attempt += 1) {
     try {
       await store.init();
+      await hub.prepare();
       status.state = 'running';
       logger.info('hub service: the store is set up; taking batches');
       return;

@@ -323,6 +323,13 @@ def test_the_hub_service_answers_at_both_urls_for_the_tokens_user(hub: Hub):
             assert response.status_code == 200, (via_proxy, response.text)
             assert response.json()["user"] == user, response.text
             assert response.json()["hub"]["user"] == user, response.text
+    # Full batches are written as many at once as the node has write threads.
+    es: Elasticsearch = hub.es  # type: ignore[attr-defined]
+    pools = es.request("GET", "_nodes/thread_pool")["nodes"]
+    write_threads = max(node["thread_pool"]["write"]["size"] for node in pools.values())
+    writes = hub_service(hub, "alice", "status").json()["hub"]["writes"]
+    assert writes["maxInFlight"] == write_threads, writes
+    assert writes["waiting"] == 0, writes  # the users' runs are stored: nothing waits
     anonymous = requests.get(f"{hub.url}/services/tflog/api/v1/runs", timeout=30)
     assert anonymous.status_code == 401, anonymous.text
     # Each user's own service sends to the hub service.

@@ -1,7 +1,8 @@
 /**
  * The hub service's write path: a user's service sends a batch; it is
  * checked, counted against the user's quotas, stamped with the user's
- * identity, stripped of items of runs another user owns, and stored.
+ * identity, stripped of items of runs another user owns, and stored in
+ * its turn (write-queue.ts).
  */
 import type { ILogger } from '../common/logger';
 import { batchItemCount, type IStore, type IWriteResult } from '../store/store';
@@ -14,6 +15,7 @@ import {
 } from './batch';
 import type { RunOwners } from './owners';
 import type { UserQuotas } from './quota';
+import { HubWriteQueue } from './write-queue';
 
 export interface IHubIngestOptions {
   store: IStore;
@@ -21,13 +23,17 @@ export interface IHubIngestOptions {
   quotas: UserQuotas;
   logger: ILogger;
   now?: () => number;
+  /** The order of the users' writes to the store (default: a queue with its defaults). */
+  writes?: HubWriteQueue;
 }
 
 export class HubIngest {
   private readonly now: () => number;
+  private readonly writes: HubWriteQueue;
 
   constructor(private readonly options: IHubIngestOptions) {
     this.now = options.now ?? Date.now;
+    this.writes = options.writes ?? new HubWriteQueue();
   }
 
   /** Stores what `user` sent (`bytes`: the body's size); per-item refusals in the result. */
@@ -57,7 +63,9 @@ export class HubIngest {
           .join('; ')})`
       );
     }
-    const result = await store.write(own.batch);
+    const result = await this.writes.run(user, batchItemCount(own.batch), () =>
+      store.write(own.batch)
+    );
     return {
       ...result,
       rejected: [...read.rejected, ...own.rejected, ...result.rejected]

@@ -6,16 +6,19 @@
  * credential and sets up templates and lifecycle. See docs/admin-hub.md.
  */
 import type { IHubServiceConfig } from '../config';
-import type { ILogger } from '../common/logger';
+import { describeError, type ILogger } from '../common/logger';
 import type { IShipperStatus } from '../ship/status';
 import type { ElasticsearchStore } from '../store/elasticsearch';
 import { HubIdentity } from './identity';
 import { HubIngest } from './ingest';
 import { RunOwners } from './owners';
 import { UserQuotas, type IUserUsage } from './quota';
+import { DEFAULT_LARGE_IN_FLIGHT, HubWriteQueue } from './write-queue';
 
 export interface IHubEndpoints {
   authenticate: (headers: { authorization?: string }) => Promise<string>;
+  /** Once the store is set up: how many full batches to write at once. */
+  prepare: () => Promise<void>;
   ingest: (user: string, body: unknown, bytes: number) => Promise<unknown>;
   basePath: string;
   /** The caller's quota usage, added to /status. */
@@ -29,6 +32,8 @@ export interface IHubStatus {
   user: string;
   quota: { docsPerSecond: number; mbPerDay: number };
   usage: IUserUsage;
+  /** Full batches of all users: written at once at most, and waiting their turn. */
+  writes: { maxInFlight: number; waiting: number };
 }
 
 export function hubEndpoints(
@@ -41,14 +46,25 @@ export function hubEndpoints(
     docsPerSecond: config.quotaDocsPerSecond,
     bytesPerDay: config.quotaMbPerDay * 1024 * 1024
   });
+  const writes = new HubWriteQueue(config.maxBulks || undefined);
+  const hubLogger = logger.child('hub');
   const ingest = new HubIngest({
     store,
     owners: new RunOwners(store.runOwners()),
     quotas,
-    logger: logger.child('hub')
+    logger: hubLogger,
+    writes
   });
   return {
     authenticate: headers => identity.userOf(headers.authorization),
+    prepare: async () => {
+      if (config.maxBulks === 0) {
+        writes.maxLargeInFlight = await clusterWriteThreads(store, hubLogger);
+      }
+      hubLogger.info(
+        `writing at most ${writes.maxLargeInFlight} full batches at once, users in turn (TFLOG_HUB_MAX_BULKS)`
+      );
+    },
     ingest: (user, body, bytes) => ingest.ingest(user, body, bytes),
     basePath: config.basePath,
     statusFor: (user, service) => ({
@@ -59,8 +75,33 @@ export function hubEndpoints(
           docsPerSecond: config.quotaDocsPerSecond,
           mbPerDay: config.quotaMbPerDay
         },
-        usage: quotas.usage(user)
+        usage: quotas.usage(user),
+        writes: {
+          maxInFlight: writes.maxLargeInFlight,
+          waiting: writes.waitingCount
+        }
       }
     })
   };
+}
+
+/** The cluster's write threads per node, or the default when it will not say. */
+async function clusterWriteThreads(
+  store: ElasticsearchStore,
+  logger: ILogger
+): Promise<number> {
+  try {
+    const threads = await store.writeThreads();
+    if (threads !== null) {
+      return threads;
+    }
+    logger.warn(
+      `no data node reported its write thread pool; writing ${DEFAULT_LARGE_IN_FLIGHT} full batches at once (set TFLOG_HUB_MAX_BULKS)`
+    );
+  } catch (error) {
+    logger.warn(
+      `${describeError(error)}; writing ${DEFAULT_LARGE_IN_FLIGHT} full batches at once (set TFLOG_HUB_MAX_BULKS, or grant the credential the monitor privilege)`
+    );
+  }
+  return DEFAULT_LARGE_IN_FLIGHT;
 }

@@ -31,7 +31,7 @@ import {
 import { EsRunOwners, runOwnersIndex } from './es-owners';
 import { readComparison } from './es-compare';
 import { RollupWriter } from './es-rollup-writer';
-import { bulkWrite } from './es-bulk';
+import { bulkWrite, largestWritePool, WRITE_POOL_FIELDS } from './es-bulk';
 import { createdPoints, type IStoredRollup } from './es-rollups';
 import { mapElasticsearchError, mapSearchFailure } from './es-errors';
 import {
@@ -241,6 +241,20 @@ export class ElasticsearchStore implements IStore {
     );
     this.rollups.add(createdPoints(batch.points, plan.items, response));
     return interpretBulkResponse(plan, response);
+  }
+
+  /**
+   * Bulk requests a node of the cluster indexes at once (the largest
+   * write thread pool of its data nodes); null when no node says.
+   */
+  async writeThreads(): Promise<number | null> {
+    const response = await this.call('reading the write thread pools', () =>
+      this.client.nodes.info({
+        metric: 'thread_pool',
+        filter_path: WRITE_POOL_FIELDS
+      })
+    );
+    return largestWritePool(response);
   }
 
   /** Resolves once the curve summaries of every write so far are stored. */

@@ -23,3 +23,27 @@ export function bulkWrite(
     meta: { name: 'bulk' }
   });
 }
+
+/** What `GET _nodes/thread_pool` is asked for: each node's roles and write pool. */
+export const WRITE_POOL_FIELDS = [
+  'nodes.*.roles',
+  'nodes.*.thread_pool.write.size'
+];
+
+/**
+ * The largest write thread pool of the cluster's data nodes: how many
+ * bulk requests one node indexes at once. Null when no data node says.
+ */
+export function largestWritePool(
+  response: estypes.NodesInfoResponseBase
+): number | null {
+  let largest: number | null = null;
+  for (const node of Object.values(response.nodes ?? {})) {
+    const size = node.thread_pool?.write?.size;
+    const holdsData = (node.roles ?? []).some(role => role.startsWith('data'));
+    if (holdsData && typeof size === 'number' && size > 0) {
+      largest = Math.max(largest ?? 0, size);
+    }
+  }
+  return largest;
+}

@@ -192,6 +192,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('hub service settings', () => {
+  const HUB = {
+    ...BASE,
+    TFLOG_MODE: 'hub',
+    JUPYTERHUB_API_URL: 'http://127.0.0.1:8081/hub/api',
+    TFLOG_ES_URLS: 'http://127.0.0.1:9200'
+  };
+
+  it('write as many full batches at once as the cluster has write threads, unless told', () => {
+    expect(loadConfig(HUB).config.hubService?.maxBulks).toBe(0);
+    expect(
+      loadConfig({ ...HUB, TFLOG_HUB_MAX_BULKS: '6' }).config.hubService
+        ?.maxBulks
+    ).toBe(6);
+  });
+
+  it.each(['two', '-1', '1001'])(
+    'name TFLOG_HUB_MAX_BULKS when it is %s',
+    value => {
+      const { errors } = loadConfig({ ...HUB, TFLOG_HUB_MAX_BULKS: value });
+      expect(errors.map(problem => problem.variable)).toEqual([
+        'TFLOG_HUB_MAX_BULKS'
+      ]);
+    }
+  );
+});
+
 describe('alert settings', () => {
   it('default to every rule and no webhook', () => {
     const { config, errors } = loadConfig(BASE);

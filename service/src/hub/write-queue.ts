@@ -1,0 +1,102 @@
+/**
+ * The order in which users' batches reach Elasticsearch from the hub
+ * service. Each user's service has a few batches in flight; sent straight
+ * on, a hub's users together queue many bulk requests at the node, and a
+ * live run's small batch waits behind all of them (measured: as long as a
+ * full batch's write). So full batches go a few at a time, taken from the
+ * users in turn, and small ones go at once: they wait only for the bulks
+ * the node is already writing.
+ */
+
+/** Full batches written at once until the cluster's write threads are known. */
+export const DEFAULT_LARGE_IN_FLIGHT = 2;
+/** A batch of at most this many documents and points (a live run's latest lines) never waits. */
+export const SMALL_BATCH_ITEMS = 100;
+
+interface IWaiting {
+  start: () => void;
+}
+
+export class HubWriteQueue {
+  private limit: number;
+  private largeInFlight = 0;
+  /** Each user's waiting writes, oldest first; the map's order is the turn. */
+  private readonly waiting = new Map<string, IWaiting[]>();
+
+  constructor(
+    maxLargeInFlight = DEFAULT_LARGE_IN_FLIGHT,
+    private readonly smallItems = SMALL_BATCH_ITEMS
+  ) {
+    this.limit = checkedLimit(maxLargeInFlight);
+  }
+
+  /** Full batches written at once, from all users. */
+  get maxLargeInFlight(): number {
+    return this.limit;
+  }
+
+  set maxLargeInFlight(value: number) {
+    this.limit = checkedLimit(value);
+    this.startNext();
+  }
+
+  /** Writes waiting for their turn, of all users. */
+  get waitingCount(): number {
+    let count = 0;
+    for (const queue of this.waiting.values()) {
+      count += queue.length;
+    }
+    return count;
+  }
+
+  /** Runs `write` for `user` in its turn (`items`: the batch's documents and points). */
+  run<T>(user: string, items: number, write: () => Promise<T>): Promise<T> {
+    if (items <= this.smallItems) {
+      return write();
+    }
+    return new Promise<T>((resolve, reject) => {
+      const start = (): void => {
+        this.largeInFlight += 1;
+        write()
+          .then(resolve, reject)
+          .finally(() => {
+            this.largeInFlight -= 1;
+            this.startNext();
+          });
+      };
+      const queue = this.waiting.get(user);
+      if (queue) {
+        queue.push({ start });
+      } else {
+        this.waiting.set(user, [{ start }]);
+      }
+      this.startNext();
+    });
+  }
+
+  private startNext(): void {
+    while (this.largeInFlight < this.limit) {
+      const next = this.waiting.entries().next();
+      if (next.done) {
+        return;
+      }
+      const [user, queue] = next.value;
+      const first = queue.shift() as IWaiting;
+      // The user goes to the end of the turn, or leaves it with nothing waiting.
+      this.waiting.delete(user);
+      if (queue.length > 0) {
+        this.waiting.set(user, queue);
+      }
+      first.start();
+    }
+  }
+}
+
+function checkedLimit(value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `full batches written at once must be a whole number of at least 1, not ${value}`
+    );
+  }
+  return value;
+}
