@@ -98,7 +98,12 @@ export interface IApiServerOptions {
    * Hub mode: stores a batch a user's service sends (`POST /api/v1/ingest`,
    * a JSON body of at most `maxBodyBytes`).
    */
-  ingest?: (user: string, body: unknown, bytes: number) => Promise<unknown>;
+  ingest?: (
+    user: string,
+    body: unknown,
+    bytes: number,
+    signal: AbortSignal
+  ) => Promise<unknown>;
   /** Largest request body taken, bytes (default 32 MiB). */
   maxBodyBytes?: number;
   /** Interval of SSE heartbeat comments (default 15 s). */
@@ -205,10 +210,13 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
         request,
         options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
       );
+      // A sender that stops waiting (its time limit) sends the batch again.
+      const closed = new AbortController();
+      response.once('close', () => closed.abort());
       sendJson(
         response,
         200,
-        await options.ingest(caller.user, body.value, body.bytes)
+        await options.ingest(caller.user, body.value, body.bytes, closed.signal)
       );
       return;
     }

@@ -36,11 +36,16 @@ export class HubIngest {
     this.writes = options.writes ?? new HubWriteQueue();
   }
 
-  /** Stores what `user` sent (`bytes`: the body's size); per-item refusals in the result. */
+  /**
+   * Stores what `user` sent (`bytes`: the body's size); per-item refusals
+   * in the result. `signal`: the request closed (a batch still waiting for
+   * its turn is then dropped).
+   */
   async ingest(
     user: string,
     body: unknown,
-    bytes: number
+    bytes: number,
+    signal?: AbortSignal
   ): Promise<IWriteResult> {
     const { store, owners, quotas, logger } = this.options;
     const read = readBatch(body);
@@ -63,8 +68,11 @@ export class HubIngest {
           .join('; ')})`
       );
     }
-    const result = await this.writes.run(user, batchItemCount(own.batch), () =>
-      store.write(own.batch)
+    const result = await this.writes.run(
+      user,
+      batchItemCount(own.batch),
+      () => store.write(own.batch),
+      signal
     );
     return {
       ...result,

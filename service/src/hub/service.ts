@@ -13,13 +13,22 @@ import { HubIdentity } from './identity';
 import { HubIngest } from './ingest';
 import { RunOwners } from './owners';
 import { UserQuotas, type IUserUsage } from './quota';
-import { DEFAULT_LARGE_IN_FLIGHT, HubWriteQueue } from './write-queue';
+import {
+  DEFAULT_LARGE_IN_FLIGHT,
+  HubWriteQueue,
+  type IWriteOrderStatus
+} from './write-queue';
 
 export interface IHubEndpoints {
   authenticate: (headers: { authorization?: string }) => Promise<string>;
   /** Once the store is set up: how many full batches to write at once. */
   prepare: () => Promise<void>;
-  ingest: (user: string, body: unknown, bytes: number) => Promise<unknown>;
+  ingest: (
+    user: string,
+    body: unknown,
+    bytes: number,
+    signal: AbortSignal
+  ) => Promise<unknown>;
   basePath: string;
   /** The caller's quota usage, added to /status. */
   statusFor: (
@@ -32,8 +41,8 @@ export interface IHubStatus {
   user: string;
   quota: { docsPerSecond: number; mbPerDay: number };
   usage: IUserUsage;
-  /** Full batches of all users: written at once at most, and waiting their turn. */
-  writes: { maxInFlight: number; waiting: number };
+  /** The write order of all users' full batches. */
+  writes: IWriteOrderStatus;
 }
 
 export function hubEndpoints(
@@ -65,7 +74,8 @@ export function hubEndpoints(
         `writing at most ${writes.maxLargeInFlight} full batches at once, users in turn (TFLOG_HUB_MAX_BULKS)`
       );
     },
-    ingest: (user, body, bytes) => ingest.ingest(user, body, bytes),
+    ingest: (user, body, bytes, signal) =>
+      ingest.ingest(user, body, bytes, signal),
     basePath: config.basePath,
     statusFor: (user, service) => ({
       ...service,
@@ -76,10 +86,7 @@ export function hubEndpoints(
           mbPerDay: config.quotaMbPerDay
         },
         usage: quotas.usage(user),
-        writes: {
-          maxInFlight: writes.maxLargeInFlight,
-          waiting: writes.waitingCount
-        }
+        writes: writes.status()
       }
     })
   };

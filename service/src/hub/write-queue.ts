@@ -5,8 +5,11 @@
  * live run's small batch waits behind all of them (measured: as long as a
  * full batch's write). So full batches go a few at a time, taken from the
  * users in turn, and small ones go at once: they wait only for the bulks
- * the node is already writing.
+ * the node is already writing. A waiting batch whose sender gave up (its
+ * request closed: the sender's time limit, or the service stopped) is
+ * dropped unwritten: the sender sends it again from its spool.
  */
+import { StoreUnavailableError } from '../store/store';
 
 /** Full batches written at once until the cluster's write threads are known. */
 export const DEFAULT_LARGE_IN_FLIGHT = 2;
@@ -17,9 +20,18 @@ interface IWaiting {
   start: () => void;
 }
 
+/** What the hub's `/status` tells of the write order (`hub.writes`). */
+export interface IWriteOrderStatus {
+  maxInFlight: number;
+  waiting: number;
+  /** Batches dropped since the start because their sender gave up waiting. */
+  abandoned: number;
+}
+
 export class HubWriteQueue {
   private limit: number;
   private largeInFlight = 0;
+  private abandoned = 0;
   /** Each user's waiting writes, oldest first; the map's order is the turn. */
   private readonly waiting = new Map<string, IWaiting[]>();
 
@@ -40,35 +52,74 @@ export class HubWriteQueue {
     this.startNext();
   }
 
-  /** Writes waiting for their turn, of all users. */
-  get waitingCount(): number {
-    let count = 0;
+  status(): IWriteOrderStatus {
+    let waiting = 0;
     for (const queue of this.waiting.values()) {
-      count += queue.length;
+      waiting += queue.length;
     }
-    return count;
+    return {
+      maxInFlight: this.limit,
+      waiting,
+      abandoned: this.abandoned
+    };
   }
 
-  /** Runs `write` for `user` in its turn (`items`: the batch's documents and points). */
-  run<T>(user: string, items: number, write: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `write` for `user` in its turn (`items`: the batch's documents and
+   * points). Aborting `signal` while it waits drops it (rejected with a
+   * StoreUnavailableError); once started, it is written.
+   */
+  run<T>(
+    user: string,
+    items: number,
+    write: () => Promise<T>,
+    signal?: AbortSignal
+  ): Promise<T> {
     if (items <= this.smallItems) {
       return write();
     }
     return new Promise<T>((resolve, reject) => {
-      const start = (): void => {
-        this.largeInFlight += 1;
-        write()
-          .then(resolve, reject)
-          .finally(() => {
-            this.largeInFlight -= 1;
-            this.startNext();
-          });
+      const entry: IWaiting = {
+        start: () => {
+          signal?.removeEventListener('abort', drop);
+          this.largeInFlight += 1;
+          write()
+            .then(resolve, reject)
+            .finally(() => {
+              this.largeInFlight -= 1;
+              this.startNext();
+            });
+        }
       };
+      const abandon = (): void => {
+        this.abandoned += 1;
+        reject(
+          new StoreUnavailableError(
+            `${user}'s service closed the request before its batch's turn came; it sends the batch again`
+          )
+        );
+      };
+      const drop = (): void => {
+        const queue = this.waiting.get(user) ?? [];
+        const index = queue.indexOf(entry);
+        if (index >= 0) {
+          queue.splice(index, 1);
+          if (queue.length === 0) {
+            this.waiting.delete(user);
+          }
+          abandon();
+        }
+      };
+      if (signal?.aborted) {
+        abandon();
+        return;
+      }
+      signal?.addEventListener('abort', drop, { once: true });
       const queue = this.waiting.get(user);
       if (queue) {
-        queue.push({ start });
+        queue.push(entry);
       } else {
-        this.waiting.set(user, [{ start }]);
+        this.waiting.set(user, [entry]);
       }
       this.startNext();
     });

@@ -14,6 +14,7 @@ import { HubIdentity } from '../../src/hub/identity';
 import { HubIngest } from '../../src/hub/ingest';
 import { RunOwners } from '../../src/hub/owners';
 import { UserQuotas, type IQuotaLimits } from '../../src/hub/quota';
+import { HubWriteQueue } from '../../src/hub/write-queue';
 import { StatusTracker } from '../../src/ship/status';
 import { EmbeddedStore } from '../../src/store/embedded';
 import { HubStore } from '../../src/store/hub-client';
@@ -21,7 +22,9 @@ import {
   StoreQueryError,
   StoreUnavailableError,
   type IRunOwnerStore,
-  type IWriteBatch
+  type IStore,
+  type IWriteBatch,
+  type IWriteResult
 } from '../../src/store/store';
 import type { IRunSummary, ITflogDocument } from '../../src/types';
 import { logEvent, lossPoint } from '../documents';
@@ -133,6 +136,19 @@ function runBatch(runId: string, claimedUser: string, seq = 3): IWriteBatch {
   };
 }
 
+/** Resolves once `condition` holds; fails the test after 5 s. */
+async function waitUntil(
+  condition: () => boolean | Promise<boolean>
+): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`still not true after 5 s: ${condition.toString()}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
 describe('the hub service', () => {
   let dir: string;
   let hub: Awaited<ReturnType<typeof fakeHub>>;
@@ -143,7 +159,9 @@ describe('the hub service', () => {
   let logLines: string[];
 
   async function start(
-    limits: IQuotaLimits = { docsPerSecond: 0, bytesPerDay: 0 }
+    limits: IQuotaLimits = { docsPerSecond: 0, bytesPerDay: 0 },
+    writes = new HubWriteQueue(),
+    writeTo: IStore = store
   ): Promise<void> {
     owners = new MemoryOwners();
     const { logger, lines } = memoryLogger();
@@ -151,21 +169,23 @@ describe('the hub service', () => {
     const identity = new HubIdentity({ apiUrl: hub.url });
     const quotas = new UserQuotas(limits);
     const ingest = new HubIngest({
-      store,
+      store: writeTo,
       owners: new RunOwners(owners),
       quotas,
-      logger
+      logger,
+      writes
     });
     api = createApiServer({
       store,
       getStatus: user => ({
         ...new StatusTracker({ spoolDir: '/s', stateDir: '/t' }).snapshot(),
-        hub: { user, usage: quotas.usage(user) }
+        hub: { user, usage: quotas.usage(user), writes: writes.status() }
       }),
       version: 'test',
       user: '(hub)',
       authenticate: headers => identity.userOf(headers.authorization),
-      ingest: (user, body, bytes) => ingest.ingest(user, body, bytes),
+      ingest: (user, body, bytes, signal) =>
+        ingest.ingest(user, body, bytes, signal),
       maxBodyBytes: 64 * 1024,
       basePath: '/services/tflog/'
     });
@@ -489,6 +509,41 @@ describe('the hub service', () => {
     expect(await bob.write(runBatch('run-b', 'bob'))).toMatchObject({
       created: 5
     });
+  });
+
+  it('writes full batches in turn and drops one whose sender gave up waiting', async () => {
+    // The store holds every write until released, so the first one keeps
+    // the only slot and the next waits for its turn.
+    const releases: (() => void)[] = [];
+    const held = Object.create(store) as IStore;
+    held.write = (batch: IWriteBatch): Promise<IWriteResult> =>
+      new Promise(resolve => releases.push(() => resolve(store.write(batch))));
+    await start(undefined, new HubWriteQueue(1, 0), held);
+    const first = client('alice-token').write(runBatch('run-a', 'alice'));
+    await waitUntil(() => releases.length === 1);
+    const impatient = new HubStore({ url, token: 'bob-token', timeoutMs: 300 });
+    await expect(impatient.write(runBatch('run-b', 'bob'))).rejects.toThrow(
+      StoreUnavailableError
+    );
+    const status = async () =>
+      (
+        (await (
+          await fetch(`${url}api/v1/status`, {
+            headers: { Authorization: 'token alice-token' }
+          })
+        ).json()) as { hub: { writes: Record<string, number> } }
+      ).hub.writes;
+    await waitUntil(async () => (await status()).abandoned === 1);
+    expect(await status()).toEqual({
+      maxInFlight: 1,
+      waiting: 0,
+      abandoned: 1
+    });
+    releases[0]();
+    expect(await first).toMatchObject({ created: 5 });
+    // bob's batch was never handed to the store: his service sends it again.
+    expect(releases).toHaveLength(1);
+    expect(await store.getRun('run-b')).toBeNull();
   });
 
   it('refuses items of the wrong shape one by one and a body that is not a batch as a whole', async () => {

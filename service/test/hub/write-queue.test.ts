@@ -1,4 +1,5 @@
 import { HubWriteQueue } from '../../src/hub/write-queue';
+import { StoreUnavailableError } from '../../src/store/store';
 
 /** A write that ends when told to, noting when it started. */
 function pendingWrite(started: string[], name: string) {
@@ -28,12 +29,12 @@ describe('HubWriteQueue', () => {
     const writes = ['a1', 'a2', 'a3'].map(name => pendingWrite(started, name));
     const answers = writes.map(each => queue.run('alice', 500, each.write));
     expect(started).toEqual(['a1', 'a2']);
-    expect(queue.waitingCount).toBe(1);
+    expect(queue.status().waiting).toBe(1);
     writes[1].finish();
     await expect(answers[1]).resolves.toBe('a2');
     await settle();
     expect(started).toEqual(['a1', 'a2', 'a3']);
-    expect(queue.waitingCount).toBe(0);
+    expect(queue.status().waiting).toBe(0);
     writes[0].finish();
     writes[2].finish();
     await expect(Promise.all(answers)).resolves.toEqual(['a1', 'a2', 'a3']);
@@ -51,7 +52,7 @@ describe('HubWriteQueue', () => {
     expect(started).toEqual(['full', 'live']);
     live.finish();
     await expect(answer).resolves.toBe('live');
-    expect(queue.waitingCount).toBe(1);
+    expect(queue.status().waiting).toBe(1);
     full.finish();
     waiting.finish();
   });
@@ -103,6 +104,47 @@ describe('HubWriteQueue', () => {
     expect(started).toEqual(['failing', 'next']);
     next.finish();
     await expect(answer).resolves.toBe('next');
+  });
+
+  it('drops a waiting batch whose sender gives up, and only that one', async () => {
+    const queue = new HubWriteQueue(1, 0);
+    const started: string[] = [];
+    const running = pendingWrite(started, 'running');
+    const given = pendingWrite(started, 'given-up');
+    const next = pendingWrite(started, 'next');
+    const sender = new AbortController();
+    void queue.run('alice', 10, running.write);
+    const givenUp = queue.run('bob', 10, given.write, sender.signal);
+    const answer = queue.run('carol', 10, next.write);
+    sender.abort();
+    await expect(givenUp).rejects.toThrow(StoreUnavailableError);
+    expect(queue.status()).toEqual({
+      maxInFlight: 1,
+      waiting: 1,
+      abandoned: 1
+    });
+    running.finish();
+    await settle();
+    expect(started).toEqual(['running', 'next']);
+    next.finish();
+    await expect(answer).resolves.toBe('next');
+  });
+
+  it('writes a started batch although its sender gives up, and one already given up never', async () => {
+    const queue = new HubWriteQueue(1, 0);
+    const started: string[] = [];
+    const running = pendingWrite(started, 'running');
+    const sender = new AbortController();
+    const answer = queue.run('alice', 10, running.write, sender.signal);
+    sender.abort();
+    running.finish();
+    await expect(answer).resolves.toBe('running');
+    const late = pendingWrite(started, 'late');
+    await expect(
+      queue.run('bob', 10, late.write, sender.signal)
+    ).rejects.toThrow(/closed the request before its batch's turn came/);
+    expect(started).toEqual(['running']);
+    expect(queue.status().abandoned).toBe(1);
   });
 
   it('starts waiting batches when the limit is raised', () => {
