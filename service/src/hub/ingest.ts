@@ -9,6 +9,7 @@ import { batchItemCount, type IStore, type IWriteResult } from '../store/store';
 import {
   boundWriteTimes,
   readBatch,
+  type IReadBatch,
   runIdsOf,
   stampUser,
   withoutForeignRuns
@@ -47,10 +48,27 @@ export class HubIngest {
     bytes: number,
     signal?: AbortSignal
   ): Promise<IWriteResult> {
-    const { store, owners, quotas, logger } = this.options;
+    const { quotas } = this.options;
     const read = readBatch(body);
+    const items = batchItemCount(read.batch);
+    quotas.take(user, items, bytes);
+    try {
+      return await this.writeOwnItems(user, read, signal);
+    } catch (error) {
+      // The write failed as a whole: the sender sends it again, charged then.
+      quotas.giveBack(user, items, bytes);
+      throw error;
+    }
+  }
+
+  /** Stamps, checks ownership and writes in turn what `user` sent. */
+  private async writeOwnItems(
+    user: string,
+    read: IReadBatch,
+    signal: AbortSignal | undefined
+  ): Promise<IWriteResult> {
+    const { store, owners, quotas, logger } = this.options;
     const batch = read.batch;
-    quotas.take(user, batchItemCount(batch), bytes);
     stampUser(batch, user);
     boundWriteTimes(batch, this.now());
     const runOwners = await owners.claim(user, runIdsOf(batch));

@@ -82,6 +82,20 @@ export class UserQuotas {
     bucket.usage.bytesToday += bytes;
   }
 
+  /**
+   * Gives back what `take` took for a batch that was not stored (the store
+   * failed, or its sender gave up waiting): the sender sends it again and
+   * is charged then.
+   */
+  giveBack(user: string, documents: number, bytes: number): void {
+    const bucket = this.bucketOf(user);
+    if (this.limits.docsPerSecond > 0) {
+      bucket.tokens = Math.min(this.burst, bucket.tokens + documents);
+    }
+    bucket.usage.documents = Math.max(0, bucket.usage.documents - documents);
+    bucket.usage.bytesToday = Math.max(0, bucket.usage.bytesToday - bytes);
+  }
+
   /** Counts items refused because their run is another user's. */
   countForeign(user: string, items: number): void {
     this.bucketOf(user).usage.refusedForeignRun += items;

@@ -525,15 +525,26 @@ describe('the hub service', () => {
     await expect(impatient.write(runBatch('run-b', 'bob'))).rejects.toThrow(
       StoreUnavailableError
     );
-    const status = async () =>
+    const hubStatus = async (token: string) =>
       (
         (await (
           await fetch(`${url}api/v1/status`, {
-            headers: { Authorization: 'token alice-token' }
+            headers: { Authorization: `token ${token}` }
           })
-        ).json()) as { hub: { writes: Record<string, number> } }
-      ).hub.writes;
+        ).json()) as {
+          hub: {
+            writes: Record<string, number>;
+            usage: Record<string, number>;
+          };
+        }
+      ).hub;
+    const status = async () => (await hubStatus('alice-token')).writes;
     await waitUntil(async () => (await status()).abandoned === 1);
+    // Not stored, so not charged: bob's service sends it again and pays then.
+    expect((await hubStatus('bob-token')).usage).toMatchObject({
+      documents: 0,
+      bytesToday: 0
+    });
     expect(await status()).toEqual({
       maxInFlight: 1,
       waiting: 0,

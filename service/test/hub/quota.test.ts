@@ -23,6 +23,28 @@ describe('UserQuotas', () => {
     });
   });
 
+  it('gives back what a batch that was not stored took', () => {
+    const now = Date.parse('2026-12-01T10:00:00Z');
+    const quotas = new UserQuotas(
+      { docsPerSecond: 10, burstDocs: 30, bytesPerDay: 1000 },
+      () => now
+    );
+    quotas.take('alice', 30, 600);
+    expect(() => quotas.take('alice', 30, 600)).toThrow(ApiError);
+    quotas.giveBack('alice', 30, 600);
+    expect(quotas.usage('alice')).toMatchObject({
+      documents: 0,
+      bytesToday: 0
+    });
+    // The same batch sent again goes through, at no cost to another user.
+    quotas.take('alice', 30, 600);
+    expect(quotas.usage('alice')).toMatchObject({
+      documents: 30,
+      bytesToday: 600
+    });
+    expect(quotas.usage('bob').documents).toBe(0);
+  });
+
   it('takes a request larger than the burst on a full bucket, and makes the next ones wait', () => {
     let now = 0;
     const quotas = new UserQuotas(
