@@ -314,6 +314,98 @@ describe('CompareModel', () => {
     model.dispose();
   });
 
+  it('reads again in place: what is shown stays until the answer, and after a failure with its message', async () => {
+    const client = new ComparingClient();
+    const answer = (values: number[], status: 'running' | 'finished') => ({
+      metric: 'loss',
+      runs: [
+        {
+          run_id: 'a',
+          run: summary({ run_id: 'a', status }),
+          metrics: ['loss'],
+          series: series('loss', points(values))
+        },
+        {
+          run_id: 'b',
+          run: summary({ run_id: 'b', status: 'finished' }),
+          metrics: ['loss'],
+          series: series('loss', points([1]))
+        }
+      ]
+    });
+    client.answer = answer([1, 2], 'running');
+    const model = new CompareModel({
+      client,
+      runIds: ['a', 'b'],
+      view: { axis: 'epoch' }
+    });
+    // Nothing read yet: nothing to read again.
+    await model.refresh();
+    expect(client.compareQueries).toEqual([]);
+    await model.load();
+    expect(model.running).toBe(true);
+    expect(model.rows()).toHaveLength(3);
+
+    let loadingSeen = false;
+    model.changed.connect(() => (loadingSeen ||= model.loading));
+    client.answer = new Error('tflog service: store unavailable');
+    await model.refresh();
+    expect(model.refreshError).toBe('tflog service: store unavailable');
+    expect(model.runs.map(run => run.error)).toEqual([null, null]);
+    expect(model.rows()).toHaveLength(3);
+
+    client.answer = answer([1, 2, 3, 4], 'finished');
+    await model.refresh();
+    expect(loadingSeen).toBe(false);
+    expect(model.refreshError).toBeNull();
+    expect(model.running).toBe(false);
+    expect(model.rows()).toHaveLength(5);
+    // The same axis and metric as shown.
+    expect(client.compareQueries.slice(1)).toEqual([
+      { runIds: ['a', 'b'], axis: 'epoch', maxPoints: 1000, metric: 'loss' },
+      { runIds: ['a', 'b'], axis: 'epoch', maxPoints: 1000, metric: 'loss' }
+    ]);
+    model.dispose();
+  });
+
+  it('lets a full read win over a re-read that answers later', async () => {
+    const client = new ComparingClient();
+    const first = {
+      metric: 'loss',
+      runs: [
+        {
+          run_id: 'a',
+          run: summary({ run_id: 'a' }),
+          metrics: ['loss', 'acc'],
+          series: series('loss', points([1]))
+        }
+      ]
+    };
+    client.answer = first;
+    const model = new CompareModel({ client, runIds: ['a'] });
+    await model.load();
+    let release: () => void = () => undefined;
+    const late = new Promise<void>(resolve => (release = resolve));
+    // The re-read is answered with the loss series, after the full read.
+    const compare = client.compare.bind(client);
+    client.compare = () => late.then(() => first);
+    const rereading = model.refresh();
+    client.compare = compare;
+    client.answer = {
+      ...first,
+      metric: 'acc',
+      runs: [{ ...first.runs[0], series: series('acc', points([5, 6])) }]
+    };
+    model.setView({ metric: 'acc' });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(model.metric).toBe('acc');
+    release();
+    await rereading;
+    expect(model.metric).toBe('acc');
+    expect(model.rows().map(row => row.x)).toEqual([5, 6]);
+    model.dispose();
+  });
+
   it('reads every series of every run a few at a time for an export', async () => {
     const client = new GatedClient();
     client.failures.set('r3', new Error('tflog service: run r3 not found'));

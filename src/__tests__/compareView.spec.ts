@@ -2,7 +2,12 @@ import { Widget } from '@lumino/widgets';
 
 import { CompareModel } from '../model/compareModel';
 import { resolveThemeColours } from '../theme';
-import type { ISeriesQuery, ISeriesResponse } from '../tokens';
+import type {
+  ICompareQuery,
+  ICompareResponse,
+  ISeriesQuery,
+  ISeriesResponse
+} from '../tokens';
 import { CompareView } from '../views/compare';
 import { compareSpec, runStrokes } from '../views/compareSpec';
 import { FakeClient, ranked, series, summary } from './fakes';
@@ -16,6 +21,13 @@ const colours = resolveThemeColours(() => '');
  * the service has no run gone.
  */
 class TwoRuns extends FakeClient {
+  /** A comparison's request fails with it while set. */
+  failure: Error | null = null;
+
+  compare(query: ICompareQuery): Promise<ICompareResponse> {
+    return this.failure ? Promise.reject(this.failure) : super.compare(query);
+  }
+
   series(runId: string, query: ISeriesQuery): Promise<ISeriesResponse> {
     if (runId === 'gone') {
       return Promise.reject(new Error('tflog service: run gone not found'));
@@ -70,10 +82,12 @@ describe('runStrokes', () => {
 
 describe('CompareView', () => {
   let view: CompareView;
+  let client: TwoRuns;
 
   beforeEach(async () => {
+    client = new TwoRuns();
     const model = new CompareModel({
-      client: new TwoRuns(),
+      client,
       runIds: ['a', 'b', 'gone']
     });
     view = new CompareView({ model, colours, renderer: 'svg' });
@@ -110,6 +124,28 @@ describe('CompareView', () => {
       ...node.querySelectorAll('.jp-tflog-compare-metric option')
     ].map(option => option.textContent);
     expect(metrics).toEqual(['loss', 'acc']);
+  });
+
+  it('says it follows running runs, and keeps what it shows when a re-read fails', async () => {
+    const status = () =>
+      view.node.querySelector('.jp-tflog-compare-status')?.textContent;
+    const chart = view.node.querySelector(
+      '.jp-tflog-compare-chart'
+    ) as HTMLElement;
+    expect(status()).toBe(
+      'Following 2 running runs: read again every few seconds.'
+    );
+    client.failure = new Error('tflog service: store unavailable');
+    await view.model.refresh();
+    expect(status()).toBe(
+      'Cannot read the runs again (shown as read before): tflog service: store unavailable'
+    );
+    expect(chart.dataset.points).toBe('5');
+    client.failure = null;
+    await view.model.refresh();
+    expect(status()).toBe(
+      'Following 2 running runs: read again every few seconds.'
+    );
   });
 
   it('lists final and best values side by side', () => {

@@ -171,30 +171,9 @@ export class CompareModel {
     let runs: IComparedRun[];
     let metric: string | null = null;
     try {
-      const wanted = this._view.metric ?? this._runsMetric;
-      const answer = await this._client.compare({
-        runIds: this.runIds,
-        axis,
-        maxPoints: this._maxPoints,
-        ...(wanted === null ? {} : { metric: wanted })
-      });
-      metric = answer.metric;
-      runs = this.runIds.map(runId => {
-        const found = answer.runs.find(
-          (entry: ICompareRun) => entry.run_id === runId
-        );
-        return found?.run
-          ? {
-              runId,
-              summary: found.run,
-              metrics: found.metrics,
-              series: found.series === null ? [] : [found.series],
-              error: null
-            }
-          : { ...emptyRun(runId), error: `no run '${runId}'` };
-      });
+      ({ runs, metric } = await this._read(axis));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       runs = this.runIds.map(runId => ({ ...emptyRun(runId), error: message }));
     }
     if (generation !== this._generation || this._disposed) {
@@ -203,7 +182,46 @@ export class CompareModel {
     this._runs = runs;
     this._runsAxis = axis;
     this._runsMetric = metric;
+    this._refreshError = null;
     this._loading = false;
+    this._changed.emit();
+  }
+
+  /** True while a run compared is still running: its curve still grows. */
+  get running(): boolean {
+    return this._runs.some(run => run.summary?.status === 'running');
+  }
+
+  /** Why the last re-read failed (what is shown is older); null when it did not. */
+  get refreshError(): string | null {
+    return this._refreshError;
+  }
+
+  /**
+   * Read the runs again for what is shown, keeping it on screen until the
+   * answer is in (nothing to do while a full read is under way). When the
+   * request fails, what is shown stays and `refreshError` says why.
+   */
+  async refresh(): Promise<void> {
+    if (this._loading || this._runsAxis === null) {
+      return;
+    }
+    const generation = ++this._generation;
+    const axis = this._runsAxis;
+    try {
+      const { runs, metric } = await this._read(axis);
+      if (generation !== this._generation || this._disposed) {
+        return;
+      }
+      this._runs = runs;
+      this._runsMetric = metric;
+      this._refreshError = null;
+    } catch (error) {
+      if (generation !== this._generation || this._disposed) {
+        return;
+      }
+      this._refreshError = errorMessage(error);
+    }
     this._changed.emit();
   }
 
@@ -232,10 +250,7 @@ export class CompareModel {
               error: null
             };
           } catch (error) {
-            return {
-              ...emptyRun(runId),
-              error: error instanceof Error ? error.message : String(error)
-            };
+            return { ...emptyRun(runId), error: errorMessage(error) };
           }
         })
       )
@@ -245,6 +260,34 @@ export class CompareModel {
   dispose(): void {
     this._disposed = true;
     Signal.clearData(this);
+  }
+
+  /** One `GET /compare` for the runs, the drawn metric and `axis`. */
+  private async _read(
+    axis: SeriesAxis
+  ): Promise<{ runs: IComparedRun[]; metric: string | null }> {
+    const wanted = this._view.metric ?? this._runsMetric;
+    const answer = await this._client.compare({
+      runIds: this.runIds,
+      axis,
+      maxPoints: this._maxPoints,
+      ...(wanted === null ? {} : { metric: wanted })
+    });
+    const runs = this.runIds.map((runId): IComparedRun => {
+      const found = answer.runs.find(
+        (entry: ICompareRun) => entry.run_id === runId
+      );
+      return found?.run
+        ? {
+            runId,
+            summary: found.run,
+            metrics: found.metrics,
+            series: found.series === null ? [] : [found.series],
+            error: null
+          }
+        : { ...emptyRun(runId), error: `no run '${runId}'` };
+    });
+    return { runs, metric: answer.metric };
   }
 
   private readonly _client: ITflogClient;
@@ -257,9 +300,14 @@ export class CompareModel {
   /** The metric the series held are of (the service's choice); null when none. */
   private _runsMetric: string | null = null;
   private _loading = false;
+  private _refreshError: string | null = null;
   private _generation = 0;
   private _disposed = false;
   private readonly _changed = new Signal<this, void>(this);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function emptyRun(runId: string): IComparedRun {

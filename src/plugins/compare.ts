@@ -25,7 +25,7 @@ import {
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
-import { downloadIcon, linkIcon } from '@jupyterlab/ui-components';
+import { downloadIcon, linkIcon, refreshIcon } from '@jupyterlab/ui-components';
 import type {
   ReadonlyJSONObject,
   ReadonlyPartialJSONObject
@@ -48,6 +48,7 @@ import {
   toCsv,
   toJson
 } from '../model/compareExport';
+import { CompareFollower } from '../model/compareFollow';
 import {
   CompareModel,
   ICompareView,
@@ -316,7 +317,15 @@ function createCompareWidget(
   };
   setTitle();
   model.changed.connect(setTitle);
-  widget.disposed.connect(() => model.dispose());
+  const follower = new CompareFollower({
+    model,
+    isShown: () => widget.isVisible
+  });
+  follower.start();
+  widget.disposed.connect(() => {
+    follower.dispose();
+    model.dispose();
+  });
 
   const exportAs = async (format: ExportFormat): Promise<void> => {
     if (!model.current) {
@@ -336,6 +345,18 @@ function createCompareWidget(
     );
   };
   const toolbar = widget.toolbar;
+  toolbar.addItem(
+    'refresh',
+    new ToolbarButton({
+      className: 'jp-tflog-compare-refresh',
+      icon: refreshIcon,
+      label: trans.__('Refresh'),
+      tooltip: trans.__(
+        'Read the runs again (a comparison with a running run is read again every few seconds while shown)'
+      ),
+      onClick: () => void model.refresh()
+    })
+  );
   toolbar.addItem(
     'export-csv',
     new ToolbarButton({

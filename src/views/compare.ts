@@ -212,14 +212,7 @@ export class CompareView extends Panel {
 
     const read = model.runs.filter(run => run.summary !== null).length;
     this.node.dataset.loading = String(model.loading);
-    setText(
-      this._status,
-      model.loading
-        ? trans.__('Reading %1 runs…', model.runIds.length)
-        : metric === null && read > 0
-          ? trans.__('These runs have no metrics yet.')
-          : ''
-    );
+    setText(this._status, this._statusText(read));
     const failed = model.runs.filter(run => run.error !== null);
     this._errors.hidden = failed.length === 0;
     this._errors.replaceChildren(
@@ -251,6 +244,33 @@ export class CompareView extends Panel {
     }
     this._chart.node.hidden = metric === null;
     this._renderTable();
+  }
+
+  private _statusText(read: number): string {
+    const model = this.model;
+    const trans = this._trans;
+    if (model.loading) {
+      return trans.__('Reading %1 runs…', model.runIds.length);
+    }
+    if (model.refreshError !== null) {
+      return trans.__(
+        'Cannot read the runs again (shown as read before): %1',
+        model.refreshError
+      );
+    }
+    if (model.metric === null && read > 0) {
+      return trans.__('These runs have no metrics yet.');
+    }
+    const running = model.runs.filter(
+      run => run.summary?.status === 'running'
+    ).length;
+    return running > 0
+      ? trans._n(
+          'Following %1 running run: read again every few seconds.',
+          'Following %1 running runs: read again every few seconds.',
+          running
+        )
+      : '';
   }
 
   private _renderTable(): void {

@@ -3,6 +3,7 @@
  * `tflog:compare`, both are drawn and in the legend, the readout lists
  * both, a dark theme draws the chart again, the comparison is exported as
  * CSV (and one run as JSON), and its link opens the same view in a new page.
+ * A comparison with a running run is read again while shown until it ends.
  */
 import { readFileSync } from 'fs';
 import { expect, test } from '@jupyterlab/galata';
@@ -79,6 +80,20 @@ async function storedRuns(
   return ids;
 }
 
+/** Run `tflog:compare` on `runIds`, once the command exists. */
+async function openComparison(page: Page, runIds: string[]): Promise<void> {
+  await page.waitForFunction(
+    command => window.jupyterapp.commands.hasCommand(command),
+    COMPARE_COMMAND
+  );
+  await page.evaluate(
+    async ({ command, runIds }) => {
+      await window.jupyterapp.commands.execute(command, { runIds });
+    },
+    { command: COMPARE_COMMAND, runIds }
+  );
+}
+
 test('two runs compared: both drawn, exported as CSV, reopened by link', async ({
   page,
   tmpPath
@@ -104,16 +119,7 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
     5
   );
 
-  await page.waitForFunction(
-    command => window.jupyterapp.commands.hasCommand(command),
-    COMPARE_COMMAND
-  );
-  await page.evaluate(
-    async ({ command, runIds }) => {
-      await window.jupyterapp.commands.execute(command, { runIds });
-    },
-    { command: COMPARE_COMMAND, runIds: [smallId, largeId] }
-  );
+  await openComparison(page, [smallId, largeId]);
   const view = page.locator(
     `.jp-tflog-compare[data-run-ids="${smallId},${largeId}"]`
   );
@@ -174,12 +180,7 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
   await expect(chart).toHaveAttribute('data-points', '10');
 
   // Running the command again brings the same tab forward.
-  await page.evaluate(
-    async ({ command, runIds }) => {
-      await window.jupyterapp.commands.execute(command, { runIds });
-    },
-    { command: COMPARE_COMMAND, runIds: [largeId, smallId] }
-  );
+  await openComparison(page, [largeId, smallId]);
   await expect(page.locator('.jp-tflog-compare')).toHaveCount(1);
 
   const widget = page.locator('.jp-tflog-compare-widget');
@@ -279,4 +280,82 @@ test('two runs compared: both drawn, exported as CSV, reopened by link', async (
   await waitForLabRestored(page);
   await expect(view).toBeVisible({ timeout: 60_000 });
   await expect(chart).toHaveAttribute('data-points', '10');
+});
+
+test('a comparison with a running run follows it until it ends', async ({
+  page,
+  tmpPath
+}) => {
+  const steps = 60;
+  const notebookPath = `${tmpPath}/compare-live.ipynb`;
+  const content = notebookContent([
+    '%load_ext tflog',
+    [
+      '%%tflog cmp-live',
+      'import time',
+      'import tflog',
+      `for step in range(1, ${steps + 1}):`,
+      '    tflog.log({"loss": 1 / step}, step=step)',
+      '    time.sleep(0.5)'
+    ].join('\n')
+  ]);
+  expect(await page.contents.uploadContent(content, 'text', notebookPath)).toBe(
+    true
+  );
+  expect(await page.notebook.openByPath(notebookPath)).toBe(true);
+  await page.notebook.activate('compare-live.ipynb');
+  await page.notebook.runCell(0);
+  await page.notebook.runCell(1, { wait: false });
+
+  // The run, once it is running with a few losses stored.
+  let runId = '';
+  await expect
+    .poll(
+      async () => {
+        const runs = await page.request.get(
+          `/tflog/api/v1/runs?${new URLSearchParams({ notebook: notebookPath, size: '5' })}`
+        );
+        const answer = (await runs.json()) as IRunsAnswer;
+        runId =
+          answer.runs.find(
+            run => run.name === 'cmp-live' && run.status === 'running'
+          )?.run_id ?? '';
+        if (runId === '') {
+          return 0;
+        }
+        const series = await page.request.get(
+          `/tflog/api/v1/runs/${encodeURIComponent(runId)}/series?names=loss`
+        );
+        const lines = ((await series.json()) as ISeriesAnswer).series;
+        return Math.max(0, ...lines.map(line => line.points.length));
+      },
+      { message: 'run cmp-live is running', timeout: RUN_TIMEOUT_MS }
+    )
+    .toBeGreaterThanOrEqual(2);
+
+  await openComparison(page, [runId]);
+  const view = page.locator(`.jp-tflog-compare[data-run-ids="${runId}"]`);
+  const chart = view.locator('.jp-tflog-compare-chart');
+  const status = view.locator('.jp-tflog-compare-status');
+  await expect(chart).toHaveAttribute('data-metric', 'loss');
+  await expect(status).toHaveText(
+    'Following 1 running run: read again every few seconds.'
+  );
+  const first = Number(await chart.getAttribute('data-points'));
+  expect(first).toBeLessThan(steps);
+
+  // Read again while shown, with no click, until the run has ended.
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-points')), {
+      message: 'the comparison grows while its run runs',
+      timeout: 30_000
+    })
+    .toBeGreaterThan(first);
+  await expect(chart).toHaveAttribute('data-points', String(steps), {
+    timeout: RUN_TIMEOUT_MS
+  });
+  await expect(status).toHaveText('', { timeout: 30_000 });
+  await expect(
+    view.locator('.jp-tflog-compare-table tr[data-metric="loss"] td')
+  ).toHaveText(['0.01667', '0.01667']); // final and best: 1/60
 });
