@@ -7,8 +7,12 @@
  * users in turn, and small ones go at once: they wait only for the bulks
  * the node is already writing. A waiting batch whose sender gave up (its
  * request closed: the sender's time limit, or the service stopped) is
- * dropped unwritten: the sender sends it again from its spool.
+ * dropped unwritten: the sender sends it again from its spool. And when the
+ * cluster cannot keep up, so that a new full batch would wait longer than
+ * its sender waits for an answer, it is refused at once (503 with
+ * Retry-After) rather than queued to be dropped later.
  */
+import { HUB_REQUEST_TIMEOUT_MS } from '../store/hub-client';
 import { StoreUnavailableError } from '../store/store';
 
 /** Full batches written at once until the cluster's write threads are known. */
@@ -16,8 +20,20 @@ export const DEFAULT_LARGE_IN_FLIGHT = 2;
 /** A batch of at most this many documents and points (a live run's latest lines) never waits. */
 export const SMALL_BATCH_ITEMS = 100;
 
+/** A full batch waits at most this long for its turn: well within its sender's time limit. */
+export const MAX_WAIT_MS = HUB_REQUEST_TIMEOUT_MS * 0.6;
+/** The weight of the latest full batch's write time in the running estimate. */
+const WRITE_TIME_WEIGHT = 0.2;
+
 interface IWaiting {
   start: () => void;
+}
+
+export interface IWriteQueueOptions {
+  /** Refuse a full batch that would wait longer than this for its turn, ms. */
+  maxWaitMs?: number;
+  /** A clock in ms (tests pass their own). */
+  now?: () => number;
 }
 
 /** What the hub's `/status` tells of the write order (`hub.writes`). */
@@ -26,20 +42,31 @@ export interface IWriteOrderStatus {
   waiting: number;
   /** Batches dropped since the start because their sender gave up waiting. */
   abandoned: number;
+  /** Full batches refused since the start because their wait would have been too long. */
+  refused: number;
+  /** The running estimate of one full batch's write, ms; null before the first. */
+  writeMs: number | null;
 }
 
 export class HubWriteQueue {
   private limit: number;
   private largeInFlight = 0;
   private abandoned = 0;
+  private refused = 0;
+  private writeMs: number | null = null;
+  private readonly maxWaitMs: number;
+  private readonly now: () => number;
   /** Each user's waiting writes, oldest first; the map's order is the turn. */
   private readonly waiting = new Map<string, IWaiting[]>();
 
   constructor(
     maxLargeInFlight = DEFAULT_LARGE_IN_FLIGHT,
-    private readonly smallItems = SMALL_BATCH_ITEMS
+    private readonly smallItems = SMALL_BATCH_ITEMS,
+    options: IWriteQueueOptions = {}
   ) {
     this.limit = checkedLimit(maxLargeInFlight);
+    this.maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
+    this.now = options.now ?? Date.now;
   }
 
   /** Full batches written at once, from all users. */
@@ -60,8 +87,28 @@ export class HubWriteQueue {
     return {
       maxInFlight: this.limit,
       waiting,
-      abandoned: this.abandoned
+      abandoned: this.abandoned,
+      refused: this.refused,
+      writeMs: this.writeMs === null ? null : Math.round(this.writeMs)
     };
+  }
+
+  /**
+   * How long a new full batch of `user` would wait for its turn: the full
+   * batches written before it (in flight, then each user's in turn, up to
+   * as many as this user has waiting plus one), a round of `limit` per
+   * write time. Null before a write time is known.
+   */
+  expectedWaitMs(user: string): number | null {
+    if (this.writeMs === null) {
+      return null;
+    }
+    const own = this.waiting.get(user)?.length ?? 0;
+    let before = this.largeInFlight;
+    for (const queue of this.waiting.values()) {
+      before += Math.min(queue.length, own + 1);
+    }
+    return Math.floor(before / this.limit) * this.writeMs;
   }
 
   /**
@@ -78,14 +125,29 @@ export class HubWriteQueue {
     if (items <= this.smallItems) {
       return write();
     }
+    const expected = this.expectedWaitMs(user);
+    if (expected !== null && expected > this.maxWaitMs) {
+      this.refused += 1;
+      // Come back once about half of what is ahead has been written.
+      const retryAfterMs = Math.max(1000, expected - this.maxWaitMs / 2);
+      return Promise.reject(
+        new StoreUnavailableError(
+          `the cluster is behind: ${user}'s batch would wait about ${Math.max(1, Math.round(expected / 1000))} s for its turn; send it again in ${Math.ceil(retryAfterMs / 1000)} s`,
+          503,
+          retryAfterMs
+        )
+      );
+    }
     return new Promise<T>((resolve, reject) => {
       const entry: IWaiting = {
         start: () => {
           signal?.removeEventListener('abort', drop);
           this.largeInFlight += 1;
+          const started = this.now();
           write()
             .then(resolve, reject)
             .finally(() => {
+              this.noteWriteTime(this.now() - started);
               this.largeInFlight -= 1;
               this.startNext();
             });
@@ -123,6 +185,13 @@ export class HubWriteQueue {
       }
       this.startNext();
     });
+  }
+
+  private noteWriteTime(ms: number): void {
+    this.writeMs =
+      this.writeMs === null
+        ? ms
+        : this.writeMs + WRITE_TIME_WEIGHT * (ms - this.writeMs);
   }
 
   private startNext(): void {

@@ -48,6 +48,9 @@ export interface IHubStoreOptions {
   fetch?: typeof fetch;
 }
 
+/** A user's service gives up on a request to the hub service after this long. */
+export const HUB_REQUEST_TIMEOUT_MS = 30_000;
+
 interface IErrorBody {
   error?: { message?: string; reason?: string };
 }
@@ -62,7 +65,7 @@ export class HubStore implements IStore {
   constructor(options: IHubStoreOptions) {
     this.base = options.url.replace(/\/+$/, '') + '/api/v1';
     this.token = options.token;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? HUB_REQUEST_TIMEOUT_MS;
     this.fetchImpl = options.fetch ?? fetch;
   }
 

@@ -548,12 +548,59 @@ describe('the hub service', () => {
     expect(await status()).toEqual({
       maxInFlight: 1,
       waiting: 0,
-      abandoned: 1
+      abandoned: 1,
+      refused: 0,
+      writeMs: null
     });
     releases[0]();
     expect(await first).toMatchObject({ created: 5 });
     // bob's batch was never handed to the store: his service sends it again.
     expect(releases).toHaveLength(1);
+    expect(await store.getRun('run-b')).toBeNull();
+  });
+
+  it('refuses a full batch at once with 503 and Retry-After when its wait would outlast its sender', async () => {
+    const releases: (() => void)[] = [];
+    const held = Object.create(store) as IStore;
+    held.write = (batch: IWriteBatch): Promise<IWriteResult> =>
+      new Promise(resolve => releases.push(() => resolve(store.write(batch))));
+    await start(undefined, new HubWriteQueue(1, 0, { maxWaitMs: 50 }), held);
+    const alice = client('alice-token');
+    // One write of at least 200 ms: the hub's estimate of a full batch's write.
+    const first = alice.write(runBatch('run-a', 'alice'));
+    await waitUntil(() => releases.length === 1);
+    await new Promise(resolve => setTimeout(resolve, 200));
+    releases[0]();
+    await first;
+    const second = alice.write(runBatch('run-a2', 'alice'));
+    await waitUntil(() => releases.length === 2);
+
+    let refusal: unknown;
+    try {
+      await client('bob-token').write(runBatch('run-b', 'bob'));
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(StoreUnavailableError);
+    expect((refusal as StoreUnavailableError).statusCode).toBe(503);
+    expect((refusal as StoreUnavailableError).retryAfterMs).toBe(1000);
+    expect(String(refusal)).toMatch(
+      /the cluster is behind: bob's batch would wait about 1 s for its turn/
+    );
+    const hubStatus = (await (
+      await fetch(`${url}api/v1/status`, {
+        headers: { Authorization: 'token bob-token' }
+      })
+    ).json()) as {
+      hub: { writes: Record<string, number>; usage: Record<string, number> };
+    };
+    expect(hubStatus.hub.writes).toMatchObject({ refused: 1, waiting: 0 });
+    expect(hubStatus.hub.writes.writeMs).toBeGreaterThanOrEqual(200);
+    // Not stored, not charged: bob's service sends it again after Retry-After.
+    expect(hubStatus.hub.usage).toMatchObject({ documents: 0, bytesToday: 0 });
+    expect(releases).toHaveLength(2);
+    releases[1]();
+    expect(await second).toMatchObject({ created: 5 });
     expect(await store.getRun('run-b')).toBeNull();
   });
 

@@ -121,7 +121,9 @@ describe('HubWriteQueue', () => {
     expect(queue.status()).toEqual({
       maxInFlight: 1,
       waiting: 1,
-      abandoned: 1
+      abandoned: 1,
+      refused: 0,
+      writeMs: null
     });
     running.finish();
     await settle();
@@ -158,6 +160,69 @@ describe('HubWriteQueue', () => {
     queue.maxLargeInFlight = 3;
     expect(started).toEqual(['a', 'b', 'c']);
     writes.forEach(write => write.finish());
+  });
+
+  it('refuses at once a full batch that would wait too long, saying when to come back', async () => {
+    let clock = 0;
+    const queue = new HubWriteQueue(1, 100, {
+      maxWaitMs: 1000,
+      now: () => clock
+    });
+    const started: string[] = [];
+    // Before any write time is known, nothing is refused.
+    const first = pendingWrite(started, 'a1');
+    const waiting = ['b1', 'b2', 'b3'].map(name => pendingWrite(started, name));
+    const firstAnswer = queue.run('alice', 500, first.write);
+    const waitingAnswers = waiting.map(each =>
+      queue.run('bob', 500, each.write)
+    );
+    expect(queue.expectedWaitMs('carol')).toBeNull();
+    clock = 600;
+    first.finish();
+    await expect(firstAnswer).resolves.toBe('a1');
+    await settle();
+    expect(started).toEqual(['a1', 'b1']);
+    expect(queue.status().writeMs).toBe(600);
+
+    // b1 in flight and b2, b3 waiting: carol's batch would come after b1
+    // and b2 (users in turn), two writes of 600 ms: refused.
+    expect(queue.expectedWaitMs('carol')).toBe(1200);
+    const carol = pendingWrite(started, 'c1');
+    const refused = queue.run('carol', 500, carol.write);
+    await expect(refused).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(refused).rejects.toMatchObject({
+      statusCode: 503,
+      retryAfterMs: 1000,
+      message: expect.stringMatching(/carol's batch would wait about 1 s/)
+    });
+    expect(queue.status()).toMatchObject({ refused: 1, waiting: 2 });
+    // A live run's small batch still goes at once.
+    const live = pendingWrite(started, 'live');
+    const liveAnswer = queue.run('carol', 20, live.write);
+    expect(started).toEqual(['a1', 'b1', 'live']);
+    live.finish();
+    await expect(liveAnswer).resolves.toBe('live');
+
+    // A slower write moves the estimate a fifth of the way; once the
+    // queue is shorter a batch is taken again.
+    clock = 2600;
+    waiting[0].finish();
+    await settle();
+    expect(queue.status().writeMs).toBe(880); // 600 + (2000 - 600) / 5
+    clock = 3000;
+    waiting[1].finish();
+    await settle();
+    expect(queue.expectedWaitMs('carol')).toBe(784); // b3 in flight
+    const accepted = pendingWrite(started, 'c2');
+    const acceptedAnswer = queue.run('carol', 500, accepted.write);
+    expect(queue.status()).toMatchObject({ refused: 1, waiting: 1 });
+    waiting[2].finish();
+    await settle();
+    accepted.finish();
+    await expect(
+      Promise.all([...waitingAnswers, acceptedAnswer])
+    ).resolves.toEqual(['b1', 'b2', 'b3', 'c2']);
+    expect(started).not.toContain('c1');
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses a limit of %s', limit => {
