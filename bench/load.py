@@ -41,7 +41,10 @@ With `--hub` the users' services store through one tflog hub service
 JupyterHub; a stand-in for JupyterHub's API tells it that token `user-N`
 belongs to user-N (what `GET /hub/api/user` answers). Its RSS is reported
 apart (`<name>.hub_rss_mb.max`), with its CPU seconds (`<name>.hub_cpu_s`)
-and how many full batches it wrote at once (`<name>.hub_max_bulks`).
+and how many full batches it wrote at once (`<name>.hub_max_bulks`), with
+its write order's counts at the end (`<name>.hub_writes`: batches refused
+because their wait would have been too long, dropped because their sender
+stopped waiting, and the estimated write time of a full batch, ms).
 """
 
 from __future__ import annotations
@@ -378,7 +381,7 @@ def main() -> None:
     key = args.name
     started = time.monotonic()
     hub_rss: list = []
-    hub_cpu_s = hub_max_bulks = None
+    hub_cpu_s = hub_max_bulks = hub_writes = None
     try:
         if hub_api and hub:
             hub_api.start()
@@ -463,6 +466,8 @@ def main() -> None:
             thread.join(timeout=30)
         if hub is not None:
             hub_cpu_s = support.cpu_seconds(hub.pid)
+            writes = hub.status()["hub"]["writes"]
+            hub_writes = {name: writes[name] for name in ("refused", "abandoned", "writeMs")}
         memories = [support.memory_mb(each.pid) for each in services]
         memory = {
             "rss": max(each["rss"] for each in memories),
@@ -536,6 +541,7 @@ def main() -> None:
         results[f"{key}.hub_rss_mb.max"] = max(hub_rss)
         results[f"{key}.hub_cpu_s"] = hub_cpu_s
         results[f"{key}.hub_max_bulks"] = hub_max_bulks
+        results[f"{key}.hub_writes"] = hub_writes
     if drained:
         # Each named load keeps its own counts; reliability.* is the last one's.
         results.update({f"{key}.{name}": value for name, value in counted.items()})

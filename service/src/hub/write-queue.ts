@@ -9,8 +9,9 @@
  * request closed: the sender's time limit, or the service stopped) is
  * dropped unwritten: the sender sends it again from its spool. And when the
  * cluster cannot keep up, so that a new full batch would wait longer than
- * its sender waits for an answer, it is refused at once (503 with
- * Retry-After) rather than queued to be dropped later.
+ * its sender waits for an answer (and batches are seen to wait long), it
+ * is refused at once (503 with Retry-After) rather than queued to be
+ * dropped later.
  */
 import { HUB_REQUEST_TIMEOUT_MS } from '../store/hub-client';
 import { StoreUnavailableError } from '../store/store';
@@ -22,11 +23,18 @@ export const SMALL_BATCH_ITEMS = 100;
 
 /** A full batch waits at most this long for its turn: well within its sender's time limit. */
 export const MAX_WAIT_MS = HUB_REQUEST_TIMEOUT_MS * 0.6;
-/** The weight of the latest full batch's write time in the running estimate. */
-const WRITE_TIME_WEIGHT = 0.2;
+/**
+ * A full batch's write time is the median of the last few: one slow write
+ * (the day's indices being created, a merge) does not make the hub refuse.
+ */
+const WRITE_TIMES_KEPT = 20;
+/** No batch is refused before this many full batches' write times are known. */
+const WRITE_TIMES_NEEDED = 5;
 
 interface IWaiting {
   start: () => void;
+  /** When it began to wait (the queue's clock). */
+  queuedAt: number;
 }
 
 export interface IWriteQueueOptions {
@@ -44,7 +52,7 @@ export interface IWriteOrderStatus {
   abandoned: number;
   /** Full batches refused since the start because their wait would have been too long. */
   refused: number;
-  /** The running estimate of one full batch's write, ms; null before the first. */
+  /** One full batch's write: the median of the last 20, ms; null before 5 are known. */
   writeMs: number | null;
 }
 
@@ -53,7 +61,10 @@ export class HubWriteQueue {
   private largeInFlight = 0;
   private abandoned = 0;
   private refused = 0;
-  private writeMs: number | null = null;
+  /** How long the last full batch started waited for its turn, ms. */
+  private lastWaitMs = 0;
+  /** The last full batches' write times, ms, oldest first. */
+  private readonly writeTimes: number[] = [];
   private readonly maxWaitMs: number;
   private readonly now: () => number;
   /** Each user's waiting writes, oldest first; the map's order is the turn. */
@@ -89,18 +100,34 @@ export class HubWriteQueue {
       waiting,
       abandoned: this.abandoned,
       refused: this.refused,
-      writeMs: this.writeMs === null ? null : Math.round(this.writeMs)
+      writeMs: this.writeMs()
     };
+  }
+
+  /**
+   * How long full batches have been seen to wait: the last one started, or
+   * the oldest still waiting if longer. A batch is refused only when this
+   * too is long, so that an estimate from a few slow writes (a cluster
+   * just started) refuses nothing while the queue in fact moves.
+   */
+  waitedMs(): number {
+    let waited = this.lastWaitMs;
+    const now = this.now();
+    for (const queue of this.waiting.values()) {
+      waited = Math.max(waited, now - queue[0].queuedAt);
+    }
+    return waited;
   }
 
   /**
    * How long a new full batch of `user` would wait for its turn: the full
    * batches written before it (in flight, then each user's in turn, up to
    * as many as this user has waiting plus one), a round of `limit` per
-   * write time. Null before a write time is known.
+   * write time. Null while too few write times are known.
    */
   expectedWaitMs(user: string): number | null {
-    if (this.writeMs === null) {
+    const writeMs = this.writeMs();
+    if (writeMs === null) {
       return null;
     }
     const own = this.waiting.get(user)?.length ?? 0;
@@ -108,7 +135,7 @@ export class HubWriteQueue {
     for (const queue of this.waiting.values()) {
       before += Math.min(queue.length, own + 1);
     }
-    return Math.floor(before / this.limit) * this.writeMs;
+    return Math.floor(before / this.limit) * writeMs;
   }
 
   /**
@@ -126,9 +153,13 @@ export class HubWriteQueue {
       return write();
     }
     const expected = this.expectedWaitMs(user);
-    if (expected !== null && expected > this.maxWaitMs) {
+    if (
+      expected !== null &&
+      expected > this.maxWaitMs &&
+      this.waitedMs() > this.maxWaitMs / 2
+    ) {
       this.refused += 1;
-      // Come back once about half of what is ahead has been written.
+      // Come back when what is ahead should take about half the limit.
       const retryAfterMs = Math.max(1000, expected - this.maxWaitMs / 2);
       return Promise.reject(
         new StoreUnavailableError(
@@ -140,10 +171,12 @@ export class HubWriteQueue {
     }
     return new Promise<T>((resolve, reject) => {
       const entry: IWaiting = {
+        queuedAt: this.now(),
         start: () => {
           signal?.removeEventListener('abort', drop);
           this.largeInFlight += 1;
           const started = this.now();
+          this.lastWaitMs = started - entry.queuedAt;
           write()
             .then(resolve, reject)
             .finally(() => {
@@ -188,10 +221,23 @@ export class HubWriteQueue {
   }
 
   private noteWriteTime(ms: number): void {
-    this.writeMs =
-      this.writeMs === null
-        ? ms
-        : this.writeMs + WRITE_TIME_WEIGHT * (ms - this.writeMs);
+    this.writeTimes.push(ms);
+    if (this.writeTimes.length > WRITE_TIMES_KEPT) {
+      this.writeTimes.shift();
+    }
+  }
+
+  private writeMs(): number | null {
+    if (this.writeTimes.length < WRITE_TIMES_NEEDED) {
+      return null;
+    }
+    const sorted = [...this.writeTimes].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return Math.round(
+      sorted.length % 2 === 1
+        ? sorted[middle]
+        : (sorted[middle - 1] + sorted[middle]) / 2
+    );
   }
 
   private startNext(): void {

@@ -566,14 +566,23 @@ describe('the hub service', () => {
       new Promise(resolve => releases.push(() => resolve(store.write(batch))));
     await start(undefined, new HubWriteQueue(1, 0, { maxWaitMs: 50 }), held);
     const alice = client('alice-token');
-    // One write of at least 200 ms: the hub's estimate of a full batch's write.
-    const first = alice.write(runBatch('run-a', 'alice'));
-    await waitUntil(() => releases.length === 1);
-    await new Promise(resolve => setTimeout(resolve, 200));
-    releases[0]();
-    await first;
-    const second = alice.write(runBatch('run-a2', 'alice'));
-    await waitUntil(() => releases.length === 2);
+    // Five writes of at least 100 ms: the hub's estimate of a full batch's write.
+    for (let index = 0; index < 5; index += 1) {
+      const write = alice.write(runBatch(`run-a${index}`, 'alice'));
+      await waitUntil(() => releases.length === index + 1);
+      await new Promise(resolve => setTimeout(resolve, 100));
+      releases[index]();
+      await write;
+    }
+    // One more waits 100 ms behind another for its turn: batches are seen
+    // to wait (so the estimate is acted on), and it stays in flight.
+    const before = alice.write(runBatch('run-a5', 'alice'));
+    await waitUntil(() => releases.length === 6);
+    const inFlight = alice.write(runBatch('run-a6', 'alice'));
+    await new Promise(resolve => setTimeout(resolve, 100));
+    releases[5]();
+    await before;
+    await waitUntil(() => releases.length === 7);
 
     let refusal: unknown;
     try {
@@ -595,12 +604,12 @@ describe('the hub service', () => {
       hub: { writes: Record<string, number>; usage: Record<string, number> };
     };
     expect(hubStatus.hub.writes).toMatchObject({ refused: 1, waiting: 0 });
-    expect(hubStatus.hub.writes.writeMs).toBeGreaterThanOrEqual(200);
+    expect(hubStatus.hub.writes.writeMs).toBeGreaterThanOrEqual(100);
     // Not stored, not charged: bob's service sends it again after Retry-After.
     expect(hubStatus.hub.usage).toMatchObject({ documents: 0, bytesToday: 0 });
-    expect(releases).toHaveLength(2);
-    releases[1]();
-    expect(await second).toMatchObject({ created: 5 });
+    expect(releases).toHaveLength(7);
+    releases[6]();
+    expect(await inFlight).toMatchObject({ created: 5 });
     expect(await store.getRun('run-b')).toBeNull();
   });
 

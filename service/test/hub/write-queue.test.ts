@@ -165,64 +165,94 @@ describe('HubWriteQueue', () => {
   it('refuses at once a full batch that would wait too long, saying when to come back', async () => {
     let clock = 0;
     const queue = new HubWriteQueue(1, 100, {
-      maxWaitMs: 1000,
+      maxWaitMs: 1500,
       now: () => clock
     });
     const started: string[] = [];
-    // Before any write time is known, nothing is refused.
-    const first = pendingWrite(started, 'a1');
-    const waiting = ['b1', 'b2', 'b3'].map(name => pendingWrite(started, name));
-    const firstAnswer = queue.run('alice', 500, first.write);
-    const waitingAnswers = waiting.map(each =>
-      queue.run('bob', 500, each.write)
-    );
+    /** One full batch of alice written in `ms`. */
+    const writeTaking = async (ms: number) => {
+      const each = pendingWrite(started, `a${started.length}`);
+      const answer = queue.run('alice', 500, each.write);
+      clock += ms;
+      each.finish();
+      await answer;
+      await settle();
+    };
+    // Nothing is refused before five write times are known; one slow write
+    // (the day's indices created) does not move the median.
+    await writeTaking(10000);
+    for (let index = 0; index < 3; index += 1) {
+      await writeTaking(600);
+    }
+    expect(queue.status().writeMs).toBeNull();
     expect(queue.expectedWaitMs('carol')).toBeNull();
-    clock = 600;
-    first.finish();
-    await expect(firstAnswer).resolves.toBe('a1');
-    await settle();
-    expect(started).toEqual(['a1', 'b1']);
+    await writeTaking(600);
     expect(queue.status().writeMs).toBe(600);
 
-    // b1 in flight and b2, b3 waiting: carol's batch would come after b1
-    // and b2 (users in turn), two writes of 600 ms: refused.
-    expect(queue.expectedWaitMs('carol')).toBe(1200);
-    const carol = pendingWrite(started, 'c1');
-    const refused = queue.run('carol', 500, carol.write);
+    // b1 in flight, b2, d1 and e1 waiting: carol's batch would come after
+    // all four (users in turn), four writes of 600 ms. But no batch has
+    // waited long yet: the queue may move faster than a few slow writes say.
+    started.length = 0;
+    const bob = ['b1', 'b2'].map(name => pendingWrite(started, name));
+    const others = ['d1', 'e1'].map(name => pendingWrite(started, name));
+    const answers = [
+      ...bob.map(each => queue.run('bob', 500, each.write)),
+      queue.run('dave', 500, others[0].write),
+      queue.run('erin', 500, others[1].write)
+    ];
+    expect(queue.expectedWaitMs('carol')).toBe(2400);
+    expect(queue.waitedMs()).toBe(0);
+    const early = pendingWrite(started, 'c0');
+    answers.push(queue.run('carol', 500, early.write));
+    expect(queue.status()).toMatchObject({ refused: 0, waiting: 4 });
+
+    // b1 took 2 s, so b2 starts after waiting 2 s: batches are seen to wait.
+    // Frank's, behind b2 in flight and d1, e1 and c0, is refused at once.
+    clock += 2000;
+    bob[0].finish();
+    await settle();
+    expect(queue.waitedMs()).toBe(2000);
+    expect(queue.expectedWaitMs('frank')).toBe(2400);
+    const frank = pendingWrite(started, 'f1');
+    const refused = queue.run('frank', 500, frank.write);
     await expect(refused).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(refused).rejects.toMatchObject({
       statusCode: 503,
-      retryAfterMs: 1000,
-      message: expect.stringMatching(/carol's batch would wait about 1 s/)
+      retryAfterMs: 1650,
+      message: expect.stringMatching(
+        /frank's batch would wait about 2 s for its turn; send it again in 2 s/
+      )
     });
-    expect(queue.status()).toMatchObject({ refused: 1, waiting: 2 });
+    expect(queue.status()).toMatchObject({ refused: 1, waiting: 3 });
     // A live run's small batch still goes at once.
     const live = pendingWrite(started, 'live');
-    const liveAnswer = queue.run('carol', 20, live.write);
-    expect(started).toEqual(['a1', 'b1', 'live']);
+    const liveAnswer = queue.run('frank', 20, live.write);
+    expect(started).toEqual(['b1', 'b2', 'live']);
     live.finish();
     await expect(liveAnswer).resolves.toBe('live');
 
-    // A slower write moves the estimate a fifth of the way; once the
-    // queue is shorter a batch is taken again.
-    clock = 2600;
-    waiting[0].finish();
-    await settle();
-    expect(queue.status().writeMs).toBe(880); // 600 + (2000 - 600) / 5
-    clock = 3000;
-    waiting[1].finish();
-    await settle();
-    expect(queue.expectedWaitMs('carol')).toBe(784); // b3 in flight
-    const accepted = pendingWrite(started, 'c2');
-    const acceptedAnswer = queue.run('carol', 500, accepted.write);
+    // Once the queue is shorter a batch is taken again.
+    for (const write of [bob[1], others[0], others[1]]) {
+      clock += 400;
+      write.finish();
+      await settle();
+    }
+    expect(queue.expectedWaitMs('frank')).toBe(600); // c0 in flight
+    const accepted = pendingWrite(started, 'f2');
+    answers.push(queue.run('frank', 500, accepted.write));
     expect(queue.status()).toMatchObject({ refused: 1, waiting: 1 });
-    waiting[2].finish();
+    early.finish();
     await settle();
     accepted.finish();
-    await expect(
-      Promise.all([...waitingAnswers, acceptedAnswer])
-    ).resolves.toEqual(['b1', 'b2', 'b3', 'c2']);
-    expect(started).not.toContain('c1');
+    await expect(Promise.all(answers)).resolves.toEqual([
+      'b1',
+      'b2',
+      'd1',
+      'e1',
+      'c0',
+      'f2'
+    ]);
+    expect(started).not.toContain('f1');
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses a limit of %s', limit => {
