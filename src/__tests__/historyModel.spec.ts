@@ -174,6 +174,52 @@ describe('HistoryModel', () => {
     expect(history.runs.map(run => run.run_id)).toEqual(['new']);
   });
 
+  it('reads the page shown again in place while a run runs; a failure keeps the rows', async () => {
+    const client = new PagingClient();
+    client.all = runsNamed(5).map((run, index) => ({
+      ...run,
+      status: index === 2 ? 'running' : 'finished'
+    }));
+    const history = model(client);
+    await history.refresh();
+    expect(history.running).toBe(false);
+    await history.nextPage();
+    expect(history.running).toBe(true);
+    history.toggleSelected('run-3');
+    let loadingSeen = false;
+    history.changed.connect(() => (loadingSeen ||= history.loading));
+
+    client.failure = new Error('tflog service: store unavailable');
+    await expect(history.follow()).rejects.toThrow('store unavailable');
+    expect(history.error?.message).toBe('tflog service: store unavailable');
+    expect(history.runs.map(run => run.run_id)).toEqual(['run-2', 'run-3']);
+
+    client.failure = null;
+    client.all[2] = { ...client.all[2], status: 'finished' };
+    await history.follow();
+    expect(loadingSeen).toBe(false);
+    expect(history.error).toBeNull();
+    expect(history.running).toBe(false);
+    expect(history.pageIndex).toBe(1);
+    expect([...history.selected]).toEqual(['run-3']);
+    expect(client.runQueries.map(query => query.after)).toEqual([
+      undefined,
+      '2',
+      '2',
+      '2'
+    ]);
+
+    // A full read under way wins: the re-read waits for the next tick.
+    client.hold = true;
+    const reading = history.refresh();
+    await history.follow();
+    expect(client.runQueries).toHaveLength(5);
+    client.hold = false;
+    client.held.forEach(release => release());
+    await reading;
+    expect(history.pageIndex).toBe(0);
+  });
+
   it('selects up to 20 runs and says when more are chosen', () => {
     const history = model(new PagingClient());
     for (let index = 0; index < MAX_COMPARED_RUNS; index++) {

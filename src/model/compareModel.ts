@@ -197,6 +197,14 @@ export class CompareModel {
     return this._refreshError;
   }
 
+  /** Read again (`refresh`) for a follower: rejects when the read failed. */
+  async follow(): Promise<void> {
+    await this.refresh();
+    if (this._refreshError !== null) {
+      throw new Error(this._refreshError);
+    }
+  }
+
   /**
    * Read the runs again for what is shown, keeping it on screen until the
    * answer is in (nothing to do while a full read is under way). When the

@@ -7,7 +7,7 @@
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { IRunSummary, ITflogClient, SortOrder } from '../tokens';
+import type { IRunPage, IRunSummary, ITflogClient, SortOrder } from '../tokens';
 import {
   ChosenColumn,
   defaultOrder,
@@ -161,6 +161,23 @@ export class HistoryModel implements IDisposable {
     return this._read(this._cursors);
   }
 
+  /** True while a run on the page is still running. */
+  get running(): boolean {
+    return this._runs.some(run => run.status === 'running');
+  }
+
+  /**
+   * Read the page shown again in place, for a follower: the rows stay until
+   * the answer is in (nothing to do while another read is under way). When
+   * it fails the rows stay, `error` says why, and it rejects.
+   */
+  async follow(): Promise<void> {
+    if (this._loading) {
+      return;
+    }
+    return this._read(this._cursors, true);
+  }
+
   nextPage(): Promise<void> {
     if (this._next === undefined) {
       return Promise.resolve();
@@ -219,22 +236,23 @@ export class HistoryModel implements IDisposable {
     return this._read([undefined]);
   }
 
-  /** Read the page at the end of `cursors` (undefined: the first page). */
-  private async _read(cursors: (string | undefined)[]): Promise<void> {
+  /**
+   * Read the page at the end of `cursors` (undefined: the first page).
+   * `quiet` (a follower's re-read of the same page): no loading state, and
+   * a failure keeps the rows and rejects.
+   */
+  private async _read(
+    cursors: (string | undefined)[],
+    quiet = false
+  ): Promise<void> {
     const request = ++this._request;
-    this._loading = true;
-    this._changed.emit();
-    const { filters, sort, order } = this._view;
-    // The API's own order (newest first) is asked for without naming it.
-    const byDefault = sort === 'started' && order === 'desc';
+    if (!quiet) {
+      this._loading = true;
+      this._changed.emit();
+    }
+    let failure: Error | null = null;
     try {
-      const page = await this._client.runs({
-        ...filters,
-        sort: byDefault ? undefined : (runSortOf(sort) ?? undefined),
-        order: byDefault ? undefined : order,
-        size: this._pageSize,
-        after: cursors[cursors.length - 1]
-      });
+      const page = await this._readPage(cursors);
       if (this._isDisposed || request !== this._request) {
         return;
       }
@@ -247,15 +265,35 @@ export class HistoryModel implements IDisposable {
       if (this._isDisposed || request !== this._request) {
         return;
       }
-      // No rows that the filters shown did not select.
-      this._runs = [];
-      this._total = null;
-      this._next = undefined;
-      this._cursors = cursors;
-      this._error = error instanceof Error ? error : new Error(String(error));
+      failure = asError(error);
+      this._error = failure;
+      if (!quiet) {
+        // No rows that the filters shown did not select.
+        this._runs = [];
+        this._total = null;
+        this._next = undefined;
+        this._cursors = cursors;
+      }
     }
     this._loading = false;
     this._changed.emit();
+    if (failure !== null && quiet) {
+      throw failure;
+    }
+  }
+
+  /** One page of runs for the view, at the end of `cursors`. */
+  private _readPage(cursors: (string | undefined)[]): Promise<IRunPage> {
+    const { filters, sort, order } = this._view;
+    // The API's own order (newest first) is asked for without naming it.
+    const byDefault = sort === 'started' && order === 'desc';
+    return this._client.runs({
+      ...filters,
+      sort: byDefault ? undefined : (runSortOf(sort) ?? undefined),
+      order: byDefault ? undefined : order,
+      size: this._pageSize,
+      after: cursors[cursors.length - 1]
+    });
   }
 
   private readonly _client: ITflogClient;
@@ -275,4 +313,8 @@ export class HistoryModel implements IDisposable {
   private _isDisposed = false;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _viewChanged = new Signal<this, IHistoryView>(this);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

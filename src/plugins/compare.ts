@@ -48,7 +48,7 @@ import {
   toCsv,
   toJson
 } from '../model/compareExport';
-import { CompareFollower } from '../model/compareFollow';
+import { RunningFollower } from '../model/follow';
 import {
   CompareModel,
   ICompareView,
@@ -317,8 +317,10 @@ function createCompareWidget(
   };
   setTitle();
   model.changed.connect(setTitle);
-  const follower = new CompareFollower({
-    model,
+  const follower = new RunningFollower({
+    name: 'tflog:compare-follow',
+    read: () => model.follow(),
+    isRunning: () => model.running,
     isShown: () => widget.isVisible
   });
   follower.start();

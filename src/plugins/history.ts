@@ -33,6 +33,7 @@ import { UUID } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { trainingIcon } from '../icons';
+import { RunningFollower } from '../model/follow';
 import { HistoryModel, MAX_COMPARED_RUNS } from '../model/historyModel';
 import { HistoryQueriesModel } from '../model/historyQueries';
 import { ProblemsModel } from '../model/problems';
@@ -181,6 +182,15 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
         });
       });
       model.viewChanged.connect(() => void tracker.save(widget));
+      // A running run's status, duration and last values change while shown.
+      const follower = new RunningFollower({
+        name: 'tflog:history-follow',
+        read: () => model.follow(),
+        isRunning: () => model.running,
+        isShown: () => widget.isVisible && model.view.tab === 'runs'
+      });
+      follower.start();
+      widget.disposed.connect(() => follower.dispose());
       void model.refresh();
       return widget;
     };

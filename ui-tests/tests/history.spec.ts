@@ -2,11 +2,18 @@
  * The History view: three runs of one notebook with different tags,
  * hyperparameters, losses and outcomes, opened from the Training panel's
  * History button; the runs table filtered by tag and by text, sorted by a
- * metric's best value, and a threshold query across runs.
+ * metric's best value, and a threshold query across runs. A running run's
+ * row is read again while the view is shown, until the run ends.
  */
 import { expect, test } from '@jupyterlab/galata';
-import type { APIRequestContext, Locator } from '@playwright/test';
-import { notebookContent, openTrainingPanel, RUN_TIMEOUT_MS } from './tflog';
+import type { Locator } from '@playwright/test';
+import {
+  notebookContent,
+  notebookRuns,
+  openTrainingPanel,
+  RUN_TIMEOUT_MS,
+  waitForEndedRuns
+} from './tflog';
 
 /** A `%%tflog` cell that logs these losses, step by step, and fails when told. */
 function runCell(
@@ -24,32 +31,6 @@ function runCell(
     "    tflog.log({'loss': value}, step=step)",
     ...(fail ? ["raise RuntimeError('diverged')"] : [])
   ].join('\n');
-}
-
-/** Waits until the notebook has `count` runs stored that are no longer running. */
-async function waitForEndedRuns(
-  request: APIRequestContext,
-  notebookPath: string,
-  count: number
-): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const answer = await request.get(
-          `/tflog/api/v1/runs?${new URLSearchParams({ notebook: notebookPath })}`
-        );
-        expect(answer.ok()).toBe(true);
-        const { runs } = (await answer.json()) as {
-          runs: { status: string }[];
-        };
-        return runs.filter(run => run.status !== 'running').length;
-      },
-      {
-        message: `${count} ended runs of ${notebookPath} are stored`,
-        timeout: RUN_TIMEOUT_MS
-      }
-    )
-    .toBe(count);
 }
 
 /** The run names in the table, top to bottom. */
@@ -199,4 +180,55 @@ test('the History view filters, sorts and queries past runs', async ({
   await expect(linked.locator('input[data-filter="tags"]')).toHaveValue(
     'team:audio'
   );
+});
+
+test('the History view follows a running run until it ends', async ({
+  page,
+  request,
+  tmpPath
+}) => {
+  const name = `live-${Date.now().toString(36)}`;
+  const notebookPath = `${tmpPath}/history-live.ipynb`;
+  const content = notebookContent([
+    '%load_ext tflog',
+    [
+      `%%tflog ${name}`,
+      'import time',
+      'import tflog',
+      'for step in range(1, 41):',
+      "    tflog.log({'loss': 1 / step}, step=step)",
+      '    time.sleep(0.5)'
+    ].join('\n')
+  ]);
+  expect(await page.contents.uploadContent(content, 'text', notebookPath)).toBe(
+    true
+  );
+  expect(await page.notebook.openByPath(notebookPath)).toBe(true);
+  await page.notebook.activate('history-live.ipynb');
+  await page.notebook.runCell(0);
+  await page.notebook.runCell(1, { wait: false });
+  await expect
+    .poll(
+      async () =>
+        (await notebookRuns(request, notebookPath)).find(
+          run => run.name === name
+        )?.status ?? 'none',
+      { message: `run ${name} is running`, timeout: RUN_TIMEOUT_MS }
+    )
+    .toBe('running');
+
+  await page.evaluate(async notebook => {
+    await window.jupyterapp.commands.execute('tflog:open-history', {
+      notebook
+    });
+  }, notebookPath);
+  const row = page.locator('.jp-tflog-history-widget .jp-tflog-history-row', {
+    hasText: name
+  });
+  await expect(row).toHaveAttribute('data-run-status', 'running');
+  // Read again while shown, with no click, until the run has ended.
+  await expect(row).toHaveAttribute('data-run-status', 'finished', {
+    timeout: RUN_TIMEOUT_MS
+  });
+  await expect(row.locator('td[data-column="last:loss"]')).toHaveText('0.025');
 });

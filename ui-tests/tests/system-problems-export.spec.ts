@@ -7,8 +7,12 @@
  */
 import { readFileSync } from 'fs';
 import { expect, test } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
-import { notebookContent, openTrainingPanel, RUN_TIMEOUT_MS } from './tflog';
+import {
+  notebookContent,
+  openTrainingPanel,
+  RUN_TIMEOUT_MS,
+  waitForEndedRuns
+} from './tflog';
 
 function runCell(name: string, batchSize: number): string {
   return [
@@ -22,30 +26,6 @@ function runCell(name: string, batchSize: number): string {
       `${batchSize})`,
     '    time.sleep(0.5)'
   ].join('\n');
-}
-
-async function waitForEndedRuns(
-  request: APIRequestContext,
-  notebookPath: string,
-  count: number
-): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const answer = await request.get(
-          `/tflog/api/v1/runs?${new URLSearchParams({ notebook: notebookPath })}`
-        );
-        const { runs } = (await answer.json()) as {
-          runs: { status: string }[];
-        };
-        return runs.filter(run => run.status !== 'running').length;
-      },
-      {
-        message: `${count} ended runs of ${notebookPath} are stored`,
-        timeout: RUN_TIMEOUT_MS
-      }
-    )
-    .toBe(count);
 }
 
 test('system curves, problems across runs and the runs export', async ({

@@ -145,6 +145,45 @@ interface ISeriesResponse {
   series: { name: string; points: unknown[] }[];
 }
 
+/** A run as the API lists it (the fields the specs read). */
+export interface IListedRun {
+  run_id: string;
+  name: string | null;
+  status: string;
+}
+
+/** The notebook's runs as the service's API lists them, newest first. */
+export async function notebookRuns(
+  request: APIRequestContext,
+  notebookPath: string
+): Promise<IListedRun[]> {
+  const answer = await request.get(
+    `/tflog/api/v1/runs?${new URLSearchParams({ notebook: notebookPath })}`
+  );
+  expect(answer.ok()).toBe(true);
+  return ((await answer.json()) as { runs: IListedRun[] }).runs;
+}
+
+/** Waits until the notebook has `count` runs stored that are no longer running. */
+export async function waitForEndedRuns(
+  request: APIRequestContext,
+  notebookPath: string,
+  count: number
+): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (await notebookRuns(request, notebookPath)).filter(
+          run => run.status !== 'running'
+        ).length,
+      {
+        message: `${count} ended runs of ${notebookPath} are stored`,
+        timeout: RUN_TIMEOUT_MS
+      }
+    )
+    .toBe(count);
+}
+
 /**
  * Waits until the notebook's newest run is stored as finished with
  * `pointCount` points of `metric`, and returns its id.

@@ -1,38 +1,42 @@
 /**
- * Keeps a comparison current while one of its runs is still running: it is
+ * Keeps a view of runs current while one of them is still running: it is
  * read again every few seconds while it is shown, less often while the
- * service does not answer, and not at all once every run has ended.
+ * service does not answer, and not at all once every run shown has ended.
+ * The comparison and the History view each have one.
  *
  * A timer rather than the service's event stream: each open stream holds one
  * of the few connections a browser keeps to the server (the panel and the
- * alerts hold theirs), and a comparison of up to 20 runs is one request
- * however many of them moved.
+ * alerts hold theirs), and such a view is one request however many of its
+ * runs moved.
  */
 import type { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 
-import type { CompareModel } from './compareModel';
-
-/** Between two reads of a comparison with a running run. */
+/** Between two reads of a view with a running run. */
 export const FOLLOW_INTERVAL_MS = 5000;
 
 /** The longest pause after failed reads. */
 export const FOLLOW_MAX_INTERVAL_MS = 60000;
 
-export class CompareFollower implements IDisposable {
+export class RunningFollower implements IDisposable {
   constructor(options: {
-    model: CompareModel;
-    /** Whether the comparison is on screen now. */
+    /** Read the view again in place; rejects when the read failed. */
+    read: () => Promise<void>;
+    /** Whether a run shown is still running. */
+    isRunning: () => boolean;
+    /** Whether the view is on screen now. */
     isShown: () => boolean;
+    /** Names the poll (for debugging). */
+    name: string;
     intervalMs?: number;
     maxIntervalMs?: number;
   }) {
-    const { model, isShown } = options;
+    const { read, isRunning, isShown } = options;
     const interval = options.intervalMs ?? FOLLOW_INTERVAL_MS;
     this._interval = interval;
     this._poll = new Poll({
       auto: false,
-      name: 'tflog:compare-follow',
+      name: options.name,
       frequency: {
         interval,
         max: Math.max(
@@ -41,15 +45,10 @@ export class CompareFollower implements IDisposable {
         ),
         backoff: true
       },
-      factory: async () => {
-        await model.refresh();
-        if (model.refreshError !== null) {
-          // A rejection makes the poll wait longer before the next read.
-          throw new Error(model.refreshError);
-        }
-      },
+      // A rejection makes the poll wait longer before the next read.
+      factory: read,
       // Read only while shown, in a visible browser tab, with a run running.
-      standby: () => !isShown() || !model.running || 'when-hidden'
+      standby: () => !isShown() || !isRunning() || 'when-hidden'
     });
   }
 

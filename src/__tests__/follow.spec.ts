@@ -1,4 +1,4 @@
-import { CompareFollower } from '../model/compareFollow';
+import { RunningFollower } from '../model/follow';
 import { CompareModel } from '../model/compareModel';
 import type { ICompareQuery, ICompareResponse, RunStatus } from '../tokens';
 import { FakeClient, points, series, summary } from './fakes';
@@ -27,11 +27,11 @@ class FollowedClient extends FakeClient {
   }
 }
 
-describe('CompareFollower', () => {
+describe('RunningFollower on a comparison', () => {
   let client: FollowedClient;
   let model: CompareModel;
   let shown: boolean;
-  let follower: CompareFollower;
+  let follower: RunningFollower;
   const reads = (): number => client.compareQueries.length;
 
   beforeEach(async () => {
@@ -40,8 +40,10 @@ describe('CompareFollower', () => {
     model = new CompareModel({ client, runIds: ['a'] });
     await model.load();
     shown = true;
-    follower = new CompareFollower({
-      model,
+    follower = new RunningFollower({
+      name: 'test',
+      read: () => model.follow(),
+      isRunning: () => model.running,
       isShown: () => shown,
       intervalMs: 5000,
       maxIntervalMs: 60000
