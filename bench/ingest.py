@@ -214,6 +214,9 @@ def ingest_tflog(args, es: support.Elasticsearch, files: list, lines: int, work:
         if profiles:
             hotspots = profile_hotspots(json.loads(profiles[-1].read_text()))
             hotspots["file"] = str(profiles[-1])
+            # The profiled run may be shorter than the one the rates come from.
+            hotspots["lines"] = lines
+            hotspots["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             results["ingest.service_profile"] = hotspots
         else:
             print(f"[ingest] no .cpuprofile was written to {profile_dir}")

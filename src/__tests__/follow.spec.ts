@@ -3,9 +3,9 @@ import { CompareModel } from '../model/compareModel';
 import type { ICompareQuery, ICompareResponse, RunStatus } from '../tokens';
 import { FakeClient, points, series, summary } from './fakes';
 
-/** Answers each comparison with run `a` in `status`, or fails. */
+/** Answers each comparison with run `a` in `runStatus`, or fails. */
 class FollowedClient extends FakeClient {
-  status: RunStatus = 'running';
+  runStatus: RunStatus = 'running';
   failure: Error | null = null;
 
   compare(query: ICompareQuery): Promise<ICompareResponse> {
@@ -18,7 +18,7 @@ class FollowedClient extends FakeClient {
       runs: [
         {
           run_id: 'a',
-          run: summary({ run_id: 'a', status: this.status }),
+          run: summary({ run_id: 'a', status: this.runStatus }),
           metrics: ['loss'],
           series: series('loss', points([1, 2]))
         }
@@ -76,7 +76,7 @@ describe('RunningFollower on a comparison', () => {
   });
 
   it('stops reading once no run is running', async () => {
-    client.status = 'finished';
+    client.runStatus = 'finished';
     await jest.advanceTimersByTimeAsync(5000);
     expect(reads()).toBe(2);
     expect(model.running).toBe(false);
