@@ -48,9 +48,14 @@ def http_json(method: str, url: str, body: Any = None, timeout: float = 30.0) ->
 
 
 def wait_for(
-    condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.25
+    condition: Callable[[], Any],
+    timeout: float,
+    what: str,
+    interval: float = 0.25,
+    explain: Callable[[], str] | None = None,
 ) -> Any:
-    """Polls until condition() is truthy; raises with `what` and the last error."""
+    """Polls until condition() is truthy; raises with `what`, the last error
+    and what `explain()` says of the state then (e.g. a status and a log)."""
     deadline = time.monotonic() + timeout
     last_error: BaseException | None = None
     while time.monotonic() < deadline:
@@ -62,6 +67,11 @@ def wait_for(
             last_error = error  # reported below if the condition never holds
         time.sleep(interval)
     detail = f" (last error: {last_error!r})" if last_error else ""
+    if explain is not None:
+        try:
+            detail += f"\n{explain()}"
+        except (OSError, ValueError) as error:
+            detail += f"\n(cannot say more: {error!r})"
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
 
 

@@ -89,10 +89,14 @@ def test_a_long_run_lives_through_kills_an_outage_and_a_write_block(
         # Elasticsearch stopped for a long while; the service is killed during it too.
         subprocess.run(stop_es, check=True, timeout=120)
         outage_ends = time.monotonic() + ES_DOWN_SECONDS
+        # A bulk request in flight as the node stops may get no answer: the
+        # service sees the outage after its request time limit (30 s) and
+        # one retry.
         wait_for(
             lambda: service.status()["state"] == "retrying",
-            60,
+            120,
             "the service to report the outage",
+            explain=lambda: f"status {service.status()}\n{service.log_tail()}",
         )
         service.kill()
         service.start()
