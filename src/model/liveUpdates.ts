@@ -10,6 +10,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ApiEvent, IAlert, IRunEvent } from '../tokens';
+import { EventSourcePool } from './eventSourcePool';
 
 /** The part of EventSource used here (tests pass a fake). */
 export interface IEventSourceLike {
@@ -34,8 +35,12 @@ export type ResyncReason = 'connected' | 'poll';
 /** EventSource.CLOSED, spelt out so tests need no EventSource global. */
 const CLOSED = 2;
 
-export const defaultEventSourceFactory: EventSourceFactory = url =>
-  new EventSource(url, { withCredentials: true });
+/** The page's streams: every follower without a factory of its own shares one per URL. */
+const pagePool = new EventSourcePool(
+  url => new EventSource(url, { withCredentials: true })
+);
+
+export const defaultEventSourceFactory: EventSourceFactory = pagePool.open;
 
 export class LiveUpdates implements IDisposable {
   constructor(options: {
