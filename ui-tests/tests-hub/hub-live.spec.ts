@@ -2,7 +2,7 @@
  * The Training panel through a real JupyterHub: a logged-in user opens a
  * notebook on `<hub>/user/<name>/lab`, runs a `%%tflog` cell that prints
  * Keras-like progress with a loss every 1.5 s, and the panel's loss curve gains points while the
- * cell still runs. The panel's event stream (`tflog/api/v1/events`, through
+ * cell still runs. The page's one event stream (`tflog/api/v1/events`, through
  * the hub's proxy and jupyter-server-proxy, authenticated by the hub's
  * cookies) carries the updates: polling is slowed to once a minute, so only
  * the event stream can make the curve grow within the cell's 12 s.
@@ -19,7 +19,8 @@ import {
   shownRun,
   startChartRecorder,
   TRAINING_TIMEOUT_MS,
-  waitForFinishedRun
+  waitForFinishedRun,
+  waitForLabRestored
 } from '../tests/tflog';
 import { expect, test, USER_URL } from './hub';
 
@@ -65,6 +66,10 @@ test('the loss curve grows through the hub while the cell runs', async ({
       eventStreams.push(response);
     }
   });
+  // The page opens its stream as it starts (the alerts follow it from
+  // then on): load it again with the listener in place.
+  await page.reload();
+  await waitForLabRestored(page);
 
   const notebookPath = `${tmpPath}/hub-live.ipynb`;
   const upload = await hubApi.put(`api/contents/${notebookPath}`, {
@@ -81,7 +86,10 @@ test('the loss curve grows through the hub while the cell runs', async ({
   const panel = await openTrainingPanel(page);
   const liveMode = panel.locator('.jp-tflog-live');
   await expect(liveMode).toHaveAttribute('data-live-mode', 'events');
-  expect(eventStreams.length, 'the panel opened its event stream').toBe(1);
+  expect(
+    eventStreams.length,
+    'the page opened one event stream, for the panel and the alerts'
+  ).toBe(1);
   const stream = eventStreams[0];
   expect(stream.status()).toBe(200);
   expect(stream.headers()['content-type']).toContain('text/event-stream');
