@@ -1,4 +1,5 @@
 import {
+  CATCH_UP_MS,
   PanelModel,
   RUNS_REFRESH_MIN_MS,
   RUNS_WHILE_RUNNING_MS
@@ -266,6 +267,25 @@ describe('PanelModel', () => {
     model.dispose();
   });
 
+  it('reads the lists once more after it is shown: a run stored just before, with no event to come, is listed', async () => {
+    const client = new FakeClient();
+    const model = panel(client);
+    model.setNotebookPath('train.ipynb');
+    model.setActive(true);
+    await settle();
+    FakeEventSource.created[0].send({ type: 'ready', api_version: 1 });
+    await settle();
+    expect(model.notebookRuns).toEqual([]);
+    // The store lists the run a moment later; its events went by before.
+    const finished = summary({ run_id: 'r', status: 'finished' });
+    client.runsByNotebook.set('train.ipynb', [finished]);
+    client.runsByNotebook.set(undefined, [finished]);
+    jest.advanceTimersByTime(CATCH_UP_MS);
+    await settle();
+    expect(model.notebookRuns.map(run => run.run_id)).toEqual(['r']);
+    model.dispose();
+  });
+
   it('reads the run lists again while a listed run is running, and stops when none is', async () => {
     const client = new FakeClient();
     const running = summary({ run_id: 'r', status: 'running' });
@@ -276,6 +296,9 @@ describe('PanelModel', () => {
     model.setActive(true);
     await settle();
     FakeEventSource.created[0].send({ type: 'ready', api_version: 1 });
+    await settle();
+    // The lists' second read after the panel is shown.
+    jest.advanceTimersByTime(CATCH_UP_MS);
     await settle();
     const reads = client.runQueries.length;
 
@@ -312,6 +335,8 @@ describe('PanelModel', () => {
     await settle();
     const source = FakeEventSource.created[0];
     source.send({ type: 'ready', api_version: 1 });
+    await settle();
+    jest.advanceTimersByTime(CATCH_UP_MS);
     await settle();
     const reads = client.runQueries.length;
     // One event a second for the whole interval: one read each (throttled),

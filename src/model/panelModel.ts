@@ -25,6 +25,14 @@ import { IRunViewOptions, RunModel } from './runModel';
 /** How often the status line is refreshed. */
 export const STATUS_POLL_MS = 5000;
 
+/**
+ * After the panel is shown, the run lists are read once more this much
+ * later: the events of a run stored just before (while the panel did not
+ * follow the stream) are not replayed, and a store that refreshes its index
+ * (Elasticsearch, every second) may not list that run at the first read.
+ */
+export const CATCH_UP_MS = 2000;
+
 /** Run lists are re-read at most this often, however many events arrive. */
 export const RUNS_REFRESH_MIN_MS = 1000;
 
@@ -151,6 +159,10 @@ export class PanelModel implements IDisposable {
         this._statusPollMs
       );
       void this.refresh();
+      this._catchUpTimer = setTimeout(() => {
+        this._catchUpTimer = null;
+        void this.refreshRuns();
+      }, CATCH_UP_MS);
     } else {
       this._live.stop();
       this._stopTimers();
@@ -463,6 +475,10 @@ export class PanelModel implements IDisposable {
       clearTimeout(this._runningTimer);
       this._runningTimer = null;
     }
+    if (this._catchUpTimer !== null) {
+      clearTimeout(this._catchUpTimer);
+      this._catchUpTimer = null;
+    }
     this._runsDirty = false;
   }
 
@@ -487,6 +503,7 @@ export class PanelModel implements IDisposable {
   private _runModel: RunModel | null = null;
   private _followLatest = true;
   private _statusTimer: ReturnType<typeof setInterval> | null = null;
+  private _catchUpTimer: ReturnType<typeof setTimeout> | null = null;
   private _runsTimer: ReturnType<typeof setTimeout> | null = null;
   private _runningTimer: ReturnType<typeof setTimeout> | null = null;
   private _runsDirty = false;
