@@ -7,6 +7,7 @@
  * all and every other request of those tabs waited. So every follower on
  * the page gets a view of one shared EventSource.
  */
+import { isReady } from './crossTabStream';
 import type { EventSourceFactory, IEventSourceLike } from './liveUpdates';
 
 /** EventSource.CLOSED, spelt out so tests need no EventSource global. */
@@ -56,7 +57,7 @@ export class EventSourcePool {
     const shared: IShared = { url, source, views: new Set(), ready: null };
     source.onopen = event => shared.views.forEach(view => view.onopen?.(event));
     source.onmessage = event => {
-      if (isReady(event)) {
+      if (isReady(String(event.data))) {
         shared.ready = event;
       }
       shared.views.forEach(view => view.deliver(event));
@@ -118,17 +119,4 @@ class SharedView implements IEventSourceLike {
   }
 
   private _closed = false;
-}
-
-function isReady(event: MessageEvent): boolean {
-  try {
-    const data: unknown = JSON.parse(String(event.data));
-    return (
-      typeof data === 'object' &&
-      data !== null &&
-      (data as { type?: unknown }).type === 'ready'
-    );
-  } catch {
-    return false;
-  }
 }

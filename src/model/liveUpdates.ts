@@ -10,6 +10,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ApiEvent, IAlert, IRunEvent } from '../tokens';
+import { crossTabFactory } from './crossTabStream';
 import { EventSourcePool } from './eventSourcePool';
 
 /** The part of EventSource used here (tests pass a fake). */
@@ -35,9 +36,12 @@ export type ResyncReason = 'connected' | 'poll';
 /** EventSource.CLOSED, spelt out so tests need no EventSource global. */
 const CLOSED = 2;
 
-/** The page's streams: every follower without a factory of its own shares one per URL. */
+/**
+ * The page's streams: every follower without a factory of its own shares one
+ * per URL, itself shared with the browser's other tabs where it can be.
+ */
 const pagePool = new EventSourcePool(
-  url => new EventSource(url, { withCredentials: true })
+  crossTabFactory(url => new EventSource(url, { withCredentials: true }))
 );
 
 export const defaultEventSourceFactory: EventSourceFactory = pagePool.open;
