@@ -9,11 +9,9 @@ import type {
   ILockManagerLike
 } from '../model/crossTabStream';
 import { EventSourcePool } from '../model/eventSourcePool';
-import { LiveUpdates } from '../model/liveUpdates';
-import type { IRunEvent } from '../tokens';
-import { FakeEventSource } from './fakes';
+import { EVENTS_URL, FakeEventSource, panelAndAlerts } from './fakes';
 
-const URL_A = 'http://lab/tflog/api/v1/events';
+const URL_A = EVENTS_URL;
 
 interface IHeldLock {
   tab: FakeTab;
@@ -39,6 +37,10 @@ class FakeBrowser {
 
   tab(): FakeTab {
     return new FakeTab(this);
+  }
+
+  tabs(count: number): FakeTab[] {
+    return Array.from({ length: count }, () => this.tab());
   }
 
   request(tab: FakeTab, name: string, waiting: Omit<IWaiting, 'tab'>): void {
@@ -246,11 +248,7 @@ describe('CrossTabEventSource', () => {
 
   it('passes the stream to the next tab when the leader stops following, and when its tab is closed', async () => {
     const browser = new FakeBrowser();
-    const [first, second, third] = [
-      browser.tab(),
-      browser.tab(),
-      browser.tab()
-    ];
+    const [first, second, third] = browser.tabs(3);
     const leader = first.open();
     await settle();
     const next = second.open();
@@ -319,11 +317,7 @@ describe('CrossTabEventSource', () => {
 
   it('withdraws a closed tab from the line: it never opens a stream', async () => {
     const browser = new FakeBrowser();
-    const [first, second, third] = [
-      browser.tab(),
-      browser.tab(),
-      browser.tab()
-    ];
+    const [first, second, third] = browser.tabs(3);
     const leader = first.open();
     await settle();
     const quitter = second.open();
@@ -421,20 +415,8 @@ describe('CrossTabEventSource', () => {
       const pool = new EventSourcePool(
         url => new CrossTabEventSource(url, options)
       );
-      const followers = ['panel', 'alerts'].map(() => {
-        const live = new LiveUpdates({
-          url: URL_A,
-          intervalMs: 1000,
-          reconnectMs: 5000,
-          createEventSource: pool.open
-        });
-        const runs: string[] = [];
-        live.runUpdated.connect((_, event: IRunEvent) =>
-          runs.push(event.run_id)
-        );
-        live.start();
-        return { live, runs };
-      });
+      const followers = panelAndAlerts(pool.open);
+      followers.forEach(({ live }) => live.start());
       return { tab, followers };
     });
     await settle();

@@ -1,27 +1,5 @@
 import { EventSourcePool } from '../model/eventSourcePool';
-import { LiveUpdates, ResyncReason } from '../model/liveUpdates';
-import type { IRunEvent } from '../tokens';
-import { FakeEventSource } from './fakes';
-
-const URL_A = 'http://lab/tflog/api/v1/events';
-
-/** Two followers of one pool, as the panel and the alerts are. */
-function followers(pool: EventSourcePool) {
-  const made = ['panel', 'alerts'].map(name => {
-    const live = new LiveUpdates({
-      url: URL_A,
-      intervalMs: 1000,
-      reconnectMs: 5000,
-      createEventSource: pool.open
-    });
-    const runs: string[] = [];
-    const resyncs: ResyncReason[] = [];
-    live.runUpdated.connect((_, event: IRunEvent) => runs.push(event.run_id));
-    live.resync.connect((_, reason) => resyncs.push(reason));
-    return { name, live, runs, resyncs };
-  });
-  return made;
-}
+import { FakeEventSource, panelAndAlerts } from './fakes';
 
 describe('EventSourcePool', () => {
   beforeEach(() => {
@@ -32,7 +10,7 @@ describe('EventSourcePool', () => {
 
   it('gives every follower of the page one connection, and closes it with the last', async () => {
     const pool = new EventSourcePool(url => new FakeEventSource(url));
-    const [panel, alerts] = followers(pool);
+    const [panel, alerts] = panelAndAlerts(pool.open);
     alerts.live.start();
     panel.live.start();
     expect(FakeEventSource.created).toHaveLength(1);
@@ -69,7 +47,7 @@ describe('EventSourcePool', () => {
 
   it('tells every follower of a dropped stream, and opens one new stream for them all', async () => {
     const pool = new EventSourcePool(url => new FakeEventSource(url));
-    const [panel, alerts] = followers(pool);
+    const [panel, alerts] = panelAndAlerts(pool.open);
     panel.live.start();
     alerts.live.start();
     const first = FakeEventSource.created[0];

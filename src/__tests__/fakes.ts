@@ -2,7 +2,12 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { chooseMetric, metricUnion } from '../model/compareData';
-import type { IEventSourceLike } from '../model/liveUpdates';
+import { LiveUpdates } from '../model/liveUpdates';
+import type {
+  EventSourceFactory,
+  IEventSourceLike,
+  ResyncReason
+} from '../model/liveUpdates';
 import { seriesRank } from '../../service/src/store/compare-common';
 import { selectSeries } from '../model/series';
 import type {
@@ -24,6 +29,7 @@ import type {
   IProblemsQuery,
   IRunErrorCount,
   IRunPage,
+  IRunEvent,
   IRunQuery,
   IRankedSeries,
   IRunSummary,
@@ -341,4 +347,23 @@ export class FakeEventSource implements IEventSourceLike {
     this.closed = true;
     this.readyState = 2;
   }
+}
+
+export const EVENTS_URL = 'http://lab/tflog/api/v1/events';
+
+/** Two followers of one stream factory, as the panel and the alerts are. */
+export function panelAndAlerts(open: EventSourceFactory) {
+  return ['panel', 'alerts'].map(name => {
+    const live = new LiveUpdates({
+      url: EVENTS_URL,
+      intervalMs: 1000,
+      reconnectMs: 5000,
+      createEventSource: open
+    });
+    const runs: string[] = [];
+    const resyncs: ResyncReason[] = [];
+    live.runUpdated.connect((_, event: IRunEvent) => runs.push(event.run_id));
+    live.resync.connect((_, reason) => resyncs.push(reason));
+    return { name, live, runs, resyncs };
+  });
 }
