@@ -43,7 +43,12 @@ start with "capture."). About 4 minutes on 2 cores; --quick checks that it
 works in well under a minute (figures meaningless):
 
     .venv/bin/python bench/capture_overhead.py [--repeats 11] [--epochs 5] [--quick]
-        [--no-fit] [--no-loop] [--loop-steps 2000]
+        [--no-fit] [--no-loop] [--loop-steps 2000] [--prefix capture]
+
+In the users' image (Python 3.8, TensorFlow 2.9 with its Keras and
+TensorBoard; no MLflow there), from the venv the image-py38 suite builds:
+
+    .tflog-test/image-py38/venv/bin/python bench/capture_overhead.py --prefix capture.image_py38
 """
 
 from __future__ import annotations
@@ -164,14 +169,17 @@ def measure_records(work: str, count: int, repeats: int) -> dict:
 
 
 # ------------------------------------------------------------------- peers
-MISSING_PEER = "{package} is not installed (bash bench/setup.sh installs requirements/bench.txt)"
+MISSING_PEER = (
+    "{package} is not installed in {python} (bash bench/setup.sh installs requirements/bench.txt"
+    " into .venv)"
+)
 PEER_PACKAGES = {"tensorboard": "tensorboard", "mlflow": "mlflow"}
 
 
 def missing_peers() -> dict:
     """Peer variant -> why it cannot run, for the peers not installed."""
     return {
-        name: MISSING_PEER.format(package=package)
+        name: MISSING_PEER.format(package=package, python=sys.executable)
         for name, package in PEER_PACKAGES.items()
         if importlib.util.find_spec(package) is None
     }
@@ -502,6 +510,21 @@ def shown(value) -> str:
     return str(value)
 
 
+def package_version(name: str):
+    """The installed version of a distribution, or None."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def rekeyed(key: str, prefix: str) -> str:
+    """`capture.x` as `<prefix>.x`, so that a run in another environment keeps its own keys."""
+    return prefix + key[len("capture") :] if key.startswith("capture.") else key
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="tflog capture overhead benchmark")
     parser.add_argument("--repeats", type=int, default=11)
@@ -512,6 +535,11 @@ def main() -> None:
     parser.add_argument("--no-loop", action="store_true", help="leave out the plain loop")
     parser.add_argument(
         "--quick", action="store_true", help="a short run that checks the script works"
+    )
+    parser.add_argument(
+        "--prefix",
+        default="capture",
+        help="key prefix of the figures (capture.image_py38 for a run in the users' image)",
     )
     args = parser.parse_args()
     if args.quick:
@@ -529,6 +557,7 @@ def main() -> None:
     results["capture.meta"] = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
+        "tensorflow": package_version("tensorflow") or package_version("tensorflow-cpu"),
         "cpus": os.cpu_count(),
         "repeats": args.repeats,
         "records": args.records,
@@ -549,6 +578,8 @@ def main() -> None:
             f"CPU {results['capture.overhead_ratio_cpu.tflog']:.2%}, "
             f"fastest vs fastest {results['capture.overhead_ratio_min.tflog']:.2%})"
         )
+    if args.prefix != "capture":
+        results = {rekeyed(key, args.prefix): value for key, value in results.items()}
     print(f"written to {merge_results(results)}")
 
 

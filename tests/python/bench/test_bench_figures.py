@@ -60,6 +60,17 @@ def test_a_peer_that_cannot_run_is_null_with_its_reason():
     }
 
 
+def test_a_run_in_another_environment_keeps_its_own_keys():
+    assert (
+        capture_overhead.rekeyed("capture.overhead_ratio.tflog", "capture.image_py38")
+        == "capture.image_py38.overhead_ratio.tflog"
+    )
+    assert capture_overhead.rekeyed("capture.meta", "capture.image_py38") == (
+        "capture.image_py38.meta"
+    )
+    assert capture_overhead.rekeyed("capturemeta", "capture.image_py38") == "capturemeta"
+
+
 def test_the_numpy_step_trains():
     network = capture_overhead.NumpyNetwork(batch=8, inputs=16, hidden=8)
     first = network.step(learning_rate=0.05)
