@@ -1,5 +1,5 @@
 import { IChartsChange, RunModel } from '../model/runModel';
-import { FakeClient, points, series } from './fakes';
+import { FakeClient, points, series, summary } from './fakes';
 
 function model(client: FakeClient, view: Partial<RunModel['view']> = {}) {
   const run = new RunModel({
@@ -226,6 +226,47 @@ describe('RunModel', () => {
       axis: 'epoch',
       maxPoints: 1000
     });
+  });
+
+  it('on the automatic axis, shows values logged by epoch only once the run has reached an epoch', async () => {
+    // As the service answers: points with an epoch and no step are on the
+    // epoch axis only. The run was listed before its first epoch.
+    const client = new FakeClient();
+    client.allSeries = [series('loss', points([1, 2, 3]), { scope: 'epoch' })];
+    client.run_ = summary({ status: 'finished', last_epoch: 3 });
+    const answer = client.series.bind(client);
+    client.series = (runId, query) =>
+      query.axis === 'step'
+        ? answer(runId, query).then(found => ({ ...found, series: [] }))
+        : answer(runId, query);
+    const run = new RunModel({
+      client,
+      runId: 'run-1',
+      view: { axis: 'auto', smoothing: 0, maxPoints: 1000, metrics: [] },
+      summary: summary({ status: 'running', last_epoch: null })
+    });
+    const loadingWhenDrawn: boolean[] = [];
+    run.chartsChanged.connect(() => loadingWhenDrawn.push(run.loading));
+    await run.load();
+    expect(client.seriesQueries.map(q => q.axis)).toEqual(['step', 'epoch']);
+    expect(run.axis).toBe('epoch');
+    expect(run.charts[0].rows.map(r => r.x)).toEqual([1, 2, 3]);
+    // The views hear of the charts as loaded (else "Loading…" stays).
+    expect(loadingWhenDrawn).toEqual([false]);
+  });
+
+  it('on the automatic axis, keeps steps while nothing is logged and no epoch is reached', async () => {
+    const client = new FakeClient();
+    client.run_ = summary({ status: 'running', last_epoch: null });
+    const run = new RunModel({
+      client,
+      runId: 'run-1',
+      view: { axis: 'auto', smoothing: 0, maxPoints: 1000, metrics: [] }
+    });
+    await run.load();
+    expect(client.seriesQueries.map(q => q.axis)).toEqual(['step']);
+    expect(run.axis).toBe('step');
+    expect(run.loading).toBe(false);
   });
 
   it('keeps a chosen step axis for a Keras fit and says it has epoch ends', async () => {

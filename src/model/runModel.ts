@@ -279,7 +279,10 @@ export class RunModel implements IDisposable {
       return;
     }
     this._hasEpochEnds = autoAxis(response.series) === 'epoch';
-    if (!axisSettled && this._moveAutoAxis(response.series, true)) {
+    if (
+      !axisSettled &&
+      this._moveAutoAxis(response.series, true, response.run)
+    ) {
       // Once at most: the answer on the new axis settles it.
       return this._fullLoad(generation, true);
     }
@@ -288,6 +291,8 @@ export class RunModel implements IDisposable {
       this._series.set(series.name, this._track(series));
     }
     this._setSummary(response.run);
+    // Loaded before the views hear of it: they tell "Loading…" by it.
+    this._loaded = true;
     this._chartsChanged.emit({ reset: true, inserted: new Map() });
   }
 
@@ -357,10 +362,23 @@ export class RunModel implements IDisposable {
   /**
    * With `auto`, follow the data to the axis it stands for; true when that
    * moved. A partial answer (`series?after=`) may lack the epoch-end values
-   * the run has: it only ever moves towards epochs.
+   * the run has: it only ever moves towards epochs. A whole answer with no
+   * series on the step axis, of a run that has reached an epoch, moves to
+   * epochs too: values logged by epoch only (`tflog.log(..., epoch=e)`)
+   * have no step.
    */
-  private _moveAutoAxis(series: ISeries[], whole: boolean): boolean {
-    const wanted = autoAxis(series);
+  private _moveAutoAxis(
+    series: ISeries[],
+    whole: boolean,
+    run: IRunSummary | null = null
+  ): boolean {
+    const loggedByEpoch =
+      whole &&
+      series.length === 0 &&
+      run !== null &&
+      run.last_epoch !== null &&
+      run.last_epoch !== undefined;
+    const wanted = loggedByEpoch ? 'epoch' : autoAxis(series);
     if (
       this._view.axis !== 'auto' ||
       wanted === this._axis ||
