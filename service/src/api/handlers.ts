@@ -3,7 +3,12 @@
  * Errors are thrown, never answered here (see errors.ts).
  */
 import { storedNotebookPaths } from '../common/notebookPath';
-import { mergeSeries, newerSummary, type IRecentReader } from '../ship/recent';
+import {
+  freshenRunPage,
+  mergeSeries,
+  newerSummary,
+  type IRecentReader
+} from '../ship/recent';
 import type { IShipperStatus } from '../ship/status';
 import { seriesRank } from '../store/compare-common';
 import type { IRunSort, IStore, RunSortKey } from '../store/store';
@@ -152,7 +157,9 @@ export async function runs(
     after: params.cursor('after')
   };
   params.done();
-  return deps.store().searchRuns(withoutUndefined(query));
+  const page = await deps.store().searchRuns(withoutUndefined(query));
+  const cached = deps.recent?.summaries(page.runs.map(run => run.run_id));
+  return cached ? freshenRunPage(page, query, cached) : page;
 }
 
 /**

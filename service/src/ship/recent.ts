@@ -14,6 +14,8 @@
 import { seriesIn } from '../store/series-common';
 import { compareSeriesKeys, downsample } from '../store/series-common';
 import type {
+  IRunPage,
+  IRunQuery,
   ISeries,
   ISeriesPoint,
   ISeriesQuery,
@@ -74,6 +76,8 @@ export const WATCH_WINDOW_MS = 30000;
 export interface IRecentReader {
   points(runId: string): IMetricPoint[];
   summary(runId: string): IRunSummary | null;
+  /** The cached summaries of these runs, where there are. */
+  summaries(runIds: Iterable<string>): Map<string, IRunSummary>;
 }
 
 export class RecentData implements IRecentReader {
@@ -176,6 +180,18 @@ export class RecentData implements IRecentReader {
   summary(runId: string): IRunSummary | null {
     this.expire();
     return this.runs.get(runId)?.summary ?? null;
+  }
+
+  summaries(runIds: Iterable<string>): Map<string, IRunSummary> {
+    this.expire();
+    const found = new Map<string, IRunSummary>();
+    for (const runId of runIds) {
+      const summary = this.runs.get(runId)?.summary;
+      if (summary) {
+        found.set(runId, summary);
+      }
+    }
+    return found;
   }
 
   /** Whether a run's series was read within WATCH_WINDOW_MS: its lines ship first. */
@@ -346,6 +362,38 @@ export function newerSummary(
   return Date.parse(cached.updated) >= Date.parse(stored.updated)
     ? cached
     : stored;
+}
+
+/**
+ * A page of runs as the store listed them, each run replaced by its cached
+ * summary where that is newer: a run that just ended is listed as ended,
+ * not as the store's last refresh left it. Only where the list's order
+ * cannot change with a run's progress (by start or name); a run whose newer
+ * summary no longer matches the status asked for leaves the page.
+ */
+export function freshenRunPage(
+  page: IRunPage,
+  query: Pick<IRunQuery, 'sort' | 'status'>,
+  cached: ReadonlyMap<string, IRunSummary>
+): IRunPage {
+  const by = query.sort?.key.by ?? 'started';
+  if (by !== 'started' && by !== 'name') {
+    return page;
+  }
+  let left = 0;
+  const runs: IRunSummary[] = [];
+  for (const listed of page.runs) {
+    const run =
+      newerSummary(listed, cached.get(listed.run_id) ?? null) ?? listed;
+    if (query.status && !query.status.includes(run.status)) {
+      left += 1;
+      continue;
+    }
+    runs.push(run);
+  }
+  return left === 0 && runs.every((run, at) => run === page.runs[at])
+    ? page
+    : { ...page, runs, total: Math.max(0, page.total - left) };
 }
 
 function thinned(

@@ -95,6 +95,33 @@ describe('data just stored, before the store makes it searchable', () => {
     expect(stored.last_step).toBe(160);
   });
 
+  it('lists a run as it was just stored, before the store lists it so', async () => {
+    server.store.runs.set('run-1', runSummary('run-1'));
+    recent.add({
+      documents: [],
+      points: [],
+      runs: [
+        runSummary('run-1', {
+          status: 'finished',
+          ended: '2026-01-31T10:06:00.000Z',
+          updated: '2026-01-31T10:06:00.000Z'
+        })
+      ]
+    });
+    const listed = json(await request(server.at, '/api/v1/runs')) as {
+      runs: IRunSummary[];
+      total: number;
+    };
+    expect(listed.runs.map(run => [run.run_id, run.status])).toEqual([
+      ['run-1', 'finished']
+    ]);
+    // It no longer runs: a list of running runs leaves it out.
+    const runningOnly = json(
+      await request(server.at, '/api/v1/runs?status=running')
+    ) as { runs: IRunSummary[]; total: number };
+    expect(runningOnly).toEqual({ runs: [], total: 0 });
+  });
+
   it('reads the series of a run it just stored alongside the stored summary', async () => {
     recent.add({
       documents: [],

@@ -1,4 +1,5 @@
 import {
+  freshenRunPage,
   mergeSeries,
   newerSummary,
   RecentData,
@@ -207,6 +208,64 @@ describe('newerSummary', () => {
     expect(newerSummary(null, newer)).toBe(newer);
     expect(newerSummary(older, null)).toBe(older);
     expect(newerSummary(null, null)).toBeNull();
+  });
+});
+
+describe('freshenRunPage', () => {
+  const running = summary('run-1', '2026-01-31T10:00:01.000Z');
+  const ended = summary('run-1', '2026-01-31T10:00:02.000Z', {
+    status: 'finished',
+    ended: '2026-01-31T10:00:02.000Z'
+  });
+  const other = summary('run-2', '2026-01-31T10:00:01.000Z');
+  const page = { runs: [running, other], total: 7 };
+  const cached = new Map([['run-1', ended]]);
+
+  it('lists a run as its newer cached summary says, in the same place', () => {
+    expect(freshenRunPage(page, {}, cached)).toEqual({
+      runs: [ended, other],
+      total: 7
+    });
+  });
+
+  it('keeps the store’s summary where it is the newer one, and the page as is', () => {
+    const stale = new Map([
+      ['run-1', { ...running, updated: '2026-01-31T09:00:00.000Z' }]
+    ]);
+    expect(freshenRunPage(page, {}, stale)).toBe(page);
+    expect(freshenRunPage(page, {}, new Map())).toBe(page);
+  });
+
+  it('leaves out a run that no longer has the status asked for', () => {
+    expect(freshenRunPage(page, { status: ['running'] }, cached)).toEqual({
+      runs: [other],
+      total: 6
+    });
+    expect(
+      freshenRunPage(page, { status: ['running', 'finished'] }, cached).runs
+    ).toEqual([ended, other]);
+  });
+
+  it('changes nothing in a list whose order follows a run’s progress', () => {
+    for (const by of ['updated', 'duration', 'health'] as const) {
+      expect(
+        freshenRunPage(page, { sort: { key: { by }, order: 'desc' } }, cached)
+      ).toBe(page);
+    }
+    const byMetric = {
+      sort: {
+        key: { by: 'min' as const, metric: 'loss' },
+        order: 'asc' as const
+      }
+    };
+    expect(freshenRunPage(page, byMetric, cached)).toBe(page);
+    expect(
+      freshenRunPage(
+        page,
+        { sort: { key: { by: 'name' }, order: 'asc' } },
+        cached
+      ).runs
+    ).toEqual([ended, other]);
   });
 });
 
