@@ -288,9 +288,11 @@ export async function logs(
  */
 async function ownRun(deps: IHandlerDeps, runId: string): Promise<IRunSummary> {
   const checked = checkRunId(runId);
+  // The cache holds what the kernel claimed; only the user's own is used.
+  const cached = deps.recent?.summary(checked) ?? null;
   const summary = newerSummary(
     await deps.store().getRun(checked),
-    deps.recent?.summary(checked) ?? null
+    cached?.user === deps.user ? cached : null
   );
   if (!summary || summary.user !== deps.user) {
     throw ApiError.notFound(`no run '${runId}'`);

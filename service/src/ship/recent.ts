@@ -369,7 +369,8 @@ export function newerSummary(
  * summary where that is newer: a run that just ended is listed as ended,
  * not as the store's last refresh left it. Only where the list's order
  * cannot change with a run's progress (by start or name); a run whose newer
- * summary no longer matches the status asked for leaves the page.
+ * summary no longer matches the status asked for leaves the page. A cached
+ * summary that names another user than the store's is not used.
  */
 export function freshenRunPage(
   page: IRunPage,
@@ -383,8 +384,12 @@ export function freshenRunPage(
   let left = 0;
   const runs: IRunSummary[] = [];
   for (const listed of page.runs) {
+    const fresh = cached.get(listed.run_id);
+    // A kernel may claim another user; what the store holds says whose it is.
     const run =
-      newerSummary(listed, cached.get(listed.run_id) ?? null) ?? listed;
+      fresh !== undefined && fresh.user === listed.user
+        ? (newerSummary(listed, fresh) ?? listed)
+        : listed;
     if (query.status && !query.status.includes(run.status)) {
       left += 1;
       continue;

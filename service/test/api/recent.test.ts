@@ -175,6 +175,31 @@ describe('data just stored, before the store makes it searchable', () => {
     expect(response.status).toBe(404);
   });
 
+  it('reads and lists a run as stored where the cache has the user its kernel claimed', async () => {
+    // A hub stores the run under the user it authenticated; the kernel said bob.
+    server.store.runs.set('run-1', runSummary('run-1'));
+    recent.add({
+      documents: [],
+      points: [],
+      runs: [
+        runSummary('run-1', {
+          user: 'bob',
+          status: 'finished',
+          updated: '2026-01-31T10:06:00.000Z'
+        })
+      ]
+    });
+    const read = await request(server.at, '/api/v1/runs/run-1');
+    expect(read.status).toBe(200);
+    expect(json(read)).toMatchObject({ user: 'alice', status: 'running' });
+    const listed = json(await request(server.at, '/api/v1/runs')) as {
+      runs: IRunSummary[];
+    };
+    expect(listed.runs.map(run => [run.user, run.status])).toEqual([
+      ['alice', 'running']
+    ]);
+  });
+
   it('adds recent points and newer summaries to a comparison, of the user’s runs only', async () => {
     class ComparingStore extends FakeStore {
       async compare(query: ICompareQuery): Promise<ICompareResponse> {

@@ -236,6 +236,11 @@ describe('freshenRunPage', () => {
     expect(freshenRunPage(page, {}, new Map())).toBe(page);
   });
 
+  it('never takes a cached summary that names another user', () => {
+    const claimed = new Map([['run-1', { ...ended, user: 'bob' }]]);
+    expect(freshenRunPage(page, {}, claimed)).toBe(page);
+  });
+
   it('leaves out a run that no longer has the status asked for', () => {
     expect(freshenRunPage(page, { status: ['running'] }, cached)).toEqual({
       runs: [other],
