@@ -37,6 +37,21 @@ describe('data just stored, before the store makes it searchable', () => {
 
   afterEach(() => server.api.close());
 
+  /** run-1 stored as running, and a newer summary of it just shipped. */
+  function storedRunningAndCached(overrides: Partial<IRunSummary>): void {
+    server.store.runs.set('run-1', runSummary('run-1'));
+    recent.add({
+      documents: [],
+      points: [],
+      runs: [
+        runSummary('run-1', {
+          updated: '2026-01-31T10:06:00.000Z',
+          ...overrides
+        })
+      ]
+    });
+  }
+
   it('adds recent points to the store’s series, without duplicates', async () => {
     // The fake store already has epoch 0 (y 0.5 at 10:01).
     recent.add({
@@ -96,17 +111,9 @@ describe('data just stored, before the store makes it searchable', () => {
   });
 
   it('lists a run as it was just stored, before the store lists it so', async () => {
-    server.store.runs.set('run-1', runSummary('run-1'));
-    recent.add({
-      documents: [],
-      points: [],
-      runs: [
-        runSummary('run-1', {
-          status: 'finished',
-          ended: '2026-01-31T10:06:00.000Z',
-          updated: '2026-01-31T10:06:00.000Z'
-        })
-      ]
+    storedRunningAndCached({
+      status: 'finished',
+      ended: '2026-01-31T10:06:00.000Z'
     });
     const listed = json(await request(server.at, '/api/v1/runs')) as {
       runs: IRunSummary[];
@@ -177,18 +184,7 @@ describe('data just stored, before the store makes it searchable', () => {
 
   it('reads and lists a run as stored where the cache has the user its kernel claimed', async () => {
     // A hub stores the run under the user it authenticated; the kernel said bob.
-    server.store.runs.set('run-1', runSummary('run-1'));
-    recent.add({
-      documents: [],
-      points: [],
-      runs: [
-        runSummary('run-1', {
-          user: 'bob',
-          status: 'finished',
-          updated: '2026-01-31T10:06:00.000Z'
-        })
-      ]
-    });
+    storedRunningAndCached({ user: 'bob', status: 'finished' });
     const read = await request(server.at, '/api/v1/runs/run-1');
     expect(read.status).toBe(200);
     expect(json(read)).toMatchObject({ user: 'alice', status: 'running' });
