@@ -15,12 +15,15 @@
  * Both APIs are same-origin only and Web Locks need a secure context
  * (HTTPS, or a loopback host): elsewhere each tab keeps its own stream.
  */
-import type { EventSourceFactory, IEventSourceLike } from './liveUpdates';
-
-/** EventSource's readyState values, spelt out so tests need no EventSource global. */
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSED = 2;
+import {
+  CLOSED,
+  closeQuietly,
+  CONNECTING,
+  isReady,
+  OPEN,
+  type EventSourceFactory,
+  type IEventSourceLike
+} from './eventSource';
 
 /** The part of the Web Locks API used here (tests pass a fake). */
 export interface ILockManagerLike {
@@ -271,10 +274,7 @@ export class CrossTabEventSource implements IEventSourceLike {
   private _closeSource(): void {
     const source = this._source;
     if (source !== null) {
-      source.onopen = null;
-      source.onmessage = null;
-      source.onerror = null;
-      source.close();
+      closeQuietly(source);
       this._source = null;
     }
   }
@@ -288,20 +288,6 @@ export class CrossTabEventSource implements IEventSourceLike {
   private _release: (() => void) | null = null;
   private _role: 'waiting' | 'leading' | 'alone' = 'waiting';
   private _closed = false;
-}
-
-/** Whether `data` is the stream's `ready` event. */
-export function isReady(data: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(data);
-    return (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      (parsed as { type?: unknown }).type === 'ready'
-    );
-  } catch {
-    return false;
-  }
 }
 
 function isTabMessage(message: unknown): message is TabMessage {

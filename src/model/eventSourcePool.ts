@@ -7,11 +7,13 @@
  * all and every other request of those tabs waited. So every follower on
  * the page gets a view of one shared EventSource.
  */
-import { isReady } from './crossTabStream';
-import type { EventSourceFactory, IEventSourceLike } from './liveUpdates';
-
-/** EventSource.CLOSED, spelt out so tests need no EventSource global. */
-const CLOSED = 2;
+import {
+  CLOSED,
+  closeQuietly,
+  isReady,
+  type EventSourceFactory,
+  type IEventSourceLike
+} from './eventSource';
 
 /** One real stream and the views on it. */
 interface IShared {
@@ -76,10 +78,7 @@ export class EventSourcePool {
     shared.views.delete(view);
     if (shared.views.size === 0 && this._streams.get(shared.url) === shared) {
       this._streams.delete(shared.url);
-      shared.source.onopen = null;
-      shared.source.onmessage = null;
-      shared.source.onerror = null;
-      shared.source.close();
+      closeQuietly(shared.source);
     }
   }
 

@@ -11,18 +11,15 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ApiEvent, IAlert, IRunEvent } from '../tokens';
 import { crossTabFactory } from './crossTabStream';
+import {
+  CLOSED,
+  closeQuietly,
+  type EventSourceFactory,
+  type IEventSourceLike
+} from './eventSource';
 import { EventSourcePool } from './eventSourcePool';
 
-/** The part of EventSource used here (tests pass a fake). */
-export interface IEventSourceLike {
-  readonly readyState: number;
-  onopen: ((event: Event) => void) | null;
-  onmessage: ((event: MessageEvent) => void) | null;
-  onerror: ((event: Event) => void) | null;
-  close(): void;
-}
-
-export type EventSourceFactory = (url: string) => IEventSourceLike;
+export type { EventSourceFactory, IEventSourceLike } from './eventSource';
 
 /**
  * - `off`: not following (panel hidden, or live updates turned off);
@@ -32,9 +29,6 @@ export type EventSourceFactory = (url: string) => IEventSourceLike;
 export type LiveMode = 'off' | 'events' | 'polling';
 
 export type ResyncReason = 'connected' | 'poll';
-
-/** EventSource.CLOSED, spelt out so tests need no EventSource global. */
-const CLOSED = 2;
 
 /**
  * The page's streams: every follower without a factory of its own shares one
@@ -207,9 +201,7 @@ export class LiveUpdates implements IDisposable {
 
   private _closeSource(): void {
     if (this._source) {
-      this._source.onmessage = null;
-      this._source.onerror = null;
-      this._source.close();
+      closeQuietly(this._source);
       this._source = null;
     }
   }
