@@ -86,10 +86,26 @@ test('the tabs of a browser share one event stream, and another tab takes it ove
   ).toBe(true);
   expect(await page.notebook.openByPath(notebookPath)).toBe(true);
   await page.notebook.activate('shared-stream.ipynb');
+  // When the panel reads the notebook's runs: as it is shown, and 2 s later.
+  const notebookReads: number[] = [];
+  page.on('request', request => {
+    const url = new URL(request.url());
+    if (
+      url.pathname.endsWith('/tflog/api/v1/runs') &&
+      url.searchParams.has('notebook')
+    ) {
+      notebookReads.push(Date.now());
+    }
+  });
   const panel = await openTrainingPanel(page);
   await expect.poll(() => liveMode(page)).toBe('events');
   await expect(shownRun(panel)).not.toHaveAttribute('data-run-id', /./);
-  await page.waitForTimeout(2500);
+  // Its second read has gone by: from now on only the stream tells it of a run.
+  await expect
+    .poll(() => (notebookReads.at(-1) ?? 0) - (notebookReads[0] ?? 0), {
+      message: 'the panel read the notebook runs again after it was shown'
+    })
+    .toBeGreaterThanOrEqual(1500);
   await page.notebook.runCell(0);
   await page.notebook.runCell(1);
   const firstRun = await waitForFinishedRun(panel);
