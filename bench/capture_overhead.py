@@ -170,8 +170,8 @@ def measure_records(work: str, count: int, repeats: int) -> dict:
 
 # ------------------------------------------------------------------- peers
 MISSING_PEER = (
-    "{package} is not installed in {python} (bash bench/setup.sh installs requirements/bench.txt"
-    " into .venv)"
+    "{package} is not installed in this Python {python} (bash bench/setup.sh installs"
+    " requirements/bench.txt into .venv)"
 )
 PEER_PACKAGES = {"tensorboard": "tensorboard", "mlflow": "mlflow"}
 
@@ -179,7 +179,7 @@ PEER_PACKAGES = {"tensorboard": "tensorboard", "mlflow": "mlflow"}
 def missing_peers() -> dict:
     """Peer variant -> why it cannot run, for the peers not installed."""
     return {
-        name: MISSING_PEER.format(package=package, python=sys.executable)
+        name: MISSING_PEER.format(package=package, python=platform.python_version())
         for name, package in PEER_PACKAGES.items()
         if importlib.util.find_spec(package) is None
     }
