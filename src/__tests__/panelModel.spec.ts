@@ -21,6 +21,15 @@ async function settle(): Promise<void> {
   }
 }
 
+/** Shown on train.ipynb, its event stream open. */
+async function showLive(model: PanelModel): Promise<void> {
+  model.setNotebookPath('train.ipynb');
+  model.setActive(true);
+  await settle();
+  FakeEventSource.created[0].send({ type: 'ready', api_version: 1 });
+  await settle();
+}
+
 function panel(client: FakeClient) {
   FakeEventSource.created = [];
   return new PanelModel({
@@ -270,11 +279,7 @@ describe('PanelModel', () => {
   it('reads the lists once more after it is shown: a run stored just before, with no event to come, is listed', async () => {
     const client = new FakeClient();
     const model = panel(client);
-    model.setNotebookPath('train.ipynb');
-    model.setActive(true);
-    await settle();
-    FakeEventSource.created[0].send({ type: 'ready', api_version: 1 });
-    await settle();
+    await showLive(model);
     expect(model.notebookRuns).toEqual([]);
     // The store lists the run a moment later; its events went by before.
     const finished = summary({ run_id: 'r', status: 'finished' });
@@ -292,11 +297,7 @@ describe('PanelModel', () => {
     client.runsByNotebook.set('train.ipynb', [running]);
     client.runsByNotebook.set(undefined, [running]);
     const model = panel(client);
-    model.setNotebookPath('train.ipynb');
-    model.setActive(true);
-    await settle();
-    FakeEventSource.created[0].send({ type: 'ready', api_version: 1 });
-    await settle();
+    await showLive(model);
     // The lists' second read after the panel is shown.
     jest.advanceTimersByTime(CATCH_UP_MS);
     await settle();
