@@ -158,7 +158,7 @@ export async function runs(
   };
   params.done();
   const page = await deps.store().searchRuns(withoutUndefined(query));
-  const cached = deps.recent?.summaries(page.runs.map(run => run.run_id));
+  const cached = deps.recent?.summaries();
   return cached ? freshenRunPage(page, query, cached) : page;
 }
 

@@ -11,8 +11,13 @@
  * chart that reads on from its last step never skips one. Only the service
  * that ships fills it; a standby service's stays empty.
  */
-import { seriesIn } from '../store/series-common';
-import { compareSeriesKeys, downsample } from '../store/series-common';
+import { encodeCursor } from '../store/cursor';
+import { runMatchesFilters } from '../store/run-filter';
+import {
+  compareSeriesKeys,
+  downsample,
+  seriesIn
+} from '../store/series-common';
 import type {
   IRunPage,
   IRunQuery,
@@ -76,8 +81,8 @@ export const WATCH_WINDOW_MS = 30000;
 export interface IRecentReader {
   points(runId: string): IMetricPoint[];
   summary(runId: string): IRunSummary | null;
-  /** The cached summaries of these runs, where there are. */
-  summaries(runIds: Iterable<string>): Map<string, IRunSummary>;
+  /** Every cached summary, by run id (at most `maxRuns`). */
+  summaries(): Map<string, IRunSummary>;
 }
 
 export class RecentData implements IRecentReader {
@@ -182,13 +187,12 @@ export class RecentData implements IRecentReader {
     return this.runs.get(runId)?.summary ?? null;
   }
 
-  summaries(runIds: Iterable<string>): Map<string, IRunSummary> {
+  summaries(): Map<string, IRunSummary> {
     this.expire();
     const found = new Map<string, IRunSummary>();
-    for (const runId of runIds) {
-      const summary = this.runs.get(runId)?.summary;
-      if (summary) {
-        found.set(runId, summary);
+    for (const [runId, run] of this.runs) {
+      if (run.summary) {
+        found.set(runId, run.summary);
       }
     }
     return found;
@@ -365,16 +369,20 @@ export function newerSummary(
 }
 
 /**
- * A page of runs as the store listed them, each run replaced by its cached
- * summary where that is newer: a run that just ended is listed as ended,
- * not as the store's last refresh left it. Only where the list's order
- * cannot change with a run's progress (by start or name); a run whose newer
- * summary no longer matches the status asked for leaves the page. A cached
- * summary that names another user than the store's is not used.
+ * A page of runs as the store listed them, brought up to what this service
+ * shipped since the store's last refresh. Each listed run is replaced by its
+ * cached summary where that is newer (a run that just ended is listed as
+ * ended), and leaves the page when that no longer matches the filters. On
+ * the first page of the default order (newest first), a cached run the store
+ * does not list yet (started less than a refresh ago) is added where it
+ * sorts, when it matches the filters. Only where the list's order cannot
+ * change with a run's progress (by start or name). A cached summary that
+ * names another user than the store's, or than the query's, is not used:
+ * the cache holds what the kernel claimed.
  */
 export function freshenRunPage(
   page: IRunPage,
-  query: Pick<IRunQuery, 'sort' | 'status'>,
+  query: Partial<IRunQuery>,
   cached: ReadonlyMap<string, IRunSummary>
 ): IRunPage {
   const by = query.sort?.key.by ?? 'started';
@@ -385,20 +393,75 @@ export function freshenRunPage(
   const runs: IRunSummary[] = [];
   for (const listed of page.runs) {
     const fresh = cached.get(listed.run_id);
-    // A kernel may claim another user; what the store holds says whose it is.
     const run =
       fresh !== undefined && fresh.user === listed.user
         ? (newerSummary(listed, fresh) ?? listed)
         : listed;
-    if (query.status && !query.status.includes(run.status)) {
+    if (run !== listed && !runMatchesFilters(run, query)) {
       left += 1;
       continue;
     }
     runs.push(run);
   }
-  return left === 0 && runs.every((run, at) => run === page.runs[at])
-    ? page
-    : { ...page, runs, total: Math.max(0, page.total - left) };
+  const freshened =
+    left === 0 && runs.every((run, at) => run === page.runs[at])
+      ? page
+      : { ...page, runs, total: Math.max(0, page.total - left) };
+  return query.sort === undefined && query.after === undefined
+    ? withUnlisted(freshened, query, cached)
+    : freshened;
+}
+
+/**
+ * The first page of the default order with the cached runs the store did
+ * not list that belong on it. Past `size`, the last runs move to the next
+ * page, whose cursor then follows the new last run (both stores' cursors of
+ * this order are its start in ms and its id).
+ */
+function withUnlisted(
+  page: IRunPage,
+  query: Partial<IRunQuery>,
+  cached: ReadonlyMap<string, IRunSummary>
+): IRunPage {
+  const listed = new Set(page.runs.map(run => run.run_id));
+  const last = page.runs[page.runs.length - 1];
+  const unlisted = [...cached.values()].filter(
+    run =>
+      !listed.has(run.run_id) &&
+      query.user !== undefined &&
+      run.user === query.user &&
+      !Number.isNaN(Date.parse(run.started)) &&
+      runMatchesFilters(run, query) &&
+      // Past the last run of a full page, it is on a later page.
+      (page.next === undefined ||
+        (last !== undefined && compareNewestFirst(run, last) < 0))
+  );
+  if (unlisted.length === 0) {
+    return page;
+  }
+  const runs = [...page.runs, ...unlisted].sort(compareNewestFirst);
+  const size = query.size ?? runs.length;
+  const result: IRunPage = {
+    ...page,
+    runs: runs.slice(0, size),
+    total: page.total + unlisted.length
+  };
+  if (runs.length > size) {
+    const lastShown = runs[size - 1];
+    result.next = encodeCursor([
+      Date.parse(lastShown.started),
+      lastShown.run_id
+    ]);
+  }
+  return result;
+}
+
+/** The default order of run lists: started, newest first, then by id. */
+function compareNewestFirst(a: IRunSummary, b: IRunSummary): number {
+  return (
+    Date.parse(b.started) - Date.parse(a.started) ||
+    (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0)
+  );
 }
 
 function thinned(

@@ -129,6 +129,36 @@ describe('data just stored, before the store makes it searchable', () => {
     expect(runningOnly).toEqual({ runs: [], total: 0 });
   });
 
+  it('lists a run just shipped that the store does not list yet, first', async () => {
+    recent.sealed({
+      documents: [],
+      points: [],
+      runs: [
+        runSummary('run-new', {
+          name: 'resnet',
+          started: '2026-01-31T10:07:00.000Z',
+          updated: '2026-01-31T10:07:01.000Z'
+        })
+      ]
+    });
+    const listed = json(
+      await request(server.at, '/api/v1/runs?notebook=work/train.ipynb')
+    ) as { runs: IRunSummary[]; total: number };
+    expect(listed.runs.map(run => run.run_id)).toEqual(['run-new', 'run-1']);
+    expect(listed.total).toBe(2);
+    // Filters apply to it as the store applies them.
+    const other = json(await request(server.at, '/api/v1/runs?q=mnist')) as {
+      runs: IRunSummary[];
+      total: number;
+    };
+    expect(other.runs.map(run => run.run_id)).toEqual(['run-1']);
+    const onePerPage = json(
+      await request(server.at, '/api/v1/runs?size=1')
+    ) as { runs: IRunSummary[]; next?: string };
+    expect(onePerPage.runs.map(run => run.run_id)).toEqual(['run-new']);
+    expect(onePerPage.next).toEqual(expect.any(String));
+  });
+
   it('reads the series of a run it just stored alongside the stored summary', async () => {
     recent.add({
       documents: [],

@@ -274,6 +274,82 @@ describe('freshenRunPage', () => {
   });
 });
 
+describe('freshenRunPage: runs the store does not list yet', () => {
+  const at = (second: number): string =>
+    new Date(T0 + second * 1000).toISOString();
+  const run = (id: string, started: number, overrides = {}): IRunSummary =>
+    summary(id, at(started), { started: at(started), ...overrides });
+  const older = run('run-a', 10);
+  const oldest = run('run-b', 5);
+  const justStarted = run('run-new', 20, { name: 'resnet' });
+  const cached = new Map([['run-new', justStarted]]);
+  const query = { user: 'alice', size: 2 };
+
+  it('adds a cached run of the user where it sorts, on the first page', () => {
+    const page = { runs: [older, oldest], total: 2 };
+    const fresh = freshenRunPage(page, query, cached);
+    expect(fresh.runs).toEqual([justStarted, older]);
+    expect(fresh.total).toBe(3);
+    // The run pushed off the page opens the next one.
+    expect(fresh.next).toBe(
+      Buffer.from(JSON.stringify([T0 + 10000, 'run-a'])).toString('base64url')
+    );
+    const room = freshenRunPage(page, { ...query, size: 5 }, cached);
+    expect(room.runs).toEqual([justStarted, older, oldest]);
+    expect(room.next).toBeUndefined();
+  });
+
+  it('adds nothing to a later page, another order, or for another user', () => {
+    const page = { runs: [older], total: 2, next: 'cursor' };
+    const later = { ...query, after: 'cursor' };
+    expect(freshenRunPage(page, later, cached)).toBe(page);
+    const byName = {
+      ...query,
+      sort: { key: { by: 'name' as const }, order: 'asc' as const }
+    };
+    expect(freshenRunPage(page, byName, cached)).toBe(page);
+    expect(freshenRunPage(page, { ...query, user: 'bob' }, cached)).toBe(page);
+    const claimed = new Map([['run-new', { ...justStarted, user: 'bob' }]]);
+    expect(freshenRunPage(page, query, claimed)).toBe(page);
+  });
+
+  it('leaves a run that sorts past a full page to the next page', () => {
+    const page = { runs: [older, oldest], total: 3, next: 'cursor' };
+    const early = new Map([['run-early', run('run-early', 1)]]);
+    expect(freshenRunPage(page, query, early)).toBe(page);
+  });
+
+  it('adds only the runs that match the filters', () => {
+    const page = { runs: [older], total: 1 };
+    for (const filters of [
+      { status: ['finished' as const] },
+      { notebooks: ['other.ipynb'] },
+      { tags: { team: 'vision' } },
+      { hparams: { lr: '0.1' } },
+      { text: 'mobilenet' },
+      { from: at(21) },
+      { to: at(20) }
+    ]) {
+      expect(freshenRunPage(page, { ...query, ...filters }, cached)).toBe(page);
+    }
+    for (const filters of [
+      { status: ['running' as const] },
+      { notebooks: ['train.ipynb'] },
+      { text: 'RESN' },
+      { from: at(20), to: at(21) }
+    ]) {
+      expect(
+        freshenRunPage(page, { ...query, ...filters }, cached).runs
+      ).toEqual([justStarted, older]);
+    }
+  });
+
+  it('does not list a cached run twice', () => {
+    const page = { runs: [justStarted, older], total: 2 };
+    expect(freshenRunPage(page, query, cached)).toBe(page);
+  });
+});
+
 describe('RecentData', () => {
   const limits: IRecentLimits = {
     windowMs: 30000,
