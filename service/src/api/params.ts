@@ -24,6 +24,25 @@ export interface IIntegerSpec {
   default: number;
 }
 
+/**
+ * Jupyter's (and JupyterHub's) own credential in a URL, `?token=`: the
+ * server checked it before forwarding the request here, so no endpoint reads
+ * it, and it is never written to a log.
+ */
+const JUPYTER_TOKEN = /([?&]token=)[^&#]*/g;
+
+/** The parameters of a request's query, without Jupyter's token. */
+export function requestParams(query: string): QueryParams {
+  const search = new URLSearchParams(query);
+  search.delete('token');
+  return new QueryParams(search);
+}
+
+/** A request's path and query as logged: Jupyter's token masked. */
+export function loggedTarget(target: string): string {
+  return target.replace(JUPYTER_TOKEN, '$1***');
+}
+
 export class QueryParams {
   private readonly _read = new Set<string>();
 

@@ -31,7 +31,7 @@ import { ApiError, errorReply } from './errors';
 import { EventHub, IRunUpdate } from './events';
 import * as findings from './findings';
 import * as handlers from './handlers';
-import { QueryParams } from './params';
+import { loggedTarget, QueryParams, requestParams } from './params';
 import { redactDeep } from './redact';
 import {
   IRouteMatch,
@@ -180,7 +180,7 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
       checkXsrf(request.headers);
     }
     const route = matchRoute(method, stripBasePath(path, basePath));
-    const params = new QueryParams(new URLSearchParams(query));
+    const params = requestParams(query);
     // In hub mode every request is answered for the token's user.
     const caller = options.authenticate
       ? { ...deps, user: await options.authenticate(request.headers) }
@@ -248,7 +248,7 @@ export function createApiServer(options: IApiServerOptions): IApiServer {
       }
       if (reply.logDetail) {
         logger.error(
-          `api: ${request.method} ${request.url}: ${reply.logDetail}`
+          `api: ${request.method} ${loggedTarget(request.url ?? '/')}: ${reply.logDetail}`
         );
       }
       if (response.headersSent) {

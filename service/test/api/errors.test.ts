@@ -126,6 +126,20 @@ describe('error mapping over HTTP', () => {
     expect(server.logged[0]).toContain('/api/v1/runs/run-1/logs');
   });
 
+  it('never logs Jupyter’s token from the URL', async () => {
+    server.store.failWith = new RangeError('index out of range in fold');
+    const response = await request(
+      server.at,
+      '/api/v1/runs/run-1/logs?token=s3cr3t&size=5&token=s3cr3t'
+    );
+    expect(response.status).toBe(500);
+    expect(server.logged).toHaveLength(1);
+    expect(server.logged[0]).toContain(
+      '/api/v1/runs/run-1/logs?token=***&size=5&token=***'
+    );
+    expect(server.logged[0]).not.toContain('s3cr3t');
+  });
+
   it('answers a missing run with 404', async () => {
     const response = await request(server.at, '/api/v1/runs/run-404');
     expect(response.status).toBe(404);

@@ -72,6 +72,17 @@ describe('parameter validation', () => {
     });
   });
 
+  it('ignores Jupyter’s token in the URL: the server checked it', async () => {
+    const response = await request(
+      server.at,
+      '/api/v1/runs?size=5&token=0123abcd'
+    );
+    expect(response.status).toBe(200);
+    expect(server.store.runQueries.at(-1)).toEqual({ user: 'alice', size: 5 });
+    const status = await request(server.at, '/api/v1/status?token=0123abcd');
+    expect(status.status).toBe(200);
+  });
+
   it('takes notebook repeated, commas being part of a path', async () => {
     await request(
       server.at,
