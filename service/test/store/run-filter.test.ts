@@ -1,26 +1,11 @@
 import { runMatchesFilters } from '../../src/store/run-filter';
-import type { IRunSummary } from '../../src/types';
+import { runSummary } from '../api/helpers';
 
-const RUN: IRunSummary = {
-  run_id: 'run-1',
+const RUN = runSummary('run-1', {
   name: 'resnet-cifar',
-  status: 'running',
   notebook: 'vision/train.ipynb',
-  kernel_id: null,
-  user: 'alice',
-  host: 'node-1',
-  tags: { team: 'vision' },
-  hparams: { lr: 0.001, optimizer: 'adam', augment: true, note: null },
-  started: '2026-01-31T10:00:00.000Z',
-  ended: null,
-  updated: '2026-01-31T10:00:05.000Z',
-  last_metrics: {},
-  last_epoch: null,
-  last_step: null,
-  counts: { events: 0, errors: 0, warnings: 0, nan: 0 },
-  error: null,
-  dropped: 0
-};
+  hparams: { lr: 0.001, optimizer: 'adam', augment: true, note: null }
+});
 
 describe('runMatchesFilters', () => {
   it('matches a run with no filters', () => {
