@@ -44,6 +44,18 @@ function isOptionalNumber(value: unknown): boolean {
   return value === undefined || (typeof value === 'number' && isFinite(value));
 }
 
+/**
+ * Every id tflog makes starts with its run's id and ':' (`<run>:<seq>`,
+ * `<run>:<seq>:<metric>`, `<run>:alert:<key>`; a long one keeps that head
+ * before its hash, parse/ids.ts). The run's ownership is checked by its run
+ * id, so an id naming another run would let a user take the ids of another
+ * user's documents, and make them duplicates (409) when they arrive.
+ */
+function idOfRun(id: string, runId: string): boolean {
+  return id.startsWith(`${runId}:`);
+}
+const RUN_ID_PREFIX_NOTE = 'an id may only name a document of its own run';
+
 export function documentProblem(value: unknown): string | null {
   if (!isObject(value)) {
     return 'not an object';
@@ -60,6 +72,9 @@ export function documentProblem(value: unknown): string | null {
   const tflog = value.tflog;
   if (!isObject(tflog) || !isText(tflog.run_id, MAX_ID_BYTES)) {
     return 'tflog.run_id must be a string';
+  }
+  if (!idOfRun(value._id, tflog.run_id)) {
+    return `_id must start with its run id and ':' (${RUN_ID_PREFIX_NOTE})`;
   }
   const event = value.event;
   if (!isObject(event) || typeof event.sequence !== 'number') {
@@ -80,6 +95,9 @@ export function pointProblem(value: unknown): string | null {
   }
   if (!isText(value.run_id, MAX_ID_BYTES) || !isText(value.name)) {
     return 'run_id and name must be strings';
+  }
+  if (!idOfRun(value._id, value.run_id)) {
+    return `_id must start with its run id and ':' (${RUN_ID_PREFIX_NOTE})`;
   }
   if (
     !SCOPES.has(value.scope as SeriesScope) ||

@@ -613,6 +613,36 @@ describe('the hub service', () => {
     expect(await store.getRun('run-b')).toBeNull();
   });
 
+  it("refuses an item whose id names another run, so no user can take another user's ids", async () => {
+    await start();
+    const alice = client('alice-token');
+    const bob = client('bob-token');
+    // Bob knows alice's run id and takes the ids her documents will have.
+    const squatting = runBatch('run-b', 'bob');
+    squatting.documents = squatting.documents.map((document, at) => ({
+      ...document,
+      _id: `run-a:${at + 1}`
+    }));
+    squatting.points[0]._id = 'run-a:3:loss';
+    const refused = await bob.write(squatting);
+    expect(refused.rejected.map(item => [item.kind, item.id])).toEqual([
+      ['document', 'run-a:1'],
+      ['document', 'run-a:2'],
+      ['document', 'run-a:3'],
+      ['point', 'run-a:3:loss']
+    ]);
+    expect(refused.rejected[0].reason).toMatch(
+      /_id must start with its run id and ':'/
+    );
+    const stored = await alice.write(runBatch('run-a', 'alice'));
+    expect(stored).toMatchObject({ created: 5, duplicates: 0, rejected: [] });
+    expect(
+      (await store.logs({ runId: 'run-a', size: 10, order: 'asc' })).lines.map(
+        line => line.message
+      )
+    ).toEqual(['line 1 of run-a', 'line 2 of run-a', 'line 3 of run-a']);
+  });
+
   it('refuses items of the wrong shape one by one and a body that is not a batch as a whole', async () => {
     await start();
     const alice = client('alice-token');
