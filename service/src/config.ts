@@ -7,7 +7,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { unescape as percentDecode } from 'querystring';
 
 import {
   AlertConfigError,
@@ -16,6 +15,12 @@ import {
   thresholdsFromEnv
 } from './alerts/rules';
 import { LOG_LEVELS, type LogLevel } from './common/logger';
+import {
+  loginOf,
+  redactUrl,
+  splitUserinfo,
+  type ILogin
+} from './common/urlCredentials';
 
 /** The service's version; kept equal to package.json's (a unit test checks). */
 export const SERVICE_VERSION = '0.1.0';
@@ -315,10 +320,13 @@ function readAlertWebhook(
   if (url === undefined) {
     return undefined;
   }
-  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+  // Checked without its credentials, which may hold '/' or '@'.
+  const bare = splitUserinfo(url).url;
+  if (!/^https?:\/\//i.test(bare) || !URL.canParse(bare)) {
+    // Not repeated: a webhook URL may hold a secret (in its path, too).
     reader.error(
       'TFLOG_ALERT_WEBHOOK_URL',
-      `${JSON.stringify(url)} is not an http(s) URL (expected e.g. https://hooks.example.org/tflog)`
+      'not an http(s) URL (expected e.g. https://hooks.example.org/tflog)'
     );
     return undefined;
   }
@@ -666,55 +674,6 @@ function urlProblem(candidate: string): string | null {
     return 'is not an http(s) URL (expected e.g. https://es.example.org:9200)';
   }
   return null;
-}
-
-/** `scheme://` or `//` at the start: where a URL's authority begins. */
-const AUTHORITY_START = /^(?:[a-z][a-z0-9+.-]*:)?\/\//i;
-
-/**
- * A URL and the `user:password` written in it, split without a URL parser.
- * Credentials may hold '/', '?', '#', '@' and ':' unencoded, which a parser
- * takes for the end of the authority: here everything between `scheme://`
- * and the last '@' is the userinfo. (An '@' in a path or query must then be
- * written %40.) Text without `//` is treated the same way from its start.
- */
-export function splitUserinfo(candidate: string): {
-  url: string;
-  userinfo: string | null;
-} {
-  const start = AUTHORITY_START.exec(candidate)?.[0].length ?? 0;
-  const at = candidate.lastIndexOf('@');
-  if (at < start) {
-    return { url: candidate, userinfo: null };
-  }
-  return {
-    url: candidate.slice(0, start) + candidate.slice(at + 1),
-    userinfo: candidate.slice(start, at)
-  };
-}
-
-interface ILogin {
-  username: string;
-  password: string;
-}
-
-/** `user:password` (percent-encoding decoded, a lone '%' kept as it is). */
-function loginOf(userinfo: string): ILogin {
-  const colon = userinfo.indexOf(':');
-  const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
-  const password = colon === -1 ? '' : userinfo.slice(colon + 1);
-  return { username: percentDecode(user), password: percentDecode(password) };
-}
-
-/** A URL with any user:password removed, for messages and status. */
-export function redactUrl(candidate: string): string {
-  const { url } = splitUserinfo(candidate);
-  try {
-    return new URL(url).toString();
-  } catch {
-    // Not a URL: what is left after the credentials, as written.
-    return url;
-  }
 }
 
 function osUsername(reader: EnvironmentReader): string {

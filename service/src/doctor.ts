@@ -4,7 +4,8 @@
  * functions over gathered facts (doctor/checks.ts, doctor/gather.ts); this
  * file only chooses which apply and prints the report.
  */
-import { loadConfig, redactUrl, SERVICE_VERSION } from './config';
+import { redactUrl } from './common/urlCredentials';
+import { loadConfig, SERVICE_VERSION } from './config';
 import {
   configChecks,
   elasticsearchChecks,

@@ -18,7 +18,6 @@ import { createApiServer, type IApiServer, type ListenTarget } from './api';
 import { ApiError } from './api/errors';
 import {
   loadConfig,
-  redactUrl,
   SERVICE_VERSION,
   type IConfigResult,
   type IServiceConfig
@@ -31,6 +30,7 @@ import {
 } from './parse';
 import { backoffDelay, DeliveryAbortedError, sleep } from './ship/backoff';
 import { createLogger, describeError, type ILogger } from './common/logger';
+import { redactUrl } from './common/urlCredentials';
 import type { IRecordParser } from './ship/parser-port';
 import { Pipeline } from './ship/pipeline';
 import { RecentData } from './ship/recent';

@@ -7,7 +7,8 @@
  */
 import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 
-import { redactUrl, type IElasticsearchConfig } from './config';
+import { redactUrl } from './common/urlCredentials';
+import type { IElasticsearchConfig } from './config';
 import { createElasticsearchClient } from './store/elasticsearch';
 import { mapElasticsearchError } from './store/es-errors';
 import { describeCause } from './store/es-queries';

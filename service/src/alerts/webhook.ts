@@ -6,6 +6,7 @@
  * whatever the webhook does; what could not be sent is counted and logged.
  */
 import type { ILogger } from '../common/logger';
+import { loginOf, splitUserinfo } from '../common/urlCredentials';
 import { backoffDelay, DeliveryAbortedError, sleep } from '../ship/backoff';
 import type { IAlert } from './detect';
 
@@ -50,8 +51,36 @@ export function webhookBody(
 
 class RefusedError extends Error {}
 
+/**
+ * The webhook as messages name it: scheme and host only. Chat webhooks
+ * (Slack, Teams, Discord) carry their secret in the path, and a URL may
+ * hold `user:password`; neither belongs in a log line.
+ */
+export function shownWebhook(url: string): string {
+  try {
+    const parsed = new URL(splitUserinfo(url).url);
+    const more = parsed.pathname !== '/' || parsed.search !== '';
+    return `${parsed.protocol}//${parsed.host}/${more ? '…' : ''}`;
+  } catch {
+    return 'the webhook';
+  }
+}
+
 export class AlertWebhook {
-  constructor(private readonly _options: IWebhookOptions) {}
+  constructor(private readonly _options: IWebhookOptions) {
+    // fetch refuses a URL with credentials: they go in a Basic header.
+    const { url, userinfo } = splitUserinfo(_options.url);
+    this._target = url;
+    this._shown = shownWebhook(url);
+    this._headers = { 'Content-Type': 'application/json' };
+    if (userinfo !== null) {
+      const { username, password } = loginOf(userinfo);
+      this._headers.Authorization = `Basic ${Buffer.from(
+        `${username}:${password}`,
+        'utf8'
+      ).toString('base64')}`;
+    }
+  }
 
   readonly counters: IWebhookCounters = {
     sent: 0,
@@ -160,10 +189,10 @@ export class AlertWebhook {
   }
 
   private async _post(alert: IAlert): Promise<void> {
-    const { url, format, timeoutMs, labUrl } = this._options;
-    const response = await fetch(url, {
+    const { format, timeoutMs, labUrl } = this._options;
+    const response = await fetch(this._target, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: this._headers,
       body: JSON.stringify(webhookBody(alert, format, labUrl)),
       signal: AbortSignal.any([
         AbortSignal.timeout(timeoutMs),
@@ -173,14 +202,18 @@ export class AlertWebhook {
       if (this._stopping.signal.aborted) {
         throw new DeliveryAbortedError();
       }
-      throw new Error(`${url}: ${error.cause ?? error.message}`);
+      // The cause may quote the URL (a fetch error does): never its path.
+      const cause = String(error.cause ?? error.message)
+        .split(this._target)
+        .join(this._shown);
+      throw new Error(`${this._shown}: ${cause}`);
     });
     // The body is not read: release the connection.
     await response.body?.cancel();
     if (response.ok) {
       return;
     }
-    const reason = `${url} answered ${response.status} ${response.statusText}`;
+    const reason = `${this._shown} answered ${response.status} ${response.statusText}`;
     // Only a 408, 429 or 5xx may pass; any other refusal will not.
     if (
       response.status !== 408 &&
@@ -192,6 +225,10 @@ export class AlertWebhook {
     throw new Error(reason);
   }
 
+  /** The URL posted to, without credentials. */
+  private readonly _target: string;
+  private readonly _shown: string;
+  private readonly _headers: Record<string, string>;
   private _queue: IAlert[] = [];
   private _sentAt: number[] = [];
   private _running: Promise<void> | null = null;

@@ -10,7 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { describeError } from '../common/logger';
-import { redactUrl, type IElasticsearchConfig } from '../config';
+import { redactUrl } from '../common/urlCredentials';
+import type { IElasticsearchConfig } from '../config';
 import { readProcessStat } from '../spool/lock';
 import { createElasticsearchClient } from '../store/elasticsearch';
 import { mapElasticsearchError } from '../store/es-errors';

@@ -7,7 +7,8 @@
 import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
 import pLimit from 'p-limit';
 
-import { redactUrl, type IElasticsearchConfig } from '../config';
+import { redactUrl } from '../common/urlCredentials';
+import type { IElasticsearchConfig } from '../config';
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary } from '../types';

@@ -25,8 +25,12 @@ function alert(n: number): IAlert {
 /** A receiver on localhost answering with the statuses given, then 200. */
 async function receiver(statuses: number[] = []) {
   const bodies: unknown[] = [];
+  const authorizations: (string | undefined)[] = [];
+  const paths: (string | undefined)[] = [];
   let calls = 0;
   const server = http.createServer((request, response) => {
+    authorizations.push(request.headers.authorization);
+    paths.push(request.url);
     let text = '';
     request.on('data', chunk => (text += chunk));
     request.on('end', () => {
@@ -42,7 +46,10 @@ async function receiver(statuses: number[] = []) {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hook`,
+    port,
     bodies,
+    authorizations,
+    paths,
     calls: () => calls,
     close: () => new Promise(resolve => server.close(resolve))
   };
@@ -95,6 +102,37 @@ describe('AlertWebhook against a real HTTP receiver', () => {
     expect(target.calls()).toBe(2);
     expect(hook.counters).toMatchObject({ sent: 1, failed: 1 });
     expect(lines.join('\n')).toMatch(/answered 404/);
+  });
+
+  it('sends the credentials of its URL as a Basic header', async () => {
+    const target = await receiver();
+    const { hook } = webhook(
+      `http://tflog:s3/cr@t@127.0.0.1:${target.port}/hook`
+    );
+    hook.send(alert(1));
+    await hook.idle();
+    await target.close();
+    expect(hook.counters).toMatchObject({ sent: 1, failed: 0 });
+    expect(target.paths).toEqual(['/hook']);
+    expect(target.authorizations).toEqual([
+      `Basic ${Buffer.from('tflog:s3/cr@t').toString('base64')}`
+    ]);
+  });
+
+  it('never logs the secret path or the credentials of its URL', async () => {
+    const target = await receiver([404]);
+    const secretUrl = `http://tflog:pa55@127.0.0.1:${target.port}/services/T0KEN`;
+    const refused = webhook(secretUrl);
+    refused.hook.send(alert(1));
+    await refused.hook.idle();
+    await target.close();
+    const down = webhook(secretUrl);
+    down.hook.send(alert(2));
+    await down.hook.idle();
+    const logged = [...refused.lines, ...down.lines].join('\n');
+    expect(logged).toContain(`http://127.0.0.1:${target.port}/… answered 404`);
+    expect(logged).toMatch(/not sent after trying: .*ECONNREFUSED/);
+    expect(logged).not.toMatch(/T0KEN|pa55/);
   });
 
   it('keeps going when the receiver is down, and counts what it gave up', async () => {

@@ -2,10 +2,10 @@ import * as fsp from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 
+import { redactUrl } from '../../src/common/urlCredentials';
 import {
   indexPrefixProblem,
   loadConfig,
-  redactUrl,
   SERVICE_VERSION
 } from '../../src/config';
 import { createElasticsearchClient } from '../../src/store/elasticsearch';
@@ -253,9 +253,18 @@ describe('alert settings', () => {
     expect(messages({ TFLOG_ALERTS: 'stall=3' })[0]).toMatch(
       /^TFLOG_ALERTS: not valid JSON: /
     );
-    expect(messages({ TFLOG_ALERT_WEBHOOK_URL: 'hooks.example.org' })).toEqual([
-      'TFLOG_ALERT_WEBHOOK_URL: "hooks.example.org" is not an http(s) URL (expected e.g. https://hooks.example.org/tflog)'
+    // Never repeated: a webhook's path may be its secret.
+    expect(
+      messages({ TFLOG_ALERT_WEBHOOK_URL: 'hooks.example.org/services/T0KEN' })
+    ).toEqual([
+      'TFLOG_ALERT_WEBHOOK_URL: not an http(s) URL (expected e.g. https://hooks.example.org/tflog)'
     ]);
+    // A password may hold '/' or '@' unencoded.
+    expect(
+      messages({
+        TFLOG_ALERT_WEBHOOK_URL: 'https://tflog:a/b@c@h.example.org/x'
+      })
+    ).toEqual([]);
     expect(
       messages({
         TFLOG_ALERT_WEBHOOK_URL: 'https://h.example.org/x',
