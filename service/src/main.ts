@@ -28,7 +28,7 @@ import {
   type IParserOptions,
   type IRunState
 } from './parse';
-import { backoffDelay, DeliveryAbortedError, sleep } from './ship/backoff';
+import { backoffDelay, DeliveryAbortedError, sleep } from './common/backoff';
 import { createLogger, describeError, type ILogger } from './common/logger';
 import { redactUrl } from './common/urlCredentials';
 import type { IRecordParser } from './ship/parser-port';

@@ -7,7 +7,7 @@
  */
 import type { ILogger } from '../common/logger';
 import { loginOf, splitUserinfo } from '../common/urlCredentials';
-import { backoffDelay, DeliveryAbortedError, sleep } from '../ship/backoff';
+import { backoffDelay, DeliveryAbortedError, sleep } from '../common/backoff';
 import type { IAlert } from './detect';
 
 export type WebhookFormat = 'json' | 'slack';

@@ -40,7 +40,7 @@ import { batchItemCount, type IStore, type IWriteBatch } from '../store/store';
 import { mergeWrites } from './merge-writes';
 import type { IMetricPoint, IParsedRecord, ITflogDocument } from '../types';
 import type { IRunUpdate } from '../wire';
-import { DeliveryAbortedError, type IBackoffPolicy } from './backoff';
+import { DeliveryAbortedError, type IBackoffPolicy } from '../common/backoff';
 import { Batcher, type IBatchLimits } from './batcher';
 import { describeError, type ILogger } from '../common/logger';
 import { withServerRelativeNotebook } from '../common/notebookPath';

@@ -24,7 +24,7 @@ import {
   DeliveryAbortedError,
   sleep,
   type IBackoffPolicy
-} from './backoff';
+} from '../common/backoff';
 import { fallbackDocument, pointFallbackDocument } from './fallback';
 import { describeError, type ILogger } from '../common/logger';
 import type { StatusTracker } from './status';

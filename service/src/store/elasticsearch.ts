@@ -12,7 +12,7 @@ import type { IElasticsearchConfig } from '../config';
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary } from '../types';
-import { problemsAnswer } from '../alerts/templates';
+import { problemsAnswer } from './problem-templates';
 import {
   buildErrorCountSearch,
   buildLogSearchAcross,

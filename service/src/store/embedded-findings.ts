@@ -16,7 +16,7 @@ import type {
 import { decodeCursor, encodeCursor } from './cursor';
 import { NO_STEP, PROBLEM_LEVELS_SQL } from './embedded-schema';
 import { runsFilter, wordsMatch, type SqlValue } from './embedded-sql';
-import type { ITemplateInput } from '../alerts/templates';
+import type { ITemplateInput } from './problem-templates';
 import {
   LOG_SEARCH_TOTAL_CAP,
   PROBLEM_EVENTS_CAP,

@@ -8,8 +8,8 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 
-import { readCompleteLines } from '../spool/line-reader';
-import { decodeUtf8 } from '../spool/utf8';
+import { readCompleteLines } from '../common/line-reader';
+import { decodeUtf8 } from '../common/utf8';
 import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';

@@ -18,7 +18,7 @@ import type { ILogger } from '../common/logger';
 import { describeError } from '../common/logger';
 import type { IMetricPoint, IRunSummary, ITflogDocument } from '../types';
 import type { NonFinite } from '../wire';
-import { problemsAnswer, type ITemplateInput } from '../alerts/templates';
+import { problemsAnswer, type ITemplateInput } from './problem-templates';
 import { encodeCursor } from './cursor';
 import {
   asUnavailable,

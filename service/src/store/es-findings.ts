@@ -22,7 +22,7 @@ import { dateRangeFilter, sortValues, totalHits } from './es-common';
 import { NO_STEP } from './embedded-schema';
 import type { IIndexNames } from './es-mappings';
 import { buildRunSearch, logConditions, logPageOf } from './es-queries';
-import type { ITemplateInput } from '../alerts/templates';
+import type { ITemplateInput } from './problem-templates';
 import {
   LOG_SEARCH_TOTAL_CAP,
   PROBLEM_EVENTS_CAP,

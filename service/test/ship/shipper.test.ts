@@ -1,4 +1,4 @@
-import { DeliveryAbortedError } from '../../src/ship/backoff';
+import { DeliveryAbortedError } from '../../src/common/backoff';
 import { Shipper } from '../../src/ship/shipper';
 import { StatusTracker } from '../../src/ship/status';
 import type { IWriteBatch } from '../../src/store/store';

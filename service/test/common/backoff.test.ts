@@ -2,7 +2,7 @@ import {
   backoffDelay,
   DeliveryAbortedError,
   sleep
-} from '../../src/ship/backoff';
+} from '../../src/common/backoff';
 
 describe('backoffDelay', () => {
   const policy = { initialMs: 100, maxMs: 30000 };

@@ -1,4 +1,4 @@
-import { decodeUtf8 } from '../../src/spool/utf8';
+import { decodeUtf8 } from '../../src/common/utf8';
 
 describe('decodeUtf8', () => {
   it('decodes valid text without counting anything', () => {

@@ -4,7 +4,7 @@ import {
   ITemplateInput,
   maskedTokens,
   mineTemplates
-} from '../../src/alerts/templates';
+} from '../../src/store/problem-templates';
 import { createParser, createRunState } from '../../src/parse';
 import { readSpool, REPO_ROOT } from '../parse/helpers';
 

@@ -5,7 +5,7 @@ import * as path from 'path';
 import {
   readCompleteLines,
   trimToCharacterBoundary
-} from '../../src/spool/line-reader';
+} from '../../src/common/line-reader';
 
 describe('readCompleteLines', () => {
   let dir: string;
