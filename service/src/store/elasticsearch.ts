@@ -34,7 +34,11 @@ import { readComparison } from './es-compare';
 import { RollupWriter } from './es-rollup-writer';
 import { bulkWrite, largestWritePool, WRITE_POOL_FIELDS } from './es-bulk';
 import { createdPoints, type IStoredRollup } from './es-rollups';
-import { mapElasticsearchError, mapSearchFailure } from './es-errors';
+import {
+  isAlreadyThere,
+  mapElasticsearchError,
+  mapSearchFailure
+} from './es-errors';
 import {
   dailyIndex,
   indexNames,
@@ -839,16 +843,6 @@ function isClientRefusal(error: unknown): boolean {
 }
 
 /** The index to create exists already. */
-function isAlreadyThere(error: unknown): boolean {
-  return (
-    error instanceof errors.ResponseError &&
-    error.statusCode === 400 &&
-    JSON.stringify(error.body ?? '').includes(
-      'resource_already_exists_exception'
-    )
-  );
-}
-
 /** The index asked for does not exist. */
 function isIndexMissing(error: unknown): boolean {
   return (

@@ -64,9 +64,11 @@ export function mapElasticsearchError(
 }
 
 /**
- * One failed search of an `msearch` (which answers 200 around it), mapped
- * as the same failure of a search of its own: busy or failing is worth
- * retrying, anything else is a bad request.
+ * One failed search of an `msearch`, or one failed item of a bulk request
+ * (both answer 200 around it), mapped as the same failure of a request of
+ * its own: refused credentials or privileges, and busy or failing, are
+ * worth retrying (an admin can fix the first); anything else is a bad
+ * request.
  */
 export function mapSearchFailure(
   status: number,
@@ -74,6 +76,12 @@ export function mapSearchFailure(
   what: string
 ): Error {
   const reason = describeCause(cause);
+  if (status === 401 || status === 403) {
+    return new StoreUnavailableError(
+      `${what}: not authorized (${status} ${reason}); the user or API key needs the privileges listed in docs/storage.md`,
+      status
+    );
+  }
   if (status === 429 || status >= 500) {
     return new StoreUnavailableError(
       `${what}: Elasticsearch is busy or failing (${status} ${reason})`,
@@ -81,6 +89,17 @@ export function mapSearchFailure(
     );
   }
   return new StoreQueryError(`${what}: ${status} ${reason}`);
+}
+
+/** Creating what another writer created first (an index, a template). */
+export function isAlreadyThere(error: unknown): boolean {
+  return (
+    error instanceof errors.ResponseError &&
+    error.statusCode === 400 &&
+    JSON.stringify(error.body ?? '').includes(
+      'resource_already_exists_exception'
+    )
+  );
 }
 
 function mapResponseError(

@@ -6,7 +6,11 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 
-import { mapElasticsearchError } from './es-errors';
+import {
+  isAlreadyThere,
+  mapElasticsearchError,
+  mapSearchFailure
+} from './es-errors';
 import type { IRunOwnerStore } from './store';
 
 export function runOwnersIndex(prefix: string): string {
@@ -38,26 +42,34 @@ export function buildClaims(
   };
 }
 
-/** Run ids whose claim was created (this user's now) and those claimed before (409). */
+export interface IClaims {
+  /** Claims created: this user's runs now. */
+  created: string[];
+  /** Claimed before (409). */
+  taken: string[];
+  failed: string[];
+  /** Why the first of `failed` failed. */
+  failure?: { status: number; error: estypes.ErrorCause | undefined };
+}
+
 export function parseClaims(
   runIds: string[],
   response: estypes.BulkResponse
-): { created: string[]; taken: string[]; failed: string[] } {
-  const created: string[] = [];
-  const taken: string[] = [];
-  const failed: string[] = [];
+): IClaims {
+  const claims: IClaims = { created: [], taken: [], failed: [] };
   response.items.forEach((item, index) => {
     const status = item.create?.status ?? 0;
     const runId = runIds[index];
     if (status >= 200 && status < 300) {
-      created.push(runId);
+      claims.created.push(runId);
     } else if (status === 409) {
-      taken.push(runId);
+      claims.taken.push(runId);
     } else {
-      failed.push(runId);
+      claims.failed.push(runId);
+      claims.failure ??= { status, error: item.create?.error };
     }
   });
-  return { created, taken, failed };
+  return claims;
 }
 
 export class EsRunOwners implements IRunOwnerStore {
@@ -83,9 +95,11 @@ export class EsRunOwners implements IRunOwnerStore {
         buildClaims(this.index, user, runIds, new Date().toISOString())
       );
       const claims = parseClaims(runIds, response);
-      if (claims.failed.length > 0) {
-        throw new Error(
-          `claiming run ids failed for ${claims.failed.length} of them (first: ${claims.failed[0]})`
+      if (claims.failure) {
+        throw mapSearchFailure(
+          claims.failure.status,
+          claims.failure.error,
+          `claiming run ids (${claims.failed.length} failed, first: ${claims.failed[0]})`
         );
       }
       for (const runId of claims.created) {
@@ -122,7 +136,7 @@ export class EsRunOwners implements IRunOwnerStore {
         });
       } catch (error) {
         // Another hub service process created it first: fine.
-        if (!JSON.stringify(error).includes('resource_already_exists')) {
+        if (!isAlreadyThere(error)) {
           throw error;
         }
       }
