@@ -16,6 +16,7 @@ import {
   type IAlertThresholds,
   mergeThresholds
 } from './rules';
+import { StallAlertWriter } from './stallWrites';
 import { AlertStream } from './stream';
 import { AlertWebhook } from './webhook';
 
@@ -156,7 +157,7 @@ export class Alerting {
     const timer = setInterval(() => {
       this._checkStalls().catch(error =>
         this._options.logger.warn(
-          `alerts: stall alerts not stored: ${(error as Error).message}`
+          `alerts: stall alerts not stored (trying again at the next check): ${(error as Error).message}`
         )
       );
     }, stallCheckMs(this._detector.thresholds));
@@ -173,15 +174,16 @@ export class Alerting {
   private async _checkStalls(): Promise<void> {
     const documents = this._stream.stalled();
     const store = this._options.store();
-    if (documents.length === 0 || store === null) {
+    if (store === null) {
       return;
     }
-    await store.write({ documents, points: [], runs: [], runVersions: {} });
+    await this._stallWriter.write(store, documents);
   }
 
   private _stream: AlertStream;
   private _detector: AlertDetector;
   private _userOverride: Record<string, unknown> | null = null;
   private _webhook: AlertWebhook | null = null;
+  private _stallWriter = new StallAlertWriter(this._options.logger);
   private _timer: ReturnType<typeof setInterval>;
 }
