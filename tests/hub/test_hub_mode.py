@@ -222,9 +222,15 @@ def run_ok(hub: Hub, user: str, code: str, timeout: float = 120) -> dict:
 
 
 def finished_run(hub: Hub, user: str, name: str) -> dict | None:
+    """The user's run of that name once it is finished and stored so: the
+    service lists a run as finished as soon as it has shipped the batch that
+    ends it, a moment before the hub service has stored that batch."""
+    es: Elasticsearch = hub.es  # type: ignore[attr-defined]
     for run in hub.tflog_json(user, "runs")["runs"]:
         if run["name"] == name and run["status"] == "finished":
-            return run
+            stored = es.search("runs", {"ids": {"values": [run["run_id"]]}})
+            if stored and stored[0]["status"] == "finished":
+                return run
     return None
 
 
@@ -542,10 +548,14 @@ def test_a_printed_date_creates_no_index_of_that_day(hub: Hub, trained: dict[str
         "%%tflog dated\nprint('2000-01-01 12:00:00,000 INFO a line that says it is from 2000')\n",
     )
     run = wait_for(lambda: finished_run(hub, "alice", "dated"), 60, "alice's run dated")
-    events = es.search("logs", {"term": {"tflog.run_id": run["run_id"]}})
-    dated = [event for event in events if "says it is from 2000" in event["message"]]
+
+    def dated_lines() -> list[dict]:
+        events = es.search("logs", {"term": {"tflog.run_id": run["run_id"]}})
+        return [event for event in events if "says it is from 2000" in event["message"]]
+
+    dated = wait_for(dated_lines, 60, "the dated line in Elasticsearch")
     # The line was read as dated 2000 (else this test would prove nothing) ...
-    assert dated and dated[0]["@timestamp"].startswith("2000-01-01"), dated or events
+    assert dated and dated[0]["@timestamp"].startswith("2000-01-01"), dated
     # ... and stored in the index of the day it was written.
     days = {f"{es.prefix}logs-{day}" for day in (written_from, utc_day())}
     assert dated[0]["_index"] in days, (dated, days)
