@@ -39,6 +39,32 @@ export function axisTitle(trans: TranslationBundle, axis: SeriesAxis): string {
   }
 }
 
+/** A series' role as the legend and the last values name it. */
+export function roleLabel(trans: TranslationBundle, role: SeriesRole): string {
+  switch (role) {
+    case 'train':
+      return trans.__('train');
+    case 'validation':
+      return trans.__('validation');
+  }
+}
+
+/**
+ * A legend's labelExpr that shows each role by its translated label (the
+ * data keep the role itself); the labels are JSON strings, valid literals
+ * in a vega expression whatever they hold.
+ */
+export function roleLabelExpr(
+  trans: TranslationBundle,
+  roles: readonly SeriesRole[]
+): string {
+  return roles.reduceRight(
+    (otherwise, role) =>
+      `datum.value === ${JSON.stringify(role)} ? ${JSON.stringify(roleLabel(trans, role))} : ${otherwise}`,
+    'datum.label'
+  );
+}
+
 /** Solid for training, dashed for validation: same hue, told apart by the dash. */
 const DASHES: Record<SeriesRole, number[]> = {
   train: [1, 0],
@@ -216,7 +242,8 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
         ? {
             title: null,
             orient: 'top' as const,
-            symbolStrokeColor: options.colour
+            symbolStrokeColor: options.colour,
+            labelExpr: roleLabelExpr(trans, roles)
           }
         : null
   };
@@ -232,7 +259,12 @@ export function chartSpec(options: IChartSpecOptions): TopLevelSpec {
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: `${options.metric} by ${options.axis}`,
+    // Vega makes it the plot's aria-label.
+    description: trans.__(
+      '%1 by %2',
+      options.metric,
+      axisTitle(trans, options.axis)
+    ),
     width: options.width,
     height: options.height,
     autosize: { type: 'fit-x', contains: 'padding' },

@@ -70,7 +70,9 @@ export type ClientFailure =
 /**
  * A failed request. `reason` is the service's own reason (`not_found`,
  * `not_configured`, `store_unavailable`, ...) when the service answered with
- * its error body, else one of ClientFailure.
+ * its error body, else one of ClientFailure. `message` is English, for the
+ * console: what the user reads is worded by `requestErrorText`
+ * (src/requestText.ts) from the other fields.
  */
 export class TflogRequestError extends Error {
   /** HTTP status; 0 when no response came. */
@@ -78,6 +80,11 @@ export class TflogRequestError extends Error {
   readonly reason: string;
   /** The service's message, when it sent one. */
   readonly serverMessage: string | null;
+  /**
+   * Untranslated detail of a ClientFailure: the browser's error when no
+   * response came, the start of an answer that is not the API's.
+   */
+  readonly detail: string | null;
   readonly url: string;
 
   constructor(options: {
@@ -86,6 +93,7 @@ export class TflogRequestError extends Error {
     reason: string;
     url: string;
     serverMessage?: string | null;
+    detail?: string | null;
   }) {
     super(options.message);
     this.name = 'TflogRequestError';
@@ -93,6 +101,7 @@ export class TflogRequestError extends Error {
     this.reason = options.reason;
     this.url = options.url;
     this.serverMessage = options.serverMessage ?? null;
+    this.detail = options.detail ?? null;
   }
 
   /** True when the service itself could not be reached (as opposed to refusing). */
@@ -321,11 +330,13 @@ export class TflogClient implements ITflogClient {
         this.serverSettings
       );
     } catch (error) {
+      const detail = describe(error);
       throw new TflogRequestError({
-        message: `The Jupyter server cannot be reached: ${describe(error)}`,
+        message: `The Jupyter server cannot be reached: ${detail}`,
         status: 0,
         reason: 'network',
-        url
+        url,
+        detail
       });
     }
     const text = await response.text();
@@ -382,11 +393,13 @@ export function errorFromResponse(
       url
     });
   }
+  const detail = text.slice(0, 200);
   return new TflogRequestError({
-    message: `Unexpected answer from the tflog service (HTTP ${status}): ${text.slice(0, 200)}`,
+    message: `Unexpected answer from the tflog service (HTTP ${status}): ${detail}`,
     status,
     reason: 'invalid_response',
-    url
+    url,
+    detail
   });
 }
 

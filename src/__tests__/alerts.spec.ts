@@ -1,7 +1,8 @@
 import { alertSummary, alertText } from '../alertText';
 import { AlertCenter } from '../model/alertCenter';
 import { LiveUpdates } from '../model/liveUpdates';
-import { syncThresholds } from '../model/alertThresholds';
+import { syncThresholds, ThresholdsSync } from '../model/alertThresholds';
+import { errorFromResponse, TflogRequestError } from '../request';
 import type { IAlert, IAlertThresholdsResponse, ITflogClient } from '../tokens';
 import { defaultBundle } from '../views/text';
 import { FakeEventSource } from './fakes';
@@ -161,5 +162,84 @@ describe('syncThresholds', () => {
     await syncThresholds(client, {});
     await syncThresholds(client, { plateau: { epochs: 4 } });
     expect(sent).toEqual([{}, { plateau: { epochs: 4 } }]);
+  });
+
+  describe('ThresholdsSync', () => {
+    const URL = 'http://localhost/tflog/api/v1/alerts/thresholds';
+    /** A service that is down until `up`, then has no thresholds of the user's. */
+    function startingService() {
+      const state = { up: false, refuse: false };
+      const sent: Record<string, unknown>[] = [];
+      const client = {
+        alertThresholds: () =>
+          state.up
+            ? Promise.resolve({
+                admin: DEFAULT,
+                user: null,
+                effective: DEFAULT
+              })
+            : Promise.reject(errorFromResponse(404, undefined, '', URL)),
+        setAlertThresholds: (override: Record<string, unknown>) => {
+          if (state.refuse) {
+            return Promise.reject(
+              errorFromResponse(
+                400,
+                {
+                  error: {
+                    status: 400,
+                    reason: 'invalid_body',
+                    message: 'stall.minutes must be a number above 0'
+                  }
+                },
+                '',
+                URL
+              )
+            );
+          }
+          sent.push(override);
+          return Promise.resolve({
+            admin: DEFAULT,
+            user: override,
+            effective: DEFAULT
+          });
+        }
+      } as unknown as ITflogClient;
+      const errors: unknown[] = [];
+      const sync = new ThresholdsSync({
+        client,
+        isRefusal: error =>
+          error instanceof TflogRequestError && error.reason === 'invalid_body',
+        onError: error => errors.push(error)
+      });
+      return { state, sent, errors, sync };
+    }
+
+    it('sends the setting again once a service that started later answers', async () => {
+      const { state, sent, errors, sync } = startingService();
+      await sync.set({ stall: { minutes: 3 } });
+      expect(sent).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(sync.pending).toBe(true);
+      state.up = true;
+      await sync.retry();
+      expect(sent).toEqual([{ stall: { minutes: 3 } }]);
+      expect(sync.pending).toBe(false);
+      // Sent once: neither the same setting nor a retry sends it again.
+      await sync.set({ stall: { minutes: 3 } });
+      await sync.retry();
+      expect(sent).toHaveLength(1);
+    });
+
+    it('does not send again a setting the service refused', async () => {
+      const { state, sent, errors, sync } = startingService();
+      state.up = true;
+      state.refuse = true;
+      await sync.set({ stall: { minutes: 0 } });
+      expect(errors).toHaveLength(1);
+      expect(sync.pending).toBe(false);
+      state.refuse = false;
+      await sync.retry();
+      expect(sent).toEqual([]);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { chartSpec, chartSummary } from '../chartSpec';
 import type { IChartRow } from '../model/series';
 import { resolveThemeColours } from '../theme';
 import { ChartWidget, IChartStyle } from '../views/chart';
+import { markingBundle } from './translation';
 
 const colours = resolveThemeColours(() => '');
 
@@ -95,6 +96,31 @@ describe('chartSpec', () => {
     expect(text).toContain('"temporal"');
     expect(text).toContain('[4,3]');
     expect(text).toContain('datum.nonfinite != null');
+  });
+});
+
+describe('a chart in the user’s language', () => {
+  it('names the roles in its legend and itself in its aria-label', async () => {
+    const chart = new ChartWidget({
+      metric: 'loss',
+      style: style({ axis: 'epoch', roles: ['train', 'validation'] }),
+      renderer: 'svg',
+      trans: markingBundle()
+    });
+    Widget.attach(chart, document.body);
+    chart.reset([row(1, 0.9), row(2, 0.8), row(1, 1, 'val_loss')]);
+    await chart.drawn;
+    // vega-embed makes the spec's description the plot's aria-label.
+    expect(
+      chart.node
+        .querySelector('.jp-tflog-chart-plot')
+        ?.getAttribute('aria-label')
+    ).toBe('«loss by «epoch»»');
+    const legend = chart.node.querySelector('[aria-roledescription="legend"]')!;
+    expect(
+      [...legend.querySelectorAll('text')].map(t => t.textContent)
+    ).toEqual(['«train»', '«validation»']);
+    chart.dispose();
   });
 });
 

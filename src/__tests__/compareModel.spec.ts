@@ -244,7 +244,12 @@ describe('CompareModel', () => {
       { runIds: ['a', 'gone', 'b'], axis: 'step', maxPoints: 1000 }
     ]);
     expect(client.seriesQueries).toEqual([]);
-    expect(model.runs.map(r => r.error)).toEqual([null, "no run 'gone'", null]);
+    // A reason for the view to word, not an English fragment.
+    expect(model.runs.map(r => r.error)).toEqual([
+      null,
+      { reason: 'not_found' },
+      null
+    ]);
     expect(model.metrics).toEqual(['loss', 'acc', 'top5']);
     expect(model.metric).toBe('loss');
     expect(model.current).toBe(true);
@@ -253,14 +258,15 @@ describe('CompareModel', () => {
     model.dispose();
   });
 
-  it('keeps the message of a failed request for every run', async () => {
+  it('keeps the error of a failed request for every run', async () => {
     const client = new ComparingClient();
-    client.answer = new Error('tflog service: store unavailable');
+    const failure = new Error('tflog service: store unavailable');
+    client.answer = failure;
     const model = new CompareModel({ client, runIds: ['a', 'b'] });
     await model.load();
     expect(model.runs.map(r => r.error)).toEqual([
-      'tflog service: store unavailable',
-      'tflog service: store unavailable'
+      { reason: 'failed', error: failure },
+      { reason: 'failed', error: failure }
     ]);
     expect(model.rows()).toEqual([]);
     model.dispose();
@@ -350,7 +356,9 @@ describe('CompareModel', () => {
     model.changed.connect(() => (loadingSeen ||= model.loading));
     client.answer = new Error('tflog service: store unavailable');
     await model.refresh();
-    expect(model.refreshError).toBe('tflog service: store unavailable');
+    expect(model.refreshError?.message).toBe(
+      'tflog service: store unavailable'
+    );
     expect(model.runs.map(run => run.error)).toEqual([null, null]);
     expect(model.rows()).toHaveLength(3);
 
@@ -415,7 +423,10 @@ describe('CompareModel', () => {
     expect(client.asked.map(ask => ask.runId).sort()).toEqual(ids);
     expect(client.mostInFlight).toBe(3);
     expect(runs.map(r => r.runId)).toEqual(ids);
-    expect(runs[3].error).toBe('tflog service: run r3 not found');
+    expect(runs[3].error).toEqual({
+      reason: 'failed',
+      error: new Error('tflog service: run r3 not found')
+    });
     // The best series of each metric: the callback's loss, three points.
     expect(runs[0].series.map(line => [line.name, line.points.length])).toEqual(
       [

@@ -80,6 +80,27 @@ describe('runStrokes', () => {
   });
 });
 
+describe('CompareView while reading', () => {
+  it('counts the runs with their plural form', () => {
+    const client = new TwoRuns();
+    // Never answered: the view stays in its reading state.
+    client.compare = () => new Promise<ICompareResponse>(() => undefined);
+    const model = new CompareModel({ client, runIds: ['a'] });
+    const view = new CompareView({
+      model,
+      colours,
+      renderer: 'svg',
+      trans: markingBundle()
+    });
+    void model.load();
+    expect(
+      view.node.querySelector('.jp-tflog-compare-status')?.textContent
+    ).toBe('«Reading 1 run…»');
+    view.dispose();
+    model.dispose();
+  });
+});
+
 describe('CompareView', () => {
   let view: CompareView;
   let client: TwoRuns;
@@ -119,7 +140,9 @@ describe('CompareView', () => {
     ]);
     const errors = node.querySelector('.jp-tflog-compare-error') as HTMLElement;
     expect(errors.hidden).toBe(false);
-    expect(errors.textContent).toBe("Run gone cannot be shown: no run 'gone'");
+    expect(errors.textContent).toBe(
+      'Run gone cannot be shown: the service has no such run of yours'
+    );
     const metrics = [
       ...node.querySelectorAll('.jp-tflog-compare-metric option')
     ].map(option => option.textContent);
@@ -329,8 +352,14 @@ describe('CompareView through ITranslator', () => {
       '«Run name»',
       '«Hyperparameter lr»'
     ]);
+    // vega-embed makes the spec's description the plot's aria-label.
+    expect(
+      view.node
+        .querySelector('.jp-tflog-compare-chart .vega-embed')
+        ?.getAttribute('aria-label')
+    ).toBe('«loss by «step», 1 run»');
     expect(texts('.jp-tflog-compare-error li')).toEqual([
-      "«Run gone cannot be shown: no run 'gone'»"
+      '«Run gone cannot be shown: «the service has no such run of yours»»'
     ]);
     expect(texts('.jp-tflog-compare-table thead tr:nth-child(2) th')).toEqual([
       '«final»',

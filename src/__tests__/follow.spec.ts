@@ -91,7 +91,9 @@ describe('RunningFollower on a comparison', () => {
     await jest.advanceTimersByTimeAsync(60000);
     // Every 5 s would be 12 reads; backing off, the second comes 15 s after the first.
     expect(reads()).toBe(3);
-    expect(model.refreshError).toBe('tflog service: store unavailable');
+    expect(model.refreshError?.message).toBe(
+      'tflog service: store unavailable'
+    );
     expect(model.rows()).toHaveLength(2);
 
     client.failure = null;

@@ -1,4 +1,4 @@
-import type { MainAreaWidget } from '@jupyterlab/apputils';
+import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import type { ToolbarButton } from '@jupyterlab/ui-components';
 import type { PanelLayout } from '@lumino/widgets';
 
@@ -82,5 +82,38 @@ describe('tflog:open-history', () => {
     await settle();
     expect(shown).toEqual([{ runId: 'b' }]);
     widget.dispose();
+  });
+
+  it('tells the user when a run cannot be shown because the panel is missing', async () => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const client = new FakeClient();
+    client.runsByNotebook.set(undefined, [summary({ run_id: 'a', name: 'a' })]);
+    const { app } = fakeApp();
+    historyPlugin.activate(app, client, null, null, null, null);
+    const widget = (await app.commands.execute(
+      'tflog:open-history',
+      {}
+    )) as MainAreaWidget<HistoryView>;
+    await settle();
+    Notification.dismiss();
+    document.body.append(widget.node);
+    widget.node
+      .querySelector<HTMLElement>('.jp-tflog-history-row[data-run-id="a"]')
+      ?.dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));
+    await settle();
+    expect(
+      Notification.manager.notifications.map(notice => [
+        notice.type,
+        notice.message
+      ])
+    ).toEqual([
+      [
+        'error',
+        'Cannot show run a in the Training panel: this JupyterLab has no command tflog:open-panel.'
+      ]
+    ]);
+    expect(console.error).toHaveBeenCalled();
+    widget.dispose();
+    jest.restoreAllMocks();
   });
 });

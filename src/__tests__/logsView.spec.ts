@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { LogsModel } from '../model/logs';
@@ -5,14 +6,19 @@ import { createLogsWidget } from '../views/logs';
 import { stubResizeObserver } from './appFakes';
 import { FakeClient } from './fakes';
 import { logLine } from './logFixtures';
+import { markingBundle } from './translation';
 
 beforeAll(stubResizeObserver);
 
-async function openView(lines = [logLine(1), logLine(2)], at?: string) {
+async function openView(
+  lines = [logLine(1), logLine(2)],
+  at?: string,
+  trans?: TranslationBundle
+) {
   const client = new FakeClient();
   client.logLines = lines;
   const model = new LogsModel({ client, args: { runId: 'run-1', at } });
-  const widget = createLogsWidget({ model });
+  const widget = createLogsWidget({ model, trans });
   Widget.attach(widget, document.body);
   await model.load();
   return { client, model, widget, node: widget.node };
@@ -41,6 +47,17 @@ describe('the logs view', () => {
     );
     expect(widget.title.label).toBe('Logs: demo');
     widget.dispose();
+  });
+
+  it('counts the matching lines with their plural form', async () => {
+    const range = (node: HTMLElement) =>
+      node.querySelector('.jp-tflog-logs-range')?.textContent;
+    const one = await openView([logLine(1)], undefined, markingBundle());
+    expect(range(one.node)).toBe('«Page 1 · 1 line matches»');
+    one.widget.dispose();
+    const two = await openView(undefined, undefined, markingBundle());
+    expect(range(two.node)).toBe('«Page 1 · 2 lines match»');
+    two.widget.dispose();
   });
 
   it('highlights the line nearest to the time it was opened at', async () => {

@@ -4,11 +4,13 @@ import { HistoryModel } from '../model/historyModel';
 import { HistoryQueriesModel } from '../model/historyQueries';
 import { readHistoryView } from '../model/historyView';
 import { exampleRun, ProblemsModel, problemsQuery } from '../model/problems';
+import { errorFromResponse } from '../request';
 import type { ILogTemplate } from '../tokens';
 import { HistoryView } from '../views/history';
 import { ProblemsView } from '../views/problems';
 import { defaultBundle } from '../views/text';
 import { FakeClient } from './fakes';
+import { markingBundle } from './translation';
 
 const trans = defaultBundle();
 
@@ -54,6 +56,54 @@ describe('problems across runs', () => {
     expect(failing.templates).toBeNull();
     model.dispose();
     failing.dispose();
+  });
+
+  it('words a failed read through the translator', async () => {
+    const model = new ProblemsModel({
+      client: {
+        problems: () =>
+          Promise.reject(
+            errorFromResponse(
+              403,
+              undefined,
+              '',
+              'http://localhost/tflog/api/v1/problems'
+            )
+          )
+      }
+    });
+    const view = new ProblemsView({
+      model,
+      trans: markingBundle(),
+      onOpenRun: () => undefined
+    });
+    await model.load();
+    const message = view.node.querySelector<HTMLElement>(
+      '.jp-tflog-history-message'
+    )!;
+    expect(message.hidden).toBe(false);
+    expect(message.textContent).toBe(
+      '«Jupyter refused the request (HTTP 403); reloading the page may log you in again.»'
+    );
+    view.dispose();
+    model.dispose();
+  });
+
+  it('counts templates and records with their plural forms', async () => {
+    const client = new FakeClient();
+    client.problemTemplates = [template({ count: 1 })];
+    const model = new ProblemsModel({ client });
+    const view = new ProblemsView({
+      model,
+      trans: markingBundle(),
+      onOpenRun: () => undefined
+    });
+    await model.load();
+    expect(
+      view.node.querySelector('.jp-tflog-problems-summary')?.textContent
+    ).toBe('«1 template from «1 record».»');
+    view.dispose();
+    model.dispose();
   });
 
   it('lists the templates when shown, and a row opens the run of its newest example', async () => {

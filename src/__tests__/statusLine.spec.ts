@@ -1,8 +1,9 @@
 import { PanelModel } from '../model/panelModel';
-import { TflogRequestError } from '../request';
+import { errorFromResponse, TflogRequestError } from '../request';
 import { DEFAULT_SETTINGS } from '../settings';
 import { RECONNECT_GRACE_MS, StatusLine } from '../views/statusLine';
 import { FakeClient, FakeEventSource, serviceStatus } from './fakes';
+import { markingBundle } from './translation';
 
 function proxyDown(status: number): TflogRequestError {
   return new TflogRequestError({
@@ -86,6 +87,29 @@ describe('StatusLine', () => {
     await model.refreshStatus();
     expect(reconnecting.hidden).toBe(true);
     expect(error.hidden).toBe(false);
+    model.dispose();
+  });
+
+  it('words a failed request through the translator', async () => {
+    const client = new FakeClient();
+    client.statusAnswer = errorFromResponse(
+      404,
+      undefined,
+      '<html>404: Not Found</html>',
+      'http://localhost/tflog/api/v1/status'
+    );
+    const model = new PanelModel({
+      client,
+      settings: { ...DEFAULT_SETTINGS },
+      createEventSource: url => new FakeEventSource(url)
+    });
+    const line = new StatusLine(model, markingBundle());
+    await model.refreshStatus();
+    const error = line.node.querySelector<HTMLElement>('.jp-tflog-error')!;
+    expect(error.textContent).toMatch(
+      /^«The tflog service is unreachable \(HTTP 404\): .*jupyter-server-proxy installed\?»$/
+    );
+    line.dispose();
     model.dispose();
   });
 

@@ -1,8 +1,14 @@
+import type { Item, TooltipHandler } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+
 import type { IReadoutValue } from '../readout';
+import { resolveThemeColours } from '../theme';
 import {
+  embedChart,
   IReadoutLook,
   readoutKeyTarget,
-  renderReadout
+  renderReadout,
+  TOOLTIP_THEME
 } from '../views/vegaChart';
 
 describe('readoutKeyTarget', () => {
@@ -77,5 +83,42 @@ describe('renderReadout', () => {
     renderReadout(node, null, look);
     expect(node.hidden).toBe(true);
     expect(node.childNodes.length).toBe(0);
+  });
+});
+
+/** The mark under the pointer: none (the tooltip is placed by the cursor). */
+const NO_ITEM = null as unknown as Item;
+
+describe('embedChart', () => {
+  it('draws the tooltip in the theme, without vega-tooltip’s light stylesheet', async () => {
+    const plot = document.createElement('div');
+    document.body.append(plot);
+    const spec: TopLevelSpec = {
+      data: { values: [{ x: 1, y: 2 }] },
+      mark: 'point',
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative' },
+        tooltip: { field: 'y', type: 'quantitative' }
+      }
+    };
+    const result = await embedChart(plot, spec, {
+      renderer: 'svg',
+      colours: resolveThemeColours(() => '')
+    });
+    // The white box with black text would be drawn in the dark theme too.
+    expect(document.getElementById('vega-tooltip-style')).toBeNull();
+    // View.tooltip() with no argument is vega's documented getter, missing from its types.
+    const show = (result.view as unknown as { tooltip(): TooltipHandler })
+      .tooltip()
+      .bind(result.view);
+    show(result.view, new MouseEvent('pointermove'), NO_ITEM, { y: 2 });
+    const tooltip = document.getElementById('vg-tooltip-element')!;
+    expect([...tooltip.classList]).toContain(`${TOOLTIP_THEME}-theme`);
+    show(result.view, new MouseEvent('pointermove'), NO_ITEM, null);
+    expect([...tooltip.classList]).not.toContain(`${TOOLTIP_THEME}-theme`);
+    result.finalize();
+    plot.remove();
+    tooltip.remove();
   });
 });

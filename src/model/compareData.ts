@@ -55,6 +55,13 @@ export function checkRunIds(
   return { runIds };
 }
 
+/**
+ * Why a run of a comparison could not be read, for the view to word: the
+ * service listed no such run (none of this user's), or its request failed.
+ */
+export type ComparedRunError =
+  { reason: 'not_found' } | { reason: 'failed'; error: Error };
+
 /** One run of a comparison as read from the service. */
 export interface IComparedRun {
   runId: string;
@@ -67,8 +74,8 @@ export interface IComparedRun {
    * `selectSeries`): of a comparison, the drawn metric's only.
    */
   series: ISeries[];
-  /** Why the run could not be read (the service's message), else null. */
-  error: string | null;
+  /** Why the run could not be read, else null. */
+  error: ComparedRunError | null;
 }
 
 /** A chart row of a comparison: one run's value of the metric at x. */

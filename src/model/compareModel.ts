@@ -10,6 +10,7 @@ import pLimit from 'p-limit';
 import type { ICompareRun, ITflogClient, SeriesAxis } from '../tokens';
 import {
   CompareAxis,
+  ComparedRunError,
   compareRows,
   ICompareRow,
   IComparedRun,
@@ -160,8 +161,8 @@ export class CompareModel {
 
   /**
    * Read the runs and the drawn metric's series for the axis, all in one
-   * request. A run the service does not have (or not for this user) keeps
-   * a message; when the request fails, every run keeps its message.
+   * request. A run the service does not have (or not for this user) is
+   * marked `not_found`; when the request fails, every run keeps its error.
    */
   async load(): Promise<void> {
     const generation = ++this._generation;
@@ -173,8 +174,8 @@ export class CompareModel {
     try {
       ({ runs, metric } = await this._read(axis));
     } catch (error) {
-      const message = errorMessage(error);
-      runs = this.runIds.map(runId => ({ ...emptyRun(runId), error: message }));
+      const failure = failed(error);
+      runs = this.runIds.map(runId => ({ ...emptyRun(runId), error: failure }));
     }
     if (generation !== this._generation || this._disposed) {
       return;
@@ -193,7 +194,7 @@ export class CompareModel {
   }
 
   /** Why the last re-read failed (what is shown is older); null when it did not. */
-  get refreshError(): string | null {
+  get refreshError(): Error | null {
     return this._refreshError;
   }
 
@@ -201,7 +202,7 @@ export class CompareModel {
   async follow(): Promise<void> {
     await this.refresh();
     if (this._refreshError !== null) {
-      throw new Error(this._refreshError);
+      throw this._refreshError;
     }
   }
 
@@ -228,7 +229,7 @@ export class CompareModel {
       if (generation !== this._generation || this._disposed) {
         return;
       }
-      this._refreshError = errorMessage(error);
+      this._refreshError = asError(error);
     }
     this._changed.emit();
   }
@@ -236,7 +237,7 @@ export class CompareModel {
   /**
    * Every series of every run on the comparison's axis (for an export of
    * all metrics), a few requests at a time; a run that cannot be read
-   * keeps the service's message.
+   * keeps its error (the export tells which runs it lacks).
    */
   async readAllSeries(): Promise<IComparedRun[]> {
     const axis = serviceAxis(this._view.axis);
@@ -258,7 +259,7 @@ export class CompareModel {
               error: null
             };
           } catch (error) {
-            return { ...emptyRun(runId), error: errorMessage(error) };
+            return { ...emptyRun(runId), error: failed(error) };
           }
         })
       )
@@ -293,7 +294,7 @@ export class CompareModel {
             series: found.series === null ? [] : [found.series],
             error: null
           }
-        : { ...emptyRun(runId), error: `no run '${runId}'` };
+        : { ...emptyRun(runId), error: { reason: 'not_found' } };
     });
     return { runs, metric: answer.metric };
   }
@@ -308,14 +309,18 @@ export class CompareModel {
   /** The metric the series held are of (the service's choice); null when none. */
   private _runsMetric: string | null = null;
   private _loading = false;
-  private _refreshError: string | null = null;
+  private _refreshError: Error | null = null;
   private _generation = 0;
   private _disposed = false;
   private readonly _changed = new Signal<this, void>(this);
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function failed(error: unknown): ComparedRunError {
+  return { reason: 'failed', error: asError(error) };
 }
 
 function emptyRun(runId: string): IComparedRun {

@@ -25,9 +25,10 @@ import type { Widget } from '@lumino/widgets';
 
 import { alertText } from '../alertText';
 import { AlertCenter } from '../model/alertCenter';
-import { syncThresholds } from '../model/alertThresholds';
+import { ThresholdsSync } from '../model/alertThresholds';
 import { LiveUpdates } from '../model/liveUpdates';
 import { TflogRequestError } from '../request';
+import { requestErrorText } from '../requestText';
 import { IAlert, ITflogClient } from '../tokens';
 import { PANEL_ID } from '../views/panel';
 import { TRANSLATION_DOMAIN } from '../views/text';
@@ -67,36 +68,38 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
       notify: true,
       interruptOnNonFinite: false
     };
+    const isRefusal = (error: unknown): boolean =>
+      error instanceof TflogRequestError && error.reason === 'invalid_body';
+    const thresholds = new ThresholdsSync({
+      client,
+      isRefusal,
+      onError: error => {
+        if (isRefusal(error)) {
+          // The service says which setting is wrong; the rules keep
+          // the last good thresholds.
+          Notification.error(
+            trans.__(
+              'Alert thresholds not applied: %1',
+              requestErrorText(trans, error)
+            ),
+            { autoClose: false }
+          );
+        } else {
+          console.warn(
+            'tflog: alert thresholds not sent; sent again when the service answers',
+            error
+          );
+        }
+      }
+    });
     settingRegistry
       ?.load(alertsPlugin.id)
       .then(loaded => {
-        let applied: string | null = null;
         const apply = (): void => {
           settings.notify = loaded.composite.notify !== false;
           settings.interruptOnNonFinite =
             loaded.composite.interruptOnNonFinite === true;
-          const thresholds = thresholdsSetting(loaded.composite.thresholds);
-          const text = JSON.stringify(thresholds);
-          if (text === applied) {
-            return;
-          }
-          applied = text;
-          syncThresholds(client, thresholds).catch((error: Error) => {
-            applied = null;
-            if (
-              error instanceof TflogRequestError &&
-              error.reason === 'invalid_body'
-            ) {
-              // The service says which setting is wrong; the rules keep
-              // the last good thresholds.
-              Notification.error(
-                trans.__('Alert thresholds not applied: %1', error.message),
-                { autoClose: false }
-              );
-            } else {
-              console.warn('tflog: alert thresholds not sent', error);
-            }
-          });
+          void thresholds.set(thresholdsSetting(loaded.composite.thresholds));
         };
         loaded.changed.connect(apply);
         apply();
@@ -114,6 +117,13 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
       intervalMs: RECONNECT_POLL_MS
     });
     live.alertRaised.connect((_, alert) => center.add(alert));
+    // The stream opens once the service answers (it may start after
+    // JupyterLab, or restart): thresholds it missed are sent then.
+    live.resync.connect((_, reason) => {
+      if (reason === 'connected') {
+        void thresholds.retry();
+      }
+    });
     center.raised.connect((_, alert) => {
       const kernels = new KernelFinder(app, tracker);
       if (alert.rule === 'nonfinite' && settings.interruptOnNonFinite) {

@@ -55,9 +55,11 @@ import {
   SERIES_CONCURRENCY
 } from '../model/compareModel';
 import { selectSeries } from '../model/series';
+import { requestErrorText } from '../requestText';
 import { readThemeColours } from '../theme';
 import { ITflogClient } from '../tokens';
 import { CompareView, downloadFile } from '../views/compare';
+import { exportComparison } from '../views/compareExport';
 import { TRANSLATION_DOMAIN } from '../views/text';
 
 export const COMPARE_COMMAND = 'tflog:compare';
@@ -213,7 +215,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
             trans.__(
               'Cannot export run %1: %2',
               runId,
-              error instanceof Error ? error.message : String(error)
+              requestErrorText(trans, error)
             ),
             { autoClose: false }
           );
@@ -329,23 +331,6 @@ function createCompareWidget(
     model.dispose();
   });
 
-  const exportAs = async (format: ExportFormat): Promise<void> => {
-    if (!model.current) {
-      Notification.info(
-        trans.__('The runs are still being read; export again in a moment.'),
-        { autoClose: 5000 }
-      );
-      return;
-    }
-    const axis = model.view.axis;
-    // The view holds the drawn metric only: an export reads every metric.
-    const rows = exportRows(await model.readAllSeries(), axis);
-    downloadFile(
-      format === 'csv' ? toCsv(rows, axis) : toJson(rows, axis),
-      exportFileName(`tflog-compare-${runIds.length}-runs`, format),
-      MIME_TYPES[format]
-    );
-  };
   const toolbar = widget.toolbar;
   toolbar.addItem(
     'refresh',
@@ -368,7 +353,7 @@ function createCompareWidget(
       tooltip: trans.__(
         'Download every value of the compared runs as CSV (one row per run, metric and point)'
       ),
-      onClick: () => void exportAs('csv')
+      onClick: () => void exportComparison(model, 'csv', trans)
     })
   );
   toolbar.addItem(
@@ -378,7 +363,7 @@ function createCompareWidget(
       icon: downloadIcon,
       label: trans.__('Export JSON'),
       tooltip: trans.__('Download every value of the compared runs as JSON'),
-      onClick: () => void exportAs('json')
+      onClick: () => void exportComparison(model, 'json', trans)
     })
   );
   toolbar.addItem(

@@ -51,6 +51,7 @@ import { ColumnChooser, HistoryView } from '../views/history';
 import { ProblemsView } from '../views/problems';
 import { exportHistoryRuns } from '../views/runsExport';
 import { TRANSLATION_DOMAIN } from '../views/text';
+import { executeForUser, reportFailure } from './userActions';
 
 export const OPEN_HISTORY_COMMAND = 'tflog:open-history';
 
@@ -114,19 +115,26 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
           )
       : Promise.resolve();
 
-    const openRun = (runId: string): void => {
-      app.commands
-        .execute(OPEN_PANEL_COMMAND, { runId })
-        .catch(error =>
-          console.error(`tflog: cannot show run ${runId} in the panel`, error)
-        );
-    };
+    const openRun = (runId: string): void =>
+      void executeForUser(
+        app.commands,
+        trans,
+        OPEN_PANEL_COMMAND,
+        { runId },
+        trans.__('Cannot show run %1 in the Training panel', runId)
+      );
 
     const saveColumns = (columns: string[]): void => {
       loadedSettings
         ?.set('columns', columns)
         .catch(error =>
-          console.error('tflog: cannot save the History columns', error)
+          reportFailure(
+            trans,
+            trans.__(
+              'The columns are shown but could not be saved for next time'
+            ),
+            error
+          )
         );
     };
 
@@ -292,12 +300,14 @@ function addToolbar(
       'Compare the selected runs (at most %1)',
       MAX_COMPARED_RUNS
     ),
-    onClick: () => {
-      const runIds = [...model.selected];
-      app.commands
-        .execute(COMPARE_COMMAND, { runIds })
-        .catch(error => console.error('tflog: cannot compare runs', error));
-    }
+    onClick: () =>
+      void executeForUser(
+        app.commands,
+        trans,
+        COMPARE_COMMAND,
+        { runIds: [...model.selected] },
+        trans.__('Cannot compare the runs')
+      )
   });
   toolbar.addItem('compare', compare);
   const clear = new ToolbarButton({

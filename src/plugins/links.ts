@@ -12,6 +12,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { decodeLink, LINK_PARAMETER, searchWithoutLink } from '../links';
+import { requestErrorText } from '../requestText';
 import { TRANSLATION_DOMAIN } from '../views/text';
 
 /** The commands a link may run: views that only read, never act. */
@@ -88,7 +89,7 @@ export const linksPlugin: JupyterFrontEndPlugin<void> = {
             Notification.error(
               trans.__(
                 'The tflog link could not be opened: %1',
-                error instanceof Error ? error.message : String(error)
+                requestErrorText(trans, error)
               ),
               { autoClose: false }
             );

@@ -39,6 +39,7 @@ import { PANEL_ID, readSectionsState, TrainingPanel } from '../views/panel';
 import type { ICellInserter } from '../views/emptyState';
 import type { GoToCell } from '../views/runHeader';
 import { TRANSLATION_DOMAIN } from '../views/text';
+import { executeForUser, reportFailure } from './userActions';
 
 export const OPEN_PANEL_COMMAND = 'tflog:open-panel';
 
@@ -80,8 +81,16 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     const onSettingChange: SettingChange = (key, value) => {
       if (settings) {
         settings.set(key, value).catch(error => {
-          console.error(`tflog: cannot save the ${key} setting`, error);
+          // Applied for this session all the same; the user is told it will not last.
           model.updateSettings({ ...model.settings, [key]: value });
+          reportFailure(
+            trans,
+            trans.__(
+              'The %1 setting is applied but could not be saved for next time',
+              key
+            ),
+            error
+          );
         });
       } else {
         model.updateSettings({ ...model.settings, [key]: value });
@@ -96,20 +105,22 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       trans,
       inserter: tracker ? cellInserter(app, tracker) : null,
       goToCell: tracker ? cellNavigator(app, tracker, trans) : null,
-      onOpenHistory: () => {
-        app.commands
-          .execute(OPEN_HISTORY_COMMAND)
-          .catch(error =>
-            console.error('tflog: cannot open the History view', error)
-          );
-      },
-      onOpenLogs: args => {
-        app.commands
-          .execute(OPEN_LOGS_COMMAND, { ...args })
-          .catch(error =>
-            console.error('tflog: cannot open the logs view', error)
-          );
-      }
+      onOpenHistory: () =>
+        void executeForUser(
+          app.commands,
+          trans,
+          OPEN_HISTORY_COMMAND,
+          {},
+          trans.__('Cannot open the History view')
+        ),
+      onOpenLogs: args =>
+        void executeForUser(
+          app.commands,
+          trans,
+          OPEN_LOGS_COMMAND,
+          { ...args },
+          trans.__('Cannot open the logs')
+        )
     });
     app.shell.add(panel, 'right', { rank: 700 });
     if (state) {

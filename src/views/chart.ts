@@ -20,6 +20,7 @@ import {
 import { formatDuration, formatNumber } from '../format';
 import { ILogMarker, markersFor } from '../model/logMarkers';
 import type { IChartRow, SeriesRole } from '../model/series';
+import { requestErrorText } from '../requestText';
 import type { IThemeColours } from '../theme';
 import type { ITflogDocument, SeriesAxis } from '../tokens';
 import { h } from './dom';
@@ -346,7 +347,7 @@ export class ChartWidget extends VegaChart {
         if (!this.isDisposed && this._zoom === range) {
           this.message.textContent = this.trans.__(
             'Cannot read this range in finer detail: %1',
-            error instanceof Error ? error.message : String(error)
+            requestErrorText(this.trans, error)
           );
           this.message.hidden = false;
         }

@@ -10,12 +10,14 @@ import { formatMetric } from '../format';
 import {
   COMPARE_AXES,
   CompareAxis,
+  ComparedRunError,
   isCompareAxis,
   isLegendKey,
   LegendKey,
   runName
 } from '../model/compareData';
 import type { CompareModel } from '../model/compareModel';
+import { requestErrorText } from '../requestText';
 import type { IThemeColours } from '../theme';
 import { CompareChart } from './compareChart';
 import { h, setText } from './dom';
@@ -35,6 +37,16 @@ export function compareAxisLabel(
     case 'wall':
       return trans.__('Wall time');
   }
+}
+
+/** Why a compared run could not be read, in the user's language. */
+export function comparedRunErrorText(
+  trans: TranslationBundle,
+  error: ComparedRunError
+): string {
+  return error.reason === 'not_found'
+    ? trans.__('the service has no such run of yours')
+    : requestErrorText(trans, error.error);
 }
 
 function legendLabel(trans: TranslationBundle, key: LegendKey): string {
@@ -213,12 +225,18 @@ export class CompareView extends Panel {
     const read = model.runs.filter(run => run.summary !== null).length;
     this.node.dataset.loading = String(model.loading);
     setText(this._status, this._statusText(read));
-    const failed = model.runs.filter(run => run.error !== null);
+    const failed = model.runs.flatMap(run =>
+      run.error === null ? [] : [{ runId: run.runId, error: run.error }]
+    );
     this._errors.hidden = failed.length === 0;
     this._errors.replaceChildren(
       ...failed.map(run =>
         h('li', { 'data-run-id': run.runId }, [
-          trans.__('Run %1 cannot be shown: %2', run.runId, run.error ?? '')
+          trans.__(
+            'Run %1 cannot be shown: %2',
+            run.runId,
+            comparedRunErrorText(trans, run.error)
+          )
         ])
       )
     );
@@ -250,12 +268,16 @@ export class CompareView extends Panel {
     const model = this.model;
     const trans = this._trans;
     if (model.loading) {
-      return trans.__('Reading %1 runs…', model.runIds.length);
+      return trans._n(
+        'Reading %1 run…',
+        'Reading %1 runs…',
+        model.runIds.length
+      );
     }
     if (model.refreshError !== null) {
       return trans.__(
         'Cannot read the runs again (shown as read before): %1',
-        model.refreshError
+        requestErrorText(trans, model.refreshError)
       );
     }
     if (model.metric === null && read > 0) {

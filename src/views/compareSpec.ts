@@ -231,7 +231,14 @@ export function compareSpec(options: ICompareSpecOptions): TopLevelSpec {
   const strokeDash = byRun(strokes.map(stroke => stroke.dash));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: `${options.metric} by ${options.axis}, ${options.labels.length} runs`,
+    // Vega makes it the plot's aria-label.
+    description: trans._n(
+      '%2 by %3, %1 run',
+      '%2 by %3, %1 runs',
+      options.labels.length,
+      options.metric,
+      compareAxisTitle(trans, options.axis)
+    ),
     width: options.width,
     height: options.height,
     autosize: { type: 'fit-x', contains: 'padding' },

@@ -15,6 +15,7 @@ import type {
   HistoryQueriesModel,
   HistoryQueryRows
 } from '../model/historyQueries';
+import { requestErrorText } from '../requestText';
 import type { IMetricHit, INonfiniteRun, ThresholdOperator } from '../tokens';
 import { h, listen, setText } from './dom';
 import { fromLocalInput, listenToRunRows, statusBadges } from './historyCells';
@@ -287,7 +288,9 @@ export class HistoryQueriesView extends Widget {
         : ''
     );
     this._empty.hidden = this._empty.textContent === '';
-    const message = this._formError || model.error?.message || '';
+    const message =
+      this._formError ||
+      (model.error === null ? '' : requestErrorText(trans, model.error));
     setText(this._message, message);
     this._message.hidden = message === '';
     this._more.hidden = !model.hasMore;

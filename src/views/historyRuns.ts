@@ -27,6 +27,7 @@ import {
   parseKeyValues,
   runSortOf
 } from '../model/historyView';
+import { requestErrorText } from '../requestText';
 import type { IRunSummary, RunStatus } from '../tokens';
 import { h, listen, setText } from './dom';
 import {
@@ -390,7 +391,7 @@ export class HistoryRunsView extends Widget {
       messages.push(this._filterError);
     }
     if (model.error) {
-      messages.push(model.error.message);
+      messages.push(requestErrorText(trans, model.error));
     }
     if (model.selectionFull) {
       messages.push(

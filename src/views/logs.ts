@@ -11,6 +11,7 @@ import { Widget } from '@lumino/widgets';
 
 import { stripAnsi } from '../format';
 import { levelsFrom, LOG_LEVELS, LogsModel } from '../model/logs';
+import { requestErrorText } from '../requestText';
 import type { ITflogDocument } from '../tokens';
 import { h, setText } from './dom';
 import { Pager } from './pager';
@@ -177,7 +178,10 @@ export class LogsView extends Widget {
       this._error,
       model.error === null
         ? ''
-        : trans.__('Cannot read the logs: %1', model.error.message)
+        : trans.__(
+            'Cannot read the logs: %1',
+            requestErrorText(trans, model.error)
+          )
     );
     const allRuns = model.query.runId === null;
     this._list.replaceChildren(
@@ -201,10 +205,11 @@ export class LogsView extends Widget {
       text:
         model.lines.length === 0
           ? ''
-          : trans.__(
-              'Page %1 · %2 lines match',
-              String(model.pageIndex + 1),
-              String(model.total)
+          : trans._n(
+              'Page %2 · %1 line matches',
+              'Page %2 · %1 lines match',
+              model.total,
+              model.pageIndex + 1
             )
     });
     if (this._allRuns) {

@@ -10,6 +10,7 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { exampleRun, ProblemLevels, ProblemsModel } from '../model/problems';
+import { requestErrorText } from '../requestText';
 import type { ILogTemplate } from '../tokens';
 import { h, listen, setText } from './dom';
 import { listenToRunRows } from './historyCells';
@@ -157,24 +158,29 @@ export class ProblemsView extends Widget {
     this._table.hidden = templates.length === 0;
     let summary = '';
     if (model.templates !== null && !model.loading) {
+      // Two counts, each with its plural: the records are worded first.
+      const records = trans._n('%1 record', '%1 records', model.events);
       summary =
         templates.length === 0
           ? trans.__('No warnings or errors in your runs.')
           : model.sampled
-            ? trans.__(
-                '%1 templates from the newest %2 records (older ones were left out).',
+            ? trans._n(
+                '%1 template from the newest %2 (older ones were left out).',
+                '%1 templates from the newest %2 (older ones were left out).',
                 templates.length,
-                model.events
+                records
               )
-            : trans.__(
-                '%1 templates from %2 records.',
+            : trans._n(
+                '%1 template from %2.',
+                '%1 templates from %2.',
                 templates.length,
-                model.events
+                records
               );
     }
     setText(this._summary, summary);
     this._summary.hidden = summary === '';
-    const message = model.error?.message ?? '';
+    const message =
+      model.error === null ? '' : requestErrorText(trans, model.error);
     setText(this._message, message);
     this._message.hidden = message === '';
   }

@@ -14,6 +14,7 @@ import {
   runRow,
   runsExport
 } from '../model/runsExport';
+import { requestErrorText } from '../requestText';
 import type { ITflogClient } from '../tokens';
 import { downloadFile } from './compare';
 
@@ -48,10 +49,7 @@ export async function exportHistoryRuns(
     }
   } catch (error) {
     Notification.error(
-      trans.__(
-        'Cannot export the runs: %1',
-        error instanceof Error ? error.message : String(error)
-      ),
+      trans.__('Cannot export the runs: %1', requestErrorText(trans, error)),
       { autoClose: false }
     );
   }

@@ -11,6 +11,7 @@ import type { LiveMode } from '../model/liveUpdates';
 import type { PanelModel } from '../model/panelModel';
 import type { RunModel } from '../model/runModel';
 import { TflogRequestError } from '../request';
+import { requestErrorText } from '../requestText';
 import type { IServiceStatus } from '../tokens';
 import { h, setText } from './dom';
 import { defaultBundle } from './text';
@@ -218,7 +219,7 @@ export function problems(
     error !== null && !(hideTransient && isTransientFailure(error));
   const found: string[] = [];
   if (shown(model.statusError)) {
-    found.push(model.statusError.message);
+    found.push(requestErrorText(trans, model.statusError));
   }
   const status = model.status;
   if (status && !model.statusError) {
@@ -243,11 +244,15 @@ export function problems(
   }
   const runsError = model.runsError;
   if (shown(runsError) && runsError.message !== model.statusError?.message) {
-    found.push(trans.__('Runs cannot be listed: %1', runsError.message));
+    found.push(
+      trans.__('Runs cannot be listed: %1', requestErrorText(trans, runsError))
+    );
   }
   const runError = runModel?.error ?? null;
   if (shown(runError) && runError.message !== runsError?.message) {
-    found.push(trans.__('The run cannot be shown: %1', runError.message));
+    found.push(
+      trans.__('The run cannot be shown: %1', requestErrorText(trans, runError))
+    );
   }
   return found;
 }

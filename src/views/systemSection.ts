@@ -8,6 +8,7 @@ import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
 import type { ISystemChart, SystemModel } from '../model/systemModel';
+import { requestErrorText } from '../requestText';
 import type { IThemeColours } from '../theme';
 import { ChartWidget, IChartStyle } from './chart';
 import { h } from './dom';
@@ -82,7 +83,7 @@ export class SystemSection extends Panel {
     } else if (error !== null) {
       message = trans.__(
         'Could not read the system metrics: %1',
-        error.message
+        requestErrorText(trans, error)
       );
     } else if (view === null) {
       message = trans.__('Loading system metrics…');

@@ -27,6 +27,7 @@ import {
   readoutAt,
   readoutStops
 } from '../readout';
+import { requestErrorText } from '../requestText';
 import { IThemeColours, vegaConfig } from '../theme';
 import { h } from './dom';
 import { defaultBundle } from './text';
@@ -49,6 +50,13 @@ export function loadChartLibrary(): Promise<typeof import('vega-embed')> {
 }
 
 /**
+ * vega-tooltip's theme for tflog's charts: while one shows its tooltip, the
+ * tooltip element has the class `jp-tflog-tooltip-theme` (added with
+ * `visible`, removed on hiding), which style/base.css shows.
+ */
+export const TOOLTIP_THEME = 'jp-tflog-tooltip';
+
+/**
  * Draw a Vega-Lite spec into `plot` as every tflog chart is drawn: axis
  * numbers in the panel's format (chartSpec's labelExpr), the theme's look.
  */
@@ -64,6 +72,9 @@ export async function embedChart(
     actions: false,
     renderer: options.renderer,
     config: vegaConfig(options.colours),
+    // vega-tooltip's own stylesheet is a white box in every theme: the
+    // tooltip is drawn with JupyterLab's variables instead (style/base.css).
+    tooltip: { disableDefaultStyle: true, theme: TOOLTIP_THEME },
     // Warnings are about empty layers (no NaN yet): real errors still show.
     logLevel: vega.Error
   });
@@ -323,9 +334,7 @@ export abstract class VegaChart extends Widget {
   }
 
   protected showError(error: unknown): void {
-    const failure = this.drawFailure(
-      error instanceof Error ? error.message : String(error)
-    );
+    const failure = this.drawFailure(requestErrorText(this.trans, error));
     console.error(failure.log, error);
     if (this.isDisposed) {
       return;
