@@ -23,10 +23,9 @@ from tflog.kernel.api import log, log_hparams
 from tflog.kernel.diagnostics import INTERNAL_LOGGER_NAME, at
 from tflog.kernel.export import export_runs
 from tflog.kernel.history import runs, show
-from tflog.kernel.options import DEFAULT_BATCH_INTERVAL, RunOptions
+from tflog.kernel.options import DEFAULT_BATCH_INTERVAL, start_options
 from tflog.kernel.paths import default_spool_dir
 from tflog.kernel.run import set_notebook_path, start_run, stop_active
-from tflog.kernel.sysmetrics import MIN_SYSTEM_INTERVAL
 
 internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 
@@ -76,19 +75,16 @@ def start(
 ) -> str:
     """Starts a run like `%tflog start`; returns its id.
 
+    `tags`: a dict of strings (`--tag KEY=VALUE`).
+    `batch_interval`: seconds between batch metrics samples, >= 0 (`--batch-interval`).
     `loggers`: kernel/Jupyter loggers to capture anyway (`--logger`).
     `system_interval`: seconds between system metrics samples (`--system-interval`;
     0 = off; None = `TFLOG_SYSTEM_INTERVAL`, else 10).
+
+    A bad argument raises one TypeError or ValueError naming it, before
+    anything starts (an active run goes on).
     """
-    if system_interval is not None:
-        system_interval = float(system_interval)
-        if not (system_interval == 0 or system_interval >= MIN_SYSTEM_INTERVAL):
-            raise ValueError(
-                f"system_interval must be 0 (off) or at least {MIN_SYSTEM_INTERVAL} seconds"
-            )
-    options = RunOptions(
-        name, dict(tags or {}), keras, batch_interval, tuple(loggers), system_interval
-    )
+    options = start_options(name, tags, keras, batch_interval, loggers, system_interval)
     return start_run(options, "line").id
 
 

@@ -38,9 +38,11 @@ def detect_kernel_id(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
             from ipykernel.connect import get_connection_file
 
             found = kernel_id_from_connection_file(get_connection_file())
-        except (ImportError, RuntimeError, AttributeError, ValueError):
+        except (ImportError, RuntimeError, AttributeError, ValueError, TypeError, OSError):
             # Not a running kernel app (an IPython shell that merely imported
-            # ipykernel): fall back to the environment.
+            # ipykernel), or its connection file deleted since (traitlets'
+            # filefind raises OSError): a run must start anyway, so fall back
+            # to the environment.
             found = None
         if found:
             return found

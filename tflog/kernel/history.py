@@ -42,6 +42,10 @@ MAX_SEARCH = 256
 NOT_FOUND = 404
 MAX_METRICS_IN_TABLE = 6
 MAX_PLAIN_CELL = 40
+# tflog.show()'s limit per request, in seconds (the magic keeps the client's
+# 30 s): it may run inside a training loop, and a hung service must not hold
+# that loop for minutes. The service answers these in milliseconds.
+SHOW_TIMEOUT = 5.0
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 VALIDATION_PREFIX = "val_"
 STATUS_COLORS = {
@@ -540,9 +544,12 @@ def show(
 ) -> None:
     """`tflog.show()`: draws a run's curves in the cell's output. Never raises:
     it may be called from a training loop, which a hiccup must not stop; a
-    problem is one line of text instead."""
+    problem is one line of text instead. Each request to the service waits at
+    most SHOW_TIMEOUT seconds, so a service that does not answer holds the
+    loop that long, once: the first unanswered request ends the call."""
     try:
-        bundle = figure(run, metrics, axis, width)
+        client = ServiceClient.from_environment(timeout=SHOW_TIMEOUT)
+        bundle = figure(run, metrics, axis, width, client=client)
     except (HistoryError, ServiceError) as error:
         say(f"tflog.show: {error}")
         return

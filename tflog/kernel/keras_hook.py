@@ -36,6 +36,12 @@ internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
 KERAS_MODULES = ("keras", "tf_keras")
 DEFAULT_BATCH_SIZE = 32  # what Model.fit uses for array inputs without batch_size
 
+# Guards the callbacks' batch counters: with `async_safe`, Keras 3 runs the
+# batch hook on a thread pool (JAX, torch), so calls overlap and finish out of
+# order. Module-level rather than per callback, so that a callback stays
+# copyable and picklable; one fit at a time makes contention nil.
+_batch_lock = threading.Lock()
+
 
 class TflogKerasCallback:
     """Behaviour of the callback; combined with each flavour's Callback base."""
@@ -66,30 +72,37 @@ class TflogKerasCallback:
             internal_logger.exception("hparams failed", extra=at("keras callback"))
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self._tflog_epoch = epoch
-        self._tflog_last_batch = -1
+        with _batch_lock:
+            self._tflog_epoch = epoch
+            self._tflog_last_batch = -1
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         try:
-            self._tflog_last_batch = batch
-            now = time.monotonic()
-            if now - self._tflog_last_sample < self._tflog_batch_interval:
-                return
-            self._tflog_last_sample = now
+            with _batch_lock:
+                # The highest batch, not the last call's: async calls finish
+                # out of order, and the epoch's step count comes from it.
+                if batch > self._tflog_last_batch:
+                    self._tflog_last_batch = batch
+                # Read and set together: concurrent calls sample once per interval.
+                now = time.monotonic()
+                if now - self._tflog_last_sample < self._tflog_batch_interval:
+                    return
+                self._tflog_last_sample = now
+                epoch = self._tflog_epoch
+                step = self._tflog_steps_before_epoch + batch + 1
+            # Outside the lock: the spool queue is thread-safe on its own.
             self._tflog_writer.metrics(
-                "batch",
-                dict(logs) if logs else {},
-                epoch=self._tflog_epoch,
-                batch=batch,
-                step=self._tflog_steps_before_epoch + batch + 1,
+                "batch", dict(logs) if logs else {}, epoch=epoch, batch=batch, step=step
             )
         except Exception:
             internal_logger.exception("batch metrics failed", extra=at("keras callback"))
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         try:
-            step = self._tflog_steps_before_epoch + self._tflog_last_batch + 1
-            self._tflog_steps_before_epoch = step
+            # Keras 3 waits for the epoch's async batch hooks before this one.
+            with _batch_lock:
+                step = self._tflog_steps_before_epoch + self._tflog_last_batch + 1
+                self._tflog_steps_before_epoch = step
             self._tflog_writer.metrics("epoch", dict(logs) if logs else {}, epoch=epoch, step=step)
         except Exception:
             internal_logger.exception("epoch metrics failed", extra=at("keras callback"))

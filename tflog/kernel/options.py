@@ -7,8 +7,10 @@ becomes `HelpRequested` carrying the text.
 
 import argparse
 import math
+import numbers
 import re
 import shlex
+from collections import abc
 from typing import Dict, List, NamedTuple, NoReturn, Optional, Tuple
 
 from tflog.kernel.svgplot import AXES, DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH
@@ -394,6 +396,100 @@ def _run_options(namespace: argparse.Namespace) -> RunOptions:
     )
 
 
+def start_options(
+    name: object = None,
+    tags: object = None,
+    keras: object = True,
+    batch_interval: object = DEFAULT_BATCH_INTERVAL,
+    loggers: object = (),
+    system_interval: object = None,
+) -> RunOptions:
+    """`tflog.kernel.start(...)`'s arguments → RunOptions, checked as the magic's
+    options are, before anything starts: a mistake raises one TypeError or
+    ValueError naming the argument (later, it would fail in a hook or thread)."""
+    where = "tflog.kernel.start"
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"{where}: name must be a string or None, not {type(name).__name__}")
+    if not isinstance(keras, bool):
+        raise TypeError(f"{where}: keras must be True or False, not {keras!r}")
+    return RunOptions(
+        name=name,
+        tags=_start_tags(tags, where),
+        keras=keras,
+        batch_interval=_start_seconds("batch_interval", batch_interval, where),
+        loggers=_start_loggers(loggers, where),
+        system_interval=_start_system_interval(system_interval, where),
+    )
+
+
+def _start_seconds(argument: str, value: object, where: str) -> float:
+    # bool is an int: True seconds is a mistake. NumPy floats are numbers.Real.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{where}: {argument} must be a number of seconds, not {type(value).__name__}"
+        )
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{where}: {argument} must be a number of seconds >= 0, not {value!r}")
+    return seconds
+
+
+def _start_system_interval(value: object, where: str) -> Optional[float]:
+    if value is None:
+        return None
+    seconds = _start_seconds("system_interval", value, where)
+    if 0 < seconds < MIN_SYSTEM_INTERVAL:
+        raise ValueError(
+            f"{where}: system_interval must be 0 (off) or at least {MIN_SYSTEM_INTERVAL:g} "
+            f"seconds, not {value!r}"
+        )
+    return seconds
+
+
+def _start_tags(tags: object, where: str) -> Dict[str, str]:
+    if tags is None:
+        return {}
+    if not isinstance(tags, abc.Mapping):
+        raise TypeError(f"{where}: tags must be a dict of strings, not {type(tags).__name__}")
+    checked: Dict[str, str] = {}
+    for key, value in tags.items():
+        # The spool's start record and the service take tags as text, as
+        # `--tag KEY=VALUE` gives them.
+        if not isinstance(key, str):
+            raise TypeError(f"{where}: tag key {key!r} must be a string")
+        if not TAG_KEY.fullmatch(key):
+            raise ValueError(
+                f"{where}: tag key {key!r} must be 1-64 characters of A-Z a-z 0-9 _ . -"
+            )
+        # A number or a flag is taken as `--tag KEY=VALUE` would write it.
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, numbers.Real):
+            value = str(value)
+        if not isinstance(value, str):
+            raise TypeError(
+                f"{where}: tags[{key!r}] must be a string or a number, not {type(value).__name__}"
+            )
+        if len(value) > MAX_TAG_VALUE:
+            raise ValueError(f"{where}: tags[{key!r}] is longer than {MAX_TAG_VALUE} characters")
+        checked[key] = value
+    return checked
+
+
+def _start_loggers(loggers: object, where: str) -> Tuple[str, ...]:
+    if isinstance(loggers, str) or not isinstance(loggers, abc.Iterable):
+        raise TypeError(f"{where}: loggers must be a list of logger names, not {loggers!r}")
+    names = tuple(loggers)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: loggers: {name!r} is not a logger name (a string)")
+        try:
+            logger_name(name)
+        except argparse.ArgumentTypeError:
+            raise ValueError(f"{where}: loggers: {name!r} is not a logger name") from None
+    return names
+
+
 LINE_DESCRIPTION = """\
 Capture a training run: Python logging records, everything written to stdout
 and stderr (progress bars included), and exact Keras metrics and
@@ -494,8 +590,9 @@ def parse_line(line: str) -> Command:
     parser, commands = line_parsers()
     namespace, extra = parser.parse_known_args(words)
     if extra:
-        # Name the command whose options were wrong, not just "%tflog".
-        commands[namespace.action].error("unrecognized arguments: " + " ".join(extra))
+        # Name the command whose options were wrong, not just "%tflog"; an
+        # unknown option before any command has no command to name.
+        commands.get(namespace.action, parser).error("unrecognized arguments: " + " ".join(extra))
     if namespace.action == "start":
         return Command("start", run=_run_options(namespace))
     if namespace.action == "notebook":

@@ -62,7 +62,8 @@ def run_lines(run: Run, active: bool) -> List[str]:
     else:
         lines.append("  keras: callback off (--no-keras)")
     lines.append("  " + system_line(run))
-    stats = run.writer.stats() if active or run.final_stats is None else run.final_stats
+    # Live even for an ended run: an item put after its end counts as dropped then.
+    stats = run.writer.stats()
     lines.extend(_spool_lines(stats))
     return lines
 

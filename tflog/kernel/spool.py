@@ -8,9 +8,11 @@ fsync per batch; the file is fsynced when the run ends.
 
 When the spool cannot be written (disk full, unwritable directory) training
 goes on: the unwritten batch is kept and retried, the queue keeps up to
-`max_queue` items, and whatever does not fit is counted. The first failure is
+`max_queue` items and `max_queue_chars` characters of text (the unwritten
+batch included), and whatever does not fit is counted. The first failure is
 reported once on the real stderr; once writing works again a `loss` record
-says how many records were dropped and why.
+says how many records were dropped and why. Items put after `close()` are
+counted as dropped too: nothing would ever write them.
 """
 
 import collections
@@ -44,8 +46,29 @@ KIND_SCALAR = 6  # (KIND_SCALAR, ts, name, value, step): one tf.summary.scalar
 KIND_SYSTEM = 7  # (KIND_SYSTEM, ts, values, info): one system metrics sample
 
 DEFAULT_MAX_QUEUE = 200_000
+# The queue's bound in characters of text (log messages and tracebacks,
+# printed text), the serialised but unwritten batch counted too: the item
+# bound alone let 1,500 prints of 1 MiB take 1.5 GB while the disk was full.
+# 64 Mi is about what 200,000 ordinary records take, so neither bound is far
+# looser than the other, and hundreds of times what a healthy writer ever
+# holds between two 50 ms wake-ups: only a failing or stalled spool reaches it.
+DEFAULT_MAX_QUEUE_CHARS = 64 * 1024 * 1024
 
 internal_logger = logging.getLogger(INTERNAL_LOGGER_NAME)
+
+
+def item_chars(item: Tuple[Any, ...]) -> int:
+    """The text an item holds, for the queue's bound: a log record's message and
+    traceback, a stream write. Other items are small, bounded by their count."""
+    try:
+        kind = item[0]
+        if kind == KIND_LOG:
+            return len(item[4]) + (len(item[5]) if item[5] else 0)
+        if kind == KIND_STREAM:
+            return len(item[2])
+    except (TypeError, IndexError):  # put never raises; a malformed item fails in the writer
+        return 0
+    return 0
 
 
 class FileSink:
@@ -87,6 +110,7 @@ class SpoolWriter:
         opener: Callable[[str], Any] = FileSink,
         diagnostics: Diagnostics = DIAGNOSTICS,
         max_queue: int = DEFAULT_MAX_QUEUE,
+        max_queue_chars: int = DEFAULT_MAX_QUEUE_CHARS,
         wake_seconds: float = 0.05,
         partial_after: float = 0.25,
         retry_seconds: float = 1.0,
@@ -97,7 +121,9 @@ class SpoolWriter:
         self._opener = opener
         self._diagnostics = diagnostics
         self._max_queue = max_queue
+        self._max_queue_chars = max_queue_chars
         self._wake_threshold = max(1, min(batch_limit, max_queue // 4))
+        self._wake_chars = max(1, max_queue_chars // 4)
         self._wake_seconds = wake_seconds
         self._partial_after = partial_after
         self._retry_seconds = retry_seconds
@@ -124,8 +150,14 @@ class SpoolWriter:
         self._last_failure: Optional[str] = None
         self._next_retry = 0.0
 
-        self._drop_lock = threading.Lock()
+        # Guards the queue's bounds and counters: `put` runs on any thread,
+        # and `+=` on an attribute is not atomic even with the GIL. Reentrant:
+        # a signal handler that prints runs on the thread it interrupted, maybe
+        # inside `put`, and must not wait for itself (training would hang).
+        self._drop_lock = threading.RLock()
+        self._queued_chars = 0  # text in the queue (item_chars), under the lock
         self._overflow = 0  # items refused by the full queue (any thread)
+        self._dropped_late = 0  # items put once closing: never written, no loss record
         self._overflow_reported = 0
         self._dropped_unwritten = 0  # records still unwritten when the run ended
         self._written = 0
@@ -143,15 +175,36 @@ class SpoolWriter:
 
     # ----------------------------------------------------------- capture side
     def put(self, item: Tuple[Any, ...]) -> None:
-        """Queues one item; never blocks, never raises. Called from any thread."""
+        """Queues one item; never blocks, never raises. Called from any thread.
+
+        Counted as dropped instead when the queue is full (items or text), or
+        once the run is closing: the writer stops at the end record."""
+        size = item_chars(item)
         queue = self._queue
-        if len(queue) < self._max_queue:
-            queue.append(item)
-            if len(queue) >= self._wake_threshold and not self._wake.is_set():
-                self._wake.set()
-        else:
-            with self._drop_lock:
+        lock = self._drop_lock
+        # acquire/release: half the cost of `with` on this per-record path.
+        lock.acquire()
+        try:
+            # The unwritten batch counts too: while the disk is full it is
+            # held as long as the queue (read without the writer's lock: a
+            # stale length only moves the bound by one batch). One item larger
+            # than the whole bound still goes in when nothing waits.
+            if self._stopping:
+                self._dropped_late += 1
+                return
+            chars = self._queued_chars + size
+            held = chars + len(self._pending)
+            if len(queue) >= self._max_queue or (held > self._max_queue_chars and held > size):
                 self._overflow += 1
+                return
+            queue.append(item)
+            self._queued_chars = chars
+        finally:
+            lock.release()
+        if (len(queue) >= self._wake_threshold or chars >= self._wake_chars) and (
+            not self._wake.is_set()
+        ):
+            self._wake.set()
 
     def stream(self, stream: str, text: str) -> None:
         self.put((KIND_STREAM, stream, text, time.time()))
@@ -183,11 +236,15 @@ class SpoolWriter:
         self, status: str, error: Optional[Dict[str, str]] = None, timeout: float = 10.0
     ) -> SpoolStats:
         """Writes the end record, fsyncs and closes; waits at most ~`timeout`."""
-        if not self._stopping:
-            # The end record bypasses the bound: a full queue must not lose it.
-            self._queue.append((KIND_END, time.time(), status, error))
-            self._stop_deadline = time.monotonic() + timeout
-            self._stopping = True
+        with self._drop_lock:
+            first = not self._stopping
+            if first:
+                # The end record bypasses the bound: a full queue must not lose
+                # it. Under the lock: no item can be queued behind it.
+                self._queue.append((KIND_END, time.time(), status, error))
+                self._stop_deadline = time.monotonic() + timeout
+                self._stopping = True
+        if first:
             self._wake.set()
         self._thread.join(timeout + 2 * self._wake_seconds + 1.0)
         if self._thread.is_alive():
@@ -217,7 +274,7 @@ class SpoolWriter:
 
     def stats(self) -> SpoolStats:
         with self._drop_lock:
-            overflow = self._overflow
+            overflow = self._overflow + self._dropped_late
         return SpoolStats(
             path=self.path,
             written=self._written,
@@ -288,41 +345,49 @@ class SpoolWriter:
         append = lines.append
         log_line = self._log_line
         count = 0
+        chars = 0  # text taken from the queue, for its bound
         available = len(queue)
-        for _ in range(available if limit is None else min(limit, available)):
-            item = popleft()
-            kind = item[0]
-            seq = self._seq
-            try:
-                if kind == KIND_LOG:  # the common case first, without detours
-                    append(log_line(seq, item))
-                    self._seq = seq + 1
-                elif kind == KIND_STREAM:
-                    for text, first_write, split in self._assemblers[item[1]].feed(
-                        item[2], item[3]
-                    ):
-                        append(self._stream_line(item[1], text, first_write, split, split))
-                        count += 1
-                    continue
-                elif kind == KIND_END:
-                    count += self._flush_all_streams(lines)
-                    append(self._end_line(item))
-                    self._end_serialised = True
-                    return count + 1
-                else:
-                    line = self._serialise(item)
-                    if line is None:  # nothing to record (a scalar that is not a number)
+        try:
+            for _ in range(available if limit is None else min(limit, available)):
+                item = popleft()
+                kind = item[0]
+                seq = self._seq
+                try:
+                    if kind == KIND_LOG:  # the common case first, without detours
+                        # item_chars, inlined on this hot path (keep the two alike).
+                        chars += len(item[4]) + (len(item[5]) if item[5] else 0)
+                        append(log_line(seq, item))
+                        self._seq = seq + 1
+                    elif kind == KIND_STREAM:
+                        chars += item_chars(item)
+                        for text, first_write, split in self._assemblers[item[1]].feed(
+                            item[2], item[3]
+                        ):
+                            append(self._stream_line(item[1], text, first_write, split, split))
+                            count += 1
                         continue
-                    append(line)
-            except Exception:
-                # One odd value (or a tensor whose device failed) must not
-                # cost the batch: skip the record and give its sequence
-                # number back so that seq stays dense.
-                self._seq = seq
-                internal_logger.exception("bad spool record", extra=at("serialising a record"))
-                continue
-            count += 1
-        return count
+                    elif kind == KIND_END:
+                        count += self._flush_all_streams(lines)
+                        append(self._end_line(item))
+                        self._end_serialised = True
+                        return count + 1
+                    else:
+                        line = self._serialise(item)
+                        if line is None:  # nothing to record (a scalar that is not a number)
+                            continue
+                        append(line)
+                except Exception:
+                    # One odd value (or a tensor whose device failed) must not
+                    # cost the batch: skip the record and give its sequence
+                    # number back so that seq stays dense.
+                    self._seq = seq
+                    internal_logger.exception("bad spool record", extra=at("serialising a record"))
+                    continue
+                count += 1
+            return count
+        finally:
+            with self._drop_lock:
+                self._queued_chars -= chars
 
     def _serialise(self, item: Tuple[Any, ...]) -> Optional[str]:
         kind = item[0]
@@ -436,7 +501,9 @@ class SpoolWriter:
             self._overflow_reported = self._overflow
         if not dropped:
             return 0
-        reason = f"queue full ({self._max_queue} items)"
+        reason = (
+            f"queue full ({self._max_queue} items or {self._max_queue_chars} characters of text)"
+        )
         if self._last_failure:
             reason += " while the spool was unwritable: " + self._last_failure
         record = {
@@ -496,7 +563,8 @@ class SpoolWriter:
         self._diagnostics.warn_once(
             "spool-failure:" + self.path,
             f"tflog: cannot write the spool file {self.path} ({self._failure}). "
-            f"Training goes on; up to {self._max_queue} records wait in memory and any "
+            f"Training goes on; up to {self._max_queue} records "
+            f"({self._max_queue_chars // (1024 * 1024)} MiB of text) wait in memory and any "
             "beyond are counted as dropped (see %tflog status).",
         )
 
@@ -510,13 +578,16 @@ class SpoolWriter:
 
     def _abandon_unwritten(self) -> None:
         """At the end, whatever could not be written is counted as dropped."""
-        unwritten = self._pending_records + len(self._queue)
+        with self._drop_lock:
+            # Closing: no item can be queued any more (put counts it instead).
+            unwritten = self._pending_records + len(self._queue)
+            self._queue.clear()
+            self._queued_chars = 0
         if unwritten:
             self._dropped_unwritten += unwritten
             self._pending = b""
             self._pending_offset = 0
             self._pending_records = 0
-            self._queue.clear()
             self._diagnostics.warn_once(
                 "spool-abandoned:" + self.path,
                 "tflog: {} records of this run could not be written to {} ({})".format(

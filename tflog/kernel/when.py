@@ -27,9 +27,14 @@ def parse_iso(text: str) -> Optional[datetime]:
 
 
 def iso_utc(moment: datetime) -> str:
-    """`2026-01-31T10:00:00.000Z`, the API's own form."""
+    """`2026-01-31T10:00:00.000Z`, the API's own form. Raises OverflowError when
+    the moment in UTC falls outside datetime's years 1-9999."""
     utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime("%Y"): glibc writes year 999 as "999", not ISO's "0999".
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def since_time(text: str, now: Optional[float] = None) -> str:
@@ -49,7 +54,11 @@ def since_time(text: str, now: Optional[float] = None) -> str:
             f"{text!r} is neither a duration (90s, 30m, 2h, 3d, 1w) nor an ISO date or time "
             "(2026-01-31, 2026-01-31T09:00, 2026-01-31T09:00:00+02:00)"
         )
-    return iso_utc(moment)
+    try:
+        return iso_utc(moment)
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is a valid ISO time but before year 1 in UTC.
+        raise ValueError(f"{text!r} is out of range: years 1 to 9999 in UTC") from None
 
 
 def duration_text(seconds: float) -> str:

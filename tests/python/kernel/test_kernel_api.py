@@ -213,3 +213,60 @@ def test_in_cell_and_line_runs_of_a_shell(spool_dir):
         ],
         "line": [{"scope": "epoch", "epoch": 2, "values": {"acc": 0.75}}],
     }
+
+
+@pytest.mark.parametrize(
+    "arguments, error, match",
+    [
+        ({"batch_interval": None}, TypeError, "batch_interval must be a number of seconds"),
+        ({"batch_interval": "0.5"}, TypeError, "batch_interval must be a number of seconds"),
+        ({"batch_interval": True}, TypeError, "batch_interval must be a number of seconds"),
+        ({"batch_interval": -1}, ValueError, "batch_interval must be a number of seconds >= 0"),
+        ({"batch_interval": math.inf}, ValueError, "batch_interval must be .* >= 0, not inf"),
+        ({"batch_interval": math.nan}, ValueError, "batch_interval must be .* >= 0, not nan"),
+        ({"system_interval": math.inf}, ValueError, "system_interval must be .* >= 0, not inf"),
+        ({"system_interval": 0.01}, ValueError, r"system_interval must be 0 \(off\) or at least"),
+        ({"system_interval": "10"}, TypeError, "system_interval must be a number of seconds"),
+        ({"tags": {"when": object()}}, TypeError, r"tags\['when'\] must be a string or a number"),
+        ({"tags": {"at": [1]}}, TypeError, r"tags\['at'\] must be a string or a number, not list"),
+        ({"tags": {"bad/key": "1"}}, ValueError, "tag key 'bad/key' must be 1-64 characters"),
+        ({"tags": {1: "one"}}, TypeError, "tag key 1 must be a string"),
+        ({"tags": {"k": "v" * 1025}}, ValueError, r"tags\['k'\] is longer than 1024"),
+        ({"tags": ["team=vision"]}, TypeError, "tags must be a dict of strings, not list"),
+        ({"name": 3}, TypeError, "name must be a string or None, not int"),
+        ({"keras": "no"}, TypeError, "keras must be True or False"),
+        ({"loggers": "tornado"}, TypeError, "loggers must be a list of logger names"),
+        ({"loggers": [".bad"]}, ValueError, "loggers: '.bad' is not a logger name"),
+        ({"loggers": [None]}, TypeError, "loggers: None is not a logger name"),
+    ],
+)
+def test_start_refuses_bad_arguments_before_anything_starts(spool_dir, arguments, error, match):
+    active = tflog.kernel.start("goes on")
+    with pytest.raises(error, match="^tflog.kernel.start: " + match):
+        tflog.kernel.start(**arguments)
+    # Nothing started, and the active run was not ended for it.
+    assert tflog.kernel.active_run_id() == active
+    tflog.kernel.stop()
+    assert len(spool_files(spool_dir)) == 1
+
+
+def test_start_takes_what_the_magic_takes(spool_dir):
+    from fractions import Fraction  # any real number, as NumPy's floats are
+
+    tflog.kernel.start(
+        "typed",
+        tags={"team": "vision", "lr": "1e-3", "epochs": 10, "dropout": 0.5, "augment": True},
+        batch_interval=Fraction(1, 4),
+        loggers=("tornado",),
+        system_interval=0,
+    )
+    assert "batch metrics every 0.25s" in tflog.kernel.status()
+    tflog.kernel.stop()
+    (start,) = [r for r in records_of(spool_dir) if r["t"] == "start"]
+    assert start["tags"] == {
+        "team": "vision",
+        "lr": "1e-3",
+        "epochs": "10",
+        "dropout": "0.5",
+        "augment": "true",
+    }

@@ -1,7 +1,12 @@
 import ntpath
 import os
 import posixpath
+import sys
+import types
 
+from conftest import read_spool
+
+import tflog.kernel
 from tflog.kernel import context, paths
 
 
@@ -16,6 +21,33 @@ def test_kernel_id_from_connection_file_names():
 def test_kernel_id_outside_a_kernel_falls_back_to_the_environment():
     assert context.detect_kernel_id({"TFLOG_KERNEL_ID": "from-env"}) == "from-env"
     assert context.detect_kernel_id({}) is None
+
+
+def deleted_connection_file(monkeypatch, tmp_path):
+    """ipykernel whose connection file was deleted: traitlets' filefind raises OSError."""
+    from traitlets.utils import filefind
+
+    connect = types.ModuleType("ipykernel.connect")
+    connect.get_connection_file = lambda: filefind("kernel-gone.json", [str(tmp_path)])
+    package = types.ModuleType("ipykernel")
+    package.connect = connect
+    monkeypatch.setitem(sys.modules, "ipykernel", package)
+    monkeypatch.setitem(sys.modules, "ipykernel.connect", connect)
+
+
+def test_kernel_id_without_its_connection_file_falls_back_to_the_environment(monkeypatch, tmp_path):
+    deleted_connection_file(monkeypatch, tmp_path)
+    assert context.detect_kernel_id({"TFLOG_KERNEL_ID": "from-env"}) == "from-env"
+    assert context.detect_kernel_id({}) is None
+
+
+def test_a_run_starts_without_the_connection_file(monkeypatch, tmp_path, spool_dir):
+    deleted_connection_file(monkeypatch, tmp_path)
+    monkeypatch.setenv("TFLOG_KERNEL_ID", "from-env")
+    run_id = tflog.kernel.start("no connection file")
+    tflog.kernel.stop()
+    start = read_spool(spool_dir / f"{run_id}.ndjson")[0]
+    assert start["ctx"]["kernel_id"] == "from-env"
 
 
 def test_user_prefers_jupyterhub():

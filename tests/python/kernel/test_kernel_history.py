@@ -3,12 +3,15 @@ stand-in service on a real unix socket: the queries sent, the table (HTML
 escaped, a plain-text twin), finding a run by id or name, the figure's SVG,
 and one-line errors. Also the option parsing and `--since` times."""
 
+import contextlib
 import json
 import os
 import re
+import socket
 import socketserver
 import tempfile
 import threading
+import time
 import xml.etree.ElementTree as ElementTree
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
@@ -169,6 +172,8 @@ def test_show_options():
         ("runs --limit 0", "from 1 to 1000"),
         ("runs --limit many", "from 1 to 1000"),
         ("runs --since yesterday", "neither a duration"),
+        ("runs --since 0001-01-01T00:00+05:00", "out of range"),
+        ("runs --since 9999-12-31T23:00-05:00", "out of range"),
         ("runs --sort loss", "last:METRIC"),
         ("runs --notebook a.ipynb --this", "not allowed with argument"),
         ("runs --colour red", "unrecognized arguments: --colour"),
@@ -208,6 +213,13 @@ def test_since_takes_a_duration_or_an_iso_time():
     for bad in ("", "2", "h", "-2h", "2 hours ago", "2026-13-01", "1000000w"):
         with pytest.raises(ValueError):
             since_time(bad, now=NOW)
+    # Valid ISO times whose UTC moment is outside years 1-9999.
+    for far in ("0001-01-01T00:00+05:00", "9999-12-31T23:00-05:00"):
+        with pytest.raises(ValueError, match="out of range: years 1 to 9999 in UTC"):
+            since_time(far)
+    # Years before 1000 keep ISO's four digits.
+    assert since_time("0999-05-01") == "0999-05-01T00:00:00.000Z"
+    assert since_time("0001-01-01T05:00+05:00") == "0001-01-01T00:00:00.000Z"
 
 
 def test_durations_read_in_two_units():
@@ -306,6 +318,8 @@ def test_runs_sends_the_filters_and_returns_numbers(stand_in):
 def test_runs_refuses_bad_arguments_with_one_line(stand_in):
     with pytest.raises(tflog.HistoryError, match="neither a duration"):
         tflog.runs(since="yesterday")
+    with pytest.raises(tflog.HistoryError, match="out of range"):
+        tflog.runs(since="0001-01-01T00:00+05:00")
     with pytest.raises(tflog.HistoryError, match="at least 1"):
         tflog.runs(limit=0)
     with pytest.raises(tflog.HistoryError, match="does not know this notebook's path"):
@@ -505,3 +519,53 @@ def test_tflog_show_never_raises_into_a_training_loop(stand_in, monkeypatch, cap
     assert capsys.readouterr().out == (
         "tflog.show failed: ZeroDivisionError: division by zero (see %tflog status)\n"
     )
+
+
+@pytest.fixture
+def hung_service(monkeypatch):
+    """A service socket that takes requests and never answers (it hangs up after 3 s)."""
+    directory = tempfile.mkdtemp(prefix="tflog-hung-", dir="/tmp")
+    path = os.path.join(directory, "api.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    listener.settimeout(0.05)
+    done = threading.Event()
+
+    def hold():
+        held = []  # (connection, when accepted)
+        while not done.is_set():
+            with contextlib.suppress(socket.timeout):
+                held.append((listener.accept()[0], time.monotonic()))
+            while held and time.monotonic() - held[0][1] > 3.0:
+                held.pop(0)[0].close()
+        for connection, _ in held:
+            connection.close()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    monkeypatch.delenv("TFLOG_API_URL", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.setenv("TFLOG_API_SOCKET", path)
+    yield path
+    done.set()
+    thread.join(5)
+    listener.close()
+    os.unlink(path)
+    os.rmdir(directory)
+
+
+def test_tflog_show_waits_briefly_for_a_service_that_does_not_answer(
+    hung_service, monkeypatch, capsys
+):
+    # A few seconds (SHOW_TIMEOUT), shortened here to keep the test quick.
+    documented = getattr(history, "SHOW_TIMEOUT", None)
+    monkeypatch.setattr(history, "SHOW_TIMEOUT", 0.3, raising=False)
+    started = time.monotonic()
+    tflog.show("lr-small")
+    elapsed = time.monotonic() - started
+    assert capsys.readouterr().out == (
+        f"tflog.show: the tflog service at {hung_service} did not answer within 0.3 s\n"
+    )
+    assert elapsed < 2.0
+    assert documented == 5.0

@@ -116,6 +116,17 @@ def test_a_bad_option_is_one_message_and_runs_nothing(shell, spool_dir, capsys):
     assert spool_files(spool_dir) == []
 
 
+def test_an_unknown_option_before_any_command_is_one_message(shell, spool_dir, capsys):
+    result = shell.run_cell("%tflog --foo")
+    assert isinstance(result.error_in_exec, UsageError)
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert "%tflog: unrecognized arguments: --foo" in output
+    assert "usage: %tflog" in output
+    assert "Traceback" not in output and "KeyError" not in output
+    assert spool_files(spool_dir) == []
+
+
 def test_help(shell, capsys):
     assert shell.run_cell("%tflog --help").success
     out = capsys.readouterr().out

@@ -222,3 +222,29 @@ def test_a_keras_imported_later_is_patched_when_its_import_finishes(tmp_path, mo
         assert not watcher.watching
     finally:
         sys.modules.pop("latekeras", None)
+
+
+def test_async_batch_hooks_finishing_out_of_order_keep_the_highest_batch():
+    """Keras 3 runs an `async_safe` callback's batch hook on a thread pool
+    (JAX, torch backends): calls overlap and the last to finish may be an
+    older batch. The epoch's step count must still be its number of batches."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    keras = fake_keras()
+    writer = RecordingWriter()
+    callback = keras_hook.callback_class(keras)(writer, 3600.0, {})
+    assert callback.async_safe
+    batches = list(range(1, 400))
+    random.Random(7).shuffle(batches)
+    batches.append(0)  # the last to run is the oldest batch
+    for epoch in range(2):
+        callback.on_epoch_begin(epoch)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for batch in batches:
+                pool.submit(callback.on_train_batch_end, batch, {"loss": 1.0})
+        callback.on_epoch_end(epoch, {"loss": 0.5})
+    epochs = [call for call in writer.metrics_calls if call[0] == "epoch"]
+    assert [(call[1], call[3]) for call in epochs] == [(0, 400), (1, 800)]
+    # Sampled once per interval even with concurrent calls: one per fit here.
+    assert [call[0] for call in writer.metrics_calls].count("batch") == 1

@@ -55,6 +55,9 @@ def test_notebook_path():
         ("start --batch-interval -1", "must be a number of seconds >= 0"),
         ("start --batch-interval nan", "must be a number of seconds >= 0"),
         ("start --bogus", "%tflog start: unrecognized arguments: --bogus"),
+        # An unknown option before any command: no command to name.
+        ("--foo", "%tflog: unrecognized arguments: --foo"),
+        ("--foo --bar=1", "%tflog: unrecognized arguments: --foo --bar=1"),
         ("stop now", "%tflog stop: unrecognized arguments: now"),
         ("launch", "invalid choice: 'launch'"),
         ("notebook", "the following arguments are required: path"),

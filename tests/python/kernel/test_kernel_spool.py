@@ -238,3 +238,112 @@ def test_any_text_is_valid_utf8_json(tmp_path, text):
     spool.close("finished")
     path.read_bytes().decode("utf-8")  # strict: raises on invalid UTF-8
     assert read_spool(path)[1]["text"].startswith(text[:4])
+
+
+def full_disk_writer(path, **options):
+    """A writer whose disk is full from its first record on (the start record is written)."""
+    sinks = []
+
+    def opener(target):
+        sinks.append(FlakySink(target))
+        return sinks[-1]
+
+    spool, warnings = writer(path, opener=opener, retry_seconds=0.05, **options)
+    sinks[0].full.set()
+    spool.put(log_item("first"))
+    deadline = time.monotonic() + 5
+    while spool.stats().failure is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert spool.stats().failure
+    return spool, sinks[0], warnings
+
+
+def test_the_queue_is_bounded_in_text_not_only_in_items(tmp_path):
+    from tflog.kernel.spool import DEFAULT_MAX_QUEUE_CHARS
+
+    spool, _, warnings = full_disk_writer(tmp_path / "run.ndjson")
+    mebibyte = "x" * (1024 * 1024)  # one string: the test itself holds 1 MiB only
+    for _ in range(100):
+        spool.put(log_item(mebibyte))
+    stats = spool.stats()
+    # 64 MiB of text wait (the unwritten batch counted too), the rest is dropped.
+    assert DEFAULT_MAX_QUEUE_CHARS == 64 * 1024 * 1024
+    assert stats.queued == 63, stats.queued  # 64 MiB less the unwritten batch ("first")
+    assert stats.dropped == 100 - stats.queued
+    assert "(64 MiB of text) wait in memory" in warnings.text
+    spool.close("finished", timeout=0.2)
+
+
+def test_a_text_bound_drops_and_reports_then_writes_the_rest(tmp_path):
+    path = tmp_path / "run.ndjson"
+    spool, sink, _ = full_disk_writer(path, max_queue_chars=10_000)
+    lines = [f"{index:04d}" + "y" * 996 for index in range(50)]
+
+    def put_some(part):
+        for line in lines[part::5]:
+            spool.put(log_item(line))
+
+    threads = [threading.Thread(target=put_some, args=(part,)) for part in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stats = spool.stats()
+    # 10,000 characters: 9 lines and the unwritten batch ("first", serialised).
+    assert stats.queued == 9 and stats.dropped == 41
+    sink.full.clear()
+    assert spool.drain(5)
+    # One item larger than the whole bound goes in when nothing waits.
+    spool.put(log_item("z" * 20_000))
+    final = spool.close("finished")
+    records = read_spool(path)
+    (loss,) = [r for r in records if r["t"] == "loss"]
+    assert loss["dropped"] == final.dropped == 41
+    assert "10000 characters of text" in loss["reason"]
+    kept = [r["msg"] for r in records if r["t"] == "log"]
+    assert len(kept) == 11 and kept[0] == "first" and kept[-1] == "z" * 20_000
+    assert set(kept[1:-1]) <= set(lines)
+    assert [r["seq"] for r in records] == list(range(len(records)))
+    assert spool._queued_chars == 0  # taken as counted: no drift
+
+
+def test_items_put_after_close_are_counted_as_dropped(tmp_path):
+    path = tmp_path / "run.ndjson"
+    spool, _ = writer(path)
+    spool.put(log_item("before"))
+    spool.close("finished")
+    spool.put(log_item("after"))
+    spool.stream("stdout", "late\n")
+    stats = spool.stats()
+    assert stats.queued == 0 and stats.dropped == 2
+    assert [r["t"] for r in read_spool(path)] == ["start", "log", "end"]
+
+
+def test_a_put_from_a_signal_handler_inside_put_does_not_hang(tmp_path):
+    """A signal handler runs on the thread it interrupted, which may be inside
+    `put` with the queue's lock held; a handler that prints puts again."""
+    path = tmp_path / "run.ndjson"
+    spool, _ = writer(path)
+    done = threading.Event()
+
+    def interrupted_put() -> None:
+        with spool._drop_lock:  # as if interrupted while `put` held it
+            spool.put(log_item("from the handler"))
+        done.set()
+
+    thread = threading.Thread(target=interrupted_put, daemon=True)
+    thread.start()
+    assert done.wait(5), "put waited for a lock its own thread held"
+    spool.close("finished")
+    assert [r["msg"] for r in read_spool(path) if r["t"] == "log"] == ["from the handler"]
+
+
+def test_status_counts_what_reached_an_ended_run(spool_dir):
+    import tflog.kernel
+    from tflog.kernel.run import RUNS
+
+    tflog.kernel.start("ends")
+    tflog.kernel.stop()
+    assert "0 dropped" in tflog.kernel.status()
+    RUNS.last.writer.put(log_item("from a thread that still held the writer"))
+    assert "0 waiting, 1 dropped" in tflog.kernel.status()
