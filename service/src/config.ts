@@ -604,7 +604,7 @@ function readElasticsearchConfig(
   };
   const apiKey = reader.optionalString('TFLOG_ES_API_KEY');
   let username = reader.optionalString('TFLOG_ES_USERNAME');
-  let password = reader.optionalString('TFLOG_ES_PASSWORD');
+  let password = reader.optionalSecret('TFLOG_ES_PASSWORD');
   if (urlLogin !== undefined) {
     if (apiKey !== undefined) {
       reader.error(
@@ -712,6 +712,15 @@ class EnvironmentReader {
       return undefined;
     }
     return value.trim();
+  }
+
+  /**
+   * A password as written: spaces at its ends may be part of it (the server
+   * extension passes them on); only an empty or all-blank value is absent.
+   */
+  optionalSecret(variable: string): string | undefined {
+    const value = this.env[variable];
+    return value === undefined || value.trim() === '' ? undefined : value;
   }
 
   string(variable: string, fallback: string): string {

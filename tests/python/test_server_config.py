@@ -7,7 +7,7 @@ import stat
 import sys
 
 import pytest
-from traitlets import Unicode
+from traitlets import TraitError, Unicode
 from traitlets.config import Config, Configurable
 
 from tflog.server import extension
@@ -20,6 +20,7 @@ from tflog.server.config import (
 )
 from tflog.server.extension import prepare_service
 from tflog.server.node import SERVICE_NODE_OPTIONS
+from tflog.server.paths import socket_host
 
 
 class FakeServer(Configurable):
@@ -43,7 +44,9 @@ def test_defaults_come_from_the_servers_data_and_runtime_directories(tmp_path):
     assert service.spool_dir == str(tmp_path / "data" / "tflog" / "spool")
     assert service.state_dir == str(tmp_path / "data" / "tflog" / "state")
     assert service.store_dir == str(tmp_path / "data" / "tflog" / "store")
-    assert service.socket_path == str(tmp_path / "run" / f"tflog-{os.getpid()}.sock")
+    assert service.socket_path == str(
+        tmp_path / "run" / f"tflog-{socket_host()}-{os.getpid()}.sock"
+    )
     assert service.elasticsearch_urls == []
     assert service.retention_days is None
     assert service.problems() == []
@@ -364,6 +367,42 @@ def test_a_disabled_service_is_neither_started_nor_exported(
     assert "TFLOG_SPOOL_DIR" not in os.environ
     assert "TFLOG_API_SOCKET" not in os.environ
     assert "service disabled" in caplog.text
+
+
+@pytest.mark.parametrize("socket_path", ["run/tflog.sock", "/" + "s" * 120 + ".sock"])
+def test_a_socket_the_service_could_not_listen_on_starts_nothing(
+    tmp_path, fake_bundle, server_environment, caplog, socket_path
+):
+    config = Config()
+    config.TflogService.node_executable = sys.executable
+    config.TflogService.socket_path = socket_path
+    service = settings(config=config, tmp_path=tmp_path)
+    with caplog.at_level(logging.ERROR):
+        assert prepare_service(service, logging.getLogger("test")) is None
+    assert "could not listen on its socket" in caplog.text
+    assert "socket_path" in caplog.text
+    # Kernels still spool, for a server set up right to ship.
+    assert os.environ["TFLOG_SPOOL_DIR"] == service.spool_dir
+
+
+@pytest.mark.parametrize("trait", ["elasticsearch_password", "elasticsearch_api_key"])
+def test_a_secret_of_the_wrong_type_is_refused_without_showing_it(tmp_path, trait):
+    config = Config()
+    setattr(config.TflogService, trait, 20240611)
+    with pytest.raises(TraitError) as refused:
+        settings(config=config, tmp_path=tmp_path)
+    assert trait in str(refused.value) and "not int" in str(refused.value)
+    assert "20240611" not in str(refused.value)
+
+
+@pytest.mark.parametrize("seconds", [0, -1, float("nan"), float("inf"), 301])
+def test_a_stop_timeout_that_would_kill_at_once_or_hang_is_refused(tmp_path, seconds):
+    config = Config()
+    config.TflogService.stop_timeout = seconds
+    with pytest.raises(TraitError, match="stop_timeout: .* must be a number of seconds above 0"):
+        settings(config=config, tmp_path=tmp_path)
+    config.TflogService.stop_timeout = 6
+    assert settings(config=config, tmp_path=tmp_path).stop_timeout == 6.0
 
 
 def test_a_missing_bundle_is_reported(tmp_path, monkeypatch, server_environment, caplog):

@@ -7,6 +7,7 @@ from jupyter_server_proxy.config import make_handlers, make_server_process
 from jupyter_server_proxy.handlers import NamedLocalProxyHandler
 
 from tflog.server.config import TflogService
+from tflog.server.paths import socket_host
 from tflog.server.proxy import server_process_config
 
 
@@ -29,7 +30,7 @@ def test_the_proxy_connects_to_the_socket_the_extension_starts_the_service_on(mo
     monkeypatch.delenv("TFLOG_SOCKET", raising=False)
     config = server_process_config()
     assert config["unix_socket"] == TflogService().socket_path
-    assert config["unix_socket"].endswith(f"tflog-{os.getpid()}.sock")
+    assert config["unix_socket"].endswith(f"tflog-{socket_host()}-{os.getpid()}.sock")
     # Reached from the panel only: no launcher tile, no browser tab, and the
     # proxy must not start anything itself.
     assert config["launcher_entry"] == {"enabled": False}

@@ -87,6 +87,31 @@ def test_restarts_a_child_that_exits_and_logs_why(log_handler):
     assert supervisor.pid is None
 
 
+def test_a_service_that_cannot_open_its_api_is_retried_slowly(log_handler):
+    """Exit status 2: its socket is unusable (another server's, a bad path);
+    restarting it every few seconds would change nothing."""
+
+    async def scenario() -> int:
+        supervisor = make_supervisor(["exit", "2"], Backoff(initial=0.01, maximum=30.0))
+        supervisor.start()
+        await wait_until(lambda: supervisor.starts >= 1, "one start")
+        await wait_until(
+            lambda: any(
+                "could not open its API" in line for line in log_handler.lines(logging.WARNING)
+            ),
+            "the retry's warning",
+        )
+        await asyncio.sleep(0.3)
+        starts = supervisor.starts
+        await supervisor.stop()
+        return starts
+
+    starts = asyncio.run(scenario())
+    assert starts == 1  # not again after 0.01 s
+    warnings = log_handler.lines(logging.WARNING)
+    assert any("trying again in 30 s" in line for line in warnings), warnings
+
+
 def test_forwards_output_lines_with_the_service_log_level(log_handler):
     async def scenario() -> None:
         supervisor = make_supervisor(["exit", "0"], Backoff(initial=30.0))

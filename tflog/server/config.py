@@ -8,6 +8,7 @@ travel only there: never on the command line (visible in `ps` to every local
 user) and never to the browser.
 """
 
+import math
 import os
 import pwd
 import re
@@ -15,7 +16,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, TraitError, Unicode, default, validate
 from traitlets import List as ListTrait
 from traitlets.config import LoggingConfigurable
 
@@ -54,6 +55,9 @@ ENVIRONMENT_VARIABLE = dict(SERVICE_VARIABLES)
 
 # Set by the server itself, never inherited: the identity, the listen address
 # (TFLOG_PORT would compete with the socket) and the stdin lifeline.
+# The server's shutdown waits this long at most for the service to exit.
+MAX_STOP_TIMEOUT = 300.0
+
 DERIVED_VARIABLES = (
     "TFLOG_USER",
     "TFLOG_PORT",
@@ -63,6 +67,19 @@ DERIVED_VARIABLES = (
 
 # Credentials of the Jupyter server itself: the service has no use for them.
 WITHHELD_VARIABLES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN", "JUPYTER_TOKEN")
+
+
+class SecretUnicode(Unicode):
+    """A string trait whose refusal does not repeat the value: Jupyter logs a
+    failed extension's error, and a password given as a number is still the
+    password."""
+
+    def error(self, obj: object, value: object, error: object = None, info: object = None) -> None:
+        owner = type(obj).__name__ if obj is not None else "a configurable"
+        raise TraitError(
+            f"The '{self.name}' trait of {owner} must be a string, "
+            f"not {type(value).__name__} (the value is not shown: it is a secret)"
+        )
 
 
 class TflogService(LoggingConfigurable):
@@ -91,7 +108,7 @@ class TflogService(LoggingConfigurable):
         used. Environment: TFLOG_ES_URLS (comma-separated).""",
     ).tag(config=True)
 
-    elasticsearch_api_key = Unicode(
+    elasticsearch_api_key = SecretUnicode(
         help="Elasticsearch API key (base64 id:key). Environment: TFLOG_ES_API_KEY."
     ).tag(config=True)
 
@@ -99,7 +116,7 @@ class TflogService(LoggingConfigurable):
         help="Elasticsearch basic-auth user. Environment: TFLOG_ES_USERNAME."
     ).tag(config=True)
 
-    elasticsearch_password = Unicode(
+    elasticsearch_password = SecretUnicode(
         help="Elasticsearch basic-auth password. Environment: TFLOG_ES_PASSWORD."
     ).tag(config=True)
 
@@ -167,6 +184,17 @@ class TflogService(LoggingConfigurable):
         help="Seconds the service has to exit after SIGTERM before it is killed (it spends "
         "up to 5 s handing in-flight batches to the store).",
     ).tag(config=True)
+
+    @validate("stop_timeout")
+    def _check_stop_timeout(self, proposal: Dict[str, float]) -> float:
+        seconds = float(proposal["value"])
+        if not math.isfinite(seconds) or not 0 < seconds <= MAX_STOP_TIMEOUT:
+            raise TraitError(
+                f"TflogService.stop_timeout: {proposal['value']!r} must be a number of seconds "
+                f"above 0 and at most {MAX_STOP_TIMEOUT:g} (the service needs up to 5 s to "
+                "hand in-flight batches to the store; the server's shutdown waits this long)"
+            )
+        return seconds
 
     def __init__(self, environ: Optional[Mapping[str, str]] = None, **kwargs: object) -> None:
         # Read once: defaults and problem reports must see the same values.
@@ -312,17 +340,14 @@ class TflogService(LoggingConfigurable):
                     self._label("elasticsearch_username"), self._label("elasticsearch_password")
                 )
             )
-        for name in ("spool_dir", "state_dir", "store_dir", "socket_path"):
+        for name in ("spool_dir", "state_dir", "store_dir"):
             if not os.path.isabs(getattr(self, name)):
                 found.append(
                     f"{self._label(name)}: {getattr(self, name)!r} must be an absolute path"
                 )
-        if not socket_path_fits(self.socket_path):
-            found.append(
-                "{}: {!r} is longer than a unix socket path may be ({} bytes)".format(
-                    self._label("socket_path"), self.socket_path, MAX_SOCKET_PATH_BYTES
-                )
-            )
+        socket_problem = self.socket_problem()
+        if socket_problem is not None:
+            found.append(socket_problem)
         if self.log_level and self.log_level not in LOG_LEVELS:
             found.append(
                 "{}: {!r} is not one of {}".format(
@@ -336,6 +361,17 @@ class TflogService(LoggingConfigurable):
                 )
             )
         return self._environment_problems + found
+
+    def socket_problem(self) -> Optional[str]:
+        """Why the service could not listen on `socket_path`, or None. Such a
+        service could not even tell the panel what is wrong."""
+        if not os.path.isabs(self.socket_path):
+            return f"{self._label('socket_path')}: {self.socket_path!r} must be an absolute path"
+        if not socket_path_fits(self.socket_path):
+            return "{}: {!r} is longer than a unix socket path may be ({} bytes)".format(
+                self._label("socket_path"), self.socket_path, MAX_SOCKET_PATH_BYTES
+            )
+        return None
 
     def _label(self, name: str) -> str:
         return f"TflogService.{name} ({ENVIRONMENT_VARIABLE[name]})"

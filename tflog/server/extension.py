@@ -75,7 +75,8 @@ def prepare_service(settings: TflogService, log: logging.Logger) -> Optional[Ser
         log.info("%s service disabled (TflogService.enabled / TFLOG_ENABLED)", LOG_PREFIX)
         return None
     # Reported, not fatal: the service starts anyway and its status API shows
-    # the same problems to the panel.
+    # the same problems to the panel; only a socket it cannot listen on stops it
+    # (below: the kernels still spool, for a server set up right to ship).
     for problem in settings.problems():
         log.error("%s configuration: %s", LOG_PREFIX, problem)
     # Kernels started by this server inherit its environment: this is how
@@ -86,6 +87,9 @@ def prepare_service(settings: TflogService, log: logging.Logger) -> Optional[Ser
             os.makedirs(settings.spool_dir, mode=0o700, exist_ok=True)
         except OSError as error:
             log.error("%s cannot create the spool directory: %s", LOG_PREFIX, error)
+    if settings.socket_problem() is not None:
+        log.error("%s service not started: it could not listen on its socket", LOG_PREFIX)
+        return None
     try:
         node = find_node(settings.node_executable)
     except NodeNotFoundError as error:

@@ -28,6 +28,11 @@ SERVICE_LEVELS = {
 MAX_LINE_BYTES = 64 * 1024
 
 
+# The service's exit status when its API cannot start (service/src/main.ts):
+# its socket is unusable, which restarting at once will not change.
+EXIT_CANNOT_LISTEN = 2
+
+
 class Backoff:
     """Restart delays 1 s, 2 s, 4 s ... up to 60 s; back to the start once the
     child has run `stable_after` seconds, so a crash a day restarts at once."""
@@ -97,20 +102,33 @@ class ServiceSupervisor:
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             started = loop.time()
+            code: Optional[int] = None
             try:
-                await self._run_once()
+                code = await self._run_once()
             except (OSError, ValueError) as error:
                 # A missing or non-executable node, or an unusable environment.
                 self.log.error("%s cannot start the service (%s): %s", LOG_PREFIX, self.argv, error)
             if self._stopping.is_set():
                 break
             delay = self.backoff.delay_after(loop.time() - started)
-            self.log.warning("%s restarting the service in %.0f s", LOG_PREFIX, delay)
+            if code == EXIT_CANNOT_LISTEN:
+                # Its last lines say why; only a change outside (another
+                # server freeing the socket) can help: no fast retries.
+                delay = self.backoff.maximum
+                self.log.warning(
+                    "%s the service could not open its API (its socket; see above): "
+                    "trying again in %.0f s",
+                    LOG_PREFIX,
+                    delay,
+                )
+            else:
+                self.log.warning("%s restarting the service in %.0f s", LOG_PREFIX, delay)
             stop_requested = asyncio.ensure_future(self._stopping.wait())
             await asyncio.wait({stop_requested}, timeout=delay)
             stop_requested.cancel()
 
-    async def _run_once(self) -> None:
+    async def _run_once(self) -> int:
+        """Runs the child once; its exit status."""
         assert self._stopping is not None
         process = await asyncio.create_subprocess_exec(
             *self.argv,
@@ -144,7 +162,9 @@ class ServiceSupervisor:
             forwarder.cancel()
         if process.stdin is not None:
             process.stdin.close()
-        self._report_exit(process, exited.result())
+        code = exited.result()
+        self._report_exit(process, code)
+        return code
 
     async def _terminate(self, process: asyncio.subprocess.Process, exited: asyncio.Future) -> None:
         # ProcessLookupError: it exited between the check and the signal.

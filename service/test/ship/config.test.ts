@@ -446,6 +446,22 @@ describe('Elasticsearch credentials in TFLOG_ES_URLS', () => {
   });
 });
 
+describe('TFLOG_ES_PASSWORD', () => {
+  it('keeps the spaces at its ends, which the server extension passes on', () => {
+    const { config, errors } = loadConfig({
+      ...BASE,
+      TFLOG_ES_URLS: 'https://a.example',
+      TFLOG_ES_USERNAME: ' elastic ',
+      TFLOG_ES_PASSWORD: ' pa ss '
+    });
+    expect(errors).toEqual([]);
+    expect(config.elasticsearch).toMatchObject({
+      username: 'elastic',
+      password: ' pa ss '
+    });
+  });
+});
+
 describe('SERVICE_VERSION', () => {
   it('is the version in package.json', async () => {
     const manifest = JSON.parse(
