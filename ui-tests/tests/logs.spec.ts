@@ -41,6 +41,39 @@ async function plotBox(chartLocator: Locator) {
   return box;
 }
 
+/**
+ * Moves the pointer along the top of the chart, where log markers are drawn,
+ * until one's tooltip shows; the tooltip's element.
+ */
+async function markerTooltip(page: Page, chartLocator: Locator) {
+  // The section's controls stay at its top while it scrolls: scrolled back,
+  // the chart's top edge, where the markers are, is below them.
+  const canvas = chartLocator.locator('canvas');
+  await canvas.evaluate(element => {
+    const section = element.closest('.jp-tflog-section');
+    if (section) {
+      section.scrollTop = 0;
+    }
+  });
+  const box = await canvas.boundingBox();
+  if (box === null) {
+    throw new Error('the chart has no canvas box');
+  }
+  const tooltip = page.locator('#vg-tooltip-element.jp-tflog-tooltip-theme');
+  for (let row = 0; row < 10; row++) {
+    for (let column = 0; column <= 80; column++) {
+      await page.mouse.move(
+        box.x + (box.width * column) / 80,
+        box.y + 2 + row * 3
+      );
+      if (await tooltip.isVisible()) {
+        return tooltip;
+      }
+    }
+  }
+  throw new Error('no log marker tooltip along the top of the chart');
+}
+
 /** The step the readout shows, after moving the pointer to `fraction` of the plot's width. */
 async function hoverStep(
   page: Page,
@@ -80,6 +113,29 @@ test('a warning is marked, zoom and reset, a point opens its logs, search finds 
       timeout: 5_000
     });
   }).toPass({ timeout: RUN_TIMEOUT_MS });
+
+  // Its tooltip is drawn in JupyterLab's colours and font, not vega-tooltip's
+  // white box (which would stay white in the dark theme).
+  const tooltip = await markerTooltip(page, lossChart);
+  await expect(tooltip).toContainText('learning rate looks too high');
+  const look = await tooltip.evaluate(element => {
+    const probe = document.createElement('div');
+    probe.style.backgroundColor = 'var(--jp-layout-color1)';
+    probe.style.fontFamily = 'var(--jp-ui-font-family)';
+    document.body.appendChild(probe);
+    const wanted = getComputedStyle(probe);
+    const shown = getComputedStyle(element);
+    const result = {
+      background: [shown.backgroundColor, wanted.backgroundColor],
+      font: [shown.fontFamily, wanted.fontFamily]
+    };
+    probe.remove();
+    return result;
+  });
+  expect(look.background[0]).toBe(look.background[1]);
+  expect(look.font[0]).toBe(look.font[1]);
+  await page.mouse.move(0, 0);
+  await expect(page.locator('#vg-tooltip-element')).toBeHidden();
 
   // Zoom: drag across the middle of the chart.
   const plot = await plotBox(lossChart);
