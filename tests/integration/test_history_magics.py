@@ -91,9 +91,17 @@ def test_runs_and_show_outputs_are_saved_in_the_notebook(history_service, tmp_pa
     with client.setup_kernel():
         for index in range(4):
             client.execute_cell(notebook.cells[index], index)
+        # Listed by name, as the store lists them: the default order also
+        # lists the runs the service has shipped before the store lists them,
+        # which a sort by a metric below does not.
         wait_for(
             lambda: (
-                len(http_json("GET", f"{history_service.api}/runs?status=finished")["runs"]) == 2
+                len(
+                    http_json("GET", f"{history_service.api}/runs?status=finished&sort=name")[
+                        "runs"
+                    ]
+                )
+                == 2
             ),
             60,
             "two finished runs",

@@ -18,7 +18,10 @@ import {
   type ILineHead,
   type ISpoolFingerprint
 } from './fingerprint';
-import { readCompleteLines, trimToCharacterBoundary } from '../common/line-reader';
+import {
+  readCompleteLines,
+  trimToCharacterBoundary
+} from '../common/line-reader';
 import { parseSpoolLine, type LineParseResult } from './record';
 import { salvageTruncatedLine } from './truncated';
 import { decodeUtf8 } from '../common/utf8';
