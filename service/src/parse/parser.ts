@@ -586,6 +586,7 @@ function lineContext(
 ): ILineContext {
   return {
     state: streamState,
+    run: state,
     terminator,
     recordTs: time,
     utcOffset: state.utc_offset

@@ -67,12 +67,24 @@ export interface IScanResult {
   tqdm: boolean;
 }
 
+/**
+ * A whole number, maybe in thousands groups (`1,000`); never the start of a
+ * number cut at a comma (`3,42`: no number rather than 3).
+ */
+const WHOLE_SOURCE = '(\\d{1,3}(?:,\\d{3})+(?!\\d)|\\d+(?!,\\d))';
 const POSITION = new RegExp(
   '(["\']?)(global[ _]step|epoch|step|batch|iteration|iter|it)\\1(?![\\w./-])' +
-    '\\s*[:=#]?\\s*(\\[\\s*)?(\\d+)(?:\\s*/\\s*(\\d+))?(\\s*\\])?(?![\\w.%])',
+    `\\s*[:=#]?\\s*(\\[\\s*)?${WHOLE_SOURCE}(?:\\s*/\\s*${WHOLE_SOURCE})?(\\s*\\])?(?![\\w.%])`,
   'iy'
 );
-const TQDM = /(?:^|\| ?)\s*(\d+)(?:\/(\d+))?(?:it)? \[\d+:\d\d/;
+const TQDM = new RegExp(
+  `(?:^|\\| ?)\\s*${WHOLE_SOURCE}(?:/${WHOLE_SOURCE})?(?:it)? \\[\\d+:\\d\\d`
+);
+
+/** A whole number as WHOLE_SOURCE reads it, thousands separators dropped. */
+export function wholeNumber(digits: string): number {
+  return Number(digits.indexOf(',') < 0 ? digits : digits.replace(/,/g, ''));
+}
 
 /** Names that count or identify rather than measure. */
 const NOT_METRICS = new Set([
@@ -101,6 +113,8 @@ const NOT_METRICS = new Set([
   'parameters',
   'gpu',
   'device',
+  // TensorFlow's GPU properties (`coreClock: 1.59GHz coreCount: 40`).
+  'corecount',
   'rank'
 ]);
 /** Words that never name the number after them (`took 12 s`, `in 3 s`). */
@@ -207,6 +221,35 @@ const SOURCE_EXTENSIONS = new Set([
   'jl',
   'sh'
 ]);
+
+/**
+ * Words of names whose infinite value is a setting or a starting point
+ * (`best: inf` before any epoch, `clip_value: inf`), not a value gone
+ * non-finite.
+ */
+const BOUND_WORDS = new Set([
+  'best',
+  'min',
+  'max',
+  'minimum',
+  'maximum',
+  'threshold',
+  'clip',
+  'clipnorm',
+  'clipvalue',
+  'limit',
+  'patience',
+  'bound',
+  'baseline'
+]);
+
+/** An infinite value of a bound's name (NaN is never one): read, not stored. */
+function boundAtInfinity(name: string, value: ParsedValue | null): boolean {
+  if (value === null || value.finite || value.value === 'NaN') {
+    return false;
+  }
+  return name.split(/[_./-]/).some(word => BOUND_WORDS.has(word));
+}
 
 /** Is a pair of this name read but not stored (an identifier or a count)? */
 function countsOrIdentifies(lastWord: string): boolean {
@@ -356,6 +399,8 @@ export function scanLine(text: string): IScanResult | null {
   /** A free word since the last strong boundary: no names of several words. */
   let prose = false;
   let bracketedNumber = false;
+  /** Where the last pair or position read ends. */
+  let valueEnd = -1;
   const length = text.length;
   while (index < length) {
     const code = text.charCodeAt(index);
@@ -405,6 +450,7 @@ export function scanLine(text: string): IScanResult | null {
       const read = readAt(text, index, positionSeen, depth <= 1, !prose);
       if (read !== null) {
         index = read.end;
+        valueEnd = read.pair || read.position ? index : -1;
         if (read.position) {
           positionSeen = true;
           found = applyPosition(result, read.position) || found;
@@ -421,6 +467,15 @@ export function scanLine(text: string): IScanResult | null {
         atStart = true;
         continue;
       }
+    }
+    if (code === 0x2e && index === valueEnd) {
+      // A sentence's full stop right after a value (valueEnds allowed it
+      // there): it ends the sentence, and the pair is no prose.
+      atStart = true;
+      pending = false;
+      prose = false;
+      index += 1;
+      continue;
     }
     // A free word or other text: the pair just before it was prose.
     if (pending) {
@@ -451,9 +506,9 @@ export function scanLine(text: string): IScanResult | null {
     if (bar) {
       result.tqdm = true;
       if (result.step === undefined) {
-        result.step = Number(bar[1]);
+        result.step = wholeNumber(bar[1]);
         if (bar[2] !== undefined) {
-          result.steps_total = Number(bar[2]);
+          result.steps_total = wholeNumber(bar[2]);
         }
         result.stepInEpoch = true;
         found = true;
@@ -569,7 +624,11 @@ function numberEnd(text: string, index: number): number {
 
 const NON_FINITE = /[-+]?(?:nan|inf(?:inity)?)/iy;
 
-/** The value at `index` and where it ends (a `%` after it included), or null. */
+/**
+ * The value at `index` and where it ends (a `%` after it included), or null.
+ * Value null: a token to skip, not a value (a number with a unit, `0.5s`,
+ * or the percentage in front of a progress bar, `45%|`).
+ */
 function readValue(
   text: string,
   index: number
@@ -577,10 +636,18 @@ function readValue(
   let end = numberEnd(text, index);
   let value: ParsedValue | null;
   if (end >= 0) {
+    if (text.charCodeAt(end) === 0x2c && isDigit(text.charCodeAt(end + 1))) {
+      // `1,234.5`, or a number cut at a comma (`0,25`): no value then.
+      return groupedValue(text, index, end);
+    }
     const plain = decimalValue(text, index, end);
     value = fromNumber(
       Number.isNaN(plain) ? Number(text.slice(index, end)) : plain
     );
+    const unit = unitEnd(text, end);
+    if (unit > end) {
+      return valueEnds(text, unit) ? { value: null, end: unit } : null;
+    }
   } else {
     NON_FINITE.lastIndex = index;
     const word = NON_FINITE.exec(text);
@@ -592,8 +659,79 @@ function readValue(
   }
   if (text.charCodeAt(end) === 0x25) {
     end += 1;
+    // tqdm's percentage, before its bar: progress, not a value.
+    if (text.charCodeAt(end) === 0x7c) {
+      return { value: null, end };
+    }
   }
   return valueEnds(text, end) ? { value, end } : null;
+}
+
+const GROUPED = /^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+
+/**
+ * A number in thousands groups at `start` (`12,345`, `1,234,567.5`), whose
+ * first comma `numberEnd` stopped at. Digits, commas and points in any
+ * other order (`0,25`, `1,2345`, `0.5,0.6`) make a token to skip (value
+ * null), never a number cut at a comma.
+ */
+function groupedValue(
+  text: string,
+  start: number,
+  comma: number
+): { value: ParsedValue | null; end: number } | null {
+  let end = comma;
+  for (;;) {
+    const code = text.charCodeAt(end);
+    if (isDigit(code)) {
+      end += 1;
+    } else if (
+      (code === 0x2c || code === 0x2e) &&
+      isDigit(text.charCodeAt(end + 1))
+    ) {
+      end += 2;
+    } else {
+      break;
+    }
+  }
+  if (!valueEnds(text, end)) {
+    return null;
+  }
+  const printed = text.slice(start, end);
+  const value = GROUPED.test(printed)
+    ? fromNumber(Number(printed.replace(/,/g, '')))
+    : null;
+  return { value, end };
+}
+
+/**
+ * End of a unit right after a number (`0.5s`, `12ms`, `9.87MB/s`,
+ * `17.1it/s`): letters, maybe `/` and letters; `end` when there is none.
+ */
+function unitEnd(text: string, end: number): number {
+  let at = end;
+  while (isLetter(text.charCodeAt(at))) {
+    at += 1;
+  }
+  if (
+    at > end &&
+    text.charCodeAt(at) === 0x2f &&
+    isLetter(text.charCodeAt(at + 1))
+  ) {
+    at += 2;
+    while (isLetter(text.charCodeAt(at))) {
+      at += 1;
+    }
+  }
+  return at;
+}
+
+function isLetter(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    code === 0xb5 // µ
+  );
 }
 
 function isNameStart(code: number): boolean {
@@ -764,11 +902,17 @@ function bindAt(
     // `name: text`: a name, but no number. A space-bound word is just a word.
     return bound ? { end } : null;
   }
+  const name = nameOf(words);
   return {
     end: value.end,
     pair: {
-      name: nameOf(words),
-      value: outerLevel && !countsOrIdentifies(last) ? value.value : null
+      name,
+      value:
+        outerLevel &&
+        !countsOrIdentifies(last) &&
+        !boundAtInfinity(name, value.value)
+          ? value.value
+          : null
     },
     equals: bind === 0x3d
   };
@@ -789,10 +933,10 @@ function readPosition(
   if (outerLevel) {
     read.position = {
       word: position[2].toLowerCase(),
-      value: Number(position[4])
+      value: wholeNumber(position[4])
     };
     if (position[5] !== undefined) {
-      read.position.total = Number(position[5]);
+      read.position.total = wholeNumber(position[5]);
     }
   }
   return read;

@@ -5,7 +5,11 @@
  * (discarding the output).
  */
 import { IRunContext, IStartRecord } from '../types';
-import { emptyStreamState, IStreamParseState } from './lines/event';
+import {
+  emptyStreamState,
+  IRunPositions,
+  IStreamParseState
+} from './lines/event';
 
 /** Lines a logging record printed through a stream handler, expected next on a stream. */
 export interface ILoggingEcho {
@@ -14,7 +18,7 @@ export interface ILoggingEcho {
   until_seq: number;
 }
 
-export interface IRunState {
+export interface IRunState extends IRunPositions {
   run_id: string;
   run_name: string | null;
   tags: Record<string, string>;

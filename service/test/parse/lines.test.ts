@@ -3,6 +3,7 @@ import { ITflogDocument } from '../../src/types';
 import {
   parseAll,
   parseLineText,
+  rawRecords,
   START_TS,
   startRecord,
   streamRecord
@@ -480,5 +481,114 @@ describe('Python warnings and tracebacks on stderr', () => {
     expect(
       documents.slice(1).every(document => document.tflog.kind === 'error')
     ).toBe(true);
+  });
+});
+
+describe('NaN reports and Keras callback messages', () => {
+  it.each([
+    ['InvalidArgumentError: Nan in summary histogram for: conv2d/kernel_0', {}],
+    [
+      'Detected NaN in loss at step 100',
+      { step: 100, nonfinite: { loss: 'NaN' } }
+    ],
+    [
+      'Loss became NaN at step 3,420',
+      { step: 3420, nonfinite: { loss: 'NaN' } }
+    ]
+  ])('makes %j a nan event', (line, fields) => {
+    const document = parseLineText(line);
+    expect(document.tflog).toMatchObject({
+      kind: 'nan',
+      pattern: 'nan-detected',
+      ...fields
+    });
+    expect(document.log.level).toBe('warning');
+  });
+
+  it('takes no gradient norm cut at a comma', () => {
+    expect(
+      parseLineText('Gradient norm 1,234.5').tflog.metrics
+    ).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'Epoch 00001: LearningRateScheduler setting learning rate to 0.0010000000474974513.',
+      0.0010000000474974513
+    ],
+    ['Epoch 1: LearningRateScheduler setting learning rate to 0.001.', 0.001]
+  ])('reads %j', (line, rate) => {
+    expect(parseLineText(line).tflog).toMatchObject({
+      kind: 'metrics',
+      pattern: 'keras-lr-scheduler',
+      epoch: 1,
+      metrics: { learning_rate: rate }
+    });
+  });
+});
+
+describe('Keras 3 callbacks that print before the bar ends its epoch', () => {
+  const bar = (k: number, time: string, values: string): string =>
+    `\x1b[1m${String(k).padStart(2)}/26\x1b[0m \x1b[32m${'━'.repeat(
+      Math.floor((20 * k) / 26)
+    )}\x1b[0m\x1b[37m${'━'.repeat(20 - Math.floor((20 * k) / 26))}\x1b[0m \x1b[1m${time}\x1b[0m 5ms/step - ${values}`;
+  const back = (text: string): string => '\b'.repeat(text.length);
+
+  /**
+   * As Keras 3 writes a fit() with ModelCheckpoint(verbose=1): each update
+   * wipes the previous one with `\b` and `\r`; the checkpoint's
+   * `\nEpoch N: ...` comes before the epoch's last update, the one with the
+   * validation metrics, and ends the in-place bar line.
+   */
+  function fitOutput(epoch: number, message: string): string {
+    const first = bar(13, '0s', 'loss: 0.6012');
+    const last = bar(26, '0s', 'loss: 0.5309');
+    return (
+      `Epoch ${epoch}/2\n\r${first}${back(first)}\r${last}` +
+      `\nEpoch ${epoch}: ${message}\n` +
+      `${back(last)}\r${bar(26, '1s', 'loss: 0.5309 - val_loss: 0.5234')}\n`
+    );
+  }
+
+  it('takes the line with validation metrics as the epoch it ends', () => {
+    const { documents, points } = parseAll([
+      startRecord(),
+      ...rawRecords(
+        fitOutput(
+          1,
+          'val_loss improved from inf to 0.52340, saving model to m.keras'
+        ) + fitOutput(2, 'val_loss did not improve from 0.52340')
+      )
+    ]);
+    const withValidation = documents.filter(
+      document =>
+        document.tflog.metrics?.val_loss === 0.5234 &&
+        document.tflog.pattern === 'keras3-progbar'
+    );
+    expect(withValidation.map(document => document.tflog)).toEqual([
+      expect.objectContaining({ kind: 'epoch', epoch: 1, step: 26 }),
+      expect.objectContaining({ kind: 'epoch', epoch: 2, step: 52 })
+    ]);
+    expect(
+      points
+        .filter(point => point.name === 'val_loss' && point.scope === 'epoch')
+        .map(point => point.epoch)
+    ).toEqual([1, 2]);
+  });
+
+  it('leaves a later bar with validation metrics but no callback message in between alone', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch 1/1\n'),
+      streamRecord(2, '26/26 ━━━━━━━━━━━━━━━━━━━━ 0s 5ms/step - loss: 0.5\n'),
+      streamRecord(3, 'Saving\n'),
+      streamRecord(4, 'Epoch 1: early stopping\n'),
+      streamRecord(
+        5,
+        '26/26 ━━━━━━━━━━━━━━━━━━━━ 0s 5ms/step - loss: 0.5 - val_loss: 0.6\n'
+      )
+    ]);
+    expect(documents[5].tflog.kind).toBe('metrics');
+    expect(documents[5].tflog.epoch).toBeUndefined();
   });
 });

@@ -4,7 +4,13 @@
  * stay prose.
  */
 import { scanLine } from '../../src/parse/scan';
-import { parseAll, parseLineText, startRecord, streamRecord } from './helpers';
+import {
+  parseAll,
+  parseLineText,
+  START_TS,
+  startRecord,
+  streamRecord
+} from './helpers';
 import { random } from '../seeded';
 
 describe('positions and pairs in custom training loops', () => {
@@ -729,5 +735,203 @@ describe('generated lines come back whole', () => {
       }
       expect([context, document.tflog.step]).toEqual([context, expectedStep]);
     }
+  });
+});
+
+describe('epochs counted from 0', () => {
+  it.each([
+    [
+      'Epoch 0:  45%|████▌| 45/100 [00:05<00:06, 8.2it/s, loss=0.25]',
+      { epoch: 0, step: 45 }
+    ],
+    [
+      'Epoch [0/10], Step [100/600], Loss: 0.2345',
+      { epoch: 0, step: 100, steps_total: 6000 }
+    ],
+    [
+      'Epoch 0/10 Step 100/1875: loss=0.25',
+      { epoch: 0, step: 100, steps_total: 18750 }
+    ]
+  ])('never gives %j a negative step', (line, positions) => {
+    expect(parseLineText(line).tflog).toMatchObject(positions);
+  });
+
+  it("counts the run's later epochs from 0 too, so no two share a step", () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch [0/2], Step [600/600], Loss: 0.3\n'),
+      streamRecord(2, 'Epoch [1/2], Step [100/600], Loss: 0.2\n'),
+      // A logging record of the same run counts the same way.
+      {
+        t: 'log',
+        seq: 3,
+        ts: START_TS + 3,
+        level: 'INFO',
+        logger: 'train',
+        msg: 'Epoch [1/2], Step [200/600], Loss: 0.1'
+      }
+    ]);
+    expect(documents.slice(1).map(document => document.tflog.step)).toEqual([
+      600, 700, 800
+    ]);
+  });
+
+  it('counts a run that prints no epoch 0 from 1, as Keras does', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch [1/2], Step [100/600], Loss: 0.2\n')
+    ]);
+    expect(documents[1].tflog.step).toBe(100);
+  });
+
+  it('counts the Keras progress bars under an `Epoch 0/n` header from 0', () => {
+    const { documents } = parseAll([
+      startRecord(),
+      streamRecord(1, 'Epoch 0/2\n'),
+      streamRecord(
+        2,
+        '10/10 [==============================] - 0s - loss: 0.5\n'
+      )
+    ]);
+    expect(documents[2].tflog).toMatchObject({ epoch: 0, step: 10 });
+  });
+});
+
+describe('tqdm bars: the percentage is progress, not a value', () => {
+  it.each([
+    [
+      'Training:  45%|####5| 45/100 [00:05<00:06, 8.2it/s]',
+      { step: 45, steps_total: 100 }
+    ],
+    ['Validating: 100%|██████████| 10/10 [00:01<00:00, 9.1it/s]', { step: 10 }],
+    [
+      'train: 100%|##########| 1,000/1,000 [00:10<00:00, 99.5it/s, loss=0.1]',
+      { step: 1000, steps_total: 1000, metrics: { loss: 0.1 } }
+    ]
+  ])('reads %j as a bar', (line, fields) => {
+    const document = parseLineText(line);
+    expect(document.tflog).toMatchObject({
+      kind: 'progress',
+      pattern: 'tqdm',
+      ...fields
+    });
+    expect(document.tflog.metrics).toEqual(
+      'metrics' in fields ? fields.metrics : undefined
+    );
+  });
+
+  it('stores no value of a bar it cannot read as tqdm', () => {
+    const document = parseLineText(
+      'Downloading data: 100%|██████████| 11.5M/11.5M [00:01<00:00, 9.87MB/s]'
+    );
+    expect(document.tflog.metrics).toBeUndefined();
+    expect(document.tflog.kind).toBe('log');
+  });
+
+  it('still reads a percentage that is no bar', () => {
+    expect(parseLineText('accuracy: 95.5% | loss: 0.3').tflog.metrics).toEqual({
+      accuracy: 95.5,
+      loss: 0.3
+    });
+  });
+});
+
+describe('thousands separators', () => {
+  it.each([
+    ['step 10 tokens/s 12,345', { 'tokens/s': 12345 }],
+    ['loss: 1,234.5', { loss: 1234.5 }],
+    ['Samples: 60,000', { samples: 60000 }],
+    ['examples=1,234,567 loss=0.3', { examples: 1234567, loss: 0.3 }],
+    // Digits after a comma that are no thousands group: no value, not a cut one.
+    ['loss: 0,25', undefined],
+    ['step 3 loss: 0,25 acc: 0.5', { acc: 0.5 }],
+    ['x: 1,2345, y: 2', { y: 2 }],
+    ['a: 0.5,0.6 b=1', { b: 1 }]
+  ])('reads %j', (line, metrics) => {
+    expect(parseLineText(line).tflog.metrics).toEqual(metrics);
+  });
+
+  it('never takes the start of a number cut at a comma', () => {
+    expect(parseLineText('step 10 processed 1,234,567 examples').tflog).toEqual(
+      expect.not.objectContaining({ metrics: { processed: 1 } })
+    );
+    expect(parseLineText('Epoch 1,2 loss=0.3').tflog.epoch).toBeUndefined();
+  });
+
+  it('reads positions and tqdm counters in thousands groups', () => {
+    expect(parseLineText('Step 1,200/5,000 - loss: 0.3').tflog).toMatchObject({
+      step: 1200,
+      steps_total: 5000
+    });
+  });
+});
+
+describe('an infinite bound or setting is no NaN alarm', () => {
+  it.each([
+    'best: inf',
+    'Best val_loss so far: inf',
+    'EarlyStopping: best=inf',
+    'min: -inf, max: inf',
+    'clip_value: inf',
+    'threshold = inf'
+  ])('does not make %j a nan event', line => {
+    const document = parseLineText(line);
+    expect(document.tflog.kind).not.toBe('nan');
+    expect(document.log.level).toBe('info');
+    expect(document.tflog.nonfinite).toBeUndefined();
+  });
+
+  it('keeps NaN of such a name, and finite values', () => {
+    expect(parseLineText('best: nan').tflog).toMatchObject({
+      kind: 'nan',
+      nonfinite: { best: 'NaN' }
+    });
+    expect(parseLineText('best: 0.25, loss: inf').tflog).toMatchObject({
+      kind: 'nan',
+      metrics: { best: 0.25 },
+      nonfinite: { loss: 'Infinity' }
+    });
+  });
+});
+
+describe('a token with a unit is skipped, the values around it kept', () => {
+  it.each([
+    ['step 100: loss 0.25 time 0.5s', { step: 100 }, { loss: 0.25 }],
+    [
+      'step 100 loss 0.25 acc 0.9 lr 0.001 time 0.5s',
+      { step: 100 },
+      { loss: 0.25, acc: 0.9, lr: 0.001 }
+    ],
+    ['loss: 0.25 time: 0.5s acc: 0.9', {}, { loss: 0.25, acc: 0.9 }],
+    [
+      'step 5 loss=0.2 speed: 9.87MB/s acc=0.9',
+      { step: 5 },
+      { loss: 0.2, acc: 0.9 }
+    ]
+  ])('reads %j', (line, positions, metrics) => {
+    const document = parseLineText(line);
+    expect(document.tflog).toMatchObject(positions);
+    expect(document.tflog.metrics).toEqual(metrics);
+  });
+
+  it('still reads no value with a unit, nor prose', () => {
+    expect(parseLineText('Epoch 3 took 12s').tflog.metrics).toBeUndefined();
+    expect(parseLineText('time: 0.5s').tflog.metrics).toBeUndefined();
+  });
+});
+
+describe("a sentence's full stop after a `:` value", () => {
+  it.each([
+    ['Final loss: 0.25.', { final_loss: 0.25 }],
+    ['Validation loss: 0.2500.', { validation_loss: 0.25 }],
+    ['loss: 1e-3.', { loss: 0.001 }],
+    ['Final loss: 0.25. Saving the model.', { final_loss: 0.25 }]
+  ])('reads %j', (line, metrics) => {
+    expect(parseLineText(line).tflog.metrics).toEqual(metrics);
+  });
+
+  it('keeps a version or an ellipsis no value', () => {
+    expect(parseLineText('version: 2.9.1').tflog.metrics).toBeUndefined();
+    expect(parseLineText('loss: 0.25...').tflog.metrics).toBeUndefined();
   });
 });

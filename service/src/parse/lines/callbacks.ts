@@ -2,6 +2,7 @@
  * Messages of Keras callbacks (Keras 3 `Epoch 5:`, Keras 2 `Epoch 00005:`).
  *
  *   Epoch 5: ReduceLROnPlateau reducing learning rate to 0.0001.   keras-reduce-lr (learning_rate)
+ *   Epoch 1: LearningRateScheduler setting learning rate to 0.001.  keras-lr-scheduler (learning_rate)
  *   Epoch 12: early stopping                                      keras-early-stopping
  *   Restoring model weights from the end of the best epoch: 7.    keras-early-stopping (best_epoch)
  *   Epoch 1: val_loss improved from inf to 0.52340, saving model to m.keras   keras-checkpoint (val_loss)
@@ -17,6 +18,9 @@ const EPOCH_PREFIX = '^Epoch (\\d+): ';
 const REDUCE_LR = new RegExp(
   `${EPOCH_PREFIX}ReduceLROnPlateau reducing learning rate to (${VALUE_SOURCE})`
 );
+const LR_SCHEDULER = new RegExp(
+  `${EPOCH_PREFIX}LearningRateScheduler setting learning rate to (${VALUE_SOURCE})`
+);
 const EARLY_STOPPING = new RegExp(`${EPOCH_PREFIX}early stopping`);
 const RESTORING =
   /^Restoring model weights from the end of the best epoch: (\d+)/;
@@ -26,6 +30,14 @@ const IMPROVED = new RegExp(
 const NOT_IMPROVED = new RegExp(
   `${EPOCH_PREFIX}[\\w./-]+ did not improve from (?:${VALUE_SOURCE})`
 );
+
+/** Patterns of the messages above that name their epoch (`Epoch N: ...`). */
+export const EPOCH_CALLBACK_PATTERNS: ReadonlySet<string> = new Set([
+  'keras-reduce-lr',
+  'keras-lr-scheduler',
+  'keras-checkpoint',
+  'keras-early-stopping'
+]);
 
 export function parseCallbackLine(body: string): ILineEvent | null {
   const first = body.charCodeAt(0);
@@ -55,6 +67,13 @@ function epochCallback(body: string): ILineEvent | null {
     return callbackEvent(body, reduce[1], 'keras-reduce-lr', [
       'learning_rate',
       reduce[2]
+    ]);
+  }
+  const scheduled = LR_SCHEDULER.exec(body);
+  if (scheduled) {
+    return callbackEvent(body, scheduled[1], 'keras-lr-scheduler', [
+      'learning_rate',
+      scheduled[2]
     ]);
   }
   const improved = IMPROVED.exec(body);

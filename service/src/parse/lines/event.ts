@@ -22,6 +22,18 @@ export interface IStreamParseState {
   /** The stream's last line, flushed without terminator: the next record continues it. */
   pending?: { raw: string; text: string } | null;
   /**
+   * The epoch a Keras 3 bar line ended by '\n' without validation metrics
+   * just closed, while only that epoch's callback messages (`Epoch N: ...`,
+   * `callback`: one was seen) follow: a complete bar line of `steps` steps
+   * with validation metrics then still ends it. Null or absent otherwise.
+   */
+  closed_epoch?: {
+    epoch: number;
+    epochs_total: number | null;
+    steps: number;
+    callback: boolean;
+  } | null;
+  /**
    * The stream's last record was cut by the kernel's size bound (`split`):
    * the first line of the next record is the rest of an over-long line.
    */
@@ -39,9 +51,37 @@ export function emptyStreamState(): IStreamParseState {
   };
 }
 
+/** What the parser remembers about the whole run's positions (IRunState has it). */
+export interface IRunPositions {
+  /**
+   * The run printed an epoch 0: it counts epochs from 0, so its global steps
+   * are `epoch × steps + batch` (from 1: `(epoch - 1) × ...`).
+   */
+  epochs_from_zero?: boolean;
+}
+
+/**
+ * Global step of batch `step` of `steps` in `epoch`. An epoch 0 means the
+ * run counts from 0, remembered for its later epochs, so that a step is
+ * never negative and epochs 0 and 1 do not share steps.
+ */
+export function globalStep(
+  run: IRunPositions,
+  epoch: number,
+  steps: number,
+  step: number
+): number {
+  if (epoch === 0) {
+    run.epochs_from_zero = true;
+  }
+  return (run.epochs_from_zero === true ? epoch : epoch - 1) * steps + step;
+}
+
 /** What the parser needs to know about where a line came from. */
 export interface ILineContext {
   state: IStreamParseState;
+  /** The run's position state, shared by its streams and logging records. */
+  run: IRunPositions;
   /** How the line's segment ended: '\n', '\r', or null (flushed unterminated). */
   terminator: Terminator;
   /** The record's time, epoch seconds. */

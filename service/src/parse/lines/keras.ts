@@ -11,10 +11,13 @@
  * in-place updates end with '\r' or are flushed unterminated), is a
  * verbose=2 line, or carries validation metrics. The epoch comes from the
  * stream's last header; a final line closes it, so a later `evaluate()`
- * bar is not taken for an epoch.
+ * bar is not taken for an epoch. Keras 3 prints ModelCheckpoint's (and
+ * other callbacks') `\nEpoch N: ...` before the epoch's last line, which
+ * ends the bar's last in-place update with '\n': a complete line with
+ * validation metrics right after such messages still ends epoch N.
  */
 import { parseValue, MetricBag } from '../values';
-import { ILineContext, ILineEvent } from './event';
+import { globalStep, ILineContext, ILineEvent } from './event';
 
 const EPOCH_HEADER = /^Epoch (\d+)\/(\d+)$/;
 const PROGRESS_HEAD = /^\s*(\d+)\/(\d+|Unknown)(?=\s|$)/;
@@ -43,6 +46,10 @@ export function parseEpochHeader(
   const total = Number(header[2]);
   context.state.epoch = epoch;
   context.state.epochs_total = total;
+  if (epoch === 0) {
+    // Printed by a custom loop counting from 0 (Keras counts from 1).
+    context.run.epochs_from_zero = true;
+  }
   return {
     message: body,
     kind: 'progress',
@@ -112,12 +119,26 @@ export function parseProgressLine(
   const total = head[2] === 'Unknown' ? null : Number(head[2]);
   const complete = total !== null && current >= total && !eta;
   // Validation metrics are looked for last: most bars are not complete.
+  const validation =
+    complete && metrics.names().some(name => name.startsWith('val_'));
   const final =
     complete &&
-    (context.terminator === '\n' ||
-      pattern === 'keras-verbose2' ||
-      metrics.names().some(name => name.startsWith('val_')));
-  const { epoch, epochs_total: epochsTotal } = context.state;
+    (context.terminator === '\n' || pattern === 'keras-verbose2' || validation);
+  let { epoch, epochs_total: epochsTotal } = context.state;
+  const closed = context.state.closed_epoch ?? null;
+  if (
+    epoch === null &&
+    validation &&
+    closed !== null &&
+    closed.callback &&
+    closed.steps === total
+  ) {
+    // Keras 3 runs ModelCheckpoint and the like before the bar's callback:
+    // their `\nEpoch N: ...` ended the bar's last in-place update, which
+    // closed the epoch; this line with the validation metrics is its end.
+    epoch = closed.epoch;
+    epochsTotal = closed.epochs_total;
+  }
   const event: ILineEvent = {
     message: body,
     kind: final ? finalKind(epoch, metrics) : 'progress',
@@ -132,7 +153,7 @@ export function parseProgressLine(
     }
     if (total !== null) {
       // Global step, as the Keras callback counts it.
-      event.step = (epoch - 1) * total + current;
+      event.step = globalStep(context.run, epoch, total, current);
       if (epochsTotal !== null) {
         event.steps_total = epochsTotal * total;
       }
@@ -141,6 +162,16 @@ export function parseProgressLine(
   if (final) {
     context.state.epoch = null;
     context.state.epochs_total = null;
+    // An epoch closed by a line without validation metrics that ended with
+    // '\n' may still have its real last line to come (see above).
+    context.state.closed_epoch =
+      epoch !== null &&
+      total !== null &&
+      !validation &&
+      context.terminator === '\n' &&
+      pattern === 'keras3-progbar'
+        ? { epoch, epochs_total: epochsTotal, steps: total, callback: false }
+        : null;
   }
   return event;
 }

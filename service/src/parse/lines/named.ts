@@ -5,10 +5,11 @@
  * Position fields are set as for Keras progress bars: a step counted within
  * its epoch (`Epoch 2 - Step 40/100`, a tqdm bar under `Epoch 2`) becomes
  * the global step `(epoch - 1) × 100 + 40`, with `steps_total = epochs × 100`
- * when the number of epochs is printed too.
+ * when the number of epochs is printed too (`2 × 100 + 40` in a run that
+ * counts its epochs from 0).
  */
 import { IScanResult, scanLine } from '../scan';
-import { ILineEvent } from './event';
+import { globalStep, ILineEvent, IRunPositions } from './event';
 
 type Positions = Pick<
   ILineEvent,
@@ -16,11 +17,18 @@ type Positions = Pick<
 >;
 
 /** The scan's positions, set on `positions` (returned). */
-function addPositions<T extends Positions>(positions: T, scan: IScanResult): T {
+function addPositions<T extends Positions>(
+  positions: T,
+  scan: IScanResult,
+  run: IRunPositions
+): T {
   if (scan.epoch !== undefined) {
     positions.epoch = scan.epoch;
     if (scan.epochs_total !== undefined) {
       positions.epochs_total = scan.epochs_total;
+    }
+    if (scan.epoch === 0) {
+      run.epochs_from_zero = true;
     }
   }
   if (scan.step !== undefined) {
@@ -29,7 +37,7 @@ function addPositions<T extends Positions>(positions: T, scan: IScanResult): T {
       scan.stepInEpoch &&
       scan.steps_total !== undefined
     ) {
-      positions.step = (scan.epoch - 1) * scan.steps_total + scan.step;
+      positions.step = globalStep(run, scan.epoch, scan.steps_total, scan.step);
       if (scan.epochs_total !== undefined) {
         positions.steps_total = scan.epochs_total * scan.steps_total;
       }
@@ -43,18 +51,21 @@ function addPositions<T extends Positions>(positions: T, scan: IScanResult): T {
   return positions;
 }
 
-/** A line read by the scanner alone: it needs at least one named number. */
+/** A line read by the scanner alone: it needs a named number, or to be a tqdm bar. */
 export function namedNumbersEvent(
   body: string,
-  scan: IScanResult | null
+  scan: IScanResult | null,
+  run: IRunPositions
 ): ILineEvent | null {
-  if (scan === null || scan.metrics.size === 0) {
+  // A tqdm bar without values is still a bar redrawn in place.
+  if (scan === null || (scan.metrics.size === 0 && !scan.tqdm)) {
     return null;
   }
   // Positions set on the event, not spread into it: this runs per line.
   const event = addPositions<ILineEvent>(
     { message: body, metrics: scan.metrics, scope: 'log' },
-    scan
+    scan,
+    run
   );
   if (scan.tqdm) {
     event.kind = 'progress';
@@ -82,7 +93,8 @@ export function namedNumbersEvent(
  */
 export function mergeScan(
   event: ILineEvent,
-  scan: IScanResult | null
+  scan: IScanResult | null,
+  run: IRunPositions
 ): ILineEvent {
   if (scan === null) {
     return event;
@@ -93,7 +105,7 @@ export function mergeScan(
       break;
     }
   }
-  const positions = addPositions<Positions>({}, scan);
+  const positions = addPositions<Positions>({}, scan, run);
   if (event.epoch === undefined && positions.epoch !== undefined) {
     event.epoch = positions.epoch;
     if (positions.epochs_total !== undefined) {

@@ -12,7 +12,7 @@ import { ILineContext, ILineEvent, plainEvent } from './event';
 import { parseEpochHeader, parseProgressLine } from './keras';
 import { parsePrefix } from './prefix';
 import { observePythonLine, PythonLine } from './python';
-import { parseCallbackLine } from './callbacks';
+import { EPOCH_CALLBACK_PATTERNS, parseCallbackLine } from './callbacks';
 import { mergeScan, namedNumbersEvent, readAllBindings } from './named';
 import { scanLineRemembered } from '../scan';
 import { parseGradientNormLine, parseTrainingLine } from './training';
@@ -34,6 +34,30 @@ function referenceMs(context: ILineContext): number | undefined {
 }
 
 export function parseLine(
+  text: string,
+  context: ILineContext,
+  custom: CustomMatcher | null
+): IParsedLine {
+  const closed = context.state.closed_epoch ?? null;
+  const parsed = parseStreamLine(text, context, custom);
+  if (closed !== null && context.state.closed_epoch === closed) {
+    // Only the closed epoch's callback messages may stand between it and
+    // its last line (keras.ts).
+    const { event } = parsed;
+    if (
+      event.epoch === closed.epoch &&
+      event.pattern !== undefined &&
+      EPOCH_CALLBACK_PATTERNS.has(event.pattern)
+    ) {
+      closed.callback = true;
+    } else {
+      context.state.closed_epoch = null;
+    }
+  }
+  return parsed;
+}
+
+function parseStreamLine(
   text: string,
   context: ILineContext,
   custom: CustomMatcher | null
@@ -92,15 +116,15 @@ function parseBody(body: string, context: ILineContext): ILineEvent {
   if (progress) {
     return readAllBindings(body, progress)
       ? progress
-      : mergeScan(progress, scanLineRemembered(body));
+      : mergeScan(progress, scanLineRemembered(body), context.run);
   }
   const scan = scanLineRemembered(body);
   const specific = parseCallbackLine(body) ?? parseTrainingLine(body);
   if (specific) {
-    return mergeScan(specific, scan);
+    return mergeScan(specific, scan, context.run);
   }
   return (
-    namedNumbersEvent(body, scan) ??
+    namedNumbersEvent(body, scan, context.run) ??
     parseGradientNormLine(body) ??
     plainEvent(body)
   );

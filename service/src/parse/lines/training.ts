@@ -2,6 +2,7 @@
  * Training lines people print or log themselves.
  *
  *   Loss became NaN at step 3420          nan-detected    (kind nan)
+ *   Detected NaN in loss at step 100      nan-detected    (also `Nan in summary histogram`)
  *   Batch 12: Invalid loss, terminating training          (Keras TerminateOnNaN)
  *   Gradient norm exceeded threshold: 15.3                gradient-norm (kind warning)
  *
@@ -10,6 +11,7 @@
  * Metric names from free text are lower-cased (`Loss` → `loss`).
  */
 import { parseValue, MetricBag, VALUE_SOURCE } from '../values';
+import { wholeNumber } from '../scan';
 import { ILineEvent } from './event';
 
 const NAN_PHRASE = new RegExp(
@@ -18,11 +20,17 @@ const NAN_PHRASE = new RegExp(
 );
 const NAME_BEFORE = /([A-Za-z_][\w.]*)\s*$/;
 const WHERE_NUMBER =
-  /\b(?:at|in|on|during)\s+(?:global\s+)?(step|batch|iteration|iter|epoch)\s+(\d+)/i;
+  /\b(?:at|in|on|during)\s+(?:global\s+)?(step|batch|iteration|iter|epoch)\s+(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?!,\d))/i;
 const TERMINATE_ON_NAN = /^Batch (\d+): Invalid loss, terminating training/;
 const TENSOR_HAD = /\bTensor had (NaN|Inf) values\b/;
+/**
+ * Other NaN reports: TensorFlow's summary op (`Nan in summary histogram
+ * for: conv2d/kernel_0`) and `Detected NaN in loss` (the value's name).
+ */
+const NAN_REPORT =
+  /\bNan in summary histogram\b|\b(?:detected|found|encountered|got)\s+(?:an?\s+)?(nan|inf(?:inity)?)\b(?:\s+values?)?(?:\s+in\s+([A-Za-z_][\w.]*))?/i;
 const GRADIENT_NORM = new RegExp(
-  `\\bgrad(?:ient)?[ _-]?norm\\b(\\s+(?:exceeded|exceeds|exceeding|above|over)\\b[^:=\\d]{0,40})?\\s*[:=]?\\s*(${VALUE_SOURCE})(?![\\w.])`,
+  `\\bgrad(?:ient)?[ _-]?norm\\b(\\s+(?:exceeded|exceeds|exceeding|above|over)\\b[^:=\\d]{0,40})?\\s*[:=]?\\s*(${VALUE_SOURCE})(?![\\w.]|,\\d)`,
   'i'
 );
 
@@ -63,18 +71,26 @@ function parseNanLine(body: string): ILineEvent | null {
       scope: 'log'
     };
   }
-  const phrase = NAN_PHRASE.exec(body);
-  if (!phrase) {
-    return null;
-  }
   const metrics = new MetricBag();
-  // Only the text just before the phrase can name the value: bounded look-back.
-  const before = NAME_BEFORE.exec(
-    body.slice(Math.max(0, phrase.index - 64), phrase.index)
-  );
-  const value = parseValue(phrase[1]);
-  if (before && value) {
-    metrics.add(before[1].toLowerCase(), value);
+  const phrase = NAN_PHRASE.exec(body);
+  if (phrase) {
+    // Only the text just before the phrase can name the value: bounded look-back.
+    const before = NAME_BEFORE.exec(
+      body.slice(Math.max(0, phrase.index - 64), phrase.index)
+    );
+    const value = parseValue(phrase[1]);
+    if (before && value) {
+      metrics.add(before[1].toLowerCase(), value);
+    }
+  } else {
+    const report = /nan|inf/i.test(body) ? NAN_REPORT.exec(body) : null;
+    if (!report) {
+      return null;
+    }
+    const value = report[1] === undefined ? null : parseValue(report[1]);
+    if (value && report[2] !== undefined) {
+      metrics.add(report[2].toLowerCase(), value);
+    }
   }
   const event: ILineEvent = {
     message: body,
@@ -85,7 +101,7 @@ function parseNanLine(body: string): ILineEvent | null {
   };
   const where = WHERE_NUMBER.exec(body);
   if (where) {
-    const position = Number(where[2]);
+    const position = wholeNumber(where[2]);
     if (where[1].toLowerCase() === 'epoch') {
       event.epoch = position;
     } else {
