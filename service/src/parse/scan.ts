@@ -47,7 +47,8 @@ import {
   fromNumber,
   MetricBag,
   ParsedValue,
-  parseValue
+  parseValue,
+  VALUE_SOURCE
 } from './values';
 
 export interface IScanResult {
@@ -86,6 +87,40 @@ export function wholeNumber(digits: string): number {
   return Number(digits.indexOf(',') < 0 ? digits : digits.replace(/,/g, ''));
 }
 
+/**
+ * Names in brackets after a value (`val loss: 0.30 (best: 0.28)`) that say
+ * which earlier value or bound it is compared with: read, not stored.
+ */
+const QUALIFIERS = new Set(['best', 'min', 'max', 'prev', 'previous']);
+
+/**
+ * Where a time printed first (`12:00:03`, `12:00:03.123`, blanks around)
+ * ends; 0 when the message does not start with one.
+ */
+function leadingClockEnd(text: string): number {
+  let at = 0;
+  while (isSpace(text.charCodeAt(at))) {
+    at += 1;
+  }
+  for (let field = 0; field < 3; field++) {
+    if (
+      !isDigit(text.charCodeAt(at)) ||
+      !isDigit(text.charCodeAt(at + 1)) ||
+      (field < 2 && text.charCodeAt(at + 2) !== 0x3a)
+    ) {
+      return 0;
+    }
+    at += 3;
+  }
+  // After the seconds (at - 1): a fraction, then a blank.
+  at -= 1;
+  const point = text.charCodeAt(at);
+  if ((point === 0x2e || point === 0x2c) && isDigit(text.charCodeAt(at + 1))) {
+    at = skipDigits(text, at + 1);
+  }
+  return isSpace(text.charCodeAt(at)) ? at : 0;
+}
+
 /** Names that count or identify rather than measure. */
 const NOT_METRICS = new Set([
   'pid',
@@ -112,11 +147,39 @@ const NOT_METRICS = new Set([
   'params',
   'parameters',
   'gpu',
+  'gpus',
   'device',
+  'devices',
   // TensorFlow's GPU properties (`coreClock: 1.59GHz coreCount: 40`).
   'corecount',
-  'rank'
+  'rank',
+  // Settings printed once at the start (`Random seed: 42`, `Image size:
+  // 224`, `Batch size: 32`, `Num workers: 4`): one-point curves otherwise.
+  'seed',
+  'size',
+  'workers',
+  // TensorFlow's allocator dump on running out of memory (`Bin (256):
+  // Total Chunks: 45`, `Limit: 15337586688`, `NumAllocs: 1234`...).
+  'chunks',
+  'allocs',
+  'limit',
+  'inuse',
+  'maxinuse',
+  'numallocs',
+  'maxallocsize',
+  'reserved',
+  'peakreserved',
+  'largestfreeblock'
 ]);
+/** Endings of one-word names that identify or count, as NOT_METRICS. */
+const NOT_METRIC_ENDINGS = [
+  '_id',
+  '_seed',
+  '_size',
+  '_workers',
+  '_gpus',
+  '_devices'
+];
 /** Words that never name the number after them (`took 12 s`, `in 3 s`). */
 const NOT_NAMES = new Set([
   'a',
@@ -251,9 +314,51 @@ function boundAtInfinity(name: string, value: ParsedValue | null): boolean {
   return name.split(/[_./-]/).some(word => BOUND_WORDS.has(word));
 }
 
-/** Is a pair of this name read but not stored (an identifier or a count)? */
-function countsOrIdentifies(lastWord: string): boolean {
-  return NOT_METRICS.has(lastWord) || lastWord.endsWith('_id');
+/**
+ * Is a pair of this name read but not stored (an identifier or a count)?
+ * `lastWord` lower-cased; `available` leaves it to the word before
+ * (`Num GPUs Available: 1`).
+ */
+function countsOrIdentifies(lastWord: string, before?: string): boolean {
+  let word = lastWord;
+  if (word === 'available' && before !== undefined) {
+    word = before.toLowerCase();
+  } else if (word.endsWith('_available')) {
+    word = word.slice(0, -'_available'.length);
+  }
+  return (
+    NOT_METRICS.has(word) ||
+    NOT_METRIC_ENDINGS.some(ending => word.endsWith(ending))
+  );
+}
+
+/** The word before a name's last, if any. */
+function wordBefore(words: string[]): string | undefined {
+  return words.length > 1 ? words[words.length - 2] : undefined;
+}
+
+/**
+ * The stored name of words read outside the scanner (lines/phrases.ts), or
+ * null when they make no clean name of a metric (a small word, a level, an
+ * identifier): the scanner's rules for a name.
+ */
+export function phraseName(words: string[]): string | null {
+  if (
+    words.length > MAX_NAME_WORDS ||
+    words.some(word => !isNameStart(word.charCodeAt(0)))
+  ) {
+    return null;
+  }
+  if (words.length > 1 && !words.every(isNameWord)) {
+    return null;
+  }
+  const name = nameOf(words);
+  return countsOrIdentifies(
+    words[words.length - 1].toLowerCase(),
+    wordBefore(words)
+  )
+    ? null
+    : name;
 }
 
 function isSpace(code: number): boolean {
@@ -390,10 +495,13 @@ export function scanLine(text: string): IScanResult | null {
   };
   const pairs: IPending[] = [];
   let found = false;
-  let index = 0;
+  // A time printed first (`12:00:03 step 100 loss=0.25`) is a boundary.
+  let index = leadingClockEnd(text);
   let atStart = true;
   let depth = 0;
   let positionSeen = false;
+  /** A `(` right after a value: `(best: 0.28)` qualifies it. */
+  let qualifying = false;
   /** A pair just read, kept only if no free word follows it. */
   let pending = false;
   /** A free word since the last strong boundary: no names of several words. */
@@ -425,6 +533,11 @@ export function scanLine(text: string): IScanResult | null {
       continue;
     }
     if (isSeparator(code) || isOpener(code) || isCloser(code)) {
+      qualifying =
+        code === 0x28 &&
+        valueEnd >= 0 &&
+        (index === valueEnd ||
+          (index === valueEnd + 1 && isSpace(text.charCodeAt(valueEnd))));
       if (code === 0x7b) {
         depth += 1;
       } else if (
@@ -456,6 +569,10 @@ export function scanLine(text: string): IScanResult | null {
           found = applyPosition(result, read.position) || found;
           pending = false;
         } else if (read.pair) {
+          if (qualifying && QUALIFIERS.has(read.pair.name)) {
+            // The best or previous value of the value before: no curve.
+            read.pair.value = null;
+          }
           pairs.push(read.pair);
           pending = !read.equals;
         } else {
@@ -465,6 +582,7 @@ export function scanLine(text: string): IScanResult | null {
           prose = false;
         }
         atStart = true;
+        qualifying = false;
         continue;
       }
     }
@@ -633,6 +751,10 @@ function readValue(
   text: string,
   index: number
 ): { value: ParsedValue | null; end: number } | null {
+  const first = text.charCodeAt(index);
+  if (first === 0x74 || first === 0x3c) {
+    return tensorValue(text, index);
+  }
   let end = numberEnd(text, index);
   let value: ParsedValue | null;
   if (end >= 0) {
@@ -665,6 +787,34 @@ function readValue(
     }
   }
   return valueEnds(text, end) ? { value, end } : null;
+}
+
+/**
+ * A scalar eager tensor as Python prints it: `tf.Tensor(0.25, shape=(),
+ * dtype=float32)` (str) or `<tf.Tensor: shape=(), dtype=float32,
+ * numpy=0.25>` (repr, inside a dict): what `print(loss)` shows in a custom
+ * loop. Tensors with a shape are no single value.
+ */
+const TENSOR_STR = new RegExp(
+  `tf\\.Tensor\\((${VALUE_SOURCE}), shape=\\(\\), dtype=\\w+\\)`,
+  'y'
+);
+const TENSOR_REPR = new RegExp(
+  `<tf\\.Tensor: (?:id=\\d+, )?shape=\\(\\), dtype=\\w+, numpy=(${VALUE_SOURCE})>`,
+  'y'
+);
+
+function tensorValue(
+  text: string,
+  index: number
+): { value: ParsedValue | null; end: number } | null {
+  const expression = text.charCodeAt(index) === 0x74 ? TENSOR_STR : TENSOR_REPR;
+  expression.lastIndex = index;
+  const tensor = expression.exec(text);
+  if (!tensor || !valueEnds(text, expression.lastIndex)) {
+    return null;
+  }
+  return { value: parseValue(tensor[1]), end: expression.lastIndex };
 }
 
 const GROUPED = /^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
@@ -773,6 +923,19 @@ function locationEnd(text: string, word: string, end: number): number {
   return skipDigits(text, end + 1);
 }
 
+/**
+ * Does the name at `index` follow `device:`? The type of a TensorFlow
+ * device name (`/device:CPU:0`, `/job:localhost/.../device:GPU:0`) and its
+ * number identify a device, as `device` and `gpu` do.
+ */
+function deviceType(text: string, index: number): boolean {
+  return (
+    index >= 7 &&
+    text.charCodeAt(index - 1) === 0x3a &&
+    text.startsWith('device', index - 7)
+  );
+}
+
 /** The stored name of a name's words: lower-cased, joined by `_`. */
 function nameOf(words: string[]): string {
   if (words.length === 1) {
@@ -839,6 +1002,9 @@ function readAt(
   for (;;) {
     const read = bindAt(text, wordStop, words, spaceBinding, outerLevel);
     if (read !== null) {
+      if (read.pair && deviceType(text, index)) {
+        read.pair.value = null;
+      }
       return read;
     }
     // One more word of the name?
@@ -909,7 +1075,7 @@ function bindAt(
       name,
       value:
         outerLevel &&
-        !countsOrIdentifies(last) &&
+        !countsOrIdentifies(last, wordBefore(words)) &&
         !boundAtInfinity(name, value.value)
           ? value.value
           : null

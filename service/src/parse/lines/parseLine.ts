@@ -16,6 +16,7 @@ import { EPOCH_CALLBACK_PATTERNS, parseCallbackLine } from './callbacks';
 import { mergeScan, namedNumbersEvent, readAllBindings } from './named';
 import { scanLineRemembered } from '../scan';
 import { parseGradientNormLine, parseTrainingLine } from './training';
+import { parsePhraseLine } from './phrases';
 
 export interface IParsedLine {
   event: ILineEvent;
@@ -126,6 +127,7 @@ function parseBody(body: string, context: ILineContext): ILineEvent {
   return (
     namedNumbersEvent(body, scan, context.run) ??
     parseGradientNormLine(body) ??
+    parsePhraseLine(body) ??
     plainEvent(body)
   );
 }

@@ -24,6 +24,23 @@ export interface IPrefix {
 
 const ASCTIME =
   /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)/;
+/** `[asctime]`, as `[%(asctime)s] %(levelname)s - %(message)s` prints it. */
+const ASCTIME_BRACKETED =
+  /^\[(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]/;
+/**
+ * Loguru's default after its time: ` | LEVEL    | name:function:line - `;
+ * the location is its logger, never a pair of the message.
+ */
+const LOGURU = /^ \| ([A-Z]+) *\| ([^\s:|]+:[^\s:|]+:\d+) - /;
+const LOGURU_LEVELS = new Set([
+  'TRACE',
+  'DEBUG',
+  'INFO',
+  'SUCCESS',
+  'WARNING',
+  'ERROR',
+  'CRITICAL'
+]);
 const TF_CPP =
   /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?): ([IWEF]) ([^\s\]]+)\] ?/;
 const LOGGER_LEVEL = new RegExp(
@@ -47,7 +64,13 @@ export function parsePrefix(
   const first = line.charCodeAt(0);
   if (first >= 0x30 && first <= 0x39) {
     // Both time prefixes start with a date (`2026-`); Keras bars (`26/26`) do not.
-    return startsWithYear(line) ? parseTimePrefix(line, context) : null;
+    return startsWithYear(line, 0) ? parseTimePrefix(line, context) : null;
+  }
+  if (first === 0x5b && startsWithYear(line, 1)) {
+    const bracketed = ASCTIME_BRACKETED.exec(line);
+    return bracketed
+      ? asctimePrefix(bracketed[1], line.slice(bracketed[0].length), context)
+      : null;
   }
   if (isLevelLetter(first)) {
     const absl = parseAbsl(line, context);
@@ -74,15 +97,15 @@ export function parsePrefix(
   return null;
 }
 
-/** `dddd-`: how ASCTIME and TF_CPP start. */
-function startsWithYear(line: string): boolean {
-  for (let index = 0; index < 4; index++) {
+/** `dddd-` at `from`: how ASCTIME and TF_CPP start. */
+function startsWithYear(line: string, from: number): boolean {
+  for (let index = from; index < from + 4; index++) {
     const code = line.charCodeAt(index);
     if (!(code >= 0x30 && code <= 0x39)) {
       return false;
     }
   }
-  return line.charCodeAt(4) === 0x2d;
+  return line.charCodeAt(from + 4) === 0x2d;
 }
 
 /** I, W, E or F: absl's level letters. */
@@ -109,7 +132,29 @@ function parseTimePrefix(line: string, context: ILineContext): IPrefix | null {
   if (!asctime) {
     return null;
   }
-  const rest = line.slice(asctime[0].length);
+  return asctimePrefix(asctime[1], line.slice(asctime[0].length), context);
+}
+
+/** What follows a `%(asctime)s` time (`time`): level, logger, message. */
+function asctimePrefix(
+  time: string,
+  rest: string,
+  context: ILineContext
+): IPrefix | null {
+  const loguru = rest.charCodeAt(1) === 0x7c ? LOGURU.exec(rest) : null;
+  if (loguru && LOGURU_LEVELS.has(loguru[1])) {
+    return withTime(
+      {
+        pattern: 'python-asctime',
+        logger: loguru[2],
+        // Loguru's own level between info and warning.
+        level: loguru[1] === 'SUCCESS' ? 'info' : normaliseLevel(loguru[1]),
+        body: rest.slice(loguru[0].length)
+      },
+      time,
+      context
+    );
+  }
   const withLogger = LOGGER_LEVEL.exec(rest);
   if (withLogger) {
     return withTime(
@@ -119,7 +164,7 @@ function parseTimePrefix(line: string, context: ILineContext): IPrefix | null {
         level: normaliseLevel(withLogger[2]),
         body: rest.slice(withLogger[0].length)
       },
-      asctime[1],
+      time,
       context
     );
   }
@@ -131,14 +176,14 @@ function parseTimePrefix(line: string, context: ILineContext): IPrefix | null {
         level: normaliseLevel(level[1]),
         body: rest.slice(level[0].length)
       },
-      asctime[1],
+      time,
       context
     );
   }
   if (/^\s/.test(rest)) {
     return withTime(
       { pattern: 'python-asctime', body: rest.trimStart() },
-      asctime[1],
+      time,
       context
     );
   }

@@ -99,6 +99,11 @@ function parseNanLine(body: string): ILineEvent | null {
     metrics,
     scope: 'log'
   };
+  return withWhere(event, body);
+}
+
+/** `at step N` (or `in epoch N`...) in the line: the event's position. */
+function withWhere(event: ILineEvent, body: string): ILineEvent {
   const where = WHERE_NUMBER.exec(body);
   if (where) {
     const position = wholeNumber(where[2]);
@@ -124,11 +129,15 @@ function parseGradientNorm(body: string): ILineEvent | null {
   const metrics = new MetricBag();
   metrics.add('grad_norm', value);
   const exceeded = match[1] !== undefined;
-  return {
-    message: body,
-    kind: exceeded ? 'warning' : 'metrics',
-    pattern: 'gradient-norm',
-    metrics,
-    scope: 'log'
-  };
+  // Read like a NaN report's: `Gradient norm 1.25 at step 100`.
+  return withWhere(
+    {
+      message: body,
+      kind: exceeded ? 'warning' : 'metrics',
+      pattern: 'gradient-norm',
+      metrics,
+      scope: 'log'
+    },
+    body
+  );
 }
