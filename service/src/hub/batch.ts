@@ -228,35 +228,60 @@ export function stampUser(batch: IWriteBatch, user: string): void {
 export const MAX_WRITE_AGE_MS = 2 * 86_400_000;
 const MAX_WRITE_AHEAD_MS = 86_400_000;
 
+/** The ids of the items whose write time boundWriteTimes moved. */
+export interface IMovedItems {
+  documents: string[];
+  points: string[];
+}
+
 /**
  * Write times (`event.created`, `created`) pick the daily index. They come
  * from the user's spool, so a user could name any day and make the cluster
  * create an index for it: the hub service keeps write times of the last
  * two days (a backlog after an outage), and files anything older or in the
  * future under now. `@timestamp` (the time the line printed) is untouched.
+ * A moved item may be a replay of one stored on another day: see
+ * HubIngest, which looks those up.
  */
-export function boundWriteTimes(batch: IWriteBatch, nowMs: number): number {
+export function boundWriteTimes(
+  batch: IWriteBatch,
+  nowMs: number
+): IMovedItems {
   const now = new Date(nowMs).toISOString();
-  let moved = 0;
-  const bounded = (created: string | undefined): string => {
+  const moved: IMovedItems = { documents: [], points: [] };
+  const outOfBounds = (created: string | undefined): boolean => {
     const time = created === undefined ? Number.NaN : Date.parse(created);
-    if (
+    return (
       Number.isNaN(time) ||
       nowMs - time > MAX_WRITE_AGE_MS ||
       time - nowMs > MAX_WRITE_AHEAD_MS
-    ) {
-      moved += 1;
-      return now;
-    }
-    return created as string;
+    );
   };
   for (const document of batch.documents) {
-    document.event.created = bounded(document.event.created);
+    if (outOfBounds(document.event.created)) {
+      document.event.created = now;
+      moved.documents.push(document._id);
+    }
   }
   for (const point of batch.points) {
-    point.created = bounded(point.created);
+    if (outOfBounds(point.created)) {
+      point.created = now;
+      moved.points.push(point._id);
+    }
   }
   return moved;
+}
+
+/** The batch without the items whose ids are in `stored`. */
+export function withoutStored(
+  batch: IWriteBatch,
+  stored: { documents: Set<string>; points: Set<string> }
+): IWriteBatch {
+  return {
+    ...batch,
+    documents: batch.documents.filter(item => !stored.documents.has(item._id)),
+    points: batch.points.filter(item => !stored.points.has(item._id))
+  };
 }
 
 /** Run ids an item belongs to, in the batch's order, once each. */

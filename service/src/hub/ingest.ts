@@ -9,10 +9,12 @@ import { batchItemCount, type IStore, type IWriteResult } from '../store/store';
 import {
   boundWriteTimes,
   readBatch,
+  type IMovedItems,
   type IReadBatch,
   runIdsOf,
   stampUser,
-  withoutForeignRuns
+  withoutForeignRuns,
+  withoutStored
 } from './batch';
 import type { RunOwners } from './owners';
 import type { UserQuotas } from './quota';
@@ -70,7 +72,7 @@ export class HubIngest {
     const { store, owners, quotas, logger } = this.options;
     const batch = read.batch;
     stampUser(batch, user);
-    boundWriteTimes(batch, this.now());
+    const moved = boundWriteTimes(batch, this.now());
     const runOwners = await owners.claim(user, runIdsOf(batch));
     const own = withoutForeignRuns(
       batch,
@@ -86,15 +88,38 @@ export class HubIngest {
           .join('; ')})`
       );
     }
+    const stored = await this.storedElsewhere(moved);
+    const fresh = withoutStored(own.batch, stored);
     const result = await this.writes.run(
       user,
-      batchItemCount(own.batch),
-      () => store.write(own.batch),
+      batchItemCount(fresh),
+      () => store.write(fresh),
       signal
     );
     return {
       ...result,
+      duplicates:
+        result.duplicates + stored.documents.size + stored.points.size,
       rejected: [...read.rejected, ...own.rejected, ...result.rejected]
+    };
+  }
+
+  /**
+   * Of the items whose write time was moved to now, those already stored:
+   * a replay of a record first stored on another day would land in today's
+   * index, where its id is not known, and be stored twice. Rare (a backlog
+   * older than two days, replayed), so one search is affordable.
+   */
+  private async storedElsewhere(
+    moved: IMovedItems
+  ): Promise<{ documents: Set<string>; points: Set<string> }> {
+    const { store } = this.options;
+    if (!store.storedIds) {
+      return { documents: new Set(), points: new Set() };
+    }
+    return {
+      documents: await store.storedIds('documents', moved.documents),
+      points: await store.storedIds('points', moved.points)
     };
   }
 }

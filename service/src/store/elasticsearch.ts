@@ -64,6 +64,7 @@ import {
   buildSeriesFetch,
   buildSeriesHistogram,
   buildSeriesInventory,
+  buildStoredIdsSearch,
   fromStoredRun,
   interpretBulkResponse,
   parseLogPage,
@@ -280,6 +281,26 @@ export class ElasticsearchStore implements IStore {
       }
       throw mapElasticsearchError(error, 'reading a run', this.location);
     }
+  }
+
+  async storedIds(
+    kind: 'documents' | 'points',
+    ids: string[]
+  ): Promise<Set<string>> {
+    if (ids.length === 0) {
+      return new Set();
+    }
+    const response = await this.call('looking up stored ids', () =>
+      this.client.search(
+        buildStoredIdsSearch(
+          kind === 'documents'
+            ? this.names.logsPattern
+            : this.names.metricsPattern,
+          ids
+        )
+      )
+    );
+    return new Set(response.hits.hits.map(hit => hit._id ?? ''));
   }
 
   async searchRuns(query: IRunQuery): Promise<IRunPage> {

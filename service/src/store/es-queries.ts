@@ -335,6 +335,25 @@ function metricSortEntries(summary: IRunSummary): IMetricSortEntry[] {
 
 // ---------------------------------------------------------------- runs
 
+/**
+ * Which of `ids` any daily index of `pattern` holds: ids only, every match
+ * (an id is stored at most once per index, so twice as many hits at most).
+ */
+export function buildStoredIdsSearch(
+  pattern: string,
+  ids: string[]
+): estypes.SearchRequest {
+  return {
+    index: pattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: { ids: { values: ids } },
+    _source: false,
+    size: Math.min(10_000, ids.length * 2),
+    track_total_hits: false
+  };
+}
+
 export function buildRunSearch(
   query: IRunQuery,
   names: IIndexNames

@@ -331,4 +331,9 @@ export interface IStore {
   searchLogs?(query: ILogSearchQuery): Promise<ILogPage>;
   /** One metric of a few runs, in as few reads as the store allows. */
   compare?(query: ICompareQuery): Promise<ICompareResponse>;
+  /**
+   * Which of these event or point ids are stored in any daily index (a
+   * replay whose write time names another day than the first write's).
+   */
+  storedIds?(kind: 'documents' | 'points', ids: string[]): Promise<Set<string>>;
 }

@@ -30,7 +30,10 @@ describe('boundWriteTimes', () => {
       points: [point],
       runs: []
     };
-    expect(boundWriteTimes(batch, NOW)).toBe(5);
+    expect(boundWriteTimes(batch, NOW)).toEqual({
+      documents: ['r:1', 'r:1', 'r:1', 'r:1'],
+      points: [point._id]
+    });
     const now = new Date(NOW).toISOString();
     expect(batch.documents.map(item => item.event.created)).toEqual([
       recent,

@@ -302,6 +302,21 @@ describe('ElasticsearchStore against a real cluster', () => {
     expect(count.count).toBe(run.documents.length);
   });
 
+  it('finds the ids stored in any daily index, of events and of points', async () => {
+    const run = parsedRun('stored-ids-a', 'alice', 'ids.ipynb');
+    await store.write(run);
+    await admin.indices.refresh({ index: `${PREFIX}*` });
+    const event = run.documents[0]._id;
+    const point = run.points[0]._id;
+    expect(
+      await store.storedIds('documents', [event, 'stored-ids-a:999999'])
+    ).toEqual(new Set([event]));
+    expect(await store.storedIds('points', [point, event])).toEqual(
+      new Set([point])
+    );
+    expect(await store.storedIds('documents', [])).toEqual(new Set());
+  });
+
   it('keeps the newest run summary: an older version never overwrites it', async () => {
     const run = parsedRun('version-a', 'alice', 'v.ipynb');
     const newer = { ...run.summary, status: 'finished' as const };

@@ -10,6 +10,7 @@ import {
   buildSeriesFetch,
   buildSeriesHistogram,
   buildSeriesInventory,
+  buildStoredIdsSearch,
   eventPart,
   fromStoredEvent,
   fromStoredRun,
@@ -933,5 +934,19 @@ describe('buildRunSearch: hyperparameters and sorts', () => {
       ).duration_ms
     ).toBe(60000);
     expect(fromStoredRun(stored)).toEqual(summary);
+  });
+});
+
+describe('buildStoredIdsSearch', () => {
+  it('asks every daily index of the kind for the ids, without their sources', () => {
+    expect(buildStoredIdsSearch('tflog-logs-*', ['r:1', 'r:2'])).toEqual({
+      index: 'tflog-logs-*',
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      query: { ids: { values: ['r:1', 'r:2'] } },
+      _source: false,
+      size: 4,
+      track_total_hits: false
+    });
   });
 });
