@@ -374,6 +374,17 @@ describe('training lines', () => {
     expect(document.log.level).toBe('warning');
   });
 
+  it('takes the norm, not the step, from `exceeded threshold at step N: value`', () => {
+    const document = parseLineText(
+      'Gradient norm exceeded threshold at step 7: 15.3'
+    );
+    expect(document.tflog).toMatchObject({
+      kind: 'warning',
+      metrics: { grad_norm: 15.3 },
+      step: 7
+    });
+  });
+
   it('reads a plain gradient norm as a metric', () => {
     const document = parseLineText('grad_norm: 1.25');
     expect(document.tflog).toMatchObject({

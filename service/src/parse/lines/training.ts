@@ -30,7 +30,9 @@ const TENSOR_HAD = /\bTensor had (NaN|Inf) values\b/;
 const NAN_REPORT =
   /\bNan in summary histogram\b|\b(?:detected|found|encountered|got)\s+(?:an?\s+)?(nan|inf(?:inity)?)\b(?:\s+values?)?(?:\s+in\s+([A-Za-z_][\w.]*))?/i;
 const GRADIENT_NORM = new RegExp(
-  `\\bgrad(?:ient)?[ _-]?norm\\b(\\s+(?:exceeded|exceeds|exceeding|above|over)\\b[^:=\\d]{0,40})?\\s*[:=]?\\s*(${VALUE_SOURCE})(?![\\w.]|,\\d)`,
+  // The value is never the number of an `at step N` inside the clause
+  // (`exceeded threshold at step 7: 15.3`).
+  `\\bgrad(?:ient)?[ _-]?norm\\b(\\s+(?:exceeded|exceeds|exceeding|above|over)\\b[^:=\\d]{0,40}(?:\\b(?:step|epoch|iteration|iter|batch)\\s+\\d+)?)?\\s*[:=]?\\s*(?<!\\b(?:step|epoch|iteration|iter|batch)\\s+)(${VALUE_SOURCE})(?![\\w.]|,\\d)`,
   'i'
 );
 
