@@ -564,7 +564,8 @@ async function standDown(service: IService): Promise<void> {
   service.shipping = false;
   service.store = createStore(service.config, service.logger);
   service.pipeline = createPipeline(service);
-  await pipeline.stop(SHUTDOWN_GRACE_MS);
+  // The registry is the new shipper's now: this pipeline must not save it.
+  await pipeline.standDown(SHUTDOWN_GRACE_MS);
   await store.close();
   // The next shipper writes the store now; this cache would fall behind it.
   service.recent?.clear();

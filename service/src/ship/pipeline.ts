@@ -145,6 +145,9 @@ interface ILineEntry {
   ended: boolean;
 }
 
+/** Where a line ends, as a batch's position after it needs it. */
+type ILineEnd = Pick<ILineEntry, 'lineIndex' | 'end' | 'lineNumber' | 'head'>;
+
 /** A file's flags from sealed batches that could not move its position yet. */
 interface ICarriedFlags {
   touchedRun: boolean;
@@ -213,6 +216,16 @@ export class Pipeline<TParserState> {
   private readonly summaryWrittenAt = new Map<string, number>();
   /** Files whose newer run summary no stored batch has carried yet. */
   private readonly summaryOwed = new Set<string>();
+  /**
+   * Files whose last read found no further complete line. The size listed
+   * cannot tell: a torn last line (a writer killed mid-line) stays short of
+   * it for good, and a summary held back for it would never be written.
+   */
+  private readonly readToEnd = new Set<string>();
+  /** Per file, where its last line processed ends: a summary-only entry's place. */
+  private readonly lastLine = new Map<string, ILineEnd>();
+  /** Per file, the index of its last line sealed with its position. */
+  private readonly sealedLine = new Map<string, number>();
   /** Per file, its size at the last listing. */
   private listedSizes = new Map<string, number>();
   /** Per file, flags of entries sealed without a position (see seal). */
@@ -239,6 +252,12 @@ export class Pipeline<TParserState> {
   private starting: Promise<void> | null = null;
   private started = false;
   private lastPumpError: string | null = null;
+  /**
+   * False once another service holds the shipper lock: the registry is its
+   * to write from then on, and a save from here would put back offsets and
+   * run states older than its own.
+   */
+  private ownsRegistry = true;
 
   constructor(options: IPipelineOptions<TParserState>) {
     this.options = options;
@@ -249,7 +268,9 @@ export class Pipeline<TParserState> {
       dir: options.spoolDir,
       pollIntervalMs: options.pollIntervalMs,
       maxLineBytes: options.maxLineBytes,
-      logger: options.logger.child('tailer')
+      logger: options.logger.child('tailer'),
+      // The tailer logs it once; /status shows the latest until it recovers.
+      onFileError: message => this.status.recordError(message)
     });
     this.registry = new Registry(
       options.stateDir,
@@ -373,6 +394,16 @@ export class Pipeline<TParserState> {
   }
 
   /**
+   * Stops after losing the shipper lock: as stop(), but the registry is no
+   * longer saved (the new shipper writes it). What is stored meanwhile is
+   * replayed by the new shipper, and the ids make it duplicates.
+   */
+  standDown(graceMs: number): Promise<void> {
+    this.ownsRegistry = false;
+    return this.stop(graceMs);
+  }
+
+  /**
    * Stops reading, gives in-flight data `graceMs` to reach the store, then
    * abandons the rest (it is still in the spool and is read again on start).
    */
@@ -398,7 +429,7 @@ export class Pipeline<TParserState> {
     }
     this.batcher.stop();
     this.watchedBatcher.stop();
-    if (this.started) {
+    if (this.started && this.ownsRegistry) {
       // Never before the registry was loaded: that would write it empty.
       await this.registry.save();
     }
@@ -435,16 +466,25 @@ export class Pipeline<TParserState> {
             unreached.add(file.name);
             continue;
           }
-          const { lines, restarted } = await this.tailer.read(
+          const { lines, restarted, atEnd } = await this.tailer.read(
             file,
             READ_BUDGET_BYTES
           );
           if (restarted) {
             this.states.delete(file.name);
+            this.lastLine.delete(file.name);
+          }
+          if (atEnd) {
+            this.readToEnd.add(file.name);
+          } else {
+            this.readToEnd.delete(file.name);
           }
           const lane: Lane = watched ? 'watched' : 'other';
           for (const line of lines) {
             this.process(file, line, lane);
+          }
+          if (lines.length === 0 && atEnd) {
+            this.sendOwedSummary(file.name, lane);
           }
           if (lines.length > 0) {
             this.lastPumpReadLines += lines.length;
@@ -614,6 +654,12 @@ export class Pipeline<TParserState> {
     const state = this.stateFor(file);
     // Before parsing: from here on the run state is at this line.
     this.lastLineIndex.set(line.file, lineIndex);
+    this.lastLine.set(line.file, {
+      lineIndex,
+      end: line.end,
+      lineNumber: line.lineNumber,
+      head: line.head
+    });
     if (!line.result.ok) {
       counters.invalidLines += 1;
       this.logger.error(`${where()}: skipped: ${line.result.problem}`);
@@ -664,6 +710,40 @@ export class Pipeline<TParserState> {
     for (const part of parts) {
       batcher.add(part.entry, part.items, part.bytes);
     }
+  }
+
+  /**
+   * A summary held back for a backlog that turned out to end (the batch
+   * that reached the end was sealed before the read that found no further
+   * line): an entry of no items at the file's last line carries it, and
+   * the position it repeats, once every line of the file is sealed.
+   */
+  private sendOwedSummary(file: string, lane: Lane): void {
+    const last = this.lastLine.get(file);
+    if (
+      last === undefined ||
+      !this.summaryOwed.has(file) ||
+      this.carried.has(file) ||
+      this.sealedLine.get(file) !== last.lineIndex ||
+      this.lastLineIndex.get(file) !== last.lineIndex
+    ) {
+      return;
+    }
+    // Open now: not added again before it is sealed.
+    this.sealedLine.delete(file);
+    this.batcherFor(file, lane).add(
+      {
+        ...last,
+        file,
+        documents: [],
+        points: [],
+        final: true,
+        touchedRun: false,
+        ended: false
+      },
+      0,
+      0
+    );
   }
 
   /**
@@ -735,6 +815,7 @@ export class Pipeline<TParserState> {
         continue;
       }
       this.carried.delete(file);
+      this.sealedLine.set(file, entry.lineIndex);
       if (fileFlags.touchedRun) {
         touched.add(file);
       }
@@ -792,8 +873,9 @@ export class Pipeline<TParserState> {
   /**
    * Whether a batch carries its run's changed summary: always for a watched
    * run, a run's end, a file read to its end (nothing may follow to carry
-   * it) or a run not written for SUMMARY_INTERVAL_MS; else a later batch of
-   * the file's backlog carries it.
+   * it: no complete line after the batch's, whatever the size listed) or a
+   * run not written for SUMMARY_INTERVAL_MS; else a later batch of the
+   * file's backlog carries it (or sendOwedSummary, if the backlog ends).
    */
   private summaryDue(
     file: string,
@@ -807,7 +889,9 @@ export class Pipeline<TParserState> {
       position.ended ||
       writtenAt === undefined ||
       now - writtenAt >= SUMMARY_INTERVAL_MS ||
-      position.offset >= (this.listedSizes.get(file) ?? 0)
+      position.offset >= (this.listedSizes.get(file) ?? 0) ||
+      (this.readToEnd.has(file) &&
+        position.offset === this.tailer.position(file)?.offset)
     );
   }
 
@@ -1017,6 +1101,10 @@ export class Pipeline<TParserState> {
         updated: now
       });
     }
+    if (!this.ownsRegistry) {
+      this.updateBacklog();
+      return;
+    }
     try {
       await this.registry.save();
     } catch (error) {
@@ -1110,7 +1198,11 @@ export class Pipeline<TParserState> {
         size = (await fsp.stat(filePath)).size;
       } catch (error) {
         if (!isErrorCode(error, 'ENOENT')) {
-          throw error;
+          // One bad file must not stop the start nor the others' clean-up.
+          const message = `spool clean-up skipped ${filePath}: ${describeError(error)}`;
+          this.status.recordError(message);
+          this.logger.warn(message);
+          continue;
         }
         this.forgetFile(name);
         changed = true;
@@ -1132,7 +1224,7 @@ export class Pipeline<TParserState> {
         `deleted ${filePath}: run ended ${entry.endedAt}, fully stored, kept ${this.options.spoolKeepDays} day(s)`
       );
     }
-    if (changed) {
+    if (changed && this.ownsRegistry) {
       await this.registry.save();
     }
   }
@@ -1146,6 +1238,9 @@ export class Pipeline<TParserState> {
     this.laneOf.delete(name);
     this.summaryWrittenAt.delete(name);
     this.summaryOwed.delete(name);
+    this.readToEnd.delete(name);
+    this.lastLine.delete(name);
+    this.sealedLine.delete(name);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * The registry (Filebeat's idea): per spool file, the byte offset up to
  * which the store has acknowledged every record, plus the run state needed
- * to parse the records after it. Saved atomically (temp file, fsync,
- * rename) after each acknowledged batch; on start, reading resumes there.
+ * to parse the records after it. Saved atomically (a temp file of its own,
+ * fsync, rename) after each acknowledged batch; on start, reading resumes there.
  */
+import { randomBytes } from 'crypto';
 import * as fsp from 'fs/promises';
 import * as path from 'path';
 
@@ -137,15 +138,27 @@ export class Registry<TState> {
   }
 
   private async writeAtomically(text: string): Promise<void> {
-    const temporary = `${this.filePath}.tmp`;
-    const handle = await fsp.open(temporary, 'w', 0o600);
+    // A name of its own: two services saving at once (a lock handover) would
+    // otherwise write into one temporary file and rename a mix of both.
+    const temporary = `${this.filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await handle.write(text);
-      await handle.datasync();
-    } finally {
-      await handle.close();
+      const handle = await fsp.open(temporary, 'wx', 0o600);
+      try {
+        await handle.write(text);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await fsp.rename(temporary, this.filePath);
+    } catch (error) {
+      // The caller reports the failure; only the leftover is ours to remove.
+      await fsp.rm(temporary, { force: true }).catch((cleanup: unknown) => {
+        this.logger.warn(
+          `cannot remove ${temporary}: ${describeError(cleanup)}`
+        );
+      });
+      throw error;
     }
-    await fsp.rename(temporary, this.filePath);
     const dir = await fsp.open(this.stateDir, 'r');
     try {
       await dir.sync();

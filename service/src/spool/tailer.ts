@@ -57,6 +57,12 @@ export interface IReadResult {
   lines: ISpoolLine[];
   /** The file was replaced, truncated or rewritten: reading began again at 0. */
   restarted: boolean;
+  /**
+   * No complete line follows the new position (only, at most, a line still
+   * being written, or one a killed writer left torn): the read was not cut
+   * short by its budget.
+   */
+  atEnd: boolean;
 }
 
 export interface IReadPosition {
@@ -75,6 +81,12 @@ export interface ITailerOptions {
   pollIntervalMs: number;
   maxLineBytes: number;
   logger: ILogger;
+  /**
+   * Told each time a spool file cannot be stated or read (logged once per
+   * file and failure here): the file is skipped and tried again at the next
+   * listing, and the other files are read on.
+   */
+  onFileError?: (message: string) => void;
 }
 
 export function isSpoolFileName(name: string): boolean {
@@ -94,6 +106,8 @@ export class SpoolTailer {
   private watcher: fs.FSWatcher | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private watchFailureLogged = false;
+  /** Per file that could not be stated or read, the failure last logged. */
+  private readonly failing = new Map<string, string>();
 
   constructor(private readonly options: ITailerOptions) {}
 
@@ -146,6 +160,15 @@ export class SpoolTailer {
       );
     }
     const files: ISpoolFileInfo[] = [];
+    if (runFilter === undefined) {
+      // A failing file that is gone owes no recovery message.
+      const present = new Set(names);
+      for (const name of this.failing.keys()) {
+        if (!present.has(name)) {
+          this.failing.delete(name);
+        }
+      }
+    }
     for (const name of names.filter(isSpoolFileName).sort()) {
       if (runFilter !== undefined && !runFilter(runIdOfFile(name))) {
         continue;
@@ -173,10 +196,30 @@ export class SpoolTailer {
         : undefined;
     } catch (error) {
       // Deleted since it was listed: nothing to read.
-      if (isErrorCode(error, 'ENOENT')) {
-        return undefined;
+      if (!isErrorCode(error, 'ENOENT')) {
+        // One bad file (ELOOP, EACCES, EIO) must not hide the others.
+        this.fileFailed(name, 'state', error);
       }
-      throw error;
+      return undefined;
+    }
+  }
+
+  private fileFailed(name: string, action: string, error: unknown): void {
+    const message = `cannot ${action} ${path.join(this.options.dir, name)}: ${describeError(error)}`;
+    if (this.failing.get(name) !== message) {
+      this.options.logger.error(
+        `${message}; its records wait, the other files are read on, and it is tried again at every poll`
+      );
+      this.failing.set(name, message);
+    }
+    this.options.onFileError?.(message);
+  }
+
+  private fileReadable(name: string): void {
+    if (this.failing.delete(name)) {
+      this.options.logger.info(
+        `${path.join(this.options.dir, name)} can be read again`
+      );
     }
   }
 
@@ -185,9 +228,25 @@ export class SpoolTailer {
    * `budgetBytes` of them) and advances the position past them.
    */
   async read(file: ISpoolFileInfo, budgetBytes: number): Promise<IReadResult> {
+    // Outside the try: a restart found before a failure is still reported.
     const checked = this.checkedPosition(file);
+    try {
+      const result = await this.readFrom(file, checked, budgetBytes);
+      this.fileReadable(file.name);
+      return result;
+    } catch (error) {
+      // The position moves only after a whole read: the next try resumes.
+      this.fileFailed(file.name, 'read', error);
+      return { lines: [], restarted: checked.restarted, atEnd: false };
+    }
+  }
+
+  private async readFrom(
+    file: ISpoolFileInfo,
+    checked: { position: IReadPosition; restarted: boolean },
+    budgetBytes: number
+  ): Promise<IReadResult> {
     const { position } = checked;
-    let restarted = checked.restarted;
     // Truncated and written again in place between two polls, the file may
     // be as long as before or longer: only its bytes tell. Checked when
     // there is something to read or the file changed (after a restart too).
@@ -196,14 +255,14 @@ export class SpoolTailer {
       fingerprint !== undefined &&
       (position.offset < file.size || position.mtimeMs !== file.mtimeMs);
     if (position.offset >= file.size && !verify) {
-      return { lines: [], restarted };
+      return { lines: [], restarted: checked.restarted, atEnd: true };
     }
     let handle: fsp.FileHandle;
     try {
       handle = await fsp.open(path.join(this.options.dir, file.name), 'r');
     } catch (error) {
       if (isErrorCode(error, 'ENOENT')) {
-        return { lines: [], restarted };
+        return { lines: [], restarted: checked.restarted, atEnd: true };
       }
       throw error;
     }
@@ -213,11 +272,12 @@ export class SpoolTailer {
           `${file.name} was rewritten in place (now ${file.size} bytes; the line before byte ${position.offset} is no longer there): reading it again from the start; records already stored are recognised by their ids`
         );
         this.restart(position);
-        restarted = true;
+        // On the caller's object: a failure later in this read reports it too.
+        checked.restarted = true;
       }
       position.mtimeMs = file.mtimeMs;
       if (position.offset >= file.size) {
-        return { lines: [], restarted };
+        return { lines: [], restarted: checked.restarted, atEnd: true };
       }
       const rawLines = await readCompleteLines(handle, position.offset, {
         maxLineBytes: this.options.maxLineBytes,
@@ -252,13 +312,16 @@ export class SpoolTailer {
           head: lineHead(raw.start, raw.bytes)
         };
       });
+      const from = position.offset;
       const last = lines[lines.length - 1];
       if (last !== undefined) {
         position.offset = last.end;
         position.line += lines.length;
         position.fingerprint = fingerprintOf(last.head);
       }
-      return { lines, restarted };
+      // readCompleteLines stops early only once the budget is read.
+      const atEnd = last === undefined || last.end - from < budgetBytes;
+      return { lines, restarted: checked.restarted, atEnd };
     } finally {
       await handle.close();
     }

@@ -674,6 +674,64 @@ describe('Pipeline', () => {
     expect(store.runs.get('run-1')?.version).toBe(101);
   });
 
+  it('writes the run summary of lines read up to a torn last line (a writer killed mid-line)', async () => {
+    const store = new FakeStore();
+    await spool([startRecord(), logRecord(1, 'one'), logRecord(2, 'two')]);
+    // A clock that stands still: the once-a-second summary never comes due.
+    const now = Date.parse('2026-01-31T10:00:00Z');
+    const { pipeline } = pipelineFor(store, { now: () => now });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(store.runs.get('run-1')?.version).toBe(2);
+
+    const torn = JSON.stringify(logRecord(5, 'five')).slice(0, 10);
+    await fsp.appendFile(
+      path.join(spoolDir, 'run-1.ndjson'),
+      ndjson([logRecord(3, 'three'), logRecord(4, 'four')]) + torn
+    );
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 1, 2, 3, 4]);
+    expect(store.runs.get('run-1')).toMatchObject({
+      version: 4,
+      summary: { counts: { events: 5 } }
+    });
+    await pipeline.stop(1000);
+    expect((await registryFile()).files['run-1.ndjson'].state.lastSeq).toBe(4);
+  });
+
+  it('sends a held-back run summary alone when the read after its batch finds no further line', async () => {
+    const store = new FakeStore();
+    await spool([startRecord()]);
+    const now = Date.parse('2026-01-31T10:00:00Z');
+    // One batch for the four lines below: sealed as the last one is added.
+    const { pipeline } = pipelineFor(store, { now: () => now, maxDocs: 4 });
+    await pipeline.start();
+    await pipeline.flush(5000);
+    expect(store.runs.get('run-1')?.version).toBe(0);
+
+    // Four lines of exactly one read's budget (256 KiB), then a torn line:
+    // the read stops for its budget, not knowing that nothing follows.
+    const budget = 256 * 1024;
+    const lines = [1, 2, 3].map(seq =>
+      ndjson([logRecord(seq, 'x'.repeat(60 * 1024))])
+    );
+    const used = lines.reduce((sum, line) => sum + line.length, 0);
+    const bare = ndjson([logRecord(4, '')]).length;
+    lines.push(ndjson([logRecord(4, 'y'.repeat(budget - used - bare))]));
+    const torn = JSON.stringify(logRecord(5, 'five')).slice(0, 10);
+    expect(lines.join('').length).toBe(budget);
+    await fsp.appendFile(
+      path.join(spoolDir, 'run-1.ndjson'),
+      lines.join('') + torn
+    );
+    await pipeline.flush(5000);
+    expect(storedSeqs(store)).toEqual([0, 1, 2, 3, 4]);
+    expect(store.runs.get('run-1')?.version).toBe(4);
+    const last = store.calls[store.calls.length - 1];
+    expect(last.documents).toEqual([]);
+    expect(last.runs.map(summary => summary.run_id)).toEqual(['run-1']);
+  });
+
   it("reads another run's new line while a watched run's backlog is still being read", async () => {
     const store = new FakeStore();
     const write = store.write.bind(store);
@@ -738,6 +796,49 @@ describe('Pipeline', () => {
     expect((await registryFile()).files['run-1.ndjson'].offset).toBe(size);
   });
 
+  it('ships the other runs while one spool file cannot be read, and that one once it can', async () => {
+    const store = new FakeStore();
+    await spool([startRecord('run-a')], 'run-a');
+    await spool([startRecord('run-b')], 'run-b');
+    await spool([startRecord('run-c')], 'run-c');
+    // The module itself: the namespace imported here is a copy of getters.
+    const actual = jest.requireActual<typeof fsp>('fs/promises');
+    const realOpen = actual.open.bind(actual);
+    const open = jest
+      .spyOn(actual, 'open')
+      .mockImplementation((file, ...rest) =>
+        String(file).endsWith('run-b.ndjson')
+          ? Promise.reject(
+              Object.assign(new Error('EIO: i/o error, open'), { code: 'EIO' })
+            )
+          : realOpen(file, ...rest)
+      );
+    const { pipeline, status, lines } = pipelineFor(store);
+    try {
+      await pipeline.start();
+      await pipeline.flush(5000);
+      // Polls go on: it is retried, and logged once.
+      await new Promise(resolve => setTimeout(resolve, 100));
+      expect(
+        open.mock.calls.filter(call => /run-b/.test(String(call[0]))).length
+      ).toBeGreaterThan(2);
+    } finally {
+      open.mockRestore();
+    }
+    expect([...store.documents.keys()].sort()).toEqual(['run-a:0', 'run-c:0']);
+    expect(status.snapshot().lastError?.message).toMatch(
+      /cannot read .*run-b\.ndjson: .*EIO/
+    );
+    expect(lines.filter(line => /run-b\.ndjson.*EIO/.test(line))).toHaveLength(
+      1
+    );
+    await pipeline.flush(5000);
+    expect(store.documents.has('run-b:0')).toBe(true);
+    expect(
+      lines.some(line => /run-b\.ndjson can be read again/.test(line))
+    ).toBe(true);
+  });
+
   it('picks up files that appear and lines appended later', async () => {
     const store = new FakeStore();
     const { pipeline } = pipelineFor(store);
@@ -787,6 +888,24 @@ describe('Pipeline', () => {
     const registry = await registryFile();
     // The parser state continued from the registry, not from scratch.
     expect(registry.files['run-1.ndjson'].state.parser.records).toBe(7);
+  });
+
+  it('saves no registry once it stands down for another shipper, even for a batch stored after', async () => {
+    const store = storeHoldingWrites(1);
+    const { pipeline } = pipelineFor(store);
+    await pipeline.start();
+    await spool([startRecord()]);
+    await store.started(1);
+    // The new shipper's registry, written while this batch is still out.
+    const theirs = JSON.stringify({ version: 1, files: {} });
+    await fsp.writeFile(path.join(stateDir, 'registry.json'), theirs);
+    const stopped = pipeline.standDown(5000);
+    store.release();
+    await stopped;
+    expect(store.documents.has('run-1:0')).toBe(true);
+    expect(
+      await fsp.readFile(path.join(stateDir, 'registry.json'), 'utf8')
+    ).toBe(theirs);
   });
 
   it('reads the spool again when the store is a fresh one (a new store id)', async () => {

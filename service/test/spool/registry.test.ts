@@ -98,4 +98,40 @@ describe('Registry', () => {
       true
     );
   });
+
+  it('stays whole when two services save it at once, and leaves no temporary file', async () => {
+    const { logger } = memoryLogger();
+    const big = new Registry<{ big: string }>(dir, logger);
+    const small = new Registry<{ big: string }>(dir, logger);
+    for (let index = 0; index < 40; index += 1) {
+      big.set(`run-${index}.ndjson`, {
+        ...entry(1000 * index),
+        state: { big: 'x'.repeat(200) }
+      });
+    }
+    small.set('run-0.ndjson', { ...entry(5), state: null });
+    for (let round = 0; round < 50; round += 1) {
+      await Promise.all([big.save(), small.save()]);
+      const text = await fsp.readFile(path.join(dir, 'registry.json'), 'utf8');
+      expect(() => JSON.parse(text)).not.toThrow();
+    }
+    expect(await fsp.readdir(dir)).toEqual(['registry.json']);
+  });
+
+  it('removes its temporary file when a save fails', async () => {
+    const registry = new Registry<{ seen: number }>(dir, memoryLogger().logger);
+    registry.set('run-1.ndjson', entry(10));
+    // The module itself: the namespace imported here is a copy of getters.
+    const rename = jest
+      .spyOn(jest.requireActual<typeof fsp>('fs/promises'), 'rename')
+      .mockRejectedValue(
+        Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' })
+      );
+    try {
+      await expect(registry.save()).rejects.toThrow(/EIO/);
+    } finally {
+      rename.mockRestore();
+    }
+    expect(await fsp.readdir(dir)).toEqual([]);
+  });
 });

@@ -252,4 +252,99 @@ describe('SpoolTailer', () => {
     expect(again.restarted).toBe(true);
     expect(again.lines.map(line => line.lineNumber)).toEqual([1]);
   });
+
+  describe('a spool file it cannot state or read', () => {
+    function failingTailer(): {
+      t: SpoolTailer;
+      lines: string[];
+      reported: string[];
+    } {
+      const { logger, lines } = memoryLogger();
+      const reported: string[] = [];
+      const t = new SpoolTailer({
+        dir,
+        pollIntervalMs: 200,
+        maxLineBytes: 1 << 20,
+        logger,
+        onFileError: message => reported.push(message)
+      });
+      return { t, lines, reported };
+    }
+
+    it('lists the other files when one is a symlink loop (ELOOP), logging it once', async () => {
+      await fsp.writeFile(path.join(dir, 'a.ndjson'), ndjson([startRecord()]));
+      await fsp.symlink('loop.ndjson', path.join(dir, 'loop.ndjson'));
+      await fsp.writeFile(path.join(dir, 'z.ndjson'), ndjson([startRecord()]));
+      const { t, lines, reported } = failingTailer();
+      for (let poll = 0; poll < 3; poll += 1) {
+        const files = await t.listFiles();
+        expect(files.map(file => file.name)).toEqual(['a.ndjson', 'z.ndjson']);
+      }
+      expect(reported).toHaveLength(3);
+      expect(reported[0]).toMatch(/cannot state .*loop\.ndjson: .*ELOOP/);
+      expect(lines.filter(line => /loop\.ndjson/.test(line))).toHaveLength(1);
+
+      // Fixed: listed again, and its recovery logged once it is read.
+      await fsp.rm(path.join(dir, 'loop.ndjson'));
+      await fsp.writeFile(
+        path.join(dir, 'loop.ndjson'),
+        ndjson([startRecord('loop')])
+      );
+      const files = await t.listFiles();
+      const loop = files.find(file => file.name === 'loop.ndjson');
+      expect(loop).toBeDefined();
+      expect(
+        (await t.read(loop as ISpoolFileInfo, 1 << 20)).lines
+      ).toHaveLength(1);
+      expect(lines.filter(line => /loop\.ndjson/.test(line))).toHaveLength(2);
+      expect(lines[lines.length - 1]).toMatch(/loop\.ndjson can be read again/);
+    });
+
+    it('reads nothing from a file it cannot open (EACCES) and resumes there once it can', async () => {
+      const file = path.join(dir, 'run-1.ndjson');
+      await fsp.writeFile(file, ndjson([startRecord(), logRecord(1, 'a')]));
+      const { t, lines, reported } = failingTailer();
+      // The module itself: the namespace imported here is a copy of getters.
+      const open = jest
+        .spyOn(jest.requireActual<typeof fsp>('fs/promises'), 'open')
+        .mockRejectedValue(
+          Object.assign(new Error('EACCES: permission denied'), {
+            code: 'EACCES'
+          })
+        );
+      try {
+        for (let poll = 0; poll < 2; poll += 1) {
+          const failed = await t.read(await onlyFile(t), 1 << 20);
+          expect(failed).toEqual({ lines: [], restarted: false, atEnd: false });
+        }
+      } finally {
+        open.mockRestore();
+      }
+      expect(reported).toHaveLength(2);
+      expect(lines.filter(line => /EACCES/.test(line))).toHaveLength(1);
+      const read = await t.read(await onlyFile(t), 1 << 20);
+      expect(read.lines.map(line => line.lineNumber)).toEqual([1, 2]);
+      expect(read.atEnd).toBe(true);
+      expect(lines[lines.length - 1]).toMatch(/can be read again/);
+    });
+  });
+
+  it('says whether a read reached the last complete line or stopped for its budget', async () => {
+    const file = path.join(dir, 'run-1.ndjson');
+    const records = [startRecord(), logRecord(1, 'a'), logRecord(2, 'b')];
+    // A torn last line: never complete, so never read.
+    await fsp.writeFile(file, ndjson(records) + '{"t":"log","se');
+    const t = tailer();
+    const firstLine = ndjson([records[0]]).length;
+    const cut = await t.read(await onlyFile(t), firstLine);
+    expect(cut.lines).toHaveLength(1);
+    expect(cut.atEnd).toBe(false);
+    const rest = await t.read(await onlyFile(t), 1 << 20);
+    expect(rest.lines).toHaveLength(2);
+    expect(rest.atEnd).toBe(true);
+    expect(await t.read(await onlyFile(t), 1 << 20)).toMatchObject({
+      lines: [],
+      atEnd: true
+    });
+  });
 });
