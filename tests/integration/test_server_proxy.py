@@ -31,6 +31,8 @@ from runs import (
     stdout_lines,
 )
 
+from tflog.server.paths import socket_host
+
 BUNDLE = ROOT / "tflog" / "service" / "tflog-service.js"
 TOKEN = "tflog-integration-token"
 
@@ -143,7 +145,7 @@ class JupyterServer:
 
     @property
     def socket_path(self) -> Path:
-        return self.runtime_dir / f"tflog-{self.pid}.sock"
+        return self.runtime_dir / f"tflog-{socket_host()}-{self.pid}.sock"
 
     def request(self, method: str, path: str, token: Optional[str] = TOKEN, body: bytes = b""):
         headers = {"Authorization": f"token {token}"} if token else {}
