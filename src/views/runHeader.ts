@@ -17,6 +17,7 @@ import {
   stripAnsi
 } from '../format';
 import { cellReference, IErrorLocation } from '../cellLocation';
+import { roleLabel } from '../chartSpec';
 import type { RunModel } from '../model/runModel';
 import { IRunFact, notebookName, runFacts } from '../runContext';
 import type { IRunSummary, MetricValue } from '../tokens';
@@ -243,9 +244,9 @@ export class RunHeader extends Widget {
       h('thead', {}, [
         h('tr', {}, [
           h('th', { scope: 'col' }, [this._trans.__('metric')]),
-          h('th', { scope: 'col' }, [this._trans.__('train')]),
+          h('th', { scope: 'col' }, [roleLabel(this._trans, 'train')]),
           validation
-            ? h('th', { scope: 'col' }, [this._trans.__('validation')])
+            ? h('th', { scope: 'col' }, [roleLabel(this._trans, 'validation')])
             : null
         ])
       ]),

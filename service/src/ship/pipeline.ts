@@ -654,12 +654,9 @@ export class Pipeline<TParserState> {
     const state = this.stateFor(file);
     // Before parsing: from here on the run state is at this line.
     this.lastLineIndex.set(line.file, lineIndex);
-    this.lastLine.set(line.file, {
-      lineIndex,
-      end: line.end,
-      lineNumber: line.lineNumber,
-      head: line.head
-    });
+    // The entry itself: its place does not change, and a copy per line
+    // would be one more allocation on the busiest path.
+    this.lastLine.set(line.file, entry);
     if (!line.result.ok) {
       counters.invalidLines += 1;
       this.logger.error(`${where()}: skipped: ${line.result.problem}`);

@@ -77,10 +77,7 @@ export function mapSearchFailure(
 ): Error {
   const reason = describeCause(cause);
   if (status === 401 || status === 403) {
-    return new StoreUnavailableError(
-      `${what}: not authorized (${status} ${reason}); the user or API key needs the privileges listed in docs/storage.md`,
-      status
-    );
+    return notAuthorized(what, status, reason);
   }
   if (status === 429 || status >= 500) {
     return new StoreUnavailableError(
@@ -102,6 +99,18 @@ export function isAlreadyThere(error: unknown): boolean {
   );
 }
 
+/** A refusal an admin can fix by granting privileges: retried meanwhile. */
+function notAuthorized(
+  what: string,
+  status: number,
+  reason: string
+): StoreUnavailableError {
+  return new StoreUnavailableError(
+    `${what}: not authorized (${status} ${reason}); the user or API key needs the privileges listed in docs/storage.md`,
+    status
+  );
+}
+
 function mapResponseError(
   error: InstanceType<typeof errors.ResponseError>,
   what: string,
@@ -116,10 +125,7 @@ function mapResponseError(
     );
   }
   if (status === 403) {
-    return new StoreUnavailableError(
-      `${what}: not authorized (403 ${reason}); the user or API key needs the privileges listed in docs/storage.md`,
-      status
-    );
+    return notAuthorized(what, status, reason);
   }
   if (status === 429 || status >= 500) {
     return new StoreUnavailableError(
